@@ -1,0 +1,102 @@
+/**
+ * The one error hierarchy of Promptline. Every failure a user can cause or meet carries a stable
+ * `code`, an HTTP status and a message that says how to fix it. The server turns these into
+ * `application/problem+json`; the CLI maps them to a one-line message and an exit code.
+ */
+
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 422,
+  MALFORMED_JSON: 400,
+  BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  PROJECT_NOT_FOUND: 404,
+  PROMPT_NOT_FOUND: 404,
+  PROMPT_EXISTS: 409,
+  VERSION_NOT_FOUND: 404,
+  VERSION_CONFLICT: 409,
+  SEMVER_BUMP_TOO_LOW: 422,
+  ENVIRONMENT_NOT_FOUND: 404,
+  ENVIRONMENT_EXISTS: 409,
+  ENVIRONMENT_ARCHIVED: 409,
+  DEPLOYMENT_NOT_FOUND: 404,
+  NOTHING_TO_ROLL_BACK: 409,
+  HISTORY_ENTRY_NOT_FOUND: 404,
+  INVALID_WEIGHTS: 422,
+  TEMPLATE_SYNTAX: 422,
+  TEMPLATE_VARIABLE_MISSING: 422,
+  TEMPLATE_PARTIAL_NOT_FOUND: 422,
+  TEMPLATE_PARTIAL_CYCLE: 422,
+  TEMPLATE_PARTIAL_TOO_DEEP: 422,
+  API_KEY_NOT_FOUND: 404,
+  AUDIT_CHAIN_BROKEN: 409,
+  PROVIDER_ERROR: 502,
+  PROVIDER_NOT_CONFIGURED: 422,
+  DATASET_NOT_FOUND: 404,
+  EVAL_RUN_NOT_FOUND: 404,
+  CONFIG_INVALID: 422,
+  INTERNAL: 500,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** One offending field of a request, as listed in a validation problem. */
+export interface FieldIssue {
+  /** Dotted path of the field, e.g. `variants.1.weight`; empty for the whole body. */
+  path: string;
+  message: string;
+}
+
+export interface AppErrorOptions {
+  /** HTTP status; defaults to the status registered for the code. */
+  status?: number;
+  /** Offending fields, for validation problems. */
+  errors?: FieldIssue[];
+  /** Extra machine-readable members added to the problem document (e.g. `missing`). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/**
+ * A failure with a stable code. Throw it anywhere below the HTTP layer; the server answers it as
+ * problem+json and the CLI prints it.
+ *
+ * @example
+ * throw new AppError('PROMPT_NOT_FOUND', `No prompt named "${name}". List prompts with \`promptline prompts list\`.`);
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: FieldIssue[] | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = options.status ?? ERROR_CODES[code];
+    this.errors = options.errors;
+    this.details = options.details;
+  }
+}
+
+/** True when `value` is an {@link AppError} (also across package copies, by shape). */
+export function isAppError(value: unknown): value is AppError {
+  return (
+    value instanceof AppError ||
+    (value instanceof Error &&
+      value.name === 'AppError' &&
+      typeof (value as { code?: unknown }).code === 'string' &&
+      typeof (value as { status?: unknown }).status === 'number')
+  );
+}
+
+/** Turns a code into a human title for problem documents: `PROMPT_NOT_FOUND` → `Prompt not found`. */
+export function titleForCode(code: string): string {
+  const words = code.toLowerCase().split('_');
+  const first = words[0] ?? '';
+  return [first.charAt(0).toUpperCase() + first.slice(1), ...words.slice(1)].join(' ');
+}

@@ -1,0 +1,15 @@
+/**
+ * @promptline/core — the domain of Promptline with no database and no HTTP server: schemas,
+ * errors, templates, semver rules, diff, bucketing, hashing, providers and assertions.
+ * Everything exported here runs in Node, browsers and edge runtimes; Node-only parts (the eval
+ * runner's worker threads, secret encryption) live in `@promptline/core/node`.
+ */
+export * from './errors.ts';
+export * from './schemas.ts';
+export * from './canonical.ts';
+export * from './template/index.ts';
+export * from './semver.ts';
+export * from './diff.ts';
+export * from './bucketing.ts';
+export * from './release.ts';
+export * from './audit-chain.ts';
