@@ -13,3 +13,4 @@ export * from './diff.ts';
 export * from './bucketing.ts';
 export * from './release.ts';
 export * from './audit-chain.ts';
+export * from './providers/index.ts';

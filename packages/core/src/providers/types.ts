@@ -1,0 +1,102 @@
+/**
+ * The one interface every LLM provider speaks: messages and parameters in; text, tool calls,
+ * finish reason, usage, cost and timings out; streaming and not.
+ */
+
+/** A message sent to a model (a rendered chat prompt is already in this shape). */
+export interface ProviderMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+  content: string;
+  /** For `tool` messages: the call they answer. */
+  toolCallId?: string;
+  /** For `assistant` messages that called tools. */
+  toolCalls?: ToolCall[];
+  name?: string;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** Arguments as the model produced them (a JSON string, usually). */
+  arguments: string;
+}
+
+export interface ModelParameters {
+  temperature?: number;
+  maxTokens?: number;
+  topP?: number;
+  stop?: string[];
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** Anything else is passed through to the wire request as is. */
+  [extra: string]: unknown;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ProviderMessage[];
+  parameters?: ModelParameters;
+  /** `{type:'json_object'}` or `{type:'json_schema', json_schema:{name, schema, strict?}}` (OpenAI's shape). */
+  responseFormat?: unknown;
+  /** Tools in OpenAI's function shape: `{type:'function', function:{name, description?, parameters}}`. */
+  tools?: unknown[];
+  signal?: AbortSignal;
+  /** Whole-call timeout in milliseconds. */
+  timeoutMs?: number;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  /** True when the provider returned no usage and tokens were counted with a tokenizer. */
+  estimated: boolean;
+}
+
+export interface Cost {
+  inputUsd: number;
+  outputUsd: number;
+  totalUsd: number;
+}
+
+export interface ChatResult {
+  provider: string;
+  model: string;
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: string | null;
+  usage: Usage;
+  /** Null when no price is known for the model. */
+  cost: Cost | null;
+  latencyMs: number;
+  timeToFirstTokenMs: number | null;
+}
+
+/** What a streaming call yields: text deltas as they come, then exactly one `done`. */
+export type StreamEvent =
+  | { type: 'delta'; text: string }
+  | { type: 'tool-call'; toolCall: ToolCall }
+  | { type: 'done'; result: ChatResult };
+
+export interface Provider {
+  /** `openai`, `anthropic`, `gemini`, `openai-compatible`, `mock`… */
+  readonly id: string;
+  complete(request: ChatRequest): Promise<ChatResult>;
+  stream(request: ChatRequest): AsyncIterable<StreamEvent>;
+  /** Embeddings, where the provider has them (used by the `similar` assertion). */
+  embed?(input: string[], options?: { model?: string; signal?: AbortSignal }): Promise<number[][]>;
+}
+
+/** How to reach a provider: its kind, credentials and endpoint. */
+export interface ProviderSettings {
+  kind: 'openai' | 'anthropic' | 'gemini' | 'openai-compatible' | 'mock';
+  apiKey?: string;
+  /** Base URL, e.g. `http://127.0.0.1:11434/v1` for Ollama; defaults to the provider's own. */
+  baseUrl?: string;
+  /** Extra headers (Azure's `api-key`, OpenRouter's `HTTP-Referer`…). */
+  headers?: Record<string, string>;
+  /** Retries on 429 and 5xx (default 3), with exponential backoff and jitter, honouring Retry-After. */
+  maxRetries?: number;
+  timeoutMs?: number;
+}
