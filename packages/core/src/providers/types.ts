@@ -2,6 +2,7 @@
  * The one interface every LLM provider speaks: messages and parameters in; text, tool calls,
  * finish reason, usage, cost and timings out; streaming and not.
  */
+import type { PriceBook } from '../pricing/index.ts';
 
 /** A message sent to a model (a rendered chat prompt is already in this shape). */
 export interface ProviderMessage {
@@ -46,6 +47,10 @@ export interface ChatRequest {
   timeoutMs?: number;
 }
 
+/**
+ * Tokens of one call. `inputTokens` counts every input token, cached ones included (OpenAI's
+ * convention; Anthropic's separate cache counts are added in), so `cachedInputTokens` is a part of it.
+ */
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
@@ -60,16 +65,21 @@ export interface Cost {
   totalUsd: number;
 }
 
+/** Normalised finish reasons; anything else a provider says is passed through lower-cased. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | (string & {});
+
 export interface ChatResult {
   provider: string;
   model: string;
   text: string;
   toolCalls: ToolCall[];
-  finishReason: string | null;
+  finishReason: FinishReason | null;
   usage: Usage;
   /** Null when no price is known for the model. */
   cost: Cost | null;
+  /** From the start of the call (retries included) to the last byte. */
   latencyMs: number;
+  /** Until the first text or tool-call delta of a stream; null for non-streaming calls. */
   timeToFirstTokenMs: number | null;
 }
 
@@ -98,5 +108,12 @@ export interface ProviderSettings {
   headers?: Record<string, string>;
   /** Retries on 429 and 5xx (default 3), with exponential backoff and jitter, honouring Retry-After. */
   maxRetries?: number;
+  /** First backoff step in ms (default 500); the n-th retry waits a random time up to base·2ⁿ. */
+  retryBaseDelayMs?: number;
+  /** Default whole-call timeout in ms (default 600 000); a request's own `timeoutMs` wins. */
   timeoutMs?: number;
+  /** Prices used to compute `cost`; defaults to the shipped table ({@link createPriceBook}). */
+  prices?: PriceBook;
+  /** `mock` only: delay between streamed words in ms (default 15). */
+  mockDelayMs?: number;
 }

@@ -1,0 +1,213 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAppError } from '../errors.ts';
+import { retryAfterMs } from './http.ts';
+import { createProvider } from './index.ts';
+import { sendJson, sendSse, sleep, startWireServer, type WireServer } from './test-helpers/wire-server.ts';
+import type { ChatRequest } from './types.ts';
+
+let server: WireServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const ask: ChatRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+const ok = {
+  choices: [{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 1, completion_tokens: 1 },
+};
+
+describe('retries', () => {
+  it('retries a 429 once, after the Retry-After the server asked for', async () => {
+    server = await startWireServer((_req, res, index) => {
+      if (index === 0)
+        sendJson(res, 429, { error: { message: 'Rate limit reached' } }, { 'retry-after': '1' });
+      else sendJson(res, 200, ok);
+    });
+    const provider = createProvider({
+      kind: 'openai',
+      apiKey: 'k',
+      baseUrl: server.url,
+      retryBaseDelayMs: 1,
+    });
+    const result = await provider.complete(ask);
+    expect(result.text).toBe('fine');
+    expect(server.requests).toHaveLength(2);
+    const [first, second] = server.requests;
+    // A 1 ms backoff base would have retried at once: the wait is the server's second.
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    expect(result.latencyMs).toBeGreaterThanOrEqual(950);
+  });
+
+  it('gives up on repeated 500s after maxRetries, naming the provider and the status', async () => {
+    server = await startWireServer((_req, res) =>
+      sendJson(res, 500, { error: { message: 'The server had an error' } }),
+    );
+    const provider = createProvider({
+      kind: 'openai',
+      apiKey: 'k',
+      baseUrl: server.url,
+      maxRetries: 2,
+      retryBaseDelayMs: 5,
+    });
+    const error = await provider.complete(ask).catch((caught: unknown) => caught);
+    expect(server.requests).toHaveLength(3);
+    expect(isAppError(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: 'PROVIDER_ERROR',
+      status: 502,
+      message:
+        'openai answered 500 Internal Server Error: The server had an error. The provider failed (retried 2 times). Try again later.',
+      details: { provider: 'openai', status: 500, retryable: true },
+    });
+  });
+
+  it('does not retry a 400 or a 401, and says what to check', async () => {
+    server = await startWireServer((_req, res, index) =>
+      index === 0
+        ? sendJson(res, 400, { error: { message: "Invalid value for 'temperature'." } })
+        : sendJson(res, 401, { error: { message: 'Incorrect API key provided.' } }),
+    );
+    const provider = createProvider({
+      kind: 'openai',
+      apiKey: 'k',
+      baseUrl: server.url,
+      retryBaseDelayMs: 1,
+    });
+    await expect(provider.complete(ask)).rejects.toMatchObject({
+      message: expect.stringMatching(
+        /^openai answered 400 Bad Request: Invalid value for 'temperature'\. Check the request/,
+      ),
+      details: { retryable: false },
+    });
+    expect(server.requests).toHaveLength(1);
+    await expect(provider.complete(ask)).rejects.toMatchObject({
+      message:
+        'openai answered 401 Unauthorized: Incorrect API key provided. Check the provider credentials of this project.',
+    });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('retries network failures and then reports the provider as unreachable', async () => {
+    // A port that was just free: connections are refused.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const provider = createProvider({
+      kind: 'openai-compatible',
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      maxRetries: 1,
+      retryBaseDelayMs: 1,
+    });
+    await expect(provider.complete(ask)).rejects.toMatchObject({
+      code: 'PROVIDER_ERROR',
+      message: expect.stringMatching(
+        /^openai-compatible could not be reached after 2 attempts \(.+\)\. Check the base URL/,
+      ),
+    });
+  });
+
+  it('never retries once a stream has begun', async () => {
+    server = await startWireServer(async (_req, res) => {
+      await sendSse(res, [{ data: { choices: [{ index: 0, delta: { content: 'Hal' } }] } }], { end: false });
+      await sleep(20);
+      res.destroy();
+    });
+    const provider = createProvider({
+      kind: 'openai',
+      apiKey: 'k',
+      baseUrl: server.url,
+      retryBaseDelayMs: 1,
+    });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const event of provider.stream(ask)) if (event.type === 'delta') seen.push(event.text);
+    })().catch((caught: unknown) => caught);
+    expect(seen).toEqual(['Hal']);
+    expect(error).toMatchObject({ code: 'PROVIDER_ERROR', details: { provider: 'openai' } });
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('cancellation and timeouts', () => {
+  it('stops a stream when the caller aborts, with its abort reason, and closes the connection', async () => {
+    server = await startWireServer(async (_req, res) => {
+      const events = Array.from({ length: 200 }, (_, i) => ({
+        data: { choices: [{ index: 0, delta: { content: `w${i} ` } }] },
+      }));
+      await sendSse(res, events, { delayMs: 10 });
+    });
+    const provider = createProvider({ kind: 'openai', apiKey: 'k', baseUrl: server.url });
+    const controller = new AbortController();
+    let deltas = 0;
+    const started = performance.now();
+    const error = await (async () => {
+      for await (const event of provider.stream({ ...ask, signal: controller.signal })) {
+        if (event.type === 'delta' && ++deltas === 3) controller.abort();
+      }
+    })().catch((caught: unknown) => caught);
+    expect((error as Error).name).toBe('AbortError');
+    expect(deltas).toBe(3);
+    expect(performance.now() - started).toBeLessThan(1000);
+    await server.closed[0];
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('closes the connection when the consumer stops reading early', async () => {
+    server = await startWireServer(async (_req, res) => {
+      const events = Array.from({ length: 200 }, (_, i) => ({
+        data: { choices: [{ index: 0, delta: { content: `w${i} ` } }] },
+      }));
+      await sendSse(res, events, { delayMs: 10 });
+    });
+    const provider = createProvider({ kind: 'openai', apiKey: 'k', baseUrl: server.url });
+    const started = performance.now();
+    for await (const event of provider.stream(ask)) if (event.type === 'delta') break;
+    await server.closed[0];
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('ends a call that outlives timeoutMs with a PROVIDER_ERROR saying so, without retrying', async () => {
+    server = await startWireServer(async (_req, res) => {
+      await sleep(2_000);
+      sendJson(res, 200, ok);
+    });
+    const provider = createProvider({
+      kind: 'openai',
+      apiKey: 'k',
+      baseUrl: server.url,
+      retryBaseDelayMs: 1,
+    });
+    const started = performance.now();
+    await expect(provider.complete({ ...ask, timeoutMs: 150 })).rejects.toMatchObject({
+      code: 'PROVIDER_ERROR',
+      status: 504,
+      message:
+        'openai did not finish within 150 ms. Raise timeoutMs, ask for a shorter answer, or try again.',
+      details: { timeout: true },
+    });
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('applies the timeout while waiting to retry', async () => {
+    server = await startWireServer((_req, res) => sendJson(res, 503, {}, { 'retry-after': '30' }));
+    const provider = createProvider({ kind: 'openai', apiKey: 'k', baseUrl: server.url, timeoutMs: 200 });
+    await expect(provider.complete(ask)).rejects.toMatchObject({ status: 504, details: { timeout: true } });
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('retryAfterMs', () => {
+  it('reads seconds, HTTP dates and retry-after-ms', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs(new Headers({ 'retry-after': '2' }), now)).toBe(2000);
+    expect(retryAfterMs(new Headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:03 GMT' }), now)).toBe(3000);
+    expect(retryAfterMs(new Headers({ 'retry-after': 'Wed, 31 Dec 2025 23:00:00 GMT' }), now)).toBe(0);
+    expect(retryAfterMs(new Headers({ 'retry-after-ms': '150', 'retry-after': '9' }), now)).toBe(150);
+    expect(retryAfterMs(new Headers({ 'retry-after': 'soon' }), now)).toBeNull();
+    expect(retryAfterMs(new Headers(), now)).toBeNull();
+  });
+});

@@ -1,0 +1,236 @@
+import { AppError, isAppError } from '../errors.ts';
+
+/** What one call to a provider needs to talk HTTP: who it is, when to stop, how to retry. */
+export interface CallContext {
+  provider: string;
+  /** Aborts on the caller's cancellation or on the whole-call timeout. */
+  signal: AbortSignal;
+  callerSignal: AbortSignal | undefined;
+  timeoutSignal: AbortSignal;
+  timeoutMs: number;
+  maxRetries: number;
+  baseDelayMs: number;
+  startedAt: number;
+}
+
+export interface CallOptions {
+  provider: string;
+  signal?: AbortSignal | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  baseDelayMs: number;
+}
+
+/** Turns a provider's error body into its human message (each wire format nests it differently). */
+export type ErrorMessageReader = (body: unknown) => string | undefined;
+
+const MAX_BACKOFF_MS = 20_000;
+// A server asking us to come back in more than a minute is better answered with an error now.
+const MAX_RETRY_AFTER_MS = 60_000;
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  529: 'Overloaded',
+};
+
+export function openCall(options: CallOptions): CallContext {
+  const timeoutSignal = AbortSignal.timeout(options.timeoutMs);
+  const signal =
+    options.signal === undefined ? timeoutSignal : AbortSignal.any([options.signal, timeoutSignal]);
+  return {
+    provider: options.provider,
+    signal,
+    callerSignal: options.signal,
+    timeoutSignal,
+    timeoutMs: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    baseDelayMs: options.baseDelayMs,
+    startedAt: performance.now(),
+  };
+}
+
+/** Retry on rate limits and server failures; any other 4xx would fail the same way again. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/**
+ * POSTs JSON and answers the first successful response, retrying 429/5xx and network failures
+ * with exponential backoff and full jitter, or after the server's `Retry-After`.
+ *
+ * @throws AppError `PROVIDER_ERROR` when the provider refuses or fails for good; the caller's
+ * abort reason when it cancels.
+ */
+export async function postJson(
+  ctx: CallContext,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  readMessage: ErrorMessageReader,
+): Promise<Response> {
+  const payload = JSON.stringify(body);
+  for (let attempt = 0; ; attempt++) {
+    const retriesLeft = attempt < ctx.maxRetries;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: payload,
+        signal: ctx.signal,
+      });
+    } catch (error) {
+      if (ctx.signal.aborted || !retriesLeft) throw toProviderError(ctx, error, attempt);
+      await sleep(ctx, backoff(ctx.baseDelayMs, attempt));
+      continue;
+    }
+    if (response.ok) return response;
+
+    const text = await response.text().catch((error: unknown) => {
+      throw toProviderError(ctx, error, attempt);
+    });
+    const retryable = isRetryableStatus(response.status);
+    const retryAfter = retryAfterMs(response.headers);
+    if (retryable && retriesLeft && (retryAfter === null || retryAfter <= MAX_RETRY_AFTER_MS)) {
+      await sleep(ctx, retryAfter ?? backoff(ctx.baseDelayMs, attempt));
+      continue;
+    }
+    throw httpError(ctx.provider, response.status, response.statusText, text, readMessage, attempt);
+  }
+}
+
+/** Reads a JSON body, turning a cut connection or a timeout into the right error. */
+export async function readJson(ctx: CallContext, response: Response): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    throw toProviderError(ctx, error, 0);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError(
+      'PROVIDER_ERROR',
+      `${ctx.provider} answered with a body that is not JSON (${text.slice(0, 120)}). Check the base URL: it should point at the API, not at a web page.`,
+      { details: { provider: ctx.provider, status: response.status, retryable: false } },
+    );
+  }
+}
+
+/** Full-jitter exponential backoff: a random wait up to base·2ⁿ, capped. */
+export function backoff(baseMs: number, attempt: number): number {
+  return Math.random() * Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt);
+}
+
+/** `Retry-After` (seconds or an HTTP date) or OpenAI's `retry-after-ms`, in ms; null when absent. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | null {
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const value = headers.get('retry-after');
+  if (value === null || value.trim() === '') return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function sleep(ctx: CallContext, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (ctx.signal.aborted) {
+      reject(toProviderError(ctx, ctx.signal.reason, 0));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(toProviderError(ctx, ctx.signal.reason, 0));
+    };
+    const timer = setTimeout(() => {
+      ctx.signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function advice(status: number, retries: number): string {
+  const retried = retries > 0 ? ` (retried ${retries} time${retries === 1 ? '' : 's'})` : '';
+  if (status === 401 || status === 403) return 'Check the provider credentials of this project.';
+  if (status === 404) return 'Check the model name and the base URL of the provider.';
+  if (status === 402) return "Check the billing of the provider's account.";
+  if (status === 429)
+    return `The provider is rate limiting this key${retried}. Wait a moment and try again, or raise the limit with the provider.`;
+  if (status >= 500) return `The provider failed${retried}. Try again later.`;
+  return 'Check the request: model, parameters, response format and tools.';
+}
+
+/** The error for a refused HTTP call: provider, status, the provider's own words and what to do. */
+export function httpError(
+  provider: string,
+  status: number,
+  statusText: string,
+  body: string,
+  readMessage: ErrorMessageReader,
+  retries: number,
+): AppError {
+  let message: string | undefined;
+  try {
+    message = readMessage(JSON.parse(body));
+  } catch {
+    message = undefined;
+  }
+  message ??= body.trim().slice(0, 300);
+  const reason = statusText || STATUS_TEXT[status] || '';
+  const said = message === '' ? '' : `: ${message.replace(/[.\s]+$/, '')}`;
+  return new AppError(
+    'PROVIDER_ERROR',
+    `${provider} answered ${status}${reason === '' ? '' : ` ${reason}`}${said}. ${advice(status, retries)}`,
+    { details: { provider, status, retryable: isRetryableStatus(status) } },
+  );
+}
+
+/** An error the provider reported inside a stream that had already begun. */
+export function streamError(provider: string, message: string): AppError {
+  return new AppError(
+    'PROVIDER_ERROR',
+    `${provider} failed in the middle of the answer: ${message.replace(/[.\s]+$/, '')}. Try again.`,
+    { details: { provider, status: null, retryable: true } },
+  );
+}
+
+/**
+ * Maps whatever broke a call to what the caller should see: its own abort reason when it
+ * cancelled, a timeout error, or a network error; AppErrors pass through.
+ */
+export function toProviderError(ctx: CallContext, error: unknown, retries: number): unknown {
+  if (ctx.callerSignal?.aborted) return ctx.callerSignal.reason;
+  if (ctx.timeoutSignal.aborted) {
+    return new AppError(
+      'PROVIDER_ERROR',
+      `${ctx.provider} did not finish within ${ctx.timeoutMs} ms. Raise timeoutMs, ask for a shorter answer, or try again.`,
+      { status: 504, details: { provider: ctx.provider, status: null, retryable: true, timeout: true } },
+    );
+  }
+  if (isAppError(error)) return error;
+  const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause : error) : undefined;
+  const detail = cause === undefined ? String(error) : cause.message;
+  const retried = retries > 0 ? ` after ${retries + 1} attempts` : '';
+  return new AppError(
+    'PROVIDER_ERROR',
+    `${ctx.provider} could not be reached${retried} (${detail}). Check the base URL and the network, then try again.`,
+    { cause: error, details: { provider: ctx.provider, status: null, retryable: true } },
+  );
+}
