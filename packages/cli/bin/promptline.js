@@ -7,9 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 if (existsSync(source)) {
-  const child = spawn(process.execPath, ['--conditions=source', '--no-warnings', source, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--no-warnings', source, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {

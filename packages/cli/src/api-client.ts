@@ -1,0 +1,195 @@
+/**
+ * A small typed client of the Promptline REST API over `fetch`. Request and response types come
+ * from core's schemas, so the CLI and the server share one contract. Problems become
+ * {@link ApiError}, a missing server becomes {@link UnreachableError}.
+ */
+import type {
+  ApiKey,
+  AuditPage,
+  AuditVerification,
+  CreatedApiKey,
+  CreateEnvironmentRequest,
+  CreatePromptRequest,
+  CreateVersionRequest,
+  Deployment,
+  DeployRequest,
+  Environment,
+  FieldIssue,
+  HistoryEntry,
+  Prompt,
+  RenderRequest,
+  RenderResult,
+  ResolveResult,
+  Role,
+  RollbackRequest,
+  Version,
+  VersionDiff,
+} from '@promptline/core';
+import { ApiError, UnreachableError } from './errors.ts';
+
+/** Where the server is and how to authenticate. */
+export interface ApiClientOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:4100`. */
+  url: string;
+  /** API key sent as `Authorization: Bearer <key>`; requests go without one when absent. */
+  apiKey?: string | undefined;
+  /** Per-request timeout in milliseconds (default 30 000). */
+  timeoutMs?: number;
+}
+
+/** The result of posting a version: `created` is false when identical content returned the existing head. */
+export interface CreatedVersion {
+  version: Version;
+  created: boolean;
+}
+
+/** The Promptline REST API as typed functions. */
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+interface RawResponse<T> {
+  status: number;
+  body: T;
+}
+
+/**
+ * Creates a client for one server.
+ *
+ * @throws {ApiError} when the server answers with a non-2xx status (problem+json or not).
+ * @throws {UnreachableError} when no HTTP answer arrives (connection refused, timeout).
+ * @example
+ * const api = createApiClient({ url: 'http://127.0.0.1:4100', apiKey: process.env.PROMPTLINE_API_KEY });
+ * const { items } = await api.listPrompts();
+ */
+export function createApiClient(options: ApiClientOptions) {
+  const base = options.url.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 30_000;
+
+  async function send<T>(method: string, path: string, body?: unknown): Promise<RawResponse<T>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new UnreachableError(base, error);
+    }
+    const text = await response.text();
+    if (!response.ok) throw toApiError(response, text);
+    if (text === '') return { status: response.status, body: undefined as T };
+    try {
+      return { status: response.status, body: JSON.parse(text) as T };
+    } catch {
+      throw new ApiError(
+        'INVALID_RESPONSE',
+        response.status,
+        `the server at ${base} answered ${method} ${path} with something that is not JSON; is PROMPTLINE_URL pointing at a Promptline server?`,
+      );
+    }
+  }
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await send<T>(method, path, body)).body;
+  }
+
+  const prompt = (name: string) => `/api/v1/prompts/${encodeURIComponent(name)}`;
+  const query = (params: Record<string, string | number | undefined>) => {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(params))
+      if (value !== undefined) search.set(key, String(value));
+    const text = search.toString();
+    return text === '' ? '' : `?${text}`;
+  };
+
+  return {
+    /** The base URL requests go to. */
+    url: base,
+    health: () => call<unknown>('GET', '/healthz'),
+
+    listPrompts: (filter: { tag?: string | undefined; q?: string | undefined } = {}) =>
+      call<{ items: Prompt[] }>('GET', `/api/v1/prompts${query({ tag: filter.tag, q: filter.q })}`),
+    getPrompt: (name: string) => call<Prompt>('GET', prompt(name)),
+    createPrompt: (request: CreatePromptRequest) => call<Prompt>('POST', '/api/v1/prompts', request),
+
+    /** Posts a version; identical content answers 200 with the existing head instead of 201. */
+    createVersion: async (name: string, request: CreateVersionRequest): Promise<CreatedVersion> => {
+      const { status, body } = await send<Version>('POST', `${prompt(name)}/versions`, request);
+      return { version: body, created: status === 201 };
+    },
+    listVersions: (name: string) => call<{ items: Version[] }>('GET', `${prompt(name)}/versions`),
+    getVersion: (name: string, number: number) => call<Version>('GET', `${prompt(name)}/versions/${number}`),
+    diff: (name: string, from: number, to: number) =>
+      call<VersionDiff>('GET', `${prompt(name)}/diff${query({ from, to })}`),
+
+    deploy: (name: string, env: string, request: DeployRequest) =>
+      call<Deployment>('PUT', `${prompt(name)}/deployments/${encodeURIComponent(env)}`, request),
+    rollback: (name: string, env: string, request: RollbackRequest) =>
+      call<Deployment>('POST', `${prompt(name)}/deployments/${encodeURIComponent(env)}/rollback`, request),
+    /** The whole history, newest first as the server orders it, or the one entry live at `at`. */
+    history: async (name: string, env: string, at?: string): Promise<HistoryEntry[]> => {
+      const body = await call<{ items: HistoryEntry[] } | HistoryEntry | null>(
+        'GET',
+        `${prompt(name)}/deployments/${encodeURIComponent(env)}/history${query({ at })}`,
+      );
+      if (body === null || body === undefined) return [];
+      return 'items' in body ? body.items : [body];
+    },
+
+    resolve: (name: string, env: string, unit?: string) =>
+      call<ResolveResult>('GET', `${prompt(name)}/resolve${query({ env, unit })}`),
+    render: (name: string, request: Partial<RenderRequest>) =>
+      call<RenderResult>('POST', `${prompt(name)}/render`, request),
+
+    listEnvironments: () => call<{ items: Environment[] }>('GET', '/api/v1/environments'),
+    createEnvironment: (request: CreateEnvironmentRequest) =>
+      call<Environment>('POST', '/api/v1/environments', request),
+
+    listApiKeys: () => call<{ items: ApiKey[] }>('GET', '/api/v1/api-keys'),
+    createApiKey: (request: { name: string; role?: Role }) =>
+      call<CreatedApiKey>('POST', '/api/v1/api-keys', request),
+    revokeApiKey: (id: number) => call<ApiKey | undefined>('DELETE', `/api/v1/api-keys/${id}`),
+
+    listAudit: (params: { limit?: number; action?: string | undefined; target?: string | undefined } = {}) =>
+      call<AuditPage>('GET', `/api/v1/audit${query(params)}`),
+    verifyAudit: () => call<AuditVerification>('GET', '/api/v1/audit/verify'),
+  };
+}
+
+/** Turns a non-2xx answer into an {@link ApiError}, reading the problem document when there is one. */
+function toApiError(response: Response, text: string): ApiError {
+  let problem: unknown;
+  try {
+    problem = JSON.parse(text);
+  } catch {
+    problem = undefined;
+  }
+  if (problem && typeof problem === 'object') {
+    const p = problem as Record<string, unknown>;
+    const code = typeof p.code === 'string' ? p.code : `HTTP_${response.status}`;
+    const detail =
+      typeof p.detail === 'string' ? p.detail : typeof p.title === 'string' ? p.title : response.statusText;
+    const errors = Array.isArray(p.errors) ? p.errors.filter(isFieldIssue) : [];
+    const requestId = typeof p.requestId === 'string' ? p.requestId : undefined;
+    return new ApiError(code, response.status, detail, { errors, requestId });
+  }
+  const snippet = text.trim().slice(0, 200);
+  return new ApiError(
+    `HTTP_${response.status}`,
+    response.status,
+    snippet === '' ? `${response.status} ${response.statusText}` : snippet,
+  );
+}
+
+function isFieldIssue(value: unknown): value is FieldIssue {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { path?: unknown }).path === 'string' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}

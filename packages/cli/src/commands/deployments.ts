@@ -1,0 +1,142 @@
+/** `promptline deploy`, `rollback` and `history`: what an environment serves, and when it changed. */
+import type { Deployment, DeployRequest, HistoryEntry, RollbackRequest } from '@promptline/core';
+import { parsePositiveInt, parseVariants } from '../args.ts';
+import { UsageError } from '../errors.ts';
+import { defineCommand } from '../kit.ts';
+import { formatRelease, formatTable, oneLine } from '../output.ts';
+
+const envOption = { type: 'string', value: '<env>', description: 'Environment, e.g. production' } as const;
+const reasonOption = {
+  type: 'string',
+  value: '<text>',
+  description: 'Why, recorded in the history',
+} as const;
+
+/** `promptline deploy <name> <version> --env <env>`. */
+export const deployCommand = defineCommand({
+  name: 'deploy',
+  usage: '<name> (<version> | --variants <v:w,...>) --env <env> [--reason <text>] [options]',
+  summary: 'Make an environment serve a version, or weighted variants',
+  description:
+    'Makes the environment serve one version, or several with weights in basis points summing to\n' +
+    '10000 (--variants 3:500,2:9500 sends 5% of units to v3 and 95% to v2; 3:5%,2:95% works too).\n' +
+    'Every deploy is appended to the environment history.',
+  options: {
+    env: envOption,
+    variants: { type: 'string', value: '<v:w,...>', description: 'Weighted variants: version:weight pairs' },
+    reason: reasonOption,
+  },
+  positionals: { min: 1, max: 2 },
+  examples: [
+    'promptline deploy support/triage 2 --env production --reason "better routing"',
+    'promptline deploy support/triage --variants 3:500,2:9500 --env production',
+  ],
+  async run(input, ctx) {
+    const [name = '', version] = input.positionals;
+    const env = input.required('env');
+    const variants = input.string('variants');
+    const reason = input.string('reason');
+    let request: DeployRequest;
+    if (variants !== undefined) {
+      if (version !== undefined) throw new UsageError('give either a version or --variants, not both');
+      request = { variants: parseVariants(variants) };
+    } else {
+      if (version === undefined) throw new UsageError('missing the version to deploy (or --variants)');
+      request = { version: parsePositiveInt(version, 'version') };
+    }
+    if (reason !== undefined) request.reason = reason;
+    const deployment = await ctx.api.deploy(name, env, request);
+    if (ctx.printJson(deployment)) return;
+    ctx.out(`Deployed ${describe(deployment)}\n`);
+  },
+});
+
+/** `promptline rollback <name> --env <env>`. */
+export const rollbackCommand = defineCommand({
+  name: 'rollback',
+  usage: '<name> --env <env> [--to <history id>] [--reason <text>] [options]',
+  summary: 'Restore the release that was live before the current one',
+  description:
+    'Restores the release that was live before the current one; a second rollback goes one step\n' +
+    'further back. --to restores the release of a chosen history entry (ids from `promptline history`).',
+  options: {
+    env: envOption,
+    to: { type: 'string', value: '<id>', description: 'History entry whose release to restore' },
+    reason: reasonOption,
+  },
+  positionals: { min: 1, max: 1 },
+  examples: [
+    'promptline rollback support/triage --env production --reason "v3 misroutes refunds"',
+    'promptline rollback support/triage --env production --to 4',
+  ],
+  async run(input, ctx) {
+    const name = input.positionals[0] ?? '';
+    const env = input.required('env');
+    const request: RollbackRequest = {};
+    const to = input.string('to');
+    const reason = input.string('reason');
+    if (to !== undefined) request.to = parsePositiveInt(to, '--to');
+    if (reason !== undefined) request.reason = reason;
+    const deployment = await ctx.api.rollback(name, env, request);
+    if (ctx.printJson(deployment)) return;
+    ctx.out(`Rolled back ${describe(deployment)}\n`);
+  },
+});
+
+/** `promptline history <name> --env <env> [--at <time>]`. */
+export const historyCommand = defineCommand({
+  name: 'history',
+  usage: '<name> --env <env> [--at <ISO time>] [options]',
+  summary: 'Show every deploy and rollback of a prompt in an environment',
+  description:
+    'Lists the append-only deployment history. With --at, shows only the entry that was live at that\n' +
+    'instant: what the environment served for this prompt then.',
+  options: {
+    env: envOption,
+    at: { type: 'string', value: '<time>', description: 'ISO time, e.g. 2026-03-01T10:00:00Z' },
+  },
+  positionals: { min: 1, max: 1 },
+  examples: [
+    'promptline history support/triage --env production',
+    'promptline history support/triage --env production --at 2026-03-01T10:00:00Z',
+  ],
+  async run(input, ctx) {
+    const name = input.positionals[0] ?? '';
+    const env = input.required('env');
+    const at = input.string('at');
+    if (at !== undefined && Number.isNaN(Date.parse(at))) {
+      throw new UsageError(`--at must be an ISO time such as 2026-03-01T10:00:00Z, got "${at}"`);
+    }
+    const items = await ctx.api.history(name, env, at === undefined ? undefined : new Date(at).toISOString());
+    if (ctx.printJson(at === undefined ? { items } : (items[0] ?? null))) return;
+    if (items.length === 0) {
+      ctx.out(
+        at === undefined
+          ? `${name} has never been deployed to ${env}.\n`
+          : `Nothing of ${name} was live in ${env} at ${at}.\n`,
+      );
+      return;
+    }
+    ctx.out(formatHistory(items, ctx.color));
+  },
+});
+
+/** History entries as a table: id, time, action, release, previous release, actor, reason. */
+export function formatHistory(items: HistoryEntry[], color = false): string {
+  const rows = items.map((entry) => [
+    String(entry.id),
+    entry.at,
+    entry.action === 'rollback' && entry.restoredFrom !== null
+      ? `rollback→#${entry.restoredFrom}`
+      : entry.action,
+    formatRelease(entry),
+    entry.previous ? formatRelease(entry.previous) : '-',
+    entry.actor,
+    oneLine(entry.reason, 50),
+  ]);
+  return formatTable(['ID', 'AT', 'ACTION', 'SERVES', 'BEFORE', 'ACTOR', 'REASON'], rows, color);
+}
+
+function describe(deployment: Deployment): string {
+  return `${deployment.prompt} to ${deployment.environment}: now serving ${formatRelease(deployment)} (history #${deployment.historyId})`;
+}

@@ -1,0 +1,398 @@
+/**
+ * Black-box tests of the `promptline` command: the real bin, spawned with this Node, against a
+ * real server on 127.0.0.1 (SQLite; the server's own tests cover PostgreSQL). They check what a
+ * user or a CI script sees: stdout, stderr and exit codes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../server/src/test-helpers/index.ts';
+
+const BIN = fileURLToPath(new URL('../bin/promptline.js', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const ESC = '\u001b[';
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: FIXTURES,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PROMPTLINE_URL: server.url,
+        PROMPTLINE_API_KEY: server.apiKey,
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Runs a command that must succeed and returns its stdout. */
+async function ok(args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
+  const result = await run(args, env);
+  if (result.code !== 0) {
+    throw new Error(
+      `promptline ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    );
+  }
+  return result.stdout;
+}
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ dialect: 'sqlite' });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('the registry flow', () => {
+  it('creates, versions, deploys, renders, diffs, rolls back and answers history --at', async () => {
+    expect(
+      await ok([
+        'prompts',
+        'create',
+        'support/triage',
+        '--description',
+        'Routes tickets',
+        '--tag',
+        'support',
+      ]),
+    ).toBe('Created prompt support/triage\n');
+
+    expect(
+      await ok(['versions', 'create', 'support/triage', '--file', 'triage.txt', '--message', 'first cut']),
+    ).toMatch(/^Created support\/triage v1 \(1\.0\.0\) [0-9a-f]{12}\n$/);
+    // Identical content is not stored twice; the CLI says so instead of claiming a new version.
+    expect(await ok(['versions', 'create', 'support/triage', '--file', 'triage.txt'])).toMatch(
+      /^Unchanged: content is identical to support\/triage v1 \(1\.0\.0\)/,
+    );
+
+    await ok(['deploy', 'support/triage', '1', '--env', 'production', '--reason', 'first release']);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const whileV1 = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(
+      await ok([
+        'render',
+        'support/triage',
+        '--env',
+        'production',
+        '--var',
+        'customer=Ann',
+        '--var',
+        'ticket=Refund please',
+      ]),
+    ).toBe('Classify this ticket from Ann: Refund please\n');
+
+    expect(
+      await ok([
+        'versions',
+        'create',
+        'support/triage',
+        '--file',
+        'triage-v2.json',
+        '--message',
+        'name the classes',
+        '--parent',
+        '1',
+      ]),
+    ).toMatch(/^Created support\/triage v2 \(1\.1\.0\)/);
+
+    const list = await ok(['versions', 'list', 'support/triage']);
+    const [header, ...rows] = list.trimEnd().split('\n');
+    expect(header).toMatch(/^VERSION\s+SEMVER\s+TYPE\s+AUTHOR\s+CREATED\s+HASH\s+MESSAGE$/);
+    expect(rows.map((row) => row.split(/\s+/).slice(0, 3).join(' ')).sort()).toEqual([
+      'v1 1.0.0 text',
+      'v2 1.1.0 text',
+    ]);
+
+    const show = await ok(['versions', 'show', 'support/triage', '2']);
+    expect(show).toContain('gpt-4o-mini');
+    expect(show).toContain('Classify this ticket from {{customer}} into billing, bug or other: {{ticket}}');
+
+    const diff = await ok(['diff', 'support/triage', '1', '2']);
+    expect(diff).toContain('billing');
+    expect(diff).toContain('gpt-4o-mini');
+    expect(diff).not.toContain(ESC);
+    expect(await ok(['diff', 'support/triage', '1', '2'], { FORCE_COLOR: '1' })).toContain(ESC);
+    expect(await ok(['diff', 'support/triage', '1', '2', '--no-color'], { FORCE_COLOR: '1' })).not.toContain(
+      ESC,
+    );
+
+    expect(await ok(['deploy', 'support/triage', '2', '--env', 'production'])).toMatch(
+      /^Deployed support\/triage to production: now serving v2 \(history #\d+\)\n$/,
+    );
+    expect(
+      await ok([
+        'render',
+        'support/triage',
+        '--env',
+        'production',
+        '--vars-file',
+        'vars.json',
+        '--var',
+        'customer=Ann',
+      ]),
+    ).toBe('Classify this ticket from Ann into billing, bug or other: App crashes on start\n');
+
+    expect(
+      await ok(['rollback', 'support/triage', '--env', 'production', '--reason', 'v2 misroutes']),
+    ).toMatch(/now serving v1 /);
+    expect(
+      await ok([
+        'render',
+        'support/triage',
+        '--env',
+        'production',
+        '--var',
+        'customer=Ann',
+        '--var',
+        'ticket=x',
+      ]),
+    ).toBe('Classify this ticket from Ann: x\n');
+
+    const history = (await ok(['history', 'support/triage', '--env', 'production'])).trimEnd().split('\n');
+    expect(history[0]).toMatch(/^ID\s+AT\s+ACTION\s+SERVES\s+BEFORE\s+ACTOR\s+REASON$/);
+    expect(history).toHaveLength(4);
+    expect(history.join('\n')).toMatch(/rollback.*v1\s+v2.*v2 misroutes/);
+    expect(history.join('\n')).toMatch(/deploy\s+v1\s+-.*first release/);
+
+    const at = await ok(['history', 'support/triage', '--env', 'production', '--at', whileV1]);
+    expect(at.trimEnd().split('\n')).toHaveLength(2);
+    expect(at).toMatch(/deploy\s+v1\s+-/);
+    const atJson = JSON.parse(
+      await ok(['history', 'support/triage', '--env', 'production', '--at', whileV1, '--json']),
+    );
+    expect(atJson).toMatchObject({ action: 'deploy', version: 1, reason: 'first release' });
+
+    const verify = await run(['audit', 'verify']);
+    expect(verify).toMatchObject({ code: 0, stderr: '' });
+    expect(verify.stdout).toMatch(/^ok: audit chain intact \(\d+ events checked\)\n$/);
+  });
+
+  it('renders chat prompts as role: content blocks and deploys weighted variants', async () => {
+    await ok(['prompts', 'create', 'support/reply', '--file', 'reply.json', '--message', 'first cut']);
+    await ok(['deploy', 'support/reply', '1', '--env', 'staging']);
+    expect(
+      await ok([
+        'render',
+        'support/reply',
+        '--env',
+        'staging',
+        '--var',
+        'product=Acme',
+        '--var',
+        'question=Where is my invoice?',
+      ]),
+    ).toBe('system: You answer support tickets for Acme.\n\nuser: Where is my invoice?\n');
+
+    await ok(['versions', 'create', 'support/reply', '--file', 'triage.txt']);
+    expect(await ok(['deploy', 'support/reply', '--variants', '2:500,1:9500', '--env', 'staging'])).toContain(
+      'now serving v2 5% · v1 95%',
+    );
+    const show = await ok(['prompts', 'show', 'support/reply']);
+    expect(show).toMatch(/staging\s+v2 5% · v1 95%/);
+  });
+
+  it('prints JSON that parses with --json', async () => {
+    const prompts = JSON.parse(await ok(['prompts', 'list', '--json']));
+    expect(prompts.items.map((p: { name: string }) => p.name)).toContain('support/triage');
+    const tagged = JSON.parse(await ok(['prompts', 'list', '--tag', 'support', '--json']));
+    expect(tagged.items.map((p: { name: string }) => p.name)).toEqual(['support/triage']);
+    const envs = JSON.parse(await ok(['envs', 'list', '--json']));
+    expect(envs.items.map((e: { name: string }) => e.name)).toEqual(
+      expect.arrayContaining(['development', 'staging', 'production']),
+    );
+  });
+
+  it('lists environments in rank order and creates new ones', async () => {
+    expect(await ok(['envs', 'create', 'canary', '--rank', '25'])).toBe(
+      'Created environment canary (rank 25)\n',
+    );
+    const names = (await ok(['envs', 'list']))
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((row) => row.split(/\s+/)[0]);
+    expect(names).toEqual(['development', 'staging', 'canary', 'production']);
+  });
+
+  it('creates, lists and revokes API keys; a revoked key is refused', async () => {
+    const created = JSON.parse(await ok(['keys', 'create', 'ci', '--role', 'viewer', '--json']));
+    expect(created).toMatchObject({ name: 'ci', role: 'viewer' });
+    expect(await ok(['prompts', 'list', '--json'], { PROMPTLINE_API_KEY: created.key })).toContain(
+      'support/triage',
+    );
+    expect(await ok(['keys', 'list'])).toMatch(new RegExp(`${created.id}\\s+ci\\s+viewer`));
+    expect(await ok(['keys', 'revoke', String(created.id)])).toBe(`Revoked key #${created.id}\n`);
+    const refused = await run(['prompts', 'list'], { PROMPTLINE_API_KEY: created.key });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error UNAUTHORIZED: /);
+  });
+});
+
+describe('failures', () => {
+  it('an unknown prompt exits 1 with the problem code on one line', async () => {
+    const result = await run(['prompts', 'show', 'does/not-exist']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error PROMPT_NOT_FOUND: .+\n$/);
+  });
+
+  it('a validation problem lists the offending fields', async () => {
+    const result = await run(['prompts', 'create', 'Not A Valid Name']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error VALIDATION_FAILED: .+\n {2}- name: .+\n/);
+  });
+
+  it('a missing template variable names it', async () => {
+    const result = await run(['render', 'support/triage', '--version', '1', '--var', 'customer=Ann']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error TEMPLATE_VARIABLE_MISSING: .*ticket/);
+    expect(
+      await ok(['render', 'support/triage', '--version', '1', '--var', 'customer=Ann', '--no-strict']),
+    ).toBe('Classify this ticket from Ann: \n');
+  });
+
+  it('a version conflict exits 1 with VERSION_CONFLICT', async () => {
+    const result = await run([
+      'versions',
+      'create',
+      'support/triage',
+      '--file',
+      'reply.json',
+      '--parent',
+      '1',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error VERSION_CONFLICT: /);
+  });
+
+  it('an unreachable server exits 3 and says how to start one', async () => {
+    const port = await closedPort();
+    const result = await run(['prompts', 'list'], { PROMPTLINE_URL: `http://127.0.0.1:${port}` });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`cannot reach the Promptline server at http://127.0.0.1:${port}`);
+    expect(result.stderr).toContain('npm start');
+    expect(result.stderr).toContain('PROMPTLINE_URL');
+  });
+
+  it('bad usage exits 2 with the usage line, before any request', async () => {
+    const cases = [
+      ['deploy', 'support/triage', '1'],
+      ['deploy', 'support/triage', 'one', '--env', 'production'],
+      ['render', 'support/triage', '--var', 'x=1'],
+      ['versions', 'create', 'support/triage', '--file', 'missing.txt'],
+      ['prompts', 'list', '--bogus'],
+      ['nonsense'],
+    ];
+    // The unreachable URL proves no request was attempted: that would exit 3.
+    const results = await Promise.all(
+      cases.map((args) => run(args, { PROMPTLINE_URL: 'http://127.0.0.1:9' })),
+    );
+    expect(results.map((result) => result.code)).toEqual(cases.map(() => 2));
+    expect(results.map((result) => result.stdout)).toEqual(cases.map(() => ''));
+    expect(results[0]?.stderr).toMatch(/^error: --env is required\nUsage: promptline deploy /);
+  });
+
+  it('every command answers --help with its usage and exit 0', async () => {
+    const cases = [['--help'], ['deploy', '--help'], ['versions', 'create', '--help'], ['prompts', '--help']];
+    const results = await Promise.all(
+      cases.map((args) => run(args, { PROMPTLINE_URL: 'http://127.0.0.1:9' })),
+    );
+    for (const result of results) {
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^Usage: promptline /);
+    }
+  });
+
+  it('audit verify exits 1 and names the first altered event', async () => {
+    await server.database.exec(
+      `update audit_events set actor = 'mallory' where id = (select min(id) + 1 from audit_events)`,
+    );
+    const { items } = JSON.parse(await ok(['audit', 'list', '--json', '--limit', '500']));
+    const altered = Math.min(...items.map((event: { id: number }) => event.id)) + 1;
+    const result = await run(['audit', 'verify']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`^error AUDIT_CHAIN_BROKEN: the chain breaks at event #${altered}\\b`),
+    );
+  });
+});
+
+describe('up', () => {
+  it('starts a server that the other commands can use, and stops on SIGINT with exit 0', async () => {
+    const port = await closedPort();
+    const dataDir = await mkdtemp(join(tmpdir(), 'promptline-up-'));
+    const apiKey = 'cli-up-test-key-0123456789';
+    const child = spawn(
+      process.execPath,
+      [BIN, 'up', '--port', String(port), '--data-dir', dataDir, '--api-key', apiKey],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          PROMPTLINE_LOG_LEVEL: 'warn',
+          PROMPTLINE_HOST: '127.0.0.1',
+        },
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(async () => (await fetch(`${url}/healthz`)).ok);
+      expect(await ok(['envs', 'list'], { PROMPTLINE_URL: url, PROMPTLINE_API_KEY: apiKey })).toContain(
+        'production',
+      );
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+});
+
+/** Polls `check` until it returns true (errors count as not yet), for at most 20 s. */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('timed out waiting for the server started by `promptline up`');
+}
+
+/** A port nothing listens on: bound once by us, then released. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
