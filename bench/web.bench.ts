@@ -1,0 +1,234 @@
+/**
+ * The web app measured in Chromium against a real server (`packages/server/src/main.ts` on a temp
+ * SQLite) seeded with 5 000 prompts: gzipped JS the first page loads, the registry's first render
+ * with 5 000 prompts and a filter keystroke (the app's own performance marks), and, when the
+ * playground endpoint exists, the time from "Run" to the first streamed token on screen.
+ * Prints one JSON object. Goals: first-page JS ≤ 300 KB gzipped; render and keystroke < 100 ms.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { launchChromium } from '../e2e/browser.ts';
+import { ensureWebBuild } from '../e2e/build-web.ts';
+import { startStaticServer } from '../e2e/static-server.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const PROMPTS = Number(process.env.BENCH_PROMPTS ?? 5000);
+const KEYSTROKES = 'support';
+const LOADS = 5;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function startServer(): Promise<{ url: string; apiKey: string; stop(): void }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'promptline-web-bench-'));
+  const port = await freePort();
+  const apiKey = `pl_bench_${randomBytes(12).toString('hex')}`;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=source', join(root, 'packages/server/src/main.ts')],
+    {
+      env: {
+        ...process.env,
+        PROMPTLINE_PORT: String(port),
+        PROMPTLINE_HOST: '127.0.0.1',
+        PROMPTLINE_DATA_DIR: dataDir,
+        PROMPTLINE_API_KEY: apiKey,
+        PROMPTLINE_LOG_LEVEL: 'error',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('server did not become healthy in 30 s');
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    apiKey,
+    stop() {
+      child.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function seed(url: string, apiKey: string): Promise<void> {
+  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  const teams = ['support', 'billing', 'search', 'growth', 'onboarding', 'legal', 'sales', 'ops'];
+  let next = 0;
+  const worker = async () => {
+    while (next < PROMPTS) {
+      const i = next++;
+      const team = teams[i % teams.length] ?? 'misc';
+      const name = `${team}/area-${i % 37}/prompt-${i}`;
+      const res = await fetch(`${url}/api/v1/prompts`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          name,
+          description: `Prompt number ${i} of the ${team} team`,
+          owner: `${team}-team`,
+          tags: [team, i % 2 ? 'chat' : 'text'],
+          version: { type: 'text', template: `You help the ${team} team. Answer {{question}} (${i}).` },
+        }),
+      });
+      if (!res.ok) throw new Error(`seeding ${name}: ${res.status} ${await res.text()}`);
+      if (i % 10 === 0) {
+        const dep = await fetch(`${url}/api/v1/prompts/${encodeURIComponent(name)}/deployments/production`, {
+          method: 'PUT',
+          headers,
+          body: JSON.stringify({ version: 1 }),
+        });
+        if (!dep.ok) throw new Error(`deploying ${name}: ${dep.status}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[Math.floor((s.length - 1) / 2)] ?? 0) : 0;
+};
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function main(): Promise<void> {
+  const dist = await ensureWebBuild();
+  const server = await startServer();
+  const web = await startStaticServer({ dist, apiUrl: server.url });
+  const browser = await launchChromium();
+  try {
+    const seedStart = performance.now();
+    await seed(server.url, server.apiKey);
+    const seedMs = performance.now() - seedStart;
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.addInitScript((key) => window.sessionStorage.setItem('promptline.apiKey', key), server.apiKey);
+    const scripts = new Set<string>();
+    page.on('response', (res) => {
+      if (res.request().resourceType() === 'script') scripts.add(new URL(res.url()).pathname);
+    });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    // Several loads, since a 2-core machine shared with other work gives noisy single figures.
+    const renders: number[] = [];
+    const sinceNavigation: number[] = [];
+    let firstPage = { rows: 0, count: '' };
+    for (let i = 0; i < LOADS; i++) {
+      await page.goto(`${web.url}/`);
+      await page.locator('.prompt-row[data-index]').first().waitFor({ timeout: 60_000 });
+      const m = await page.evaluate(() => ({
+        render: performance.getEntriesByName('registry-render')[0]?.duration ?? Number.NaN,
+        sinceNavigation: performance.now(),
+        rows: document.querySelectorAll('.prompt-row[data-index]').length,
+        count: document.querySelector('.count')?.textContent ?? '',
+      }));
+      renders.push(m.render);
+      sinceNavigation.push(m.sinceNavigation);
+      firstPage = { rows: m.rows, count: m.count };
+    }
+    const jsFiles = [...scripts];
+    const firstPageJsGzip = jsFiles.reduce(
+      (sum, p) => sum + gzipSync(readFileSync(join(dist, p)), { level: 9 }).length,
+      0,
+    );
+
+    // Each keystroke: from the input event to the committed, filtered list, then to the next frame.
+    const search = page.getByLabel('Search prompts');
+    await search.focus();
+    const commit: number[] = [];
+    const toFrame: number[] = [];
+    for (const ch of `${KEYSTROKES}${'\b'.repeat(KEYSTROKES.length)}${KEYSTROKES}`) {
+      const before = await page.evaluate(() => performance.getEntriesByName('registry-filter').length);
+      await page.keyboard.press(ch === '\b' ? 'Backspace' : ch);
+      const t = await page.evaluate(async (n) => {
+        while (performance.getEntriesByName('registry-filter').length <= n)
+          await new Promise(requestAnimationFrame);
+        const m = performance.getEntriesByName('registry-filter')[n];
+        await new Promise(requestAnimationFrame);
+        return { commit: m?.duration ?? 0, frame: m ? performance.now() - m.startTime : 0 };
+      }, before);
+      commit.push(t.commit);
+      toFrame.push(t.frame);
+    }
+    const filtered = await page.locator('.count').textContent();
+
+    let playgroundFirstTokenMs: number | null = null;
+    let playgroundNote = 'POST /api/v1/playground/runs is not served yet';
+    const probe = await fetch(`${server.url}/api/v1/playground/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    if (probe.status !== 404) {
+      await page.goto(`${web.url}/playground`);
+      await page.locator('.cm-content').fill('Say hello to {{name}}');
+      await page.getByLabel('name').fill('Ada');
+      await page.getByRole('button', { name: 'Run' }).click();
+      await page.getByTestId('metrics-0-0').waitFor({ timeout: 30_000 });
+      playgroundFirstTokenMs = await page.evaluate(
+        () => performance.getEntriesByName('playground-first-token')[0]?.duration ?? null,
+      );
+      playgroundNote = 'mock provider';
+    }
+
+    console.log(
+      JSON.stringify({
+        prompts: PROMPTS,
+        seedSeconds: round(seedMs / 1000),
+        firstPageJsGzipKB: round(firstPageJsGzip / 1024),
+        firstPageJsFiles: jsFiles.length,
+        loads: LOADS,
+        registryFirstRenderMedianMs: round(median(renders)),
+        registryFirstRenderMaxMs: round(Math.max(...renders)),
+        registryVisibleSinceNavigationMedianMs: round(median(sinceNavigation)),
+        registryRowsInDom: firstPage.rows,
+        registryCountLabel: firstPage.count,
+        filterKeystrokeCommitMedianMs: round(median(commit)),
+        filterKeystrokeCommitMaxMs: round(Math.max(...commit)),
+        filterKeystrokeToFrameMedianMs: round(median(toFrame)),
+        filterKeystrokeToFrameMaxMs: round(Math.max(...toFrame)),
+        filteredCountLabel: filtered,
+        playgroundFirstTokenMs: playgroundFirstTokenMs === null ? null : round(playgroundFirstTokenMs),
+        playgroundNote,
+        pageErrors: errors,
+        goals: {
+          firstPageJsGzipKB: 300,
+          registryFirstRenderMs: 100,
+          filterKeystrokeMs: 100,
+          playgroundFirstTokenMs: 100,
+        },
+      }),
+    );
+  } finally {
+    await browser.close();
+    await web.close();
+    server.stop();
+  }
+}
+
+await main();

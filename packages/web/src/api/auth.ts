@@ -1,0 +1,83 @@
+/**
+ * How the browser proves who it is. Today the API key travels as `Authorization: Bearer`, kept in
+ * sessionStorage (gone when the tab closes). When the server ships `POST /api/v1/session` (which
+ * sets an HTTP-only cookie), set `MODE` to 'cookie': nothing else in the app changes.
+ */
+import { problemFromBody } from './problem.ts';
+
+const MODE = 'bearer' as 'bearer' | 'cookie';
+const STORAGE_KEY = 'promptline.apiKey';
+const SIGNED_IN_FLAG = 'promptline.signedIn';
+
+function storage(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    // Storage can be disabled (privacy modes); fall back to memory for this page's lifetime.
+    return null;
+  }
+}
+
+let memoryKey: string | null = null;
+
+/** Headers to add to every API request. */
+export function authHeaders(): Record<string, string> {
+  if (MODE === 'cookie') return {};
+  const key = storage()?.getItem(STORAGE_KEY) ?? memoryKey;
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+/** Fetch credentials mode matching the auth mode. */
+export const credentials: RequestCredentials = MODE === 'cookie' ? 'same-origin' : 'omit';
+
+/** True when the app believes it holds a session (the server has the last word: a 401 signs out). */
+export function isSignedIn(): boolean {
+  const s = storage();
+  if (MODE === 'cookie') return s?.getItem(SIGNED_IN_FLAG) === '1';
+  return Boolean(s?.getItem(STORAGE_KEY) ?? memoryKey);
+}
+
+/**
+ * Checks `apiKey` against the server and keeps it for this tab.
+ * @throws ApiProblem when the key is refused or the server is unreachable.
+ */
+export async function signIn(apiKey: string, check: () => Promise<unknown>): Promise<void> {
+  const s = storage();
+  if (MODE === 'cookie') {
+    const res = await fetch('/api/v1/session', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiKey }),
+    });
+    if (!res.ok) {
+      throw problemFromBody(res.status, await res.json().catch(() => null), res.statusText);
+    }
+    s?.setItem(SIGNED_IN_FLAG, '1');
+    return;
+  }
+  memoryKey = apiKey;
+  s?.setItem(STORAGE_KEY, apiKey);
+  try {
+    await check();
+  } catch (error) {
+    forgetSession();
+    throw error;
+  }
+}
+
+/** Drops the local session (and, in cookie mode, asks the server to clear the cookie). */
+export async function signOut(): Promise<void> {
+  if (MODE === 'cookie') {
+    await fetch('/api/v1/session', { method: 'DELETE', credentials: 'same-origin' }).catch(() => undefined);
+  }
+  forgetSession();
+}
+
+/** Forgets the session locally, e.g. after the server answered 401. */
+export function forgetSession(): void {
+  memoryKey = null;
+  const s = storage();
+  s?.removeItem(STORAGE_KEY);
+  s?.removeItem(SIGNED_IN_FLAG);
+}

@@ -1,0 +1,66 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect } from 'react';
+import { Redirect, Route, Switch, useLocation } from 'wouter';
+import { isSignedIn } from './api/auth.ts';
+import { onUnauthorized } from './api/client.ts';
+import { Layout } from './components/layout.tsx';
+import { Loading } from './components/states.tsx';
+import { NewPromptPage } from './pages/new-prompt.tsx';
+import { RegistryPage } from './pages/registry.tsx';
+import { SignInPage } from './pages/sign-in.tsx';
+
+// The registry is the first page and ships in the entry chunk; everything else (and with it
+// CodeMirror) loads when first visited.
+const PromptPage = lazy(() => import('./pages/prompt-page.tsx'));
+const PlaygroundPage = lazy(() => import('./pages/playground.tsx'));
+const EvalsPage = lazy(() => import('./pages/evals.tsx'));
+const EvalRunPage = lazy(() => import('./pages/eval-run.tsx'));
+const AuditPage = lazy(() => import('./pages/audit.tsx'));
+
+function signInHref(location: string): string {
+  const next = location + window.location.search;
+  return next === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`;
+}
+
+/** Routes; every page has its own URL, and state worth sharing lives in the query string. */
+export function App() {
+  const [location, navigate] = useLocation();
+  const queryClient = useQueryClient();
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        queryClient.clear();
+        navigate(signInHref(window.location.pathname), { replace: true });
+      }),
+    [navigate, queryClient],
+  );
+
+  if (location === '/sign-in') return <SignInPage />;
+  if (!isSignedIn()) return <Redirect to={signInHref(location)} replace />;
+
+  return (
+    <Layout>
+      <Suspense fallback={<Loading />}>
+        <Switch>
+          <Route path="/" component={RegistryPage} />
+          <Route path="/prompts/new" component={NewPromptPage} />
+          <Route path="/prompts/*">
+            {(params) => <PromptPage name={decodeURIComponent(params['*'] ?? '')} />}
+          </Route>
+          <Route path="/playground" component={PlaygroundPage} />
+          <Route path="/evals" component={EvalsPage} />
+          <Route path="/evals/:id">{(params) => <EvalRunPage id={params.id} />}</Route>
+          <Route path="/audit" component={AuditPage} />
+          <Route>
+            <div className="state state-empty">
+              <strong>Page not found</strong>
+              <p>
+                Nothing lives at <code>{location}</code>. <a href="/">Back to the registry</a>.
+              </p>
+            </div>
+          </Route>
+        </Switch>
+      </Suspense>
+    </Layout>
+  );
+}

@@ -1,0 +1,92 @@
+import { completionKeymap } from '@codemirror/autocomplete';
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { EditorState } from '@codemirror/state';
+import { EditorView, keymap, placeholder as placeholderExt } from '@codemirror/view';
+import { useEffect, useRef } from 'react';
+import { extractVariables } from '../lib/mustache.ts';
+import { mustacheSupport } from './mustache-language.ts';
+
+export interface CodeEditorProps {
+  value: string;
+  onChange: (value: string) => void;
+  /** Variables offered by completion besides those the text already uses. */
+  variables?: readonly string[];
+  ariaLabel: string;
+  placeholder?: string;
+  minLines?: number;
+  onSubmit?: () => void;
+}
+
+/**
+ * CodeMirror 6 with Mustache highlighting and variable completion. Lives in its own chunk (the
+ * pages load it with React.lazy) so the registry never downloads it.
+ */
+export default function CodeEditor({
+  value,
+  onChange,
+  variables = [],
+  ariaLabel,
+  placeholder,
+  minLines = 6,
+  onSubmit,
+}: CodeEditorProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const latest = useRef({ onChange, variables, onSubmit });
+  latest.current = { onChange, variables, onSubmit };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the editor is created once; later `value` changes are applied by the effect below, callbacks are read through `latest`
+  useEffect(() => {
+    if (!host.current) return;
+    const known = () => {
+      const doc = view.current?.state.doc.toString() ?? '';
+      return [...new Set([...latest.current.variables, ...extractVariables(doc)])];
+    };
+    const v = new EditorView({
+      parent: host.current,
+      state: EditorState.create({
+        doc: value,
+        extensions: [
+          history(),
+          keymap.of([
+            {
+              key: 'Mod-Enter',
+              run: () => {
+                const submit = latest.current.onSubmit;
+                if (!submit) return false;
+                submit();
+                return true;
+              },
+            },
+            ...completionKeymap,
+            ...defaultKeymap,
+            ...historyKeymap,
+            indentWithTab,
+          ]),
+          EditorView.lineWrapping,
+          mustacheSupport(known),
+          placeholder ? placeholderExt(placeholder) : [],
+          EditorView.contentAttributes.of({ 'aria-label': ariaLabel, 'aria-multiline': 'true' }),
+          EditorView.theme({ '.cm-content, .cm-gutter': { minHeight: `${minLines * 1.5}em` } }),
+          EditorView.updateListener.of((u) => {
+            if (u.docChanged) latest.current.onChange(u.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+    view.current = v;
+    return () => {
+      v.destroy();
+      view.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const v = view.current;
+    if (v && v.state.doc.toString() !== value) {
+      v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+    }
+  }, [value]);
+
+  return <div className="code-editor" ref={host} />;
+}
