@@ -1,0 +1,36 @@
+/**
+ * @promptline/sdk — resolve and render Promptline prompts locally, in microseconds, from an
+ * in-memory snapshot of one environment that follows every deployment change live. Needs only
+ * `fetch` and web streams: runs on Node, Bun, Deno and edge runtimes.
+ */
+
+export { AppError, isAppError } from '@promptline/core';
+export {
+  type ClientOptions,
+  type ConnectionState,
+  createClient,
+  type PromptlineClient,
+  type PromptOptions,
+} from './client.ts';
+export {
+  type AnthropicMessage,
+  type AnthropicMessagesParams,
+  type AnthropicTool,
+  DEFAULT_ANTHROPIC_MAX_TOKENS,
+  type OpenAIChatMessage,
+  type OpenAIChatParams,
+  type OpenAIResponseFormat,
+  type OpenAITool,
+  toAnthropicMessages,
+  toOpenAIChat,
+} from './integrations.ts';
+export type {
+  FallbackPrompt,
+  PromptSource,
+  RenderOptions,
+  ResolvedChatPrompt,
+  ResolvedPrompt,
+  ResolvedTextPrompt,
+  UpdateEvent,
+  Variables,
+} from './types.ts';
