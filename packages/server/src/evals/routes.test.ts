@@ -1,0 +1,445 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseSse } from '@promptline/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.ts';
+import {
+  createTestClient,
+  DIALECTS,
+  p,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+} from '../test-helpers/index.ts';
+
+const d = (name: string) => `/api/v1/datasets/${encodeURIComponent(name)}`;
+
+/** An OpenAI-compatible server on 127.0.0.1:0 answering from a script, after `delayMs`. */
+async function startScriptedModel(answer: (prompt: string) => string) {
+  let delayMs = 0;
+  let calls = 0;
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      calls++;
+      const request = JSON.parse(body) as { model: string; messages: { role: string; content: string }[] };
+      const prompt = request.messages.at(-1)?.content ?? '';
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            id: `chatcmpl-${calls}`,
+            object: 'chat.completion',
+            created: 0,
+            model: request.model,
+            choices: [
+              { index: 0, message: { role: 'assistant', content: answer(prompt) }, finish_reason: 'stop' },
+            ],
+            usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+          }),
+        );
+      }, delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    setDelay(ms: number) {
+      delayMs = ms;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const CAPITALS: Record<string, string> = { France: 'Paris', Italy: 'Rome', Spain: 'Madrid' };
+/** v1 ("What is…") gets Italy wrong; v2 ("Capital city…") gets Spain wrong. */
+function scriptedAnswer(prompt: string): string {
+  const country = Object.keys(CAPITALS).find((c) => prompt.includes(c)) ?? 'France';
+  if (prompt.startsWith('Capital city') && country === 'Spain') return 'Barcelona';
+  if (prompt.startsWith('What is') && country === 'Italy') return 'Milan';
+  return CAPITALS[country] ?? '';
+}
+
+async function waitForEnd(api: TestClient, id: number) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const run = await api.get(`/api/v1/eval-runs/${id}`);
+    if (['completed', 'failed', 'cancelled'].includes(run.body.status)) return run.body;
+    if (Date.now() > deadline) throw new Error(`run ${id} did not finish: ${JSON.stringify(run.body)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+for (const dialect of DIALECTS) {
+  describe(dialect, () => {
+    let server: TestServer;
+    let api: TestClient;
+    let model: Awaited<ReturnType<typeof startScriptedModel>>;
+    let runA: number;
+
+    beforeAll(async () => {
+      server = await startTestServer({ dialect });
+      api = createTestClient(server.app, server.apiKey);
+      model = await startScriptedModel(scriptedAnswer);
+      await api.post('/api/v1/prompts', {
+        name: 'qa/capital',
+        version: { type: 'text', template: 'What is the capital of {{country}}?' },
+      });
+      await api.post(`${p('qa/capital')}/versions`, {
+        type: 'text',
+        template: 'Capital city of {{country}}? One word.',
+      });
+      await api.post('/api/v1/datasets', {
+        name: 'capitals',
+        items: Object.entries(CAPITALS).map(([country, city]) => ({
+          variables: { country },
+          expected: city,
+        })),
+      });
+    });
+    afterAll(async () => {
+      await server?.close();
+      await model?.close();
+    });
+
+    const scripted = () => ({ provider: 'local', model: 'scripted-1', baseUrl: model.baseUrl });
+
+    it('runs a version over a dataset against a real OpenAI-compatible server and stores every result', async () => {
+      const started = await api.post('/api/v1/eval-runs', {
+        prompt: 'qa/capital',
+        versions: [1],
+        dataset: 'capitals',
+        models: [scripted()],
+      });
+      expect(started.status).toBe(202);
+      expect(started.body).toMatchObject({
+        status: 'queued',
+        dataset: { name: 'capitals', revision: 1 },
+        progress: { total: 3 },
+      });
+      runA = started.body.id;
+      const run = await waitForEnd(api, runA);
+      expect(run).toMatchObject({
+        status: 'completed',
+        versions: [1],
+        progress: { done: 3, passed: 2, failed: 1 },
+      });
+      expect(run.summary).toHaveLength(1);
+      expect(run.summary[0]).toMatchObject({
+        version: 1,
+        model: 'local:scripted-1',
+        total: 3,
+        passed: 2,
+        errors: 0,
+      });
+      expect(run.summary[0].passRate).toBeCloseTo(2 / 3);
+      expect(run.summary[0].latencyP95Ms).toBeGreaterThan(0);
+      // No thresholds stored: every case must pass.
+      expect(run.thresholdsMet).toBe(false);
+      expect(run.verdicts[0].reasons[0]).toMatch(/1 of 3 cases failed/);
+
+      const results = await api.get(`/api/v1/eval-runs/${runA}/results`);
+      expect(results.body.items).toHaveLength(3);
+      const failed = await api.get(`/api/v1/eval-runs/${runA}/results?status=failed`);
+      expect(failed.body.items).toHaveLength(1);
+      expect(failed.body.items[0]).toMatchObject({
+        itemId: 2,
+        version: 1,
+        output: 'Milan',
+        pass: false,
+        variables: { country: 'Italy' },
+        tokens: { input: 10, output: 2 },
+        assertions: [{ type: 'equals', pass: false }],
+      });
+      const page = await api.get(`/api/v1/eval-runs/${runA}/results?limit=2`);
+      expect(page.body.nextCursor).not.toBeNull();
+      const listed = await api.get('/api/v1/eval-runs?prompt=qa/capital');
+      expect(listed.body.items.map((r: { id: number }) => r.id)).toContain(runA);
+    });
+
+    it('checks stored thresholds and compares with a baseline: a regression and a fix', async () => {
+      const put = await api.put(`${p('qa/capital')}/thresholds`, { minPassRate: 0.6, noRegressions: true });
+      expect(put.status).toBe(200);
+      expect((await api.get(`${p('qa/capital')}/thresholds`)).body).toEqual({
+        minPassRate: 0.6,
+        noRegressions: true,
+      });
+      const started = await api.post('/api/v1/eval-runs', {
+        prompt: 'qa/capital',
+        versions: [2],
+        dataset: { name: 'capitals', revision: 1 },
+        models: [scripted()],
+        baseline: runA,
+      });
+      const run = await waitForEnd(api, started.body.id);
+      expect(run).toMatchObject({
+        status: 'completed',
+        baseline: runA,
+        thresholds: { minPassRate: 0.6, noRegressions: true },
+      });
+      expect(run.thresholdsMet).toBe(false);
+      expect(run.verdicts).toEqual([
+        {
+          version: 2,
+          thresholdsMet: false,
+          reasons: ['local:scripted-1: 1 regression(s) against the baseline'],
+        },
+      ]);
+
+      const compare = await api.get(`/api/v1/eval-runs/${run.id}/compare?baseline=${runA}`);
+      expect(compare.status).toBe(200);
+      expect(compare.body.overall).toMatchObject({ compared: 3, regressions: 1, fixes: 1, added: 0 });
+      expect(compare.body.regressions).toEqual([
+        expect.objectContaining({
+          itemId: 3,
+          version: 2,
+          before: { pass: true, score: 1 },
+          after: expect.objectContaining({ pass: false }),
+        }),
+      ]);
+      expect(compare.body.fixes).toEqual([
+        expect.objectContaining({ itemId: 2, before: { pass: false, score: 0 } }),
+      ]);
+
+      // Without the regression gate, a 2/3 pass rate meets minPassRate 0.6.
+      const overridden = await api.post('/api/v1/eval-runs', {
+        prompt: 'qa/capital',
+        versions: [2],
+        dataset: 'capitals',
+        models: [scripted()],
+        threshold: { minPassRate: 0.6, maxLatencyP95Ms: 60_000 },
+      });
+      const ok = await waitForEnd(api, overridden.body.id);
+      expect(ok.thresholdsMet).toBe(true);
+      expect(ok.summary[0]).toMatchObject({ thresholdsMet: true, reasons: [] });
+      const audit = await api.get(`/api/v1/audit?target=${ok.id}`);
+      expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual([
+        'eval_run.complete',
+        'eval_run.create',
+      ]);
+    });
+
+    it('records the dataset revision it used: an edited dataset does not change an old run', async () => {
+      await api.patch(`${d('capitals')}/items/2`, { expected: 'Milan' });
+      const started = await api.post('/api/v1/eval-runs', {
+        prompt: 'qa/capital',
+        versions: [1],
+        dataset: 'capitals',
+        models: [scripted()],
+      });
+      const run = await waitForEnd(api, started.body.id);
+      expect(run.dataset).toEqual({ name: 'capitals', revision: 2 });
+      expect(run.progress.passed).toBe(3);
+      expect((await api.get(`/api/v1/eval-runs/${runA}`)).body.dataset).toEqual({
+        name: 'capitals',
+        revision: 1,
+      });
+    });
+
+    it('runs several versions on the mock provider with run-level assertions and template variables', async () => {
+      const started = await api.post('/api/v1/eval-runs', {
+        prompt: 'qa/capital',
+        versions: [1, 2],
+        dataset: 'capitals',
+        models: [{ provider: 'mock', model: 'echo' }],
+        assertions: [{ type: 'icontains', value: '{{country}}' }],
+        threshold: {},
+      });
+      const run = await waitForEnd(api, started.body.id);
+      expect(run.status).toBe('completed');
+      expect(run.summary.map((g: { version: number; total: number }) => [g.version, g.total])).toEqual([
+        [1, 3],
+        [2, 3],
+      ]);
+      const results = (await api.get(`/api/v1/eval-runs/${run.id}/results?version=2`)).body.items;
+      expect(results[0].output).toMatch(/Capital city of France/);
+      expect(results[0].assertions[0]).toMatchObject({ type: 'icontains', pass: true });
+    });
+
+    it('refuses runs it cannot start', async () => {
+      const unknown = await api.post('/api/v1/eval-runs', {
+        prompt: 'qa/capital',
+        dataset: 'nope',
+        models: [{ provider: 'mock', model: 'm' }],
+      });
+      expect(unknown.body.code).toBe('DATASET_NOT_FOUND');
+      const badVersion = await api.post('/api/v1/eval-runs', {
+        prompt: 'qa/capital',
+        versions: [9],
+        dataset: 'capitals',
+        models: [{ provider: 'mock', model: 'm' }],
+      });
+      expect(badVersion.body.code).toBe('VERSION_NOT_FOUND');
+      const badAssertion = await api.post('/api/v1/eval-runs', {
+        prompt: 'qa/capital',
+        dataset: 'capitals',
+        models: [{ provider: 'mock', model: 'm' }],
+        assertions: [{ type: 'python', value: 'x' }],
+      });
+      expect(badAssertion.status).toBe(422);
+      expect(badAssertion.body.errors[0].path).toBe('assertions.0');
+      const noKey = await api.post('/api/v1/eval-runs', {
+        prompt: 'qa/capital',
+        dataset: 'capitals',
+        models: [{ provider: 'openai', model: 'gpt-4o' }],
+      });
+      expect(noKey.body.code).toBe('PROVIDER_NOT_CONFIGURED');
+    });
+
+    it('streams progress and results as server-sent events until the end', async () => {
+      model.setDelay(20);
+      const started = await api.post('/api/v1/eval-runs', {
+        prompt: 'qa/capital',
+        versions: [1, 2],
+        dataset: 'capitals',
+        models: [scripted()],
+        repeat: 2,
+        concurrency: 2,
+      });
+      const response = await fetch(`${server.url}/api/v1/eval-runs/${started.body.id}/events`, {
+        headers: { authorization: `Bearer ${server.apiKey}` },
+      });
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const events: { event: string; data: string }[] = [];
+      for await (const message of parseSse(response.body as ReadableStream<Uint8Array>)) {
+        events.push({ event: message.event ?? 'message', data: message.data });
+      }
+      model.setDelay(0);
+      const results = events.filter((e) => e.event === 'result');
+      const progress = events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data));
+      expect(results).toHaveLength(12);
+      expect(progress.length).toBeGreaterThan(1);
+      expect(progress.at(-1)).toMatchObject({ done: 12, total: 12 });
+      for (let i = 1; i < progress.length; i++)
+        expect(progress[i].done).toBeGreaterThanOrEqual(progress[i - 1].done);
+      expect(events.at(-1)?.event).toBe('end');
+      expect(JSON.parse(events.at(-1)?.data ?? '{}')).toMatchObject({ status: 'completed' });
+    });
+
+    it('cancels a running run and keeps the results so far', async () => {
+      await api.post('/api/v1/datasets', {
+        name: 'many',
+        items: Array.from({ length: 30 }, (_, i) => ({ variables: { country: `Country ${i}` } })),
+      });
+      model.setDelay(100);
+      try {
+        const started = await api.post('/api/v1/eval-runs', {
+          prompt: 'qa/capital',
+          versions: [1],
+          dataset: 'many',
+          models: [scripted()],
+          concurrency: 1,
+        });
+        const deadline = Date.now() + 10_000;
+        while ((await api.get(`/api/v1/eval-runs/${started.body.id}`)).body.status !== 'running') {
+          if (Date.now() > deadline) throw new Error('the run never started');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const cancelled = await api.post(`/api/v1/eval-runs/${started.body.id}/cancel`);
+        expect(cancelled.status).toBe(200);
+        const run = await waitForEnd(api, started.body.id);
+        expect(run.status).toBe('cancelled');
+        expect(run.progress.done).toBeLessThan(30);
+        const stored = await api.get(`/api/v1/eval-runs/${run.id}/results?limit=1000`);
+        expect(stored.body.items).toHaveLength(run.progress.done);
+        expect((await api.post(`/api/v1/eval-runs/${run.id}/cancel`)).status).toBe(409);
+      } finally {
+        model.setDelay(0);
+      }
+    });
+
+    it('stores an uploaded CLI results file (JSON and JSONL) as a completed cli run', async () => {
+      const result = (caseIndex: number, pass: boolean) => ({
+        key: `prompt-1|openai:chat:gpt-4.1-mini|case${caseIndex}|0`,
+        promptId: 'prompt-1',
+        promptLabel: 'prompts/triage.txt',
+        providerId: 'openai:chat:gpt-4.1-mini',
+        providerLabel: 'openai:chat:gpt-4.1-mini',
+        caseIndex,
+        repeatIndex: 0,
+        description: `case ${caseIndex}`,
+        vars: { q: String(caseIndex) },
+        prompt: 'p',
+        output: pass ? 'yes' : 'no',
+        toolCalls: [],
+        error: null,
+        pass,
+        score: pass ? 1 : 0,
+        reason: pass ? 'All assertions passed' : 'Expected yes',
+        assertions: [{ type: 'equals', pass, score: pass ? 1 : 0, reason: '', weight: 1 }],
+        namedScores: {},
+        latencyMs: 40,
+        usage: { inputTokens: 5, outputTokens: 1, cachedInputTokens: 0, estimated: false },
+        costUsd: 0.001,
+        cached: false,
+      });
+      const doc = {
+        version: 1,
+        description: null,
+        results: [result(0, true), result(1, false)],
+        summary: {},
+        thresholds: { met: false },
+      };
+      const json = await api.post(`/api/v1/eval-runs/import?prompt=qa/capital`, doc);
+      expect(json.status).toBe(201);
+      expect(json.body).toMatchObject({
+        source: 'cli',
+        status: 'completed',
+        prompt: 'qa/capital',
+        progress: { done: 2, total: 2, passed: 1 },
+        models: ['openai:chat:gpt-4.1-mini'],
+      });
+      expect(json.body.summary[0]).toMatchObject({
+        version: null,
+        promptLabel: 'prompts/triage.txt',
+        passRate: 0.5,
+      });
+      expect(json.body.thresholdsMet).toBe(false);
+
+      const jsonl = [result(0, true), result(1, true)].map((r) => JSON.stringify(r)).join('\n');
+      const fromJsonl = await api.post('/api/v1/eval-runs/import', jsonl, {
+        'content-type': 'application/x-ndjson',
+      });
+      expect(fromJsonl.status).toBe(201);
+      expect(fromJsonl.body).toMatchObject({ prompt: null, thresholdsMet: true });
+      const compare = await api.get(
+        `/api/v1/eval-runs/${fromJsonl.body.id}/compare?baseline=${json.body.id}`,
+      );
+      expect(compare.body.overall).toMatchObject({ compared: 2, fixes: 1, regressions: 0 });
+      const results = await api.get(`/api/v1/eval-runs/${json.body.id}/results?status=failed`);
+      expect(results.body.items[0]).toMatchObject({ output: 'no', variables: { q: '1' }, costUsd: 0.001 });
+
+      const bad = await api.post(
+        '/api/v1/eval-runs/import',
+        '{"key":"k","pass":true,"promptId":"p","providerId":"x"}\n{"nope":1}',
+        {
+          'content-type': 'application/x-ndjson',
+        },
+      );
+      expect(bad.status).toBe(422);
+      expect(bad.body.errors[0].path).toBe('line 2');
+    });
+
+    it('marks runs a stopped server left running as failed (interrupted) when the server starts', async () => {
+      await server.database.exec(
+        `update eval_runs set status = 'running', finished_at = null, heartbeat_at = '2000-01-01T00:00:00.000Z' where id = ${runA}`,
+      );
+      expect((await api.get(`/api/v1/eval-runs/${runA}`)).body.status).toBe('running');
+      const restarted = await buildApp({
+        db: server.database,
+        config: { logLevel: 'silent' },
+        logger: false,
+      });
+      try {
+        const run = await createTestClient(restarted, server.apiKey).get(`/api/v1/eval-runs/${runA}`);
+        expect(run.body).toMatchObject({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
+      } finally {
+        await restarted.close();
+      }
+    });
+  });
+}
