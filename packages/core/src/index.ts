@@ -14,3 +14,4 @@ export * from './bucketing.ts';
 export * from './release.ts';
 export * from './audit-chain.ts';
 export * from './providers/index.ts';
+export * from './pricing/index.ts';

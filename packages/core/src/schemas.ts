@@ -418,6 +418,66 @@ export const Problem = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 }).catchall(JsonValue);
 
+// ---------------------------------------------------------------------------------------------
+// Query parameters and pages (added with the server routes)
+
+/** ISO-8601 instant with a time zone (`Z` or an offset), e.g. `2026-03-01T10:00:00Z`. */
+export const IsoInstant = z
+  .string()
+  .refine(
+    (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+    'use an ISO-8601 time with a time zone, e.g. 2026-03-01T10:00:00Z',
+  );
+
+/** Query of `GET /api/v1/prompts`. */
+export const ListPromptsQuery = z.object({
+  /** Only prompts carrying this tag. */
+  tag: z.string().optional(),
+  /** Only prompts whose name contains this text. */
+  q: z.string().optional(),
+});
+
+/** Query of `GET /api/v1/prompts/{name}/deployments/{env}/history`. */
+export const HistoryQuery = z.object({
+  /** Answer the one entry live at this instant instead of the whole history. */
+  at: IsoInstant.optional(),
+});
+
+/** Query of `GET /api/v1/prompts/{name}/resolve`. */
+export const ResolveQuery = z.object({
+  env: EnvironmentName,
+  /** Stable id (user, session…) that keeps a caller on the same variant; random pick without. */
+  unit: z.string().max(500).optional(),
+});
+
+/** Query of `GET /api/v1/prompts/{name}/diff`. */
+export const DiffQuery = z.object({
+  from: z.coerce.number().int().positive(),
+  to: z.coerce.number().int().positive(),
+});
+
+/** Query of `GET /api/v1/audit`: newest first, paged by `cursor` (the `nextCursor` of the previous page). */
+export const AuditQuery = z.object({
+  action: z.string().optional(),
+  target: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+});
+
+/** A page of audit events, newest first. */
+export const AuditPage = z.object({
+  items: z.array(AuditEvent),
+  /** Pass as `cursor` to get the next (older) page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+
+export type ListPromptsQuery = z.infer<typeof ListPromptsQuery>;
+export type HistoryQuery = z.infer<typeof HistoryQuery>;
+export type ResolveQuery = z.infer<typeof ResolveQuery>;
+export type DiffQuery = z.infer<typeof DiffQuery>;
+export type AuditQuery = z.infer<typeof AuditQuery>;
+export type AuditPage = z.infer<typeof AuditPage>;
+
 /** Wrapper of every list response. */
 export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item) });
@@ -460,3 +520,507 @@ export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 export type AuditEvent = z.infer<typeof AuditEvent>;
 export type AuditVerification = z.infer<typeof AuditVerification>;
 export type Problem = z.infer<typeof Problem>;
+
+// ---------------------------------------------------------------------------------------------
+// Provider credentials, price overrides and the playground (added with the runtime path)
+
+/** Name under which a project stores a provider's credentials: a provider kind or a name of your own (`ollama`). */
+export const ProviderName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lowercase letters, digits, "-" and "_" (e.g. openai, ollama)');
+
+/** The wire formats Promptline speaks. */
+export const ProviderKind = z.enum(['openai', 'openai-compatible', 'anthropic', 'gemini', 'mock']);
+
+/**
+ * Body of `PUT /api/v1/providers/{provider}`. Omitted fields keep their stored value (so a base URL
+ * can change without re-sending the key); `null` clears `baseUrl` or `headers`. `kind` is needed
+ * only when the name is not a kind itself (`ollama` → `openai-compatible`).
+ */
+export const ProviderCredentialRequest = z
+  .object({
+    kind: z.enum(['openai', 'openai-compatible', 'anthropic', 'gemini']).optional(),
+    apiKey: z.string().min(1).max(8192).optional(),
+    baseUrl: z
+      .string()
+      .max(2000)
+      .regex(/^https?:\/\/\S+$/, 'use an http(s) URL, e.g. http://127.0.0.1:11434/v1')
+      .nullable()
+      .optional(),
+    /** Extra request headers (Azure's `api-key`, OpenRouter's `HTTP-Referer`); stored encrypted. */
+    headers: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid HTTP header name'),
+        z.string().max(8192),
+      )
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
+/** A provider as the API shows it: never the key, at most its last four characters. */
+export const ProviderInfo = z.object({
+  provider: ProviderName,
+  kind: ProviderKind,
+  /** True when the provider can be called: credentials stored, or none needed (`mock`). */
+  configured: z.boolean(),
+  baseUrl: z.string().nullable(),
+  /** `…` and the last 4 characters of the stored key (null when there is none, or it is too short to hint). */
+  keyHint: z.string().nullable(),
+  /** Names of the stored extra headers (their values are secret). */
+  headerNames: z.array(z.string()),
+  updatedAt: Timestamp.nullable(),
+  updatedBy: z.string().nullable(),
+});
+
+/** A price override: USD per million tokens for models matching `pattern` at `provider` (`*` for any). */
+export const PriceOverride = z.object({
+  provider: z.string().min(1).max(100),
+  pattern: z.string().min(1).max(200),
+  input: z.number().nonnegative().finite(),
+  output: z.number().nonnegative().finite(),
+  cachedInput: z.number().nonnegative().finite().optional(),
+});
+
+/** Body of `PUT /api/v1/prices`: the whole list of a project's overrides (replaces the previous one). */
+export const PutPricesRequest = z.object({ items: z.array(PriceOverride).max(1000) });
+
+/** `GET /api/v1/prices`: the project's overrides and the shipped table they are layered on. */
+export const PriceTable = z.object({
+  items: z.array(PriceOverride),
+  defaults: z.array(PriceOverride),
+  updatedAt: Timestamp.nullable(),
+  updatedBy: z.string().nullable(),
+});
+
+/** One model column of a playground run. */
+export const PlaygroundModel = z.object({
+  /** A provider kind or a configured provider name; `mock` needs no credentials. */
+  provider: ProviderName,
+  model: z.string().min(1).max(200),
+  /** temperature, maxTokens, topP, stop…; laid over the prompt's `config.parameters`. */
+  parameters: z.record(z.string(), JsonValue).optional(),
+});
+
+/** Unsaved content to try: a text template or chat messages, with an optional model config. */
+export const PlaygroundDraft = z.discriminatedUnion('type', [
+  TextContent.extend({ config: ModelConfig.optional() }),
+  ChatContent.extend({ config: ModelConfig.optional() }),
+]);
+
+const VariableSet = z.record(z.string(), JsonValue);
+
+/**
+ * Body of `POST /api/v1/playground/runs`: a `draft`, or a stored `prompt` (its `version`, what
+ * `env` serves, or its latest version), run with one variable set — or a list of them (batch) —
+ * on 1 to 4 models.
+ */
+export const PlaygroundRunRequest = z.object({
+  draft: PlaygroundDraft.optional(),
+  prompt: PromptName.optional(),
+  version: z.number().int().positive().optional(),
+  env: EnvironmentName.optional(),
+  variables: z.union([VariableSet, z.array(VariableSet).min(1).max(100)]).default({}),
+  models: z.array(PlaygroundModel).min(1).max(4),
+  strict: z.boolean().default(true),
+});
+
+/** A finished cell of a playground run: one model on one variable set. */
+export const PlaygroundResult = z.object({
+  model: z.number().int().min(0),
+  row: z.number().int().min(0),
+  text: z.string(),
+  toolCalls: z.array(z.object({ id: z.string(), name: z.string(), arguments: z.string() })),
+  usage: z.object({
+    inputTokens: z.number(),
+    outputTokens: z.number(),
+    cachedInputTokens: z.number(),
+    /** True when the provider sent no usage and tokens were counted with a tokenizer. */
+    estimated: z.boolean(),
+  }),
+  /** Null when no price is known for the model. */
+  cost: z.object({ inputUsd: z.number(), outputUsd: z.number(), totalUsd: z.number() }).nullable(),
+  latencyMs: z.number(),
+  timeToFirstTokenMs: z.number().nullable(),
+  finishReason: z.string().nullable(),
+});
+
+/** A failed cell: the other cells of the run go on. */
+export const PlaygroundCellError = z.object({
+  model: z.number().int().min(0),
+  row: z.number().int().min(0),
+  code: z.string(),
+  detail: z.string(),
+});
+
+/** `POST /api/v1/playground/runs` with `Accept: application/json`: every cell, `results[row][model]`. */
+export const PlaygroundMatrix = z.object({
+  models: z.array(z.object({ provider: z.string(), model: z.string() })),
+  rows: z.number().int().min(1),
+  results: z.array(
+    z.array(
+      z.discriminatedUnion('status', [
+        PlaygroundResult.extend({ status: z.literal('done') }),
+        PlaygroundCellError.extend({ status: z.literal('error') }),
+      ]),
+    ),
+  ),
+});
+
+export type ProviderName = z.infer<typeof ProviderName>;
+export type ProviderKind = z.infer<typeof ProviderKind>;
+export type ProviderCredentialRequest = z.infer<typeof ProviderCredentialRequest>;
+export type ProviderInfo = z.infer<typeof ProviderInfo>;
+export type PriceOverride = z.infer<typeof PriceOverride>;
+export type PutPricesRequest = z.infer<typeof PutPricesRequest>;
+export type PriceTable = z.infer<typeof PriceTable>;
+export type PlaygroundModel = z.infer<typeof PlaygroundModel>;
+export type PlaygroundDraft = z.infer<typeof PlaygroundDraft>;
+export type PlaygroundRunRequest = z.infer<typeof PlaygroundRunRequest>;
+export type PlaygroundResult = z.infer<typeof PlaygroundResult>;
+export type PlaygroundCellError = z.infer<typeof PlaygroundCellError>;
+export type PlaygroundMatrix = z.infer<typeof PlaygroundMatrix>;
+
+// ---------------------------------------------------------------------------------------------
+// Datasets, eval runs and quality thresholds (added with the server side of evaluation)
+
+/** Path-like dataset name, spelled like a prompt name (`support/triage-cases`). */
+export const DatasetName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(
+    PROMPT_NAME_PATTERN,
+    'use lowercase letters, digits, "-", "_" and ".", with segments joined by "/" (e.g. support/triage-cases)',
+  );
+
+/**
+ * One case of a dataset as written. `expected` becomes an assertion of the case in eval runs: a
+ * string is an `equals` check, an object `{type, value, …}` (or a list of them) is used as is.
+ */
+export const DatasetItemInput = z
+  .object({
+    variables: z.record(z.string(), JsonValue).default({}),
+    expected: JsonValue.optional(),
+    metadata: z.record(z.string(), JsonValue).optional(),
+    /** The trace this case was made from (monitoring's "turn this failure into a test"). */
+    sourceTraceId: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+/** An item as stored: `revision` is the dataset revision at which this content was written. */
+export const DatasetItem = z.object({
+  id: z.number().int().positive(),
+  revision: z.number().int().positive(),
+  variables: z.record(z.string(), JsonValue),
+  expected: JsonValue.nullable(),
+  metadata: z.record(z.string(), JsonValue),
+  sourceTraceId: z.string().nullable(),
+  createdAt: Timestamp,
+});
+
+export const Dataset = z.object({
+  name: DatasetName,
+  description: z.string(),
+  /** Bumped by every change to the items (0 while the dataset was never given any). */
+  revision: z.number().int().min(0),
+  /** Items at the current revision. */
+  itemCount: z.number().int().min(0),
+  createdBy: z.string(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+/** Body of `POST /api/v1/datasets`: optional first items, written as revision 1. */
+export const CreateDatasetRequest = z.object({
+  name: DatasetName,
+  description: z.string().max(5000).optional(),
+  items: z.array(DatasetItemInput).max(10_000).optional(),
+});
+
+export const UpdateDatasetRequest = z.object({ description: z.string().max(5000) });
+
+/** Body of `POST /api/v1/datasets/{name}/items`: one item, a list, or `{items: [...]}`; one new revision. */
+export const AddDatasetItemsRequest = z.union([
+  z.object({ items: z.array(DatasetItemInput).min(1).max(10_000) }),
+  z.array(DatasetItemInput).min(1).max(10_000),
+  DatasetItemInput,
+]);
+
+/** Body of `PATCH /api/v1/datasets/{name}/items/{id}`: the fields to change (null clears). */
+export const UpdateDatasetItemRequest = z
+  .object({
+    variables: z.record(z.string(), JsonValue).optional(),
+    expected: JsonValue.optional(),
+    metadata: z.record(z.string(), JsonValue).optional(),
+    sourceTraceId: z.string().min(1).max(200).nullable().optional(),
+  })
+  .strict();
+
+/** Query of `GET /api/v1/datasets/{name}/items`: the items at a revision (default current), by id. */
+export const DatasetItemsQuery = z.object({
+  revision: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** The `nextCursor` of the previous page. */
+  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+});
+
+export const DatasetItemPage = z.object({
+  revision: z.number().int().min(0),
+  items: z.array(DatasetItem),
+  nextCursor: z.string().nullable(),
+});
+
+/** What a write to a dataset's items answers: the new revision and the items written. */
+export const DatasetItemsWritten = z.object({
+  revision: z.number().int().min(0),
+  items: z.array(DatasetItem),
+});
+
+export const DatasetImportResult = z.object({
+  revision: z.number().int().min(0),
+  imported: z.number().int().min(0),
+});
+
+export const DatasetExportQuery = z.object({ format: z.enum(['jsonl', 'csv']).default('jsonl') });
+
+/**
+ * Quality gates of a prompt, checked per version × model of every eval run. A version meets them
+ * when every model it ran on does.
+ */
+export const PromptThresholds = z
+  .object({
+    /** Least share of passing cases, 0…1. */
+    minPassRate: z.number().min(0).max(1).optional(),
+    /** No case that passed in the baseline run may fail. */
+    noRegressions: z.boolean().optional(),
+    /** Most mean cost per case, USD. */
+    maxCostPerCaseUsd: z.number().min(0).optional(),
+    /** Most p95 latency of the model calls, ms. */
+    maxLatencyP95Ms: z.number().min(0).optional(),
+  })
+  .strict();
+
+/** A model of an eval run. `provider` is a kind (`mock`, `openai-compatible`…) or a configured provider name. */
+export const EvalRunModel = z
+  .object({
+    provider: z.string().min(1).max(64),
+    model: z.string().min(1).max(200),
+    parameters: z.record(z.string(), JsonValue).optional(),
+    /** Endpoint of an OpenAI-compatible server (e.g. http://127.0.0.1:11434/v1). */
+    baseUrl: z
+      .string()
+      .max(2000)
+      .regex(/^https?:\/\/\S+$/, 'use an http(s) URL')
+      .optional(),
+    /** Shown in summaries; default `<provider>:<model>`. */
+    label: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+/** Body of `POST /api/v1/eval-runs`. */
+export const CreateEvalRunRequest = z
+  .object({
+    prompt: PromptName,
+    /** Versions to evaluate; or `env` for what an environment serves; default the latest version. */
+    versions: z.array(z.number().int().positive()).min(1).max(20).optional(),
+    env: EnvironmentName.optional(),
+    dataset: z.union([
+      DatasetName,
+      z.object({ name: DatasetName, revision: z.number().int().min(1).optional() }),
+    ]),
+    models: z.array(EvalRunModel).min(1).max(10),
+    /** Core assertion specs applied to every case (`{type, value?, threshold?, weight?, metric?}`). */
+    assertions: z
+      .array(
+        z.object({
+          type: z.string().min(1),
+          value: JsonValue.optional(),
+          threshold: z.number().optional(),
+          weight: z.number().min(0).optional(),
+          metric: z.string().optional(),
+          provider: JsonValue.optional(),
+          rubricPrompt: JsonValue.optional(),
+        }),
+      )
+      .max(100)
+      .default([]),
+    repeat: z.number().int().min(1).max(20).default(1),
+    concurrency: z.number().int().min(1).max(64).default(4),
+    /** Overrides the prompt's stored thresholds for this run. */
+    threshold: PromptThresholds.optional(),
+    /** A previous run id, or `env:<environment>` for the latest run of the version that environment serves. */
+    baseline: z
+      .union([
+        z.number().int().positive(),
+        z.string().regex(/^env:[a-z0-9][a-z0-9_-]*$/, 'use env:<environment>'),
+      ])
+      .optional(),
+  })
+  .strict();
+
+export const EvalRunStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);
+
+export const EvalRunProgress = z.object({
+  done: z.number().int(),
+  total: z.number().int(),
+  passed: z.number().int(),
+  failed: z.number().int(),
+  errors: z.number().int(),
+  costUsd: z.number(),
+});
+
+/** Summary of one version × model column of a run, with its threshold verdict. */
+export const EvalRunGroup = z.object({
+  version: z.number().int().positive().nullable(),
+  promptLabel: z.string(),
+  model: z.string(),
+  total: z.number().int(),
+  passed: z.number().int(),
+  failed: z.number().int(),
+  errors: z.number().int(),
+  passRate: z.number(),
+  meanScore: z.number(),
+  costUsd: z.number(),
+  costPerCaseUsd: z.number(),
+  latencyP50Ms: z.number(),
+  latencyP95Ms: z.number(),
+  thresholdsMet: z.boolean(),
+  reasons: z.array(z.string()),
+});
+
+/** Whether one version met the thresholds on every model it ran on. */
+export const EvalVersionVerdict = z.object({
+  version: z.number().int().positive().nullable(),
+  thresholdsMet: z.boolean(),
+  reasons: z.array(z.string()),
+});
+
+export const EvalRun = z.object({
+  id: z.number().int().positive(),
+  prompt: z.string().nullable(),
+  source: z.enum(['server', 'cli']),
+  status: EvalRunStatus,
+  versions: z.array(z.number().int().positive()),
+  dataset: z.object({ name: z.string(), revision: z.number().int().min(0) }).nullable(),
+  models: z.array(z.string()),
+  progress: EvalRunProgress,
+  /** Per version × model, once the run has finished. */
+  summary: z.array(EvalRunGroup).nullable(),
+  thresholds: PromptThresholds.nullable(),
+  /** True when every version met the thresholds; null until the run completes. */
+  thresholdsMet: z.boolean().nullable(),
+  verdicts: z.array(EvalVersionVerdict),
+  baseline: z.number().int().positive().nullable(),
+  error: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+});
+
+export const ListEvalRunsQuery = z.object({
+  prompt: PromptName.optional(),
+  status: EvalRunStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+});
+
+export const EvalRunPage = z.object({ items: z.array(EvalRun), nextCursor: z.string().nullable() });
+
+/** One graded cell of a run: case × version × model × repeat. */
+export const EvalRunResult = z.object({
+  id: z.number().int().positive(),
+  caseIndex: z.number().int().min(0),
+  itemId: z.number().int().positive().nullable(),
+  repeat: z.number().int().min(0),
+  version: z.number().int().positive().nullable(),
+  model: z.string(),
+  description: z.string().nullable(),
+  variables: z.record(z.string(), JsonValue),
+  output: z.string(),
+  error: z.string().nullable(),
+  pass: z.boolean(),
+  score: z.number(),
+  reason: z.string(),
+  latencyMs: z.number(),
+  tokens: z.object({ input: z.number().nullable(), output: z.number().nullable() }),
+  costUsd: z.number().nullable(),
+  cached: z.boolean(),
+  assertions: z.array(
+    z.object({ type: z.string(), pass: z.boolean(), score: z.number(), reason: z.string() }),
+  ),
+});
+
+export const EvalResultsQuery = z.object({
+  status: z.enum(['passed', 'failed']).optional(),
+  version: z.coerce.number().int().positive().optional(),
+  model: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+});
+
+export const EvalResultPage = z.object({ items: z.array(EvalRunResult), nextCursor: z.string().nullable() });
+
+/** A case whose verdict changed against the baseline. */
+export const EvalCaseChange = z.object({
+  itemId: z.number().int().positive().nullable(),
+  caseIndex: z.number().int().min(0),
+  version: z.number().int().positive().nullable(),
+  model: z.string(),
+  repeat: z.number().int().min(0),
+  before: z.object({ pass: z.boolean(), score: z.number() }),
+  after: z.object({ pass: z.boolean(), score: z.number(), reason: z.string() }),
+});
+
+const ComparisonCounts = z.object({
+  compared: z.number().int(),
+  regressions: z.number().int(),
+  fixes: z.number().int(),
+  added: z.number().int(),
+  meanScoreDelta: z.number(),
+});
+
+/** `GET /api/v1/eval-runs/{id}/compare`: regressions, fixes and score deltas against a baseline run. */
+export const EvalComparison = z.object({
+  run: z.number().int().positive(),
+  baseline: z.number().int().positive(),
+  overall: ComparisonCounts,
+  groups: z.array(
+    ComparisonCounts.extend({ version: z.number().int().positive().nullable(), model: z.string() }),
+  ),
+  /** The first 200 regressions and fixes. */
+  regressions: z.array(EvalCaseChange),
+  fixes: z.array(EvalCaseChange),
+});
+
+export const CompareQuery = z.object({ baseline: z.coerce.number().int().positive() });
+
+export type DatasetItemInput = z.infer<typeof DatasetItemInput>;
+export type DatasetItem = z.infer<typeof DatasetItem>;
+export type Dataset = z.infer<typeof Dataset>;
+export type CreateDatasetRequest = z.infer<typeof CreateDatasetRequest>;
+export type UpdateDatasetRequest = z.infer<typeof UpdateDatasetRequest>;
+export type AddDatasetItemsRequest = z.infer<typeof AddDatasetItemsRequest>;
+export type UpdateDatasetItemRequest = z.infer<typeof UpdateDatasetItemRequest>;
+export type DatasetItemsQuery = z.infer<typeof DatasetItemsQuery>;
+export type DatasetItemPage = z.infer<typeof DatasetItemPage>;
+export type DatasetItemsWritten = z.infer<typeof DatasetItemsWritten>;
+export type DatasetImportResult = z.infer<typeof DatasetImportResult>;
+export type PromptThresholds = z.infer<typeof PromptThresholds>;
+export type EvalRunModel = z.infer<typeof EvalRunModel>;
+export type CreateEvalRunRequest = z.infer<typeof CreateEvalRunRequest>;
+export type EvalRunStatus = z.infer<typeof EvalRunStatus>;
+export type EvalRunProgress = z.infer<typeof EvalRunProgress>;
+export type EvalRunGroup = z.infer<typeof EvalRunGroup>;
+export type EvalVersionVerdict = z.infer<typeof EvalVersionVerdict>;
+export type EvalRun = z.infer<typeof EvalRun>;
+export type ListEvalRunsQuery = z.infer<typeof ListEvalRunsQuery>;
+export type EvalRunPage = z.infer<typeof EvalRunPage>;
+export type EvalRunResult = z.infer<typeof EvalRunResult>;
+export type EvalResultsQuery = z.infer<typeof EvalResultsQuery>;
+export type EvalResultPage = z.infer<typeof EvalResultPage>;
+export type EvalCaseChange = z.infer<typeof EvalCaseChange>;
+export type EvalComparison = z.infer<typeof EvalComparison>;

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { SecretBox } from '@promptline/core/node';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { registerAuditRoutes } from './audit/routes.ts';
+import { createAuditService } from './audit/service.ts';
+import { installAuth } from './auth/hook.ts';
+import { registerApiKeyRoutes } from './auth/routes.ts';
+import { createAuthService } from './auth/service.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { ServerConfig } from './config.ts';
+import { registerDatasetRoutes } from './datasets/routes.ts';
+import { createDatasetService } from './datasets/service.ts';
+import type { Database } from './db/database.ts';
+import { registerDeploymentRoutes } from './deployments/routes.ts';
+import { createDeploymentService } from './deployments/service.ts';
+import { registerEnvironmentRoutes } from './environments/routes.ts';
+import { createEnvironmentService } from './environments/service.ts';
+import { registerEvalRoutes } from './evals/routes.ts';
+import { createEvalService } from './evals/service.ts';
+import { installProblemHandlers } from './http/problem.ts';
+import './http/types.ts';
+import { type ChangeFeed, createLocalChangeFeed } from './live/change-feed.ts';
+import { registerLiveRoutes } from './live/routes.ts';
+import { createUpdateStream } from './live/update-stream.ts';
+import { registerPlaygroundRoutes } from './playground/routes.ts';
+import { createPlaygroundService } from './playground/service.ts';
+import { registerPromptRoutes } from './prompts/routes.ts';
+import { createPromptService } from './prompts/service.ts';
+import { registerProviderRoutes } from './providers/routes.ts';
+import { createEphemeralSecretBox } from './providers/secret-box.ts';
+import { createProviderService } from './providers/service.ts';
+import { registerResolutionRoutes } from './resolution/routes.ts';
+import { createResolutionService } from './resolution/service.ts';
+import { createSnapshotCache } from './resolution/snapshot-cache.ts';
+
+export interface BuildAppOptions {
+  /** An open, migrated database (see createDatabase, migrate, bootstrap). The caller closes it. */
+  db: Database;
+  config: Pick<ServerConfig, 'logLevel'>;
+  clock?: Clock;
+  /** Where deployment changes are published; default an in-process feed (one instance). */
+  changeFeed?: ChangeFeed;
+  /** false for silence, a logger instance to share one, or pino options; default pino at `config.logLevel`. */
+  logger?: boolean | FastifyBaseLogger | { level?: string; stream?: { write(line: string): void } };
+  /** Encrypts stored provider credentials; default a random key that lives as long as the process. */
+  secretBox?: SecretBox;
+  /** Live update stream tuning: heartbeat interval and the `retry:` hint (ms). */
+  live?: { heartbeatMs?: number; retryMs?: number };
+  /** Playground tuning: the mock provider's delay between words (ms). */
+  playground?: { mockDelayMs?: number };
+}
+
+/** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
+const BODY_LIMIT = 1024 * 1024;
+
+/** Fastify's serializers log no headers or bodies; this keeps keys out even if someone adds them. */
+const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.body.apiKey',
+  'req.body.headers',
+];
+
+const PROMPT_SUFFIX =
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history)?)?|resolve|render|thresholds))?\/?(\?.*)?$/;
+
+/**
+ * Prompt names contain "/" and the contract is to URL-encode it; for convenience an unencoded name
+ * is re-encoded here when the path ends in a known route suffix (`/versions`, `/resolve`, …).
+ */
+export function encodePromptPath(url: string): string {
+  if (!url.startsWith('/api/v1/prompts/')) return url;
+  const match = PROMPT_SUFFIX.exec(url);
+  const name = match?.[1];
+  if (!match || !name?.includes('/')) return url;
+  return `/api/v1/prompts/${name.replaceAll('/', '%2F')}${match[2] ?? ''}${match[3] ?? ''}`;
+}
+
+/**
+ * Builds the HTTP app (no listen): every route, auth, the problem+json error handler and the
+ * OpenAPI document. Tests call it directly and use `app.inject()` or listen on port 0.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const database = options.db;
+  const clock = options.clock ?? systemClock;
+  const changeFeed = options.changeFeed ?? createLocalChangeFeed();
+  const logger = options.logger ?? { level: options.config.logLevel };
+
+  const app = Fastify({
+    ...(typeof logger === 'object' && 'child' in logger
+      ? { loggerInstance: logger }
+      : { logger: logger === false ? false : { ...(logger === true ? {} : logger), redact: LOG_REDACT } }),
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    requestIdHeader: 'x-request-id',
+    rewriteUrl: (req) => encodePromptPath(req.url ?? '/'),
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installProblemHandlers(app);
+
+  const audit = createAuditService({ database, clock });
+  const auth = createAuthService({ database, clock, audit });
+  const prompts = createPromptService({ database, clock, audit });
+  const environments = createEnvironmentService({ database, clock, audit, changeFeed });
+  const deployments = createDeploymentService({ database, clock, audit, changeFeed });
+  const cache = createSnapshotCache({ database, clock, changeFeed });
+  const resolution = createResolutionService({ database, cache, prompts });
+  const datasets = createDatasetService({ database, clock, audit });
+  app.addHook('onClose', async () => cache.close());
+  const providers = createProviderService({
+    database,
+    clock,
+    audit,
+    secretBox: options.secretBox ?? createEphemeralSecretBox(),
+  });
+  const evals = createEvalService({
+    database,
+    clock,
+    audit,
+    prompts,
+    datasets,
+    // A model with an explicit baseUrl is an OpenAI-compatible endpoint; otherwise the project's stored provider.
+    resolveProvider: async (projectId, provider, baseUrl) => {
+      const prices = await providers.priceBook(projectId);
+      if (baseUrl) return { kind: 'openai-compatible', baseUrl, prices };
+      return providers.settingsFor(projectId, provider, prices);
+    },
+    logger: app.log,
+  });
+  await evals.recoverInterrupted(true);
+  app.addHook('onClose', async () => evals.close());
+  const playground = createPlaygroundService({
+    providers,
+    resolution,
+    prompts,
+    mockDelayMs: options.playground?.mockDelayMs,
+  });
+  const etagOf = async (projectId: number, env: string) => (await cache.get(projectId, env))?.etag;
+  const updates = createUpdateStream({
+    changeFeed,
+    etagOf,
+    ...options.live,
+    onError: (error) => app.log.error({ err: error }, 'live update: computing the snapshot ETag failed'),
+  });
+  // Open streams would keep close() waiting for ever: end them before the server stops.
+  app.addHook('preClose', async () => updates.close());
+  app.decorate('liveUpdates', updates);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Promptline API',
+        version: '1',
+        description:
+          'Prompts, immutable versions, environments, deployments, resolution and audit. Authenticate with `Authorization: Bearer <api key>`. Prompt names containing "/" are URL-encoded in paths (`support%2Ftriage`). Errors are application/problem+json with a stable `code`.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  // Also sets x-request-id on every response.
+  installAuth(app, auth);
+
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/healthz', {
+    config: { public: true },
+    schema: {
+      operationId: 'health',
+      tags: ['system'],
+      summary: 'Liveness and database reachability (no key needed)',
+      security: [],
+      response: { 200: z.object({ status: z.literal('ok') }) },
+    },
+    handler: async () => {
+      await sql`select 1`.execute(database.db);
+      return { status: 'ok' as const };
+    },
+  });
+  r.get('/api/v1/openapi.json', {
+    config: { public: true },
+    schema: { hide: true },
+    handler: async (_request, reply) => reply.type('application/json; charset=utf-8').send(app.swagger()),
+  });
+
+  registerPromptRoutes(app, { prompts });
+  registerDeploymentRoutes(app, { deployments });
+  registerResolutionRoutes(app, { resolution });
+  registerEnvironmentRoutes(app, { environments });
+  registerApiKeyRoutes(app, { auth });
+  registerAuditRoutes(app, { audit });
+  registerLiveRoutes(app, { updates, etagOf });
+  registerProviderRoutes(app, { providers });
+  registerPlaygroundRoutes(app, { playground });
+  registerDatasetRoutes(app, { datasets });
+  registerEvalRoutes(app, { evals });
+
+  return app;
+}

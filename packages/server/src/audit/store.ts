@@ -1,0 +1,130 @@
+import type { AuditEvent } from '@promptline/core';
+import { sql } from 'kysely';
+import { decodeJson } from '../db/codecs.ts';
+import type { Db, Dialect } from '../db/database.ts';
+import type { AuditEventsTable } from '../db/schema.ts';
+
+export interface AuditRowInput {
+  projectId: number;
+  actor: string;
+  action: string;
+  targetType: string;
+  target: string;
+  data: string;
+  at: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditQuery {
+  action?: string | undefined;
+  target?: string | undefined;
+  /** Only events with an id below this one (newest-first paging). */
+  before?: number | undefined;
+  limit: number;
+}
+
+type Row = Pick<
+  AuditEventsTable,
+  'actor' | 'action' | 'target_type' | 'target' | 'data' | 'at' | 'prev_hash' | 'hash'
+> & { id: number };
+
+function toEvent(row: Row): AuditEvent {
+  return {
+    id: row.id,
+    actor: row.actor,
+    action: row.action,
+    targetType: row.target_type,
+    target: row.target,
+    data: decodeJson<Record<string, unknown>>(row.data),
+    at: row.at,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+const COLUMNS = [
+  'id',
+  'actor',
+  'action',
+  'target_type',
+  'target',
+  'data',
+  'at',
+  'prev_hash',
+  'hash',
+] as const;
+
+/** SQL of the audit log. */
+export function createAuditStore(dialect: Dialect) {
+  return {
+    /**
+     * Serialises appends to one project's chain until the transaction ends, so two writers never
+     * link to the same previous event. SQLite already has a single writer.
+     */
+    async lockChain(db: Db, projectId: number): Promise<void> {
+      if (dialect === 'postgres') {
+        await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_CLASS}, ${projectId})`.execute(db);
+      }
+    },
+
+    async lastHash(db: Db, projectId: number): Promise<string | undefined> {
+      const row = await db
+        .selectFrom('audit_events')
+        .select('hash')
+        .where('project_id', '=', projectId)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.hash;
+    },
+
+    async insert(db: Db, input: AuditRowInput): Promise<number> {
+      const row = await db
+        .insertInto('audit_events')
+        .values({
+          project_id: input.projectId,
+          actor: input.actor,
+          action: input.action,
+          target_type: input.targetType,
+          target: input.target,
+          data: input.data,
+          at: input.at,
+          prev_hash: input.prevHash,
+          hash: input.hash,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return row.id;
+    },
+
+    async setHash(db: Db, id: number, hash: string): Promise<void> {
+      await db.updateTable('audit_events').set({ hash }).where('id', '=', id).execute();
+    },
+
+    async list(db: Db, projectId: number, query: AuditQuery): Promise<AuditEvent[]> {
+      let q = db.selectFrom('audit_events').select(COLUMNS).where('project_id', '=', projectId);
+      if (query.action) q = q.where('action', '=', query.action);
+      if (query.target) q = q.where('target', '=', query.target);
+      if (query.before !== undefined) q = q.where('id', '<', query.before);
+      const rows = await q.orderBy('id', 'desc').limit(query.limit).execute();
+      return rows.map(toEvent);
+    },
+
+    /** The whole chain of a project, oldest first. */
+    async all(db: Db, projectId: number): Promise<AuditEvent[]> {
+      const rows = await db
+        .selectFrom('audit_events')
+        .select(COLUMNS)
+        .where('project_id', '=', projectId)
+        .orderBy('id', 'asc')
+        .execute();
+      return rows.map(toEvent);
+    },
+  };
+}
+
+/** First key of the advisory lock that guards audit appends (second key: the project id). */
+const AUDIT_LOCK_CLASS = 7_100_001;
+
+export type AuditStore = ReturnType<typeof createAuditStore>;

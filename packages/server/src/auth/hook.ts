@@ -1,0 +1,72 @@
+import { AppError, type Role } from '@promptline/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import '../http/types.ts';
+import type { AuthService, Principal } from './service.ts';
+
+const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
+
+/** The authenticated caller of a route that requires a key. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) {
+    throw new AppError('UNAUTHORIZED', 'This route needs an API key: send "Authorization: Bearer <key>".');
+  }
+  return request.principal;
+}
+
+function bearer(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/**
+ * Checks `Authorization: Bearer <key>` on every route not marked public, and the route's least
+ * role (viewers read, editors write, admins manage keys).
+ */
+export function installAuth(app: FastifyInstance, auth: AuthService): void {
+  app.decorateRequest('principal', null);
+  // Callback style with a synchronous path for cached keys: this runs before every request,
+  // resolve (the hot path) included.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    const config = request.routeOptions.config;
+    const url = request.routeOptions.url;
+    if (request.is404 || config.public || url === undefined || url.startsWith('/docs')) return done();
+    const key = bearer(request.headers.authorization);
+    if (!key) {
+      return done(
+        new AppError(
+          'UNAUTHORIZED',
+          'Missing API key. Send "Authorization: Bearer <key>" (set PROMPTLINE_API_KEY when starting the server to register one).',
+        ),
+      );
+    }
+    const finish = (principal: Principal | null) => {
+      const error = check(request, principal);
+      if (!error) request.principal = principal;
+      done(error);
+    };
+    const cached = auth.authenticateCached(key);
+    if (cached !== undefined) return finish(cached);
+    auth.authenticate(key).then(finish, done);
+  });
+}
+
+function check(request: FastifyRequest, principal: Principal | null): AppError | undefined {
+  if (!principal) {
+    return new AppError(
+      'UNAUTHORIZED',
+      'The API key is unknown or revoked. Use a valid key, or create one with POST /api/v1/api-keys.',
+    );
+  }
+  const config = request.routeOptions.config;
+  const needed: Role =
+    config.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
+  if (RANK[principal.role] < RANK[needed]) {
+    return new AppError(
+      'FORBIDDEN',
+      `This needs the ${needed} role; the key "${principal.name}" is ${principal.role}. Use a key with the ${needed} role.`,
+    );
+  }
+  return undefined;
+}

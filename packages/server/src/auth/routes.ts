@@ -1,0 +1,55 @@
+import { ApiKey, CreateApiKeyRequest, CreatedApiKey, listOf } from '@promptline/core';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { problemResponses } from '../http/schemas.ts';
+import { principalOf } from './hook.ts';
+import type { AuthService } from './service.ts';
+
+const tags = ['api-keys'];
+
+/** API keys: `/api/v1/api-keys…` (admins only). */
+export function registerApiKeyRoutes(app: FastifyInstance, { auth }: { auth: AuthService }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post('/api/v1/api-keys', {
+    config: { role: 'admin' },
+    schema: {
+      operationId: 'createApiKey',
+      tags,
+      summary: 'Create an API key (its secret is shown only in this response)',
+      body: CreateApiKeyRequest,
+      response: { 201: CreatedApiKey, ...problemResponses },
+    },
+    handler: async (request, reply) => {
+      const p = principalOf(request);
+      return reply.code(201).send(await auth.create(p.projectId, request.body, p.name));
+    },
+  });
+
+  r.get('/api/v1/api-keys', {
+    config: { role: 'admin' },
+    schema: {
+      operationId: 'listApiKeys',
+      tags,
+      summary: 'List API keys (without secrets)',
+      response: { 200: listOf(ApiKey), ...problemResponses },
+    },
+    handler: async (request) => ({ items: await auth.list(principalOf(request).projectId) }),
+  });
+
+  r.delete('/api/v1/api-keys/:id', {
+    config: { role: 'admin' },
+    schema: {
+      operationId: 'revokeApiKey',
+      tags,
+      summary: 'Revoke an API key; it stops working at once',
+      params: z.object({ id: z.coerce.number().int().positive() }),
+      response: { 200: ApiKey, ...problemResponses },
+    },
+    handler: async (request) => {
+      const p = principalOf(request);
+      return auth.revoke(p.projectId, request.params.id, p.name);
+    },
+  });
+}

@@ -1,0 +1,182 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type ApiKey, AppError, type CreatedApiKey, type Role } from '@promptline/core';
+import type { AuditService } from '../audit/service.ts';
+import { type Clock, isoNow } from '../clock.ts';
+import type { Database } from '../db/database.ts';
+import { createApiKeyStore, type StoredKey } from './store.ts';
+
+/** Who is calling: resolved from the API key on every request. */
+export interface Principal {
+  keyId: number;
+  /** The key's name: recorded as author of versions and actor of audit events. */
+  name: string;
+  role: Role;
+  projectId: number;
+}
+
+/** Key lookups are cached this long, so a key revoked on another instance stops working within it. */
+const CACHE_TTL_MS = 30_000;
+/** `last_used_at` is written at most this often per key: the hot path must not write per request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** SHA-256 (hex) of a key: what the database stores. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** A new secret: `pl_` and 32 random bytes in base64url. */
+export function generateApiKey(): string {
+  return `pl_${randomBytes(32).toString('base64url')}`;
+}
+
+function publicKey(key: StoredKey): ApiKey {
+  return {
+    id: key.id,
+    name: key.name,
+    role: key.role,
+    prefix: key.prefix,
+    createdAt: key.createdAt,
+    revokedAt: key.revokedAt,
+    lastUsedAt: key.lastUsedAt,
+  };
+}
+
+/** API keys: creation (shown once), listing, revocation and the cached lookup behind every request. */
+export function createAuthService({
+  database,
+  clock,
+  audit,
+}: {
+  database: Database;
+  clock: Clock;
+  audit: AuditService;
+}) {
+  const store = createApiKeyStore();
+  // Keyed by the secret itself: the process holds it per request anyway, and hashing it on every
+  // request was a visible share of the resolve hot path.
+  const cache = new Map<string, { principal: Principal | null; expires: number }>();
+  const touched = new Map<number, number>();
+
+  function touch(principal: Principal, now: number): void {
+    if (now - (touched.get(principal.keyId) ?? 0) <= TOUCH_INTERVAL_MS) return;
+    touched.set(principal.keyId, now);
+    store.touch(database.db, principal.keyId, isoNow(clock)).catch(() => {
+      // Best effort: a missed last-used stamp must never fail a request.
+    });
+  }
+
+  async function insertKey(projectId: number, key: string, name: string, role: Role, actor: string) {
+    return database.db.transaction().execute(async (trx) => {
+      const stored = await store.insert(trx, {
+        projectId,
+        name,
+        role,
+        prefix: key.slice(0, 10),
+        keyHash: hashApiKey(key),
+        createdAt: isoNow(clock),
+      });
+      await audit.append(trx, {
+        projectId,
+        actor,
+        action: 'api_key.create',
+        targetType: 'api_key',
+        target: String(stored.id),
+        data: { after: { id: stored.id, name, role, prefix: stored.prefix } },
+      });
+      return stored;
+    });
+  }
+
+  return {
+    /** Creates a key and returns it with its secret, the only time the secret is shown. */
+    async create(
+      projectId: number,
+      input: { name: string; role: Role },
+      actor: string,
+    ): Promise<CreatedApiKey> {
+      const key = generateApiKey();
+      const stored = await insertKey(projectId, key, input.name, input.role, actor);
+      return { ...publicKey(stored), key };
+    },
+
+    /** Registers a given secret (e.g. `PROMPTLINE_API_KEY`); a no-op when it is already registered. */
+    async register(projectId: number, key: string, name: string, role: Role): Promise<ApiKey> {
+      const existing = await store.findByHash(database.db, hashApiKey(key));
+      if (existing) return publicKey(existing);
+      return publicKey(await insertKey(projectId, key, name, role, 'system'));
+    },
+
+    async count(projectId: number): Promise<number> {
+      return store.count(database.db, projectId);
+    },
+
+    async list(projectId: number): Promise<ApiKey[]> {
+      return (await store.list(database.db, projectId)).map(publicKey);
+    },
+
+    /** Revokes a key; it stops working on this instance at once. */
+    async revoke(projectId: number, id: number, actor: string): Promise<ApiKey> {
+      const key = await database.db.transaction().execute(async (trx) => {
+        const found = await store.findById(trx, projectId, id);
+        if (!found) {
+          throw new AppError(
+            'API_KEY_NOT_FOUND',
+            `No API key with id ${id}. List keys with GET /api/v1/api-keys.`,
+          );
+        }
+        if (found.revokedAt === null) {
+          await store.revoke(trx, projectId, id, isoNow(clock));
+          await audit.append(trx, {
+            projectId,
+            actor,
+            action: 'api_key.revoke',
+            targetType: 'api_key',
+            target: String(id),
+            data: {
+              before: { id, name: found.name, role: found.role, revoked: false },
+              after: { revoked: true },
+            },
+          });
+        }
+        return (await store.findById(trx, projectId, id)) ?? found;
+      });
+      for (const [secret, entry] of cache) {
+        if (entry.principal?.keyId === id) cache.delete(secret);
+      }
+      return publicKey(key);
+    },
+
+    /**
+     * The caller behind a secret from the in-memory cache: a principal, null (known bad key), or
+     * undefined when the cache cannot tell and {@link authenticate} must ask the database.
+     */
+    authenticateCached(secret: string): Principal | null | undefined {
+      const now = Date.now();
+      const entry = cache.get(secret);
+      if (!entry || entry.expires <= now) return undefined;
+      if (entry.principal) touch(entry.principal, now);
+      return entry.principal;
+    },
+
+    /** The caller behind a secret, or null when the key is unknown or revoked. Cached in memory. */
+    async authenticate(secret: string): Promise<Principal | null> {
+      const now = Date.now();
+      let entry = cache.get(secret);
+      if (!entry || entry.expires <= now) {
+        const key = await store.findByHash(database.db, hashApiKey(secret));
+        const principal =
+          key && key.revokedAt === null
+            ? { keyId: key.id, name: key.name, role: key.role, projectId: key.projectId }
+            : null;
+        entry = { principal, expires: now + CACHE_TTL_MS };
+        // Bound the memory a flood of wrong keys could take.
+        if (cache.size > 10_000) cache.clear();
+        cache.set(secret, entry);
+      }
+      if (entry.principal) touch(entry.principal, now);
+      return entry.principal;
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

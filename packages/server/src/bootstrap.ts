@@ -1,0 +1,32 @@
+import { createAuditService } from './audit/service.ts';
+import { createAuthService } from './auth/service.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { Database } from './db/database.ts';
+import { seedDefaults } from './projects/seed.ts';
+
+/**
+ * First-start setup, idempotent: the `default` project with its environments, and `apiKey` (when
+ * given) registered as an admin key. When the project has no key at all and none is given, one
+ * is generated and returned so the caller can show it once.
+ */
+export async function bootstrap(
+  database: Database,
+  options: { apiKey?: string | undefined; clock?: Clock; generateKeyIfNone?: boolean } = {},
+): Promise<{ projectId: number; generatedKey: string | null }> {
+  const clock = options.clock ?? systemClock;
+  const projectId = await seedDefaults(database, clock);
+  const auth = createAuthService({ database, clock, audit: createAuditService({ database, clock }) });
+  if (options.apiKey) {
+    await auth.register(projectId, options.apiKey, 'admin (PROMPTLINE_API_KEY)', 'admin');
+    return { projectId, generatedKey: null };
+  }
+  if (options.generateKeyIfNone && (await auth.count(projectId)) === 0) {
+    const created = await auth.create(
+      projectId,
+      { name: 'admin (generated at first start)', role: 'admin' },
+      'system',
+    );
+    return { projectId, generatedKey: created.key };
+  }
+  return { projectId, generatedKey: null };
+}

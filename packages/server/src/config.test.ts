@@ -1,0 +1,35 @@
+import { expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+it('defaults to port 4100 on 0.0.0.0 with SQLite under ./.promptline', () => {
+  expect(loadConfig({})).toEqual({ port: 4100, host: '0.0.0.0', dataDir: './.promptline', logLevel: 'info' });
+});
+
+it('reads every PROMPTLINE_ variable, treating blanks as unset', () => {
+  const config = loadConfig({
+    PROMPTLINE_PORT: '8080',
+    PROMPTLINE_HOST: '127.0.0.1',
+    PROMPTLINE_DATA_DIR: '/var/lib/promptline',
+    PROMPTLINE_DATABASE_URL: 'postgres://u@db:5432/pl',
+    PROMPTLINE_API_KEY: 'pl_0123456789abcdef',
+    PROMPTLINE_LOG_LEVEL: 'debug',
+    UNRELATED: 'x',
+  });
+  expect(config).toMatchObject({
+    port: 8080,
+    host: '127.0.0.1',
+    databaseUrl: 'postgres://u@db:5432/pl',
+    logLevel: 'debug',
+  });
+  expect(loadConfig({ PROMPTLINE_API_KEY: '  ' }).apiKey).toBeUndefined();
+});
+
+it('names each invalid variable in a CONFIG_INVALID error', () => {
+  expect(() => loadConfig({ PROMPTLINE_PORT: 'abc', PROMPTLINE_DATABASE_URL: 'mysql://x' })).toThrowError(
+    expect.objectContaining({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/PROMPTLINE_PORT.*PROMPTLINE_DATABASE_URL/),
+    }),
+  );
+  expect(() => loadConfig({ PROMPTLINE_API_KEY: 'short' })).toThrowError(/PROMPTLINE_API_KEY/);
+});

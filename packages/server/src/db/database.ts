@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DatabaseSchema } from './schema.ts';
+import { openSqlite } from './sqlite-adapter.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The Kysely handle, executor of a transaction included. */
+export type Db = Kysely<DatabaseSchema>;
+
+/** An open database: the Kysely instance, which dialect drives it, and how to close it. */
+export interface Database {
+  db: Db;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** `postgres://…` selects PostgreSQL; otherwise SQLite under `dataDir`. */
+  databaseUrl?: string | undefined;
+  /** Directory of the SQLite file (`promptline.db`). */
+  dataDir: string;
+  /** PostgreSQL schema to work in (set as the pool's `search_path`); tests use one per file. */
+  postgresSchema?: string | undefined;
+  /** Maximum PostgreSQL pool size. */
+  poolSize?: number | undefined;
+}
+
+/**
+ * Opens the database the config names: PostgreSQL when `databaseUrl` is a postgres URL, else the
+ * embedded SQLite file `$dataDir/promptline.db` (created with its directory when missing).
+ */
+export function createDatabase(options: DatabaseOptions): Database {
+  const url = options.databaseUrl;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
+    });
+    const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = join(options.dataDir, 'promptline.db');
+  // One connection behind Kysely's mutex: transactions never interleave, so SQLite's single
+  // writer is never contended from inside this process.
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: openSqlite(file) }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** True for a unique-constraint violation from either driver, optionally on a named constraint/column. */
+export function isUniqueViolation(error: unknown, hint?: string): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: unknown; errcode?: unknown; constraint?: unknown };
+  const unique =
+    e.code === '23505' ||
+    e.errcode === 2067 ||
+    e.errcode === 1555 ||
+    /UNIQUE constraint failed/.test(e.message);
+  if (!unique || hint === undefined) return unique;
+  return (typeof e.constraint === 'string' && e.constraint.includes(hint)) || e.message.includes(hint);
+}

@@ -1,0 +1,187 @@
+import { AppError } from '@promptline/core';
+import {
+  type ColumnDefinitionBuilder,
+  type CreateTableBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  sql,
+} from 'kysely';
+import { datasetsAndEvalsMigration } from '../evals/schema.ts';
+import { changeNotifyMigration } from '../live/migration.ts';
+import { providerTablesMigration } from '../providers/migration.ts';
+import type { Database, Dialect } from './database.ts';
+
+type Db = Kysely<unknown>;
+
+/** Adds the surrogate key column the way each dialect spells "auto-increment integer". */
+function withId<T extends string>(table: CreateTableBuilder<T, never>, dialect: Dialect) {
+  return dialect === 'postgres'
+    ? table.addColumn('id', 'serial', (c) => c.primaryKey())
+    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+}
+
+const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
+
+function initialSchema(dialect: Dialect): Migration {
+  return {
+    async up(db: Db) {
+      await withId(db.schema.createTable('projects'), dialect)
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', notNull)
+        .execute();
+
+      await withId(db.schema.createTable('api_keys'), dialect)
+        .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id'))
+        .addColumn('name', 'text', notNull)
+        .addColumn('role', 'text', notNull)
+        .addColumn('prefix', 'text', notNull)
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', notNull)
+        .addColumn('revoked_at', 'text')
+        .addColumn('last_used_at', 'text')
+        .execute();
+
+      await withId(db.schema.createTable('environments'), dialect)
+        .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id'))
+        .addColumn('name', 'text', notNull)
+        .addColumn('description', 'text', notNull)
+        .addColumn('rank', 'integer', notNull)
+        .addColumn('protected', 'integer', notNull)
+        .addColumn('archived', 'integer', notNull)
+        .addColumn('created_at', 'text', notNull)
+        .addUniqueConstraint('environments_project_name_unique', ['project_id', 'name'])
+        .execute();
+
+      await withId(db.schema.createTable('prompts'), dialect)
+        .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id'))
+        .addColumn('name', 'text', notNull)
+        .addColumn('description', 'text', notNull)
+        .addColumn('owner', 'text', notNull)
+        .addColumn('tags', 'text', notNull)
+        .addColumn('created_at', 'text', notNull)
+        .addColumn('updated_at', 'text', notNull)
+        .addColumn('latest_version', 'integer')
+        .addUniqueConstraint('prompts_project_name_unique', ['project_id', 'name'])
+        .execute();
+
+      await withId(db.schema.createTable('versions'), dialect)
+        .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id'))
+        .addColumn('prompt_id', 'integer', (c) => c.notNull().references('prompts.id'))
+        .addColumn('number', 'integer', notNull)
+        .addColumn('semver', 'text', notNull)
+        .addColumn('type', 'text', notNull)
+        .addColumn('template', 'text')
+        .addColumn('messages', 'text')
+        .addColumn('config', 'text', notNull)
+        .addColumn('variables', 'text', notNull)
+        .addColumn('message', 'text', notNull)
+        .addColumn('author', 'text', notNull)
+        .addColumn('created_at', 'text', notNull)
+        .addColumn('parent', 'integer')
+        .addColumn('hash', 'text', notNull)
+        // The last line of defence against two writers taking the same number.
+        .addUniqueConstraint('versions_prompt_number_unique', ['prompt_id', 'number'])
+        .execute();
+
+      await withId(db.schema.createTable('deployment_history'), dialect)
+        .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id'))
+        .addColumn('prompt_id', 'integer', (c) => c.notNull().references('prompts.id'))
+        .addColumn('environment_id', 'integer', (c) => c.notNull().references('environments.id'))
+        .addColumn('action', 'text', notNull)
+        .addColumn('variants', 'text', notNull)
+        .addColumn('enabled', 'integer', notNull)
+        .addColumn('previous', 'text')
+        .addColumn('restored_from', 'integer')
+        .addColumn('rollback_target', 'integer')
+        .addColumn('actor', 'text', notNull)
+        .addColumn('reason', 'text')
+        .addColumn('at', 'text', notNull)
+        .execute();
+      // `?at=` asks for the newest entry at or before an instant, per prompt and environment.
+      await db.schema
+        .createIndex('deployment_history_lookup')
+        .on('deployment_history')
+        .columns(['prompt_id', 'environment_id', 'at', 'id'])
+        .execute();
+
+      await withId(db.schema.createTable('deployments'), dialect)
+        .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id'))
+        .addColumn('prompt_id', 'integer', (c) => c.notNull().references('prompts.id'))
+        .addColumn('environment_id', 'integer', (c) => c.notNull().references('environments.id'))
+        .addColumn('variants', 'text', notNull)
+        .addColumn('enabled', 'integer', notNull)
+        .addColumn('history_id', 'integer', (c) => c.notNull().references('deployment_history.id'))
+        .addColumn('updated_at', 'text', notNull)
+        .addColumn('updated_by', 'text', notNull)
+        .addUniqueConstraint('deployments_prompt_environment_unique', ['prompt_id', 'environment_id'])
+        .execute();
+      await db.schema
+        .createIndex('deployments_environment')
+        .on('deployments')
+        .columns(['environment_id'])
+        .execute();
+
+      await withId(db.schema.createTable('audit_events'), dialect)
+        .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id'))
+        .addColumn('actor', 'text', notNull)
+        .addColumn('action', 'text', notNull)
+        .addColumn('target_type', 'text', notNull)
+        .addColumn('target', 'text', notNull)
+        .addColumn('data', 'text', notNull)
+        .addColumn('at', 'text', notNull)
+        .addColumn('prev_hash', 'text', notNull)
+        .addColumn('hash', 'text', notNull)
+        .execute();
+      await db.schema
+        .createIndex('audit_events_project')
+        .on('audit_events')
+        .columns(['project_id', 'id'])
+        .execute();
+    },
+  };
+}
+
+/** Every migration, in order. Forward only: never edit one that has shipped, add a new one. */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_initial_schema': initialSchema(dialect),
+    '0010_datasets_and_evals': datasetsAndEvalsMigration(dialect),
+    '0020_provider_credentials': providerTablesMigration(dialect),
+    '0021_change_notify': changeNotifyMigration(dialect),
+  };
+}
+
+/**
+ * Brings the database schema up to date (run at start). Recorded in Kysely's migration table.
+ *
+ * @throws AppError INTERNAL when a migration fails; the database is left at the last good one.
+ */
+export async function migrate(database: Database): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(database.dialect) };
+  // Kysely looks for its migration tables in every schema unless told which one: with several
+  // schemas in one PostgreSQL database (tests, tenants) it would find another schema's tables.
+  const schema =
+    database.dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)).rows[0]
+          ?.schema
+      : undefined;
+  const migrator = new Migrator({
+    db: database.db,
+    provider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new AppError(
+      'INTERNAL',
+      `Database migration "${failed}" failed: ${String(error)}. Check the database and retry.`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,313 @@
+import {
+  AppError,
+  canonicalJson,
+  type Deployment,
+  type DeployRequest,
+  type HistoryEntry,
+  normalizeRelease,
+  type Release,
+  type RollbackRequest,
+  singleVersion,
+} from '@promptline/core';
+import type { AuditService } from '../audit/service.ts';
+import { type Clock, isoNow } from '../clock.ts';
+import type { Database, Db } from '../db/database.ts';
+import {
+  createEnvironmentStore,
+  environmentNotFound,
+  type StoredEnvironment,
+} from '../environments/store.ts';
+import type { ChangeFeed } from '../live/change-feed.ts';
+import { createPromptStore, promptNotFound, type StoredPrompt } from '../prompts/store.ts';
+import { type CurrentRelease, createDeploymentStore, type StoredHistoryEntry } from './store.ts';
+
+function toDeployment(prompt: string, environment: string, release: CurrentRelease): Deployment {
+  return {
+    prompt,
+    environment,
+    variants: release.variants,
+    enabled: release.enabled,
+    version: singleVersion(release.variants),
+    updatedAt: release.updatedAt,
+    updatedBy: release.updatedBy,
+    historyId: release.historyId,
+  };
+}
+
+function toHistoryEntry(prompt: string, environment: string, entry: StoredHistoryEntry): HistoryEntry {
+  return {
+    id: entry.id,
+    prompt,
+    environment,
+    action: entry.action,
+    version: singleVersion(entry.variants),
+    variants: entry.variants,
+    enabled: entry.enabled,
+    previous: entry.previous
+      ? {
+          version: singleVersion(entry.previous.variants),
+          variants: entry.previous.variants,
+          enabled: entry.previous.enabled,
+        }
+      : null,
+    restoredFrom: entry.restoredFrom,
+    actor: entry.actor,
+    reason: entry.reason,
+    at: entry.at,
+  };
+}
+
+function sameRelease(a: Release, b: Release): boolean {
+  return a.enabled === b.enabled && canonicalJson(a.variants) === canonicalJson(b.variants);
+}
+
+function releaseOf(r: Release): Release {
+  return { variants: r.variants, enabled: r.enabled };
+}
+
+/**
+ * Deployments: what each environment serves for each prompt, changed by deploy and rollback, with
+ * an append-only history. Publishes every change on the feed after its transaction commits.
+ */
+export function createDeploymentService({
+  database,
+  clock,
+  audit,
+  changeFeed,
+}: {
+  database: Database;
+  clock: Clock;
+  audit: AuditService;
+  changeFeed: ChangeFeed;
+}) {
+  const store = createDeploymentStore();
+  const prompts = createPromptStore(database.dialect);
+  const environments = createEnvironmentStore();
+
+  /** Locks the prompt row: deploys and rollbacks of one prompt run one at a time. */
+  async function target(trx: Db, projectId: number, name: string, envName: string, forWrite: boolean) {
+    const prompt = await prompts.findByName(trx, projectId, name, forWrite);
+    if (!prompt) throw promptNotFound(name);
+    const env = await environments.findByName(trx, projectId, envName);
+    if (!env) throw environmentNotFound(envName);
+    if (forWrite && env.archived) {
+      throw new AppError(
+        'ENVIRONMENT_ARCHIVED',
+        `Environment "${envName}" is archived; nothing can be deployed to it. Unarchive it with PATCH /api/v1/environments/${envName} {"archived": false}, or deploy elsewhere.`,
+      );
+    }
+    return { prompt, env };
+  }
+
+  async function makeLive(
+    trx: Db,
+    projectId: number,
+    prompt: StoredPrompt,
+    env: StoredEnvironment,
+    entry: Omit<StoredHistoryEntry, 'id' | 'promptId' | 'environmentId'>,
+  ): Promise<StoredHistoryEntry> {
+    const stored = await store.insertHistory(trx, projectId, {
+      ...entry,
+      promptId: prompt.id,
+      environmentId: env.id,
+    });
+    await store.setCurrent(trx, projectId, stored);
+    await audit.append(trx, {
+      projectId,
+      actor: entry.actor,
+      action: `deployment.${entry.action}`,
+      targetType: 'deployment',
+      target: `${prompt.name}@${env.name}`,
+      data: {
+        before: entry.previous,
+        after: releaseOf(entry),
+        reason: entry.reason,
+        historyId: stored.id,
+        ...(entry.restoredFrom === null ? {} : { restoredFrom: entry.restoredFrom }),
+      },
+    });
+    return stored;
+  }
+
+  function published<T>(projectId: number, envName: string, name: string, value: T): T {
+    changeFeed.publish({ projectId: String(projectId), environment: envName, prompt: name });
+    return value;
+  }
+
+  return {
+    /**
+     * Makes a release live. Deploying the release already live changes nothing (no history entry).
+     *
+     * @throws AppError INVALID_WEIGHTS, VERSION_NOT_FOUND, ENVIRONMENT_ARCHIVED, PROMPT_NOT_FOUND, ENVIRONMENT_NOT_FOUND
+     */
+    async deploy(
+      projectId: number,
+      name: string,
+      envName: string,
+      request: DeployRequest,
+      actor: string,
+    ): Promise<Deployment> {
+      const release = normalizeRelease(request);
+      const { deployment, changed } = await database.db.transaction().execute(async (trx) => {
+        const { prompt, env } = await target(trx, projectId, name, envName, true);
+        const numbers = release.variants.map((v) => v.version);
+        const found = new Set(
+          (await prompts.findVersions(trx, [{ promptId: prompt.id, name, numbers }])).map((v) => v.number),
+        );
+        const missing = numbers.filter((n) => !found.has(n));
+        if (missing.length > 0) {
+          throw new AppError(
+            'VERSION_NOT_FOUND',
+            `Prompt "${name}" has no version ${missing.join(', ')}. Save it first, or list versions with GET /api/v1/prompts/{name}/versions.`,
+            { details: { missing } },
+          );
+        }
+        const current = await store.current(trx, prompt.id, env.id);
+        if (current && sameRelease(current, release)) {
+          return { deployment: toDeployment(name, env.name, current), changed: false };
+        }
+        const entry = await makeLive(trx, projectId, prompt, env, {
+          action: 'deploy',
+          variants: release.variants,
+          enabled: release.enabled,
+          previous: current ? releaseOf(current) : null,
+          restoredFrom: null,
+          // Rolling back from this entry restores whatever it replaced.
+          rollbackTarget: current?.historyId ?? null,
+          actor,
+          reason: request.reason ?? null,
+          at: isoNow(clock),
+        });
+        return {
+          deployment: toDeployment(name, env.name, {
+            ...release,
+            historyId: entry.id,
+            updatedAt: entry.at,
+            updatedBy: actor,
+          }),
+          changed: true,
+        };
+      });
+      return changed ? published(projectId, envName, name, deployment) : deployment;
+    },
+
+    /**
+     * Restores the release live before the current one (each further rollback steps one more back),
+     * or the release of history entry `to`. Every rollback is itself a history entry.
+     *
+     * @throws AppError NOTHING_TO_ROLL_BACK, HISTORY_ENTRY_NOT_FOUND, ENVIRONMENT_ARCHIVED
+     */
+    async rollback(
+      projectId: number,
+      name: string,
+      envName: string,
+      request: RollbackRequest,
+      actor: string,
+    ): Promise<Deployment> {
+      const deployment = await database.db.transaction().execute(async (trx) => {
+        const { prompt, env } = await target(trx, projectId, name, envName, true);
+        const current = await store.current(trx, prompt.id, env.id);
+        if (!current) {
+          throw new AppError(
+            'NOTHING_TO_ROLL_BACK',
+            `"${name}" has never been deployed to ${envName}, so there is nothing to roll back. Deploy a version first.`,
+          );
+        }
+        let restored: StoredHistoryEntry | undefined;
+        if (request.to !== undefined) {
+          restored = await store.findHistory(trx, request.to);
+          if (!restored || restored.promptId !== prompt.id || restored.environmentId !== env.id) {
+            throw new AppError(
+              'HISTORY_ENTRY_NOT_FOUND',
+              `No history entry ${request.to} for "${name}" in ${envName}. List entries with GET /api/v1/prompts/{name}/deployments/${envName}/history.`,
+            );
+          }
+          if (restored.id === current.historyId) {
+            throw new AppError(
+              'NOTHING_TO_ROLL_BACK',
+              `History entry ${request.to} is already live for "${name}" in ${envName}; there is nothing to restore.`,
+            );
+          }
+        } else {
+          // The chain of rollback targets walks back through releases in the order they were live,
+          // skipping ones already undone, so rollback, rollback goes C → B → A.
+          const live = await store.findHistory(trx, current.historyId);
+          const targetId = live?.rollbackTarget ?? null;
+          restored = targetId === null ? undefined : await store.findHistory(trx, targetId);
+          if (!restored) {
+            throw new AppError(
+              'NOTHING_TO_ROLL_BACK',
+              `There is no earlier release of "${name}" in ${envName} to roll back to. Deploy a version explicitly, or pick an entry with {"to": <history id>}.`,
+            );
+          }
+        }
+        const entry = await makeLive(trx, projectId, prompt, env, {
+          action: 'rollback',
+          variants: restored.variants,
+          enabled: restored.enabled,
+          previous: releaseOf(current),
+          restoredFrom: restored.id,
+          rollbackTarget: restored.rollbackTarget,
+          actor,
+          reason: request.reason ?? null,
+          at: isoNow(clock),
+        });
+        return toDeployment(name, env.name, {
+          variants: entry.variants,
+          enabled: entry.enabled,
+          historyId: entry.id,
+          updatedAt: entry.at,
+          updatedBy: actor,
+        });
+      });
+      return published(projectId, envName, name, deployment);
+    },
+
+    async get(projectId: number, name: string, envName: string): Promise<Deployment> {
+      const { prompt, env } = await target(database.db, projectId, name, envName, false);
+      const current = await store.current(database.db, prompt.id, env.id);
+      if (!current) {
+        throw new AppError(
+          'DEPLOYMENT_NOT_FOUND',
+          `"${name}" is not deployed to ${envName}. Deploy it with PUT /api/v1/prompts/{name}/deployments/${envName}.`,
+        );
+      }
+      return toDeployment(name, env.name, current);
+    },
+
+    async list(projectId: number, name: string): Promise<Deployment[]> {
+      const prompt = await prompts.findByName(database.db, projectId, name);
+      if (!prompt) throw promptNotFound(name);
+      return (await store.listForPrompt(database.db, prompt.id)).map((r) =>
+        toDeployment(name, r.environment, r),
+      );
+    },
+
+    /** All entries, newest first. */
+    async history(projectId: number, name: string, envName: string): Promise<HistoryEntry[]> {
+      const { prompt, env } = await target(database.db, projectId, name, envName, false);
+      return (await store.listHistory(database.db, prompt.id, env.id)).map((e) =>
+        toHistoryEntry(name, env.name, e),
+      );
+    },
+
+    /**
+     * The entry live at an instant.
+     *
+     * @throws AppError DEPLOYMENT_NOT_FOUND when nothing was deployed yet at that instant.
+     */
+    async historyAt(projectId: number, name: string, envName: string, at: Date): Promise<HistoryEntry> {
+      const { prompt, env } = await target(database.db, projectId, name, envName, false);
+      const entry = await store.historyAt(database.db, prompt.id, env.id, at.toISOString());
+      if (!entry) {
+        throw new AppError(
+          'DEPLOYMENT_NOT_FOUND',
+          `Nothing of "${name}" was live in ${envName} at ${at.toISOString()}: its first deployment there came later (or never).`,
+        );
+      }
+      return toHistoryEntry(name, env.name, entry);
+    },
+  };
+}
+
+export type DeploymentService = ReturnType<typeof createDeploymentService>;

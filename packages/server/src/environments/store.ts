@@ -1,0 +1,138 @@
+import type { Environment } from '@promptline/core';
+import { AppError } from '@promptline/core';
+import { decodeBool, encodeBool } from '../db/codecs.ts';
+import { type Db, isUniqueViolation } from '../db/database.ts';
+import type { EnvironmentsTable } from '../db/schema.ts';
+
+/** An environment with its row id, for joins. */
+export interface StoredEnvironment extends Environment {
+  id: number;
+}
+
+type Row = Omit<EnvironmentsTable, 'id'> & { id: number };
+
+const COLUMNS = [
+  'id',
+  'project_id',
+  'name',
+  'description',
+  'rank',
+  'protected',
+  'archived',
+  'created_at',
+] as const;
+
+function toEnvironment(row: Row): StoredEnvironment {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    rank: row.rank,
+    protected: decodeBool(row.protected),
+    archived: decodeBool(row.archived),
+    createdAt: row.created_at,
+  };
+}
+
+function exists(name: string): AppError {
+  return new AppError(
+    'ENVIRONMENT_EXISTS',
+    `An environment named "${name}" already exists in this project. Pick another name.`,
+  );
+}
+
+/** SQL of environments. */
+export function createEnvironmentStore() {
+  return {
+    async list(db: Db, projectId: number): Promise<StoredEnvironment[]> {
+      const rows = await db
+        .selectFrom('environments')
+        .select(COLUMNS)
+        .where('project_id', '=', projectId)
+        .orderBy('rank', 'asc')
+        .orderBy('name', 'asc')
+        .execute();
+      return rows.map(toEnvironment);
+    },
+
+    async findByName(db: Db, projectId: number, name: string): Promise<StoredEnvironment | undefined> {
+      const row = await db
+        .selectFrom('environments')
+        .select(COLUMNS)
+        .where('project_id', '=', projectId)
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return row ? toEnvironment(row) : undefined;
+    },
+
+    async insert(
+      db: Db,
+      projectId: number,
+      input: { name: string; description: string; rank: number; protected: boolean; createdAt: string },
+    ): Promise<StoredEnvironment> {
+      try {
+        const row = await db
+          .insertInto('environments')
+          .values({
+            project_id: projectId,
+            name: input.name,
+            description: input.description,
+            rank: input.rank,
+            protected: encodeBool(input.protected),
+            archived: 0,
+            created_at: input.createdAt,
+          })
+          .returning(COLUMNS)
+          .executeTakeFirstOrThrow();
+        return toEnvironment(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw exists(input.name);
+        throw error;
+      }
+    },
+
+    async update(
+      db: Db,
+      id: number,
+      patch: { name: string; description: string; rank: number; protected: boolean; archived: boolean },
+    ): Promise<StoredEnvironment> {
+      try {
+        const row = await db
+          .updateTable('environments')
+          .set({
+            name: patch.name,
+            description: patch.description,
+            rank: patch.rank,
+            protected: encodeBool(patch.protected),
+            archived: encodeBool(patch.archived),
+          })
+          .where('id', '=', id)
+          .returning(COLUMNS)
+          .executeTakeFirstOrThrow();
+        return toEnvironment(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw exists(patch.name);
+        throw error;
+      }
+    },
+
+    async maxRank(db: Db, projectId: number): Promise<number> {
+      const row = await db
+        .selectFrom('environments')
+        .select((eb) => eb.fn.max('rank').as('rank'))
+        .where('project_id', '=', projectId)
+        .executeTakeFirst();
+      return row?.rank === null || row?.rank === undefined ? 0 : Number(row.rank);
+    },
+  };
+}
+
+/** 404 for an environment name. */
+export function environmentNotFound(name: string): AppError {
+  return new AppError(
+    'ENVIRONMENT_NOT_FOUND',
+    `No environment named "${name}". List environments with GET /api/v1/environments.`,
+  );
+}
+
+export type EnvironmentStore = ReturnType<typeof createEnvironmentStore>;

@@ -1,0 +1,15 @@
+import type { Role } from '@promptline/core';
+import type { Principal } from '../auth/service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller, set by the auth hook; null on public routes. */
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** No API key needed (health, docs, OpenAPI). */
+    public?: boolean;
+    /** Least role the route needs; default viewer for GET/HEAD, editor otherwise. */
+    role?: Role;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Deployment changes, published after commit by the deployment service and consumed by the
+ * snapshot cache (and, later, the SSE stream). In-process here; a PostgreSQL LISTEN/NOTIFY feed
+ * implementing the same interface carries them between instances.
+ */
+
+/** A release changed for `prompt` in `environment`. `prompt` is `'*'` when the whole environment changed (e.g. renamed or archived). */
+export interface DeploymentChange {
+  projectId: string;
+  environment: string;
+  prompt: string;
+}
+
+export interface ChangeFeed {
+  publish(change: DeploymentChange): void;
+  /** Returns the function that unsubscribes. */
+  subscribe(listener: (c: DeploymentChange) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** A feed that delivers changes to listeners in this process, synchronously. */
+export function createLocalChangeFeed(): ChangeFeed {
+  const listeners = new Set<(c: DeploymentChange) => void>();
+  return {
+    publish(change) {
+      for (const listener of [...listeners]) {
+        try {
+          listener(change);
+        } catch {
+          // One faulty listener must not keep the others from hearing about a release change.
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    async close() {
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { Db } from '../db/database.ts';
+
+/** SQL of projects (the tenant). */
+export function createProjectStore() {
+  return {
+    async findByName(db: Db, name: string): Promise<{ id: number; name: string } | undefined> {
+      return db.selectFrom('projects').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
+    },
+    async insert(db: Db, name: string, createdAt: string): Promise<number> {
+      const row = await db
+        .insertInto('projects')
+        .values({ name, created_at: createdAt })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return row.id;
+    },
+  };
+}

@@ -1,0 +1,267 @@
+import {
+  AppError,
+  type CreatePromptRequest,
+  type CreateVersionRequest,
+  contentHash,
+  diffVersions,
+  extractVariables,
+  FIRST_SEMVER,
+  nextSemver,
+  type Prompt,
+  requiredBump,
+  type UpdatePromptRequest,
+  type Version,
+  type VersionContent,
+  type VersionDiff,
+} from '@promptline/core';
+import type { AuditService } from '../audit/service.ts';
+import { type Clock, isoNow } from '../clock.ts';
+import type { Database, Db } from '../db/database.ts';
+import {
+  createPromptStore,
+  promptNotFound,
+  type StoredPrompt,
+  type StoredVersion,
+  versionNotFound,
+} from './store.ts';
+
+function publicPrompt(prompt: StoredPrompt): Prompt {
+  return {
+    name: prompt.name,
+    description: prompt.description,
+    owner: prompt.owner,
+    tags: prompt.tags,
+    createdAt: prompt.createdAt,
+    updatedAt: prompt.updatedAt,
+    latestVersion: prompt.latestVersion,
+  };
+}
+
+/** Strips the row id: what the API serves. */
+export function publicVersion({ promptId: _promptId, ...version }: StoredVersion): Version {
+  return version;
+}
+
+function contentOf(request: CreateVersionRequest): VersionContent {
+  return request.type === 'text'
+    ? { type: 'text', template: request.template }
+    : { type: 'chat', messages: request.messages };
+}
+
+/** The result of saving a version: `created` is false when the content equalled the head's. */
+export interface SaveVersionResult {
+  version: Version;
+  created: boolean;
+}
+
+/** Prompts and their immutable versions: registration, saving (with conflict detection), diff. */
+export function createPromptService({
+  database,
+  clock,
+  audit,
+}: {
+  database: Database;
+  clock: Clock;
+  audit: AuditService;
+}) {
+  const store = createPromptStore(database.dialect);
+
+  async function requirePrompt(db: Db, projectId: number, name: string, lock = false): Promise<StoredPrompt> {
+    const prompt = await store.findByName(db, projectId, name, lock);
+    if (!prompt) throw promptNotFound(name);
+    return prompt;
+  }
+
+  async function saveVersion(
+    trx: Db,
+    projectId: number,
+    prompt: StoredPrompt,
+    request: CreateVersionRequest,
+    actor: string,
+  ): Promise<SaveVersionResult> {
+    const content = contentOf(request);
+    const config = request.config ?? {};
+    const hash = contentHash(content, config);
+    const head =
+      prompt.latestVersion === null ? undefined : await store.findVersion(trx, prompt, prompt.latestVersion);
+
+    // Identical content first: a client retrying a save that did land gets its version back, not a conflict.
+    if (head && head.hash === hash) return { version: publicVersion(head), created: false };
+
+    if (request.parent !== undefined && head?.number !== request.parent) {
+      throw new AppError(
+        'VERSION_CONFLICT',
+        head
+          ? `"${prompt.name}" has moved on: its latest version is ${head.number}, not ${request.parent}. Fetch version ${head.number}, re-apply your change on top of it and save with "parent": ${head.number}.`
+          : `"${prompt.name}" has no versions yet, so "parent": ${request.parent} cannot be its head. Save without "parent".`,
+        { details: { head: head?.number ?? null, parent: request.parent } },
+      );
+    }
+
+    const variables = extractVariables(content);
+    let semver = FIRST_SEMVER;
+    if (head) {
+      const required = requiredBump({ content: head, config: head.config }, { content, config }) ?? 'patch';
+      semver = nextSemver(head.semver, required, request.bump);
+    }
+    const number = (head?.number ?? 0) + 1;
+    const at = isoNow(clock);
+    const base = {
+      number,
+      semver,
+      config,
+      variables,
+      message: request.message ?? '',
+      author: actor,
+      createdAt: at,
+      parent: head?.number ?? null,
+      hash,
+    };
+    const stored = await store.insertVersion(
+      trx,
+      projectId,
+      prompt,
+      content.type === 'text' ? { ...base, ...content } : { ...base, ...content },
+    );
+    await store.setLatest(trx, prompt.id, number, at);
+    await audit.append(trx, {
+      projectId,
+      actor,
+      action: 'version.create',
+      targetType: 'prompt',
+      target: prompt.name,
+      data: { after: { number, semver, hash, parent: base.parent, message: base.message } },
+    });
+    return { version: publicVersion(stored), created: true };
+  }
+
+  return {
+    async create(
+      projectId: number,
+      request: CreatePromptRequest,
+      actor: string,
+    ): Promise<{ prompt: Prompt; version: Version | null }> {
+      return database.db.transaction().execute(async (trx) => {
+        const at = isoNow(clock);
+        let prompt = await store.insert(trx, projectId, {
+          name: request.name,
+          description: request.description ?? '',
+          owner: request.owner ?? '',
+          tags: request.tags ?? [],
+          at,
+        });
+        await audit.append(trx, {
+          projectId,
+          actor,
+          action: 'prompt.create',
+          targetType: 'prompt',
+          target: prompt.name,
+          data: { after: publicPrompt(prompt) },
+        });
+        let version: Version | null = null;
+        if (request.version) {
+          version = (await saveVersion(trx, projectId, prompt, request.version, actor)).version;
+          prompt = { ...prompt, latestVersion: version.number };
+        }
+        return { prompt: publicPrompt(prompt), version };
+      });
+    },
+
+    async list(
+      projectId: number,
+      filter: { tag?: string | undefined; q?: string | undefined },
+    ): Promise<Prompt[]> {
+      const prompts = await store.list(database.db, projectId, filter);
+      const releases = await store.releasesOf(
+        database.db,
+        prompts.map((p) => p.id),
+      );
+      return prompts.map((p) => ({ ...publicPrompt(p), deployments: releases.get(p.id) ?? {} }));
+    },
+
+    async get(projectId: number, name: string): Promise<Prompt> {
+      const prompt = await requirePrompt(database.db, projectId, name);
+      const releases = await store.releasesOf(database.db, [prompt.id]);
+      return { ...publicPrompt(prompt), deployments: releases.get(prompt.id) ?? {} };
+    },
+
+    async update(
+      projectId: number,
+      name: string,
+      patch: UpdatePromptRequest,
+      actor: string,
+    ): Promise<Prompt> {
+      return database.db.transaction().execute(async (trx) => {
+        const prompt = await requirePrompt(trx, projectId, name, true);
+        const next = await store.update(trx, prompt.id, {
+          description: patch.description ?? prompt.description,
+          owner: patch.owner ?? prompt.owner,
+          tags: patch.tags ?? prompt.tags,
+          at: isoNow(clock),
+        });
+        await audit.append(trx, {
+          projectId,
+          actor,
+          action: 'prompt.update',
+          targetType: 'prompt',
+          target: name,
+          data: {
+            before: { description: prompt.description, owner: prompt.owner, tags: prompt.tags },
+            after: { description: next.description, owner: next.owner, tags: next.tags },
+          },
+        });
+        return publicPrompt(next);
+      });
+    },
+
+    /**
+     * Saves a new version, or returns the head when the content is identical to it.
+     *
+     * @throws AppError VERSION_CONFLICT when `parent` is given and is no longer the head.
+     */
+    async createVersion(
+      projectId: number,
+      name: string,
+      request: CreateVersionRequest,
+      actor: string,
+    ): Promise<SaveVersionResult> {
+      return database.db.transaction().execute(async (trx) => {
+        const prompt = await requirePrompt(trx, projectId, name, true);
+        return saveVersion(trx, projectId, prompt, request, actor);
+      });
+    },
+
+    async listVersions(projectId: number, name: string): Promise<Version[]> {
+      const prompt = await requirePrompt(database.db, projectId, name);
+      return (await store.listVersions(database.db, prompt)).map(publicVersion);
+    },
+
+    async getVersion(projectId: number, name: string, number: number): Promise<Version> {
+      const prompt = await requirePrompt(database.db, projectId, name);
+      const version = await store.findVersion(database.db, prompt, number);
+      if (!version) throw versionNotFound(name, number);
+      return publicVersion(version);
+    },
+
+    /** The newest version of a prompt, or undefined when it has none (or does not exist). */
+    async latestVersion(projectId: number, name: string): Promise<Version | undefined> {
+      const prompt = await store.findByName(database.db, projectId, name);
+      if (!prompt || prompt.latestVersion === null) return undefined;
+      const version = await store.findVersion(database.db, prompt, prompt.latestVersion);
+      return version ? publicVersion(version) : undefined;
+    },
+
+    async diff(projectId: number, name: string, from: number, to: number): Promise<VersionDiff> {
+      const prompt = await requirePrompt(database.db, projectId, name);
+      const [a, b] = await Promise.all([
+        store.findVersion(database.db, prompt, from),
+        store.findVersion(database.db, prompt, to),
+      ]);
+      if (!a) throw versionNotFound(name, from);
+      if (!b) throw versionNotFound(name, to);
+      return diffVersions(publicVersion(a), publicVersion(b));
+    },
+  };
+}
+
+export type PromptService = ReturnType<typeof createPromptService>;

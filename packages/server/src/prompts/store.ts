@@ -1,0 +1,316 @@
+import {
+  AppError,
+  type ChatMessage,
+  type ModelConfig,
+  type Release,
+  type Variant,
+  type Version,
+} from '@promptline/core';
+import { decodeBool, decodeJson, encodeJson } from '../db/codecs.ts';
+import { type Db, type Dialect, isUniqueViolation } from '../db/database.ts';
+import type { PromptsTable, VersionsTable } from '../db/schema.ts';
+
+/** A prompt row, decoded. */
+export interface StoredPrompt {
+  id: number;
+  name: string;
+  description: string;
+  owner: string;
+  tags: string[];
+  createdAt: string;
+  updatedAt: string;
+  latestVersion: number | null;
+}
+
+/** A version as written: the prompt's name is known from its row. */
+export type NewVersion = Version extends infer V ? (V extends unknown ? Omit<V, 'prompt'> : never) : never;
+
+/** A version with its prompt's row id. */
+export type StoredVersion = Version & { promptId: number };
+
+type PromptRow = Omit<PromptsTable, 'id'> & { id: number };
+type VersionRow = Omit<VersionsTable, 'id'> & { id: number };
+
+const PROMPT_COLUMNS = [
+  'id',
+  'project_id',
+  'name',
+  'description',
+  'owner',
+  'tags',
+  'created_at',
+  'updated_at',
+  'latest_version',
+] as const;
+
+const VERSION_COLUMNS = [
+  'versions.id',
+  'versions.project_id',
+  'versions.prompt_id',
+  'versions.number',
+  'versions.semver',
+  'versions.type',
+  'versions.template',
+  'versions.messages',
+  'versions.config',
+  'versions.variables',
+  'versions.message',
+  'versions.author',
+  'versions.created_at',
+  'versions.parent',
+  'versions.hash',
+] as const;
+
+function toPrompt(row: PromptRow): StoredPrompt {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    owner: row.owner,
+    tags: decodeJson<string[]>(row.tags),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    latestVersion: row.latest_version,
+  };
+}
+
+/** Decodes a version row; `prompt` is the prompt's name (versions rows carry only its id). */
+export function toVersion(row: VersionRow, prompt: string): StoredVersion {
+  const base = {
+    promptId: row.prompt_id,
+    prompt,
+    number: row.number,
+    semver: row.semver,
+    config: decodeJson<ModelConfig>(row.config),
+    variables: decodeJson<string[]>(row.variables),
+    message: row.message,
+    author: row.author,
+    createdAt: row.created_at,
+    parent: row.parent,
+    hash: row.hash,
+  };
+  return row.type === 'chat'
+    ? { ...base, type: 'chat', messages: decodeJson<ChatMessage[]>(row.messages) }
+    : { ...base, type: 'text', template: row.template ?? '' };
+}
+
+/** SQL of prompts and their versions. */
+export function createPromptStore(dialect: Dialect) {
+  return {
+    async insert(
+      db: Db,
+      projectId: number,
+      input: { name: string; description: string; owner: string; tags: string[]; at: string },
+    ): Promise<StoredPrompt> {
+      try {
+        const row = await db
+          .insertInto('prompts')
+          .values({
+            project_id: projectId,
+            name: input.name,
+            description: input.description,
+            owner: input.owner,
+            tags: encodeJson(input.tags),
+            created_at: input.at,
+            updated_at: input.at,
+            latest_version: null,
+          })
+          .returning(PROMPT_COLUMNS)
+          .executeTakeFirstOrThrow();
+        return toPrompt(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new AppError(
+            'PROMPT_EXISTS',
+            `A prompt named "${input.name}" already exists. Add a version to it with POST /api/v1/prompts/{name}/versions, or pick another name.`,
+          );
+        }
+        throw error;
+      }
+    },
+
+    /**
+     * Finds a prompt by name. With `lock`, PostgreSQL holds the row until the transaction ends:
+     * this is what makes "check the head, then write the next version" atomic between writers.
+     * (SQLite needs no lock: its single connection runs one transaction at a time.)
+     */
+    async findByName(
+      db: Db,
+      projectId: number,
+      name: string,
+      lock = false,
+    ): Promise<StoredPrompt | undefined> {
+      let q = db
+        .selectFrom('prompts')
+        .select(PROMPT_COLUMNS)
+        .where('project_id', '=', projectId)
+        .where('name', '=', name);
+      if (lock && dialect === 'postgres') q = q.forUpdate();
+      const row = await q.executeTakeFirst();
+      return row ? toPrompt(row) : undefined;
+    },
+
+    async list(db: Db, projectId: number, filter: { tag?: string | undefined; q?: string | undefined }) {
+      const rows = await db
+        .selectFrom('prompts')
+        .select(PROMPT_COLUMNS)
+        .where('project_id', '=', projectId)
+        .orderBy('name', 'asc')
+        .execute();
+      // Filtered here rather than with LIKE: escaping rules differ between the dialects, and tags are JSON text.
+      return rows
+        .map(toPrompt)
+        .filter((p) => (filter.q ? p.name.includes(filter.q) : true))
+        .filter((p) => (filter.tag ? p.tags.includes(filter.tag) : true));
+    },
+
+    async update(
+      db: Db,
+      id: number,
+      patch: { description: string; owner: string; tags: string[]; at: string },
+    ): Promise<StoredPrompt> {
+      const row = await db
+        .updateTable('prompts')
+        .set({
+          description: patch.description,
+          owner: patch.owner,
+          tags: encodeJson(patch.tags),
+          updated_at: patch.at,
+        })
+        .where('id', '=', id)
+        .returning(PROMPT_COLUMNS)
+        .executeTakeFirstOrThrow();
+      return toPrompt(row);
+    },
+
+    async setLatest(db: Db, id: number, number: number, at: string): Promise<void> {
+      await db
+        .updateTable('prompts')
+        .set({ latest_version: number, updated_at: at })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async insertVersion(
+      db: Db,
+      projectId: number,
+      prompt: { id: number; name: string },
+      version: NewVersion,
+    ): Promise<StoredVersion> {
+      try {
+        const row = await db
+          .insertInto('versions')
+          .values({
+            project_id: projectId,
+            prompt_id: prompt.id,
+            number: version.number,
+            semver: version.semver,
+            type: version.type,
+            template: version.type === 'text' ? version.template : null,
+            messages: version.type === 'chat' ? encodeJson(version.messages) : null,
+            config: encodeJson(version.config),
+            variables: encodeJson(version.variables),
+            message: version.message,
+            author: version.author,
+            created_at: version.createdAt,
+            parent: version.parent,
+            hash: version.hash,
+          })
+          .returning(VERSION_COLUMNS)
+          .executeTakeFirstOrThrow();
+        return toVersion(row, prompt.name);
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new AppError(
+            'VERSION_CONFLICT',
+            `Another version of "${prompt.name}" was saved at the same moment. Fetch the latest version, re-apply your change and retry.`,
+          );
+        }
+        throw error;
+      }
+    },
+
+    async findVersion(
+      db: Db,
+      prompt: { id: number; name: string },
+      number: number,
+    ): Promise<StoredVersion | undefined> {
+      const row = await db
+        .selectFrom('versions')
+        .select(VERSION_COLUMNS)
+        .where('prompt_id', '=', prompt.id)
+        .where('number', '=', number)
+        .executeTakeFirst();
+      return row ? toVersion(row, prompt.name) : undefined;
+    },
+
+    async listVersions(db: Db, prompt: { id: number; name: string }): Promise<StoredVersion[]> {
+      const rows = await db
+        .selectFrom('versions')
+        .select(VERSION_COLUMNS)
+        .where('prompt_id', '=', prompt.id)
+        .orderBy('number', 'desc')
+        .execute();
+      return rows.map((row) => toVersion(row, prompt.name));
+    },
+
+    /** Versions by (prompt, number) in one query, for snapshots. */
+    async findVersions(
+      db: Db,
+      wanted: { promptId: number; name: string; numbers: number[] }[],
+    ): Promise<StoredVersion[]> {
+      const nonEmpty = wanted.filter((w) => w.numbers.length > 0);
+      if (nonEmpty.length === 0) return [];
+      const names = new Map(nonEmpty.map((w) => [w.promptId, w.name]));
+      const rows = await db
+        .selectFrom('versions')
+        .select(VERSION_COLUMNS)
+        .where((eb) =>
+          eb.or(
+            nonEmpty.map((w) => eb.and([eb('prompt_id', '=', w.promptId), eb('number', 'in', w.numbers)])),
+          ),
+        )
+        .execute();
+      return rows.map((row) => toVersion(row, names.get(row.prompt_id) ?? ''));
+    },
+
+    /** What each environment serves for one prompt, by environment name. */
+    async releasesOf(db: Db, promptIds: number[]): Promise<Map<number, Record<string, Release>>> {
+      const out = new Map<number, Record<string, Release>>();
+      if (promptIds.length === 0) return out;
+      const rows = await db
+        .selectFrom('deployments')
+        .innerJoin('environments', 'environments.id', 'deployments.environment_id')
+        .select(['deployments.prompt_id', 'environments.name', 'deployments.variants', 'deployments.enabled'])
+        .where('deployments.prompt_id', 'in', promptIds)
+        .execute();
+      for (const row of rows) {
+        const releases = out.get(row.prompt_id) ?? {};
+        releases[row.name] = {
+          variants: decodeJson<Variant[]>(row.variants),
+          enabled: decodeBool(row.enabled),
+        };
+        out.set(row.prompt_id, releases);
+      }
+      return out;
+    },
+  };
+}
+
+/** 404 for a prompt name. */
+export function promptNotFound(name: string): AppError {
+  return new AppError(
+    'PROMPT_NOT_FOUND',
+    `No prompt named "${name}". List prompts with GET /api/v1/prompts (or \`promptline prompts list\`); names containing "/" must be URL-encoded in paths.`,
+  );
+}
+
+/** 404 for a version number. */
+export function versionNotFound(name: string, number: number): AppError {
+  return new AppError(
+    'VERSION_NOT_FOUND',
+    `Prompt "${name}" has no version ${number}. List its versions with GET /api/v1/prompts/{name}/versions.`,
+  );
+}
+
+export type PromptStore = ReturnType<typeof createPromptStore>;

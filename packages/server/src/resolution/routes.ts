@@ -1,0 +1,90 @@
+import { RenderRequest, RenderResult, ResolveQuery, ResolveResult, Snapshot } from '@promptline/core';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { principalOf } from '../auth/hook.ts';
+import { EnvParams, PromptParams, problemResponses } from '../http/schemas.ts';
+import type { ResolutionService } from './service.ts';
+
+const tags = ['resolution'];
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
+/**
+ * Sends JSON serialised ahead of time (built from the response schema's fields when the snapshot
+ * was cached). A string with a JSON content type skips Fastify's serializer.
+ */
+function sendRaw(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
+/** Resolve, render and environment snapshots. */
+export function registerResolutionRoutes(
+  app: FastifyInstance,
+  { resolution }: { resolution: ResolutionService },
+): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/api/v1/prompts/:name/resolve', {
+    // High volume: per-request logs only for warnings and errors, whatever the server's level.
+    logLevel: 'warn',
+    schema: {
+      operationId: 'resolvePrompt',
+      tags,
+      summary: 'Which version an environment serves (to a unit)',
+      description:
+        'The variant is picked by MurmurHash3 (x86, 32-bit, seed 0) of "<prompt>:<unit>" modulo 10000 against the cumulative weights; random without `unit`.',
+      params: PromptParams,
+      querystring: ResolveQuery,
+      response: { 200: ResolveResult, ...problemResponses },
+    },
+    // The hot path: the body was serialised when the snapshot was built, from the same fields.
+    handler: async (request, reply) => {
+      const body = await resolution.resolve(
+        principalOf(request).projectId,
+        request.params.name,
+        request.query.env,
+        request.query.unit,
+      );
+      return sendRaw(reply, body);
+    },
+  });
+
+  r.post('/api/v1/prompts/:name/render', {
+    schema: {
+      operationId: 'renderPrompt',
+      tags,
+      summary: 'Render what an environment serves (or a version) with variables',
+      params: PromptParams,
+      body: RenderRequest,
+      response: { 200: RenderResult, ...problemResponses },
+    },
+    handler: async (request) =>
+      resolution.render(principalOf(request).projectId, request.params.name, request.body),
+  });
+
+  r.get('/api/v1/environments/:env/snapshot', {
+    schema: {
+      operationId: 'getSnapshot',
+      tags,
+      summary: 'Every prompt an environment serves, with content; ETag and 304 on If-None-Match',
+      params: EnvParams,
+      response: {
+        200: Snapshot,
+        304: z.null().describe('Not modified: the ETag still matches'),
+        ...problemResponses,
+      },
+    },
+    handler: async (request, reply) => {
+      const snapshot = await resolution.snapshot(principalOf(request).projectId, request.params.env);
+      reply.header('etag', snapshot.etag).header('cache-control', 'no-cache');
+      if (etagMatches(request.headers['if-none-match'], snapshot.etag))
+        return (reply as FastifyReply).code(304).send();
+      return sendRaw(reply, snapshot.body);
+    },
+  });
+}

@@ -1,0 +1,142 @@
+import {
+  AppError,
+  chooseVariant,
+  collectPartials,
+  type RenderRequest,
+  type RenderResult,
+  renderContent,
+  type VersionContent,
+} from '@promptline/core';
+import type { Database } from '../db/database.ts';
+import { environmentNotFound } from '../environments/store.ts';
+import type { PromptService } from '../prompts/service.ts';
+import { createPromptStore, promptNotFound } from '../prompts/store.ts';
+import type { CachedSnapshot, ServedPrompt, SnapshotCache } from './snapshot-cache.ts';
+
+/** Only what renders: versions carry more (number, config, …). */
+function contentOf(v: VersionContent): VersionContent {
+  return v.type === 'text' ? { type: 'text', template: v.template } : { type: 'chat', messages: v.messages };
+}
+
+/**
+ * Resolution: which version an environment serves to a unit, rendering it, and the environment
+ * snapshots the SDK caches. Reads go through the in-memory snapshot cache.
+ */
+export function createResolutionService({
+  database,
+  cache,
+  prompts,
+}: {
+  database: Database;
+  cache: SnapshotCache;
+  prompts: PromptService;
+}) {
+  const promptStore = createPromptStore(database.dialect);
+
+  async function snapshotOf(projectId: number, env: string): Promise<CachedSnapshot> {
+    const snapshot = await cache.get(projectId, env);
+    if (!snapshot) throw environmentNotFound(env);
+    return snapshot;
+  }
+
+  /** Why a prompt is not served: it does not exist, is not deployed here, or is switched off. */
+  async function notServed(projectId: number, name: string, env: string, served: ServedPrompt | undefined) {
+    if (served && !served.enabled) {
+      return new AppError(
+        'DEPLOYMENT_NOT_FOUND',
+        `The release of "${name}" in ${env} is disabled (kill switch). Re-enable it by deploying with "enabled": true, or roll back.`,
+        { details: { disabled: true } },
+      );
+    }
+    if (!(await promptStore.findByName(database.db, projectId, name))) return promptNotFound(name);
+    return new AppError(
+      'DEPLOYMENT_NOT_FOUND',
+      `"${name}" is not deployed to ${env}. Deploy a version with PUT /api/v1/prompts/{name}/deployments/${env}.`,
+    );
+  }
+
+  return {
+    /** The serialised ResolveResult for `name` in `env`, variant picked by `unit` (random without). */
+    async resolve(projectId: number, name: string, env: string, unit: string | undefined): Promise<string> {
+      const cached = cache.get(projectId, env);
+      const snapshot = 'then' in cached ? await cached : cached;
+      if (!snapshot) throw environmentNotFound(env);
+      const served = snapshot.prompts.get(name);
+      if (!served?.enabled) throw await notServed(projectId, name, env, served);
+      const body = served.resolved[chooseVariant(name, served.variants, unit)];
+      if (!body)
+        throw new AppError('INTERNAL', `The release of "${name}" in ${env} names a version that is missing.`);
+      return body;
+    },
+
+    async render(projectId: number, name: string, request: RenderRequest): Promise<RenderResult> {
+      const hasEnv = request.env !== undefined;
+      const hasVersion = request.version !== undefined;
+      if (hasEnv === hasVersion) {
+        const message =
+          'give exactly one of "env" (render what an environment serves) or "version" (a version number)';
+        throw new AppError('VALIDATION_FAILED', `Cannot render "${name}": ${message}.`, {
+          errors: [{ path: hasEnv ? 'version' : 'env', message }],
+        });
+      }
+      const variables = request.variables as Record<string, unknown>;
+      const strict = request.strict;
+
+      if (request.env !== undefined) {
+        const env = request.env;
+        const snapshot = await snapshotOf(projectId, env);
+        const served = snapshot.prompts.get(name);
+        if (!served?.enabled) throw await notServed(projectId, name, env, served);
+        const variant = chooseVariant(name, served.variants, request.unit);
+        const number = served.variants[variant]?.version ?? 0;
+        const version = served.versions.get(number);
+        if (!version)
+          throw new AppError('INTERNAL', `The release of "${name}" in ${env} names a missing version.`);
+        const content = contentOf(version);
+        // Partials come from what the same environment serves, picked for the same unit.
+        const partials = await collectPartials(content, (partial) => {
+          const p = snapshot.prompts.get(partial);
+          if (!p?.enabled) return undefined;
+          const v = p.versions.get(
+            p.variants[chooseVariant(partial, p.variants, request.unit)]?.version ?? 0,
+          );
+          return v?.type === 'text' ? v.template : undefined;
+        });
+        const rendered = renderContent(content, variables, { strict, partials: (n) => partials.get(n) });
+        return {
+          prompt: name,
+          version: version.number,
+          semver: version.semver,
+          type: version.type,
+          ...(rendered.type === 'text' ? { text: rendered.text } : { messages: rendered.messages }),
+          config: version.config,
+          environment: snapshot.environment.name,
+          variant,
+        };
+      }
+
+      const version = await prompts.getVersion(projectId, name, request.version ?? 0);
+      const content = contentOf(version);
+      // A version rendered on its own uses the latest version of each partial.
+      const partials = await collectPartials(content, async (partial) => {
+        const latest = await prompts.latestVersion(projectId, partial);
+        return latest?.type === 'text' ? latest.template : undefined;
+      });
+      const rendered = renderContent(content, variables, { strict, partials: (n) => partials.get(n) });
+      return {
+        prompt: name,
+        version: version.number,
+        semver: version.semver,
+        type: version.type,
+        ...(rendered.type === 'text' ? { text: rendered.text } : { messages: rendered.messages }),
+        config: version.config,
+        environment: null,
+        variant: null,
+      };
+    },
+
+    snapshot: snapshotOf,
+  };
+}
+
+export type ResolutionService = ReturnType<typeof createResolutionService>;

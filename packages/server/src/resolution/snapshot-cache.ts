@@ -1,0 +1,171 @@
+import {
+  canonicalJson,
+  type Snapshot,
+  type SnapshotVersion,
+  sha256Hex,
+  type Variant,
+} from '@promptline/core';
+import type { Clock } from '../clock.ts';
+import type { Database } from '../db/database.ts';
+import { createDeploymentStore } from '../deployments/store.ts';
+import { createEnvironmentStore, type StoredEnvironment } from '../environments/store.ts';
+import type { ChangeFeed } from '../live/change-feed.ts';
+import { createPromptStore, type StoredVersion } from '../prompts/store.ts';
+
+/** One prompt as an environment serves it, ready for the hot path. */
+export interface ServedPrompt {
+  variants: Variant[];
+  enabled: boolean;
+  versions: Map<number, SnapshotVersion>;
+  /** The `resolve` response of each variant, serialised once per snapshot build. */
+  resolved: string[];
+}
+
+/** An environment's snapshot and what resolve and render need from it. */
+export interface CachedSnapshot {
+  environment: StoredEnvironment;
+  snapshot: Snapshot;
+  /** The snapshot serialised, served as is. */
+  body: string;
+  /** Strong, quoted ETag derived from the content only, so every instance computes the same one. */
+  etag: string;
+  prompts: Map<string, ServedPrompt>;
+}
+
+function toSnapshotVersion(v: StoredVersion): SnapshotVersion {
+  const base = { number: v.number, semver: v.semver, config: v.config, variables: v.variables, hash: v.hash };
+  return v.type === 'text'
+    ? { type: 'text', template: v.template, ...base }
+    : { type: 'chat', messages: v.messages, ...base };
+}
+
+/**
+ * In-memory snapshots per (project, environment), built from the database on first use and
+ * dropped when the change feed reports a deployment change there. Serves resolve, render and the
+ * snapshot endpoint without SQL in steady state.
+ */
+export function createSnapshotCache({
+  database,
+  clock,
+  changeFeed,
+}: {
+  database: Database;
+  clock: Clock;
+  changeFeed: ChangeFeed;
+}) {
+  const deployments = createDeploymentStore();
+  const environments = createEnvironmentStore();
+  const prompts = createPromptStore(database.dialect);
+  const ready = new Map<string, CachedSnapshot>();
+  const building = new Map<string, Promise<CachedSnapshot | undefined>>();
+  /** Bumped on every invalidation, so a build that raced a change does not cache stale data. */
+  const generations = new Map<string, number>();
+
+  const keyOf = (projectId: number | string, env: string) => `${projectId}\u0000${env}`;
+
+  function invalidate(projectId: number | string, env: string): void {
+    const key = keyOf(projectId, env);
+    ready.delete(key);
+    building.delete(key);
+    generations.set(key, (generations.get(key) ?? 0) + 1);
+  }
+
+  const unsubscribe = changeFeed.subscribe((change) => invalidate(change.projectId, change.environment));
+
+  async function build(projectId: number, envName: string): Promise<CachedSnapshot | undefined> {
+    const environment = await environments.findByName(database.db, projectId, envName);
+    if (!environment) return undefined;
+    const releases = await deployments.listForEnvironment(database.db, environment.id);
+    const versions = await prompts.findVersions(
+      database.db,
+      releases.map((r) => ({
+        promptId: r.promptId,
+        name: r.prompt,
+        numbers: r.variants.map((v) => v.version),
+      })),
+    );
+    const byPrompt = new Map<number, Map<number, SnapshotVersion>>();
+    for (const version of versions) {
+      const map = byPrompt.get(version.promptId) ?? new Map<number, SnapshotVersion>();
+      map.set(version.number, toSnapshotVersion(version));
+      byPrompt.set(version.promptId, map);
+    }
+    const served = new Map<string, ServedPrompt>();
+    const snapshotPrompts: Snapshot['prompts'] = {};
+    for (const release of releases) {
+      const versionMap = byPrompt.get(release.promptId) ?? new Map<number, SnapshotVersion>();
+      const resolved = release.variants.map((variant, index) => {
+        const v = versionMap.get(variant.version);
+        if (!v) return '';
+        return JSON.stringify({
+          prompt: release.prompt,
+          environment: environment.name,
+          variant: index,
+          version: v.number,
+          number: v.number,
+          semver: v.semver,
+          type: v.type,
+          ...(v.type === 'text' ? { template: v.template } : { messages: v.messages }),
+          config: v.config,
+          variables: v.variables,
+          hash: v.hash,
+        });
+      });
+      served.set(release.prompt, {
+        variants: release.variants,
+        enabled: release.enabled,
+        versions: versionMap,
+        resolved,
+      });
+      snapshotPrompts[release.prompt] = {
+        variants: release.variants,
+        enabled: release.enabled,
+        versions: Object.fromEntries([...versionMap].map(([n, v]) => [String(n), v])),
+      };
+    }
+    const etag = `"${sha256Hex(canonicalJson({ environment: environment.name, prompts: snapshotPrompts }))}"`;
+    const snapshot: Snapshot = {
+      environment: environment.name,
+      etag,
+      generatedAt: clock.now().toISOString(),
+      prompts: snapshotPrompts,
+    };
+    return { environment, snapshot, body: JSON.stringify(snapshot), etag, prompts: served };
+  }
+
+  return {
+    /** The environment's snapshot, or undefined when the environment does not exist. */
+    get(projectId: number, envName: string): CachedSnapshot | Promise<CachedSnapshot | undefined> {
+      const key = keyOf(projectId, envName);
+      const hit = ready.get(key);
+      if (hit) return hit;
+      const pending = building.get(key);
+      if (pending) return pending;
+      const generation = generations.get(key) ?? 0;
+      const promise = build(projectId, envName).then(
+        (built) => {
+          if (building.get(key) === promise) building.delete(key);
+          // Unknown environments are not cached: creating one publishes nothing.
+          if (built && (generations.get(key) ?? 0) === generation) ready.set(key, built);
+          return built;
+        },
+        (error: unknown) => {
+          if (building.get(key) === promise) building.delete(key);
+          throw error;
+        },
+      );
+      building.set(key, promise);
+      return promise;
+    },
+
+    invalidate,
+
+    close(): void {
+      unsubscribe();
+      ready.clear();
+      building.clear();
+    },
+  };
+}
+
+export type SnapshotCache = ReturnType<typeof createSnapshotCache>;

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { createDatabase, type Database, type Dialect } from '../db/database.ts';
+import { migrate } from '../db/migrations.ts';
+
+/** The PostgreSQL every developer and CI machine runs (trust auth). Override with PROMPTLINE_TEST_DATABASE_URL. */
+export const TEST_POSTGRES_URL =
+  process.env.PROMPTLINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
+
+/** A fresh, migrated database: a temp SQLite file, or a new PostgreSQL schema dropped on `close`. */
+export interface TestDatabase extends Database {
+  /** Runs raw SQL on it (for tests that tamper with rows). */
+  exec(sqlText: string): Promise<void>;
+}
+
+export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'promptline-test-'));
+    const database = createDatabase({ dataDir: dir });
+    await migrate(database);
+    const { sql } = await import('kysely');
+    return {
+      ...database,
+      exec: async (text) => {
+        await sql.raw(text).execute(database.db);
+      },
+      close: async () => {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create schema ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  const database = createDatabase({
+    databaseUrl: TEST_POSTGRES_URL,
+    dataDir: '.',
+    postgresSchema: schema,
+    poolSize: 20,
+  });
+  const dropSchema = async () => {
+    const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await cleanup.connect();
+    try {
+      await cleanup.query(`drop schema if exists ${schema} cascade`);
+    } finally {
+      await cleanup.end();
+    }
+  };
+  try {
+    await migrate(database);
+  } catch (error) {
+    await database.close();
+    await dropSchema();
+    throw error;
+  }
+  const { sql } = await import('kysely');
+  return {
+    ...database,
+    exec: async (text) => {
+      await sql.raw(text).execute(database.db);
+    },
+    close: async () => {
+      await database.close();
+      await dropSchema();
+    },
+  };
+}
+
+/**
+ * Runs a suite once per dialect, each on its own fresh database made before the suite and
+ * dropped after. `get()` returns it inside tests and hooks.
+ *
+ * @example
+ * forEachDialect((dialect, get) => { it('stores', async () => { const db = get(); … }); });
+ */
+export function forEachDialect(suite: (dialect: Dialect, get: () => TestDatabase) => void): void {
+  for (const dialect of DIALECTS) {
+    describe(dialect, () => {
+      let database: TestDatabase | undefined;
+      beforeAll(async () => {
+        database = await createTestDatabase(dialect);
+      });
+      afterAll(async () => {
+        await database?.close();
+      });
+      suite(dialect, () => {
+        if (!database) throw new Error('the test database is not ready yet (use it inside tests or hooks)');
+        return database;
+      });
+    });
+  }
+}

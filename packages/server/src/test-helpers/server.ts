@@ -1,0 +1,86 @@
+/**
+ * A real Promptline server for tests of other packages (CLI, SDK, web) and of the server itself.
+ *
+ * @example
+ * import { startTestServer } from '@promptline/server/test-helpers';
+ * const server = await startTestServer({ dialect: 'sqlite' });
+ * await fetch(`${server.url}/api/v1/prompts`, { headers: { authorization: `Bearer ${server.apiKey}` } });
+ * await server.close();
+ *
+ * Contract (kept stable): a fresh, migrated database (a temp SQLite file, or a fresh schema on the
+ * test PostgreSQL), the `default` project with development/staging/production, one admin key
+ * (`apiKey`), the app listening on 127.0.0.1 on a free port (`url`, no trailing slash), and
+ * `close()` that stops the server and deletes the database.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.ts';
+import { generateApiKey } from '../auth/service.ts';
+import { bootstrap } from '../bootstrap.ts';
+import type { Clock } from '../clock.ts';
+import type { Dialect } from '../db/database.ts';
+import type { ChangeFeed } from '../live/change-feed.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface TestServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** An admin key of the default project. */
+  apiKey: string;
+  app: FastifyInstance;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Default `sqlite`. */
+  dialect?: Dialect;
+  clock?: Clock;
+  changeFeed?: ChangeFeed;
+  /** Default false (silent). */
+  logger?: boolean;
+  /** Listen on a port (default true); false to use only `app.inject()`. */
+  listen?: boolean;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = await createTestDatabase(options.dialect ?? 'sqlite');
+  const apiKey = generateApiKey();
+  await bootstrap(database, { apiKey, ...(options.clock ? { clock: options.clock } : {}) });
+  const app = await buildApp({
+    db: database,
+    config: { logLevel: 'silent' },
+    logger: options.logger ?? false,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.changeFeed ? { changeFeed: options.changeFeed } : {}),
+  });
+  let url = '';
+  if (options.listen ?? true) {
+    url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
+  } else {
+    await app.ready();
+  }
+  return {
+    url,
+    apiKey,
+    app,
+    database,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+/** A clock tests move by hand. */
+export function createManualClock(start = new Date('2026-01-01T00:00:00.000Z')) {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    set(at: Date | string) {
+      now = new Date(at).getTime();
+    },
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
