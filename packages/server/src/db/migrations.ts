@@ -11,6 +11,7 @@ import {
 import { datasetsAndEvalsMigration } from '../evals/schema.ts';
 import { changeNotifyMigration } from '../live/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
+import { sessionsMigration } from '../session/migration.ts';
 import type { Database, Dialect } from './database.ts';
 
 type Db = Kysely<unknown>;
@@ -150,6 +151,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0010_datasets_and_evals': datasetsAndEvalsMigration(dialect),
     '0020_provider_credentials': providerTablesMigration(dialect),
     '0021_change_notify': changeNotifyMigration(dialect),
+    '0030_sessions': sessionsMigration(dialect),
   };
 }
 

@@ -1,0 +1,231 @@
+/**
+ * Live updates at scale: one server process (`main.ts`, SQLite) with N clients connected to
+ * `GET /api/v1/environments/production/stream` over plain HTTP, then deployment changes. For each
+ * change, the time from the PUT's response (and from sending it) to each client's `update` event;
+ * the server's RSS (from /proc) before and after the clients connected.
+ *
+ * Run: npm exec -- node --conditions=source bench/live-updates.bench.ts [clients=1000] [changes=5]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, type IncomingMessage, request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLIENTS = Number(process.argv[2] ?? 1000);
+const CHANGES = Number(process.argv[3] ?? 5);
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Math.round((sorted[index] ?? Number.NaN) * 100) / 100;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'promptline-live-bench-'));
+  const port = await freePort();
+  const apiKey = `pl_bench_${randomBytes(16).toString('hex')}`;
+  const base = `http://127.0.0.1:${port}`;
+  const server: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=source', 'packages/server/src/main.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        PROMPTLINE_PORT: String(port),
+        PROMPTLINE_HOST: '127.0.0.1',
+        PROMPTLINE_DATA_DIR: dataDir,
+        PROMPTLINE_API_KEY: apiKey,
+        PROMPTLINE_LOG_LEVEL: 'warn',
+        PROMPTLINE_DATABASE_URL: '',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const pid = server.pid ?? 0;
+  const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  const responses: IncomingMessage[] = [];
+
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; text: string }> {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, text: await response.text() };
+  }
+
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${base}/healthz`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (i > 300) throw new Error('the server did not start within 30 s');
+      await sleep(100);
+    }
+    await call('POST', '/api/v1/prompts', {
+      name: 'bench/live',
+      version: { type: 'text', template: 'one {{x}}' },
+    });
+    await call('POST', '/api/v1/prompts/bench%2Flive/versions', { type: 'text', template: 'two {{x}}' });
+    await call('PUT', '/api/v1/prompts/bench%2Flive/deployments/production', { version: 1 });
+    // Warm the snapshot and the routes the way a running server would be.
+    await call('GET', '/api/v1/environments/production/snapshot');
+    await sleep(300);
+    const rssBefore = rssMiB(pid);
+
+    // received[change][client] = performance.now() of that client's update for that change.
+    const received: number[][] = Array.from({ length: CHANGES }, () =>
+      new Array<number>(CLIENTS).fill(Number.NaN),
+    );
+    let connected = 0;
+    const connectStarted = performance.now();
+    const open = (index: number) =>
+      new Promise<void>((resolve, reject) => {
+        const req = request(
+          `${base}/api/v1/environments/production/stream`,
+          { agent, headers: { authorization: `Bearer ${apiKey}`, accept: 'text/event-stream' } },
+          (res) => {
+            if (res.statusCode !== 200) {
+              reject(new Error(`stream answered ${res.statusCode}`));
+              return;
+            }
+            responses.push(res);
+            res.setEncoding('utf8');
+            let buffer = '';
+            let first = true;
+            let changesSeen = 0;
+            res.on('data', (chunk: string) => {
+              const at = performance.now();
+              buffer += chunk;
+              let end = buffer.indexOf('\n\n');
+              while (end !== -1) {
+                const frame = buffer.slice(0, end);
+                buffer = buffer.slice(end + 2);
+                end = buffer.indexOf('\n\n');
+                const data = /^data: (.*)$/m.exec(frame)?.[1];
+                if (!frame.includes('event: update') || data === undefined) continue;
+                if (first) {
+                  first = false;
+                  connected++;
+                  resolve();
+                  continue;
+                }
+                // Changes are made one at a time: a client's n-th change event answers the n-th change.
+                if ((JSON.parse(data) as { reason?: string }).reason !== 'change') continue;
+                const row = received[changesSeen++];
+                if (row) row[index] = at;
+              }
+            });
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    for (let i = 0; i < CLIENTS; i += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, CLIENTS - i) }, (_, j) => open(i + j)));
+    }
+    const connectMs = performance.now() - connectStarted;
+    await sleep(500);
+    const rssAfter = rssMiB(pid);
+
+    const fromResponse: number[] = [];
+    const fromSend: number[] = [];
+    const perChange: Array<{ p50: number; p99: number; max: number; missed: number }> = [];
+    for (let change = 0; change < CHANGES; change++) {
+      const version = change % 2 === 0 ? 2 : 1;
+      const sentAt = performance.now();
+      const put = await call('PUT', '/api/v1/prompts/bench%2Flive/deployments/production', { version });
+      const answeredAt = performance.now();
+      if (put.status !== 200) throw new Error(`deploy answered ${put.status}: ${put.text}`);
+      const deadline = Date.now() + 10_000;
+      const row = received[change] ?? [];
+      while (row.some(Number.isNaN) && Date.now() < deadline) await sleep(20);
+      const latencies = row.filter((t) => !Number.isNaN(t)).map((t) => t - answeredAt);
+      fromResponse.push(...latencies);
+      fromSend.push(...row.filter((t) => !Number.isNaN(t)).map((t) => t - sentAt));
+      const sorted = [...latencies].sort((a, b) => a - b);
+      perChange.push({
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        max: percentile(sorted, 100),
+        missed: row.filter(Number.isNaN).length,
+      });
+      await sleep(200);
+    }
+    fromResponse.sort((a, b) => a - b);
+    fromSend.sort((a, b) => a - b);
+
+    console.log(
+      JSON.stringify({
+        benchmark: 'live-updates',
+        clients: CLIENTS,
+        connected,
+        changes: CHANGES,
+        connectAllMs: Math.round(connectMs),
+        fromPutResponseMs: {
+          p50: percentile(fromResponse, 50),
+          p99: percentile(fromResponse, 99),
+          max: percentile(fromResponse, 100),
+        },
+        fromPutSentMs: {
+          p50: percentile(fromSend, 50),
+          p99: percentile(fromSend, 99),
+          max: percentile(fromSend, 100),
+        },
+        perChange,
+        serverRssMiB: {
+          before: rssBefore,
+          after: rssAfter,
+          perClientKiB: Math.round(((rssAfter - rssBefore) * 1024 * 10) / CLIENTS) / 10,
+        },
+        note: 'negative latencies: the event left right after the commit, before the PUT response reached the client',
+      }),
+    );
+  } finally {
+    for (const res of responses) res.destroy();
+    agent.destroy();
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+import type { Dialect } from '../db/database.ts';
+
+/**
+ * PostgreSQL only: triggers that NOTIFY `promptline_changes` (see postgres-change-feed.ts) in the
+ * same transaction as every change of what an environment serves, so other instances hear of a
+ * change exactly when it commits. The payload names the schema: instances of different schemas
+ * may share one database (and one channel). SQLite has one instance per file: nothing to do.
+ */
+export function changeNotifyMigration(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      if (dialect !== 'postgres') return;
+      // `set search_path from current`: the function finds the tables of the schema it was made in,
+      // whatever the search path of the session that fires it.
+      await sql`
+        create function promptline_notify_deployment() returns trigger
+        language plpgsql set search_path from current as $$
+        declare
+          r record;
+        begin
+          if tg_op = 'DELETE' then r := old; else r := new; end if;
+          perform pg_notify('promptline_changes', json_build_object(
+            'schema', tg_table_schema,
+            'origin', 'db',
+            'projectId', r.project_id::text,
+            'environment', (select name from environments where id = r.environment_id),
+            'prompt', (select name from prompts where id = r.prompt_id)
+          )::text);
+          return null;
+        end
+        $$`.execute(db);
+      await sql`
+        create trigger deployments_notify after insert or update or delete on deployments
+        for each row execute function promptline_notify_deployment()`.execute(db);
+
+      // Snapshots are keyed by environment name: a rename changes both the old and the new one.
+      await sql`
+        create function promptline_notify_environment() returns trigger
+        language plpgsql set search_path from current as $$
+        begin
+          perform pg_notify('promptline_changes', json_build_object(
+            'schema', tg_table_schema, 'origin', 'db', 'projectId', old.project_id::text,
+            'environment', old.name, 'prompt', '*')::text);
+          if new.name is distinct from old.name then
+            perform pg_notify('promptline_changes', json_build_object(
+              'schema', tg_table_schema, 'origin', 'db', 'projectId', new.project_id::text,
+              'environment', new.name, 'prompt', '*')::text);
+          end if;
+          return null;
+        end
+        $$`.execute(db);
+      await sql`
+        create trigger environments_notify after update on environments
+        for each row execute function promptline_notify_environment()`.execute(db);
+    },
+  };
+}

@@ -1,0 +1,205 @@
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap } from '../bootstrap.ts';
+import { createDatabase, type Database } from '../db/database.ts';
+import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../test-helpers/database.ts';
+import type { DeploymentChange } from './change-feed.ts';
+import { createPostgresChangeFeed, type PostgresChangeFeed } from './postgres-change-feed.ts';
+import { eventually, type LiveServer, openSse, startLiveServer } from './test-helpers/index.ts';
+
+async function schemaOf(database: Database): Promise<string> {
+  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
+  return result.rows[0]?.schema ?? '';
+}
+
+describe('PostgreSQL change feed', () => {
+  let database: TestDatabase;
+  let schema: string;
+  const feeds: PostgresChangeFeed[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    schema = await schemaOf(database);
+    // The default project and its environments: what a reconnect reports as changed.
+    await bootstrap(database);
+  });
+
+  afterAll(async () => {
+    for (const feed of feeds) await feed.close();
+    await database.close();
+  });
+
+  async function feed(options: { schema?: string; reconnectDelayMs?: number } = {}) {
+    const created = await createPostgresChangeFeed({
+      connectionString: TEST_POSTGRES_URL,
+      schema: options.schema ?? schema,
+      ...(options.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: options.reconnectDelayMs }),
+    });
+    feeds.push(created);
+    return created;
+  }
+
+  function collect(target: PostgresChangeFeed): DeploymentChange[] {
+    const seen: DeploymentChange[] = [];
+    target.subscribe((change) => seen.push(change));
+    return seen;
+  }
+
+  it('delivers a publish to this instance at once and to another instance once', async () => {
+    const a = await feed();
+    const b = await feed();
+    const onA = collect(a);
+    const onB = collect(b);
+    const change = { projectId: '7', environment: 'production', prompt: 'x/published' };
+    a.publish(change);
+    expect(onA).toEqual([change]);
+    await eventually(() => onB.some((c) => c.prompt === 'x/published'));
+    // Give a duplicate the time to show up: A must not hear its own NOTIFY again.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(onA.filter((c) => c.prompt === 'x/published')).toHaveLength(1);
+    expect(onB.filter((c) => c.prompt === 'x/published')).toHaveLength(1);
+  });
+
+  it('ignores notifications of other schemas on the same database', async () => {
+    const mine = await feed();
+    const other = await feed({ schema: `${schema}_other` });
+    const seen = collect(mine);
+    const observer = collect(await feed());
+    other.publish({ projectId: '1', environment: 'production', prompt: 'x/elsewhere' });
+    // Sent after the other one on the same database: once it arrived, the other would have too.
+    mine.publish({ projectId: '1', environment: 'production', prompt: 'x/marker' });
+    await eventually(() => observer.some((c) => c.prompt === 'x/marker'));
+    expect(seen.map((c) => c.prompt)).toEqual(['x/marker']);
+    expect(observer.some((c) => c.prompt === 'x/elsewhere')).toBe(false);
+  });
+
+  it('notifies in the writing transaction: a committed deployment row reaches listeners, a rolled-back one never', async () => {
+    const listener = await feed();
+    const seen = collect(listener);
+    const project = await sql<{
+      id: number;
+    }>`insert into projects (name, created_at) values ('feed-test', '2026-01-01T00:00:00.000Z') returning id`.execute(
+      database.db,
+    );
+    const projectId = project.rows[0]?.id ?? 0;
+    const env = await sql<{
+      id: number;
+    }>`insert into environments (project_id, name, description, rank, protected, archived, created_at) values (${projectId}, 'qa', '', 10, 0, 0, '2026-01-01T00:00:00.000Z') returning id`.execute(
+      database.db,
+    );
+    const prompt = await sql<{
+      id: number;
+    }>`insert into prompts (project_id, name, description, owner, tags, created_at, updated_at) values (${projectId}, 'raw/sql', '', '', '[]', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z') returning id`.execute(
+      database.db,
+    );
+    const history = await sql<{
+      id: number;
+    }>`insert into deployment_history (project_id, prompt_id, environment_id, action, variants, enabled, actor, at) values (${projectId}, ${prompt.rows[0]?.id}, ${env.rows[0]?.id}, 'deploy', '[]', 1, 'sql', '2026-01-01T00:00:00.000Z') returning id`.execute(
+      database.db,
+    );
+    const insertDeployment = sql`insert into deployments (project_id, prompt_id, environment_id, variants, enabled, history_id, updated_at, updated_by) values (${projectId}, ${prompt.rows[0]?.id}, ${env.rows[0]?.id}, '[]', 1, ${history.rows[0]?.id}, '2026-01-01T00:00:00.000Z', 'sql')`;
+
+    await database.db
+      .transaction()
+      .execute(async (trx) => {
+        await insertDeployment.execute(trx);
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    await insertDeployment.execute(database.db);
+    const expected = { projectId: String(projectId), environment: 'qa', prompt: 'raw/sql' };
+    await eventually(() => seen.some((c) => c.environment === 'qa'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen.filter((c) => c.environment === 'qa')).toEqual([expected]);
+
+    await sql`update environments set name = 'qa2' where id = ${env.rows[0]?.id}`.execute(database.db);
+    await eventually(() => seen.some((c) => c.environment === 'qa2'));
+    expect(seen).toContainEqual({ projectId: String(projectId), environment: 'qa', prompt: '*' });
+  });
+
+  it('reconnects after losing its LISTEN connection and reports every environment as changed', async () => {
+    const listener = await feed({ reconnectDelayMs: 20 });
+    const seen = collect(listener);
+    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    try {
+      // Every LISTEN session on this schema's channel except the admin's own: kill them all.
+      await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'LISTEN promptline_changes%' and pid <> pg_backend_pid()`,
+      );
+    } finally {
+      await admin.end();
+    }
+    await eventually(() => seen.some((c) => c.environment === 'production' && c.prompt === '*'), 10_000);
+    expect(listener.listening()).toBe(true);
+    const sender = await feed();
+    sender.publish({ projectId: '1', environment: 'staging', prompt: 'after/reconnect' });
+    await eventually(() => seen.some((c) => c.prompt === 'after/reconnect'));
+  });
+});
+
+describe('two server instances on one PostgreSQL schema', () => {
+  let database: TestDatabase;
+  let second: Database;
+  let a: LiveServer;
+  let b: LiveServer;
+  const feeds: PostgresChangeFeed[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    const schema = await schemaOf(database);
+    second = createDatabase({
+      databaseUrl: TEST_POSTGRES_URL,
+      dataDir: '.',
+      postgresSchema: schema,
+      poolSize: 5,
+    });
+    for (let i = 0; i < 2; i++) {
+      feeds.push(await createPostgresChangeFeed({ connectionString: TEST_POSTGRES_URL, schema }));
+    }
+    a = await startLiveServer({ database, changeFeed: feeds[0] });
+    b = await startLiveServer({ database: second, apiKey: a.apiKey, changeFeed: feeds[1] });
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    for (const feed of feeds) await feed.close();
+    await second?.close();
+    await database?.close();
+  });
+
+  it('a deploy through instance A reaches a stream on B, and B resolves the new version', async () => {
+    await a.call('POST', '/api/v1/prompts', { name: 'multi', version: { type: 'text', template: 'one' } });
+    await a.call('POST', '/api/v1/prompts/multi/versions', { type: 'text', template: 'two' });
+    await a.call('PUT', '/api/v1/prompts/multi/deployments/production', { version: 1 });
+
+    // B builds and caches its snapshot while version 1 is live.
+    const before = await b.call('GET', '/api/v1/prompts/multi/resolve?env=production');
+    expect(before.body.version).toBe(1);
+    const stream = await openSse(`${b.url}/api/v1/environments/production/stream`, b.apiKey);
+    try {
+      const connected = JSON.parse((await stream.next((e) => e.event === 'update')).data);
+
+      const sentAt = performance.now();
+      expect(
+        (await a.call('PUT', '/api/v1/prompts/multi/deployments/production', { version: 2 })).status,
+      ).toBe(200);
+      const update = await stream.next((e) => e.event === 'update' && JSON.parse(e.data).reason === 'change');
+      console.log(
+        `[live] postgres, instance A → stream on B: ${(update.at - sentAt).toFixed(1)} ms after the PUT was sent`,
+      );
+
+      const data = JSON.parse(update.data);
+      expect(data.etag).not.toBe(connected.etag);
+      const after = await b.call('GET', '/api/v1/prompts/multi/resolve?env=production');
+      expect(after.body.version).toBe(2);
+      const snapshot = await b.call('GET', '/api/v1/environments/production/snapshot');
+      expect(snapshot.body.etag).toBe(data.etag);
+      expect((await a.call('GET', '/api/v1/environments/production/snapshot')).body.etag).toBe(data.etag);
+    } finally {
+      stream.close();
+    }
+  });
+});

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { ChangeFeed, DeploymentChange } from './change-feed.ts';
+
+/** The channel the feed LISTENs on; the triggers of migration `0021_change_notify` NOTIFY on it too. */
+export const CHANGE_CHANNEL = 'promptline_changes';
+
+/** Options of {@link createPostgresChangeFeed}. */
+export interface PostgresChangeFeedOptions {
+  /** `postgres://…`: the feed opens its own listener connection and a small pool for NOTIFY. */
+  connectionString?: string;
+  /** Or an existing pool: one of its clients is held for LISTEN, the others send NOTIFY. */
+  pool?: pg.Pool;
+  /** Schema the instance works in (default: the connection's `current_schema()`). Notifications of other schemas on the same database are ignored. */
+  schema?: string;
+  /** Failures of the listener connection and of NOTIFY (the feed reconnects by itself). */
+  onError?: (error: unknown) => void;
+  /** First reconnect delay in ms, doubled up to 5 s (default 100). */
+  reconnectDelayMs?: number;
+}
+
+/** A change feed across server instances sharing one PostgreSQL. */
+export interface PostgresChangeFeed extends ChangeFeed {
+  /** Random id of this instance: its own NOTIFYs are not delivered twice. */
+  readonly instanceId: string;
+  /** True while the LISTEN connection is up. */
+  listening(): boolean;
+}
+
+interface Payload {
+  schema?: unknown;
+  origin?: unknown;
+  projectId?: unknown;
+  environment?: unknown;
+  prompt?: unknown;
+}
+
+const MAX_RECONNECT_DELAY_MS = 5_000;
+
+/**
+ * Carries deployment changes between instances over PostgreSQL LISTEN/NOTIFY.
+ *
+ * Two sources of notifications, on purpose:
+ * - the triggers on `deployments` and `environments` (migration `0021_change_notify`) NOTIFY inside
+ *   the writing transaction, so a change reaches other instances if and only if it commits — even
+ *   when the writing process dies right after the commit, before it could publish;
+ * - `publish()` delivers to this instance's listeners at once (read-your-writes) and NOTIFYs the
+ *   others, so a change without a trigger behind it still travels.
+ * A change may therefore arrive twice on another instance; consumers are idempotent (a second cache
+ * invalidation, an update event suppressed because the ETag did not change).
+ *
+ * The listener reconnects with backoff after losing its connection; changes missed meanwhile are
+ * unknowable, so after a reconnect every environment is reported changed.
+ *
+ * @example
+ * const feed = await createPostgresChangeFeed({ connectionString: config.databaseUrl });
+ * const app = await buildApp({ db, config, changeFeed: feed });
+ */
+export async function createPostgresChangeFeed(
+  options: PostgresChangeFeedOptions,
+): Promise<PostgresChangeFeed> {
+  if (!options.pool && !options.connectionString) {
+    throw new Error('createPostgresChangeFeed needs a connectionString or a pool');
+  }
+  const instanceId = randomUUID();
+  const searchPath = options.schema ? { options: `-c search_path=${options.schema}` } : {};
+  const ownPool = options.pool
+    ? undefined
+    : new pg.Pool({ connectionString: options.connectionString, max: 2, ...searchPath });
+  const pool = options.pool ?? (ownPool as pg.Pool);
+  const listeners = new Set<(c: DeploymentChange) => void>();
+  const baseDelay = options.reconnectDelayMs ?? 100;
+  const report = (error: unknown) => options.onError?.(error);
+
+  let schema = options.schema ?? '';
+  let client: pg.ClientBase | undefined;
+  let release: ((error?: Error) => void) | undefined;
+  let closed = false;
+  let delay = baseDelay;
+  let timer: NodeJS.Timeout | undefined;
+
+  function deliver(change: DeploymentChange): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(change);
+      } catch {
+        // One faulty listener must not keep the others from hearing about a release change.
+      }
+    }
+  }
+
+  function onNotification(message: pg.Notification): void {
+    if (message.channel !== CHANGE_CHANNEL || message.payload === undefined) return;
+    let payload: Payload;
+    try {
+      payload = JSON.parse(message.payload) as Payload;
+    } catch {
+      return;
+    }
+    if (payload.schema !== schema || payload.origin === instanceId) return;
+    const { projectId, environment, prompt } = payload;
+    if (typeof projectId !== 'string' || typeof environment !== 'string' || typeof prompt !== 'string')
+      return;
+    deliver({ projectId, environment, prompt });
+  }
+
+  async function connect(): Promise<pg.ClientBase> {
+    if (options.pool) {
+      const pooled = await options.pool.connect();
+      release = (error) => pooled.release(error ?? true);
+      return pooled;
+    }
+    const own = new pg.Client({ connectionString: options.connectionString, ...searchPath });
+    release = () => void own.end().catch(() => {});
+    await own.connect();
+    return own;
+  }
+
+  function lost(from: pg.ClientBase, error: unknown): void {
+    if (client !== from) return;
+    report(error);
+    client = undefined;
+    from.removeAllListeners('notification');
+    release?.(error instanceof Error ? error : new Error(String(error)));
+    release = undefined;
+    schedule();
+  }
+
+  function schedule(): void {
+    if (closed || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void listen(true);
+    }, delay);
+    delay = Math.min(delay * 2, MAX_RECONNECT_DELAY_MS);
+  }
+
+  async function listen(resync: boolean): Promise<void> {
+    let next: pg.ClientBase | undefined;
+    try {
+      next = await connect();
+      const current = next;
+      current.on('error', (error) => lost(current, error));
+      current.on('end', () => lost(current, new Error('the LISTEN connection to PostgreSQL ended')));
+      if (!schema) {
+        const result = await current.query<{ schema: string }>('select current_schema() as schema');
+        schema = result.rows[0]?.schema ?? 'public';
+      }
+      current.on('notification', onNotification);
+      await current.query(`LISTEN ${CHANGE_CHANNEL}`);
+    } catch (error) {
+      if (next) {
+        next.removeAllListeners('notification');
+        next.removeAllListeners('end');
+        release?.(error instanceof Error ? error : new Error(String(error)));
+        release = undefined;
+      }
+      if (!resync) throw error;
+      report(error);
+      schedule();
+      return;
+    }
+    if (closed) {
+      release?.();
+      release = undefined;
+      return;
+    }
+    client = next;
+    delay = baseDelay;
+    if (resync) await reportEverything(next).catch(report);
+  }
+
+  // Notifications sent while the listener was down are lost: treat every environment as changed.
+  async function reportEverything(on: pg.ClientBase): Promise<void> {
+    const result = await on.query<{ project_id: number; name: string }>(
+      'select project_id, name from environments',
+    );
+    for (const row of result.rows) {
+      deliver({ projectId: String(row.project_id), environment: row.name, prompt: '*' });
+    }
+  }
+
+  await listen(false);
+
+  return {
+    instanceId,
+    listening: () => client !== undefined,
+
+    publish(change) {
+      deliver(change);
+      if (closed) return;
+      const payload = JSON.stringify({ ...change, schema, origin: instanceId });
+      pool.query('select pg_notify($1, $2)', [CHANGE_CHANNEL, payload]).catch(report);
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      listeners.clear();
+      const current = client;
+      client = undefined;
+      if (current) {
+        current.removeAllListeners('notification');
+        current.removeAllListeners('end');
+        try {
+          await current.query(`UNLISTEN ${CHANGE_CHANNEL}`);
+        } catch {
+          // The connection is going away anyway.
+        }
+        // Keep an error listener: a late socket error after close must not crash the process.
+        current.removeAllListeners('error');
+        current.on('error', () => {});
+        release?.();
+        release = undefined;
+      }
+      await ownPool?.end();
+    },
+  };
+}
