@@ -1,8 +1,9 @@
 /**
  * The web app measured in Chromium against a real server (`packages/server/src/main.ts` on a temp
  * SQLite) seeded with 5 000 prompts: gzipped JS the first page loads, the registry's first render
- * with 5 000 prompts and a filter keystroke (the app's own performance marks), and, when the
- * playground endpoint exists, the time from "Run" to the first streamed token on screen.
+ * with 5 000 prompts and a filter keystroke (the app's own performance marks), and the time from
+ * "Run" in the playground to the first streamed token on screen (mock provider). The server serves
+ * the app itself; the browser signs in through the session cookie like a user.
  * Prints one JSON object. Goals: first-page JS ≤ 300 KB gzipped; render and keystroke < 100 ms.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -15,12 +16,12 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { launchChromium } from '../e2e/browser.ts';
 import { ensureWebBuild } from '../e2e/build-web.ts';
-import { startStaticServer } from '../e2e/static-server.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PROMPTS = Number(process.env.BENCH_PROMPTS ?? 5000);
 const KEYSTROKES = 'support';
 const LOADS = 5;
+const PLAYGROUND_RUNS = 5;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -118,7 +119,7 @@ const round = (n: number) => Math.round(n * 10) / 10;
 async function main(): Promise<void> {
   const dist = await ensureWebBuild();
   const server = await startServer();
-  const web = await startStaticServer({ dist, apiUrl: server.url });
+  const web = server;
   const browser = await launchChromium();
   try {
     const seedStart = performance.now();
@@ -126,7 +127,10 @@ async function main(): Promise<void> {
     const seedMs = performance.now() - seedStart;
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.addInitScript((key) => window.sessionStorage.setItem('promptline.apiKey', key), server.apiKey);
+    // page.request shares the context's cookie jar: this is the app's own sign-in call.
+    const signIn = await page.request.post(`${web.url}/api/v1/session`, { data: { apiKey: server.apiKey } });
+    if (signIn.status() !== 204) throw new Error(`sign-in failed: ${signIn.status()} ${await signIn.text()}`);
+    await page.addInitScript(() => window.localStorage.setItem('promptline.signedIn', '1'));
     const scripts = new Set<string>();
     page.on('response', (res) => {
       if (res.request().resourceType() === 'script') scripts.add(new URL(res.url()).pathname);
@@ -177,23 +181,19 @@ async function main(): Promise<void> {
     }
     const filtered = await page.locator('.count').textContent();
 
-    let playgroundFirstTokenMs: number | null = null;
-    let playgroundNote = 'POST /api/v1/playground/runs is not served yet';
-    const probe = await fetch(`${server.url}/api/v1/playground/runs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    if (probe.status !== 404) {
-      await page.goto(`${web.url}/playground`);
-      await page.locator('.cm-content').fill('Say hello to {{name}}');
-      await page.getByLabel('name').fill('Ada');
-      await page.getByRole('button', { name: 'Run' }).click();
+    // From the click on Run to the first streamed text painted (the page's own measure), mock provider.
+    await page.goto(`${web.url}/playground`);
+    await page.locator('.cm-content').fill('Say hello to {{name}}');
+    await page.getByLabel('name', { exact: true }).fill('Ada');
+    const firstTokens: number[] = [];
+    for (let i = 0; i < PLAYGROUND_RUNS; i++) {
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
       await page.getByTestId('metrics-0-0').waitFor({ timeout: 30_000 });
-      playgroundFirstTokenMs = await page.evaluate(
+      await page.getByRole('button', { name: 'Run', exact: true }).waitFor();
+      const ms = await page.evaluate(
         () => performance.getEntriesByName('playground-first-token')[0]?.duration ?? null,
       );
-      playgroundNote = 'mock provider';
+      if (ms !== null) firstTokens.push(ms);
     }
 
     console.log(
@@ -213,8 +213,9 @@ async function main(): Promise<void> {
         filterKeystrokeToFrameMedianMs: round(median(toFrame)),
         filterKeystrokeToFrameMaxMs: round(Math.max(...toFrame)),
         filteredCountLabel: filtered,
-        playgroundFirstTokenMs: playgroundFirstTokenMs === null ? null : round(playgroundFirstTokenMs),
-        playgroundNote,
+        playgroundRuns: firstTokens.length,
+        playgroundFirstTokenMedianMs: firstTokens.length ? round(median(firstTokens)) : null,
+        playgroundFirstTokenMaxMs: firstTokens.length ? round(Math.max(...firstTokens)) : null,
         pageErrors: errors,
         goals: {
           firstPageJsGzipKB: 300,
@@ -226,7 +227,6 @@ async function main(): Promise<void> {
     );
   } finally {
     await browser.close();
-    await web.close();
     server.stop();
   }
 }

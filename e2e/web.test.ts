@@ -1,7 +1,8 @@
 /**
- * The web app in a real Chromium against a real server: sign in → create a prompt → save v2 →
- * diff → deploy → roll back → registry and audit. Any console error fails the test; each step
- * leaves a screenshot in test-results/web/.
+ * The web app in a real Chromium, served by the real server at `/` (session cookie sign-in): sign in
+ * → create a prompt → save v2 → diff → deploy → roll back → registry and audit → playground run on
+ * the mock provider → eval run started from the prompt page. Any console error fails the test; each
+ * step leaves a screenshot in test-results/web/.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,13 +11,12 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.ts';
 import { ensureWebBuild } from './build-web.ts';
-import { type StaticServer, startStaticServer } from './static-server.ts';
 
 const SHOTS = resolve(import.meta.dirname, '../test-results/web');
 
 describe('web app in Chromium', () => {
   let api: TestServer;
-  let web: StaticServer;
+  let web: { url: string };
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
@@ -34,9 +34,10 @@ describe('web app in Chromium', () => {
   beforeAll(async () => {
     rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
-    const dist = await ensureWebBuild();
+    await ensureWebBuild();
+    // The server serves packages/web/dist itself: one origin, so the session cookie just works.
     api = await startTestServer({ dialect: 'sqlite' });
-    web = await startStaticServer({ dist, apiUrl: api.url });
+    web = api;
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(10_000);
@@ -48,7 +49,6 @@ describe('web app in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await web?.close();
     await api?.close();
   });
 
@@ -60,6 +60,11 @@ describe('web app in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('No prompts yet').waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
+    // The key went to the server once; the browser holds only an HTTP-only session cookie.
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'promptline_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    const stored = await page.evaluate(() => JSON.stringify([{ ...sessionStorage }, { ...localStorage }]));
+    expect(stored).not.toContain(api.apiKey);
     await shot('registry-empty');
   });
 
@@ -197,6 +202,64 @@ describe('web app in Chromium', () => {
     await page.getByRole('button', { name: '+ Model' }).click();
     expect(await page.locator('.model-config').count()).toBe(2);
     await shot('playground');
+  });
+
+  it('runs the playground on the mock provider: streamed output, tokens and cost per column', async () => {
+    await page.getByLabel('ticket').fill('My invoice is wrong');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    for (const column of [0, 1]) {
+      const metrics = page.getByTestId(`metrics-0-${column}`);
+      await metrics.waitFor();
+      const text = (await metrics.textContent()) ?? '';
+      expect(text).toMatch(/tokens\s*\d+ in \/ \d+ out/);
+      expect(text).toMatch(/cost\s*(\$[\d.e-]+|unknown price)/);
+      const output = (await page.getByTestId(`output-0-${column}`).locator('pre').textContent()) ?? '';
+      expect(output.length).toBeGreaterThan(1);
+      expect(output).not.toBe('…');
+    }
+    expect(await page.getByTestId('metrics-0-0').textContent()).toMatch(/cost\s*\$/);
+    await shot('playground-run');
+  });
+
+  it('starts an eval run from the prompt page and shows the matrix', async () => {
+    const created = await fetch(`${api.url}/api/v1/datasets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'support/triage-cases',
+        items: [
+          { variables: { ticket: 'My invoice is wrong' }, expected: { type: 'contains', value: 'invoice' } },
+          { variables: { ticket: 'The app crashes' }, expected: { type: 'contains', value: 'billing' } },
+        ],
+      }),
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`${web.url}/prompts/support%2Ftriage?tab=evals`);
+    const form = page.getByRole('form', { name: 'Start an eval run' });
+    await form.waitFor();
+    await form.getByLabel('Dataset').fill('support/triage-cases');
+    await form.getByLabel('v1', { exact: true }).check();
+    await form.getByLabel('v2', { exact: true }).check();
+    await shot('eval-start');
+    await form.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/evals\/\d+$/);
+    await page.locator('.badge.status-completed').waitFor({ timeout: 20_000 });
+    const matrix = page.getByTestId('eval-matrix');
+    await matrix.locator('tbody tr').nth(1).waitFor();
+    expect(await matrix.locator('thead th').allTextContents()).toEqual([
+      'Case',
+      expect.stringMatching(/^v1 · mock/),
+      expect.stringMatching(/^v2 · mock/),
+    ]);
+    expect(await matrix.locator('tbody tr').count()).toBe(2);
+    // Case 1 expects "invoice" (in the mock's echo), case 2 "billing" (not): pass and fail on both versions.
+    expect(await matrix.locator('tbody tr').first().locator('td.cell.pass').count()).toBe(2);
+    expect(await matrix.locator('tbody tr').nth(1).locator('td.cell.fail').count()).toBe(2);
+    await matrix.getByRole('button', { name: /^Case 2, v1/ }).click();
+    const detail = page.getByRole('complementary', { name: 'Result detail' });
+    expect(await detail.textContent()).toContain('contains');
+    expect(await page.getByTestId('eval-summary').textContent()).toContain('4/4');
+    await shot('eval-matrix');
   });
 
   it('shows an API problem instead of a blank page for an unknown prompt', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { SecretBox } from '@promptline/core/node';
@@ -42,6 +43,9 @@ import { createProviderService } from './providers/service.ts';
 import { registerResolutionRoutes } from './resolution/routes.ts';
 import { createResolutionService } from './resolution/service.ts';
 import { createSnapshotCache } from './resolution/snapshot-cache.ts';
+import { registerSessionRoutes } from './session/routes.ts';
+import { createSessionService } from './session/service.ts';
+import { defaultWebDist, registerWebApp } from './web/static.ts';
 
 export interface BuildAppOptions {
   /** An open, migrated database (see createDatabase, migrate, bootstrap). The caller closes it. */
@@ -58,6 +62,8 @@ export interface BuildAppOptions {
   live?: { heartbeatMs?: number; retryMs?: number };
   /** Playground tuning: the mock provider's delay between words (ms). */
   playground?: { mockDelayMs?: number };
+  /** The built web app served at `/`: its dist folder (default @promptline/web's), or false for none. */
+  web?: { dist?: string } | false;
 }
 
 /** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
@@ -175,7 +181,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   // Also sets x-request-id on every response.
-  installAuth(app, auth);
+  // Cookies are parsed before the auth hook, which accepts the browser's session cookie.
+  await app.register(fastifyCookie);
+  const sessions = createSessionService({ database, clock, auth });
+  installAuth(app, auth, sessions);
 
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/healthz', {
@@ -209,6 +218,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerPlaygroundRoutes(app, { playground });
   registerDatasetRoutes(app, { datasets });
   registerEvalRoutes(app, { evals });
+  registerSessionRoutes(app, { sessions });
+  if (options.web !== false) await registerWebApp(app, { dist: options.web?.dist ?? defaultWebDist() });
 
   return app;
 }

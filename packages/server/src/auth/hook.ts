@@ -1,6 +1,7 @@
 import { AppError, type Role } from '@promptline/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import '../http/types.ts';
+import { csrfProblem, sessionTokenOf } from '../session/cookie.ts';
 import type { AuthService, Principal } from './service.ts';
 
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
@@ -20,10 +21,15 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 /**
- * Checks `Authorization: Bearer <key>` on every route not marked public, and the route's least
+ * Checks `Authorization: Bearer <key>` (or the browser's session cookie) on every route not marked public, and the route's least
  * role (viewers read, editors write, admins manage keys).
  */
-export function installAuth(app: FastifyInstance, auth: AuthService): void {
+export function installAuth(
+  app: FastifyInstance,
+  auth: AuthService,
+  /** Browser sessions: the `promptline_session` cookie is accepted where no bearer key is sent. */
+  sessions?: { authenticate(token: string): Promise<Principal | null> },
+): void {
   app.decorateRequest('principal', null);
   // Callback style with a synchronous path for cached keys: this runs before every request,
   // resolve (the hot path) included.
@@ -33,6 +39,29 @@ export function installAuth(app: FastifyInstance, auth: AuthService): void {
     const url = request.routeOptions.url;
     if (request.is404 || config.public || url === undefined || url.startsWith('/docs')) return done();
     const key = bearer(request.headers.authorization);
+    const sessionToken = key || !sessions ? undefined : sessionTokenOf(request);
+    if (sessions && sessionToken) {
+      const forged = csrfProblem(request);
+      if (forged) {
+        return done(
+          new AppError('FORBIDDEN', `Refused: ${forged}. Send JSON from the Promptline app itself.`),
+        );
+      }
+      sessions.authenticate(sessionToken).then((principal) => {
+        if (!principal) {
+          return done(
+            new AppError(
+              'UNAUTHORIZED',
+              'Your session expired or was signed out. Sign in again with an API key.',
+            ),
+          );
+        }
+        const error = check(request, principal);
+        if (!error) request.principal = principal;
+        done(error);
+      }, done);
+      return;
+    }
     if (!key) {
       return done(
         new AppError(

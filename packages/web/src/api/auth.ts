@@ -1,17 +1,19 @@
 /**
- * How the browser proves who it is. Today the API key travels as `Authorization: Bearer`, kept in
- * sessionStorage (gone when the tab closes). When the server ships `POST /api/v1/session` (which
- * sets an HTTP-only cookie), set `MODE` to 'cookie': nothing else in the app changes.
+ * How the browser proves who it is. In 'cookie' mode (the default) sign-in posts the key once to
+ * `POST /api/v1/session`, which sets an HTTP-only cookie: the key never sits in script-readable
+ * storage. 'bearer' mode keeps the key in sessionStorage and sends `Authorization: Bearer` (for a
+ * dev server without the session endpoints).
  */
 import { problemFromBody } from './problem.ts';
 
-const MODE = 'bearer' as 'bearer' | 'cookie';
+const MODE = 'cookie' as 'bearer' | 'cookie';
 const STORAGE_KEY = 'promptline.apiKey';
 const SIGNED_IN_FLAG = 'promptline.signedIn';
 
 function storage(): Storage | null {
   try {
-    return window.sessionStorage;
+    // The cookie-mode flag is no secret: keep it across tabs, like the cookie itself.
+    return MODE === 'cookie' ? window.localStorage : window.sessionStorage;
   } catch {
     // Storage can be disabled (privacy modes); fall back to memory for this page's lifetime.
     return null;

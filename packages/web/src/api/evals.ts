@@ -1,67 +1,55 @@
-/** Client of the eval-run endpoints (contract in docs/web.md). */
+/**
+ * Client of the eval-run endpoints (`/api/v1/eval-runs`, `/api/v1/datasets`): shapes are core's
+ * schemas, imported as types only.
+ */
+import type {
+  Dataset,
+  EvalComparison,
+  EvalResultPage,
+  EvalRun,
+  EvalRunModel,
+  EvalRunPage,
+  EvalRunResult,
+} from '@promptline/core';
 import { request } from './client.ts';
 
-export interface EvalAssertionResult {
-  type: string;
-  pass: boolean;
-  score: number | null;
-  reason: string | null;
-}
+export type { EvalRun };
+/** One graded cell: case × version × model × repeat. */
+export type EvalResult = EvalRunResult;
 
-export interface EvalResult {
-  caseIndex: number;
-  version: number;
-  model: string;
-  output: string;
-  pass: boolean;
-  score: number | null;
-  assertions: EvalAssertionResult[];
-  latencyMs?: number;
-  costUsd?: number | null;
-}
-
-export interface EvalRunSummary {
-  total: number;
-  passed: number;
-  failed: number;
-  errored?: number;
-  passRate: number;
-  costUsd?: number | null;
-  /** Pass rate per `version/model` column. */
-  byColumn?: Record<string, { passed: number; total: number; passRate: number }>;
-}
-
-export interface EvalRun {
-  id: string;
-  prompt: string;
-  versions: number[];
-  dataset: string;
-  models: { provider: string; model: string }[];
-  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-  createdAt: string;
-  finishedAt?: string | null;
-  baseline?: string | null;
-  summary: EvalRunSummary | null;
-}
-
+/** Body of `POST /api/v1/eval-runs` as the app sends it (the server fills the defaults). */
 export interface StartEvalRunRequest {
   prompt: string;
-  versions: number[];
+  /** Default: the newest version. */
+  versions?: number[];
   dataset: string;
-  models?: { provider: string; model: string; parameters?: Record<string, unknown> }[];
-  assertions?: unknown[];
-  baseline?: string;
+  models: EvalRunModel[];
+  baseline?: number | string;
+}
+
+/** Results are paged by the server; a run's matrix needs them all (bounded: 20 pages of 1 000). */
+async function allResults(id: number | string): Promise<EvalResult[]> {
+  const items: EvalResult[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 20; page++) {
+    const res = await request<EvalResultPage>(`/eval-runs/${encodeURIComponent(String(id))}/results`, {
+      query: { limit: 1000, cursor },
+    });
+    items.push(...res.items);
+    if (!res.nextCursor) break;
+    cursor = res.nextCursor;
+  }
+  return items;
 }
 
 export const evalsApi = {
+  /** Newest first, at most 100. */
   listRuns: (query: { prompt?: string } = {}) =>
-    request<{ items: EvalRun[] }>('/eval-runs', { query }).then((r) => r.items),
-  getRun: (id: string) => request<EvalRun>(`/eval-runs/${encodeURIComponent(id)}`),
-  results: (id: string) =>
-    request<{ items: EvalResult[] }>(`/eval-runs/${encodeURIComponent(id)}/results`).then((r) => r.items),
+    request<EvalRunPage>('/eval-runs', { query: { ...query, limit: 100 } }).then((r) => r.items),
+  getRun: (id: number | string) => request<EvalRun>(`/eval-runs/${encodeURIComponent(String(id))}`),
+  results: allResults,
+  compare: (id: number | string, baseline: number) =>
+    request<EvalComparison>(`/eval-runs/${encodeURIComponent(String(id))}/compare`, { query: { baseline } }),
   startRun: (body: StartEvalRunRequest) => request<EvalRun>('/eval-runs', { method: 'POST', body }),
-  listDatasets: () =>
-    request<{ items: { name: string; description?: string; itemCount?: number }[] }>('/datasets').then(
-      (r) => r.items,
-    ),
+  listDatasets: () => request<{ items: Dataset[] }>('/datasets').then((r) => r.items),
 };

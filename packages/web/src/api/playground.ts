@@ -16,10 +16,12 @@ export type PlaygroundDraft =
   | { type: 'text'; template: string; config?: ModelConfig }
   | { type: 'chat'; messages: ChatMessage[]; config?: ModelConfig };
 
+/** Exactly one of `draft` or `prompt` (with `version` or `env`, default its newest version). */
 export interface PlaygroundRunRequest {
   draft?: PlaygroundDraft;
   prompt?: string;
   version?: number;
+  env?: string;
   variables: Record<string, unknown> | Record<string, unknown>[];
   models: PlaygroundModel[];
 }

@@ -1,10 +1,11 @@
-import type { EvalResult } from '../api/evals.ts';
+import type { EvalResult, EvalRun } from '../api/evals.ts';
 
-/** A column of the eval matrix: one version on one model. */
+/** A column of the eval matrix: one version on one model (and one repeat, when a run repeats cases). */
 export interface MatrixColumn {
   key: string;
-  version: number;
+  version: number | null;
   model: string;
+  repeat: number;
   passed: number;
   total: number;
 }
@@ -19,15 +20,21 @@ export interface EvalMatrix {
   rows: MatrixRow[];
 }
 
-/** Arranges flat results into cases × (version, model), columns ordered by version then model. */
+/** The column label of a result: `v2 · mock-1`, `v2 · mock-1 · #2` for a repeat. */
+export function columnKey(r: Pick<EvalResult, 'version' | 'model' | 'repeat'>): string {
+  const version = r.version === null ? 'prompt' : `v${r.version}`;
+  return `${version} · ${r.model}${r.repeat > 0 ? ` · #${r.repeat + 1}` : ''}`;
+}
+
+/** Arranges flat results into cases × (version, model), columns ordered by version, model, repeat. */
 export function buildMatrix(results: readonly EvalResult[]): EvalMatrix {
   const columns = new Map<string, MatrixColumn>();
   const rows = new Map<number, Map<string, EvalResult>>();
   for (const r of results) {
-    const key = `v${r.version} · ${r.model}`;
+    const key = columnKey(r);
     let col = columns.get(key);
     if (!col) {
-      col = { key, version: r.version, model: r.model, passed: 0, total: 0 };
+      col = { key, version: r.version, model: r.model, repeat: r.repeat, passed: 0, total: 0 };
       columns.set(key, col);
     }
     col.total++;
@@ -39,7 +46,9 @@ export function buildMatrix(results: readonly EvalResult[]): EvalMatrix {
     }
     row.set(key, r);
   }
-  const cols = [...columns.values()].sort((a, b) => a.version - b.version || a.model.localeCompare(b.model));
+  const cols = [...columns.values()].sort(
+    (a, b) => (a.version ?? 0) - (b.version ?? 0) || a.model.localeCompare(b.model) || a.repeat - b.repeat,
+  );
   return {
     columns: cols,
     rows: [...rows.entries()]
@@ -59,4 +68,18 @@ export function filterRows(matrix: EvalMatrix, mode: 'all' | 'failures' | 'regre
     const base = r.cells[0];
     return base?.pass === true && r.cells.slice(1).some((c) => c !== null && !c.pass);
   });
+}
+
+/** A run's overall figures from its progress counters (live while it runs, final after). */
+export function runTotals(run: Pick<EvalRun, 'progress'>): {
+  total: number;
+  done: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  passRate: number | null;
+  costUsd: number;
+} {
+  const { done, total, passed, failed, errors, costUsd } = run.progress;
+  return { total, done, passed, failed, errors, costUsd, passRate: done > 0 ? passed / done : null };
 }

@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { type EvalResult, evalsApi } from '../api/evals.ts';
 import { Empty, QueryView } from '../components/states.tsx';
-import { buildMatrix, filterRows } from '../lib/eval-matrix.ts';
+import { buildMatrix, filterRows, runTotals } from '../lib/eval-matrix.ts';
 import { formatMs, formatTime, formatUsd } from '../lib/format.ts';
 import { useQueryParams } from '../lib/use-query-params.ts';
 
@@ -21,10 +21,11 @@ export default function EvalRunPage({ id }: { id: string }) {
     queryFn: () => evalsApi.results(id),
     refetchInterval: running ? 1500 : false,
   });
+  const baselineId = run.data?.baseline ?? null;
   const baseline = useQuery({
-    queryKey: ['eval-run', run.data?.baseline ?? ''],
-    queryFn: () => evalsApi.getRun(run.data?.baseline ?? ''),
-    enabled: Boolean(run.data?.baseline),
+    queryKey: ['eval-run', String(baselineId)],
+    queryFn: () => evalsApi.getRun(baselineId ?? 0),
+    enabled: baselineId !== null,
   });
   const [params, setParams] = useQueryParams();
   const show = params.show === 'failures' || params.show === 'regressions' ? params.show : 'all';
@@ -33,40 +34,77 @@ export default function EvalRunPage({ id }: { id: string }) {
   return (
     <div className="stack">
       <p className="crumbs">
-        <Link href="/evals">Evals</Link> / run {id}
+        <Link href="/evals">Evals</Link> / run #{id}
       </p>
       <QueryView query={run} loadingLabel="Loading run…">
-        {(r) => (
-          <header className="card summary">
-            <h1>
-              <Link href={`/prompts/${r.prompt}?tab=evals`}>{r.prompt}</Link> on {r.dataset}
-            </h1>
-            <p className="muted">
-              <span className={`badge status-${r.status}`}>{r.status}</span> · started{' '}
-              {formatTime(r.createdAt)} · versions {r.versions.map((v) => `v${v}`).join(', ')} ·{' '}
-              {r.models.map((m) => `${m.provider}/${m.model}`).join(', ')}
-            </p>
-            {r.summary ? (
+        {(r) => {
+          const totals = runTotals(r);
+          const base = baseline.data ? runTotals(baseline.data) : null;
+          return (
+            <header className="card summary">
+              <h1>
+                {r.prompt ? <Link href={`/prompts/${r.prompt}?tab=evals`}>{r.prompt}</Link> : 'Imported run'}{' '}
+                on {r.dataset ? `${r.dataset.name} (revision ${r.dataset.revision})` : 'inline cases'}
+              </h1>
+              <p className="muted">
+                <span className={`badge status-${r.status}`}>{r.status}</span> · started{' '}
+                {formatTime(r.createdAt)} by {r.createdBy} · versions{' '}
+                {r.versions.map((v) => `v${v}`).join(', ') || '—'} · {r.models.join(', ')}
+              </p>
+              {r.error ? <p className="del">{r.error}</p> : null}
               <div className="stats" data-testid="eval-summary">
-                <Stat label="Pass rate" value={`${Math.round(r.summary.passRate * 100)}%`} />
-                <Stat label="Passed" value={String(r.summary.passed)} />
-                <Stat label="Failed" value={String(r.summary.failed)} />
-                <Stat label="Cases × columns" value={String(r.summary.total)} />
-                {r.summary.costUsd !== undefined ? (
-                  <Stat label="Cost" value={formatUsd(r.summary.costUsd)} />
+                <Stat
+                  label="Pass rate"
+                  value={totals.passRate === null ? '—' : `${Math.round(totals.passRate * 100)}%`}
+                />
+                <Stat label="Passed" value={String(totals.passed)} />
+                <Stat label="Failed" value={String(totals.failed)} />
+                {totals.errors > 0 ? <Stat label="Errors" value={String(totals.errors)} /> : null}
+                <Stat label="Cells done" value={`${totals.done}/${totals.total}`} />
+                <Stat label="Cost" value={formatUsd(totals.costUsd)} />
+                {r.thresholdsMet !== null ? (
+                  <Stat label="Thresholds" value={r.thresholdsMet ? 'met' : 'not met'} />
                 ) : null}
-                {baseline.data?.summary ? (
+                {base?.passRate != null && totals.passRate !== null && baseline.data ? (
                   <Stat
-                    label={`vs baseline #${String(baseline.data.id).slice(0, 8)}`}
-                    value={`${r.summary.passRate >= baseline.data.summary.passRate ? '+' : ''}${Math.round((r.summary.passRate - baseline.data.summary.passRate) * 100)} pts`}
+                    label={`vs baseline #${baseline.data.id}`}
+                    value={`${totals.passRate >= base.passRate ? '+' : ''}${Math.round((totals.passRate - base.passRate) * 100)} pts`}
                   />
                 ) : null}
               </div>
-            ) : (
-              <p className="muted">Summary appears when the run finishes.</p>
-            )}
-          </header>
-        )}
+              {r.summary && r.summary.length > 0 ? (
+                <table className="table" aria-label="Summary per version and model">
+                  <thead>
+                    <tr>
+                      <th>Version</th>
+                      <th>Model</th>
+                      <th>Pass rate</th>
+                      <th>Mean score</th>
+                      <th>Cost / case</th>
+                      <th>p95 latency</th>
+                      <th>Thresholds</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {r.summary.map((g) => (
+                      <tr key={`${g.version}-${g.model}`}>
+                        <td>{g.version === null ? g.promptLabel : `v${g.version}`}</td>
+                        <td>{g.model}</td>
+                        <td>
+                          {Math.round(g.passRate * 100)}% ({g.passed}/{g.total})
+                        </td>
+                        <td>{g.meanScore.toFixed(2)}</td>
+                        <td>{formatUsd(g.costPerCaseUsd)}</td>
+                        <td>{formatMs(g.latencyP95Ms)}</td>
+                        <td title={g.reasons.join('\n')}>{g.thresholdsMet ? 'met' : 'not met'}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ) : null}
+            </header>
+          );
+        }}
       </QueryView>
       <QueryView query={results} loadingLabel="Loading results…">
         {(items) => (
@@ -154,9 +192,7 @@ function Matrix({
                           onClick={() => onSelect(selected === cell ? null : cell)}
                         >
                           {cell.pass ? '✓' : '✗'}
-                          {cell.score !== null && cell.score !== undefined ? (
-                            <small> {cell.score.toFixed(2)}</small>
-                          ) : null}
+                          <small> {cell.score.toFixed(2)}</small>
                         </button>
                       </td>
                     ) : (
@@ -175,15 +211,18 @@ function Matrix({
         {selected ? (
           <>
             <h2>
-              Case #{selected.caseIndex + 1} · v{selected.version} · {selected.model}
+              Case #{selected.caseIndex + 1} · {selected.version === null ? 'prompt' : `v${selected.version}`}{' '}
+              · {selected.model}
             </h2>
             <p>
               <span className={selected.pass ? 'badge pass' : 'badge fail'}>
                 {selected.pass ? 'pass' : 'fail'}
               </span>
-              {selected.latencyMs !== undefined ? ` · ${formatMs(selected.latencyMs)}` : ''}
-              {selected.costUsd !== undefined ? ` · ${formatUsd(selected.costUsd)}` : ''}
+              {` · ${formatMs(selected.latencyMs)} · ${formatUsd(selected.costUsd)}`}
             </p>
+            {selected.description ? <p>{selected.description}</p> : null}
+            {selected.error ? <p className="del">{selected.error}</p> : null}
+            {selected.reason ? <p className="small">{selected.reason}</p> : null}
             <h3>Output</h3>
             <pre className="output">{selected.output}</pre>
             <h3>Assertions</h3>
@@ -194,7 +233,7 @@ function Matrix({
                   <strong>
                     {a.pass ? '✓' : '✗'} {a.type}
                   </strong>
-                  {a.score !== null && a.score !== undefined ? ` (${a.score.toFixed(2)})` : ''}
+                  {` (${a.score.toFixed(2)})`}
                   {a.reason ? <div className="small">{a.reason}</div> : null}
                 </li>
               ))}

@@ -1,6 +1,7 @@
 import { Link } from 'wouter';
 import type { EvalRun } from '../api/evals.ts';
 import { Empty } from '../components/states.tsx';
+import { runTotals } from '../lib/eval-matrix.ts';
 import { formatAgo } from '../lib/format.ts';
 
 /** A table of eval runs, newest first, each linking to its matrix. */
@@ -31,24 +32,27 @@ export function EvalRunsTable({ runs }: { runs: EvalRun[] }) {
           .map((r) => (
             <tr key={r.id}>
               <td>
-                <Link href={`/evals/${encodeURIComponent(String(r.id))}`}>#{String(r.id).slice(0, 8)}</Link>
+                <Link href={`/evals/${r.id}`}>#{r.id}</Link>
               </td>
-              <td>{r.prompt}</td>
+              <td>{r.prompt ?? '—'}</td>
               <td>{r.versions.map((v) => `v${v}`).join(', ')}</td>
-              <td>{r.models.map((m) => m.model).join(', ')}</td>
-              <td>{r.dataset}</td>
+              <td>{r.models.join(', ')}</td>
+              <td>{r.dataset ? `${r.dataset.name} r${r.dataset.revision}` : '—'}</td>
               <td>
                 <span className={`badge status-${r.status}`}>{r.status}</span>
               </td>
-              <td>
-                {r.summary
-                  ? `${Math.round(r.summary.passRate * 100)}% (${r.summary.passed}/${r.summary.total})`
-                  : '—'}
-              </td>
+              <td>{passRate(r)}</td>
               <td title={r.createdAt}>{formatAgo(r.createdAt)}</td>
             </tr>
           ))}
       </tbody>
     </table>
   );
+}
+
+function passRate(run: EvalRun): string {
+  const t = runTotals(run);
+  if (t.passRate === null) return '—';
+  const share = `${Math.round(t.passRate * 100)}% (${t.passed}/${t.done})`;
+  return t.done < t.total ? `${share} · ${t.done}/${t.total} done` : share;
 }

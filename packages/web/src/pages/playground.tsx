@@ -140,8 +140,7 @@ function Workbench({
             draft.type === 'text'
               ? { type: 'text', template: draft.template, config: draft.config }
               : { type: 'chat', messages: draft.messages, config: draft.config },
-          ...(promptName ? { prompt: promptName } : {}),
-          ...(baseVersion ? { version: baseVersion } : {}),
+          // The server takes a draft or a stored prompt, never both: the editor's content is the draft.
           variables: mode === 'batch' ? variableSets : (variableSets[0] ?? {}),
           models,
         },

@@ -30,11 +30,12 @@ function StartEvalRun({ prompt }: { prompt: Prompt }) {
   const [dataset, setDataset] = useState('');
   const [picked, setPicked] = useState<number[]>([]);
   const [models, setModels] = useState('mock/mock-1');
+  const datasets = useQuery({ queryKey: ['datasets'], queryFn: evalsApi.listDatasets });
   const start = useMutation({
     mutationFn: () =>
       evalsApi.startRun({
         prompt: prompt.name,
-        versions: picked.length ? picked : prompt.latestVersion ? [prompt.latestVersion] : [],
+        ...(picked.length ? { versions: [...picked].sort((a, b) => a - b) } : {}),
         dataset: dataset.trim(),
         models: models
           .split(',')
@@ -47,7 +48,7 @@ function StartEvalRun({ prompt }: { prompt: Prompt }) {
       }),
     onSuccess: async (run) => {
       await queryClient.invalidateQueries({ queryKey: ['eval-runs'] });
-      navigate(`/evals/${encodeURIComponent(String(run.id))}`);
+      navigate(`/evals/${run.id}`);
     },
   });
   const submit = (e: FormEvent) => {
@@ -64,8 +65,16 @@ function StartEvalRun({ prompt }: { prompt: Prompt }) {
             value={dataset}
             onChange={(e) => setDataset(e.target.value)}
             placeholder="support/triage-cases"
+            list="eval-datasets"
             required
           />
+          <datalist id="eval-datasets">
+            {(datasets.data ?? []).map((d) => (
+              <option key={d.name} value={d.name}>
+                {d.itemCount} cases
+              </option>
+            ))}
+          </datalist>
         </label>
         <label className="grow">
           Models (provider/model, comma separated)
