@@ -10,3 +10,4 @@ export { loadConfig, ServerConfig } from './config.ts';
 export { createDatabase, type Database, type DatabaseOptions, type Dialect } from './db/database.ts';
 export { migrate } from './db/migrations.ts';
 export { type ChangeFeed, createLocalChangeFeed, type DeploymentChange } from './live/change-feed.ts';
+export { createPostgresChangeFeed } from './live/postgres-change-feed.ts';
