@@ -1,15 +1,70 @@
 /**
  * The `promptline` command: dispatches to one module per command under `commands/`.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from './command.ts';
 
 /** Lazily loaded so `promptline --help` and small commands start fast. */
-const COMMANDS: Record<string, () => Promise<Command>> = {};
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  up: () => import('./commands/up.ts').then((m) => m.upCommand),
+  prompts: () => import('./commands/prompts.ts').then((m) => m.promptsCommand),
+  versions: () => import('./commands/versions.ts').then((m) => m.versionsCommand),
+  deploy: () => import('./commands/deployments.ts').then((m) => m.deployCommand),
+  rollback: () => import('./commands/deployments.ts').then((m) => m.rollbackCommand),
+  history: () => import('./commands/deployments.ts').then((m) => m.historyCommand),
+  diff: () => import('./commands/diff.ts').then((m) => m.diffCommand),
+  render: () => import('./commands/render.ts').then((m) => m.renderCommand),
+  envs: () => import('./commands/envs.ts').then((m) => m.envsCommand),
+  keys: () => import('./commands/keys.ts').then((m) => m.keysCommand),
+  audit: () => import('./commands/audit.ts').then((m) => m.auditCommand),
+  eval: async () => (await import('./commands/eval.ts')).evalCommand,
+};
+
+/** One line per command for `promptline --help`; kept here so help does not load every command. */
+const SUMMARIES: Partial<Record<string, string>> = {
+  up: 'Start the server in the foreground',
+  prompts: 'list | show <name> | create <name>: the registry entries',
+  versions: 'create <name> --file f | list <name> | show <name> <n>: immutable versions',
+  deploy: '<name> <version> --env <env>: make an environment serve a version (or --variants)',
+  rollback: '<name> --env <env>: restore the release live before the current one',
+  history: '<name> --env <env> [--at <time>]: every deploy and rollback, or what was live then',
+  diff: '<name> <from> <to>: what changed between two versions',
+  render: '<name> --env <env> --var k=v: the prompt as an environment serves it',
+  envs: 'list | create <name>: environments',
+  keys: 'create <name> | list | revoke <id>: API keys',
+  audit: 'list | verify: the hash-chained audit log',
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
+  const lines = Object.keys(COMMANDS).map((name) =>
+    `  ${name.padEnd(width)}${SUMMARIES[name] ?? ''}`.trimEnd(),
+  );
+  return (
+    'Usage: promptline <command> [options]\n\n' +
+    `Commands:\n${lines.join('\n')}\n\n` +
+    'Every command takes --url (default $PROMPTLINE_URL or http://127.0.0.1:4100), --api-key\n' +
+    '(default $PROMPTLINE_API_KEY), --json and --help.\n' +
+    'Exit codes: 0 ok, 1 the server refused (the error code is printed), 2 bad usage, 3 server unreachable.\n'
+  );
+}
+
+function version(): string {
+  // Read at run time so both src/ and dist/ find the package.json one level up.
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return pkg.version ?? 'unknown';
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`Usage: promptline <command> [options]\n\nCommands: ${Object.keys(COMMANDS).join(', ')}\n`);
+    process.stdout.write(usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version()}\n`);
     return 0;
   }
   const load = COMMANDS[name];

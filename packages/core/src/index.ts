@@ -15,3 +15,4 @@ export * from './release.ts';
 export * from './audit-chain.ts';
 export * from './providers/index.ts';
 export * from './pricing/index.ts';
+export * from './eval/index.ts';

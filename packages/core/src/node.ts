@@ -1,4 +1,6 @@
 /**
  * @promptline/core/node — the Node-only parts of core (worker threads, node:crypto).
  */
-export {};
+
+export * from './eval-node/index.ts';
+export * from './secrets/index.ts';

@@ -1,0 +1,166 @@
+/**
+ * The body of `promptline eval`: arguments → config → run → files, summary and exit code. Runs in
+ * the worker thread the command starts (see commands/eval.ts).
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isAppError } from '@promptline/core';
+import { createDiskCache, type EvalSink, readBaseline, runEval } from '@promptline/core/node';
+import { findConfig, loadEvalConfig } from './config.ts';
+import { createProgressBar, formatSummaryTable } from './report.ts';
+import { createUploadSink } from './upload.ts';
+import { createResultWriter, OUTPUT_FORMATS } from './writers.ts';
+
+/** What the process around the run provides. */
+export interface EvalCliContext {
+  cwd: string;
+  /** Whether stderr is a terminal (the progress bar is drawn only then). */
+  tty: boolean;
+  signal: AbortSignal;
+  env: Record<string, string | undefined>;
+}
+
+export const EVAL_HELP = `Usage: promptline eval [options]
+
+Runs the eval suite in promptline.eval.yaml or promptfooconfig.yaml (in the current directory).
+
+Options:
+  -c, --config <file>        config file (Promptline or promptfoo format)
+  -o, --output <file>        write results; repeatable; .json .jsonl .csv .html .xml (JUnit) .md
+      --no-cache             call the models even when a cached answer exists
+      --max-concurrency <n>  parallel model calls (default: evaluateOptions.maxConcurrency or 4)
+      --repeat <n>           run every cell n times
+      --baseline <file>      compare with a previous results file (.json or .jsonl)
+      --promptfoo-exit-codes exit 100 when the suite fails, like promptfoo
+      --json                 print the outcome (summary, comparison, thresholds) as JSON
+      --no-upload            do not upload the results when PROMPTLINE_URL is set
+  -h, --help
+
+Exit codes: 0 thresholds met (all cases passed when none are set), 1 not met, 2 configuration error.
+`;
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${flag} needs a positive integer, got "${value}".`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+/** Runs `promptline eval` with `argv` and answers the exit code. */
+export async function runEvalCli(argv: string[], ctx: EvalCliContext): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  function parse(args: string[]) {
+    return parseArgs({
+      args,
+      allowNegative: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        output: { type: 'string', short: 'o', multiple: true },
+        cache: { type: 'boolean', default: true },
+        'max-concurrency': { type: 'string' },
+        repeat: { type: 'string' },
+        baseline: { type: 'string' },
+        'promptfoo-exit-codes': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        upload: { type: 'boolean', default: true },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  }
+  try {
+    values = parse(argv).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${EVAL_HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(EVAL_HELP);
+    return 0;
+  }
+  try {
+    const cwd = ctx.cwd;
+    const configPath = values.config ? resolve(cwd, values.config) : findConfig(cwd);
+    if (!configPath) {
+      throw new UsageError(
+        'No eval config found: create promptline.eval.yaml (see docs/evals.md) or pass -c <file>.',
+      );
+    }
+    const loaded = await loadEvalConfig(configPath, ctx.env);
+    const suite = loaded.suite;
+    const maxConcurrency = positiveInt(values['max-concurrency'], '--max-concurrency');
+    const repeat = positiveInt(values.repeat, '--repeat');
+    if (maxConcurrency) suite.maxConcurrency = maxConcurrency;
+    if (repeat) suite.repeat = repeat;
+    const outputs = [
+      ...(values.output ?? []).map((p) => resolve(cwd, p)),
+      ...(values.output ? [] : loaded.outputPaths),
+    ];
+    for (const out of outputs) {
+      if (!OUTPUT_FORMATS.some((ext) => out.toLowerCase().endsWith(ext))) {
+        throw new UsageError(`Output "${out}" has an unknown format: use ${OUTPUT_FORMATS.join(', ')}.`);
+      }
+    }
+    const baseline = values.baseline ? await readBaseline(resolve(cwd, values.baseline)) : undefined;
+    const sinks: EvalSink[] = outputs.map((p) => createResultWriter(p, suite.description));
+    // With a server configured the run is also stored there; a failed upload is reported but
+    // does not change the suite's verdict.
+    const serverUrl = values.upload ? ctx.env.PROMPTLINE_URL : undefined;
+    const upload = serverUrl
+      ? await createUploadSink({ url: serverUrl, apiKey: ctx.env.PROMPTLINE_API_KEY })
+      : null;
+    let uploadError: unknown = null;
+    if (upload) {
+      sinks.push({
+        onResult: (r) => upload.onResult(r),
+        async close(o) {
+          try {
+            await upload.close?.(o);
+          } catch (err) {
+            uploadError = err;
+          }
+        },
+      });
+    }
+    const tty = ctx.tty && !values.json;
+    const bar = tty ? createProgressBar(process.stderr) : null;
+    const cacheDir = ctx.env.PROMPTLINE_CACHE_DIR || resolve(cwd, '.promptline', 'cache', 'eval');
+    const outcome = await runEval(suite, {
+      sinks,
+      cache: values.cache ? createDiskCache(cacheDir) : null,
+      signal: ctx.signal,
+      env: ctx.env,
+      ...(baseline ? { baseline } : {}),
+      ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
+    });
+    bar?.done();
+    if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+    else process.stdout.write(formatSummaryTable(outcome));
+    for (const out of outputs) process.stderr.write(`Wrote ${out}\n`);
+    if (upload?.run) process.stderr.write(`Uploaded to ${serverUrl} as eval run ${upload.run.id}\n`);
+    if (uploadError) {
+      process.stderr.write(
+        `Upload to ${serverUrl} failed: ${(uploadError as Error).message} (pass --no-upload to skip it)\n`,
+      );
+    }
+    if (outcome.cancelled) return 130;
+    if (outcome.thresholds.met) return 0;
+    return values['promptfoo-exit-codes'] ? 100 : 1;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    if (
+      isAppError(err) &&
+      (err.code === 'CONFIG_INVALID' || err.code === 'PROVIDER_NOT_CONFIGURED' || err.status < 500)
+    ) {
+      process.stderr.write(`Configuration error (${err.code}): ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`promptline eval failed: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * A normalised eval suite: what the runner executes, whatever config format it came from
+ * (Promptline YAML, promptfoo's promptfooconfig.yaml, or the server's datasets later).
+ */
+import type { ModelParameters, ProviderSettings } from '../providers/types.ts';
+import type { Thresholds } from './compare.ts';
+import type { AssertionSpec } from './types.ts';
+
+/** What a prompt renders: a text template or chat messages whose contents are templates. */
+export type EvalPromptContent =
+  | { type: 'text'; template: string }
+  | { type: 'chat'; messages: { role: 'system' | 'developer' | 'user' | 'assistant'; content: string }[] };
+
+/** One prompt of the matrix. */
+export interface EvalPrompt {
+  id: string;
+  label: string;
+  content: EvalPromptContent;
+}
+
+/** How a provider of the matrix is reached. */
+export type EvalTarget =
+  /** A provider client of core (`openai`, `anthropic`, `gemini`, `openai-compatible`, `mock`). */
+  | { kind: 'provider'; settings: ProviderSettings; model: string }
+  /** promptfoo's `http` provider: a request template and a response transform. */
+  | {
+      kind: 'http';
+      url: string;
+      method: string;
+      headers: Record<string, string>;
+      /** JSON body or string, with `{{prompt}}` and `{{var}}` placeholders. */
+      body: unknown;
+      /** JS expression over `json` and `text` (run in the evaluator sandbox); default: the body text. */
+      transformResponse: string | null;
+    }
+  /** Answers the rendered prompt itself (promptfoo's `echo`): for dry runs and tests. */
+  | { kind: 'echo' };
+
+/** One provider (model configuration) of the matrix. */
+export interface EvalProvider {
+  id: string;
+  label: string;
+  target: EvalTarget;
+  parameters: ModelParameters;
+  responseFormat?: unknown;
+  tools?: unknown[];
+  /** Client-side request budget for this provider. */
+  rateLimit?: { requestsPerSecond: number };
+}
+
+/** One test case: variables and assertions. */
+export interface EvalCase {
+  description: string | null;
+  vars: Record<string, unknown>;
+  assert: AssertionSpec[];
+  /** Passing score of the weighted assertions (default: every assertion must pass). */
+  threshold?: number;
+  /** Judge provider for this case's model-graded assertions. */
+  provider?: unknown;
+}
+
+/** Everything the runner needs to evaluate a matrix. */
+export interface EvalSuite {
+  description: string | null;
+  prompts: EvalPrompt[];
+  providers: EvalProvider[];
+  cases: EvalCase[];
+  /** Runs of each cell (for measuring variance). */
+  repeat: number;
+  maxConcurrency: number;
+  thresholds?: Thresholds;
+  /** Default judge for model-graded assertions (a provider spec like `openai:chat:gpt-4.1-mini`). */
+  grader?: unknown;
+  /** Default embedding provider for `similar`. */
+  embedder?: unknown;
+}
