@@ -404,8 +404,14 @@ export function createClient(options: ClientOptions): PromptlineClient {
             } catch {
               etag = undefined;
             }
-            // A malformed event still means "something changed": fetching is the safe answer.
-            if (typeof etag !== 'string' || normalizeEtag(etag) !== normalizeEtag(snapshot?.etag)) {
+            // A malformed event still means "something changed": fetching is the safe answer. A
+            // disk copy is confirmed even when its ETag matches (a cheap 304): otherwise a client
+            // started while the server was down would report `source: 'cache'` until the next change.
+            if (
+              typeof etag !== 'string' ||
+              normalizeEtag(etag) !== normalizeEtag(snapshot?.etag) ||
+              snapshotSource !== 'server'
+            ) {
               void refresh();
             }
           },
