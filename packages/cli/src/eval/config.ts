@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { glob, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { AppError } from '@promptline/core';
+import { AppError, type DatasetItem } from '@promptline/core';
 import {
   AssertionSpec,
   checkVarsTemplate,
@@ -25,6 +25,7 @@ import {
 import { load as parseYaml } from 'js-yaml';
 import { z } from 'zod';
 import { parseCsv } from './csv.ts';
+import type { RegistryLoader } from './registry.ts';
 
 /** Config file names looked for in the working directory, in order. */
 export const CONFIG_NAMES = [
@@ -67,13 +68,31 @@ const DefaultTest = z
 
 const TestCase = DefaultTest;
 
+/** `{ dataset: name, revision? }`: the cases are the items of a server dataset. */
+const DatasetRef = z
+  .object({
+    dataset: z.string().min(1),
+    revision: z.number().int().min(0).optional(),
+    /** Assertions added to every item's case (besides the item's `expected`). */
+    assert: z.array(z.unknown()).optional(),
+    threshold: z.number().optional(),
+  })
+  .strict();
+type DatasetRef = z.infer<typeof DatasetRef>;
+
 const ConfigFile = z
   .object({
     description: z.string().optional(),
     tags: z.record(z.string(), z.unknown()).optional(),
     prompts: z.union([z.string(), z.array(z.unknown())]),
     providers: z.union([z.string(), z.array(z.unknown())]),
-    tests: z.union([z.string(), z.array(z.unknown())]).optional(),
+    tests: z
+      .union([z.string(), z.array(z.unknown()), z.object({ dataset: z.unknown() }).passthrough()])
+      .optional(),
+    /** Promptline only: a server dataset as the cases (besides any `tests`). */
+    dataset: z
+      .union([z.string().min(1), DatasetRef.omit({ dataset: true }).extend({ name: z.string().min(1) })])
+      .optional(),
     defaultTest: DefaultTest.optional(),
     evaluateOptions: z
       .object({
@@ -89,11 +108,31 @@ const ConfigFile = z
   })
   .strict();
 
+/** What a config read from the server: registry versions and dataset revisions. */
+export interface ConfigSources {
+  prompts: { name: string; version: number }[];
+  datasets: { name: string; revision: number }[];
+}
+
 /** A loaded config: the suite and the output paths it asks for. */
 export interface LoadedConfig {
   suite: EvalSuite;
   outputPaths: string[];
   path: string;
+  sources: ConfigSources;
+}
+
+/** How a config reaches the server for registry references; absent when PROMPTLINE_URL is unset. */
+export interface LoadOptions {
+  registry?: RegistryLoader | null;
+}
+
+function requireRegistry(options: LoadOptions, where: string, what: string): RegistryLoader {
+  if (options.registry) return options.registry;
+  throw new AppError(
+    'CONFIG_INVALID',
+    `${where}: ${what} is read from a Promptline server, but PROMPTLINE_URL is not set. Set PROMPTLINE_URL (and PROMPTLINE_API_KEY), or use a local file instead.`,
+  );
 }
 
 function configError(path: string, message: string): AppError {
@@ -233,7 +272,45 @@ async function promptsFromFile(
   });
 }
 
-async function loadPrompts(raw: string | unknown[], baseDir: string): Promise<EvalPrompt[]> {
+const RegistryPromptRef = z
+  .object({
+    registry: z.string().min(1),
+    version: z.number().int().positive().optional(),
+    env: z.string().min(1).optional(),
+    label: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((r) => r.version === undefined || r.env === undefined, {
+    message: 'give `version` or `env`, not both (neither means the latest version)',
+  });
+
+async function registryPrompts(
+  raw: Record<string, unknown>,
+  where: string,
+  options: LoadOptions,
+): Promise<EvalPrompt[]> {
+  const parsed = RegistryPromptRef.safeParse(raw);
+  if (!parsed.success) throw new AppError('CONFIG_INVALID', `${where}: ${formatZod(parsed.error)}`);
+  const ref = parsed.data;
+  const loader = requireRegistry(options, where, `registry prompt "${ref.registry}"`);
+  const versions = await loader.prompt({ name: ref.registry, version: ref.version, env: ref.env }, where);
+  return versions.map((v) => {
+    // name@vN keeps versions apart in summaries, thresholds and baseline keys.
+    const id = `${ref.label ?? v.name}@v${v.number}`;
+    return {
+      id,
+      label: id,
+      content: { type: 'registry' as const, content: v.content, partials: v.partials },
+      registry: { name: v.name, version: v.number },
+    };
+  });
+}
+
+async function loadPrompts(
+  raw: string | unknown[],
+  baseDir: string,
+  options: LoadOptions,
+): Promise<EvalPrompt[]> {
   const list = typeof raw === 'string' ? [raw] : raw;
   const out: EvalPrompt[] = [];
   for (const [i, item] of list.entries()) {
@@ -252,11 +329,18 @@ async function loadPrompts(raw: string | unknown[], baseDir: string): Promise<Ev
     if (!item || typeof item !== 'object')
       throw new AppError('CONFIG_INVALID', `${where}: a prompt is a string or an object.`);
     const o = item as Record<string, unknown>;
+    if ('registry' in o) {
+      for (const p of await registryPrompts(o, where, options)) {
+        // The same version named twice (e.g. by `env` and by `version`) is one prompt of the matrix.
+        if (!out.some((q) => q.id === p.id)) out.push(p);
+      }
+      continue;
+    }
     for (const key of Object.keys(o)) {
       if (!['id', 'label', 'raw', 'template', 'messages', 'file'].includes(key)) {
         throw new AppError(
           'CONFIG_INVALID',
-          `${where}: prompt key "${key}" is not supported (use label with raw, template, messages, file or id: file://…).`,
+          `${where}: prompt key "${key}" is not supported (use label with raw, template, messages, file or id: file://…, or registry with version/env).`,
         );
       }
     }
@@ -292,6 +376,8 @@ async function loadPrompts(raw: string | unknown[], baseDir: string): Promise<Ev
         `prompts: two prompts are labelled "${p.id}"; give them distinct labels.`,
       );
     ids.add(p.id);
+    // Registry versions render with the registry's engine and were checked when saved.
+    if (p.content.type === 'registry') continue;
     const sources =
       p.content.type === 'text' ? [p.content.template] : p.content.messages.map((m) => m.content);
     for (const s of sources) checkVarsTemplate(s);
@@ -398,6 +484,43 @@ function parseAssertions(list: unknown[] | undefined, where: string, baseDir: st
 }
 
 /**
+ * The assertions a dataset item's `expected` adds (as for the server's eval runs): a string is an
+ * `equals` check, an object or a list of objects are assertion specs.
+ */
+function expectedAssertions(expected: unknown, where: string, baseDir: string): AssertionSpec[] {
+  if (expected === null || expected === undefined) return [];
+  if (typeof expected === 'string') return [{ type: 'equals', value: expected }];
+  return parseAssertions(Array.isArray(expected) ? expected : [expected], `${where}.expected`, baseDir);
+}
+
+function datasetCase(
+  item: DatasetItem,
+  ctx: {
+    dataset: string;
+    revision: number;
+    shared: AssertionSpec[];
+    defaultVars: Record<string, unknown>;
+    threshold: number | undefined;
+    judge: unknown;
+    baseDir: string;
+    where: string;
+  },
+): EvalCase {
+  const where = `${ctx.where} (dataset "${ctx.dataset}" item ${item.id})`;
+  const description = item.metadata.description;
+  const testCase: EvalCase = {
+    description: typeof description === 'string' ? description : `${ctx.dataset} #${item.id}`,
+    vars: { ...ctx.defaultVars, ...item.variables },
+    assert: [...ctx.shared, ...expectedAssertions(item.expected, where, ctx.baseDir)],
+    item: { dataset: ctx.dataset, revision: ctx.revision, itemId: item.id },
+  };
+  if (Object.keys(item.metadata).length > 0) testCase.metadata = item.metadata;
+  if (ctx.threshold !== undefined) testCase.threshold = ctx.threshold;
+  if (ctx.judge !== undefined) testCase.provider = ctx.judge;
+  return testCase;
+}
+
+/**
  * Reads a config file into a suite.
  *
  * @throws AppError CONFIG_INVALID naming the file, the place and what is wrong or unsupported.
@@ -405,6 +528,7 @@ function parseAssertions(list: unknown[] | undefined, where: string, baseDir: st
 export async function loadEvalConfig(
   path: string,
   env: Record<string, string | undefined>,
+  options: LoadOptions = {},
 ): Promise<LoadedConfig> {
   const baseDir = dirname(resolve(path));
   let raw: unknown;
@@ -423,7 +547,7 @@ export async function loadEvalConfig(
   if (!parsed.success) throw configError(path, formatZod(parsed.error));
   const cfg = parsed.data;
   try {
-    const prompts = await loadPrompts(cfg.prompts, baseDir);
+    const prompts = await loadPrompts(cfg.prompts, baseDir, options);
     const providerList = typeof cfg.providers === 'string' ? [cfg.providers] : cfg.providers;
     const providers: EvalProvider[] = providerList.map((p, i) =>
       resolveProviderSpec(p, { env }, `providers[${i}]`),
@@ -440,14 +564,55 @@ export async function loadEvalConfig(
     const defaults = cfg.defaultTest ?? {};
     const defaultAsserts = parseAssertions(defaults.assert, 'defaultTest.assert', baseDir);
     const rawTests: unknown[] = [];
+    const datasetRefs: { ref: DatasetRef; where: string }[] = [];
     const testSources =
-      cfg.tests === undefined ? [] : typeof cfg.tests === 'string' ? [cfg.tests] : cfg.tests;
-    for (const t of testSources) {
+      cfg.tests === undefined
+        ? []
+        : typeof cfg.tests === 'string'
+          ? [cfg.tests]
+          : Array.isArray(cfg.tests)
+            ? cfg.tests
+            : [cfg.tests];
+    for (const [i, t] of testSources.entries()) {
       if (typeof t === 'string') rawTests.push(...(await testsFromRef(t, baseDir)));
-      else rawTests.push(t);
+      else if (t && typeof t === 'object' && 'dataset' in t) {
+        const where = Array.isArray(cfg.tests) ? `tests[${i}]` : 'tests';
+        const ref = DatasetRef.safeParse(t);
+        if (!ref.success) throw new AppError('CONFIG_INVALID', `${where}: ${formatZod(ref.error)}`);
+        datasetRefs.push({ ref: ref.data, where });
+      } else rawTests.push(t);
     }
-    if (rawTests.length === 0) rawTests.push({});
+    if (cfg.dataset !== undefined) {
+      const d = cfg.dataset;
+      datasetRefs.push({
+        ref: typeof d === 'string' ? { dataset: d } : { ...d, dataset: d.name },
+        where: 'dataset',
+      });
+    }
+    if (rawTests.length === 0 && datasetRefs.length === 0) rawTests.push({});
     const cases: EvalCase[] = [];
+    const datasets: ConfigSources['datasets'] = [];
+    const defaultVars = datasetRefs.length ? await loadVars(defaults.vars, baseDir, 'defaultTest') : {};
+    for (const { ref, where } of datasetRefs) {
+      const loader = requireRegistry(options, where, `dataset "${ref.dataset}"`);
+      const { revision, items } = await loader.dataset(ref.dataset, ref.revision, where);
+      datasets.push({ name: ref.dataset, revision });
+      const shared = [...defaultAsserts, ...parseAssertions(ref.assert, `${where}.assert`, baseDir)];
+      for (const item of items) {
+        cases.push(
+          datasetCase(item, {
+            dataset: ref.dataset,
+            revision,
+            shared,
+            defaultVars,
+            threshold: ref.threshold ?? defaults.threshold,
+            judge: defaults.options?.provider,
+            baseDir,
+            where,
+          }),
+        );
+      }
+    }
     for (const [i, t] of rawTests.entries()) {
       const where = `tests[${i}]`;
       const test = TestCase.safeParse(t);
@@ -487,7 +652,11 @@ export async function loadEvalConfig(
         : typeof cfg.outputPath === 'string'
           ? [cfg.outputPath]
           : cfg.outputPath;
-    return { suite, outputPaths: outputPaths.map((p) => resolve(baseDir, p)), path };
+    const sources: ConfigSources = {
+      prompts: prompts.flatMap((p) => (p.registry ? [p.registry] : [])),
+      datasets,
+    };
+    return { suite, outputPaths: outputPaths.map((p) => resolve(baseDir, p)), path, sources };
   } catch (err) {
     if (err instanceof AppError) throw configError(path, err.message);
     throw err;

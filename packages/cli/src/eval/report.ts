@@ -3,6 +3,7 @@
  * end, and the Markdown summary for pull-request comments.
  */
 import type { EvalProgress, EvalResult, RunOutcome } from '@promptline/core/node';
+import type { ConfigSources } from './config.ts';
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
@@ -63,13 +64,20 @@ export function formatMarkdownSummary(
   outcome: RunOutcome,
   description: string | null,
   failures: EvalResult[],
+  sources: ConfigSources | null = null,
 ): string {
   const s = outcome.summary;
   const esc = (t: string) => t.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const from: string[] = [];
+  if (sources?.prompts.length)
+    from.push(`prompts ${sources.prompts.map((p) => `\`${p.name}@v${p.version}\``).join(', ')}`);
+  if (sources?.datasets.length)
+    from.push(`dataset ${sources.datasets.map((d) => `\`${d.name}\` (revision ${d.revision})`).join(', ')}`);
   const out = [
     `## ${outcome.thresholds.met ? '✅' : '❌'} Promptline eval${description ? `: ${esc(description)}` : ''}`,
     '',
     `**${s.passed}/${s.total} passed** (${pct(s.passRate)}), cost ${usd(s.costUsd)}, ${(outcome.durationMs / 1000).toFixed(1)} s`,
+    ...(from.length > 0 ? ['', `From the registry: ${from.join('; ')}.`] : []),
     '',
     '| Prompt | Provider | Pass rate | Score | Cost | p50 / p95 ms |',
     '|---|---|---|---|---|---|',

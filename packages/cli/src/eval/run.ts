@@ -4,9 +4,17 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isAppError } from '@promptline/core';
-import { createDiskCache, type EvalSink, readBaseline, runEval } from '@promptline/core/node';
-import { findConfig, loadEvalConfig } from './config.ts';
+import { AppError, isAppError } from '@promptline/core';
+import {
+  createDiskCache,
+  type EvalResult,
+  type EvalSink,
+  type JudgeOverrides,
+  readBaseline,
+  runEval,
+} from '@promptline/core/node';
+import { type ConfigSources, findConfig, loadEvalConfig } from './config.ts';
+import { createRegistryClient, createRegistryLoader, resolveJudgePrompts } from './registry.ts';
 import { createProgressBar, formatSummaryTable } from './report.ts';
 import { createUploadSink } from './upload.ts';
 import { createResultWriter, OUTPUT_FORMATS } from './writers.ts';
@@ -36,6 +44,10 @@ Options:
       --no-upload            do not upload the results when PROMPTLINE_URL is set
   -h, --help
 
+With PROMPTLINE_URL (and PROMPTLINE_API_KEY) set, prompts like { registry: name, version | env }
+and tests like { dataset: name, revision } are read from the server, judge prompts are looked up
+there (promptline/judges/<type>), and the results are uploaded. See docs/evals.md.
+
 Exit codes: 0 thresholds met (all cases passed when none are set), 1 not met, 2 configuration error.
 `;
 
@@ -48,6 +60,26 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 }
 
 class UsageError extends Error {}
+
+/**
+ * The registry prompt an upload is filed under: the one prompt name every registry reference of
+ * the config shares (a run on the server belongs to one prompt), else none.
+ */
+function linkedPrompt(sources: ConfigSources): string | null {
+  const names = new Set(sources.prompts.map((p) => p.name));
+  return names.size === 1 ? ([...names][0] ?? null) : null;
+}
+
+/**
+ * A result as the server files it: the server reads a prompt id `v<N>` as version N of the run's
+ * prompt, which links the uploaded run's summary to the versions it evaluated.
+ */
+function asServerResult(r: EvalResult, prompt: string): EvalResult {
+  if (r.registry?.name !== prompt) return r;
+  const promptId = `v${r.registry.version}`;
+  const key = r.key.startsWith(`${r.promptId}|`) ? `${promptId}${r.key.slice(r.promptId.length)}` : r.key;
+  return { ...r, promptId, key };
+}
 
 /** Runs `promptline eval` with `argv` and answers the exit code. */
 export async function runEvalCli(argv: string[], ctx: EvalCliContext): Promise<number> {
@@ -88,8 +120,29 @@ export async function runEvalCli(argv: string[], ctx: EvalCliContext): Promise<n
         'No eval config found: create promptline.eval.yaml (see docs/evals.md) or pass -c <file>.',
       );
     }
-    const loaded = await loadEvalConfig(configPath, ctx.env);
+    // With a server configured, registry references resolve against it and judge prompts may be
+    // overridden there; without one, a config that needs it is refused by name (exit 2).
+    const serverBase = ctx.env.PROMPTLINE_URL || undefined;
+    const registry = serverBase
+      ? createRegistryLoader(createRegistryClient({ url: serverBase, apiKey: ctx.env.PROMPTLINE_API_KEY }))
+      : null;
+    const loaded = await loadEvalConfig(configPath, ctx.env, { registry });
     const suite = loaded.suite;
+    let judgePrompts: JudgeOverrides = {};
+    if (registry) {
+      const judges = await resolveJudgePrompts(suite, registry);
+      judgePrompts = judges.overrides;
+      for (const w of judges.warnings) process.stderr.write(`${w}\n`);
+    } else {
+      for (const testCase of suite.cases)
+        for (const spec of testCase.assert) {
+          if (typeof spec.rubricPrompt === 'string' && spec.rubricPrompt.startsWith('registry:'))
+            throw new AppError(
+              'CONFIG_INVALID',
+              `rubricPrompt "${spec.rubricPrompt}" is read from a Promptline server, but PROMPTLINE_URL is not set. Set PROMPTLINE_URL (and PROMPTLINE_API_KEY), or write the prompt in the config.`,
+            );
+        }
+    }
     const maxConcurrency = positiveInt(values['max-concurrency'], '--max-concurrency');
     const repeat = positiveInt(values.repeat, '--repeat');
     if (maxConcurrency) suite.maxConcurrency = maxConcurrency;
@@ -104,17 +157,22 @@ export async function runEvalCli(argv: string[], ctx: EvalCliContext): Promise<n
       }
     }
     const baseline = values.baseline ? await readBaseline(resolve(cwd, values.baseline)) : undefined;
-    const sinks: EvalSink[] = outputs.map((p) => createResultWriter(p, suite.description));
+    const sinks: EvalSink[] = outputs.map((p) => createResultWriter(p, suite.description, loaded.sources));
     // With a server configured the run is also stored there; a failed upload is reported but
     // does not change the suite's verdict.
     const serverUrl = values.upload ? ctx.env.PROMPTLINE_URL : undefined;
+    const linked = linkedPrompt(loaded.sources);
     const upload = serverUrl
-      ? await createUploadSink({ url: serverUrl, apiKey: ctx.env.PROMPTLINE_API_KEY })
+      ? await createUploadSink({
+          url: serverUrl,
+          apiKey: ctx.env.PROMPTLINE_API_KEY,
+          ...(linked ? { prompt: linked } : {}),
+        })
       : null;
     let uploadError: unknown = null;
     if (upload) {
       sinks.push({
-        onResult: (r) => upload.onResult(r),
+        onResult: (r) => upload.onResult(linked ? asServerResult(r, linked) : r),
         async close(o) {
           try {
             await upload.close?.(o);
@@ -134,6 +192,7 @@ export async function runEvalCli(argv: string[], ctx: EvalCliContext): Promise<n
       env: ctx.env,
       ...(baseline ? { baseline } : {}),
       ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
+      ...(Object.keys(judgePrompts).length > 0 ? { judgePrompts } : {}),
     });
     bar?.done();
     if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);

@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { EvalResult, EvalSink, RunOutcome } from '@promptline/core/node';
+import type { ConfigSources } from './config.ts';
 import { csvField } from './csv.ts';
 import { formatMarkdownSummary } from './report.ts';
 
@@ -29,14 +30,15 @@ function open(path: string): WriteStream {
   return createWriteStream(path, { encoding: 'utf8' });
 }
 
-function jsonSink(path: string, description: string | null): EvalSink {
+function jsonSink(path: string, description: string | null, sources: ConfigSources | null): EvalSink {
   const stream = open(path);
   let first = true;
   let started = false;
   const start = async () => {
     if (started) return;
     started = true;
-    await write(stream, `{"version":1,"description":${JSON.stringify(description)},"results":[\n`);
+    const from = sources ? `"sources":${JSON.stringify(sources)},` : '';
+    await write(stream, `{"version":1,"description":${JSON.stringify(description)},${from}"results":[\n`);
   };
   return {
     async onResult(r) {
@@ -209,7 +211,7 @@ function junitSink(path: string, description: string | null): EvalSink {
   };
 }
 
-function markdownSink(path: string, description: string | null): EvalSink {
+function markdownSink(path: string, description: string | null, sources: ConfigSources | null): EvalSink {
   // Only the first failures are kept for the report: bounded, whatever the suite size.
   const failures: EvalResult[] = [];
   return {
@@ -218,7 +220,7 @@ function markdownSink(path: string, description: string | null): EvalSink {
     },
     async close(outcome) {
       const stream = open(path);
-      await write(stream, formatMarkdownSummary(outcome, description, failures));
+      await write(stream, formatMarkdownSummary(outcome, description, failures, sources));
       await end(stream);
     },
   };
@@ -229,10 +231,16 @@ function markdownSink(path: string, description: string | null): EvalSink {
  *
  * @throws Error for an unknown extension (the command checks first).
  */
-export function createResultWriter(path: string, description: string | null): EvalSink {
+export function createResultWriter(
+  path: string,
+  description: string | null,
+  sources: ConfigSources | null = null,
+): EvalSink {
+  // Sources are recorded only when something came from the server (local runs stay unchanged).
+  const from = sources && (sources.prompts.length > 0 || sources.datasets.length > 0) ? sources : null;
   switch (extname(path).toLowerCase()) {
     case '.json':
-      return jsonSink(path, description);
+      return jsonSink(path, description, from);
     case '.jsonl':
       return jsonlSink(path);
     case '.csv':
@@ -242,7 +250,7 @@ export function createResultWriter(path: string, description: string | null): Ev
     case '.xml':
       return junitSink(path, description);
     case '.md':
-      return markdownSink(path, description);
+      return markdownSink(path, description, from);
     default:
       throw new Error(`Unknown output format "${path}": use ${OUTPUT_FORMATS.join(', ')}`);
   }

@@ -321,3 +321,77 @@ describe('custom evaluators in worker threads', () => {
     expect(by['eats memory']?.pass).toBe(false);
   });
 });
+
+describe('registry prompts and judge overrides', () => {
+  it('renders registry content with Mustache and its partials; a missing variable fails only its case', async () => {
+    const { results, sink } = collect();
+    const suite: EvalSuite = {
+      description: null,
+      prompts: [
+        {
+          id: 'qa@v2',
+          label: 'qa@v2',
+          registry: { name: 'qa', version: 2 },
+          content: {
+            type: 'registry',
+            content: { type: 'text', template: '{{> intro}}{{#items}}[{{.}}]{{/items}} {{country}}' },
+            partials: { intro: 'Hi {{name}}. ' },
+          },
+        },
+      ],
+      providers: [resolveProviderSpec('echo', { env: {} })],
+      cases: [
+        { description: 'full', vars: { name: 'Ada', items: ['a', 'b'], country: 'France' }, assert: [] },
+        { description: 'missing', vars: { name: 'Ada', items: [] }, assert: [] },
+      ],
+      repeat: 1,
+      maxConcurrency: 2,
+    };
+    await runEval(suite, { sinks: [sink] });
+    const full = results.find((r) => r.description === 'full');
+    expect(full).toMatchObject({ output: 'Hi Ada. [a][b] France', pass: true, registry: { version: 2 } });
+    const missing = results.find((r) => r.description === 'missing');
+    expect(missing?.pass).toBe(false);
+    expect(missing?.error).toMatch(/country/);
+  });
+
+  it('sends the override judge prompt, rendered with Mustache, instead of the built-in one', async () => {
+    const seen: string[] = [];
+    const server = await startOpenAiServer({
+      answer: (req) => {
+        seen.push(req.messages.map((m) => `${m.role}: ${m.content}`).join('\n'));
+        return '{"pass": false, "score": 0.2, "reason": "too short"}';
+      },
+    });
+    try {
+      const { results, sink } = collect();
+      const suite: EvalSuite = {
+        ...suiteFor(server.url, 1),
+        providers: [resolveProviderSpec('echo', { env: {} })],
+        cases: [{ description: 'x', vars: { word: 'hi' }, assert: [{ type: 'llm-rubric', value: 'long' }] }],
+        grader: { id: 'openai:chat:judge', config: { apiBaseUrl: server.url, apiKey: 'sk-test' } },
+      };
+      await runEval(suite, {
+        sinks: [sink],
+        judgePrompts: {
+          'llm-rubric': {
+            name: 'promptline/judges/llm-rubric',
+            version: 4,
+            content: {
+              type: 'chat',
+              messages: [
+                { role: 'developer', content: 'House rules.' },
+                { role: 'user', content: '{{output}} | {{rubric}} | {{word}}' },
+              ],
+            },
+            partials: {},
+          },
+        },
+      });
+      expect(seen).toEqual(['system: House rules.\nuser: Say hi | long | hi']);
+      expect(results[0]).toMatchObject({ pass: false, reason: 'too short' });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -8,7 +8,13 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import { combineOutcomes, gradeOutput, parseAssertionType, parseJudgeAnswer } from '../eval/assertions.ts';
+import {
+  combineOutcomes,
+  gradeOutput,
+  judgeTemplateFor,
+  parseAssertionType,
+  parseJudgeAnswer,
+} from '../eval/assertions.ts';
 import {
   type BaselineEntry,
   type ComparisonSummary,
@@ -16,13 +22,14 @@ import {
   evaluateThresholds,
   type ThresholdVerdict,
 } from '../eval/compare.ts';
-import { JUDGE_PROMPTS } from '../eval/judge-prompts.ts';
+import { type JudgeOverrides, renderJudgeMessages } from '../eval/judge-prompts.ts';
 import { renderVars, renderVarsDeep } from '../eval/render-vars.ts';
 import type { EvalCase, EvalPrompt, EvalProvider, EvalSuite } from '../eval/suite.ts';
 import { createSummaryAccumulator, type EvalSummary } from '../eval/summary.ts';
 import type { AssertionOutcome, EvalResult, GradingEnv, GradingInput, JudgeCall } from '../eval/types.ts';
 import { createProvider as coreCreateProvider } from '../providers/index.ts';
 import type { Provider, ProviderMessage, ProviderSettings } from '../providers/types.ts';
+import { renderContent } from '../template/content.ts';
 import { type CachedResponse, type ResponseCache, responseCacheKey } from './cache.ts';
 import { type CodeRunner, createCodeRunner } from './code-runner.ts';
 import { createJsonSchemaValidator } from './json-schema.ts';
@@ -60,6 +67,8 @@ export interface RunEvalOptions {
   codeRunner?: CodeRunner;
   /** Whole-call timeout of each model call. */
   callTimeoutMs?: number;
+  /** Judge prompts replacing the built-in ones for this run (an assertion's `rubricPrompt` still wins). */
+  judgePrompts?: JudgeOverrides;
   onProgress?(progress: EvalProgress): void;
 }
 
@@ -152,6 +161,20 @@ function renderPrompt(
   prompt: EvalPrompt,
   vars: Record<string, unknown>,
 ): { text: string; messages: ProviderMessage[] } {
+  if (prompt.content.type === 'registry') {
+    const partials = prompt.content.partials;
+    const rendered = renderContent(prompt.content.content, vars, {
+      strict: true,
+      partials: (n) => (Object.hasOwn(partials, n) ? partials[n] : undefined),
+    });
+    if (rendered.type === 'text')
+      return { text: rendered.text, messages: [{ role: 'user', content: rendered.text }] };
+    const messages = rendered.messages.map((m) => ({
+      ...m,
+      role: (CHAT_ROLES.has(m.role) ? m.role : 'user') as ProviderMessage['role'],
+    }));
+    return { text: JSON.stringify(messages), messages };
+  }
   if (prompt.content.type === 'text') {
     const text = renderVars(prompt.content.template, vars);
     return { text, messages: asChat(text) ?? [{ role: 'user', content: text }] };
@@ -340,6 +363,7 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
     validateJsonSchema,
     runCode: (evaluator, output, context) => codeRunner.evaluate(evaluator, output, context),
     ...(signal ? { signal } : {}),
+    ...(options.judgePrompts ? { judgePrompts: options.judgePrompts } : {}),
   };
 
   const judgeFor =
@@ -400,6 +424,9 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
       repeatIndex: cell.repeatIndex,
       description: testCase.description,
       vars: testCase.vars,
+      ...(prompt.registry ? { registry: prompt.registry } : {}),
+      ...(testCase.item ? { item: testCase.item } : {}),
+      ...(testCase.metadata ? { metadata: testCase.metadata } : {}),
     };
     let rendered: { text: string; messages: ProviderMessage[] } = { text: '', messages: [] };
     let call: CallOutcome;
@@ -488,13 +515,10 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
         const criteria = renderVarsDeep(spec.value ?? 'the best answer', testCase.vars);
         const text = await judge({
           provider: spec.provider,
-          messages: JUDGE_PROMPTS['select-best'].messages.map((m) => ({
-            role: m.role,
-            content: renderVars(m.content, {
-              criteria: typeof criteria === 'string' ? criteria : JSON.stringify(criteria),
-              outputs: results.map((r, i) => `<Output index="${i}">\n${r.output}\n</Output>`).join('\n'),
-            }),
-          })),
+          messages: renderJudgeMessages(judgeTemplateFor('select-best', spec, baseEnv), {
+            criteria: typeof criteria === 'string' ? criteria : JSON.stringify(criteria),
+            outputs: results.map((r, i) => `<Output index="${i}">\n${r.output}\n</Output>`).join('\n'),
+          }),
         });
         const answer = parseJudgeAnswer(text, SelectBestAnswer);
         best = answer.best;

@@ -5,8 +5,14 @@
  */
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import { JUDGE_PROMPTS } from './judge-prompts.ts';
-import { renderVars, renderVarsDeep } from './render-vars.ts';
+import {
+  isRegistryJudgePrompt,
+  JUDGE_PROMPTS,
+  type JudgeKind,
+  type JudgeTemplate,
+  renderJudgeMessages,
+} from './judge-prompts.ts';
+import { renderVarsDeep } from './render-vars.ts';
 import {
   bleu,
   cosineSimilarity,
@@ -341,23 +347,31 @@ export function parseJudgeAnswer<T>(text: string, schema: z.ZodType<T>): T {
   throw new Error(`The judge did not answer the expected JSON: ${text.slice(0, 200)}`);
 }
 
-function judgeMessages(
-  template: { messages: readonly { role: 'system' | 'user'; content: string }[] },
-  vars: Record<string, unknown>,
-): { role: 'system' | 'user'; content: string }[] {
-  return template.messages.map((m) => ({ role: m.role, content: renderVars(m.content, vars) }));
-}
-
 function requireJudge(env: GradingEnv): NonNullable<GradingEnv['judge']> {
   if (!env.judge)
     throw new Error('Model-graded assertions need a judge provider (run them with the Node runner)');
   return env.judge;
 }
 
-function rubricTemplate(spec: AssertionSpec, fallback: (typeof JUDGE_PROMPTS)['llm-rubric']) {
-  if (typeof spec.rubricPrompt === 'string')
-    return { messages: [{ role: 'user' as const, content: spec.rubricPrompt }] };
-  return fallback;
+/**
+ * The judge prompt of an assertion: its own `rubricPrompt` (a literal template, or a registry
+ * prompt the CLI fetched for `registry:<name>`), else the run's override for the type, else the
+ * built-in one.
+ */
+export function judgeTemplateFor(
+  kind: JudgeKind,
+  spec: Pick<AssertionSpec, 'rubricPrompt'>,
+  env: Pick<GradingEnv, 'judgePrompts'>,
+): JudgeTemplate {
+  if (typeof spec.rubricPrompt === 'string') {
+    if (spec.rubricPrompt.startsWith('registry:'))
+      throw new Error(
+        `rubricPrompt "${spec.rubricPrompt}" names a registry prompt: run it with \`promptline eval\` and PROMPTLINE_URL set`,
+      );
+    return spec.rubricPrompt;
+  }
+  if (isRegistryJudgePrompt(spec.rubricPrompt)) return spec.rubricPrompt;
+  return env.judgePrompts?.[kind] ?? JUDGE_PROMPTS[kind];
 }
 
 /** The user's question as judges see it: the `input`/`question`/`query` var, else the prompt. */
@@ -560,7 +574,7 @@ async function gradeOne(spec: AssertionSpec, input: GradingInput, env: GradingEn
       const rubric = typeof value === 'string' ? value : JSON.stringify(value);
       const text = await judge({
         provider: spec.provider,
-        messages: judgeMessages(rubricTemplate(spec, JUDGE_PROMPTS['llm-rubric']), {
+        messages: renderJudgeMessages(judgeTemplateFor('llm-rubric', spec, env), {
           ...input.vars,
           output: out,
           rubric,
@@ -576,7 +590,7 @@ async function gradeOne(spec: AssertionSpec, input: GradingInput, env: GradingEn
       const judge = requireJudge(env);
       const text = await judge({
         provider: spec.provider,
-        messages: judgeMessages(JUDGE_PROMPTS.factuality, {
+        messages: renderJudgeMessages(judgeTemplateFor('factuality', spec, env), {
           input: questionOf(input),
           ideal: textValue(value, base),
           output: out,
@@ -589,7 +603,10 @@ async function gradeOne(spec: AssertionSpec, input: GradingInput, env: GradingEn
       const judge = requireJudge(env);
       const text = await judge({
         provider: spec.provider,
-        messages: judgeMessages(JUDGE_PROMPTS['answer-relevance'], { input: questionOf(input), output: out }),
+        messages: renderJudgeMessages(judgeTemplateFor('answer-relevance', spec, env), {
+          input: questionOf(input),
+          output: out,
+        }),
       });
       const answer = parseJudgeAnswer(text, RelevanceAnswer);
       const verdict = scored(answer.score, spec.threshold ?? 0.7, inverse, 'Answer relevance');

@@ -3,6 +3,9 @@
  * contents are `{{variable}}` templates. A team overrides one by registering a Promptline prompt of
  * the same name (or by `rubricPrompt` on the assertion); nothing here is code.
  */
+import type { VersionContent } from '../schemas.ts';
+import { renderContent } from '../template/content.ts';
+import { renderVars } from './render-vars.ts';
 
 /** A judge prompt: a registry name and its chat messages (templates). */
 export interface JudgePrompt {
@@ -64,3 +67,59 @@ ${JSON_ONLY} Its shape: {"category": "A" | "B" | "C" | "D" | "E", "reason": stri
     ],
   },
 } as const satisfies Record<string, JudgePrompt>;
+
+/** Assertion types whose judge prompt can be overridden. */
+export type JudgeKind = keyof typeof JUDGE_PROMPTS;
+
+/**
+ * A judge prompt taken from the Promptline registry (a version of `promptline/judges/<kind>` or the
+ * prompt a `rubricPrompt: registry:<name>` names). It renders with the registry's engine
+ * (Mustache, strict, partials), exactly as the registry renders it.
+ */
+export interface RegistryJudgePrompt {
+  name: string;
+  version: number;
+  content: VersionContent;
+  /** Partial name → template text, collected when the prompt was fetched. */
+  partials: Record<string, string>;
+}
+
+/** Judge prompts that replace the built-in ones for a run, by assertion type. */
+export type JudgeOverrides = Partial<Record<JudgeKind, RegistryJudgePrompt>>;
+
+/** Anything a judge prompt can be: built-in, from the registry, or a `rubricPrompt` literal. */
+export type JudgeTemplate = JudgePrompt | RegistryJudgePrompt | string;
+
+type JudgeMessage = { role: 'system' | 'user' | 'assistant'; content: string };
+
+/** True for a judge prompt fetched from the registry (also when it sits in an assertion's `rubricPrompt`). */
+export function isRegistryJudgePrompt(value: unknown): value is RegistryJudgePrompt {
+  if (!value || typeof value !== 'object') return false;
+  const v = value as Partial<RegistryJudgePrompt>;
+  return typeof v.name === 'string' && typeof v.version === 'number' && typeof v.content === 'object';
+}
+
+/**
+ * The messages sent to the judge: built-in prompts and `rubricPrompt` strings substitute
+ * promptfoo-style `{{var}}`; registry prompts render with the registry's Mustache engine (strict: a
+ * variable the judge prompt uses but the assertion does not provide is an error naming it).
+ *
+ * @throws AppError TEMPLATE_VARIABLE_MISSING and other template errors of a registry prompt.
+ */
+export function renderJudgeMessages(template: JudgeTemplate, vars: Record<string, unknown>): JudgeMessage[] {
+  if (typeof template === 'string') return [{ role: 'user', content: renderVars(template, vars) }];
+  if (!('content' in template)) {
+    return template.messages.map((m) => ({ role: m.role, content: renderVars(m.content, vars) }));
+  }
+  const partials = template.partials;
+  const rendered = renderContent(template.content, vars, {
+    strict: true,
+    partials: (n) => (Object.hasOwn(partials, n) ? partials[n] : undefined),
+  });
+  if (rendered.type === 'text') return [{ role: 'user', content: rendered.text }];
+  return rendered.messages.map((m) => ({
+    // Judges are called with system/user/assistant only; a developer message is a system one.
+    role: m.role === 'user' || m.role === 'assistant' ? m.role : 'system',
+    content: m.content,
+  }));
+}

@@ -3,19 +3,27 @@
  * (Promptline YAML, promptfoo's promptfooconfig.yaml, or the server's datasets later).
  */
 import type { ModelParameters, ProviderSettings } from '../providers/types.ts';
+import type { VersionContent } from '../schemas.ts';
 import type { Thresholds } from './compare.ts';
-import type { AssertionSpec } from './types.ts';
+import type { AssertionSpec, ResultDatasetItem, ResultPromptRef } from './types.ts';
 
-/** What a prompt renders: a text template or chat messages whose contents are templates. */
+/**
+ * What a prompt renders: a text template or chat messages whose contents are promptfoo-style
+ * `{{var}}` templates, or a registry version's content, rendered by the registry's engine (Mustache,
+ * strict, with the partials collected when it was fetched).
+ */
 export type EvalPromptContent =
   | { type: 'text'; template: string }
-  | { type: 'chat'; messages: { role: 'system' | 'developer' | 'user' | 'assistant'; content: string }[] };
+  | { type: 'chat'; messages: { role: 'system' | 'developer' | 'user' | 'assistant'; content: string }[] }
+  | { type: 'registry'; content: VersionContent; partials: Record<string, string> };
 
 /** One prompt of the matrix. */
 export interface EvalPrompt {
   id: string;
   label: string;
   content: EvalPromptContent;
+  /** The registry version this prompt is (copied onto its results). */
+  registry?: ResultPromptRef;
 }
 
 /** How a provider of the matrix is reached. */
@@ -57,6 +65,10 @@ export interface EvalCase {
   threshold?: number;
   /** Judge provider for this case's model-graded assertions. */
   provider?: unknown;
+  /** Free-form data carried to the case's results (a dataset item's metadata). */
+  metadata?: Record<string, unknown>;
+  /** The dataset item this case is (copied onto its results). */
+  item?: ResultDatasetItem;
 }
 
 /** Everything the runner needs to evaluate a matrix. */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { ToolCall, Usage } from '../providers/types.ts';
+import type { JudgeOverrides } from './judge-prompts.ts';
 
 /** One assertion as written in a config: promptfoo's shape (`type`, `value`, `threshold`, …). */
 export const AssertionSpec = z
@@ -82,7 +83,22 @@ export interface GradingEnv {
   runCode?(evaluator: CodeEvaluator, output: string, context: Record<string, unknown>): Promise<unknown>;
   judge?(call: JudgeCall): Promise<string>;
   embed?(provider: unknown, texts: string[]): Promise<number[][]>;
+  /** Judge prompts replacing the built-in ones (e.g. fetched from the registry); per type. */
+  judgePrompts?: JudgeOverrides;
   signal?: AbortSignal;
+}
+
+/** Where a result's prompt came from when it is a registry version. */
+export interface ResultPromptRef {
+  name: string;
+  version: number;
+}
+
+/** Where a result's case came from when it is a dataset item. */
+export interface ResultDatasetItem {
+  dataset: string;
+  revision: number;
+  itemId: number;
 }
 
 /** One cell of the eval matrix, graded: what sinks receive and result files hold (one per line in JSONL). */
@@ -112,4 +128,10 @@ export interface EvalResult {
   usage: Usage | null;
   costUsd: number | null;
   cached: boolean;
+  /** Set when the prompt is a registry version (`{ registry: name, version }` in the config). */
+  registry?: ResultPromptRef;
+  /** Set when the case is a dataset item from the server. */
+  item?: ResultDatasetItem;
+  /** The case's metadata (a dataset item's `metadata`), when it has any. */
+  metadata?: Record<string, unknown>;
 }
