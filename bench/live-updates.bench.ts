@@ -6,36 +6,11 @@
  *
  * Run: npm exec -- node --conditions=source bench/live-updates.bench.ts [clients=1000] [changes=5]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, type IncomingMessage, request } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rssMb, sleep, startServer } from './lib/server.ts';
 
 const CLIENTS = Number(process.argv[2] ?? 1000);
 const CHANGES = Number(process.argv[3] ?? 5);
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round((kb / 1024) * 10) / 10;
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -43,31 +18,9 @@ function percentile(sorted: number[], p: number): number {
   return Math.round((sorted[index] ?? Number.NaN) * 100) / 100;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'promptline-live-bench-'));
-  const port = await freePort();
-  const apiKey = `pl_bench_${randomBytes(16).toString('hex')}`;
-  const base = `http://127.0.0.1:${port}`;
-  const server: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=source', 'packages/server/src/main.ts'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        PROMPTLINE_PORT: String(port),
-        PROMPTLINE_HOST: '127.0.0.1',
-        PROMPTLINE_DATA_DIR: dataDir,
-        PROMPTLINE_API_KEY: apiKey,
-        PROMPTLINE_LOG_LEVEL: 'warn',
-        PROMPTLINE_DATABASE_URL: '',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const pid = server.pid ?? 0;
+  const server = await startServer();
+  const { url: base, apiKey, pid } = server;
   const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   const responses: IncomingMessage[] = [];
 
@@ -88,15 +41,6 @@ async function main(): Promise<void> {
   }
 
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/healthz`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (i > 300) throw new Error('the server did not start within 30 s');
-      await sleep(100);
-    }
     await call('POST', '/api/v1/prompts', {
       name: 'bench/live',
       version: { type: 'text', template: 'one {{x}}' },
@@ -106,7 +50,7 @@ async function main(): Promise<void> {
     // Warm the snapshot and the routes the way a running server would be.
     await call('GET', '/api/v1/environments/production/snapshot');
     await sleep(300);
-    const rssBefore = rssMiB(pid);
+    const rssBefore = rssMb(pid);
 
     // received[change][client] = performance.now() of that client's update for that change.
     const received: number[][] = Array.from({ length: CHANGES }, () =>
@@ -161,7 +105,7 @@ async function main(): Promise<void> {
     }
     const connectMs = performance.now() - connectStarted;
     await sleep(500);
-    const rssAfter = rssMiB(pid);
+    const rssAfter = rssMb(pid);
 
     const fromResponse: number[] = [];
     const fromSend: number[] = [];
@@ -219,9 +163,7 @@ async function main(): Promise<void> {
   } finally {
     for (const res of responses) res.destroy();
     agent.destroy();
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
-    rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

@@ -4,44 +4,12 @@
  * after a 2 s warm-up. Prints {resolve_rps, bare_rps, ratio, resolve_p99_ms, bare_p99_ms}.
  * Goal: ratio ≥ 0.7, p99 < 10 ms.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
+import { freePort, root, startServer, stopChild, waitHealthy } from './lib/server.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = 50;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url} did not answer within 30 s`);
-}
 
 function run(url: string, headers: Record<string, string>, duration: number, vary: boolean) {
   return autocannon({
@@ -76,34 +44,15 @@ await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 `;
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'promptline-bench-'));
-  const apiKey = `pl_${randomBytes(32).toString('base64url')}`;
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(
-    process.execPath,
-    ['--conditions=source', '--no-warnings', 'packages/server/src/main.ts'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        PROMPTLINE_PORT: String(port),
-        PROMPTLINE_HOST: '127.0.0.1',
-        PROMPTLINE_DATA_DIR: dataDir,
-        PROMPTLINE_API_KEY: apiKey,
-        PROMPTLINE_LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const bbarePort = await freePort();
+  const server = await startServer();
+  const { url: base, apiKey } = server;
+  const barePort = await freePort();
   const bare = spawn(process.execPath, ['--input-type=module', '-e', BARE_SERVER], {
     cwd: root,
-    env: { ...process.env, PORT: String(bbarePort) },
+    env: { ...process.env, PORT: String(barePort) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
-    await waitHealthy(`${base}/healthz`, server);
     const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
     const call = async (method: string, path: string, body: unknown) => {
       const response = await fetch(`${base}${path}`, { method, headers, body: JSON.stringify(body) });
@@ -132,7 +81,7 @@ async function main() {
     await run(resolveUrl, headers, 2, true);
     const resolved = await run(resolveUrl, headers, DURATION, true);
 
-    const bareUrl = `http://127.0.0.1:${bbarePort}/bare`;
+    const bareUrl = `http://127.0.0.1:${barePort}/bare`;
     await waitHealthy(bareUrl, bare);
     await run(bareUrl, headers, 2, false);
     const bareResult = await run(bareUrl, headers, DURATION, false);
@@ -150,10 +99,7 @@ async function main() {
     };
     console.log(JSON.stringify(figures));
   } finally {
-    server.kill('SIGTERM');
-    bare.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    rmSync(dataDir, { recursive: true, force: true });
+    await Promise.all([server.stop(), stopChild(bare)]);
   }
 }
 

@@ -6,75 +6,17 @@
  * the app itself; the browser signs in through the session cookie like a user.
  * Prints one JSON object. Goals: first-page JS ≤ 300 KB gzipped; render and keystroke < 100 ms.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { launchChromium } from '../e2e/browser.ts';
 import { ensureWebBuild } from '../e2e/build-web.ts';
+import { startServer } from './lib/server.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const PROMPTS = Number(process.env.BENCH_PROMPTS ?? 5000);
 const KEYSTROKES = 'support';
 const LOADS = 5;
 const PLAYGROUND_RUNS = 5;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function startServer(): Promise<{ url: string; apiKey: string; stop(): void }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'promptline-web-bench-'));
-  const port = await freePort();
-  const apiKey = `pl_bench_${randomBytes(12).toString('hex')}`;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=source', join(root, 'packages/server/src/main.ts')],
-    {
-      env: {
-        ...process.env,
-        PROMPTLINE_PORT: String(port),
-        PROMPTLINE_HOST: '127.0.0.1',
-        PROMPTLINE_DATA_DIR: dataDir,
-        PROMPTLINE_API_KEY: apiKey,
-        PROMPTLINE_LOG_LEVEL: 'error',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('server did not become healthy in 30 s');
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    apiKey,
-    stop() {
-      child.kill('SIGTERM');
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function seed(url: string, apiKey: string): Promise<void> {
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
@@ -118,8 +60,7 @@ const round = (n: number) => Math.round(n * 10) / 10;
 
 async function main(): Promise<void> {
   const dist = await ensureWebBuild();
-  const server = await startServer();
-  const web = server;
+  const server = await startServer({ logLevel: 'error' });
   const browser = await launchChromium();
   try {
     const seedStart = performance.now();
@@ -128,7 +69,9 @@ async function main(): Promise<void> {
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // page.request shares the context's cookie jar: this is the app's own sign-in call.
-    const signIn = await page.request.post(`${web.url}/api/v1/session`, { data: { apiKey: server.apiKey } });
+    const signIn = await page.request.post(`${server.url}/api/v1/session`, {
+      data: { apiKey: server.apiKey },
+    });
     if (signIn.status() !== 204) throw new Error(`sign-in failed: ${signIn.status()} ${await signIn.text()}`);
     await page.addInitScript(() => window.localStorage.setItem('promptline.signedIn', '1'));
     const scripts = new Set<string>();
@@ -143,7 +86,7 @@ async function main(): Promise<void> {
     const sinceNavigation: number[] = [];
     let firstPage = { rows: 0, count: '' };
     for (let i = 0; i < LOADS; i++) {
-      await page.goto(`${web.url}/`);
+      await page.goto(`${server.url}/`);
       await page.locator('.prompt-row[data-index]').first().waitFor({ timeout: 60_000 });
       const m = await page.evaluate(() => ({
         render: performance.getEntriesByName('registry-render')[0]?.duration ?? Number.NaN,
@@ -182,7 +125,7 @@ async function main(): Promise<void> {
     const filtered = await page.locator('.count').textContent();
 
     // From the click on Run to the first streamed text painted (the page's own measure), mock provider.
-    await page.goto(`${web.url}/playground`);
+    await page.goto(`${server.url}/playground`);
     await page.locator('.cm-content').fill('Say hello to {{name}}');
     await page.getByLabel('name', { exact: true }).fill('Ada');
     const firstTokens: number[] = [];
@@ -227,7 +170,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await browser.close();
-    server.stop();
+    await server.stop();
   }
 }
 

@@ -98,6 +98,7 @@ export function createApiClient(options: ApiClientOptions) {
   }
 
   const prompt = (name: string) => `/api/v1/prompts/${encodeURIComponent(name)}`;
+  const deployment = (name: string, env: string) => `${prompt(name)}/deployments/${encodeURIComponent(env)}`;
   const query = (params: Record<string, string | number | undefined>) => {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(params))
@@ -127,14 +128,14 @@ export function createApiClient(options: ApiClientOptions) {
       call<VersionDiff>('GET', `${prompt(name)}/diff${query({ from, to })}`),
 
     deploy: (name: string, env: string, request: DeployRequest) =>
-      call<Deployment>('PUT', `${prompt(name)}/deployments/${encodeURIComponent(env)}`, request),
+      call<Deployment>('PUT', deployment(name, env), request),
     rollback: (name: string, env: string, request: RollbackRequest) =>
-      call<Deployment>('POST', `${prompt(name)}/deployments/${encodeURIComponent(env)}/rollback`, request),
+      call<Deployment>('POST', `${deployment(name, env)}/rollback`, request),
     /** The whole history, newest first as the server orders it, or the one entry live at `at`. */
     history: async (name: string, env: string, at?: string): Promise<HistoryEntry[]> => {
       const body = await call<{ items: HistoryEntry[] } | HistoryEntry | null>(
         'GET',
-        `${prompt(name)}/deployments/${encodeURIComponent(env)}/history${query({ at })}`,
+        `${deployment(name, env)}/history${query({ at })}`,
       );
       if (body === null || body === undefined) return [];
       return 'items' in body ? body.items : [body];

@@ -148,21 +148,28 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | null 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-function sleep(ctx: CallContext, ms: number): Promise<void> {
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts (or at once if it has). */
+export function delay(signal: AbortSignal, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (ctx.signal.aborted) {
-      reject(toProviderError(ctx, ctx.signal.reason, 0));
+    if (signal.aborted) {
+      reject(signal.reason);
       return;
     }
     const onAbort = () => {
       clearTimeout(timer);
-      reject(toProviderError(ctx, ctx.signal.reason, 0));
+      reject(signal.reason);
     };
     const timer = setTimeout(() => {
-      ctx.signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function sleep(ctx: CallContext, ms: number): Promise<void> {
+  return delay(ctx.signal, ms).catch((reason: unknown) => {
+    throw toProviderError(ctx, reason, 0);
   });
 }
 

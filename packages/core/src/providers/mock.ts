@@ -1,5 +1,4 @@
-import type { CallContext } from './http.ts';
-import { toProviderError } from './http.ts';
+import { delay, toProviderError } from './http.ts';
 import { asRecord, asString, completeResult, defaultPriceBook, startCall } from './runtime.ts';
 import type {
   ChatRequest,
@@ -59,12 +58,12 @@ export function createMockProvider(settings: ProviderSettings = { kind: 'mock' }
     let timeToFirstTokenMs: number | null = null;
     try {
       for (const word of splitWords(answer.text)) {
-        await pause(ctx, delayMs);
+        await delay(ctx.signal, delayMs);
         timeToFirstTokenMs ??= performance.now() - ctx.startedAt;
         yield { type: 'delta', text: word };
       }
       for (const toolCall of answer.toolCalls) {
-        await pause(ctx, delayMs);
+        await delay(ctx.signal, delayMs);
         timeToFirstTokenMs ??= performance.now() - ctx.startedAt;
         yield { type: 'tool-call', toolCall };
       }
@@ -88,24 +87,6 @@ export function createMockProvider(settings: ProviderSettings = { kind: 'mock' }
   }
 
   return { id, complete, stream, embed };
-}
-
-function pause(ctx: CallContext, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ctx.signal.aborted) {
-      reject(ctx.signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(ctx.signal.reason);
-    };
-    const timer = setTimeout(() => {
-      ctx.signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Words with their leading space; long runs (JSON) in pieces of 12 characters. Joins back to `text`. */

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { principalOf } from '../auth/hook.ts';
 import { problemResponses } from '../http/schemas.ts';
+import { cursorId } from '../paging.ts';
 import type { AuditService } from './service.ts';
 
 const tags = ['audit'];
@@ -25,7 +26,7 @@ export function registerAuditRoutes(app: FastifyInstance, { audit }: { audit: Au
         action,
         target,
         limit,
-        before: cursor === undefined ? undefined : Number(cursor),
+        before: cursorId(cursor),
       });
     },
   });

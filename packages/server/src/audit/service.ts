@@ -8,6 +8,7 @@ import {
 import { type Clock, isoNow } from '../clock.ts';
 import { encodeJson } from '../db/codecs.ts';
 import type { Database, Db } from '../db/database.ts';
+import { nextCursor } from '../paging.ts';
 import { type AuditQuery, createAuditStore } from './store.ts';
 
 /** What a write records about itself. */
@@ -54,8 +55,7 @@ export function createAuditService({ database, clock }: { database: Database; cl
       query: AuditQuery,
     ): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
       const items = await store.list(database.db, projectId, query);
-      const last = items.at(-1);
-      return { items, nextCursor: items.length === query.limit && last ? String(last.id) : null };
+      return { items, nextCursor: nextCursor(items, query.limit) };
     },
 
     async verify(projectId: number): Promise<AuditVerification> {

@@ -12,6 +12,7 @@ import {
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
+import { nextCursor } from '../paging.ts';
 import { csvHeader, itemToCsv, itemToJsonl, type ParsedItem } from './formats.ts';
 import {
   createDatasetStore,
@@ -305,12 +306,7 @@ export function createDatasetService({
         Number(query.cursor ?? 0),
         query.limit,
       );
-      const last = items.at(-1);
-      return {
-        revision,
-        items: items.map(publicItem),
-        nextCursor: items.length === query.limit && last ? String(last.id) : null,
-      };
+      return { revision, items: items.map(publicItem), nextCursor: nextCursor(items, query.limit) };
     },
 
     /**

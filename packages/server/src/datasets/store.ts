@@ -1,7 +1,7 @@
 import { AppError, type DatasetItem } from '@promptline/core';
 import { decodeJson, encodeJson, toNumber } from '../db/codecs.ts';
-import { type Db, type Dialect, isUniqueViolation } from '../db/database.ts';
-import { evalDb } from '../evals/schema.ts';
+import { type Db, type Dialect, onUniqueViolation } from '../db/database.ts';
+import { type DatasetItemsTable, type DatasetsTable, evalDb } from '../evals/schema.ts';
 
 /** A dataset row, decoded. */
 export interface StoredDataset {
@@ -53,27 +53,8 @@ const ITEM_COLUMNS = [
   'created_at',
 ] as const;
 
-interface DatasetRow {
-  id: number;
-  name: string;
-  description: string;
-  revision: number;
-  next_item_id: number;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-}
-
-interface ItemRow {
-  id: number;
-  item_id: number;
-  valid_from: number;
-  variables: string;
-  expected: string | null;
-  metadata: string;
-  source_trace_id: string | null;
-  created_at: string;
-}
+type DatasetRow = Omit<DatasetsTable, 'id' | 'project_id'> & { id: number };
+type ItemRow = Omit<DatasetItemsTable, 'id' | 'dataset_id' | 'valid_to'> & { id: number };
 
 function toDataset(row: DatasetRow): StoredDataset {
   return {
@@ -112,32 +93,30 @@ export function createDatasetStore(dialect: Dialect) {
       projectId: number,
       input: { name: string; description: string; actor: string; at: string },
     ): Promise<StoredDataset> {
-      try {
-        const row = await evalDb(db)
-          .insertInto('datasets')
-          .values({
-            project_id: projectId,
-            name: input.name,
-            description: input.description,
-            revision: 0,
-            next_item_id: 1,
-            created_by: input.actor,
-            created_at: input.at,
-            updated_at: input.at,
-          })
-          .returning(DATASET_COLUMNS)
-          .executeTakeFirstOrThrow();
-        return toDataset(row);
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new AppError(
+      const row = await onUniqueViolation(
+        () =>
+          evalDb(db)
+            .insertInto('datasets')
+            .values({
+              project_id: projectId,
+              name: input.name,
+              description: input.description,
+              revision: 0,
+              next_item_id: 1,
+              created_by: input.actor,
+              created_at: input.at,
+              updated_at: input.at,
+            })
+            .returning(DATASET_COLUMNS)
+            .executeTakeFirstOrThrow(),
+        () =>
+          new AppError(
             'VALIDATION_FAILED',
             `A dataset named "${input.name}" already exists. Add items to it with POST /api/v1/datasets/{name}/items, or pick another name.`,
             { status: 409, errors: [{ path: 'name', message: 'already exists' }] },
-          );
-        }
-        throw error;
-      }
+          ),
+      );
+      return toDataset(row);
     },
 
     /** With `lock`, PostgreSQL holds the row to the end of the transaction: revisions never race. */

@@ -51,15 +51,27 @@ export function createDatabase(options: DatabaseOptions): Database {
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
-/** True for a unique-constraint violation from either driver, optionally on a named constraint/column. */
-export function isUniqueViolation(error: unknown, hint?: string): boolean {
+/** True for a unique-constraint violation from either driver. */
+export function isUniqueViolation(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const e = error as Error & { code?: unknown; errcode?: unknown; constraint?: unknown };
-  const unique =
+  const e = error as Error & { code?: unknown; errcode?: unknown };
+  return (
     e.code === '23505' ||
     e.errcode === 2067 ||
     e.errcode === 1555 ||
-    /UNIQUE constraint failed/.test(e.message);
-  if (!unique || hint === undefined) return unique;
-  return (typeof e.constraint === 'string' && e.constraint.includes(hint)) || e.message.includes(hint);
+    /UNIQUE constraint failed/.test(e.message)
+  );
+}
+
+/**
+ * Runs a write and turns a unique-constraint violation into the domain error `conflict` builds, so
+ * nothing above the stores ever looks at a driver's error.
+ */
+export async function onUniqueViolation<T>(write: () => Promise<T>, conflict: () => Error): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict();
+    throw error;
+  }
 }

@@ -1,29 +1,13 @@
 import { AppError } from '@promptline/core';
-import {
-  type ColumnDefinitionBuilder,
-  type CreateTableBuilder,
-  type Kysely,
-  type Migration,
-  type MigrationProvider,
-  Migrator,
-  sql,
-} from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { datasetsAndEvalsMigration } from '../evals/schema.ts';
 import { changeNotifyMigration } from '../live/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { sessionsMigration } from '../session/migration.ts';
 import type { Database, Dialect } from './database.ts';
+import { notNull, withId } from './ddl.ts';
 
 type Db = Kysely<unknown>;
-
-/** Adds the surrogate key column the way each dialect spells "auto-increment integer". */
-function withId<T extends string>(table: CreateTableBuilder<T, never>, dialect: Dialect) {
-  return dialect === 'postgres'
-    ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
-
-const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
 
 function initialSchema(dialect: Dialect): Migration {
   return {

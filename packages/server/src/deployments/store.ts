@@ -1,6 +1,7 @@
 import type { Release, Variant } from '@promptline/core';
 import { decodeBool, decodeJson, encodeBool, encodeJson } from '../db/codecs.ts';
 import type { Db } from '../db/database.ts';
+import type { DeploymentHistoryTable } from '../db/schema.ts';
 
 /** The release live for one prompt in one environment. */
 export interface CurrentRelease extends Release {
@@ -46,20 +47,8 @@ const HISTORY_COLUMNS = [
   'at',
 ] as const;
 
-interface HistoryRow {
-  id: number;
-  prompt_id: number;
-  environment_id: number;
-  action: string;
-  variants: string;
-  enabled: number;
-  previous: string | null;
-  restored_from: number | null;
-  rollback_target: number | null;
-  actor: string;
-  reason: string | null;
-  at: string;
-}
+/** A history row as HISTORY_COLUMNS selects it (everything but the project). */
+type HistoryRow = Omit<DeploymentHistoryTable, 'id' | 'project_id'> & { id: number };
 
 function toEntry(row: HistoryRow): StoredHistoryEntry {
   return {

@@ -1,7 +1,7 @@
 import type { Environment } from '@promptline/core';
 import { AppError } from '@promptline/core';
 import { decodeBool, encodeBool } from '../db/codecs.ts';
-import { type Db, isUniqueViolation } from '../db/database.ts';
+import { type Db, onUniqueViolation } from '../db/database.ts';
 import type { EnvironmentsTable } from '../db/schema.ts';
 
 /** An environment with its row id, for joins. */
@@ -70,25 +70,24 @@ export function createEnvironmentStore() {
       projectId: number,
       input: { name: string; description: string; rank: number; protected: boolean; createdAt: string },
     ): Promise<StoredEnvironment> {
-      try {
-        const row = await db
-          .insertInto('environments')
-          .values({
-            project_id: projectId,
-            name: input.name,
-            description: input.description,
-            rank: input.rank,
-            protected: encodeBool(input.protected),
-            archived: 0,
-            created_at: input.createdAt,
-          })
-          .returning(COLUMNS)
-          .executeTakeFirstOrThrow();
-        return toEnvironment(row);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw exists(input.name);
-        throw error;
-      }
+      const row = await onUniqueViolation(
+        () =>
+          db
+            .insertInto('environments')
+            .values({
+              project_id: projectId,
+              name: input.name,
+              description: input.description,
+              rank: input.rank,
+              protected: encodeBool(input.protected),
+              archived: 0,
+              created_at: input.createdAt,
+            })
+            .returning(COLUMNS)
+            .executeTakeFirstOrThrow(),
+        () => exists(input.name),
+      );
+      return toEnvironment(row);
     },
 
     async update(
@@ -96,24 +95,23 @@ export function createEnvironmentStore() {
       id: number,
       patch: { name: string; description: string; rank: number; protected: boolean; archived: boolean },
     ): Promise<StoredEnvironment> {
-      try {
-        const row = await db
-          .updateTable('environments')
-          .set({
-            name: patch.name,
-            description: patch.description,
-            rank: patch.rank,
-            protected: encodeBool(patch.protected),
-            archived: encodeBool(patch.archived),
-          })
-          .where('id', '=', id)
-          .returning(COLUMNS)
-          .executeTakeFirstOrThrow();
-        return toEnvironment(row);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw exists(patch.name);
-        throw error;
-      }
+      const row = await onUniqueViolation(
+        () =>
+          db
+            .updateTable('environments')
+            .set({
+              name: patch.name,
+              description: patch.description,
+              rank: patch.rank,
+              protected: encodeBool(patch.protected),
+              archived: encodeBool(patch.archived),
+            })
+            .where('id', '=', id)
+            .returning(COLUMNS)
+            .executeTakeFirstOrThrow(),
+        () => exists(patch.name),
+      );
+      return toEnvironment(row);
     },
 
     async maxRank(db: Db, projectId: number): Promise<number> {

@@ -2,8 +2,9 @@
  * Tables of datasets, eval runs and quality thresholds, and the migration that creates them. The
  * stores reach them with `db.withTables<EvalTables>()`, so the shared schema file stays untouched.
  */
-import type { ColumnDefinitionBuilder, CreateTableBuilder, Generated, Kysely, Migration } from 'kysely';
+import type { Generated, Kysely, Migration } from 'kysely';
 import type { Db, Dialect } from '../db/database.ts';
+import { notNull, withId } from '../db/ddl.ts';
 
 export interface DatasetsTable {
   id: Generated<number>;
@@ -115,14 +116,6 @@ export type EvalTables = {
 export function evalDb(db: Db) {
   return db.withTables<EvalTables>();
 }
-
-function withId<T extends string>(table: CreateTableBuilder<T, never>, dialect: Dialect) {
-  return dialect === 'postgres'
-    ? table.addColumn('id', 'serial', (c) => c.primaryKey())
-    : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
-}
-
-const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
 
 /** Datasets (revisioned items), eval runs with their results, and per-prompt thresholds. */
 export function datasetsAndEvalsMigration(dialect: Dialect): Migration {

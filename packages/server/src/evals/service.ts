@@ -26,6 +26,7 @@ import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import type { Database, Db } from '../db/database.ts';
+import { cursorId, nextCursor } from '../paging.ts';
 import type { PromptService } from '../prompts/service.ts';
 import { createPromptStore, promptNotFound } from '../prompts/store.ts';
 import { defaultProviderResolver, executeRun, expectedAssertions, type ProviderResolver } from './execute.ts';
@@ -656,14 +657,10 @@ export function createEvalService(options: EvalServiceOptions) {
       const runs = await store.listRuns(database.db, projectId, {
         prompt: query.prompt,
         status: query.status,
-        before: query.cursor === undefined ? undefined : Number(query.cursor),
+        before: cursorId(query.cursor),
         limit: query.limit,
       });
-      const last = runs.at(-1);
-      return {
-        items: runs.map(publicRun),
-        nextCursor: runs.length === query.limit && last ? String(last.id) : null,
-      };
+      return { items: runs.map(publicRun), nextCursor: nextCursor(runs, query.limit) };
     },
 
     async get(projectId: number, id: number): Promise<EvalRun> {
@@ -683,8 +680,7 @@ export function createEvalService(options: EvalServiceOptions) {
     ): Promise<EvalResultPage> {
       await requireRun(projectId, id);
       const items = await store.results(database.db, id, { ...query, after: Number(query.cursor ?? 0) });
-      const last = items.at(-1);
-      return { items, nextCursor: items.length === query.limit && last ? String(last.id) : null };
+      return { items, nextCursor: nextCursor(items, query.limit) };
     },
 
     /** Results after id `after` (SSE). */

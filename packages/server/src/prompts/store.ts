@@ -7,7 +7,7 @@ import {
   type Version,
 } from '@promptline/core';
 import { decodeBool, decodeJson, encodeJson } from '../db/codecs.ts';
-import { type Db, type Dialect, isUniqueViolation } from '../db/database.ts';
+import { type Db, type Dialect, onUniqueViolation } from '../db/database.ts';
 import type { PromptsTable, VersionsTable } from '../db/schema.ts';
 
 /** A prompt row, decoded. */
@@ -102,31 +102,29 @@ export function createPromptStore(dialect: Dialect) {
       projectId: number,
       input: { name: string; description: string; owner: string; tags: string[]; at: string },
     ): Promise<StoredPrompt> {
-      try {
-        const row = await db
-          .insertInto('prompts')
-          .values({
-            project_id: projectId,
-            name: input.name,
-            description: input.description,
-            owner: input.owner,
-            tags: encodeJson(input.tags),
-            created_at: input.at,
-            updated_at: input.at,
-            latest_version: null,
-          })
-          .returning(PROMPT_COLUMNS)
-          .executeTakeFirstOrThrow();
-        return toPrompt(row);
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new AppError(
+      const row = await onUniqueViolation(
+        () =>
+          db
+            .insertInto('prompts')
+            .values({
+              project_id: projectId,
+              name: input.name,
+              description: input.description,
+              owner: input.owner,
+              tags: encodeJson(input.tags),
+              created_at: input.at,
+              updated_at: input.at,
+              latest_version: null,
+            })
+            .returning(PROMPT_COLUMNS)
+            .executeTakeFirstOrThrow(),
+        () =>
+          new AppError(
             'PROMPT_EXISTS',
             `A prompt named "${input.name}" already exists. Add a version to it with POST /api/v1/prompts/{name}/versions, or pick another name.`,
-          );
-        }
-        throw error;
-      }
+          ),
+      );
+      return toPrompt(row);
     },
 
     /**
@@ -197,37 +195,35 @@ export function createPromptStore(dialect: Dialect) {
       prompt: { id: number; name: string },
       version: NewVersion,
     ): Promise<StoredVersion> {
-      try {
-        const row = await db
-          .insertInto('versions')
-          .values({
-            project_id: projectId,
-            prompt_id: prompt.id,
-            number: version.number,
-            semver: version.semver,
-            type: version.type,
-            template: version.type === 'text' ? version.template : null,
-            messages: version.type === 'chat' ? encodeJson(version.messages) : null,
-            config: encodeJson(version.config),
-            variables: encodeJson(version.variables),
-            message: version.message,
-            author: version.author,
-            created_at: version.createdAt,
-            parent: version.parent,
-            hash: version.hash,
-          })
-          .returning(VERSION_COLUMNS)
-          .executeTakeFirstOrThrow();
-        return toVersion(row, prompt.name);
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new AppError(
+      const row = await onUniqueViolation(
+        () =>
+          db
+            .insertInto('versions')
+            .values({
+              project_id: projectId,
+              prompt_id: prompt.id,
+              number: version.number,
+              semver: version.semver,
+              type: version.type,
+              template: version.type === 'text' ? version.template : null,
+              messages: version.type === 'chat' ? encodeJson(version.messages) : null,
+              config: encodeJson(version.config),
+              variables: encodeJson(version.variables),
+              message: version.message,
+              author: version.author,
+              created_at: version.createdAt,
+              parent: version.parent,
+              hash: version.hash,
+            })
+            .returning(VERSION_COLUMNS)
+            .executeTakeFirstOrThrow(),
+        () =>
+          new AppError(
             'VERSION_CONFLICT',
             `Another version of "${prompt.name}" was saved at the same moment. Fetch the latest version, re-apply your change and retry.`,
-          );
-        }
-        throw error;
-      }
+          ),
+      );
+      return toVersion(row, prompt.name);
     },
 
     async findVersion(

@@ -55,16 +55,7 @@ const COLUMNS = [
   'updated_by',
 ] as const;
 
-type Row = {
-  provider: string;
-  kind: string;
-  secret: string | null;
-  key_hint: string | null;
-  header_names: string;
-  base_url: string | null;
-  updated_at: string;
-  updated_by: string;
-};
+type Row = Omit<ProviderTables['provider_credentials'], 'id' | 'project_id'>;
 
 function toCredential(row: Row): StoredCredential {
   return {

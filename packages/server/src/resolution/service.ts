@@ -5,6 +5,7 @@ import {
   type RenderRequest,
   type RenderResult,
   renderContent,
+  type SnapshotVersion,
   type VersionContent,
 } from '@promptline/core';
 import type { Database } from '../db/database.ts';
@@ -82,46 +83,42 @@ export function createResolutionService({
       const variables = request.variables as Record<string, unknown>;
       const strict = request.strict;
 
+      let version: SnapshotVersion;
+      let partialTemplate: (partial: string) => Promise<string | undefined> | string | undefined;
+      let environment: string | null = null;
+      let variant: number | null = null;
       if (request.env !== undefined) {
         const env = request.env;
         const snapshot = await snapshotOf(projectId, env);
         const served = snapshot.prompts.get(name);
         if (!served?.enabled) throw await notServed(projectId, name, env, served);
-        const variant = chooseVariant(name, served.variants, request.unit);
+        variant = chooseVariant(name, served.variants, request.unit);
         const number = served.variants[variant]?.version ?? 0;
-        const version = served.versions.get(number);
-        if (!version)
+        const found = served.versions.get(number);
+        if (!found)
           throw new AppError('INTERNAL', `The release of "${name}" in ${env} names a missing version.`);
-        const content = contentOf(version);
+        version = found;
+        environment = snapshot.environment.name;
         // Partials come from what the same environment serves, picked for the same unit.
-        const partials = await collectPartials(content, (partial) => {
+        partialTemplate = (partial) => {
           const p = snapshot.prompts.get(partial);
           if (!p?.enabled) return undefined;
           const v = p.versions.get(
             p.variants[chooseVariant(partial, p.variants, request.unit)]?.version ?? 0,
           );
           return v?.type === 'text' ? v.template : undefined;
-        });
-        const rendered = renderContent(content, variables, { strict, partials: (n) => partials.get(n) });
-        return {
-          prompt: name,
-          version: version.number,
-          semver: version.semver,
-          type: version.type,
-          ...(rendered.type === 'text' ? { text: rendered.text } : { messages: rendered.messages }),
-          config: version.config,
-          environment: snapshot.environment.name,
-          variant,
+        };
+      } else {
+        version = await prompts.getVersion(projectId, name, request.version ?? 0);
+        // A version rendered on its own uses the latest version of each partial.
+        partialTemplate = async (partial) => {
+          const latest = await prompts.latestVersion(projectId, partial);
+          return latest?.type === 'text' ? latest.template : undefined;
         };
       }
 
-      const version = await prompts.getVersion(projectId, name, request.version ?? 0);
       const content = contentOf(version);
-      // A version rendered on its own uses the latest version of each partial.
-      const partials = await collectPartials(content, async (partial) => {
-        const latest = await prompts.latestVersion(projectId, partial);
-        return latest?.type === 'text' ? latest.template : undefined;
-      });
+      const partials = await collectPartials(content, partialTemplate);
       const rendered = renderContent(content, variables, { strict, partials: (n) => partials.get(n) });
       return {
         prompt: name,
@@ -130,8 +127,8 @@ export function createResolutionService({
         type: version.type,
         ...(rendered.type === 'text' ? { text: rendered.text } : { messages: rendered.messages }),
         config: version.config,
-        environment: null,
-        variant: null,
+        environment,
+        variant,
       };
     },
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createDatabase, type Database, type Dialect } from '../db/database.ts';
@@ -19,64 +20,54 @@ export interface TestDatabase extends Database {
   exec(sqlText: string): Promise<void>;
 }
 
+/** Runs one statement on a connection of its own, outside any pool (schema creation and removal). */
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Migrates `database` and adds `exec`; `cleanup` runs after it closes (or when migrating fails). */
+async function prepare(database: Database, cleanup: () => Promise<void>): Promise<TestDatabase> {
+  const close = async () => {
+    await database.close();
+    await cleanup();
+  };
+  try {
+    await migrate(database);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    ...database,
+    exec: async (text) => {
+      await sql.raw(text).execute(database.db);
+    },
+    close,
+  };
+}
+
 export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'promptline-test-'));
-    const database = createDatabase({ dataDir: dir });
-    await migrate(database);
-    const { sql } = await import('kysely');
-    return {
-      ...database,
-      exec: async (text) => {
-        await sql.raw(text).execute(database.db);
-      },
-      close: async () => {
-        await database.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return prepare(createDatabase({ dataDir: dir }), async () =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
   }
   const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create schema ${schema}`);
-  } finally {
-    await admin.end();
-  }
+  await adminQuery(`create schema ${schema}`);
   const database = createDatabase({
     databaseUrl: TEST_POSTGRES_URL,
     dataDir: '.',
     postgresSchema: schema,
     poolSize: 20,
   });
-  const dropSchema = async () => {
-    const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-    await cleanup.connect();
-    try {
-      await cleanup.query(`drop schema if exists ${schema} cascade`);
-    } finally {
-      await cleanup.end();
-    }
-  };
-  try {
-    await migrate(database);
-  } catch (error) {
-    await database.close();
-    await dropSchema();
-    throw error;
-  }
-  const { sql } = await import('kysely');
-  return {
-    ...database,
-    exec: async (text) => {
-      await sql.raw(text).execute(database.db);
-    },
-    close: async () => {
-      await database.close();
-      await dropSchema();
-    },
-  };
+  return prepare(database, () => adminQuery(`drop schema if exists ${schema} cascade`));
 }
 
 /**
