@@ -2,7 +2,7 @@
 // The registry mirror here serves only Linux builds of Biome, so npm leaves the other platforms'
 // optional packages out of the lock and `npm ci` then refuses it. Add them back as optional,
 // platform-tagged entries (npm skips them on Linux without fetching).
-const fs = require('fs');
+const fs = require('node:fs');
 const file = process.argv[2];
 const lock = JSON.parse(fs.readFileSync(file, 'utf8'));
 const biome = lock.packages['node_modules/@biomejs/biome'];
@@ -20,7 +20,18 @@ for (const [name, version] of Object.entries(biome.optionalDependencies)) {
   const key = `node_modules/${name}`;
   if (lock.packages[key]) continue;
   const p = plat[name.replace('@biomejs/cli-', '')];
-  lock.packages[key] = { version, dev: true, license: 'MIT OR Apache-2.0', optional: true, ...p, engines: { node: '>=14.21.3' } };
+  lock.packages[key] = {
+    version,
+    dev: true,
+    license: 'MIT OR Apache-2.0',
+    optional: true,
+    ...p,
+    engines: { node: '>=14.21.3' },
+  };
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)));
-fs.writeFileSync(file, JSON.stringify(lock, null, 2) + '\n');
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) =>
+    a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  ),
+);
+fs.writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);

@@ -4,15 +4,16 @@
  * Everything exported here runs in Node, browsers and edge runtimes; Node-only parts (the eval
  * runner's worker threads, secret encryption) live in `@promptline/core/node`.
  */
-export * from './errors.ts';
-export * from './schemas.ts';
-export * from './canonical.ts';
-export * from './template/index.ts';
-export * from './semver.ts';
-export * from './diff.ts';
-export * from './bucketing.ts';
-export * from './release.ts';
+
 export * from './audit-chain.ts';
-export * from './providers/index.ts';
-export * from './pricing/index.ts';
+export * from './bucketing.ts';
+export * from './canonical.ts';
+export * from './diff.ts';
+export * from './errors.ts';
 export * from './eval/index.ts';
+export * from './pricing/index.ts';
+export * from './providers/index.ts';
+export * from './release.ts';
+export * from './schemas.ts';
+export * from './semver.ts';
+export * from './template/index.ts';

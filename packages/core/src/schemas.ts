@@ -137,7 +137,12 @@ export const Prompt = z.object({
   /** Number of the newest version; null while the prompt has none. */
   latestVersion: z.number().int().positive().nullable(),
   /** What each environment serves, by environment name. */
-  deployments: z.record(z.string(), z.lazy(() => Release)).optional(),
+  deployments: z
+    .record(
+      z.string(),
+      z.lazy(() => Release),
+    )
+    .optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -231,7 +236,11 @@ export const HistoryEntry = z.object({
   enabled: z.boolean(),
   /** The release live before this entry, null for the first. */
   previous: z
-    .object({ version: z.number().int().positive().nullable(), variants: z.array(Variant), enabled: z.boolean() })
+    .object({
+      version: z.number().int().positive().nullable(),
+      variants: z.array(Variant),
+      enabled: z.boolean(),
+    })
     .nullable(),
   /** For a rollback, the history entry whose release was restored. */
   restoredFrom: z.number().int().positive().nullable(),
@@ -407,16 +416,18 @@ export const AuditVerification = z.object({
   reason: z.string().nullable(),
 });
 
-export const Problem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  code: z.string(),
-  instance: z.string().optional(),
-  requestId: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-}).catchall(JsonValue);
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .catchall(JsonValue);
 
 // ---------------------------------------------------------------------------------------------
 // Query parameters and pages (added with the server routes)
@@ -425,7 +436,9 @@ export const Problem = z.object({
 export const IsoInstant = z
   .string()
   .refine(
-    (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+    (s) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(s) &&
+      !Number.isNaN(Date.parse(s)),
     'use an ISO-8601 time with a time zone, e.g. 2026-03-01T10:00:00Z',
   );
 
