@@ -1,4 +1,7 @@
+import { getEventListeners } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -106,6 +109,34 @@ describe('runEval against an OpenAI-compatible server', () => {
       expect(server.calls).toBeLessThan(20);
     } finally {
       await server.close();
+    }
+  });
+
+  it('aborts the model calls in flight when cancelled', async () => {
+    // A model that never answers: only an abort reaching the client can end its requests.
+    const closed: Promise<void>[] = [];
+    const server = createServer((_req, res) => {
+      closed.push(new Promise((resolve) => res.on('close', () => resolve())));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const controller = new AbortController();
+      const run = runEval(suiteFor(`http://127.0.0.1:${port}/v1`, 10, { maxConcurrency: 2 }), {
+        signal: controller.signal,
+      });
+      while (closed.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      const started = performance.now();
+      controller.abort();
+      const outcome = await run;
+      expect(outcome.cancelled).toBe(true);
+      expect(outcome.summary.total).toBe(0);
+      await Promise.all(closed);
+      expect(closed).toHaveLength(2);
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 
@@ -250,6 +281,27 @@ describe('memory', () => {
       await new Promise((r) => setImmediate(r));
     }
     expect(refs.filter((r) => r.deref() !== undefined).length).toBe(0);
+  });
+});
+
+describe('calls with the run signal', () => {
+  it('leave no timer and no listener on the run signal once they finish', async () => {
+    const server = await startOpenAiServer();
+    try {
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const controller = new AbortController();
+      const baseline = timers();
+      const outcome = await runEval(suiteFor(server.url, 300, { maxConcurrency: 8 }), {
+        signal: controller.signal,
+      });
+      expect(outcome.summary).toMatchObject({ total: 300, passed: 300 });
+      expect(server.calls).toBe(300);
+      // Each call arms a whole-call timeout and listens to the run's signal until it settles.
+      expect(timers()).toBeLessThanOrEqual(baseline);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -110,26 +110,6 @@ function createRateLimiter(requestsPerSecond: number) {
   };
 }
 
-/** Resolves like `promise`, or rejects with the abort reason as soon as `signal` aborts. */
-function abandonOnAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
 const CHAT_ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 
 /** A rendered text prompt that is a JSON list of messages is sent as chat (promptfoo's convention). */
@@ -331,21 +311,16 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
       };
     } else {
       if (!client) throw new AppError('INTERNAL', `No client for provider ${provider.id}`);
-      // The run's signal is not handed to the client: its per-call AbortSignal.any() over a
-      // 10-minute timeout signal stays reachable (~1.5 KB a call) until that timeout fires, which
-      // breaks flat memory on big suites. A cancelled run stops waiting instead; the abandoned
-      // request finishes on its own within one model latency.
-      const result = await abandonOnAbort(
-        client.complete({
-          model: target.model,
-          messages: rendered.messages,
-          parameters: provider.parameters,
-          ...(provider.responseFormat !== undefined ? { responseFormat: provider.responseFormat } : {}),
-          ...(provider.tools !== undefined ? { tools: provider.tools } : {}),
-          ...(options.callTimeoutMs ? { timeoutMs: options.callTimeoutMs } : {}),
-        }),
-        signal,
-      );
+      // The run's signal goes to the client, so cancelling a run aborts its calls in flight.
+      const result = await client.complete({
+        model: target.model,
+        messages: rendered.messages,
+        parameters: provider.parameters,
+        ...(provider.responseFormat !== undefined ? { responseFormat: provider.responseFormat } : {}),
+        ...(provider.tools !== undefined ? { tools: provider.tools } : {}),
+        ...(options.callTimeoutMs ? { timeoutMs: options.callTimeoutMs } : {}),
+        ...(signal ? { signal } : {}),
+      });
       outcome = {
         text: result.text,
         toolCalls: result.toolCalls,

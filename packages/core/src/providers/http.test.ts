@@ -1,9 +1,17 @@
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../errors.ts';
 import { retryAfterMs } from './http.ts';
 import { createProvider } from './index.ts';
-import { sendJson, sendSse, sleep, startWireServer, type WireServer } from './test-helpers/wire-server.ts';
+import {
+  collect,
+  sendJson,
+  sendSse,
+  sleep,
+  startWireServer,
+  type WireServer,
+} from './test-helpers/wire-server.ts';
 import type { ChatRequest } from './types.ts';
 
 let server: WireServer | undefined;
@@ -197,6 +205,71 @@ describe('cancellation and timeouts', () => {
     const provider = createProvider({ kind: 'openai', apiKey: 'k', baseUrl: server.url, timeoutMs: 200 });
     await expect(provider.complete(ask)).rejects.toMatchObject({ status: 504, details: { timeout: true } });
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('call bookkeeping', () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('leaves no timer and no abort listener behind after 100 calls that succeed, fail, stream or stop early', async () => {
+    server = await startWireServer(async (req, res) => {
+      const body = req.body as { stream?: boolean; messages?: { content: string }[] } | undefined;
+      if (req.url.endsWith('/embeddings'))
+        return sendJson(res, 200, { data: [{ index: 0, embedding: [1, 0] }] });
+      if (body?.messages?.[0]?.content === 'fail') return sendJson(res, 400, { error: { message: 'no' } });
+      if (!body?.stream) return sendJson(res, 200, ok);
+      await sendSse(res, [
+        { data: { choices: [{ index: 0, delta: { content: 'a ' } }] } },
+        { data: { choices: [{ index: 0, delta: { content: 'b' }, finish_reason: 'stop' }] } },
+        { data: '[DONE]' },
+      ]);
+    });
+    const provider = createProvider({ kind: 'openai', apiKey: 'k', baseUrl: server.url });
+    const mock = createProvider({ kind: 'mock', mockDelayMs: 0 });
+    // A long-lived caller signal, like an eval run's, shared by every call.
+    const run = new AbortController();
+    const signal = run.signal;
+    await provider.complete({ ...ask, signal });
+    const baseline = timers();
+    const kinds: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const kind = ['complete', 'error', 'stream', 'stop early', 'embed', 'mock', 'mock stream'][i % 7] ?? '';
+      kinds.push(kind);
+      if (kind === 'complete') await provider.complete({ ...ask, signal });
+      else if (kind === 'error')
+        await expect(
+          provider.complete({ ...ask, messages: [{ role: 'user', content: 'fail' }], signal }),
+        ).rejects.toMatchObject({ code: 'PROVIDER_ERROR' });
+      else if (kind === 'stream')
+        expect((await collect(provider.stream({ ...ask, signal }))).at(-1)?.type).toBe('done');
+      else if (kind === 'stop early') for await (const _ of provider.stream({ ...ask, signal })) break;
+      else if (kind === 'embed') await provider.embed?.(['x'], { signal });
+      else if (kind === 'mock') await mock.complete({ ...ask, signal });
+      else await collect(mock.stream({ ...ask, signal }));
+    }
+    expect(new Set(kinds).size).toBe(7);
+    // An undisposed call leaves a pending (ref'd) 10-minute timer and a listener on the run's signal.
+    // At most the baseline: it may hold a transient timer of the warm-up's keep-alive socket.
+    expect(timers()).toBeLessThanOrEqual(baseline);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
+  it('still aborts a call in flight when the shared caller signal aborts, with its reason', async () => {
+    server = await startWireServer(async (_req, res) => {
+      await sleep(2_000);
+      sendJson(res, 200, ok);
+    });
+    const provider = createProvider({ kind: 'openai', apiKey: 'k', baseUrl: server.url });
+    const run = new AbortController();
+    const reason = new Error('run cancelled');
+    const call = provider.complete({ ...ask, signal: run.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    run.abort(reason);
+    await expect(call).rejects.toBe(reason);
+    expect(performance.now() - started).toBeLessThan(500);
+    await server.closed[0];
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 });
 

@@ -49,36 +49,42 @@ export function createMockProvider(settings: ProviderSettings = { kind: 'mock' }
       );
     } catch (error) {
       throw toProviderError(ctx, error, 0);
+    } finally {
+      ctx.dispose();
     }
   }
 
   async function* stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
     const ctx = startCall(id, settings, request);
-    const answer = answerFor(request);
-    let timeToFirstTokenMs: number | null = null;
     try {
-      for (const word of splitWords(answer.text)) {
-        await delay(ctx.signal, delayMs);
-        timeToFirstTokenMs ??= performance.now() - ctx.startedAt;
-        yield { type: 'delta', text: word };
+      const answer = answerFor(request);
+      let timeToFirstTokenMs: number | null = null;
+      try {
+        for (const word of splitWords(answer.text)) {
+          await delay(ctx.signal, delayMs);
+          timeToFirstTokenMs ??= performance.now() - ctx.startedAt;
+          yield { type: 'delta', text: word };
+        }
+        for (const toolCall of answer.toolCalls) {
+          await delay(ctx.signal, delayMs);
+          timeToFirstTokenMs ??= performance.now() - ctx.startedAt;
+          yield { type: 'tool-call', toolCall };
+        }
+      } catch (error) {
+        throw toProviderError(ctx, error, 0);
       }
-      for (const toolCall of answer.toolCalls) {
-        await delay(ctx.signal, delayMs);
-        timeToFirstTokenMs ??= performance.now() - ctx.startedAt;
-        yield { type: 'tool-call', toolCall };
-      }
-    } catch (error) {
-      throw toProviderError(ctx, error, 0);
+      const latencyMs = performance.now() - ctx.startedAt;
+      const result = await completeResult(
+        id,
+        prices,
+        request,
+        { ...answer, usage: usageFor(request, answer) },
+        { latencyMs, timeToFirstTokenMs },
+      );
+      yield { type: 'done', result };
+    } finally {
+      ctx.dispose();
     }
-    const latencyMs = performance.now() - ctx.startedAt;
-    const result = await completeResult(
-      id,
-      prices,
-      request,
-      { ...answer, usage: usageFor(request, answer) },
-      { latencyMs, timeToFirstTokenMs },
-    );
-    yield { type: 'done', result };
   }
 
   async function embed(input: string[], options: { signal?: AbortSignal } = {}): Promise<number[][]> {

@@ -69,7 +69,7 @@ export function defaultPriceBook(): PriceBook {
   return defaultPrices;
 }
 
-/** Starts a call with the settings' defaults and the request's own signal and timeout. */
+/** Starts a call with the settings' defaults and the request's own signal and timeout; `dispose()` it when it settles. */
 export function startCall(
   id: string,
   settings: ProviderSettings,
@@ -130,32 +130,39 @@ export function createWireProvider(id: string, settings: ProviderSettings, forma
       return await completeResult(id, prices, request, wire, { latencyMs, timeToFirstTokenMs: null });
     } catch (error) {
       throw toProviderError(ctx, error, 0);
+    } finally {
+      ctx.dispose();
     }
   }
 
   async function* stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
     const ctx = startCall(id, settings, request);
-    const decoder = format.streamDecoder(request);
-    let timeToFirstTokenMs: number | null = null;
-    let wire: WireResult;
+    // The outer finally also runs when the consumer stops early (break, return, cancellation).
     try {
-      const http = format.chatRequest(request, true);
-      const response = await postJson(ctx, http.url, http.headers, http.body, format.errorMessage);
-      if (response.body === null) throw new Error('the response has no body');
-      for await (const message of parseSse(response.body)) {
-        for (const piece of decoder.push(message)) {
-          timeToFirstTokenMs ??= performance.now() - ctx.startedAt;
-          yield piece;
+      const decoder = format.streamDecoder(request);
+      let timeToFirstTokenMs: number | null = null;
+      let wire: WireResult;
+      try {
+        const http = format.chatRequest(request, true);
+        const response = await postJson(ctx, http.url, http.headers, http.body, format.errorMessage);
+        if (response.body === null) throw new Error('the response has no body');
+        for await (const message of parseSse(response.body)) {
+          for (const piece of decoder.push(message)) {
+            timeToFirstTokenMs ??= performance.now() - ctx.startedAt;
+            yield piece;
+          }
         }
+        for (const piece of decoder.flush?.() ?? []) yield piece;
+        wire = decoder.finish();
+      } catch (error) {
+        throw toProviderError(ctx, error, 0);
       }
-      for (const piece of decoder.flush?.() ?? []) yield piece;
-      wire = decoder.finish();
-    } catch (error) {
-      throw toProviderError(ctx, error, 0);
+      const latencyMs = performance.now() - ctx.startedAt;
+      const result = await completeResult(id, prices, request, wire, { latencyMs, timeToFirstTokenMs });
+      yield { type: 'done', result };
+    } finally {
+      ctx.dispose();
     }
-    const latencyMs = performance.now() - ctx.startedAt;
-    const result = await completeResult(id, prices, request, wire, { latencyMs, timeToFirstTokenMs });
-    yield { type: 'done', result };
   }
 
   const provider: Provider = { id, complete, stream };
@@ -170,6 +177,8 @@ export function createWireProvider(id: string, settings: ProviderSettings, forma
         return parseEmbeddings(await readJson(ctx, response));
       } catch (error) {
         throw toProviderError(ctx, error, 0);
+      } finally {
+        ctx.dispose();
       }
     };
   }

@@ -424,6 +424,112 @@ for (const dialect of DIALECTS) {
       expect(bad.body.errors[0].path).toBe('line 2');
     });
 
+    it('links an uploaded run to the registry versions and the dataset revision its results name', async () => {
+      const countries = Object.keys(CAPITALS);
+      /** A result as `promptline eval` writes it for `{ registry: qa/capital, version }` over dataset items. */
+      const result = (version: number, itemId: number, pass: boolean, name = 'qa/capital') => ({
+        key: `prompt-${version}|local:scripted-1|case${itemId}|0`,
+        promptId: `prompt-${version}`,
+        promptLabel: `${name}@${version}`,
+        providerId: 'local:scripted-1',
+        providerLabel: 'local:scripted-1',
+        caseIndex: itemId - 1,
+        repeatIndex: 0,
+        description: null,
+        vars: { country: countries[itemId - 1] },
+        prompt: 'p',
+        output: pass ? 'right' : 'wrong',
+        toolCalls: [],
+        error: null,
+        pass,
+        score: pass ? 1 : 0,
+        reason: '',
+        assertions: [{ type: 'equals', pass, score: pass ? 1 : 0, reason: '', weight: 1 }],
+        namedScores: {},
+        latencyMs: 10,
+        usage: null,
+        costUsd: null,
+        cached: false,
+        registry: { name, version },
+        item: { dataset: 'capitals', revision: 2, itemId },
+        metadata: { source: 'fixture' },
+      });
+      const ndjson = { 'content-type': 'application/x-ndjson' };
+      const lines = (rs: object[]) => rs.map((r) => JSON.stringify(r)).join('\n');
+
+      // No ?prompt=: the run is filed under the one registry prompt its results name.
+      const v1 = await api.post(
+        '/api/v1/eval-runs/import',
+        lines([result(1, 1, true), result(1, 2, true), result(1, 3, true)]),
+        ndjson,
+      );
+      expect(v1.status).toBe(201);
+      expect(v1.body).toMatchObject({
+        prompt: 'qa/capital',
+        versions: [1],
+        dataset: { name: 'capitals', revision: 2 },
+        // The prompt's stored thresholds apply to a run linked this way.
+        thresholds: { minPassRate: 0.6, noRegressions: true },
+      });
+      expect(v1.body.summary.map((g: { version: number }) => g.version)).toEqual([1]);
+
+      const both = await api.post(
+        '/api/v1/eval-runs/import',
+        lines([result(1, 1, true), result(2, 1, true), result(2, 2, true), result(2, 3, false)]),
+        ndjson,
+      );
+      expect(both.body).toMatchObject({ prompt: 'qa/capital', versions: [1, 2] });
+      expect(both.body.summary.map((g: { version: number; total: number }) => [g.version, g.total])).toEqual([
+        [1, 1],
+        [2, 3],
+      ]);
+      const v2 = await api.get(`/api/v1/eval-runs/${both.body.id}/results?version=2&status=failed`);
+      expect(v2.body.items).toEqual([
+        expect.objectContaining({ version: 2, itemId: 3, caseIndex: 2, variables: { country: 'Spain' } }),
+      ]);
+      // Cases pair by dataset item across versions: v2 on item 3 regresses against v1.
+      const compare = await api.get(`/api/v1/eval-runs/${both.body.id}/compare?baseline=${v1.body.id}`);
+      expect(compare.body.regressions).toEqual([
+        expect.objectContaining({ itemId: 3, version: 2, before: { pass: true, score: 1 } }),
+      ]);
+      const listed = await api.get('/api/v1/eval-runs?prompt=qa/capital');
+      expect(listed.body.items.map((r: { id: number }) => r.id)).toContain(both.body.id);
+
+      // Results of two prompts (or of a prompt this project lacks) link to no prompt and no version.
+      const mixed = await api.post(
+        '/api/v1/eval-runs/import',
+        lines([result(1, 1, true), result(4, 1, true, 'elsewhere/other')]),
+        ndjson,
+      );
+      expect(mixed.status).toBe(201);
+      expect(mixed.body).toMatchObject({ prompt: null, versions: [], dataset: { name: 'capitals' } });
+      expect(mixed.body.summary.every((g: { version: number | null }) => g.version === null)).toBe(true);
+      const unlinked = await api.get(`/api/v1/eval-runs/${mixed.body.id}/results`);
+      expect(unlinked.body.items.map((r: { version: number | null }) => r.version)).toEqual([null, null]);
+      const unknown = await api.post(
+        '/api/v1/eval-runs/import',
+        lines([result(1, 1, true, 'elsewhere/other')]),
+        ndjson,
+      );
+      expect(unknown.body).toMatchObject({ prompt: null, versions: [] });
+
+      // ?prompt= wins: results of another registry prompt keep no version.
+      const named = await api.post(
+        '/api/v1/eval-runs/import?prompt=qa/capital',
+        lines([result(2, 1, true), result(4, 2, true, 'elsewhere/other')]),
+        ndjson,
+      );
+      expect(named.body).toMatchObject({ prompt: 'qa/capital', versions: [2] });
+
+      const bad = await api.post(
+        '/api/v1/eval-runs/import',
+        lines([{ ...result(1, 1, true), registry: { name: 'qa/capital', version: 'latest' } }]),
+        ndjson,
+      );
+      expect(bad.status).toBe(422);
+      expect(bad.body.errors[0].path).toBe('line 1.registry');
+    });
+
     it('marks runs a stopped server left running as failed (interrupted) when the server starts', async () => {
       await server.database.exec(
         `update eval_runs set status = 'running', finished_at = null, heartbeat_at = '2000-01-01T00:00:00.000Z' where id = ${runA}`,

@@ -19,6 +19,7 @@ import {
   type EvalSummary,
   evaluateThresholds,
   type GroupSummary,
+  type ResultDatasetItem,
   validateAssertion,
 } from '@promptline/core/node';
 import type { FastifyBaseLogger } from 'fastify';
@@ -105,9 +106,10 @@ function summarise(
   groups: GroupSummary[],
   thresholds: PromptThresholds | null,
   regressionsOf: (version: number | null, model: string) => number | null,
+  versionOfGroup: (promptId: string) => number | null = versionOf,
 ): RunSummary & { met: boolean } {
   const out: EvalRunGroup[] = groups.map((g) => {
-    const version = versionOf(g.promptId);
+    const version = versionOfGroup(g.promptId);
     const verdict = groupVerdict(g, thresholds, regressionsOf(version, g.providerId));
     return {
       version,
@@ -164,6 +166,41 @@ function asResult(key: string, pass: boolean, score: number, reason: string): Ev
     usage: null,
     costUsd: null,
     cached: false,
+  };
+}
+
+/** The stored row of one uploaded result; `version` is its version of the run's prompt, if linked. */
+function importedRow(runId: number, r: EvalResult, version: number | null): NewResult {
+  const prefix = `${r.promptId}|${r.providerId}|`;
+  const caseKey = (r.key.startsWith(prefix) ? r.key.slice(prefix.length) : r.key).replace(/\|\d+$/, '');
+  // The case key leaves the version out so that comparisons can pair a case across versions, and
+  // names a dataset item by its id so that an edited item stays the same case.
+  const what = r.registry ? r.registry.name : r.promptId;
+  const which = r.item ? `${r.item.dataset}#${r.item.itemId}` : caseKey;
+  return {
+    run_id: runId,
+    case_index: r.caseIndex,
+    item_id: r.item?.itemId ?? null,
+    repeat_index: r.repeatIndex,
+    version,
+    prompt_label: r.promptLabel,
+    model: r.providerId,
+    case_key: `${what}|${which}|${r.providerId}|${r.repeatIndex}`,
+    description: r.description,
+    vars: JSON.stringify(r.vars ?? {}),
+    output: r.output ?? '',
+    error: r.error ?? null,
+    pass: r.pass ? 1 : 0,
+    score: Number.isFinite(r.score) ? r.score : 0,
+    reason: r.reason ?? '',
+    latency_ms: r.latencyMs ?? 0,
+    input_tokens: r.usage?.inputTokens ?? null,
+    output_tokens: r.usage?.outputTokens ?? null,
+    cost_usd: r.costUsd ?? null,
+    cached: r.cached ? 1 : 0,
+    assertions: JSON.stringify(
+      (r.assertions ?? []).map((a) => ({ type: a.type, pass: a.pass, score: a.score, reason: a.reason })),
+    ),
   };
 }
 
@@ -735,13 +772,15 @@ export function createEvalService(options: EvalServiceOptions) {
     /**
      * Stores a finished local run (`promptline eval -o results.json|.jsonl`) as a completed run with
      * source `cli`, in one transaction; its summary and verdict are computed here from the results.
+     * Results that name a registry version (`registry`) and a dataset item (`item`) link the run to
+     * its prompt (the upload's `prompt`, else the one prompt of this project the results name), the
+     * versions it evaluated and the dataset revision it used.
      */
     async importCliRun(
       projectId: number,
       results: Iterable<EvalResult>,
       meta: { prompt?: string | undefined; actor: string },
     ): Promise<EvalRun> {
-      const thresholds = meta.prompt ? await promptThresholds(database.db, projectId, meta.prompt) : null;
       if (meta.prompt && !(await promptStore.findByName(database.db, projectId, meta.prompt)))
         throw promptNotFound(meta.prompt);
       return database.db.transaction().execute(async (trx) => {
@@ -756,7 +795,7 @@ export function createEvalService(options: EvalServiceOptions) {
             assertions: [],
             repeat: 1,
             concurrency: 1,
-            thresholds,
+            thresholds: null,
             baseline: null,
           },
           dataset: null,
@@ -769,50 +808,39 @@ export function createEvalService(options: EvalServiceOptions) {
         const accumulator = createSummaryAccumulator();
         const counters = { done: 0, passed: 0, failed: 0, errors: 0, costUsd: 0 };
         const models = new Set<string>();
+        // Results are streamed into the table, so the prompt is chosen before all are seen: the
+        // upload's, else the first registry prompt named; if another turns up, the links are dropped below.
+        let linked = meta.prompt ?? null;
+        const named = new Set<string>();
+        const versions = new Set<number>();
+        let dataset: ResultDatasetItem | null = null;
+        let oneDataset = true;
         let batch: NewResult[] = [];
         for (const r of results) {
-          accumulator.add(r);
+          if (r.registry) {
+            named.add(r.registry.name);
+            linked ??= r.registry.name;
+          }
+          const version =
+            r.registry?.name === linked
+              ? r.registry.version
+              : !r.registry && meta.prompt
+                ? versionOf(r.promptId) // the `v<N>` prompt ids older CLIs wrote for the uploaded prompt
+                : null;
+          if (version !== null) versions.add(version);
+          if (r.item) {
+            dataset ??= r.item;
+            oneDataset &&= dataset.dataset === r.item.dataset && dataset.revision === r.item.revision;
+          }
+          // Core's summary groups by prompt id: one group per version of the linked prompt.
+          accumulator.add(version === null ? r : { ...r, promptId: `v${version}` });
           models.add(r.providerId);
           counters.done++;
           if (r.pass) counters.passed++;
           else counters.failed++;
           if (r.error !== null) counters.errors++;
           counters.costUsd += r.costUsd ?? 0;
-          const prefix = `${r.promptId}|${r.providerId}|`;
-          const caseKey = (r.key.startsWith(prefix) ? r.key.slice(prefix.length) : r.key).replace(
-            /\|\d+$/,
-            '',
-          );
-          batch.push({
-            run_id: run.id,
-            case_index: r.caseIndex,
-            item_id: null,
-            repeat_index: r.repeatIndex,
-            version: null,
-            prompt_label: r.promptLabel,
-            model: r.providerId,
-            case_key: `${r.promptId}|${caseKey}|${r.providerId}|${r.repeatIndex}`,
-            description: r.description,
-            vars: JSON.stringify(r.vars ?? {}),
-            output: r.output ?? '',
-            error: r.error ?? null,
-            pass: r.pass ? 1 : 0,
-            score: Number.isFinite(r.score) ? r.score : 0,
-            reason: r.reason ?? '',
-            latency_ms: r.latencyMs ?? 0,
-            input_tokens: r.usage?.inputTokens ?? null,
-            output_tokens: r.usage?.outputTokens ?? null,
-            cost_usd: r.costUsd ?? null,
-            cached: r.cached ? 1 : 0,
-            assertions: JSON.stringify(
-              (r.assertions ?? []).map((a) => ({
-                type: a.type,
-                pass: a.pass,
-                score: a.score,
-                reason: a.reason,
-              })),
-            ),
-          });
+          batch.push(importedRow(run.id, r, version));
           if (batch.length >= 500) {
             await store.insertResults(trx, batch);
             batch = [];
@@ -825,23 +853,48 @@ export function createEvalService(options: EvalServiceOptions) {
             'The upload holds no results. Send the JSON or JSONL file `promptline eval -o` wrote.',
           );
         }
-        const summary = summarise(accumulator.summary().groups, thresholds, () => null);
-        await store.progress(trx, run.id, counters, at);
-        await store.setSpec(trx, run.id, counters.done, {
-          versions: [],
-          models: [...models].map((m) => ({
-            provider: 'cli',
-            model: m,
-            label: m,
-            parameters: {},
-            baseUrl: null,
-          })),
-          assertions: [],
-          repeat: 1,
-          concurrency: 1,
+        let prompt = meta.prompt ?? null;
+        if (!prompt && named.size === 1 && linked && (await promptStore.findByName(trx, projectId, linked)))
+          prompt = linked;
+        if (!prompt && versions.size > 0) {
+          // Version numbers of several prompts, or of one this project does not have, identify nothing.
+          await store.clearVersions(trx, run.id);
+          versions.clear();
+        }
+        const thresholds = prompt ? await promptThresholds(trx, projectId, prompt) : null;
+        const summary = summarise(
+          accumulator.summary().groups,
           thresholds,
-          baseline: null,
-        });
+          () => null,
+          prompt ? versionOf : () => null,
+        );
+        const usedDataset = oneDataset ? dataset : null;
+        await store.progress(trx, run.id, counters, at);
+        await store.setSpec(
+          trx,
+          run.id,
+          counters.done,
+          {
+            versions: [...versions].sort((a, b) => a - b),
+            models: [...models].map((m) => ({
+              provider: 'cli',
+              model: m,
+              label: m,
+              parameters: {},
+              baseUrl: null,
+            })),
+            assertions: [],
+            repeat: 1,
+            concurrency: 1,
+            thresholds,
+            baseline: null,
+          },
+          {
+            prompt,
+            dataset: usedDataset?.dataset ?? null,
+            datasetRevision: usedDataset?.revision ?? null,
+          },
+        );
         await store.finish(trx, run.id, {
           status: 'completed',
           summary: { groups: summary.groups, verdicts: summary.verdicts },
@@ -857,7 +910,13 @@ export function createEvalService(options: EvalServiceOptions) {
           targetType: 'eval_run',
           target: String(run.id),
           data: {
-            after: { prompt: meta.prompt ?? null, results: counters.done, thresholdsMet: summary.met },
+            after: {
+              prompt,
+              versions: [...versions].sort((a, b) => a - b),
+              dataset: usedDataset ? { name: usedDataset.dataset, revision: usedDataset.revision } : null,
+              results: counters.done,
+              thresholdsMet: summary.met,
+            },
           },
         });
         const stored = await store.findRun(trx, projectId, run.id);

@@ -285,12 +285,37 @@ export function createEvalStore() {
         .execute();
     },
 
-    /** Sets the total and the spec of an uploaded run once its results are known. */
-    async setSpec(db: Db, id: number, total: number, spec: RunSpec): Promise<void> {
+    /**
+     * Sets what an uploaded run evaluated once its results are known: the total, the spec, and the
+     * prompt and dataset revision its results link to.
+     */
+    async setSpec(
+      db: Db,
+      id: number,
+      total: number,
+      spec: RunSpec,
+      origin: { prompt: string | null; dataset: string | null; datasetRevision: number | null },
+    ): Promise<void> {
       await evalDb(db)
         .updateTable('eval_runs')
-        .set({ total, spec: encodeJson(spec) })
+        .set({
+          total,
+          spec: encodeJson(spec),
+          thresholds: encodeJson(spec.thresholds),
+          prompt: origin.prompt,
+          dataset: origin.dataset,
+          dataset_revision: origin.datasetRevision,
+        })
         .where('id', '=', id)
+        .execute();
+    },
+
+    /** Drops the version links of a run's results (an upload whose results name no single prompt of the project). */
+    async clearVersions(db: Db, runId: number): Promise<void> {
+      await evalDb(db)
+        .updateTable('eval_results')
+        .set({ version: null })
+        .where('run_id', '=', runId)
         .execute();
     },
 

@@ -1,9 +1,11 @@
 /**
  * Reads the results file `promptline eval -o` writes — JSON (`{version, results: [...], summary, …}`)
  * or JSONL (one result per line) — into core's result shape, checking each entry enough to store it.
+ * The links a result carries (`registry` version, dataset `item`, `metadata`) are kept: the importer
+ * files the run under that prompt, version and dataset revision.
  */
 import { AppError } from '@promptline/core';
-import type { EvalResult } from '@promptline/core/node';
+import type { EvalResult, ResultDatasetItem, ResultPromptRef } from '@promptline/core/node';
 
 function bad(where: string, message: string): AppError {
   return new AppError(
@@ -15,6 +17,35 @@ function bad(where: string, message: string): AppError {
   );
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const positiveInt = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0;
+
+/** The registry prompt version a result ran, when the config named one (`{ registry: name, version }`). */
+function registryOf(value: unknown, where: string): ResultPromptRef | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value) || typeof value.name !== 'string' || !value.name || !positiveInt(value.version))
+    throw bad(`${where}.registry`, 'needs a prompt "name" and a positive integer "version"');
+  return { name: value.name, version: value.version };
+}
+
+/** The dataset item (and the dataset revision) a result's case came from. */
+function itemOf(value: unknown, where: string): ResultDatasetItem | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (
+    !isRecord(value) ||
+    typeof value.dataset !== 'string' ||
+    !value.dataset ||
+    !Number.isInteger(value.revision) ||
+    (value.revision as number) < 0 ||
+    !positiveInt(value.itemId)
+  )
+    throw bad(`${where}.item`, 'needs a "dataset" name, a "revision" and a positive integer "itemId"');
+  return { dataset: value.dataset, revision: value.revision as number, itemId: value.itemId };
+}
+
 function check(value: unknown, where: string): EvalResult {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw bad(where, 'is not a result object');
   const r = value as Partial<EvalResult>;
@@ -22,6 +53,8 @@ function check(value: unknown, where: string): EvalResult {
   if (typeof r.pass !== 'boolean') throw bad(where, '"pass" is missing');
   if (typeof r.promptId !== 'string' || typeof r.providerId !== 'string')
     throw bad(where, '"promptId" and "providerId" are needed');
+  const registry = registryOf(r.registry, where);
+  const item = itemOf(r.item, where);
   return {
     key: r.key,
     promptId: r.promptId,
@@ -45,6 +78,9 @@ function check(value: unknown, where: string): EvalResult {
     usage: r.usage ?? null,
     costUsd: typeof r.costUsd === 'number' ? r.costUsd : null,
     cached: r.cached === true,
+    ...(registry ? { registry } : {}),
+    ...(item ? { item } : {}),
+    ...(isRecord(r.metadata) ? { metadata: r.metadata } : {}),
   };
 }
 
