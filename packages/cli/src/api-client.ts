@@ -22,6 +22,8 @@ import type {
   ResolveResult,
   Role,
   RollbackRequest,
+  UpdateEnvironmentRequest,
+  UpdatePromptRequest,
   Version,
   VersionDiff,
 } from '@promptline/core';
@@ -98,6 +100,7 @@ export function createApiClient(options: ApiClientOptions) {
   }
 
   const prompt = (name: string) => `/api/v1/prompts/${encodeURIComponent(name)}`;
+  const environment = (name: string) => `/api/v1/environments/${encodeURIComponent(name)}`;
   const deployment = (name: string, env: string) => `${prompt(name)}/deployments/${encodeURIComponent(env)}`;
   const query = (params: Record<string, string | number | undefined>) => {
     const search = new URLSearchParams();
@@ -116,6 +119,9 @@ export function createApiClient(options: ApiClientOptions) {
       call<{ items: Prompt[] }>('GET', `/api/v1/prompts${query({ tag: filter.tag, q: filter.q })}`),
     getPrompt: (name: string) => call<Prompt>('GET', prompt(name)),
     createPrompt: (request: CreatePromptRequest) => call<Prompt>('POST', '/api/v1/prompts', request),
+    /** Changes description, owner or tags; `tags` replaces the whole list. */
+    updatePrompt: (name: string, request: UpdatePromptRequest) =>
+      call<Prompt>('PATCH', prompt(name), request),
 
     /** Posts a version; identical content answers 200 with the existing head instead of 201. */
     createVersion: async (name: string, request: CreateVersionRequest): Promise<CreatedVersion> => {
@@ -127,6 +133,8 @@ export function createApiClient(options: ApiClientOptions) {
     diff: (name: string, from: number, to: number) =>
       call<VersionDiff>('GET', `${prompt(name)}/diff${query({ from, to })}`),
 
+    /** What `env` serves for the prompt now (404 DEPLOYMENT_NOT_FOUND when nothing). */
+    getDeployment: (name: string, env: string) => call<Deployment>('GET', deployment(name, env)),
     deploy: (name: string, env: string, request: DeployRequest) =>
       call<Deployment>('PUT', deployment(name, env), request),
     rollback: (name: string, env: string, request: RollbackRequest) =>
@@ -149,14 +157,25 @@ export function createApiClient(options: ApiClientOptions) {
     listEnvironments: () => call<{ items: Environment[] }>('GET', '/api/v1/environments'),
     createEnvironment: (request: CreateEnvironmentRequest) =>
       call<Environment>('POST', '/api/v1/environments', request),
+    getEnvironment: (name: string) => call<Environment>('GET', environment(name)),
+    /** Renames, re-ranks, (un)protects or (un)archives an environment. */
+    updateEnvironment: (name: string, request: UpdateEnvironmentRequest) =>
+      call<Environment>('PATCH', environment(name), request),
 
     listApiKeys: () => call<{ items: ApiKey[] }>('GET', '/api/v1/api-keys'),
     createApiKey: (request: { name: string; role?: Role }) =>
       call<CreatedApiKey>('POST', '/api/v1/api-keys', request),
     revokeApiKey: (id: number) => call<ApiKey | undefined>('DELETE', `/api/v1/api-keys/${id}`),
 
-    listAudit: (params: { limit?: number; action?: string | undefined; target?: string | undefined } = {}) =>
-      call<AuditPage>('GET', `/api/v1/audit${query(params)}`),
+    /** One page of audit events, newest first; pass the previous page's `nextCursor` as `cursor`. */
+    listAudit: (
+      params: {
+        limit?: number;
+        action?: string | undefined;
+        target?: string | undefined;
+        cursor?: string | undefined;
+      } = {},
+    ) => call<AuditPage>('GET', `/api/v1/audit${query(params)}`),
     verifyAudit: () => call<AuditVerification>('GET', '/api/v1/audit/verify'),
   };
 }
@@ -176,7 +195,9 @@ function toApiError(response: Response, text: string): ApiError {
       typeof p.detail === 'string' ? p.detail : typeof p.title === 'string' ? p.title : response.statusText;
     const errors = Array.isArray(p.errors) ? p.errors.filter(isFieldIssue) : [];
     const requestId = typeof p.requestId === 'string' ? p.requestId : undefined;
-    return new ApiError(code, response.status, detail, { errors, requestId });
+    const error = new ApiError(code, response.status, detail, { errors, requestId });
+    problems.set(error, p);
+    return error;
   }
   const snippet = text.trim().slice(0, 200);
   return new ApiError(
@@ -192,5 +213,26 @@ function isFieldIssue(value: unknown): value is FieldIssue {
     value !== null &&
     typeof (value as { path?: unknown }).path === 'string' &&
     typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+// The problem document as the server sent it, kept beside the error so `--json` can print it whole
+// (type, title, instance and any extension members) rather than the fields ApiError copies.
+const problems = new WeakMap<ApiError, Record<string, unknown>>();
+
+/**
+ * The problem document behind an {@link ApiError}: the server's `application/problem+json` body,
+ * or one built from the error when the answer was not a problem document (a proxy's 502 page).
+ */
+export function problemDocument(error: ApiError): Record<string, unknown> {
+  return (
+    problems.get(error) ?? {
+      title: error.message,
+      status: error.status,
+      detail: error.message,
+      code: error.code,
+      ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+      ...(error.errors.length > 0 ? { errors: error.errors } : {}),
+    }
   );
 }

@@ -4,7 +4,7 @@
  * `--api-key`/`PROMPTLINE_API_KEY`, `--json`, and one-line error reporting with the right exit code.
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
-import { type ApiClient, createApiClient } from './api-client.ts';
+import { type ApiClient, createApiClient, problemDocument } from './api-client.ts';
 import type { Command } from './command.ts';
 import { ApiError, EXIT, UnreachableError, UsageError } from './errors.ts';
 import { formatJson, type OutputStream, paint, shouldColor } from './output.ts';
@@ -198,6 +198,9 @@ export async function runSpec(spec: CommandSpec, argv: string[], io: Io): Promis
   try {
     return (await spec.run(input, context)) ?? EXIT.ok;
   } catch (error) {
+    // With --json a script reads the problem document (its `code`) on stdout; the one-line
+    // message still goes to stderr and the exit code is the same.
+    if (json && error instanceof ApiError) io.stdout.write(formatJson(problemDocument(error)));
     return reportError(spec, io, error);
   }
 }

@@ -255,6 +255,221 @@ describe('the registry flow', () => {
   });
 });
 
+describe('registry upkeep', () => {
+  it('prompts update changes only what is given; --tag replaces the tags, --clear-tags empties them', async () => {
+    await ok(['prompts', 'create', 'ops/notes', '--owner', 'alice', '--tag', 'old', '--file', 'triage.txt']);
+    const updated = await ok([
+      'prompts',
+      'update',
+      'ops/notes',
+      '--owner',
+      'platform',
+      '--tag',
+      'one',
+      '--tag',
+      'two',
+    ]);
+    expect(updated).toMatch(/^Updated prompt ops\/notes\n/);
+    expect(updated).toMatch(/^owner: +platform$/m);
+    expect(updated).toMatch(/^tags: +one, two$/m);
+
+    const cleared = JSON.parse(
+      await ok(['prompts', 'update', 'ops/notes', '--clear-tags', '--description', 'Ops notes', '--json']),
+    );
+    expect(cleared).toMatchObject({
+      name: 'ops/notes',
+      owner: 'platform',
+      tags: [],
+      description: 'Ops notes',
+    });
+
+    // Nothing to change, or contradictory flags, is a usage error caught before any request.
+    const unreachable = { PROMPTLINE_URL: 'http://127.0.0.1:9' };
+    const nothing = await run(['prompts', 'update', 'ops/notes'], unreachable);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/^error: nothing to update/);
+    expect(
+      (await run(['prompts', 'update', 'ops/notes', '--tag', 'a', '--clear-tags'], unreachable)).code,
+    ).toBe(2);
+  });
+
+  it('envs show, update (rename, rank, protection) and archive; deploying to an archived env is refused', async () => {
+    await ok(['envs', 'create', 'qa', '--rank', '15']);
+    const shown = await ok(['envs', 'show', 'qa']);
+    expect(shown).toMatch(/^rank: +15$/m);
+    expect(shown).toMatch(/^protected: +no$/m);
+    expect(shown).toMatch(/^state: +active$/m);
+
+    const updated = await ok([
+      'envs',
+      'update',
+      'qa',
+      '--rename',
+      'qa-2',
+      '--rank',
+      '16',
+      '--description',
+      'manual checks',
+      '--protected',
+    ]);
+    expect(updated).toMatch(/^Updated environment qa-2 \(renamed from qa\)\n/);
+    expect(JSON.parse(await ok(['envs', 'show', 'qa-2', '--json']))).toMatchObject({
+      name: 'qa-2',
+      rank: 16,
+      description: 'manual checks',
+      protected: true,
+      archived: false,
+    });
+    // --no-protected clears the mark and leaves the rest alone.
+    expect(JSON.parse(await ok(['envs', 'update', 'qa-2', '--no-protected', '--json']))).toMatchObject({
+      rank: 16,
+      description: 'manual checks',
+      protected: false,
+    });
+    expect((await run(['envs', 'show', 'qa'])).stderr).toMatch(/^error ENVIRONMENT_NOT_FOUND: /);
+
+    expect(await ok(['envs', 'archive', 'qa-2'])).toMatch(
+      /^Archived environment qa-2; deploys to it now fail/,
+    );
+    expect(await ok(['envs', 'list'])).toMatch(/^qa-2 +16 +no +archived +manual checks$/m);
+    const refused = await run(['deploy', 'ops/notes', '1', '--env', 'qa-2']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^error ENVIRONMENT_ARCHIVED: Environment "qa-2" is archived/);
+
+    expect(await ok(['envs', 'unarchive', 'qa-2'])).toBe(
+      'Unarchived environment qa-2; it accepts deploys again.\n',
+    );
+    expect(await ok(['deploy', 'ops/notes', '1', '--env', 'qa-2'])).toMatch(/now serving v1 /);
+  });
+
+  it('deploy --disable switches the live release off, --enable back on, and history says so', async () => {
+    await ok(['deploy', 'ops/notes', '1', '--env', 'staging']);
+    expect(
+      await ok(['deploy', 'ops/notes', '--env', 'staging', '--disable', '--reason', 'leaks data']),
+    ).toMatch(
+      /^Disabled ops\/notes in staging: v1 \(disabled\) resolves nothing until `--enable` \(history #\d+\)\n$/,
+    );
+    const vars = ['--var', 'customer=Ann', '--var', 'ticket=x'];
+    const off = await run(['render', 'ops/notes', '--env', 'staging', ...vars]);
+    expect(off.code).toBe(1);
+    expect(off.stderr).toMatch(/^error DEPLOYMENT_NOT_FOUND: .*disabled/);
+
+    expect(await ok(['deploy', 'ops/notes', '--env', 'staging', '--enable'])).toMatch(
+      /^Enabled ops\/notes in staging: serving v1 again/,
+    );
+    expect(await ok(['render', 'ops/notes', '--env', 'staging', ...vars])).toBe(
+      'Classify this ticket from Ann: x\n',
+    );
+
+    const rows = (await ok(['history', 'ops/notes', '--env', 'staging'])).trimEnd().split('\n').slice(1);
+    expect(rows).toHaveLength(3);
+    expect(rows.join('\n')).toMatch(/enable\s+v1\s+v1 \(disabled\)/);
+    expect(rows.join('\n')).toMatch(/disable\s+v1 \(disabled\)\s+v1\s+.*leaks data/);
+    expect(rows.join('\n')).toMatch(/deploy\s+v1\s+-/);
+    const history = JSON.parse(await ok(['history', 'ops/notes', '--env', 'staging', '--json']));
+    expect(history.items.map((entry: { enabled: boolean }) => entry.enabled).sort()).toEqual([
+      false,
+      true,
+      true,
+    ]);
+
+    // A version with --disable deploys that release switched off.
+    expect(await ok(['deploy', 'ops/notes', '1', '--env', 'development', '--disable'])).toMatch(
+      /^Deployed ops\/notes to development: now serving v1 \(disabled\)/,
+    );
+    const never = await run(['deploy', 'ops/notes', '--env', 'production', '--disable']);
+    expect(never.code).toBe(1);
+    expect(never.stderr).toMatch(/^error DEPLOYMENT_NOT_FOUND: /);
+    const both = await run(['deploy', 'ops/notes', '--env', 'staging', '--disable', '--enable'], {
+      PROMPTLINE_URL: 'http://127.0.0.1:9',
+    });
+    expect(both.code).toBe(2);
+  });
+
+  it('versions show prints content, config, variables, semver and hash', async () => {
+    const text = await ok(['versions', 'show', 'support/triage', '2']);
+    expect(text).toMatch(/^version: +v2 \(1\.1\.0\)$/m);
+    expect(text).toMatch(/^variables: +customer, ticket$/m);
+    expect(text).toMatch(/^config: +\{.*"model":"gpt-4o-mini".*\}$/m);
+    expect(text).toMatch(/^hash: +[0-9a-f]{64}$/m);
+    expect(text).toContain(
+      '\nClassify this ticket from {{customer}} into billing, bug or other: {{ticket}}\n',
+    );
+
+    const chat = await ok(['versions', 'show', 'support/reply', '1']);
+    expect(chat).toMatch(/^type: +chat$/m);
+    expect(chat).toMatch(/^variables: +product, question$/m);
+    expect(chat).toContain('system: You answer support tickets for {{product}}.\n\nuser: {{question}}\n');
+    const json = JSON.parse(await ok(['versions', 'show', 'support/reply', '1', '--json']));
+    expect(json).toMatchObject({
+      number: 1,
+      semver: '1.0.0',
+      type: 'chat',
+      variables: ['product', 'question'],
+    });
+    expect(chat).toContain(json.hash);
+  });
+
+  it('audit list pages with --cursor, names the next cursor, and --all follows every page', async () => {
+    const first = await ok(['audit', 'list', '--limit', '2']);
+    const lines = first.trimEnd().split('\n');
+    expect(lines).toHaveLength(5); // header, 2 events, blank line, hint
+    const hint =
+      /^More events: promptline audit list --limit 2 --cursor (\d+) {2}\(or --all for every page\)$/.exec(
+        lines[4] ?? '',
+      );
+    expect(hint).not.toBeNull();
+    const cursor = hint?.[1] ?? '';
+    const firstIds = lines.slice(1, 3).map((row) => Number(row.split(/\s+/)[0]));
+    expect(Number(cursor)).toBe(Math.min(...firstIds));
+
+    const second = JSON.parse(await ok(['audit', 'list', '--limit', '2', '--cursor', cursor, '--json']));
+    expect(second.items).toHaveLength(2);
+    for (const event of second.items) expect(event.id).toBeLessThan(Number(cursor));
+
+    const everything = JSON.parse(await ok(['audit', 'list', '--limit', '500', '--json']));
+    expect(everything.nextCursor).toBeNull();
+    const all = JSON.parse(await ok(['audit', 'list', '--all', '--limit', '3', '--json']));
+    expect(all.nextCursor).toBeNull();
+    expect(all.items.map((event: { id: number }) => event.id)).toEqual(
+      everything.items.map((event: { id: number }) => event.id),
+    );
+    expect(await ok(['audit', 'list', '--all', '--limit', '3'])).not.toContain('More events');
+
+    const filtered = await ok(['audit', 'list', '--limit', '1', '--action', 'prompt.update']);
+    expect(filtered).toMatch(
+      /More events: promptline audit list --limit 1 --action prompt\.update --cursor \d+ /,
+    );
+    const bad = await run(['audit', 'list', '--cursor', 'abc'], { PROMPTLINE_URL: 'http://127.0.0.1:9' });
+    expect(bad.code).toBe(2);
+  });
+
+  it('--json on a failure prints the problem document on stdout and the one-line message on stderr', async () => {
+    const missing = await run(['prompts', 'show', 'does/not-exist', '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      status: 404,
+      code: 'PROMPT_NOT_FOUND',
+      title: expect.any(String),
+    });
+    expect(missing.stderr).toMatch(/^error PROMPT_NOT_FOUND: .+\n$/);
+
+    const invalid = await run(['prompts', 'create', 'Not A Valid Name', '--json']);
+    expect(invalid.code).toBe(1);
+    const problem = JSON.parse(invalid.stdout);
+    expect(problem).toMatchObject({ status: 422, code: 'VALIDATION_FAILED' });
+    expect(problem.errors.map((issue: { path: string }) => issue.path)).toContain('name');
+
+    const deploy = await run(['deploy', 'ops/notes', '9', '--env', 'staging', '--json']);
+    expect(deploy.code).toBe(1);
+    expect(JSON.parse(deploy.stdout)).toMatchObject({ code: 'VERSION_NOT_FOUND' });
+
+    // Without --json, stdout stays empty.
+    expect((await run(['prompts', 'show', 'does/not-exist'])).stdout).toBe('');
+  });
+});
+
 describe('failures', () => {
   it('an unknown prompt exits 1 with the problem code on one line', async () => {
     const result = await run(['prompts', 'show', 'does/not-exist']);

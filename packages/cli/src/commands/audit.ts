@@ -1,6 +1,6 @@
 /** `promptline audit list|verify`: the hash-chained audit log. */
 import { parsePositiveInt } from '../args.ts';
-import { EXIT } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { defineGroup } from '../kit.ts';
 import { formatTable, paint } from '../output.ts';
 
@@ -11,13 +11,16 @@ export const auditCommand = defineGroup({
   commands: {
     list: {
       name: 'audit list',
-      usage: '[--limit <n>] [--action <action>] [--target <target>] [options]',
+      usage: '[--limit <n>] [--action <action>] [--target <target>] [--cursor <c> | --all] [options]',
       summary: 'List audit events, newest first',
+      description:
+        'Lists one page of events, newest first. When older events remain, the last line names the\n' +
+        '--cursor that fetches the next page; --all follows the cursors to the first event.',
       options: {
         limit: {
           type: 'string',
           value: '<n>',
-          description: 'At most this many events (default 50, max 500)',
+          description: 'At most this many events per page (default 50, max 500; 500 with --all)',
         },
         action: {
           type: 'string',
@@ -25,18 +28,41 @@ export const auditCommand = defineGroup({
           description: 'Only this action, e.g. deployment.deploy',
         },
         target: { type: 'string', value: '<target>', description: 'Only events about this target' },
+        cursor: {
+          type: 'string',
+          value: '<c>',
+          description: 'Start after this event: the cursor printed by the previous page',
+        },
+        all: { type: 'boolean', description: 'Every page, following the cursors' },
       },
       positionals: { min: 0, max: 0 },
-      examples: ['promptline audit list --limit 20', 'promptline audit list --action deployment.deploy'],
+      examples: [
+        'promptline audit list --limit 20',
+        'promptline audit list --limit 20 --cursor 180',
+        'promptline audit list --action deployment.deploy --all --json',
+      ],
       async run(input, ctx) {
-        const limit = input.string('limit');
-        const page = await ctx.api.listAudit({
-          ...(limit === undefined ? {} : { limit: parsePositiveInt(limit, '--limit') }),
-          action: input.string('action'),
-          target: input.string('target'),
-        });
-        if (ctx.printJson(page)) return;
-        const { items } = page;
+        const limitText = input.string('limit');
+        const all = input.flag('all');
+        const cursor = input.string('cursor');
+        if (cursor !== undefined && !/^\d+$/.test(cursor)) {
+          throw new UsageError(`--cursor must be the number printed by the previous page, got "${cursor}"`);
+        }
+        // --all fetches whole pages: fewer round trips for the same events.
+        const limit =
+          limitText === undefined ? (all ? MAX_PAGE : undefined) : parsePositiveInt(limitText, '--limit');
+        const filter = { action: input.string('action'), target: input.string('target') };
+        let page = await ctx.api.listAudit({ ...(limit === undefined ? {} : { limit }), ...filter, cursor });
+        const items = [...page.items];
+        while (all && page.nextCursor !== null) {
+          page = await ctx.api.listAudit({
+            ...(limit === undefined ? {} : { limit }),
+            ...filter,
+            cursor: page.nextCursor,
+          });
+          items.push(...page.items);
+        }
+        if (ctx.printJson({ items, nextCursor: page.nextCursor })) return;
         const rows = items.map((event) => [
           String(event.id),
           event.at,
@@ -46,6 +72,17 @@ export const auditCommand = defineGroup({
           event.hash.slice(0, 12),
         ]);
         ctx.out(formatTable(['ID', 'AT', 'ACTOR', 'ACTION', 'TARGET', 'HASH'], rows, ctx.color));
+        if (page.nextCursor !== null) {
+          const again = [
+            'promptline audit list',
+            ...(limitText === undefined ? [] : ['--limit', limitText]),
+            ...(filter.action === undefined ? [] : ['--action', shellQuote(filter.action)]),
+            ...(filter.target === undefined ? [] : ['--target', shellQuote(filter.target)]),
+            '--cursor',
+            page.nextCursor,
+          ].join(' ');
+          ctx.out(`\nMore events: ${again}  (or --all for every page)\n`);
+        }
       },
     },
     verify: {
@@ -73,3 +110,11 @@ export const auditCommand = defineGroup({
     },
   },
 });
+
+/** The largest page the server answers (AuditQuery's `limit` maximum). */
+const MAX_PAGE = 500;
+
+/** Quotes a value for the copy-pasteable hint when the shell would split or expand it. */
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}

@@ -12,42 +12,75 @@ const reasonOption = {
   description: 'Why, recorded in the history',
 } as const;
 
-/** `promptline deploy <name> <version> --env <env>`. */
+/** `promptline deploy <name> <version> --env <env>`, and the kill switch `--disable` / `--enable`. */
 export const deployCommand = defineCommand({
   name: 'deploy',
-  usage: '<name> (<version> | --variants <v:w,...>) --env <env> [--reason <text>] [options]',
-  summary: 'Make an environment serve a version, or weighted variants',
+  usage:
+    '<name> (<version> | --variants <v:w,...> | --disable | --enable) --env <env> [--reason <text>] [options]',
+  summary: 'Make an environment serve a version, or weighted variants; or switch its release off and on',
   description:
     'Makes the environment serve one version, or several with weights in basis points summing to\n' +
     '10000 (--variants 3:500,2:9500 sends 5% of units to v3 and 95% to v2; 3:5%,2:95% works too).\n' +
-    'Every deploy is appended to the environment history.',
+    '--disable is the kill switch: the environment keeps its release but resolves nothing for this\n' +
+    'prompt (SDKs serve their fallback) until --enable. Alone they act on the current release; with a\n' +
+    'version or --variants they deploy that release disabled or enabled.\n' +
+    'Every change is appended to the environment history.',
   options: {
     env: envOption,
-    variants: { type: 'string', value: '<v:w,...>', description: 'Weighted variants: version:weight pairs' },
+    variants: {
+      type: 'string',
+      value: '<v:w,...>',
+      description: 'Weighted variants: version:weight pairs',
+    },
+    disable: { type: 'boolean', description: 'Kill switch: stop serving the release' },
+    enable: { type: 'boolean', description: 'Serve the release again after --disable' },
     reason: reasonOption,
   },
   positionals: { min: 1, max: 2 },
   examples: [
     'promptline deploy support/triage 2 --env production --reason "better routing"',
     'promptline deploy support/triage --variants 3:500,2:9500 --env production',
+    'promptline deploy support/triage --env production --disable --reason "leaks PII"',
+    'promptline deploy support/triage --env production --enable',
   ],
   async run(input, ctx) {
     const [name = '', version] = input.positionals;
     const env = input.required('env');
     const variants = input.string('variants');
     const reason = input.string('reason');
+    const disable = input.flag('disable');
+    const enable = input.flag('enable');
+    if (disable && enable) throw new UsageError('give either --disable or --enable, not both');
+    const enabled = disable ? false : enable ? true : undefined;
     let request: DeployRequest;
     if (variants !== undefined) {
       if (version !== undefined) throw new UsageError('give either a version or --variants, not both');
       request = { variants: parseVariants(variants) };
-    } else {
-      if (version === undefined) throw new UsageError('missing the version to deploy (or --variants)');
+    } else if (version !== undefined) {
       request = { version: parsePositiveInt(version, 'version') };
+    } else if (enabled !== undefined) {
+      // The API switches a release by deploying it again with `enabled`, so send what is live now.
+      // A deploy landing between this read and the PUT would be replaced; the history shows both.
+      const current = await ctx.api.getDeployment(name, env);
+      request = { variants: current.variants };
+    } else {
+      throw new UsageError('missing the version to deploy (or --variants, --disable, --enable)');
     }
+    if (enabled !== undefined) request.enabled = enabled;
     if (reason !== undefined) request.reason = reason;
     const deployment = await ctx.api.deploy(name, env, request);
     if (ctx.printJson(deployment)) return;
-    ctx.out(`Deployed ${describe(deployment)}\n`);
+    if (variants !== undefined || version !== undefined) {
+      ctx.out(`Deployed ${describe(deployment)}\n`);
+    } else if (deployment.enabled) {
+      ctx.out(
+        `Enabled ${deployment.prompt} in ${deployment.environment}: serving ${formatRelease(deployment)} again (history #${deployment.historyId})\n`,
+      );
+    } else {
+      ctx.out(
+        `Disabled ${deployment.prompt} in ${deployment.environment}: ${formatRelease(deployment)} resolves nothing until \`--enable\` (history #${deployment.historyId})\n`,
+      );
+    }
   },
 });
 
@@ -121,20 +154,33 @@ export const historyCommand = defineCommand({
   },
 });
 
-/** History entries as a table: id, time, action, release, previous release, actor, reason. */
+/**
+ * History entries as a table: id, time, action, release, previous release, actor, reason. A deploy
+ * that only flipped the kill switch of the same release reads `disable` or `enable`; a disabled
+ * release is marked `(disabled)`.
+ */
 export function formatHistory(items: HistoryEntry[], color = false): string {
   const rows = items.map((entry) => [
     String(entry.id),
     entry.at,
-    entry.action === 'rollback' && entry.restoredFrom !== null
-      ? `rollback→#${entry.restoredFrom}`
-      : entry.action,
+    actionLabel(entry),
     formatRelease(entry),
     entry.previous ? formatRelease(entry.previous) : '-',
     entry.actor,
     oneLine(entry.reason, 50),
   ]);
   return formatTable(['ID', 'AT', 'ACTION', 'SERVES', 'BEFORE', 'ACTOR', 'REASON'], rows, color);
+}
+
+function actionLabel(entry: HistoryEntry): string {
+  if (entry.action === 'rollback') {
+    return entry.restoredFrom === null ? 'rollback' : `rollback→#${entry.restoredFrom}`;
+  }
+  const previous = entry.previous;
+  const sameRelease =
+    previous !== null && JSON.stringify(previous.variants) === JSON.stringify(entry.variants);
+  if (sameRelease && previous.enabled !== entry.enabled) return entry.enabled ? 'enable' : 'disable';
+  return 'deploy';
 }
 
 function describe(deployment: Deployment): string {

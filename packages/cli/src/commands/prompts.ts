@@ -1,13 +1,14 @@
-/** `promptline prompts list|show|create`: the registry entries. */
-import type { CreatePromptRequest } from '@promptline/core';
+/** `promptline prompts list|show|create|update`: the registry entries. */
+import type { CreatePromptRequest, Prompt, UpdatePromptRequest } from '@promptline/core';
 import { readVersionFile } from '../args.ts';
+import { UsageError } from '../errors.ts';
 import { defineGroup } from '../kit.ts';
 import { formatFields, formatRelease, formatTable, oneLine } from '../output.ts';
 
 /** The `prompts` command group. */
 export const promptsCommand = defineGroup({
   name: 'prompts',
-  summary: 'List, show and create prompts',
+  summary: 'List, show, create and update prompts',
   commands: {
     list: {
       name: 'prompts list',
@@ -51,20 +52,7 @@ export const promptsCommand = defineGroup({
         const prompt = await ctx.api.getPrompt(input.positionals[0] ?? '');
         if (ctx.printJson(prompt)) return;
         const deployments = Object.entries(prompt.deployments ?? {});
-        ctx.out(
-          formatFields(
-            [
-              ['name', prompt.name],
-              ['description', prompt.description || undefined],
-              ['owner', prompt.owner || undefined],
-              ['tags', prompt.tags.length > 0 ? prompt.tags.join(', ') : undefined],
-              ['latest', prompt.latestVersion === null ? 'no versions yet' : `v${prompt.latestVersion}`],
-              ['created', prompt.createdAt],
-              ['updated', prompt.updatedAt],
-            ],
-            ctx.color,
-          ),
-        );
+        ctx.out(formatPrompt(prompt, ctx.color));
         if (deployments.length > 0) {
           ctx.out(
             `\n${formatTable(
@@ -121,5 +109,59 @@ export const promptsCommand = defineGroup({
         ctx.out(`Created prompt ${prompt.name}${version}\n`);
       },
     },
+    update: {
+      name: 'prompts update',
+      usage: '<name> [--description <text>] [--owner <who>] [--tag <tag>]... [--clear-tags] [options]',
+      summary: 'Change the description, owner or tags of a prompt',
+      description:
+        'Changes only what is given. --tag replaces the whole tag list with the tags given (repeat it\n' +
+        'for several); --clear-tags removes every tag. --description "" clears the description.',
+      options: {
+        description: { type: 'string', value: '<text>', description: 'What the prompt is for' },
+        owner: { type: 'string', value: '<who>', description: 'Team or person responsible for it' },
+        tag: { type: 'string', multiple: true, value: '<tag>', description: 'The new tag list' },
+        'clear-tags': { type: 'boolean', description: 'Remove every tag' },
+      },
+      positionals: { min: 1, max: 1 },
+      examples: [
+        'promptline prompts update support/triage --owner platform-team',
+        'promptline prompts update support/triage --tag support --tag routing',
+        'promptline prompts update support/triage --clear-tags',
+      ],
+      async run(input, ctx) {
+        const request: UpdatePromptRequest = {};
+        const description = input.string('description');
+        const owner = input.string('owner');
+        const tags = input.list('tag');
+        const clearTags = input.flag('clear-tags');
+        if (clearTags && tags.length > 0) throw new UsageError('give either --tag or --clear-tags, not both');
+        if (description !== undefined) request.description = description;
+        if (owner !== undefined) request.owner = owner;
+        if (tags.length > 0) request.tags = tags;
+        if (clearTags) request.tags = [];
+        if (Object.keys(request).length === 0) {
+          throw new UsageError('nothing to update: give --description, --owner, --tag or --clear-tags');
+        }
+        const prompt = await ctx.api.updatePrompt(input.positionals[0] ?? '', request);
+        if (ctx.printJson(prompt)) return;
+        ctx.out(`Updated prompt ${prompt.name}\n${formatPrompt(prompt, ctx.color)}`);
+      },
+    },
   },
 });
+
+/** The fields of a prompt, as `prompts show` and `prompts update` print them. */
+function formatPrompt(prompt: Prompt, color: boolean): string {
+  return formatFields(
+    [
+      ['name', prompt.name],
+      ['description', prompt.description || undefined],
+      ['owner', prompt.owner || undefined],
+      ['tags', prompt.tags.length > 0 ? prompt.tags.join(', ') : undefined],
+      ['latest', prompt.latestVersion === null ? 'no versions yet' : `v${prompt.latestVersion}`],
+      ['created', prompt.createdAt],
+      ['updated', prompt.updatedAt],
+    ],
+    color,
+  );
+}
