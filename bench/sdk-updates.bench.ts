@@ -2,15 +2,19 @@
  * Live updates through the real SDK: one server process (`main.ts`, SQLite), N `createClient`s
  * (each `ready()` and streaming), then deployment changes through the REST API. For each change,
  * the time from the PUT's response (and from sending it) to each client's `update` event — which
- * the SDK emits once it has refetched the new snapshot, so this is "change → new version servable
- * in the app", not just "event received". Plus the server's RSS (VmRSS from /proc) before the
- * clients connected, after, and after the changes.
+ * the SDK emits once the new snapshot is in memory (from the event's delta, or fetched when the
+ * event carries the ETag only), so this is "change → new version servable in the app", not just
+ * "event received". Plus the snapshot requests the changes caused, and the server's RSS (VmRSS
+ * from /proc) before the clients connected, after, and after the changes.
+ *
+ * `filler` deploys that many more prompts (~1 KiB template each) to the environment, to show that
+ * the cost of a change does not grow with the environment (the event carries the changed release).
  *
  * The clients run in this process, or split over child processes (`workers=2`: 500 each) when one
  * process is itself the bottleneck; times are then compared on the shared wall clock
  * (`performance.timeOrigin + performance.now()`).
  *
- * Run: npm exec -- node --conditions=source bench/sdk-updates.bench.ts [clients=1000] [changes=5] [workers=1] [warmup=2]
+ * Run: npm exec -- node --conditions=source bench/sdk-updates.bench.ts [clients=1000] [changes=5] [workers=1] [warmup=2] [filler=0]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,11 +44,12 @@ type WorkerMessage =
       readyMs: number;
       rssMiB: number;
     }
-  | { type: 'change'; change: number; times: ClientTimes[]; wrongVersion: number };
+  | { type: 'change'; change: number; times: ClientTimes[]; wrongVersion: number; snapshotRequests: number };
 
 /**
- * One client's wall-clock times for one change: its snapshot request sent (after the stream's event),
- * the response headers in, the `update` event. NaN when it did not happen within 10 s.
+ * One client's wall-clock times for one change: its snapshot request sent (after the stream's event,
+ * when it carried no usable delta), the response headers in, the `update` event. NaN when it did not
+ * happen (within 10 s).
  */
 interface ClientTimes {
   fetchSent: number;
@@ -98,11 +103,15 @@ function startLocalGroup(url: string, apiKey: string, count: number): Group {
   // Per client: when its last snapshot request left and when its response headers came back.
   const lastSent = new Array<number>(count).fill(Number.NaN);
   const lastAnswered = new Array<number>(count).fill(Number.NaN);
+  let snapshotRequests = 0;
   const timedFetch =
     (j: number): typeof fetch =>
     async (input, init) => {
       const snapshot = String(input).endsWith('/snapshot');
-      if (snapshot) lastSent[j] = now();
+      if (snapshot) {
+        snapshotRequests++;
+        lastSent[j] = now();
+      }
       const response = await fetch(input, init);
       if (snapshot) lastAnswered[j] = now();
       return response;
@@ -162,10 +171,20 @@ function startLocalGroup(url: string, apiKey: string, count: number): Group {
     async change(change, version) {
       const row = new Array<ClientTimes>(count).fill(MISSING);
       received[change] = row;
+      const requestsBefore = snapshotRequests;
+      // A client that fetched for an earlier change must not have that request counted for this one.
+      lastSent.fill(Number.NaN);
+      lastAnswered.fill(Number.NaN);
       const deadline = Date.now() + 10_000;
       while (row.includes(MISSING) && Date.now() < deadline) await sleep(10);
       const wrongVersion = clients.filter((c) => c.prompt(PROMPT, { unit: 'u' }).version !== version).length;
-      return { type: 'change', change, times: row, wrongVersion };
+      return {
+        type: 'change',
+        change,
+        times: row,
+        wrongVersion,
+        snapshotRequests: snapshotRequests - requestsBefore,
+      };
     },
     async close() {
       await Promise.all(clients.map((c) => c.close()));
@@ -222,6 +241,7 @@ async function main(): Promise<void> {
   const changes = Number(process.argv[3] ?? 5);
   const workers = Number(process.argv[4] ?? 1);
   const warmupChanges = Number(process.argv[5] ?? 2);
+  const filler = Number(process.argv[6] ?? 0);
   const dataDir = mkdtempSync(join(tmpdir(), 'promptline-sdk-updates-bench-'));
   const port = await freePort();
   const apiKey = `pl_bench_${randomBytes(16).toString('hex')}`;
@@ -272,7 +292,21 @@ async function main(): Promise<void> {
     await call('POST', '/api/v1/prompts', { name: PROMPT, version: { type: 'text', template: 'one {{x}}' } });
     await call('POST', `${PROMPT_PATH}/versions`, { type: 'text', template: 'two {{x}}' });
     await call('PUT', `${PROMPT_PATH}/deployments/production`, { version: 1 });
-    await call('GET', '/api/v1/environments/production/snapshot');
+    for (let i = 0; i < filler; i++) {
+      const name = `bench/filler-${i}`;
+      await call('POST', '/api/v1/prompts', {
+        name,
+        version: { type: 'text', template: `Filler ${i}: ${'lorem ipsum '.repeat(85)}{{x}}` },
+      });
+      await call('PUT', `/api/v1/prompts/${encodeURIComponent(name)}/deployments/production`, { version: 1 });
+    }
+    const snapshotBytes = Buffer.byteLength(
+      await (
+        await fetch(`${base}/api/v1/environments/production/snapshot`, {
+          headers: { authorization: `Bearer ${apiKey}` },
+        })
+      ).text(),
+    );
     await sleep(300);
     const rssBefore = rssMiB(pid);
 
@@ -289,13 +323,20 @@ async function main(): Promise<void> {
 
     const fromResponse: number[] = [];
     const fromSend: number[] = [];
-    // Where the time goes: PUT answered → snapshot request sent (the stream event's trip),
-    // → snapshot response in (the server's queue of 1 000 requests), → `update` emitted (the SDK).
+    // Where the time goes when clients fetch (events above the inline limit): PUT answered →
+    // snapshot request sent (the stream event's trip), → snapshot response in (the server's queue
+    // of 1 000 requests), → `update` emitted (the SDK). Empty when every client applied the delta.
     const toRequest: number[] = [];
     const requestToResponse: number[] = [];
     const responseToUpdate: number[] = [];
-    const perChange: Array<{ p50: number; p99: number; max: number; missed: number; wrongVersion: number }> =
-      [];
+    const perChange: Array<{
+      p50: number;
+      p99: number;
+      max: number;
+      missed: number;
+      wrongVersion: number;
+      snapshotRequests: number;
+    }> = [];
     // The first changes are measured apart: they include JIT warm-up of every code path involved.
     const warmup: Array<{ p50: number; p99: number }> = [];
     for (let change = 0; change < warmupChanges + changes; change++) {
@@ -315,15 +356,17 @@ async function main(): Promise<void> {
       } else {
         fromResponse.push(...latencies);
         fromSend.push(...arrived.map((t) => t.update - sentAt));
-        toRequest.push(...arrived.map((t) => t.fetchSent - answeredAt));
-        requestToResponse.push(...arrived.map((t) => t.fetchAnswered - t.fetchSent));
-        responseToUpdate.push(...arrived.map((t) => t.update - t.fetchAnswered));
+        const fetched = arrived.filter((t) => !Number.isNaN(t.fetchAnswered));
+        toRequest.push(...fetched.map((t) => t.fetchSent - answeredAt));
+        requestToResponse.push(...fetched.map((t) => t.fetchAnswered - t.fetchSent));
+        responseToUpdate.push(...fetched.map((t) => t.update - t.fetchAnswered));
         perChange.push({
           p50: percentile(latencies, 50),
           p99: percentile(latencies, 99),
           max: percentile(latencies, 100),
           missed: times.length - arrived.length,
           wrongVersion: results.reduce((sum, r) => sum + r.wrongVersion, 0),
+          snapshotRequests: results.reduce((sum, r) => sum + r.snapshotRequests, 0),
         });
       }
       await sleep(300);
@@ -331,7 +374,7 @@ async function main(): Promise<void> {
     const rssAfter = rssMiB(pid);
     const summary = (values: number[]) => {
       const sorted = [...values].sort((a, b) => a - b);
-      return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+      return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
     };
 
     console.log(
@@ -340,6 +383,8 @@ async function main(): Promise<void> {
         clients,
         clientProcesses: workers,
         changes,
+        environmentPrompts: filler + 1,
+        snapshotBytes,
         readyAllMs: Math.max(...ready.map((r) => r.readyMs)),
         clientsWithoutSnapshot: ready.reduce((sum, r) => sum + r.notServer, 0),
         clientsNotStreaming: ready.reduce((sum, r) => sum + r.notStreaming, 0),

@@ -157,12 +157,17 @@ describe('createClient against a snapshot server', () => {
     // Prompts without split partials hand out one shared object per variant.
     expect(c.prompt('plain', { unit: 'a' })).toBe(c.prompt('plain', { unit: 'b' }));
 
+    await waitFor(() => c.connection === 'streaming' && s.streams === 1, 'the stream to open');
+    const plain = c.prompt('plain', { unit: 'a' });
     const updated = nextUpdate(c, (e) => e.changed.includes('shared/tone'));
     s.setEnabled('shared/tone', false);
     await updated;
+    // Applied as a delta: a prompt that includes the changed partial is rebuilt…
     expect(() => c.prompt('mail', { unit: 'u' }).render()).toThrow(
       expect.objectContaining({ code: 'TEMPLATE_PARTIAL_NOT_FOUND' }),
     );
+    // …one that neither changed nor includes partials is kept as it was.
+    expect(c.prompt('plain', { unit: 'a' })).toBe(plain);
   });
 
   it('keeps each unit on its variant while a rollout grows 5% → 25% → 100%', async () => {
@@ -207,10 +212,11 @@ describe('createClient against a snapshot server', () => {
     expect(counts[2]).toBe(4000);
   });
 
-  it('receives a deployment change over the stream and refetches with If-None-Match', async () => {
+  it('adopts each change from the stream event itself: no snapshot request after ready()', async () => {
     const s = await server();
     s.deploy('greet', { variants: [{ version: 1, weight: 10_000 }] }, [textVersion(1, 'Hello {{name}}')]);
-    const { client: c } = client(s);
+    s.deploy('other', { variants: [{ version: 1, weight: 10_000 }] }, [textVersion(1, 'Other')]);
+    const { client: c, errors } = client(s);
     await c.ready();
     await waitFor(() => c.connection === 'streaming' && s.streams === 1, 'the stream to open');
 
@@ -227,16 +233,110 @@ describe('createClient against a snapshot server', () => {
       expect(event.etag).toBe(s.snapshot().etag);
       expect(c.prompt('greet').render({ name: 'Ada' })).toBe(`Hello v${i} Ada`);
     }
+    // A release that disappears is removed by the delta too.
+    const removed = nextUpdate(c);
+    s.remove('other');
+    expect((await removed).changed).toEqual(['other']);
+    expect(() => c.prompt('other')).toThrow(expect.objectContaining({ code: 'PROMPT_NOT_FOUND' }));
+    expect(c.etag).toBe(s.snapshot().etag);
+
     const sorted = [...delays].sort((a, b) => a - b);
     console.log(
-      `[sdk] deployment → update event over SSE: median ${sorted[2]?.toFixed(1)} ms, max ${sorted[4]?.toFixed(1)} ms (5 changes)`,
+      `[sdk] deployment → update event with the delta inline: median ${sorted[2]?.toFixed(1)} ms, max ${sorted[4]?.toFixed(1)} ms (5 changes)`,
     );
+    // Counted at the server: the initial load only.
+    expect(s.requests.filter((r) => r.path.endsWith('/snapshot'))).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('refetches with If-None-Match from a server whose events carry the ETag only', async () => {
+    const s = await server({ inlineMaxBytes: 0 });
+    s.deploy('greet', { variants: [{ version: 1, weight: 10_000 }] }, [textVersion(1, 'Hello {{name}}')]);
+    const { client: c } = client(s);
+    await c.ready();
+    await waitFor(() => c.connection === 'streaming' && s.streams === 1, 'the stream to open');
+
+    for (let i = 2; i <= 6; i++) {
+      const updated = nextUpdate(c);
+      s.deploy('greet', { variants: [{ version: i, weight: 10_000 }] }, [
+        textVersion(i, `Hello v${i} {{name}}`),
+      ]);
+      const event = await updated;
+      expect(event).toMatchObject({ environment: 'production', source: 'server', changed: ['greet'] });
+      expect(event.etag).toBe(s.snapshot().etag);
+      expect(c.prompt('greet').render({ name: 'Ada' })).toBe(`Hello v${i} Ada`);
+    }
     const snapshotRequests = s.requests.filter((r) => r.path.endsWith('/snapshot'));
     // The first fetch has nothing to match; every refetch after an event sends the ETag it holds.
     expect(snapshotRequests[0]?.ifNoneMatch).toBeUndefined();
     expect(snapshotRequests.slice(1).every((r) => r.ifNoneMatch !== undefined)).toBe(true);
     // The connect event carried the etag the client already had: no refetch for it.
     expect(snapshotRequests.length).toBe(6);
+  });
+
+  it('fetches when a change is too large to inline, and applies small deltas of a large environment', async () => {
+    const s = await server({ inlineMaxBytes: 2_000 });
+    s.deploy('greet', { variants: [{ version: 1, weight: 10_000 }] }, [textVersion(1, 'Hello {{name}}')]);
+    const { client: c, errors } = client(s);
+    await c.ready();
+    await waitFor(() => c.connection === 'streaming' && s.streams === 1, 'the stream to open');
+    const snapshotRequests = () => s.requests.filter((r) => r.path.endsWith('/snapshot')).length;
+    expect(snapshotRequests()).toBe(1);
+
+    // This release alone is above the limit: the event carries the ETag, the client fetches.
+    let updated = nextUpdate(c);
+    s.deploy('big', { variants: [{ version: 1, weight: 10_000 }] }, [textVersion(1, 'x'.repeat(3_000))]);
+    expect((await updated).changed).toEqual(['big']);
+    expect(c.prompt('big').template).toHaveLength(3_000);
+    expect(snapshotRequests()).toBe(2);
+
+    // The environment is now above the limit, a change of a small release is not.
+    updated = nextUpdate(c);
+    s.deploy('greet', { variants: [{ version: 2, weight: 10_000 }] }, [textVersion(2, 'Hi {{name}}')]);
+    expect((await updated).changed).toEqual(['greet']);
+    expect(c.prompt('greet').render({ name: 'Ada' })).toBe('Hi Ada');
+    expect(c.prompt('big').template).toHaveLength(3_000);
+    expect(snapshotRequests()).toBe(2);
+    expect(errors).toEqual([]);
+  });
+
+  it('fetches when a delta is based on a snapshot it does not hold (a lost event)', async () => {
+    const s = await server();
+    s.deploy('greet', { variants: [{ version: 1, weight: 10_000 }] }, [textVersion(1, 'v1')]);
+    s.deploy('other', { variants: [{ version: 1, weight: 10_000 }] }, [textVersion(1, 'o1')]);
+    const { client: c } = client(s);
+    await c.ready();
+    await waitFor(() => c.connection === 'streaming' && s.streams === 1, 'the stream to open');
+
+    s.deploy('other', { variants: [{ version: 2, weight: 10_000 }] }, [textVersion(2, 'o2')], {
+      notify: false,
+    });
+    const updated = nextUpdate(c);
+    s.deploy('greet', { variants: [{ version: 2, weight: 10_000 }] }, [textVersion(2, 'v2')]);
+    // Applying the delta alone would miss `other`: the fetched snapshot has both changes.
+    expect((await updated).changed.sort()).toEqual(['greet', 'other']);
+    expect(c.prompt('greet').render()).toBe('v2');
+    expect(c.prompt('other').render()).toBe('o2');
+    expect(s.requests.filter((r) => r.path.endsWith('/snapshot'))).toHaveLength(2);
+  });
+
+  it('rejects an inline snapshot of the wrong shape, reports it and fetches instead', async () => {
+    const s = await server();
+    s.deploy('greet', { variants: [{ version: 1, weight: 10_000 }] }, [textVersion(1, 'v1')]);
+    const { client: c, errors } = client(s);
+    await c.ready();
+    await waitFor(() => c.connection === 'streaming' && s.streams === 1, 'the stream to open');
+    s.sendRaw({
+      etag: 'forged',
+      prompts: ['greet'],
+      baseEtag: s.snapshot().etag,
+      delta: { greet: { variants: 'no' } },
+    });
+    await waitFor(() => errors.length > 0, 'the malformed delta to be reported');
+    expect(errors[0]?.message).toMatch(/not one this SDK understands .*prompts\["greet"\]/);
+    // The malformed event still means "something changed": the client asks the snapshot endpoint.
+    await waitFor(() => s.requests.filter((r) => r.path.endsWith('/snapshot')).length === 2, 'a fetch');
+    expect(c.prompt('greet').render()).toBe('v1');
   });
 
   it('keeps resolving from memory when the server stops, reports it to onError, and reconnects', async () => {
@@ -252,11 +352,13 @@ describe('createClient against a snapshot server', () => {
     expect(c.prompt('greet', { unit: 'u' }).render({ name: 'Ada' })).toBe('Hello Ada');
     expect(c.prompt('greet').source).toBe('server');
 
-    // Back on the same port with a new release: the client reconnects and catches up.
+    // Back on the same port with a new release: the client reconnects and catches up from the
+    // connect event alone (deployed before the server can accept the client's connection).
     const again = await server({ port: s.port });
     again.deploy('greet', { variants: [{ version: 2, weight: 10_000 }] }, [textVersion(2, 'Hi {{name}}')]);
-    await waitFor(() => c.prompt('greet').version === 2, 'the client to reconnect and refetch');
+    await waitFor(() => c.prompt('greet').version === 2, 'the client to reconnect and catch up');
     expect(c.prompt('greet').render({ name: 'Ada' })).toBe('Hi Ada');
+    expect(again.requests.map((r) => r.path)).toEqual(['/api/v1/environments/production/stream']);
   });
 
   it('writes a disk copy and serves it to a new client while the server is down', async () => {
@@ -283,12 +385,31 @@ describe('createClient against a snapshot server', () => {
 
     // When the server returns with the same snapshot, the client finds it by itself (stream
     // reconnect) and a 304 promotes the copy to "server", although the ETag did not change.
-    const back = await server({ port: s.port });
+    // (An ETag-only server here; one that inlines confirms it with the connect event, below.)
+    const back = await server({ port: s.port, inlineMaxBytes: 0 });
     back.deploy('greet', { variants: [{ version: 3, weight: 10_000 }] }, [textVersion(3, 'Hello {{name}}')]);
     await waitFor(() => c.prompt('greet').source === 'server', 'the server to confirm the disk copy');
     expect(back.requests.filter((r) => r.path.endsWith('/snapshot'))).toContainEqual(
       expect.objectContaining({ ifNoneMatch: copy.etag, status: 304 }),
     );
+  });
+
+  it('confirms a disk copy with the connect event of a server that inlines snapshots', async () => {
+    const dir = await tempDir();
+    const cachePath = join(dir, 'production.json');
+    const s = await server();
+    s.deploy('greet', { variants: [{ version: 3, weight: 10_000 }] }, [textVersion(3, 'Hello {{name}}')]);
+    const first = client(s, { cachePath });
+    await first.client.ready();
+    await first.client.close();
+    await s.stop();
+
+    const { client: c } = client({ url: s.url, apiKey: s.apiKey }, { cachePath });
+    expect(await c.ready()).toBe('cache');
+    const back = await server({ port: s.port });
+    back.deploy('greet', { variants: [{ version: 3, weight: 10_000 }] }, [textVersion(3, 'Hello {{name}}')]);
+    await waitFor(() => c.prompt('greet').source === 'server', 'the connect event to confirm the copy');
+    expect(back.requests.filter((r) => r.path.endsWith('/snapshot'))).toEqual([]);
   });
 
   it('rewrites the disk copy on every change through a temp file and rename', async () => {

@@ -12,6 +12,7 @@ import {
   type PromptEntry,
   pick,
   snapshotProblem,
+  updateEntries,
 } from './resolve.ts';
 import { readSseStream } from './sse.ts';
 import type { FallbackPrompt, PromptSource, ResolvedPrompt, UpdateEvent } from './types.ts';
@@ -111,6 +112,17 @@ function unreachable(url: string, operation: string, cause: unknown): AppError {
   );
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function unreadable(source: string, problem: string): AppError {
+  return new AppError(
+    'INTERNAL',
+    `The snapshot from ${source} is not one this SDK understands (${problem}); upgrade @promptline/sdk or the server. Keeping the previous snapshot.`,
+  );
+}
+
 async function httpError(response: Response, operation: string): Promise<AppError> {
   let code: ErrorCode | undefined;
   let detail = response.statusText;
@@ -178,6 +190,8 @@ export function createClient(options: ClientOptions): PromptlineClient {
   let entries = new Map<string, PromptEntry>();
   let connection: ConnectionState = updates === 'off' ? 'idle' : 'connecting';
   let diskWrites: Promise<void> = Promise.resolve();
+  /** Snapshots taken from stream events so far. */
+  let adoptions = 0;
 
   function emitError(error: AppError): void {
     if (controller.signal.aborted) return;
@@ -218,9 +232,13 @@ export function createClient(options: ClientOptions): PromptlineClient {
     });
   }
 
-  function apply(next: Snapshot, source: 'server' | 'cache', etag: string | null): void {
-    const changed = changedPrompts(snapshot, next);
-    entries = buildEntries(next, source, emitError);
+  /** Puts `next` in memory; `delta` names the only releases that differ from the snapshot held. */
+  function apply(next: Snapshot, source: 'server' | 'cache', etag: string | null, delta?: string[]): void {
+    const incremental = delta !== undefined && snapshotSource === source;
+    const changed = changedPrompts(snapshot, next, incremental ? delta : undefined);
+    entries = incremental
+      ? updateEntries(entries, next, delta, source, emitError)
+      : buildEntries(next, source, emitError);
     snapshot = next;
     snapshotSource = source;
     etagHeader = etag;
@@ -277,6 +295,7 @@ export function createClient(options: ClientOptions): PromptlineClient {
   async function fetchOnce(): Promise<boolean> {
     const headers: Record<string, string> = { authorization: auth, accept: 'application/json' };
     if (etagHeader !== null) headers['if-none-match'] = etagHeader;
+    const adoptionsAtSend = adoptions;
     let response: Response;
     try {
       response = await fetchImpl(snapshotUrl, {
@@ -299,14 +318,11 @@ export function createClient(options: ClientOptions): PromptlineClient {
         return false;
       }
       const body: unknown = await response.json();
+      // The stream brought a snapshot while this request was out: it is at least as recent.
+      if (adoptions !== adoptionsAtSend) return snapshot !== undefined;
       const problem = snapshotProblem(body);
       if (problem !== undefined) {
-        emitError(
-          new AppError(
-            'INTERNAL',
-            `The snapshot from ${snapshotUrl} is not one this SDK understands (${problem}); upgrade @promptline/sdk or the server. Keeping the previous snapshot.`,
-          ),
-        );
+        emitError(unreadable(snapshotUrl, problem));
         return false;
       }
       const value = body as Snapshot;
@@ -318,6 +334,55 @@ export function createClient(options: ClientOptions): PromptlineClient {
       emitError(unreachable(base, 'snapshot', error));
       return false;
     }
+  }
+
+  /**
+   * Takes the new state from a stream event when it carries it: the whole snapshot (connect events)
+   * or the changed releases on top of the snapshot held (change events whose `baseEtag` is ours).
+   * False when the event carries neither usable form: the caller then compares ETags and fetches.
+   */
+  function adoptInline(data: unknown): boolean {
+    if (!isRecord(data) || typeof data.etag !== 'string') return false;
+    const etag = data.etag;
+    let next: Snapshot | undefined;
+    let delta: string[] | undefined;
+    if (data.snapshot !== undefined) {
+      const problem = snapshotProblem(data.snapshot);
+      if (problem !== undefined) {
+        emitError(unreadable(`${streamUrl} (connect event)`, problem));
+        return false;
+      }
+      next = data.snapshot as Snapshot;
+      if (normalizeEtag(next.etag) !== normalizeEtag(etag)) return false;
+    } else if (
+      isRecord(data.delta) &&
+      typeof data.baseEtag === 'string' &&
+      snapshot !== undefined &&
+      // The ETag is a hash of the content, so a disk copy with the base's ETag is the base.
+      normalizeEtag(data.baseEtag) === normalizeEtag(snapshot.etag)
+    ) {
+      const prompts = { ...snapshot.prompts };
+      const added: Snapshot['prompts'] = {};
+      for (const [name, release] of Object.entries(data.delta)) {
+        if (release === null) delete prompts[name];
+        else added[name] = release as Snapshot['prompts'][string];
+      }
+      // Each release is checked as a fetched snapshot's are.
+      const problem = snapshotProblem({ environment: snapshot.environment, etag, prompts: added });
+      if (problem !== undefined) {
+        emitError(unreadable(`${streamUrl} (change event)`, problem));
+        return false;
+      }
+      next = { ...snapshot, etag, prompts: { ...prompts, ...added } };
+      delta = Object.keys(data.delta);
+    }
+    if (next === undefined) return false;
+    // A fetch already on its way may answer an older snapshot: it must not replace this one.
+    adoptions++;
+    if (normalizeEtag(next.etag) === normalizeEtag(snapshot?.etag) && snapshotSource === 'server')
+      return true;
+    apply(next, 'server', /^(W\/)?"/.test(etag) ? etag : `"${etag}"`, delta);
+    return true;
   }
 
   // One snapshot request at a time; a request asked for meanwhile runs once more after it, so the
@@ -349,7 +414,6 @@ export function createClient(options: ClientOptions): PromptlineClient {
       `The update stream ${streamUrl} was silent for ${heartbeatTimeoutMs} ms (no heartbeat); reconnecting.`,
       { status: 503, details: { operation: 'stream' } },
     );
-  let lastEventId = '';
 
   async function streamOnce(onHealthy: () => void, onRetry: (ms: number) => void): Promise<StreamOutcome> {
     const attempt = new AbortController();
@@ -361,7 +425,10 @@ export function createClient(options: ClientOptions): PromptlineClient {
       accept: 'text/event-stream',
       'cache-control': 'no-cache',
     };
-    if (lastEventId !== '') headers['last-event-id'] = lastEventId;
+    // Tells the server which snapshot is held, so the connect event need not carry it again. A disk
+    // copy is not named: the connect event's snapshot is what confirms it.
+    const held = snapshotSource === 'server' ? snapshot?.etag : undefined;
+    if (held !== undefined) headers['last-event-id'] = held;
     try {
       const response = await fetchImpl(streamUrl, { headers, signal });
       if (NOT_SUPPORTED.has(response.status)) {
@@ -395,15 +462,16 @@ export function createClient(options: ClientOptions): PromptlineClient {
           onActivity: arm,
           onRetry,
           onEvent: (event) => {
-            lastEventId = event.id;
             if (event.event !== 'update') return;
             onHealthy();
-            let etag: unknown;
+            let data: unknown;
             try {
-              etag = (JSON.parse(event.data) as { etag?: unknown }).etag;
+              data = JSON.parse(event.data);
             } catch {
-              etag = undefined;
+              data = undefined;
             }
+            if (adoptInline(data)) return;
+            const etag = isRecord(data) ? data.etag : undefined;
             // A malformed event still means "something changed": fetching is the safe answer. A
             // disk copy is confirmed even when its ETag matches (a cheap 304): otherwise a client
             // started while the server was down would report `source: 'cache'` until the next change.

@@ -41,6 +41,8 @@ export interface PromptEntry {
    * call, bound to the unit (rare; everything else is shared and allocation-free).
    */
   readonly bindToUnit?: (variant: number, unit: string | undefined) => ResolvedPrompt | undefined;
+  /** Some variant includes partials: its rendering depends on other releases, so it is rebuilt with them. */
+  readonly usesPartials?: boolean;
 }
 
 const STRICT = { strict: true } as const;
@@ -170,15 +172,55 @@ export function buildEntries(
   source: 'server' | 'cache',
   onProblem: (error: AppError) => void,
 ): Map<string, PromptEntry> {
-  const current = (): Snapshot => snapshot;
-  const shared = partialLookup(current, undefined);
+  const build = entryBuilder(snapshot, source, onProblem);
   const entries = new Map<string, PromptEntry>();
   for (const [name, release] of Object.entries(snapshot.prompts)) {
-    if (release.variants.length === 0) continue;
-    if (!release.enabled) {
-      entries.set(name, { variants: release.variants, resolved: [], enabled: false });
-      continue;
-    }
+    const entry = build(name, release);
+    if (entry !== undefined) entries.set(name, entry);
+  }
+  return entries;
+}
+
+/**
+ * Entries of `snapshot` made from those of the snapshot before it when only the releases named in
+ * `changed` differ (a delta from the stream): the others are kept as they are, except entries that
+ * include partials, which are rebuilt because a partial may be among the changes. A change then
+ * costs what it changed, not the size of the environment.
+ */
+export function updateEntries(
+  previous: ReadonlyMap<string, PromptEntry>,
+  snapshot: Snapshot,
+  changed: Iterable<string>,
+  source: 'server' | 'cache',
+  onProblem: (error: AppError) => void,
+): Map<string, PromptEntry> {
+  const build = entryBuilder(snapshot, source, onProblem);
+  const entries = new Map(previous);
+  const rebuild = new Set(changed);
+  for (const [name, entry] of previous) if (entry.usesPartials === true) rebuild.add(name);
+  for (const name of rebuild) {
+    entries.delete(name);
+    const release = snapshot.prompts[name];
+    const entry = release === undefined ? undefined : build(name, release);
+    if (entry !== undefined) entries.set(name, entry);
+  }
+  return entries;
+}
+
+/**
+ * Builds one entry of a snapshot. A variant whose version is missing from the snapshot (a server
+ * bug) is reported through `onProblem` and the entry is left out, so the fallback serves instead.
+ */
+function entryBuilder(
+  snapshot: Snapshot,
+  source: 'server' | 'cache',
+  onProblem: (error: AppError) => void,
+): (name: string, release: Snapshot['prompts'][string]) => PromptEntry | undefined {
+  const current = (): Snapshot => snapshot;
+  const shared = partialLookup(current, undefined);
+  return (name, release) => {
+    if (release.variants.length === 0) return undefined;
+    if (!release.enabled) return { variants: release.variants, resolved: [], enabled: false };
     try {
       const versions = release.variants.map((variant) => {
         const version = release.versions[String(variant.version)];
@@ -191,12 +233,14 @@ export function buildEntries(
         return version;
       });
       const resolved = versions.map((version, i) => buildVersion(name, i, version, source, shared));
-      const perUnit = versions.map((version) => dependsOnUnit(snapshot, version));
-      const entry: PromptEntry = perUnit.includes(true)
+      const usesPartials = versions.some((version) => extractPartials(version).length > 0);
+      const perUnit = versions.map((version) => usesPartials && dependsOnUnit(snapshot, version));
+      return perUnit.includes(true)
         ? {
             variants: release.variants,
             resolved,
             enabled: true,
+            usesPartials,
             bindToUnit: (i, unit) => {
               const version = versions[i];
               if (version === undefined) return undefined;
@@ -205,8 +249,7 @@ export function buildEntries(
                 : resolved[i];
             },
           }
-        : { variants: release.variants, resolved, enabled: true };
-      entries.set(name, entry);
+        : { variants: release.variants, resolved, enabled: true, usesPartials };
     } catch (error) {
       onProblem(
         error instanceof AppError
@@ -219,9 +262,9 @@ export function buildEntries(
               },
             ),
       );
+      return undefined;
     }
-  }
-  return entries;
+  };
 }
 
 /** Builds the entry of an application-supplied fallback prompt. */
@@ -310,8 +353,15 @@ export function snapshotProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Names of prompts whose release or served content differ between two snapshots. */
-export function changedPrompts(before: Snapshot | undefined, after: Snapshot): string[] {
+/**
+ * Names of prompts whose release or served content differ between two snapshots; only among
+ * `candidates` when given (the names a delta carries: the others are the same objects).
+ */
+export function changedPrompts(
+  before: Snapshot | undefined,
+  after: Snapshot,
+  candidates?: readonly string[],
+): string[] {
   const changed: string[] = [];
   const signature = (release: Snapshot['prompts'][string] | undefined): string =>
     release === undefined
@@ -320,6 +370,9 @@ export function changedPrompts(before: Snapshot | undefined, after: Snapshot): s
           release.enabled,
           release.variants.map((v) => [v.version, v.weight, release.versions[String(v.version)]?.hash ?? '']),
         ]);
+  if (candidates !== undefined) {
+    return candidates.filter((name) => signature(before?.prompts[name]) !== signature(after.prompts[name]));
+  }
   for (const name of Object.keys(after.prompts)) {
     if (signature(before?.prompts[name]) !== signature(after.prompts[name])) changed.push(name);
   }

@@ -2,6 +2,7 @@
  * The SDK against the real Promptline server (its test helper: a fresh SQLite database, real
  * HTTP on 127.0.0.1), deployed through the REST API.
  */
+import type { IncomingMessage } from 'node:http';
 import { startTestServer } from '@promptline/server/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type PromptlineClient } from './client.ts';
@@ -98,6 +99,94 @@ describe('SDK against the real server', () => {
       expect(['streaming', 'polling']).toContain(client.connection);
       expect(errors).toEqual([]);
     } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('SDK against the real server: snapshots inside stream events', () => {
+  it('adopts changes from the stream without a snapshot request, fetches only above the inline limit, and catches up from the connect event after a reconnect', async () => {
+    // Counted at the server's socket, whatever the SDK believes it did.
+    const requests: string[] = [];
+    const streamSockets: { destroy(): void }[] = [];
+    const count = (req: IncomingMessage) => {
+      requests.push(req.url ?? '');
+      if (req.url?.endsWith('/stream')) streamSockets.push(req.socket);
+    };
+    // Cuts the client's stream only (a proxy or a restart would): the test's own requests go on.
+    const cutStreams = () => {
+      for (const socket of streamSockets.splice(0)) socket.destroy();
+    };
+    server.app.server.on('request', count);
+    const snapshots = () => requests.filter((url) => url.endsWith('/staging/snapshot')).length;
+    const streams = () => requests.filter((url) => url.endsWith('/staging/stream')).length;
+    const name = 'inline/greet';
+    const path = `/api/v1/prompts/${encodeURIComponent(name)}`;
+    await api('POST', '/api/v1/prompts', { name, version: { type: 'text', template: 'v1 {{x}}' } });
+    await api('POST', `${path}/versions`, { type: 'text', template: 'v2 {{x}}' });
+    await api('PUT', `${path}/deployments/staging`, { version: 1 });
+
+    const errors: unknown[] = [];
+    const client = createClient({
+      url: server.url,
+      apiKey: server.apiKey,
+      environment: 'staging',
+      // Reconnect later than the deployment below takes, so the connect event is what brings it.
+      reconnect: { baseMs: 400, maxMs: 400 },
+      onError: (e) => errors.push(e),
+    });
+    try {
+      expect(await client.ready()).toBe('server');
+      const deadline = Date.now() + 5_000;
+      while (client.connection !== 'streaming' && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(snapshots()).toBe(1);
+
+      let updated = nextUpdate(client, name);
+      await api('PUT', `${path}/deployments/staging`, { version: 2 });
+      await updated;
+      expect(client.prompt(name).render({ x: 'a' })).toBe('v2 a');
+      expect(snapshots()).toBe(1);
+
+      // Streams cut (a proxy, a restart): the change made meanwhile arrives with the reconnect,
+      // inside its connect event.
+      cutStreams();
+      updated = nextUpdate(client, name);
+      await api('PUT', `${path}/deployments/staging`, { version: 1 });
+      await updated;
+      expect(client.prompt(name).render({ x: 'b' })).toBe('v1 b');
+      expect(streams()).toBe(2);
+      expect(snapshots()).toBe(1);
+
+      // 300 KiB of template: above the 256 KiB limit, so that event carries the ETag only.
+      const big = 'inline/big';
+      await api('POST', '/api/v1/prompts', {
+        name: big,
+        version: { type: 'text', template: `${'y'.repeat(300 * 1024)}{{x}}` },
+      });
+      updated = nextUpdate(client, big);
+      await api('PUT', `/api/v1/prompts/${encodeURIComponent(big)}/deployments/staging`, { version: 1 });
+      await updated;
+      expect(client.prompt(big).render({ x: '!' })).toHaveLength(300 * 1024 + 1);
+      expect(snapshots()).toBe(2);
+
+      // A small change in that large environment still travels as a delta.
+      updated = nextUpdate(client, name);
+      await api('PUT', `${path}/deployments/staging`, { version: 2 });
+      await updated;
+      expect(snapshots()).toBe(2);
+
+      // Reconnecting to it: the connect event carries the ETag only, and the client fetches.
+      cutStreams();
+      updated = nextUpdate(client, name);
+      await api('PUT', `${path}/deployments/staging`, { version: 1 });
+      await updated;
+      expect(client.prompt(name).render({ x: 'c' })).toBe('v1 c');
+      expect(streams()).toBe(3);
+      expect(snapshots()).toBe(3);
+      expect(errors.every((e) => /stream/.test(String(e)))).toBe(true);
+    } finally {
+      server.app.server.off('request', count);
       await client.close();
     }
   });

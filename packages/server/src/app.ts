@@ -58,8 +58,8 @@ export interface BuildAppOptions {
   logger?: boolean | FastifyBaseLogger | { level?: string; stream?: { write(line: string): void } };
   /** Encrypts stored provider credentials; default a random key that lives as long as the process. */
   secretBox?: SecretBox;
-  /** Live update stream tuning: heartbeat interval and the `retry:` hint (ms). */
-  live?: { heartbeatMs?: number; retryMs?: number };
+  /** Live update stream tuning: heartbeat interval and `retry:` hint (ms), largest snapshot/delta inlined in an event (bytes). */
+  live?: { heartbeatMs?: number; retryMs?: number; inlineMaxBytes?: number };
   /** Playground tuning: the mock provider's delay between words (ms). */
   playground?: { mockDelayMs?: number };
   /** The built web app served at `/`: its dist folder (default @promptline/web's), or false for none. */
@@ -153,12 +153,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     prompts,
     mockDelayMs: options.playground?.mockDelayMs,
   });
-  const etagOf = async (projectId: number, env: string) => (await cache.get(projectId, env))?.etag;
+  const snapshotOf = (projectId: number, env: string) => cache.get(projectId, env);
   const updates = createUpdateStream({
     changeFeed,
-    etagOf,
+    snapshotOf,
     ...options.live,
-    onError: (error) => app.log.error({ err: error }, 'live update: computing the snapshot ETag failed'),
+    onError: (error) => app.log.error({ err: error }, 'live update: loading the snapshot failed'),
   });
   // Open streams would keep close() waiting for ever: end them before the server stops.
   app.addHook('preClose', async () => updates.close());
@@ -213,7 +213,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerEnvironmentRoutes(app, { environments });
   registerApiKeyRoutes(app, { auth });
   registerAuditRoutes(app, { audit });
-  registerLiveRoutes(app, { updates, etagOf });
+  registerLiveRoutes(app, { updates, snapshotOf });
   registerProviderRoutes(app, { providers });
   registerPlaygroundRoutes(app, { playground });
   registerDatasetRoutes(app, { datasets });

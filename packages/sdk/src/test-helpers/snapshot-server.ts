@@ -23,6 +23,11 @@ export interface SnapshotServerOptions {
   heartbeatMs?: number;
   /** Port to listen on (default 0: any free one); pass the old port to "restart" a server. */
   port?: number;
+  /**
+   * Largest snapshot (connect event) or delta (change event) carried inside an event, in bytes
+   * (default 256 KiB); 0 speaks the older contract where events carry the ETag only.
+   */
+  inlineMaxBytes?: number;
 }
 
 export interface RecordedRequest {
@@ -39,14 +44,22 @@ export interface SnapshotServer {
   /** Number of currently open stream connections. */
   readonly streams: number;
   snapshot(): Snapshot;
-  /** Replaces what the environment serves for `name` and notifies the streams. */
+  /**
+   * Replaces what the environment serves for `name` and notifies the streams; with
+   * `{ notify: false }` the event is lost on its way (the next delta is based on its snapshot).
+   */
   deploy(
     name: string,
     release: { variants: Variant[]; enabled?: boolean },
     versions: SnapshotVersion[],
+    options?: { notify?: boolean },
   ): void;
   /** Switches a release on or off (the kill switch). */
   setEnabled(name: string, enabled: boolean): void;
+  /** Stops serving `name` and notifies the streams. */
+  remove(name: string): void;
+  /** Writes an `update` event with this data to every stream, as is (malformed events). */
+  sendRaw(data: unknown): void;
   stop(): Promise<void>;
 }
 
@@ -99,15 +112,31 @@ export async function startSnapshotServer(options: SnapshotServerOptions = {}): 
   const requests: RecordedRequest[] = [];
   const streams = new Set<ServerResponse>();
 
-  function publish(): void {
+  const inlineMax = options.inlineMaxBytes ?? 256 * 1024;
+  const fits = (value: unknown) => inlineMax > 0 && Buffer.byteLength(JSON.stringify(value)) <= inlineMax;
+  const event = (data: unknown) => `event: update\nid: ${current.etag}\ndata: ${JSON.stringify(data)}\n\n`;
+
+  /** The snapshot the last event announced (lost ones included): the base of the next delta. */
+  let announced = current;
+
+  function publish(notify = true): void {
+    const base = announced;
     generation++;
     current = {
       ...current,
       etag: `s${generation}-${hashOf(current.prompts).slice(0, 8)}`,
       generatedAt: new Date().toISOString(),
     };
-    for (const res of streams)
-      res.write(`event: update\nid: ${current.etag}\ndata: ${JSON.stringify({ etag: current.etag })}\n\n`);
+    const delta: Record<string, Snapshot['prompts'][string] | null> = {};
+    for (const [name, release] of Object.entries(current.prompts)) {
+      if (JSON.stringify(release) !== JSON.stringify(base.prompts[name])) delta[name] = release;
+    }
+    for (const name of Object.keys(base.prompts)) if (!(name in current.prompts)) delta[name] = null;
+    const data = fits(delta)
+      ? { etag: current.etag, prompts: Object.keys(delta), baseEtag: base.etag, delta }
+      : { etag: current.etag, prompts: Object.keys(delta) };
+    announced = current;
+    if (notify) for (const res of streams) res.write(event(data));
   }
 
   function problem(res: ServerResponse, status: number, code: string, detail: string): void {
@@ -145,9 +174,10 @@ export async function startSnapshotServer(options: SnapshotServerOptions = {}): 
         'cache-control': 'no-cache',
         connection: 'keep-alive',
       });
-      res.write(
-        `retry: 1000\n\nevent: update\nid: ${current.etag}\ndata: ${JSON.stringify({ etag: current.etag })}\n\n`,
-      );
+      const connect = fits(current)
+        ? { etag: current.etag, prompts: [], snapshot: current }
+        : { etag: current.etag, prompts: [] };
+      res.write(`retry: 1000\n\n${event(connect)}`);
       streams.add(res);
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
       res.on('close', () => {
@@ -176,7 +206,7 @@ export async function startSnapshotServer(options: SnapshotServerOptions = {}): 
       return streams.size;
     },
     snapshot: () => current,
-    deploy(name, release, versions) {
+    deploy(name, release, versions, deployOptions) {
       current = {
         ...current,
         prompts: {
@@ -188,13 +218,21 @@ export async function startSnapshotServer(options: SnapshotServerOptions = {}): 
           },
         },
       };
-      publish();
+      publish(deployOptions?.notify ?? true);
     },
     setEnabled(name, enabled) {
       const entry = current.prompts[name];
       if (entry === undefined) throw new Error(`nothing deployed for ${name}`);
       current = { ...current, prompts: { ...current.prompts, [name]: { ...entry, enabled } } };
       publish();
+    },
+    remove(name) {
+      const { [name]: _removed, ...rest } = current.prompts;
+      current = { ...current, prompts: rest };
+      publish();
+    },
+    sendRaw(data) {
+      for (const res of streams) res.write(event(data));
     },
     async stop() {
       for (const res of streams) res.destroy();

@@ -4,15 +4,12 @@ import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
 import { environmentNotFound } from '../environments/store.ts';
 import { EnvParams, problemResponses } from '../http/schemas.ts';
-import type { UpdateStream } from './update-stream.ts';
+import type { StreamSnapshot, UpdateStream, UpdateStreamOptions } from './update-stream.ts';
 
 /** `GET /api/v1/environments/{env}/stream`: server-sent events on every deployment change. */
 export function registerLiveRoutes(
   app: FastifyInstance,
-  {
-    updates,
-    etagOf,
-  }: { updates: UpdateStream; etagOf: (projectId: number, env: string) => Promise<string | undefined> },
+  { updates, snapshotOf }: { updates: UpdateStream; snapshotOf: UpdateStreamOptions['snapshotOf'] },
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -21,9 +18,9 @@ export function registerLiveRoutes(
       operationId: 'streamUpdates',
       tags: ['resolution'],
       summary:
-        'Server-sent events: an `update` with the snapshot ETag on connect and on every deployment change',
+        'Server-sent events: an `update` with the snapshot (or its ETag) on connect and the changed releases on every deployment change',
       description:
-        'Answers `text/event-stream`. First a `retry:` hint and an `update` event, then one `update` event (`id:` and data `{"etag", "environment", "prompts", "reason"}`) whenever what the environment serves changes, and a `: heartbeat` comment every 15 s. Compare `etag` with your snapshot\'s and fetch `GET /api/v1/environments/{env}/snapshot` when they differ.',
+        'Answers `text/event-stream`. First a `retry:` hint and an `update` event (data `{"etag", "environment", "prompts": [], "reason": "connect", "snapshot"}`; `snapshot` is the document `GET …/snapshot` answers, left out above 256 KiB and when the `Last-Event-ID` request header is already its ETag), then one `update` event (`id:` and data `{"etag", "environment", "prompts", "reason": "change", "baseEtag", "delta"}`) whenever what the environment serves changes, and a `: heartbeat` comment every 15 s. `delta` maps each changed prompt to its new release (`null`: no longer served) and applies to the snapshot whose ETag is `baseEtag`. A client holding another snapshot, or given an event without `snapshot`/`delta`, compares `etag` with its own and fetches `GET /api/v1/environments/{env}/snapshot` when they differ.',
       params: EnvParams,
       response: { 200: z.string().describe('text/event-stream'), ...problemResponses },
     },
@@ -31,10 +28,14 @@ export function registerLiveRoutes(
       const { projectId } = principalOf(request);
       const env = request.params.env;
       // Unknown environments are answered as problem+json before the stream starts.
-      const etag = await etagOf(projectId, env);
-      if (etag === undefined) throw environmentNotFound(env);
+      const current: StreamSnapshot | undefined = await snapshotOf(projectId, env);
+      if (current === undefined) throw environmentNotFound(env);
       reply.hijack();
-      updates.attach(projectId, env, reply.raw, etag, { 'x-request-id': request.id });
+      const lastEventId = request.headers['last-event-id'];
+      updates.attach(projectId, env, reply.raw, current, {
+        headers: { 'x-request-id': request.id },
+        ...(typeof lastEventId === 'string' ? { lastEventId } : {}),
+      });
     },
   });
 }

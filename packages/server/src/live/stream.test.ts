@@ -34,7 +34,7 @@ for (const dialect of DIALECTS) {
       await server.close();
     });
 
-    it('sends a retry hint and an update with the snapshot ETag on connect', async () => {
+    it('sends a retry hint and an update with the whole snapshot on connect', async () => {
       const stream = await openSse(`${server.url}${streamPath('production')}`, server.apiKey);
       try {
         expect(stream.status).toBe(200);
@@ -47,6 +47,8 @@ for (const dialect of DIALECTS) {
           environment: 'production',
           reason: 'connect',
         });
+        // The same document the snapshot endpoint answers: a client needs no request after connecting.
+        expect(data.snapshot).toEqual(snapshot.body);
         expect(first.id).toBe(snapshot.body.etag);
         expect(stream.retry).toBe(1500);
       } finally {
@@ -54,7 +56,28 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it('sends an update with the new ETag when a deployment changes, only to that environment', async () => {
+    it('leaves the snapshot out of the connect event when Last-Event-ID says the client holds it', async () => {
+      const snapshot = await server.call('GET', '/api/v1/environments/production/snapshot');
+      const held = await openSse(`${server.url}${streamPath('production')}`, server.apiKey, {
+        headers: { 'last-event-id': snapshot.body.etag },
+      });
+      const stale = await openSse(`${server.url}${streamPath('production')}`, server.apiKey, {
+        headers: { 'last-event-id': '"an-older-snapshot"' },
+      });
+      try {
+        const data = JSON.parse((await held.next((e) => e.event === 'update')).data);
+        expect(data).toMatchObject({ etag: snapshot.body.etag, reason: 'connect' });
+        expect(data.snapshot).toBeUndefined();
+        expect(JSON.parse((await stale.next((e) => e.event === 'update')).data).snapshot).toEqual(
+          snapshot.body,
+        );
+      } finally {
+        held.close();
+        stale.close();
+      }
+    });
+
+    it('sends an update with the new ETag and the changed release when a deployment changes, only to that environment', async () => {
       const production = await openSse(`${server.url}${streamPath('production')}`, server.apiKey);
       const staging = await openSse(`${server.url}${streamPath('staging')}`, server.apiKey);
       try {
@@ -81,6 +104,10 @@ for (const dialect of DIALECTS) {
         expect(data.etag).not.toBe(connected.etag);
         expect(data.prompts).toEqual(['support/triage']);
         expect(snapshot.body.prompts['support/triage'].variants).toEqual([{ version: 2, weight: 10_000 }]);
+        // The delta turns the connect snapshot into the new one: exactly what the endpoint now serves.
+        expect(data.baseEtag).toBe(connected.etag);
+        expect(data.delta).toEqual({ 'support/triage': snapshot.body.prompts['support/triage'] });
+        expect({ ...connected.snapshot.prompts, ...data.delta }).toEqual(snapshot.body.prompts);
 
         // A rollback is a change too; staging heard of neither.
         await server.call('POST', '/api/v1/prompts/support%2Ftriage/deployments/production/rollback', {});
@@ -89,6 +116,44 @@ for (const dialect of DIALECTS) {
       } finally {
         production.close();
         staging.close();
+      }
+    });
+
+    it('leaves a snapshot or delta above the inline limit out of the event: ETag only', async () => {
+      // Above the default 256 KiB: this environment's snapshot and this change are sent as ETags.
+      const big = `Long ${'x'.repeat(300 * 1024)} {{name}}`;
+      const created = await server.call('POST', '/api/v1/prompts', {
+        name: 'big/manual',
+        version: { type: 'text', template: big },
+      });
+      expect(created.status).toBe(201);
+      const before = await openSse(`${server.url}${streamPath('staging')}`, server.apiKey);
+      try {
+        const connected = JSON.parse((await before.next((e) => e.event === 'update')).data);
+        expect(connected.snapshot.prompts).toEqual({});
+        const put = await server.call('PUT', '/api/v1/prompts/big%2Fmanual/deployments/staging', {
+          version: 1,
+        });
+        expect(put.status).toBe(200);
+        const change = JSON.parse(
+          (await before.next((e) => e.event === 'update' && JSON.parse(e.data).reason === 'change')).data,
+        );
+        const snapshot = await server.call('GET', '/api/v1/environments/staging/snapshot');
+        expect(change).toMatchObject({ etag: snapshot.body.etag, prompts: ['big/manual'] });
+        expect(change.delta).toBeUndefined();
+        expect(change.baseEtag).toBeUndefined();
+
+        const after = await openSse(`${server.url}${streamPath('staging')}`, server.apiKey);
+        try {
+          const data = JSON.parse((await after.next((e) => e.event === 'update')).data);
+          expect(data).toMatchObject({ etag: snapshot.body.etag, reason: 'connect' });
+          expect(data.snapshot).toBeUndefined();
+        } finally {
+          after.close();
+        }
+      } finally {
+        before.close();
+        await server.call('POST', '/api/v1/prompts/big%2Fmanual/deployments/staging/rollback', {});
       }
     });
 

@@ -1,18 +1,38 @@
 import type { ServerResponse } from 'node:http';
+import type { Snapshot } from '@promptline/core';
 import type { ChangeFeed, DeploymentChange } from './change-feed.ts';
+
+/**
+ * What the stream needs of an environment's snapshot: the document, its ETag and its JSON,
+ * serialised once when it was built. The snapshot cache's entries are one.
+ */
+export interface StreamSnapshot {
+  etag: string;
+  snapshot: Snapshot;
+  /** `JSON.stringify(snapshot)`: embedded as is in the connect event. */
+  body: string;
+}
 
 /** Options of {@link createUpdateStream}. */
 export interface UpdateStreamOptions {
   changeFeed: ChangeFeed;
-  /** The environment's current snapshot ETag, or undefined when the environment does not exist. */
-  etagOf: (projectId: number, environment: string) => Promise<string | undefined>;
+  /** The environment's current snapshot, or undefined when the environment does not exist. */
+  snapshotOf: (
+    projectId: number,
+    environment: string,
+  ) => Promise<StreamSnapshot | undefined> | StreamSnapshot | undefined;
   /** Interval of the `: heartbeat` comment (default 15 000 ms). */
   heartbeatMs?: number;
   /** The `retry:` hint sent on connect: how long a client waits before reconnecting (default 2 000 ms). */
   retryMs?: number;
-  /** A client that has not read this much of what was written is cut off (default 256 KiB). */
+  /**
+   * Largest snapshot (connect event) or delta (change event) carried inside an event, in bytes of
+   * JSON (default 256 KiB). Above it the event carries the ETag only and clients fetch the snapshot.
+   */
+  inlineMaxBytes?: number;
+  /** A client that has not read this much of what was written is cut off (default 4 × inlineMaxBytes, at least 1 MiB). */
   maxBufferedBytes?: number;
-  /** Failures computing an ETag after a change (the event still goes out, with `etag: null`). */
+  /** Failures loading the snapshot after a change (the event still goes out, with `etag: null`). */
   onError?: (error: unknown) => void;
 }
 
@@ -25,6 +45,15 @@ export interface UpdateEventData {
   prompts: string[];
   /** `connect` for the first event of a connection, `change` after a deployment change. */
   reason: 'connect' | 'change';
+  /** Connect events: the whole snapshot (the document `GET …/snapshot` answers), when small enough. */
+  snapshot?: Snapshot;
+  /**
+   * Change events: the ETag of the snapshot `delta` applies to — the one the previous event announced.
+   * A client holding exactly that snapshot applies `delta`; any other client fetches the snapshot.
+   */
+  baseEtag?: string;
+  /** Change events: the new release of every prompt that changed, `null` for one no longer served. */
+  delta?: Record<string, Snapshot['prompts'][string] | null>;
 }
 
 interface Client {
@@ -40,6 +69,8 @@ interface Group {
   changed: Set<string>;
   dirty: boolean;
   running: boolean;
+  /** The snapshot the last event announced: the base of the next delta. */
+  base: StreamSnapshot | undefined;
 }
 
 const HEADERS = {
@@ -50,30 +81,110 @@ const HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-const HEARTBEAT = ': heartbeat\n\n';
+const HEARTBEAT = Buffer.from(': heartbeat\n\n');
 
-function frame(data: UpdateEventData): string {
-  const id = data.etag === null ? '' : `id: ${data.etag}\n`;
-  return `${id}event: update\ndata: ${JSON.stringify(data)}\n\n`;
+/**
+ * One event as bytes. `data` is JSON built by hand around parts that are already serialised (the
+ * snapshot body, each release): JSON has no raw line breaks, so it is one valid `data:` line.
+ */
+function frame(etag: string | null, json: string): Buffer {
+  const id = etag === null ? '' : `id: ${etag}\n`;
+  return Buffer.from(`${id}event: update\ndata: ${json}\n\n`);
+}
+
+function headJson(etag: string | null, environment: string, prompts: string[], reason: string): string {
+  return `{"etag":${JSON.stringify(etag)},"environment":${JSON.stringify(environment)},"prompts":${JSON.stringify(prompts)},"reason":"${reason}"`;
+}
+
+/** Each release of a snapshot as JSON, per snapshot: computed once, compared by every later delta. */
+type ReleaseJson = WeakMap<Snapshot, Map<string, string>>;
+
+function releasesOf(cache: ReleaseJson, snapshot: Snapshot): Map<string, string> {
+  let map = cache.get(snapshot);
+  if (!map) {
+    map = new Map(Object.entries(snapshot.prompts).map(([name, release]) => [name, JSON.stringify(release)]));
+    cache.set(snapshot, map);
+  }
+  return map;
+}
+
+/** `{"name": release | null, …}` for the releases that differ, with their names; undefined when none do. */
+function deltaOf(
+  cache: ReleaseJson,
+  base: Snapshot,
+  next: Snapshot,
+): { names: string[]; json: string } | undefined {
+  const before = releasesOf(cache, base);
+  const after = releasesOf(cache, next);
+  const names: string[] = [];
+  const parts: string[] = [];
+  for (const [name, json] of after) {
+    if (before.get(name) === json) continue;
+    names.push(name);
+    parts.push(`${JSON.stringify(name)}:${json}`);
+  }
+  for (const name of before.keys()) {
+    if (after.has(name)) continue;
+    names.push(name);
+    parts.push(`${JSON.stringify(name)}:null`);
+  }
+  return names.length === 0 ? undefined : { names, json: `{${parts.join(',')}}` };
 }
 
 /**
  * The server side of live updates: server-sent-event connections per (project, environment), fed by
- * ONE change-feed subscription for the whole process. After a change the environment's ETag is
- * computed once and the same pre-serialised frame is written to every connection, so a connection
- * costs a socket and a set entry; one timer sends every heartbeat.
+ * ONE change-feed subscription for the whole process. After a change the environment's snapshot is
+ * loaded once, the delta from the previously announced one is serialised once, and the same bytes
+ * are written to every connection, so a connection costs a socket and a set entry; one timer sends
+ * every heartbeat. Clients apply the delta without a request; the connect event carries the whole
+ * snapshot, so a (re)connecting client is current in one step.
  */
 export function createUpdateStream(options: UpdateStreamOptions) {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const retryMs = options.retryMs ?? 2_000;
-  const maxBuffered = options.maxBufferedBytes ?? 256 * 1024;
+  const inlineMax = options.inlineMaxBytes ?? 256 * 1024;
+  // An inlined event may itself be most of a client's unread bytes: the limit must leave room for it.
+  const maxBuffered = options.maxBufferedBytes ?? Math.max(1024 * 1024, 4 * inlineMax);
   const groups = new Map<string, Group>();
+  /** The connect frames of each snapshot (with it inline, and ETag only), built on first use: reconnect storms reuse them. */
+  const connectFrames = new WeakMap<StreamSnapshot, { full: Buffer; etagOnly: Buffer }>();
+  const releaseJson: ReleaseJson = new WeakMap();
   let connections = 0;
   let closed = false;
 
   const keyOf = (projectId: number | string, environment: string) => `${projectId}\u0000${environment}`;
 
-  function write(client: Client, group: Group, text: string): void {
+  /** `known`: the client said (Last-Event-ID) it holds this snapshot already, so it is not resent. */
+  function connectFrame(environment: string, current: StreamSnapshot, known: boolean): Buffer {
+    let frames = connectFrames.get(current);
+    if (!frames) {
+      const head = headJson(current.etag, environment, [], 'connect');
+      const etagOnly = frame(current.etag, `${head}}`);
+      const small = Buffer.byteLength(current.body) <= inlineMax;
+      frames = {
+        full: small ? frame(current.etag, `${head},"snapshot":${current.body}}`) : etagOnly,
+        etagOnly,
+      };
+      connectFrames.set(current, frames);
+    }
+    return known ? frames.etagOnly : frames.full;
+  }
+
+  function changeFrame(group: Group, next: StreamSnapshot | undefined, fallbackNames: string[]): Buffer {
+    if (!next) return frame(null, `${headJson(null, group.environment, fallbackNames, 'change')}}`);
+    const base = group.base;
+    const delta =
+      base && base.etag !== next.etag ? deltaOf(releaseJson, base.snapshot, next.snapshot) : undefined;
+    const names = delta?.names ?? fallbackNames;
+    const head = headJson(next.etag, group.environment, names, 'change');
+    const json =
+      base && delta && Buffer.byteLength(delta.json) <= inlineMax
+        ? `${head},"baseEtag":${JSON.stringify(base.etag)},"delta":${delta.json}}`
+        : `${head}}`;
+    return frame(next.etag, json);
+  }
+
+  function write(client: Client, group: Group, bytes: Buffer): void {
     const res = client.res;
     if (res.destroyed || res.writableEnded) return;
     // A client that stopped reading would make the server buffer every event for it forever.
@@ -82,7 +193,7 @@ export function createUpdateStream(options: UpdateStreamOptions) {
       res.destroy();
       return;
     }
-    res.write(text);
+    res.write(bytes);
   }
 
   function detach(group: Group, client: Client): void {
@@ -95,21 +206,23 @@ export function createUpdateStream(options: UpdateStreamOptions) {
     try {
       while (group.dirty && !closed) {
         group.dirty = false;
-        const prompts = [...group.changed];
+        const names = [...group.changed];
         group.changed.clear();
-        let etag: string | null;
+        let next: StreamSnapshot | undefined;
         try {
-          etag = (await options.etagOf(group.projectId, group.environment)) ?? null;
+          next = await options.snapshotOf(group.projectId, group.environment);
         } catch (error) {
           options.onError?.(error);
-          etag = null;
+          next = undefined;
         }
-        // Without an ETag the event still goes out: "something changed, fetch the snapshot".
-        const text = frame({ etag, environment: group.environment, prompts, reason: 'change' });
+        // Without a snapshot the event still goes out: "something changed, fetch the snapshot".
+        const bytes = changeFrame(group, next, names);
+        const etag = next?.etag ?? null;
+        if (next) group.base = next;
         for (const client of group.clients) {
           if (etag !== null && client.etag === etag) continue;
           client.etag = etag;
-          write(client, group, text);
+          write(client, group, bytes);
         }
       }
     } finally {
@@ -126,7 +239,7 @@ export function createUpdateStream(options: UpdateStreamOptions) {
     if (group.running) return;
     group.running = true;
     // Deferred so every subscriber of the same change (the snapshot cache first of all) has run:
-    // the ETag must be computed from the invalidated snapshot, and a burst of changes is one event.
+    // the snapshot must be the rebuilt one, and a burst of changes is one event.
     setImmediate(() => void deliver(group));
   }
 
@@ -142,14 +255,16 @@ export function createUpdateStream(options: UpdateStreamOptions) {
   return {
     /**
      * Takes over `res` (already hijacked from the framework): writes the headers, the `retry:` hint
-     * and a first `update` event with `etag`, then keeps it until the client goes or `close()`.
+     * and a first `update` event with the ETag of `current` (and the snapshot itself when it is at
+     * most `inlineMaxBytes` and `lastEventId` is not already its ETag), then keeps it until the
+     * client goes or `close()`.
      */
     attach(
       projectId: number,
       environment: string,
       res: ServerResponse,
-      etag: string,
-      extraHeaders: Record<string, string> = {},
+      current: StreamSnapshot,
+      { headers = {}, lastEventId }: { headers?: Record<string, string>; lastEventId?: string } = {},
     ): void {
       if (closed) {
         res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('shutting down');
@@ -165,17 +280,22 @@ export function createUpdateStream(options: UpdateStreamOptions) {
           changed: new Set(),
           dirty: false,
           running: false,
+          base: current,
         };
         groups.set(key, group);
       }
-      const client: Client = { res, etag };
+      const client: Client = { res, etag: current.etag };
       group.clients.add(client);
       connections++;
       const owner = group;
       res.on('close', () => detach(owner, client));
       res.socket?.setNoDelay(true);
-      res.writeHead(200, { ...extraHeaders, ...HEADERS });
-      res.write(`retry: ${retryMs}\n\n${frame({ etag, environment, prompts: [], reason: 'connect' })}`);
+      res.writeHead(200, { ...headers, ...HEADERS });
+      // One packet for headers, hint and first event (the frame is shared, so it is not concatenated).
+      res.cork();
+      res.write(`retry: ${retryMs}\n\n`);
+      res.write(connectFrame(environment, current, lastEventId === current.etag));
+      process.nextTick(() => res.uncork());
     },
 
     /** Open connections, all environments together. */

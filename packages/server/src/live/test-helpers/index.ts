@@ -122,7 +122,7 @@ export interface SseConnection {
 export async function openSse(
   url: string,
   apiKey: string,
-  init: { method?: string; body?: unknown } = {},
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<SseConnection> {
   const controller = new AbortController();
   const response = await fetch(url, {
@@ -131,6 +131,7 @@ export async function openSse(
       authorization: `Bearer ${apiKey}`,
       accept: 'text/event-stream',
       ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...init.headers,
     },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     signal: controller.signal,
