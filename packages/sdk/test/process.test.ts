@@ -3,6 +3,7 @@
  * the REST API: loading, live updates, the server being killed and restarted under a running
  * client, an application restart while the server is down, fallbacks, and sticky rollouts.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +47,15 @@ async function waitFor(check: () => boolean, what: string, deadlineMs = 5_000): 
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The ETag of the snapshot in the SDK's disk copy, or undefined while there is none (or it is half-written). */
+function diskEtag(path: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { snapshot?: { etag?: string } }).snapshot?.etag;
+  } catch {
+    return undefined;
   }
 }
 
@@ -184,6 +194,9 @@ describe('SDK against a server process on SQLite', () => {
     expect(await app.client.ready()).toBe('server');
     expect(app.client.prompt(TEXT).version).toBe(2);
     await waitFor(() => app.client.connection === 'streaming', 'the app client to stream');
+    // The disk copy is written in the background after each snapshot: wait until it holds what
+    // memory holds, so the tests below (server killed) start from a complete copy.
+    await waitFor(() => diskEtag(cachePath) === app.client.etag, 'the disk copy to be written');
   });
 
   it('keeps rendering from memory after the server is SIGKILLed, reporting to onError without throwing', async () => {
