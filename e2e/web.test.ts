@@ -21,6 +21,7 @@ describe('web app in Chromium', () => {
   let page: Page;
   const consoleErrors: string[] = [];
   let step = 0;
+  let firstRunId = 0;
 
   const shot = async (name: string) => {
     step++;
@@ -110,7 +111,8 @@ describe('web app in Chromium', () => {
     await shot('save-dialog');
     await dialog.getByRole('button', { name: 'Save version' }).click();
     await page.getByText('Saved v2 · 1.1.0').waitFor();
-    expect(await page.locator('.prompt-head').textContent()).toContain('latest v2');
+    // The notice shows at once; the header follows when the prompt is refetched.
+    await page.locator('.prompt-head').filter({ hasText: 'latest v2' }).waitFor();
     await shot('saved-v2');
   });
 
@@ -243,6 +245,7 @@ describe('web app in Chromium', () => {
     await shot('eval-start');
     await form.getByRole('button', { name: 'Start run' }).click();
     await page.waitForURL(/\/evals\/\d+$/);
+    firstRunId = Number(new URL(page.url()).pathname.split('/').at(-1));
     await page.locator('.badge.status-completed').waitFor({ timeout: 20_000 });
     const matrix = page.getByTestId('eval-matrix');
     await matrix.locator('tbody tr').nth(1).waitFor();
@@ -260,6 +263,228 @@ describe('web app in Chromium', () => {
     expect(await detail.textContent()).toContain('contains');
     expect(await page.getByTestId('eval-summary').textContent()).toContain('4/4');
     await shot('eval-matrix');
+  });
+
+  it('completes known variables in the editor after {{', async () => {
+    await page.goto(`${web.url}/prompts/support%2Ftriage`);
+    const editor = page.getByRole('textbox', { name: 'Template' });
+    await editor.waitFor();
+    await editor.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type(' Ticket again: {{ti');
+    const option = page.locator('.cm-tooltip-autocomplete li').filter({ hasText: 'ticket' });
+    await option.waitFor();
+    await shot('editor-completion');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('}}');
+    expect(await editor.textContent()).toMatch(/Ticket again: \{\{ticket\}\}$/);
+    await page.getByRole('button', { name: 'Discard' }).click();
+    expect(await editor.textContent()).toBe('Classify the ticket: {{ticket}} Answer with one word.');
+  });
+
+  it('turns the prompt into chat messages: role, add, placeholder, reorder, remove; saves v3 as a major', async () => {
+    await page.getByRole('group', { name: 'Prompt type' }).getByText('Chat', { exact: true }).click();
+    const messages = page.locator('.chat-message');
+    await messages.first().waitFor();
+    expect(await messages.count()).toBe(1);
+    await page.getByLabel('Role').selectOption('system');
+    await page.getByRole('button', { name: '+ Message' }).click();
+    const question = page.getByRole('textbox', { name: 'Message 2 (user)' });
+    await question.click();
+    await page.keyboard.type('Reply with the team name only.');
+    await page.getByRole('button', { name: '+ Placeholder' }).click();
+    expect(await messages.nth(2).getByRole('textbox').inputValue()).toBe('history');
+    await page.getByRole('button', { name: 'Move message 3 up' }).click();
+    // The placeholder now sits between the system message and the question, which kept its text.
+    expect(await messages.nth(1).getByRole('textbox').inputValue()).toBe('history');
+    expect(await page.getByRole('textbox', { name: 'Message 3 (user)' }).textContent()).toBe(
+      'Reply with the team name only.',
+    );
+    await shot('chat-editor');
+    await page.getByRole('button', { name: 'Remove message 2' }).click();
+    expect(await messages.count()).toBe(2);
+    expect(await page.getByRole('textbox', { name: 'Message 1 (system)' }).textContent()).toContain(
+      '{{ticket}}',
+    );
+
+    await page.keyboard.press('Control+s');
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    // Text → chat changes the prompt's shape: a major bump.
+    expect(await dialog.getByTestId('next-semver').textContent()).toBe('2.0.0');
+    await dialog.getByLabel('Commit message').fill('Chat: system prompt and a fixed question');
+    await page.keyboard.press('Enter');
+    await page.getByText('Saved v3 · 2.0.0').waitFor();
+
+    await page.getByRole('tab', { name: 'Diff' }).click();
+    const diff = page.getByTestId('diff');
+    await diff.getByText('v2 (1.1.0) → v3 (2.0.0) · type changed').waitFor();
+    // Text against chat is compared as rendered text, word by word: the new question is inserted.
+    expect(await diff.getByLabel('After').textContent()).toContain('user: Reply with the team name only.');
+    expect(await diff.getByLabel('Before').textContent()).not.toContain('Reply');
+    expect((await diff.locator('ins').allTextContents()).join('')).toContain('Reply');
+    await shot('diff-chat');
+  });
+
+  it('deploys weighted variants to staging, refusing weights that do not add up', async () => {
+    await page.getByRole('tab', { name: 'Deployments' }).click();
+    await page.getByRole('tab', { name: /^staging/ }).click();
+    await page.getByText('staging: nothing deployed').waitFor();
+    await page.getByText('Weighted variants').click();
+    await page.getByLabel('Variant 1 version').selectOption('2');
+    await page.getByLabel('Variant 1 weight in percent').fill('75');
+    await page.getByLabel('Variant 2 version').selectOption('3');
+    await page.getByLabel('Variant 2 weight in percent').fill('30');
+    const deploy = page.getByRole('button', { name: 'Deploy to staging' });
+    expect(await deploy.isDisabled()).toBe(true);
+    await page.getByText('Total 105.00% (must be 100%)').waitFor();
+    await page.getByLabel('Variant 2 weight in percent').fill('25');
+    await page.getByLabel('Reason', { exact: true }).fill('Canary for the chat version');
+    await deploy.click();
+    await page.getByTestId('live-release').filter({ hasText: 'v2 75% · v3 25%' }).waitFor();
+    await page.getByRole('cell', { name: 'Canary for the chat version' }).waitFor();
+    expect(await page.getByTestId('live-staging').textContent()).toBe('v2 75% · v3 25%');
+    await shot('staging-variants');
+  });
+
+  it('starts a run against a baseline and shows its regressions, filterable, with the reason', async () => {
+    expect(firstRunId).toBeGreaterThan(0);
+    await page.getByRole('tab', { name: 'Evals' }).click();
+    const form = page.getByRole('form', { name: 'Start an eval run' });
+    await form.waitFor();
+    await form.getByLabel('Dataset').fill('support/triage-cases');
+    await form.getByLabel('v3', { exact: true }).check();
+    await form.getByLabel('Baseline (regressions are counted against it)').selectOption(String(firstRunId));
+    await form.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/evals\/\d+$/);
+    await page.locator('.badge.status-completed').waitFor({ timeout: 20_000 });
+
+    // v3 no longer echoes the ticket, so case 1 ("invoice") now fails where the baseline passed it.
+    const comparison = page.getByTestId('eval-comparison');
+    // The pass-rate delta needs the baseline run too, which may arrive after the comparison.
+    await comparison.filter({ hasText: 'Pass rate Δ' }).waitFor();
+    expect(await page.getByLabel('Baseline run').inputValue()).toBe(String(firstRunId));
+    const text = (await comparison.textContent()) ?? '';
+    expect(text).toContain('Cases compared2');
+    expect(text).toContain('Regressions1');
+    expect(text).toContain('Fixes0');
+    expect(text).toContain('Pass rate Δ−50 pts');
+
+    const matrix = page.getByTestId('eval-matrix');
+    const show = page.getByRole('group', { name: 'Show' });
+    await show.getByText('Regressions', { exact: true }).click();
+    expect(page.url()).toContain('show=regressions');
+    await page
+      .getByTestId('matrix-count')
+      .filter({ hasText: `1 of 2 cases · failing now, passing in baseline #${firstRunId}` })
+      .waitFor();
+    expect(await matrix.locator('tbody tr').count()).toBe(1);
+    await matrix
+      .getByRole('button', {
+        name: `Case 1, v3 · mock:mock-1: fail, regression against baseline #${firstRunId}`,
+      })
+      .click();
+    expect(await page.getByTestId('cell-change').textContent()).toBe(
+      `Regression: baseline #${firstRunId} passed (1.00)`,
+    );
+    const detail = page.getByRole('complementary', { name: 'Result detail' });
+    expect(await detail.textContent()).toContain('Expected output to contain "invoice"');
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+    await shot('eval-regressions-light');
+
+    await show.getByText('Failures', { exact: true }).click();
+    await page.getByTestId('matrix-count').filter({ hasText: '2 of 2 cases' }).waitFor();
+    // Without a baseline run the comparison goes, and a single column has nothing to regress against.
+    await page.getByLabel('Baseline run').selectOption('none');
+    await comparison.waitFor({ state: 'detached' });
+    expect(page.url()).toContain('baseline=none');
+  });
+
+  it('runs a batch as a matrix with live figures while streaming, and saves a column as a new version', async () => {
+    await page.goto(`${web.url}/playground?prompt=support%2Ftriage&version=3`);
+    await page.getByText('Reply with the team name only.').waitFor();
+    await page.getByText('Batch (matrix)').click();
+    await page
+      .getByLabel('One JSON object per line (or a JSON array)')
+      .fill(
+        [
+          '{"ticket": "My invoice is wrong"}',
+          '{"ticket": "The app crashes"}',
+          '{"ticket": "Reset my password"}',
+        ].join('\n'),
+      );
+    await page.getByRole('button', { name: '+ Model' }).click();
+    await page.getByLabel('Model 2 name').fill('mock-2');
+    // Streaming lasts a few hundred ms: record whether live figures ever showed rather than racing them.
+    await page.evaluate(() => {
+      const w = window as unknown as { sawLiveMetrics: boolean };
+      w.sawLiveMetrics = false;
+      new MutationObserver(() => {
+        if (document.querySelector('[data-testid^="live-metrics-"]')) w.sawLiveMetrics = true;
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    for (const row of [0, 1, 2])
+      for (const column of [0, 1]) await page.getByTestId(`metrics-${row}-${column}`).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { sawLiveMetrics: boolean }).sawLiveMetrics)).toBe(
+      true,
+    );
+    expect(await page.getByText('Input #3').count()).toBe(1);
+    expect(await page.getByTestId('output-2-1').locator('pre').textContent()).toContain('mock-2');
+    await shot('playground-batch');
+
+    await page.getByRole('button', { name: 'Save as new version' }).nth(1).click();
+    await page.getByRole('status').filter({ hasText: 'Saved v4 (2.1.0).' }).waitFor();
+    const v4 = await fetch(`${api.url}/api/v1/prompts/support%2Ftriage/versions/4`, {
+      headers: { authorization: `Bearer ${api.apiKey}` },
+    }).then((r) => r.json() as Promise<{ config: { model?: string }; type: string; parent?: unknown }>);
+    expect(v4).toMatchObject({ type: 'chat', config: { model: 'mock-2' } });
+
+    // The diff lists the config the column brought, and chat against chat is compared per message.
+    await page.goto(`${web.url}/prompts/support%2Ftriage?tab=diff&from=3&to=4`);
+    const config = page.getByRole('table', { name: 'Config changes' });
+    await config.waitFor();
+    const modelRow = config.getByRole('row').filter({ hasText: 'model' });
+    expect(await modelRow.textContent()).toContain('"mock-2"');
+    expect(await page.getByTestId('diff').locator('.message-diff-item').count()).toBe(2);
+    await shot('diff-config');
+  });
+
+  it('narrows the registry by folder and by the / search shortcut', async () => {
+    for (const name of ['support/billing/refunds', 'marketing/welcome']) {
+      const res = await fetch(`${api.url}/api/v1/prompts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name, owner: 'growth-team', tags: ['seeded'] }),
+      });
+      expect(res.status).toBe(201);
+    }
+    await page.goto(`${web.url}/`);
+    const list = page.getByRole('list', { name: 'Prompts' });
+    await list.getByRole('listitem').nth(2).waitFor();
+    const folders = page.getByRole('navigation', { name: 'Folders' });
+    await folders.getByRole('button', { name: /^support\// }).click();
+    expect(page.url()).toContain('folder=support');
+    await list.getByRole('listitem').filter({ hasText: 'support/billing/refunds' }).waitFor();
+    expect(await list.getByRole('listitem').count()).toBe(2);
+    expect(await list.textContent()).not.toContain('marketing/welcome');
+    const triage = list.getByRole('listitem').filter({ hasText: 'support/triage' });
+    expect(await triage.textContent()).toContain('staging: v2 75% · v3 25%');
+    expect(await triage.textContent()).toContain('production: v1');
+    await folders.getByRole('button', { name: 'Expand support/' }).click();
+    await folders.getByRole('button', { name: /^billing\// }).waitFor();
+    await shot('registry-folders');
+
+    await folders.getByRole('button', { name: /^All prompts/ }).click();
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(
+      'Search prompts',
+    );
+    await page.keyboard.type('welcome');
+    await list.getByRole('listitem').filter({ hasText: 'marketing/welcome' }).waitFor();
+    expect(await list.getByRole('listitem').count()).toBe(1);
+    expect(await list.textContent()).toContain('growth-team');
   });
 
   it('shows an API problem instead of a blank page for an unknown prompt', async () => {

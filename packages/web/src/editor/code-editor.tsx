@@ -1,6 +1,6 @@
 import { completionKeymap } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
-import { EditorState } from '@codemirror/state';
+import { Compartment, EditorState } from '@codemirror/state';
 import { EditorView, keymap, placeholder as placeholderExt } from '@codemirror/view';
 import { useEffect, useRef } from 'react';
 import { extractVariables } from '../lib/mustache.ts';
@@ -32,6 +32,8 @@ export default function CodeEditor({
 }: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
+  // The label changes when a chat message moves or changes role; the editor itself is kept.
+  const label = useRef(new Compartment());
   const latest = useRef({ onChange, variables, onSubmit });
   latest.current = { onChange, variables, onSubmit };
 
@@ -66,7 +68,9 @@ export default function CodeEditor({
           EditorView.lineWrapping,
           mustacheSupport(known),
           placeholder ? placeholderExt(placeholder) : [],
-          EditorView.contentAttributes.of({ 'aria-label': ariaLabel, 'aria-multiline': 'true' }),
+          label.current.of(
+            EditorView.contentAttributes.of({ 'aria-label': ariaLabel, 'aria-multiline': 'true' }),
+          ),
           EditorView.theme({ '.cm-content, .cm-gutter': { minHeight: `${minLines * 1.5}em` } }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) latest.current.onChange(u.state.doc.toString());
@@ -87,6 +91,14 @@ export default function CodeEditor({
       v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
     }
   }, [value]);
+
+  useEffect(() => {
+    view.current?.dispatch({
+      effects: label.current.reconfigure(
+        EditorView.contentAttributes.of({ 'aria-label': ariaLabel, 'aria-multiline': 'true' }),
+      ),
+    });
+  }, [ariaLabel]);
 
   return <div className="code-editor" ref={host} />;
 }

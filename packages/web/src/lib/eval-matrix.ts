@@ -59,11 +59,18 @@ export function buildMatrix(results: readonly EvalResult[]): EvalMatrix {
 
 /**
  * Rows worth a reviewer's eye: `failures` keeps rows with any failing cell; `regressions` keeps
- * rows where a later column fails a case an earlier column (the baseline) passed.
+ * rows with a cell that passed in the baseline run and fails now (`isRegression`, from the server's
+ * comparison). Without a baseline run, a regression is a case the first column (the oldest
+ * version) passes and a later column fails.
  */
-export function filterRows(matrix: EvalMatrix, mode: 'all' | 'failures' | 'regressions'): MatrixRow[] {
+export function filterRows(
+  matrix: EvalMatrix,
+  mode: 'all' | 'failures' | 'regressions',
+  isRegression?: (cell: EvalResult) => boolean,
+): MatrixRow[] {
   if (mode === 'all') return matrix.rows;
   if (mode === 'failures') return matrix.rows.filter((r) => r.cells.some((c) => c !== null && !c.pass));
+  if (isRegression) return matrix.rows.filter((r) => r.cells.some((c) => c !== null && isRegression(c)));
   return matrix.rows.filter((r) => {
     const base = r.cells[0];
     return base?.pass === true && r.cells.slice(1).some((c) => c !== null && !c.pass);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvent, cellKey, initialCells, parseBatch } from './playground-state.ts';
+import { applyEvent, cellKey, estimateTokens, initialCells, parseBatch } from './playground-state.ts';
 
 describe('applyEvent', () => {
   it('appends deltas per cell and keeps the metrics of done', () => {
@@ -21,6 +21,15 @@ describe('applyEvent', () => {
     });
     expect(cells[cellKey(0, 1)]?.status).toBe('done');
     expect(cells[cellKey(0, 1)]?.done?.usage).toEqual(usage);
+  });
+
+  it('records when the first token and the latest one arrived, for figures while streaming', () => {
+    let cells = initialCells(1, 1);
+    cells = applyEvent(cells, { type: 'delta', model: 0, row: 0, text: 'Hel' }, 12);
+    cells = applyEvent(cells, { type: 'delta', model: 0, row: 0, text: 'lo there' }, 30);
+    expect(cells[cellKey(0, 0)]).toMatchObject({ firstTokenMs: 12, elapsedMs: 30, text: 'Hello there' });
+    expect(estimateTokens('Hello there')).toBe(3);
+    expect(estimateTokens('')).toBe(0);
   });
 
   it('marks cells left unfinished at the end of the stream as errors', () => {

@@ -6,6 +6,9 @@ export interface CellState {
   status: 'waiting' | 'streaming' | 'done' | 'error';
   done?: PlaygroundDone;
   error?: { code: string; detail: string };
+  /** Measured in the browser from the click on Run, so the column shows figures while it streams. */
+  firstTokenMs?: number;
+  elapsedMs?: number;
 }
 
 export type Cells = Record<string, CellState>;
@@ -15,8 +18,11 @@ export function cellKey(row: number, model: number): string {
   return `${row}:${model}`;
 }
 
-/** Applies one stream event to the cells (pure, so the reducer is easy to test). */
-export function applyEvent(cells: Cells, event: PlaygroundEvent): Cells {
+/**
+ * Applies one stream event to the cells (pure, so the reducer is easy to test). `elapsedMs` is the
+ * time since the run started, as the browser saw it; the server's exact figures replace it at `done`.
+ */
+export function applyEvent(cells: Cells, event: PlaygroundEvent, elapsedMs?: number): Cells {
   if (event.type === 'end') {
     // Cells the server never finished (a dropped model) should not spin forever.
     let changed = false;
@@ -35,13 +41,27 @@ export function applyEvent(cells: Cells, event: PlaygroundEvent): Cells {
   }
   const key = cellKey(event.row, event.model);
   const cell = cells[key] ?? { text: '', status: 'waiting' };
-  if (event.type === 'delta')
-    return { ...cells, [key]: { ...cell, text: cell.text + event.text, status: 'streaming' } };
+  if (event.type === 'delta') {
+    const next: CellState = { ...cell, text: cell.text + event.text, status: 'streaming' };
+    if (elapsedMs !== undefined) {
+      next.elapsedMs = elapsedMs;
+      if (cell.firstTokenMs === undefined && event.text.length > 0) next.firstTokenMs = elapsedMs;
+    }
+    return { ...cells, [key]: next };
+  }
   if (event.type === 'done') {
     const { type: _t, ...done } = event;
     return { ...cells, [key]: { ...cell, text: event.text || cell.text, status: 'done', done } };
   }
   return { ...cells, [key]: { ...cell, status: 'error', error: { code: event.code, detail: event.detail } } };
+}
+
+/**
+ * Output tokens of a streaming text, roughly (4 characters a token, the usual rule of thumb for
+ * English), shown with `≈` until the provider's count arrives with `done`.
+ */
+export function estimateTokens(text: string): number {
+  return text.length === 0 ? 0 : Math.max(1, Math.round(text.length / 4));
 }
 
 /** Empty cells for a run of `rows` variable sets on `models` models. */

@@ -7,17 +7,24 @@ import { type PlaygroundEvent, type PlaygroundModel, streamPlaygroundRun } from 
 import { Loading, ProblemView } from '../components/states.tsx';
 import { LazyEditor } from '../editor/lazy-editor.tsx';
 import { formatMs, formatUsd } from '../lib/format.ts';
-import { applyEvent, type Cells, cellKey, initialCells, parseBatch } from '../lib/playground-state.ts';
+import {
+  applyEvent,
+  type Cells,
+  cellKey,
+  estimateTokens,
+  initialCells,
+  parseBatch,
+} from '../lib/playground-state.ts';
 import { type DraftContent, draftVariables } from '../lib/semver-preview.ts';
 import { useQueryParams } from '../lib/use-query-params.ts';
 import { versionToDraft } from './prompt/editor-tab.tsx';
 
 const MAX_MODELS = 4;
 
-type Action = { type: 'reset'; cells: Cells } | { type: 'event'; event: PlaygroundEvent };
+type Action = { type: 'reset'; cells: Cells } | { type: 'event'; event: PlaygroundEvent; elapsedMs?: number };
 
 function cellsReducer(cells: Cells, action: Action): Cells {
-  return action.type === 'reset' ? action.cells : applyEvent(cells, action.event);
+  return action.type === 'reset' ? action.cells : applyEvent(cells, action.event, action.elapsedMs);
 }
 
 /** Run a prompt (or a draft) on up to four models side by side. URL: `/playground?prompt=&version=`. */
@@ -98,7 +105,9 @@ function Workbench({
   const [values, setValues] = useState<Record<string, string>>({});
   const [batch, setBatch] = useState('');
   const [cells, dispatch] = useReducer(cellsReducer, {});
-  const [rows, setRows] = useState(0);
+  // The variable sets of the last run, one output row each.
+  const [inputs, setInputs] = useState<Record<string, unknown>[]>([]);
+  const rows = inputs.length;
   const [runError, setRunError] = useState<unknown>(null);
   const [running, setRunning] = useState(false);
   const abort = useRef<AbortController | null>(null);
@@ -127,11 +136,12 @@ function Workbench({
     abort.current?.abort();
     const controller = new AbortController();
     abort.current = controller;
-    setRows(variableSets.length);
+    setInputs(variableSets);
     dispatch({ type: 'reset', cells: initialCells(variableSets.length, models.length) });
     setRunning(true);
     performance.clearMeasures('playground-first-token');
     performance.mark('playground-run');
+    const startedAt = performance.now();
     firstTokenPending.current = true;
     try {
       await streamPlaygroundRun(
@@ -144,7 +154,7 @@ function Workbench({
           variables: mode === 'batch' ? variableSets : (variableSets[0] ?? {}),
           models,
         },
-        (event) => dispatch({ type: 'event', event }),
+        (event) => dispatch({ type: 'event', event, elapsedMs: performance.now() - startedAt }),
         controller.signal,
       );
     } catch (error) {
@@ -363,7 +373,7 @@ function Workbench({
         {saveAs.error ? <ProblemView error={saveAs.error} /> : null}
         {runError ? <ProblemView error={runError} /> : null}
         {rows > 0 ? (
-          <Outputs cells={cells} rows={rows} models={models.length} />
+          <Outputs cells={cells} inputs={inputs} models={models.length} />
         ) : (
           <p className="muted">Run to see each model's output here.</p>
         )}
@@ -390,13 +400,26 @@ function toVariables(values: Record<string, string>, names: string[]): Record<st
   return out;
 }
 
-function Outputs({ cells, rows, models }: { cells: Cells; rows: number; models: number }) {
+function Outputs({
+  cells,
+  inputs,
+  models,
+}: {
+  cells: Cells;
+  inputs: Record<string, unknown>[];
+  models: number;
+}) {
+  const rows = inputs.length;
   return (
     <div className="outputs" data-testid="playground-outputs">
       {Array.from({ length: rows }, (_, r) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: rows are the variable sets in order
         <div key={r} className="output-row">
-          {rows > 1 ? <div className="muted small">Input #{r + 1}</div> : null}
+          {rows > 1 ? (
+            <div className="muted small ellipsis" title={JSON.stringify(inputs[r])}>
+              Input #{r + 1} · <code>{JSON.stringify(inputs[r])}</code>
+            </div>
+          ) : null}
           <div className="model-grid" style={{ gridTemplateColumns: `repeat(${models}, minmax(0, 1fr))` }}>
             {Array.from({ length: models }, (_, m) => {
               const c = cells[cellKey(r, m)];
@@ -428,6 +451,17 @@ function Outputs({ cells, rows, models }: { cells: Cells; rows: number; models: 
                       <dd>{formatMs(c.done.timeToFirstTokenMs)}</dd>
                       <dt>cost</dt>
                       <dd>{c.done.cost ? formatUsd(c.done.cost.totalUsd) : 'unknown price'}</dd>
+                    </dl>
+                  ) : c?.status === 'streaming' ? (
+                    <dl className="metrics live" data-testid={`live-metrics-${r}-${m}`}>
+                      <dt>tokens</dt>
+                      <dd>≈{estimateTokens(c.text)} out so far</dd>
+                      <dt>elapsed</dt>
+                      <dd>{formatMs(c.elapsedMs)}</dd>
+                      <dt>first token</dt>
+                      <dd>{formatMs(c.firstTokenMs)}</dd>
+                      <dt>cost</dt>
+                      <dd className="muted">when done</dd>
                     </dl>
                   ) : null}
                 </div>

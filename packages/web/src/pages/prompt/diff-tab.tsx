@@ -127,7 +127,7 @@ export function DiffView({ diff, view }: { diff: VersionDiff; view: 'split' | 'u
       {diff.config.length > 0 ? (
         <section>
           <h3>Config changes</h3>
-          <table className="table">
+          <table className="table" aria-label="Config changes">
             <thead>
               <tr>
                 <th>Key</th>

@@ -2,7 +2,8 @@ import type { Prompt } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useLocation } from 'wouter';
-import { evalsApi } from '../../api/evals.ts';
+import { api } from '../../api/client.ts';
+import { type EvalRun, evalsApi } from '../../api/evals.ts';
 import { ProblemView, QueryView } from '../../components/states.tsx';
 import { EvalRunsTable } from '../eval-runs-table.tsx';
 import { useVersions } from './editor-tab.tsx';
@@ -15,7 +16,7 @@ export function PromptEvalsTab({ prompt }: { prompt: Prompt }) {
   });
   return (
     <div className="stack">
-      <StartEvalRun prompt={prompt} />
+      <StartEvalRun prompt={prompt} runs={(runs.data ?? []).filter((r) => r.prompt === prompt.name)} />
       <QueryView query={runs} loadingLabel="Loading eval runs…">
         {(items) => <EvalRunsTable runs={items.filter((r) => r.prompt === prompt.name)} />}
       </QueryView>
@@ -23,20 +24,24 @@ export function PromptEvalsTab({ prompt }: { prompt: Prompt }) {
   );
 }
 
-function StartEvalRun({ prompt }: { prompt: Prompt }) {
+function StartEvalRun({ prompt, runs }: { prompt: Prompt; runs: EvalRun[] }) {
   const versions = useVersions(prompt.name);
   const queryClient = useQueryClient();
   const [, navigate] = useLocation();
   const [dataset, setDataset] = useState('');
   const [picked, setPicked] = useState<number[]>([]);
   const [models, setModels] = useState('mock/mock-1');
+  // '' = none; a run id; or `env:<name>` for the latest run of what that environment serves.
+  const [baseline, setBaseline] = useState('');
   const datasets = useQuery({ queryKey: ['datasets'], queryFn: evalsApi.listDatasets });
+  const environments = useQuery({ queryKey: ['environments'], queryFn: api.listEnvironments });
   const start = useMutation({
     mutationFn: () =>
       evalsApi.startRun({
         prompt: prompt.name,
         ...(picked.length ? { versions: [...picked].sort((a, b) => a - b) } : {}),
         dataset: dataset.trim(),
+        ...(baseline ? { baseline: /^\d+$/.test(baseline) ? Number(baseline) : baseline } : {}),
         models: models
           .split(',')
           .map((m) => m.trim())
@@ -81,6 +86,29 @@ function StartEvalRun({ prompt }: { prompt: Prompt }) {
           <input value={models} onChange={(e) => setModels(e.target.value)} />
         </label>
       </div>
+      <label>
+        Baseline (regressions are counted against it)
+        <select value={baseline} onChange={(e) => setBaseline(e.target.value)}>
+          <option value="">None</option>
+          {(environments.data ?? [])
+            .filter((e) => !e.archived)
+            .sort((a, b) => b.rank - a.rank)
+            .map((e) => (
+              <option key={e.name} value={`env:${e.name}`}>
+                Latest run of what {e.name} serves
+              </option>
+            ))}
+          {[...runs]
+            .sort((a, b) => b.id - a.id)
+            .slice(0, 50)
+            .map((r) => (
+              <option key={r.id} value={r.id}>
+                Run #{r.id} · {r.versions.map((v) => `v${v}`).join(', ')}
+                {r.dataset ? ` · ${r.dataset.name}` : ''} · {r.status}
+              </option>
+            ))}
+        </select>
+      </label>
       <fieldset className="row wrap">
         <legend>Versions (default: the newest)</legend>
         {(versions.data ?? []).slice(0, 12).map((v) => (
