@@ -17,20 +17,14 @@
  * Run: npm exec -- node --conditions=source bench/sdk-updates.bench.ts [clients=1000] [changes=5] [workers=1] [warmup=2] [filler=0]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient, type PromptlineClient } from '../packages/sdk/src/index.ts';
+import { root, rssMb, sleep, startServer } from './lib/server.ts';
 
 const PROMPT = 'bench/sdk-live';
 const PROMPT_PATH = `/api/v1/prompts/${encodeURIComponent(PROMPT)}`;
-const root = fileURLToPath(new URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable between processes. */
 const now = () => performance.timeOrigin + performance.now();
 
@@ -68,28 +62,10 @@ interface Group {
   close(): Promise<void>;
 }
 
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round((kb / 1024) * 10) / 10;
-}
-
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return Math.round((sorted[index] ?? Number.NaN) * 100) / 100;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -162,7 +138,7 @@ function startLocalGroup(url: string, apiKey: string, count: number): Group {
       notServer: clients.filter((c) => c.etag === null).length,
       notStreaming: clients.filter((c) => c.connection !== 'streaming').length,
       readyMs: Math.round(now() - started),
-      rssMiB: rssMiB(process.pid),
+      rssMiB: rssMb(process.pid),
     };
   })();
 
@@ -242,28 +218,8 @@ async function main(): Promise<void> {
   const workers = Number(process.argv[4] ?? 1);
   const warmupChanges = Number(process.argv[5] ?? 2);
   const filler = Number(process.argv[6] ?? 0);
-  const dataDir = mkdtempSync(join(tmpdir(), 'promptline-sdk-updates-bench-'));
-  const port = await freePort();
-  const apiKey = `pl_bench_${randomBytes(16).toString('hex')}`;
-  const base = `http://127.0.0.1:${port}`;
-  const server: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=source', 'packages/server/src/main.ts'],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        PROMPTLINE_PORT: String(port),
-        PROMPTLINE_HOST: '127.0.0.1',
-        PROMPTLINE_DATA_DIR: dataDir,
-        PROMPTLINE_API_KEY: apiKey,
-        PROMPTLINE_LOG_LEVEL: 'warn',
-        PROMPTLINE_DATABASE_URL: '',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const pid = server.pid ?? 0;
+  const server = await startServer();
+  const { url: base, apiKey, pid } = server;
 
   async function call(method: string, path: string, body?: unknown): Promise<void> {
     const response = await fetch(`${base}${path}`, {
@@ -280,15 +236,6 @@ async function main(): Promise<void> {
 
   const groups: Group[] = [];
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/healthz`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (i > 300) throw new Error('the server did not start within 30 s');
-      await sleep(100);
-    }
     await call('POST', '/api/v1/prompts', { name: PROMPT, version: { type: 'text', template: 'one {{x}}' } });
     await call('POST', `${PROMPT_PATH}/versions`, { type: 'text', template: 'two {{x}}' });
     await call('PUT', `${PROMPT_PATH}/deployments/production`, { version: 1 });
@@ -308,7 +255,7 @@ async function main(): Promise<void> {
       ).text(),
     );
     await sleep(300);
-    const rssBefore = rssMiB(pid);
+    const rssBefore = rssMb(pid);
 
     const perGroup = Math.ceil(clients / workers);
     for (let i = 0; i < workers; i++) {
@@ -319,7 +266,7 @@ async function main(): Promise<void> {
     }
     const ready = await Promise.all(groups.map((g) => g.ready));
     await sleep(500);
-    const rssConnected = rssMiB(pid);
+    const rssConnected = rssMb(pid);
 
     const fromResponse: number[] = [];
     const fromSend: number[] = [];
@@ -371,7 +318,7 @@ async function main(): Promise<void> {
       }
       await sleep(300);
     }
-    const rssAfter = rssMiB(pid);
+    const rssAfter = rssMb(pid);
     const summary = (values: number[]) => {
       const sorted = [...values].sort((a, b) => a - b);
       return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
@@ -405,9 +352,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await Promise.all(groups.map((g) => g.close()));
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
-    rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
