@@ -8,24 +8,52 @@
  * would grow to several hundred MB on big suites before collecting. Results are streamed, so the
  * cap is never approached by a well-behaved run.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Command } from '../command.ts';
 
 const HEAP_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 1024 };
 
+// The thread starts from this plain-JS bootstrap, not from worker.ts: V8's compile cache is per
+// thread and must be on before the first module compiles, or every run strips and compiles the
+// whole module graph afresh (~0.3 s of a small eval). From src/, the thread also needs the
+// `source` export condition, which bin/promptline.js may have added with a resolve hook of the
+// main thread only (hooks are per thread).
+const BOOTSTRAP = `
+const module = require('node:module');
+const { workerData } = require('node:worker_threads');
+module.enableCompileCache?.(workerData.compileCache);
+if (workerData.source) {
+  module.registerHooks?.({
+    resolve: (specifier, context, next) =>
+      next(specifier, context.conditions.includes('source') ? context : { ...context, conditions: [...context.conditions, 'source'] }),
+  });
+}
+import(workerData.entry).catch((err) => { process.nextTick(() => { throw err; }); });
+`;
+
 async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    const { EVAL_HELP } = await import('../eval/run.ts');
+    const { EVAL_HELP } = await import('../eval/help.ts');
     process.stdout.write(EVAL_HELP);
     return 0;
   }
   // src/ runs as TypeScript (type stripping), dist/ as JavaScript.
-  const entry = new URL(
-    import.meta.url.endsWith('.ts') ? '../eval/worker.ts' : '../eval/worker.js',
-    import.meta.url,
-  );
-  const worker = new Worker(entry, {
-    workerData: { argv, cwd: process.cwd(), tty: process.stderr.isTTY === true },
+  const source = import.meta.url.endsWith('.ts');
+  const entry = new URL(source ? '../eval/worker.ts' : '../eval/worker.js', import.meta.url);
+  // The same folder as bin/promptline.js uses, so the command and the thread share one cache.
+  const compileCache = process.env.NODE_COMPILE_CACHE || join(tmpdir(), 'promptline-compile-cache');
+  const worker = new Worker(BOOTSTRAP, {
+    eval: true,
+    workerData: {
+      argv,
+      cwd: process.cwd(),
+      tty: process.stderr.isTTY === true,
+      entry: entry.href,
+      source,
+      compileCache,
+    },
     env: process.env,
     resourceLimits: HEAP_LIMITS,
   });

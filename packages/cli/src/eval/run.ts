@@ -14,9 +14,8 @@ import {
   runEval,
 } from '@promptline/core/node';
 import { type ConfigSources, findConfig, loadEvalConfig } from './config.ts';
-import { createRegistryClient, createRegistryLoader, resolveJudgePrompts } from './registry.ts';
+import { EVAL_HELP } from './help.ts';
 import { createProgressBar, formatSummaryTable } from './report.ts';
-import { createUploadSink } from './upload.ts';
 import { createResultWriter, OUTPUT_FORMATS } from './writers.ts';
 
 /** What the process around the run provides. */
@@ -27,29 +26,6 @@ export interface EvalCliContext {
   signal: AbortSignal;
   env: Record<string, string | undefined>;
 }
-
-export const EVAL_HELP = `Usage: promptline eval [options]
-
-Runs the eval suite in promptline.eval.yaml or promptfooconfig.yaml (in the current directory).
-
-Options:
-  -c, --config <file>        config file (Promptline or promptfoo format)
-  -o, --output <file>        write results; repeatable; .json .jsonl .csv .html .xml (JUnit) .md
-      --no-cache             call the models even when a cached answer exists
-      --max-concurrency <n>  parallel model calls (default: evaluateOptions.maxConcurrency or 4)
-      --repeat <n>           run every cell n times
-      --baseline <file>      compare with a previous results file (.json or .jsonl)
-      --promptfoo-exit-codes exit 100 when the suite fails, like promptfoo
-      --json                 print the outcome (summary, comparison, thresholds) as JSON
-      --no-upload            do not upload the results when PROMPTLINE_URL is set
-  -h, --help
-
-With PROMPTLINE_URL (and PROMPTLINE_API_KEY) set, prompts like { registry: name, version | env }
-and tests like { dataset: name, revision } are read from the server, judge prompts are looked up
-there (promptline/judges/<type>), and the results are uploaded. See docs/evals.md.
-
-Exit codes: 0 thresholds met (all cases passed when none are set), 1 not met, 2 configuration error.
-`;
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -123,14 +99,19 @@ export async function runEvalCli(argv: string[], ctx: EvalCliContext): Promise<n
     // With a server configured, registry references resolve against it and judge prompts may be
     // overridden there; without one, a config that needs it is refused by name (exit 2).
     const serverBase = ctx.env.PROMPTLINE_URL || undefined;
-    const registry = serverBase
-      ? createRegistryLoader(createRegistryClient({ url: serverBase, apiKey: ctx.env.PROMPTLINE_API_KEY }))
-      : null;
+    // The server-side modules load only when a server is configured: most runs never need them.
+    const server = serverBase ? await import('./registry.ts') : null;
+    const registry =
+      serverBase && server
+        ? server.createRegistryLoader(
+            server.createRegistryClient({ url: serverBase, apiKey: ctx.env.PROMPTLINE_API_KEY }),
+          )
+        : null;
     const loaded = await loadEvalConfig(configPath, ctx.env, { registry });
     const suite = loaded.suite;
     let judgePrompts: JudgeOverrides = {};
-    if (registry) {
-      const judges = await resolveJudgePrompts(suite, registry);
+    if (registry && server) {
+      const judges = await server.resolveJudgePrompts(suite, registry);
       judgePrompts = judges.overrides;
       for (const w of judges.warnings) process.stderr.write(`${w}\n`);
     } else {
@@ -163,7 +144,7 @@ export async function runEvalCli(argv: string[], ctx: EvalCliContext): Promise<n
     const serverUrl = values.upload ? ctx.env.PROMPTLINE_URL : undefined;
     const linked = linkedPrompt(loaded.sources);
     const upload = serverUrl
-      ? await createUploadSink({
+      ? await (await import('./upload.ts')).createUploadSink({
           url: serverUrl,
           apiKey: ctx.env.PROMPTLINE_API_KEY,
           ...(linked ? { prompt: linked } : {}),

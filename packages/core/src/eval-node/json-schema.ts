@@ -3,17 +3,27 @@
  * arguments) with ajv. Node-only: ajv compiles validators with `new Function`, which strict
  * browser/edge CSPs forbid.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvInstance, ValidateFunction } from 'ajv';
 import { canonicalJson } from '../canonical.ts';
 
 /** Validates data against a schema; compiled validators are cached by the schema's canonical JSON. */
 export type JsonSchemaValidator = (schema: unknown, data: unknown) => { valid: boolean; errors: string };
 
+// ajv is loaded and built on the first schema, not with the module: loading it and compiling its
+// meta-schemas costs ~35 ms, paid by every eval run although most suites never validate a schema.
+// A synchronous require keeps the validator synchronous (ajv is CommonJS).
+const require = createRequire(import.meta.url);
+
 /** Creates a {@link JsonSchemaValidator} with its own compile cache. */
 export function createJsonSchemaValidator(): JsonSchemaValidator {
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  let ajv: AjvInstance | null = null;
   const cache = new Map<string, ValidateFunction>();
   return (schema, data) => {
+    if (!ajv) {
+      const { Ajv } = require('ajv') as typeof import('ajv');
+      ajv = new Ajv({ allErrors: true, strict: false });
+    }
     const key = canonicalJson(schema);
     let validate = cache.get(key);
     if (!validate) {
