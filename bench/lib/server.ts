@@ -75,7 +75,12 @@ export interface BenchServer {
  * PROMPTLINE_DATABASE_URL the caller's shell has) and waits until /healthz answers.
  */
 export async function startServer(
-  options: { logLevel?: string; pollMs?: number } = {},
+  options: {
+    logLevel?: string;
+    pollMs?: number;
+    /** `source` (TypeScript through type stripping, the default) or `dist` (what `npm start` runs, after `tsc -b`). */
+    entry?: 'source' | 'dist';
+  } = {},
 ): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'promptline-bench-'));
   const port = await freePort();
@@ -84,7 +89,9 @@ export async function startServer(
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ['--conditions=source', '--no-warnings', 'packages/server/src/main.ts'],
+    options.entry === 'dist'
+      ? ['--no-warnings', 'packages/server/dist/main.js']
+      : ['--conditions=source', '--no-warnings', 'packages/server/src/main.ts'],
     {
       cwd: root,
       env: {
