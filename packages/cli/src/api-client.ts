@@ -181,7 +181,8 @@ export function createApiClient(options: ApiClientOptions) {
 }
 
 /** Turns a non-2xx answer into an {@link ApiError}, reading the problem document when there is one. */
-function toApiError(response: Response, text: string): ApiError {
+/** The {@link ApiError} for a non-2xx answer: the problem document's code, detail and fields when there is one. */
+export function toApiError(response: Response, text: string): ApiError {
   let problem: unknown;
   try {
     problem = JSON.parse(text);

@@ -25,6 +25,7 @@ import {
   type VersionContent,
 } from '@promptline/core';
 import type { EvalSuite } from '@promptline/core/node';
+import { toApiError } from '../api-client.ts';
 import { ApiError, UnreachableError } from '../errors.ts';
 
 /** The registry reads of an eval run. */
@@ -69,19 +70,12 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       throw new UnreachableError(base, error);
     }
     const text = await response.text();
+    if (!response.ok) throw toApiError(response, text);
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
       body = undefined;
-    }
-    if (!response.ok) {
-      const problem = (body ?? {}) as { code?: unknown; detail?: unknown };
-      throw new ApiError(
-        typeof problem.code === 'string' ? problem.code : `HTTP_${response.status}`,
-        response.status,
-        typeof problem.detail === 'string' ? problem.detail : `HTTP ${response.status} from GET ${path}`,
-      );
     }
     if (body === undefined)
       throw new ApiError('INVALID_RESPONSE', response.status, `${base}${path} did not answer JSON`);

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EvalRun } from '@promptline/core';
 import type { EvalSink } from '@promptline/core/node';
-import { ApiError, UnreachableError } from '../errors.ts';
+import { toApiError } from '../api-client.ts';
+import { UnreachableError } from '../errors.ts';
 import { createResultWriter } from './writers.ts';
 
 export interface UploadOptions {
@@ -51,30 +52,8 @@ export async function uploadEvalResults(file: string, options: UploadOptions): P
     throw new UnreachableError(base, error);
   }
   const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok) {
-    const problem = (body ?? {}) as {
-      code?: string;
-      detail?: string;
-      errors?: { path: string; message: string }[];
-      requestId?: string;
-    };
-    throw new ApiError(
-      problem.code ?? 'HTTP_ERROR',
-      response.status,
-      problem.detail ?? `upload failed with HTTP ${response.status}`,
-      {
-        ...(problem.errors ? { errors: problem.errors } : {}),
-        requestId: problem.requestId,
-      },
-    );
-  }
-  return body as EvalRun;
+  if (!response.ok) throw toApiError(response, text);
+  return JSON.parse(text) as EvalRun;
 }
 
 /** A sink that also uploads the run when it ends; `run` holds the server's answer afterwards. */
