@@ -11,6 +11,7 @@ import type {
   CreateEnvironmentRequest,
   CreatePromptRequest,
   CreateVersionRequest,
+  DatasetItemPage,
   Deployment,
   DeployRequest,
   Environment,
@@ -177,10 +178,19 @@ export function createApiClient(options: ApiClientOptions) {
       } = {},
     ) => call<AuditPage>('GET', `/api/v1/audit${query(params)}`),
     verifyAudit: () => call<AuditVerification>('GET', '/api/v1/audit/verify'),
+
+    /** One page of a dataset's items at `revision` (default: the current one), 1000 items unless `limit` says otherwise. */
+    listDatasetItems: (
+      name: string,
+      page: { revision?: number | undefined; cursor?: string | undefined; limit?: number },
+    ) =>
+      call<DatasetItemPage>(
+        'GET',
+        `/api/v1/datasets/${encodeURIComponent(name)}/items${query({ revision: page.revision, cursor: page.cursor, limit: page.limit ?? 1000 })}`,
+      ),
   };
 }
 
-/** Turns a non-2xx answer into an {@link ApiError}, reading the problem document when there is one. */
 /** The {@link ApiError} for a non-2xx answer: the problem document's code, detail and fields when there is one. */
 export function toApiError(response: Response, text: string): ApiError {
   let problem: unknown;

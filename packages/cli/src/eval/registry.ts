@@ -25,7 +25,7 @@ import {
   type VersionContent,
 } from '@promptline/core';
 import type { EvalSuite } from '@promptline/core/node';
-import { toApiError } from '../api-client.ts';
+import { type ApiClientOptions, createApiClient } from '../api-client.ts';
 import { ApiError, UnreachableError } from '../errors.ts';
 
 /** The registry reads of an eval run. */
@@ -42,12 +42,7 @@ export interface RegistryClient {
 }
 
 /** Where the server is and how to authenticate (PROMPTLINE_URL, PROMPTLINE_API_KEY). */
-export interface RegistryClientOptions {
-  url: string;
-  apiKey?: string | undefined;
-  /** Per-request timeout (default 30 000 ms). */
-  timeoutMs?: number;
-}
+export type RegistryClientOptions = ApiClientOptions;
 
 /**
  * A client of the registry endpoints `promptline eval` reads.
@@ -58,42 +53,8 @@ export interface RegistryClientOptions {
  * const v3 = await registry.getVersion('support/triage', 3);
  */
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
-  const base = options.url.replace(/\/+$/, '');
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  async function get<T>(path: string): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (error) {
-      throw new UnreachableError(base, error);
-    }
-    const text = await response.text();
-    if (!response.ok) throw toApiError(response, text);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (body === undefined)
-      throw new ApiError('INVALID_RESPONSE', response.status, `${base}${path} did not answer JSON`);
-    return body as T;
-  }
-  const enc = encodeURIComponent;
-  return {
-    url: base,
-    getPrompt: (name) => get<Prompt>(`/api/v1/prompts/${enc(name)}`),
-    getVersion: (name, number) => get<Version>(`/api/v1/prompts/${enc(name)}/versions/${number}`),
-    listDatasetItems: (name, page) => {
-      const q = new URLSearchParams();
-      if (page.revision !== undefined) q.set('revision', String(page.revision));
-      if (page.cursor !== undefined) q.set('cursor', page.cursor);
-      q.set('limit', String(page.limit ?? 1000));
-      return get<DatasetItemPage>(`/api/v1/datasets/${enc(name)}/items?${q}`);
-    },
-  };
+  const { url, getPrompt, getVersion, listDatasetItems } = createApiClient(options);
+  return { url, getPrompt, getVersion, listDatasetItems };
 }
 
 /** A prompt reference in an eval config: `{ registry: name, version? | env? }`. */
