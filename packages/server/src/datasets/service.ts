@@ -12,7 +12,7 @@ import {
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
-import { nextCursor } from '../paging.ts';
+import { cursorId, nextCursor } from '../paging.ts';
 import { csvHeader, itemToCsv, itemToJsonl, type ParsedItem } from './formats.ts';
 import {
   createDatasetStore,
@@ -303,7 +303,7 @@ export function createDatasetService({
         database.db,
         dataset.id,
         revision,
-        Number(query.cursor ?? 0),
+        cursorId(query.cursor) ?? 0,
         query.limit,
       );
       return { revision, items: items.map(publicItem), nextCursor: nextCursor(items, query.limit) };

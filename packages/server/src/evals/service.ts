@@ -716,7 +716,7 @@ export function createEvalService(options: EvalServiceOptions) {
       },
     ): Promise<EvalResultPage> {
       await requireRun(projectId, id);
-      const items = await store.results(database.db, id, { ...query, after: Number(query.cursor ?? 0) });
+      const items = await store.results(database.db, id, { ...query, after: cursorId(query.cursor) ?? 0 });
       return { items, nextCursor: nextCursor(items, query.limit) };
     },
 

@@ -210,6 +210,8 @@ describeServer((ctx) => {
         url: '/api/v1/environments/production/snapshot',
         headers: { authorization: `Bearer ${server.apiKey}` },
       });
+      // Both undefined would also be equal: the ETag must be there, and be a content hash.
+      expect(mine.headers.etag).toMatch(/^"[0-9a-f]{64}"$/);
       expect(theirs.headers.etag).toBe(mine.headers.etag);
     } finally {
       await other.close();

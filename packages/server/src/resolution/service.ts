@@ -6,18 +6,12 @@ import {
   type RenderResult,
   renderContent,
   type SnapshotVersion,
-  type VersionContent,
 } from '@promptline/core';
 import type { Database } from '../db/database.ts';
 import { environmentNotFound } from '../environments/store.ts';
 import type { PromptService } from '../prompts/service.ts';
 import { createPromptStore, promptNotFound } from '../prompts/store.ts';
 import type { CachedSnapshot, ServedPrompt, SnapshotCache } from './snapshot-cache.ts';
-
-/** Only what renders: versions carry more (number, config, …). */
-function contentOf(v: VersionContent): VersionContent {
-  return v.type === 'text' ? { type: 'text', template: v.template } : { type: 'chat', messages: v.messages };
-}
 
 /**
  * Resolution: which version an environment serves to a unit, rendering it, and the environment
@@ -117,9 +111,9 @@ export function createResolutionService({
         };
       }
 
-      const content = contentOf(version);
-      const partials = await collectPartials(content, partialTemplate);
-      const rendered = renderContent(content, variables, { strict, partials: (n) => partials.get(n) });
+      // A version is render content as it is (its other fields are ignored).
+      const partials = await collectPartials(version, partialTemplate);
+      const rendered = renderContent(version, variables, { strict, partials: (n) => partials.get(n) });
       return {
         prompt: name,
         version: version.number,
