@@ -9,6 +9,7 @@ import {
   buildEntries,
   buildFallback,
   changedPrompts,
+  isRecord,
   type PromptEntry,
   pick,
   snapshotProblem,
@@ -94,6 +95,11 @@ function normalizeEtag(etag: string | null | undefined): string {
   return raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
 }
 
+/** The snapshot's bare ETag as an `ETag`/`If-None-Match` header value; a quoted one is kept as is. */
+function etagHeaderOf(etag: string): string {
+  return /^(W\/)?"/.test(etag) ? etag : `"${etag}"`;
+}
+
 function unreachable(url: string, operation: string, cause: unknown): AppError {
   // Node's fetch says only "fetch failed"; the socket error (ECONNREFUSED…) is its cause.
   const inner = cause instanceof Error ? (cause.cause as { code?: unknown } | undefined) : undefined;
@@ -110,10 +116,6 @@ function unreachable(url: string, operation: string, cause: unknown): AppError {
     `Could not reach Promptline at ${url} (${operation}: ${reason}). Check the client's \`url\` and that the server is running; the client keeps serving what it has in memory meanwhile.`,
     { status: 503, cause, details: { operation } },
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function unreadable(source: string, problem: string): AppError {
@@ -326,8 +328,7 @@ export function createClient(options: ClientOptions): PromptlineClient {
         return false;
       }
       const value = body as Snapshot;
-      const etag =
-        response.headers.get('etag') ?? (/^(W\/)?"/.test(value.etag) ? value.etag : `"${value.etag}"`);
+      const etag = response.headers.get('etag') ?? etagHeaderOf(value.etag);
       apply(value, 'server', etag);
       return true;
     } catch (error) {
@@ -381,7 +382,7 @@ export function createClient(options: ClientOptions): PromptlineClient {
     adoptions++;
     if (normalizeEtag(next.etag) === normalizeEtag(snapshot?.etag) && snapshotSource === 'server')
       return true;
-    apply(next, 'server', /^(W\/)?"/.test(etag) ? etag : `"${etag}"`, delta);
+    apply(next, 'server', etagHeaderOf(etag), delta);
     return true;
   }
 

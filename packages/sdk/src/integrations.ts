@@ -4,6 +4,7 @@
  * the shapes below are structural copies of what their `create` methods accept.
  */
 import { AppError, type ModelConfig, type RenderedMessage } from '@promptline/core';
+import { isRecord } from './resolve.ts';
 import type { RenderOptions, ResolvedPrompt, Variables } from './types.ts';
 
 /** A message of OpenAI's Chat Completions request. */
@@ -128,10 +129,6 @@ function renderMessages(
 function toolCallId(message: RenderedMessage): string {
   const id = message.tool_call_id ?? message.toolCallId;
   return typeof id === 'string' ? id : '';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Picks the extra fields of the override object, so `{ stream: true, user }` pass through. */

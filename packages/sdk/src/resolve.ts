@@ -303,7 +303,8 @@ export function pick(name: string, entry: PromptEntry, unit: string | undefined)
   return entry.bindToUnit === undefined ? resolved[variant] : entry.bindToUnit(variant, unit);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A plain object (not null, not an array): the shape checks of snapshots and configs start here. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -1,3 +1,4 @@
+import { countWords } from '../eval/text-metrics.ts';
 import { delay, toProviderError } from './http.ts';
 import { asRecord, asString, completeResult, defaultPriceBook, startCall } from './runtime.ts';
 import type {
@@ -106,10 +107,6 @@ function splitWords(text: string): string[] {
 function excerpt(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
-
-function countWords(text: string): number {
-  return text.split(/\s+/).filter((word) => word !== '').length;
 }
 
 function answerFor(request: ChatRequest): MockAnswer {
