@@ -26,6 +26,7 @@ import { registerDeploymentRoutes } from './deployments/routes.ts';
 import { createDeploymentService } from './deployments/service.ts';
 import { registerEnvironmentRoutes } from './environments/routes.ts';
 import { createEnvironmentService } from './environments/service.ts';
+import { createEnvironmentStore } from './environments/store.ts';
 import { registerEvalRoutes } from './evals/routes.ts';
 import { createEvalService } from './evals/service.ts';
 import { installProblemHandlers } from './http/problem.ts';
@@ -37,6 +38,7 @@ import { registerPlaygroundRoutes } from './playground/routes.ts';
 import { createPlaygroundService } from './playground/service.ts';
 import { registerPromptRoutes } from './prompts/routes.ts';
 import { createPromptService } from './prompts/service.ts';
+import { createPromptStore } from './prompts/store.ts';
 import { registerProviderRoutes } from './providers/routes.ts';
 import { createEphemeralSecretBox } from './providers/secret-box.ts';
 import { createProviderService } from './providers/service.ts';
@@ -118,11 +120,28 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const audit = createAuditService({ database, clock });
   const auth = createAuthService({ database, clock, audit });
-  const prompts = createPromptService({ database, clock, audit });
-  const environments = createEnvironmentService({ database, clock, audit, changeFeed });
-  const deployments = createDeploymentService({ database, clock, audit, changeFeed });
-  const cache = createSnapshotCache({ database, clock, changeFeed });
-  const resolution = createResolutionService({ database, cache, prompts });
+  // Stores another feature works with inside its own transactions are built once, here, and
+  // passed in: a feature never builds another feature's store.
+  const promptStore = createPromptStore(database.dialect);
+  const environmentStore = createEnvironmentStore();
+  const environments = createEnvironmentService({
+    database,
+    clock,
+    audit,
+    changeFeed,
+    store: environmentStore,
+  });
+  const deployments = createDeploymentService({
+    database,
+    clock,
+    audit,
+    changeFeed,
+    prompts: promptStore,
+    environments: environmentStore,
+  });
+  const prompts = createPromptService({ database, clock, audit, store: promptStore, deployments });
+  const cache = createSnapshotCache({ deployments, clock, changeFeed });
+  const resolution = createResolutionService({ cache, prompts });
   const datasets = createDatasetService({ database, clock, audit });
   app.addHook('onClose', async () => cache.close());
   const providers = createProviderService({

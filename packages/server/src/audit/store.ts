@@ -1,6 +1,7 @@
-import type { AuditEvent } from '@promptline/core';
+import { type AuditEvent, JsonValue } from '@promptline/core';
 import { sql } from 'kysely';
-import { decodeJson } from '../db/codecs.ts';
+import { z } from 'zod';
+import { decodeJsonAs } from '../db/codecs.ts';
 import type { Db, Dialect } from '../db/database.ts';
 import type { AuditEventsTable } from '../db/schema.ts';
 
@@ -24,6 +25,8 @@ export interface AuditQuery {
   limit: number;
 }
 
+const AuditData = z.record(z.string(), JsonValue);
+
 type Row = Pick<
   AuditEventsTable,
   'actor' | 'action' | 'target_type' | 'target' | 'data' | 'at' | 'prev_hash' | 'hash'
@@ -36,7 +39,7 @@ function toEvent(row: Row): AuditEvent {
     action: row.action,
     targetType: row.target_type,
     target: row.target,
-    data: decodeJson<Record<string, unknown>>(row.data),
+    data: decodeJsonAs(AuditData, row.data, 'audit event data'),
     at: row.at,
     prevHash: row.prev_hash,
     hash: row.hash,

@@ -12,13 +12,11 @@ import {
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
-import {
-  createEnvironmentStore,
-  environmentNotFound,
-  type StoredEnvironment,
-} from '../environments/store.ts';
+import { environmentNotFound } from '../environments/errors.ts';
+import type { EnvironmentStore, StoredEnvironment } from '../environments/store.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
-import { createPromptStore, promptNotFound, type StoredPrompt } from '../prompts/store.ts';
+import { promptNotFound } from '../prompts/errors.ts';
+import type { PromptStore, StoredPrompt, StoredVersion } from '../prompts/store.ts';
 import { type CurrentRelease, createDeploymentStore, type StoredHistoryEntry } from './store.ts';
 
 function toDeployment(prompt: string, environment: string, release: CurrentRelease): Deployment {
@@ -65,24 +63,43 @@ function releaseOf(r: Release): Release {
   return { variants: r.variants, enabled: r.enabled };
 }
 
+/** One prompt as an environment serves it, with the versions its variants name. */
+export interface ServedRelease extends Release {
+  promptId: number;
+  prompt: string;
+  versions: StoredVersion[];
+}
+
+/** Everything an environment serves: the one answer snapshots are built from. */
+export interface ServedEnvironment {
+  environment: StoredEnvironment;
+  /** By prompt name. */
+  releases: ServedRelease[];
+}
+
 /**
  * Deployments: what each environment serves for each prompt, changed by deploy and rollback, with
- * an append-only history. Publishes every change on the feed after its transaction commits.
+ * an append-only history. Publishes every change on the feed after its transaction commits. The
+ * only feature that reads the deployment tables: others ask it (`servedIn`, `releasesOfPrompts`).
+ * The prompt and environment stores are the ones app.ts built for their features, passed in so
+ * a deploy locks the prompt row inside its own transaction.
  */
 export function createDeploymentService({
   database,
   clock,
   audit,
   changeFeed,
+  prompts,
+  environments,
 }: {
   database: Database;
   clock: Clock;
   audit: AuditService;
   changeFeed: ChangeFeed;
+  prompts: PromptStore;
+  environments: EnvironmentStore;
 }) {
   const store = createDeploymentStore();
-  const prompts = createPromptStore(database.dialect);
-  const environments = createEnvironmentStore();
 
   /** Locks the prompt row: deploys and rollbacks of one prompt run one at a time. */
   async function target(trx: Db, projectId: number, name: string, envName: string, forWrite: boolean) {
@@ -275,12 +292,78 @@ export function createDeploymentService({
       return toDeployment(name, env.name, current);
     },
 
+    /** The releases of one prompt, in the environments' order of promotion. */
     async list(projectId: number, name: string): Promise<Deployment[]> {
       const prompt = await prompts.findByName(database.db, projectId, name);
       if (!prompt) throw promptNotFound(name);
-      return (await store.listForPrompt(database.db, prompt.id)).map((r) =>
-        toDeployment(name, r.environment, r),
+      const releases = await store.listForPrompts(database.db, [prompt.id]);
+      if (releases.length === 0) return [];
+      const byId = new Map(releases.map((r) => [r.environmentId, r]));
+      // environments.list is ordered by rank, then name.
+      return (await environments.list(database.db, projectId)).flatMap((env) => {
+        const release = byId.get(env.id);
+        return release ? [toDeployment(name, env.name, release)] : [];
+      });
+    },
+
+    /** What each environment serves for each of these prompts (row ids), by environment name. */
+    async releasesOfPrompts(
+      projectId: number,
+      promptIds: number[],
+    ): Promise<Map<number, Record<string, Release>>> {
+      const out = new Map<number, Record<string, Release>>();
+      const releases = await store.listForPrompts(database.db, promptIds);
+      if (releases.length === 0) return out;
+      const names = new Map((await environments.list(database.db, projectId)).map((e) => [e.id, e.name]));
+      for (const release of releases) {
+        const env = names.get(release.environmentId);
+        if (env === undefined) continue;
+        const forPrompt = out.get(release.promptId) ?? {};
+        forPrompt[env] = releaseOf(release);
+        out.set(release.promptId, forPrompt);
+      }
+      return out;
+    },
+
+    /**
+     * Everything an environment serves, with the versions named by each release, sorted by
+     * prompt name; undefined when the environment does not exist. Snapshots are built from it.
+     */
+    async servedIn(projectId: number, envName: string): Promise<ServedEnvironment | undefined> {
+      const environment = await environments.findByName(database.db, projectId, envName);
+      if (!environment) return undefined;
+      const releases = await store.listForEnvironment(database.db, environment.id);
+      const names = await prompts.namesOf(
+        database.db,
+        releases.map((r) => r.promptId),
       );
+      const wanted = releases.flatMap((r) => {
+        const prompt = names.get(r.promptId);
+        return prompt === undefined ? [] : [{ release: r, prompt }];
+      });
+      const versions = await prompts.findVersions(
+        database.db,
+        wanted.map(({ release, prompt }) => ({
+          promptId: release.promptId,
+          name: prompt,
+          numbers: release.variants.map((v) => v.version),
+        })),
+      );
+      const byPrompt = new Map<number, StoredVersion[]>();
+      for (const version of versions) {
+        const list = byPrompt.get(version.promptId);
+        if (list) list.push(version);
+        else byPrompt.set(version.promptId, [version]);
+      }
+      const served: ServedRelease[] = wanted.map(({ release, prompt }) => ({
+        promptId: release.promptId,
+        prompt,
+        variants: release.variants,
+        enabled: release.enabled,
+        versions: byPrompt.get(release.promptId) ?? [],
+      }));
+      served.sort((a, b) => (a.prompt < b.prompt ? -1 : a.prompt > b.prompt ? 1 : 0));
+      return { environment, releases: served };
     },
 
     /** All entries, newest first. */

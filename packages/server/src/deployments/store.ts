@@ -1,5 +1,6 @@
-import type { Release, Variant } from '@promptline/core';
-import { decodeBool, decodeJson, encodeBool, encodeJson } from '../db/codecs.ts';
+import { Release, Variant } from '@promptline/core';
+import { z } from 'zod';
+import { decodeBool, decodeJsonAs, encodeBool, encodeJson } from '../db/codecs.ts';
 import type { Db } from '../db/database.ts';
 import type { DeploymentHistoryTable } from '../db/schema.ts';
 
@@ -26,11 +27,14 @@ export interface StoredHistoryEntry {
   at: string;
 }
 
-/** A release deployed in an environment, with its prompt's name (for snapshots). */
-export interface EnvironmentRelease extends CurrentRelease {
+/** A live release with the row ids of its prompt and environment (names belong to those features). */
+export interface PlacedRelease extends CurrentRelease {
   promptId: number;
-  prompt: string;
+  environmentId: number;
 }
+
+const Variants = z.array(Variant);
+const decodeVariants = (text: string) => decodeJsonAs(Variants, text, 'deployment variants');
 
 const HISTORY_COLUMNS = [
   'id',
@@ -56,9 +60,13 @@ function toEntry(row: HistoryRow): StoredHistoryEntry {
     promptId: row.prompt_id,
     environmentId: row.environment_id,
     action: row.action === 'rollback' ? 'rollback' : 'deploy',
-    variants: decodeJson<Variant[]>(row.variants),
+    variants: decodeVariants(row.variants),
     enabled: decodeBool(row.enabled),
-    previous: decodeJson<Release | null>(row.previous),
+    previous: decodeJsonAs(
+      Release.nullable(),
+      row.previous,
+      'previous release of a deployment history entry',
+    ),
     restoredFrom: row.restored_from,
     rollbackTarget: row.rollback_target,
     actor: row.actor,
@@ -67,7 +75,37 @@ function toEntry(row: HistoryRow): StoredHistoryEntry {
   };
 }
 
-/** SQL of deployments: the current release per (prompt, environment) and the append-only history. */
+const PLACED_COLUMNS = [
+  'prompt_id',
+  'environment_id',
+  'variants',
+  'enabled',
+  'history_id',
+  'updated_at',
+  'updated_by',
+] as const;
+
+function toPlaced(row: {
+  prompt_id: number;
+  environment_id: number;
+  variants: string;
+  enabled: number;
+  history_id: number;
+  updated_at: string;
+  updated_by: string;
+}): PlacedRelease {
+  return {
+    promptId: row.prompt_id,
+    environmentId: row.environment_id,
+    variants: decodeVariants(row.variants),
+    enabled: decodeBool(row.enabled),
+    historyId: row.history_id,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
+}
+
+/** SQL of deployments (its own tables only: names of prompts and environments come from their features): the current release per (prompt, environment) and the append-only history. */
 export function createDeploymentStore() {
   return {
     async current(db: Db, promptId: number, environmentId: number): Promise<CurrentRelease | undefined> {
@@ -79,7 +117,7 @@ export function createDeploymentStore() {
         .executeTakeFirst();
       if (!row) return undefined;
       return {
-        variants: decodeJson<Variant[]>(row.variants),
+        variants: decodeVariants(row.variants),
         enabled: decodeBool(row.enabled),
         historyId: row.history_id,
         updatedAt: row.updated_at,
@@ -87,58 +125,25 @@ export function createDeploymentStore() {
       };
     },
 
-    /** Every release of one prompt, with the environment's name. */
-    async listForPrompt(db: Db, promptId: number): Promise<(CurrentRelease & { environment: string })[]> {
+    /** Every live release of these prompts, in any environment. */
+    async listForPrompts(db: Db, promptIds: number[]): Promise<PlacedRelease[]> {
+      if (promptIds.length === 0) return [];
       const rows = await db
         .selectFrom('deployments')
-        .innerJoin('environments', 'environments.id', 'deployments.environment_id')
-        .select([
-          'environments.name',
-          'deployments.variants',
-          'deployments.enabled',
-          'deployments.history_id',
-          'deployments.updated_at',
-          'deployments.updated_by',
-        ])
-        .where('deployments.prompt_id', '=', promptId)
-        .orderBy('environments.rank', 'asc')
+        .select(PLACED_COLUMNS)
+        .where('prompt_id', 'in', promptIds)
         .execute();
-      return rows.map((row) => ({
-        environment: row.name,
-        variants: decodeJson<Variant[]>(row.variants),
-        enabled: decodeBool(row.enabled),
-        historyId: row.history_id,
-        updatedAt: row.updated_at,
-        updatedBy: row.updated_by,
-      }));
+      return rows.map(toPlaced);
     },
 
-    /** Every release live in one environment, with the prompt's name. */
-    async listForEnvironment(db: Db, environmentId: number): Promise<EnvironmentRelease[]> {
+    /** Every release live in one environment. */
+    async listForEnvironment(db: Db, environmentId: number): Promise<PlacedRelease[]> {
       const rows = await db
         .selectFrom('deployments')
-        .innerJoin('prompts', 'prompts.id', 'deployments.prompt_id')
-        .select([
-          'prompts.id',
-          'prompts.name',
-          'deployments.variants',
-          'deployments.enabled',
-          'deployments.history_id',
-          'deployments.updated_at',
-          'deployments.updated_by',
-        ])
-        .where('deployments.environment_id', '=', environmentId)
-        .orderBy('prompts.name', 'asc')
+        .select(PLACED_COLUMNS)
+        .where('environment_id', '=', environmentId)
         .execute();
-      return rows.map((row) => ({
-        promptId: row.id,
-        prompt: row.name,
-        variants: decodeJson<Variant[]>(row.variants),
-        enabled: decodeBool(row.enabled),
-        historyId: row.history_id,
-        updatedAt: row.updated_at,
-        updatedBy: row.updated_by,
-      }));
+      return rows.map(toPlaced);
     },
 
     async insertHistory(

@@ -3,7 +3,8 @@ import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database } from '../db/database.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
-import { createEnvironmentStore, environmentNotFound, type StoredEnvironment } from './store.ts';
+import { environmentNotFound } from './errors.ts';
+import type { EnvironmentStore, StoredEnvironment } from './store.ts';
 
 function publicEnvironment({ id: _id, ...env }: StoredEnvironment): Environment {
   return env;
@@ -15,13 +16,15 @@ export function createEnvironmentService({
   clock,
   audit,
   changeFeed,
+  store,
 }: {
   database: Database;
   clock: Clock;
   audit: AuditService;
   changeFeed: ChangeFeed;
+  /** The environment store, built once in app.ts (deployments reads environments with the same one). */
+  store: EnvironmentStore;
 }) {
-  const store = createEnvironmentStore();
   return {
     async list(projectId: number): Promise<Environment[]> {
       return (await store.list(database.db, projectId)).map(publicEnvironment);

@@ -125,12 +125,4 @@ export function createEnvironmentStore() {
   };
 }
 
-/** 404 for an environment name. */
-export function environmentNotFound(name: string): AppError {
-  return new AppError(
-    'ENVIRONMENT_NOT_FOUND',
-    `No environment named "${name}". List environments with GET /api/v1/environments.`,
-  );
-}
-
 export type EnvironmentStore = ReturnType<typeof createEnvironmentStore>;

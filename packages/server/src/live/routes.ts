@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
-import { environmentNotFound } from '../environments/store.ts';
+import { environmentNotFound } from '../environments/errors.ts';
 import { EnvParams, problemResponses } from '../http/schemas.ts';
 import type { StreamSnapshot, UpdateStream, UpdateStreamOptions } from './update-stream.ts';
 

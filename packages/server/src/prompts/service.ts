@@ -17,13 +17,9 @@ import {
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
-import {
-  createPromptStore,
-  promptNotFound,
-  type StoredPrompt,
-  type StoredVersion,
-  versionNotFound,
-} from './store.ts';
+import type { DeploymentService } from '../deployments/service.ts';
+import { promptNotFound, versionNotFound } from './errors.ts';
+import type { PromptStore, StoredPrompt, StoredVersion } from './store.ts';
 
 function publicPrompt(prompt: StoredPrompt): Prompt {
   return {
@@ -54,18 +50,24 @@ export interface SaveVersionResult {
   created: boolean;
 }
 
-/** Prompts and their immutable versions: registration, saving (with conflict detection), diff. */
+/**
+ * Prompts and their immutable versions: registration, saving (with conflict detection), diff.
+ * What each environment serves of a prompt comes from the deployments feature.
+ */
 export function createPromptService({
   database,
   clock,
   audit,
+  store,
+  deployments,
 }: {
   database: Database;
   clock: Clock;
   audit: AuditService;
+  /** The prompt store, built once in app.ts (deployments locks prompt rows with the same one). */
+  store: PromptStore;
+  deployments: Pick<DeploymentService, 'releasesOfPrompts'>;
 }) {
-  const store = createPromptStore(database.dialect);
-
   async function requirePrompt(db: Db, projectId: number, name: string, lock = false): Promise<StoredPrompt> {
     const prompt = await store.findByName(db, projectId, name, lock);
     if (!prompt) throw promptNotFound(name);
@@ -172,8 +174,8 @@ export function createPromptService({
       filter: { tag?: string | undefined; q?: string | undefined },
     ): Promise<Prompt[]> {
       const prompts = await store.list(database.db, projectId, filter);
-      const releases = await store.releasesOf(
-        database.db,
+      const releases = await deployments.releasesOfPrompts(
+        projectId,
         prompts.map((p) => p.id),
       );
       return prompts.map((p) => ({ ...publicPrompt(p), deployments: releases.get(p.id) ?? {} }));
@@ -181,8 +183,13 @@ export function createPromptService({
 
     async get(projectId: number, name: string): Promise<Prompt> {
       const prompt = await requirePrompt(database.db, projectId, name);
-      const releases = await store.releasesOf(database.db, [prompt.id]);
+      const releases = await deployments.releasesOfPrompts(projectId, [prompt.id]);
       return { ...publicPrompt(prompt), deployments: releases.get(prompt.id) ?? {} };
+    },
+
+    /** Whether a prompt of that name exists (without its releases). */
+    async exists(projectId: number, name: string): Promise<boolean> {
+      return (await store.findByName(database.db, projectId, name)) !== undefined;
     },
 
     async update(

@@ -1,12 +1,6 @@
-import {
-  AppError,
-  type ChatMessage,
-  type ModelConfig,
-  type Release,
-  type Variant,
-  type Version,
-} from '@promptline/core';
-import { decodeBool, decodeJson, encodeJson } from '../db/codecs.ts';
+import { AppError, ChatMessage, ModelConfig, type Version } from '@promptline/core';
+import { z } from 'zod';
+import { decodeJsonAs, encodeJson } from '../db/codecs.ts';
 import { type Db, type Dialect, onUniqueViolation } from '../db/database.ts';
 import type { PromptsTable, VersionsTable } from '../db/schema.ts';
 
@@ -61,13 +55,16 @@ const VERSION_COLUMNS = [
   'versions.hash',
 ] as const;
 
+const Strings = z.array(z.string());
+const ChatMessages = z.array(ChatMessage);
+
 function toPrompt(row: PromptRow): StoredPrompt {
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     owner: row.owner,
-    tags: decodeJson<string[]>(row.tags),
+    tags: decodeJsonAs(Strings, row.tags, 'prompt tags'),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     latestVersion: row.latest_version,
@@ -81,8 +78,8 @@ export function toVersion(row: VersionRow, prompt: string): StoredVersion {
     prompt,
     number: row.number,
     semver: row.semver,
-    config: decodeJson<ModelConfig>(row.config),
-    variables: decodeJson<string[]>(row.variables),
+    config: decodeJsonAs(ModelConfig, row.config, 'version config'),
+    variables: decodeJsonAs(Strings, row.variables, 'version variables'),
     message: row.message,
     author: row.author,
     createdAt: row.created_at,
@@ -90,7 +87,7 @@ export function toVersion(row: VersionRow, prompt: string): StoredVersion {
     hash: row.hash,
   };
   return row.type === 'chat'
-    ? { ...base, type: 'chat', messages: decodeJson<ChatMessage[]>(row.messages) }
+    ? { ...base, type: 'chat', messages: decodeJsonAs(ChatMessages, row.messages, 'version messages') }
     : { ...base, type: 'text', template: row.template ?? '' };
 }
 
@@ -270,43 +267,16 @@ export function createPromptStore(dialect: Dialect) {
       return rows.map((row) => toVersion(row, names.get(row.prompt_id) ?? ''));
     },
 
-    /** What each environment serves for one prompt, by environment name. */
-    async releasesOf(db: Db, promptIds: number[]): Promise<Map<number, Record<string, Release>>> {
-      const out = new Map<number, Record<string, Release>>();
-      if (promptIds.length === 0) return out;
-      const rows = await db
-        .selectFrom('deployments')
-        .innerJoin('environments', 'environments.id', 'deployments.environment_id')
-        .select(['deployments.prompt_id', 'environments.name', 'deployments.variants', 'deployments.enabled'])
-        .where('deployments.prompt_id', 'in', promptIds)
-        .execute();
-      for (const row of rows) {
-        const releases = out.get(row.prompt_id) ?? {};
-        releases[row.name] = {
-          variants: decodeJson<Variant[]>(row.variants),
-          enabled: decodeBool(row.enabled),
-        };
-        out.set(row.prompt_id, releases);
-      }
-      return out;
+    /** Names of prompts by row id (other features hold ids, e.g. deployments). */
+    async namesOf(db: Db, ids: number[]): Promise<Map<number, string>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db.selectFrom('prompts').select(['id', 'name']).where('id', 'in', ids).execute();
+      return new Map(rows.map((row) => [row.id, row.name]));
     },
   };
 }
 
-/** 404 for a prompt name. */
-export function promptNotFound(name: string): AppError {
-  return new AppError(
-    'PROMPT_NOT_FOUND',
-    `No prompt named "${name}". List prompts with GET /api/v1/prompts (or \`promptline prompts list\`); names containing "/" must be URL-encoded in paths.`,
-  );
-}
-
-/** 404 for a version number. */
-export function versionNotFound(name: string, number: number): AppError {
-  return new AppError(
-    'VERSION_NOT_FOUND',
-    `Prompt "${name}" has no version ${number}. List its versions with GET /api/v1/prompts/{name}/versions.`,
-  );
-}
+// The not-found errors moved to errors.ts; evals still imports them from here until it is restructured.
+export { promptNotFound, versionNotFound } from './errors.ts';
 
 export type PromptStore = ReturnType<typeof createPromptStore>;

@@ -11,8 +11,10 @@ import {
   type ProviderSettings,
 } from '@promptline/core';
 import type { SecretBox } from '@promptline/core/node';
+import { z } from 'zod';
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
+import { decodeJsonAs } from '../db/codecs.ts';
 import type { Database } from '../db/database.ts';
 import { createProviderStore, type StoredCredential } from './store.ts';
 
@@ -21,10 +23,12 @@ const BUILT_IN: readonly ProviderKind[] = ['openai', 'anthropic', 'gemini', 'ope
 const KINDS = new Set<string>(BUILT_IN);
 
 /** What the secret column holds, encrypted. */
-interface Secret {
-  apiKey?: string;
-  headers?: Record<string, string>;
-}
+/** What a credential's encrypted column holds, checked when decrypted (no blind cast). */
+const Secret = z.object({
+  apiKey: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+type Secret = z.infer<typeof Secret>;
 
 /** A hint short enough that it reveals little of a real key: nothing at all for short ones. */
 function hintOf(apiKey: string | undefined): string | null {
@@ -69,11 +73,15 @@ export function createProviderService({
 
   function decrypt(projectId: number, stored: StoredCredential): Secret {
     if (stored.secret === null) return {};
-    return JSON.parse(secretBox.decrypt(stored.secret, boundTo(projectId, stored.provider))) as Secret;
+    return decodeJsonAs(
+      Secret,
+      secretBox.decrypt(stored.secret, boundTo(projectId, stored.provider)),
+      `credentials of provider "${stored.provider}"`,
+    );
   }
 
   async function overrides(projectId: number) {
-    return store.prices<PriceOverride>(database.db, projectId);
+    return store.prices(database.db, projectId);
   }
 
   return {
@@ -241,7 +249,7 @@ export function createProviderService({
       createPriceBook(items);
       const updatedAt = isoNow(clock);
       await database.db.transaction().execute(async (trx) => {
-        const before = await store.prices<PriceOverride>(trx, projectId);
+        const before = await store.prices(trx, projectId);
         await store.savePrices(trx, projectId, { entries: items, updatedAt, updatedBy: actor });
         await audit.append(trx, {
           projectId,

@@ -1,5 +1,7 @@
+import { PriceOverride } from '@promptline/core';
 import type { Generated } from 'kysely';
-import { decodeJson, encodeJson } from '../db/codecs.ts';
+import { z } from 'zod';
+import { decodeJsonAs, encodeJson } from '../db/codecs.ts';
 import type { Db } from '../db/database.ts';
 
 /** Tables of this feature (created by migration `0020_provider_credentials`). */
@@ -38,8 +40,8 @@ export interface StoredCredential {
   updatedBy: string;
 }
 
-export interface StoredPrices<T> {
-  entries: T[];
+export interface StoredPrices {
+  entries: PriceOverride[];
   updatedAt: string;
   updatedBy: string;
 }
@@ -63,7 +65,8 @@ function toCredential(row: Row): StoredCredential {
     kind: row.kind,
     secret: row.secret,
     keyHint: row.key_hint,
-    headerNames: decodeJson<string[]>(row.header_names) ?? [],
+    headerNames:
+      decodeJsonAs(z.array(z.string()).nullable(), row.header_names, 'provider header names') ?? [],
     baseUrl: row.base_url,
     updatedAt: row.updated_at,
     updatedBy: row.updated_by,
@@ -123,7 +126,7 @@ export function createProviderStore() {
       return Number(result.numDeletedRows) > 0;
     },
 
-    async prices<T>(db: Db, projectId: number): Promise<StoredPrices<T> | undefined> {
+    async prices(db: Db, projectId: number): Promise<StoredPrices | undefined> {
       const row = await tables(db)
         .selectFrom('price_overrides')
         .select(['entries', 'updated_at', 'updated_by'])
@@ -131,13 +134,13 @@ export function createProviderStore() {
         .executeTakeFirst();
       if (!row) return undefined;
       return {
-        entries: decodeJson<T[]>(row.entries) ?? [],
+        entries: decodeJsonAs(z.array(PriceOverride).nullable(), row.entries, 'price overrides') ?? [],
         updatedAt: row.updated_at,
         updatedBy: row.updated_by,
       };
     },
 
-    async savePrices<T>(db: Db, projectId: number, prices: StoredPrices<T>): Promise<void> {
+    async savePrices(db: Db, projectId: number, prices: StoredPrices): Promise<void> {
       const values = {
         entries: encodeJson(prices.entries),
         updated_at: prices.updatedAt,

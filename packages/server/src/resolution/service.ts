@@ -7,10 +7,9 @@ import {
   renderContent,
   type SnapshotVersion,
 } from '@promptline/core';
-import type { Database } from '../db/database.ts';
-import { environmentNotFound } from '../environments/store.ts';
+import { environmentNotFound } from '../environments/errors.ts';
+import { promptNotFound } from '../prompts/errors.ts';
 import type { PromptService } from '../prompts/service.ts';
-import { createPromptStore, promptNotFound } from '../prompts/store.ts';
 import type { CachedSnapshot, ServedPrompt, SnapshotCache } from './snapshot-cache.ts';
 
 /**
@@ -18,16 +17,12 @@ import type { CachedSnapshot, ServedPrompt, SnapshotCache } from './snapshot-cac
  * snapshots the SDK caches. Reads go through the in-memory snapshot cache.
  */
 export function createResolutionService({
-  database,
   cache,
   prompts,
 }: {
-  database: Database;
   cache: SnapshotCache;
   prompts: PromptService;
 }) {
-  const promptStore = createPromptStore(database.dialect);
-
   async function snapshotOf(projectId: number, env: string): Promise<CachedSnapshot> {
     const snapshot = await cache.get(projectId, env);
     if (!snapshot) throw environmentNotFound(env);
@@ -43,7 +38,7 @@ export function createResolutionService({
         { details: { disabled: true } },
       );
     }
-    if (!(await promptStore.findByName(database.db, projectId, name))) return promptNotFound(name);
+    if (!(await prompts.exists(projectId, name))) return promptNotFound(name);
     return new AppError(
       'DEPLOYMENT_NOT_FOUND',
       `"${name}" is not deployed to ${env}. Deploy a version with PUT /api/v1/prompts/{name}/deployments/${env}.`,

@@ -6,11 +6,10 @@ import {
   type Variant,
 } from '@promptline/core';
 import type { Clock } from '../clock.ts';
-import type { Database } from '../db/database.ts';
-import { createDeploymentStore } from '../deployments/store.ts';
-import { createEnvironmentStore, type StoredEnvironment } from '../environments/store.ts';
+import type { DeploymentService } from '../deployments/service.ts';
+import type { StoredEnvironment } from '../environments/store.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
-import { createPromptStore, type StoredVersion } from '../prompts/store.ts';
+import type { StoredVersion } from '../prompts/store.ts';
 
 /** One prompt as an environment serves it, ready for the hot path. */
 export interface ServedPrompt {
@@ -40,22 +39,19 @@ function toSnapshotVersion(v: StoredVersion): SnapshotVersion {
 }
 
 /**
- * In-memory snapshots per (project, environment), built from the database on first use and
- * dropped when the change feed reports a deployment change there. Serves resolve, render and the
- * snapshot endpoint without SQL in steady state.
+ * In-memory snapshots per (project, environment), built from what the deployments feature says
+ * the environment serves on first use, and dropped when the change feed reports a deployment
+ * change there. Serves resolve, render and the snapshot endpoint without SQL in steady state.
  */
 export function createSnapshotCache({
-  database,
+  deployments,
   clock,
   changeFeed,
 }: {
-  database: Database;
+  deployments: Pick<DeploymentService, 'servedIn'>;
   clock: Clock;
   changeFeed: ChangeFeed;
 }) {
-  const deployments = createDeploymentStore();
-  const environments = createEnvironmentStore();
-  const prompts = createPromptStore(database.dialect);
   const ready = new Map<string, CachedSnapshot>();
   const building = new Map<string, Promise<CachedSnapshot | undefined>>();
   /** Bumped on every invalidation, so a build that raced a change does not cache stale data. */
@@ -73,22 +69,12 @@ export function createSnapshotCache({
   const unsubscribe = changeFeed.subscribe((change) => invalidate(change.projectId, change.environment));
 
   async function build(projectId: number, envName: string): Promise<CachedSnapshot | undefined> {
-    const environment = await environments.findByName(database.db, projectId, envName);
-    if (!environment) return undefined;
-    const releases = await deployments.listForEnvironment(database.db, environment.id);
-    const versions = await prompts.findVersions(
-      database.db,
-      releases.map((r) => ({
-        promptId: r.promptId,
-        name: r.prompt,
-        numbers: r.variants.map((v) => v.version),
-      })),
-    );
+    const servedIn = await deployments.servedIn(projectId, envName);
+    if (!servedIn) return undefined;
+    const { environment, releases } = servedIn;
     const byPrompt = new Map<number, Map<number, SnapshotVersion>>();
-    for (const version of versions) {
-      const map = byPrompt.get(version.promptId) ?? new Map<number, SnapshotVersion>();
-      map.set(version.number, toSnapshotVersion(version));
-      byPrompt.set(version.promptId, map);
+    for (const release of releases) {
+      byPrompt.set(release.promptId, new Map(release.versions.map((v) => [v.number, toSnapshotVersion(v)])));
     }
     const served = new Map<string, ServedPrompt>();
     const snapshotPrompts: Snapshot['prompts'] = {};
