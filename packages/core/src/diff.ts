@@ -10,6 +10,7 @@
  */
 import diffSequencesModule from '@jest/diff-sequences';
 import { canonicalJson } from './canonical.ts';
+import { describeChatMessage, isTextMessage } from './diff-view.ts';
 import type {
   ChatMessage,
   ConfigChange,
@@ -146,10 +147,6 @@ export function diffWords(a: string, b: string): TextDiffPart[] {
   }
   pushPart(parts, 'equal', right.slice(endB).join(''));
   return parts;
-}
-
-function isTextMessage(message: ChatMessage): message is Extract<ChatMessage, { role: string }> {
-  return !('type' in message && message.type === 'placeholder');
 }
 
 /**
@@ -297,8 +294,7 @@ export function formatDiff(diff: VersionDiff, options: { color?: boolean } = {})
   const ins = (text: string): string => paint(GREEN, `{+${text}+}`);
   const parts = (list: readonly TextDiffPart[]): string =>
     list.map((p) => (p.op === 'equal' ? p.text : p.op === 'delete' ? del(p.text) : ins(p.text))).join('');
-  const message = (m: ChatMessage): string =>
-    isTextMessage(m) ? `${m.role}: ${m.content}` : `[placeholder: ${m.name}]`;
+  const message = describeChatMessage;
   const json = (value: unknown): string => canonicalJson(value);
 
   const lines: string[] = [

@@ -9,6 +9,7 @@ export * from './audit-chain.ts';
 export * from './bucketing.ts';
 export * from './canonical.ts';
 export * from './diff.ts';
+export * from './diff-view.ts';
 export * from './errors.ts';
 export * from './eval/index.ts';
 export * from './pricing/index.ts';

@@ -2,8 +2,8 @@ import { completionKeymap } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { Compartment, EditorState } from '@codemirror/state';
 import { EditorView, keymap, placeholder as placeholderExt } from '@codemirror/view';
+import { extractVariables } from '@promptline/core/browser';
 import { useEffect, useRef } from 'react';
-import { extractVariables } from '../lib/mustache.ts';
 import { mustacheSupport } from './mustache-language.ts';
 
 export interface CodeEditorProps {
@@ -42,7 +42,13 @@ export default function CodeEditor({
     if (!host.current) return;
     const known = () => {
       const doc = view.current?.state.doc.toString() ?? '';
-      return [...new Set([...latest.current.variables, ...extractVariables(doc)])];
+      let inDoc: string[] = [];
+      try {
+        inDoc = extractVariables({ type: 'text', template: doc });
+      } catch {
+        // A tag being typed (`{{ti`) does not parse yet: offer the variables known so far.
+      }
+      return [...new Set([...latest.current.variables, ...inDoc])];
     };
     const v = new EditorView({
       parent: host.current,

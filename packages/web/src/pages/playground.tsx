@@ -1,11 +1,12 @@
 import type { Prompt } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { useLayoutEffect, useReducer, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api/client.ts';
 import { type PlaygroundEvent, type PlaygroundModel, streamPlaygroundRun } from '../api/playground.ts';
 import { Loading, ProblemView } from '../components/states.tsx';
 import { LazyEditor } from '../editor/lazy-editor.tsx';
+import type { DraftContent } from '../lib/draft.ts';
 import { formatMs, formatUsd } from '../lib/format.ts';
 import {
   applyEvent,
@@ -15,7 +16,7 @@ import {
   initialCells,
   parseBatch,
 } from '../lib/playground-state.ts';
-import { type DraftContent, draftVariables } from '../lib/semver-preview.ts';
+import { useDraftVariables } from '../lib/use-draft-variables.ts';
 import { useQueryParams } from '../lib/use-query-params.ts';
 import { versionToDraft } from './prompt/editor-tab.tsx';
 
@@ -111,7 +112,7 @@ function Workbench({
   const [runError, setRunError] = useState<unknown>(null);
   const [running, setRunning] = useState(false);
   const abort = useRef<AbortController | null>(null);
-  const variables = useMemo(() => draftVariables(draft), [draft]);
+  const variables = useDraftVariables(draft);
   const firstTokenPending = useRef(false);
 
   useLayoutEffect(() => {

@@ -1,4 +1,5 @@
 import type { ChatMessage, Prompt, TextDiffPart, VersionDiff } from '@promptline/core';
+import { diffSide, isUnchangedDiff } from '@promptline/core/browser';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/client.ts';
 import { Empty, Loading, ProblemView } from '../../components/states.tsx';
@@ -72,13 +73,7 @@ export function DiffTab({ prompt }: { prompt: Prompt }) {
 
 /** Draws a structured diff from the server. */
 export function DiffView({ diff, view }: { diff: VersionDiff; view: 'split' | 'unified' }) {
-  const unchanged =
-    !diff.typeChanged &&
-    diff.config.length === 0 &&
-    diff.variables.added.length === 0 &&
-    diff.variables.removed.length === 0 &&
-    (diff.text ?? []).every((p) => p.op === 'equal') &&
-    (diff.messages ?? []).every((m) => m.op === 'equal');
+  const unchanged = isUnchangedDiff(diff);
   return (
     <div className="diff" data-testid="diff">
       <p className="muted">
@@ -178,16 +173,16 @@ function TextDiff({ parts, view }: { parts: TextDiffPart[]; view: 'split' | 'uni
   return (
     <div className="diff-split">
       <section className="diff-pane" aria-label="Before">
-        {parts.map((p, i) =>
+        {diffSide(parts, 'before').map((p, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: parts have no identity but their order
-          p.op === 'insert' ? null : <Part key={i} part={p} />,
-        )}
+          <Part key={i} part={p} />
+        ))}
       </section>
       <section className="diff-pane" aria-label="After">
-        {parts.map((p, i) =>
+        {diffSide(parts, 'after').map((p, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: parts have no identity but their order
-          p.op === 'delete' ? null : <Part key={i} part={p} />,
-        )}
+          <Part key={i} part={p} />
+        ))}
       </section>
     </div>
   );

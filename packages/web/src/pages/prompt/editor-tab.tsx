@@ -4,15 +4,9 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../../api/client.ts';
 import { Loading, ProblemView } from '../../components/states.tsx';
 import { LazyEditor } from '../../editor/lazy-editor.tsx';
+import { type Bump, type DraftContent, previewSemver } from '../../lib/draft.ts';
 import { formatTime } from '../../lib/format.ts';
-import {
-  applyBump,
-  type Bump,
-  type DraftContent,
-  draftVariables,
-  maxBump,
-  predictBump,
-} from '../../lib/semver-preview.ts';
+import { useDraftVariables } from '../../lib/use-draft-variables.ts';
 import { useQueryParams } from '../../lib/use-query-params.ts';
 import { ConfigPanel } from './config-panel.tsx';
 
@@ -76,7 +70,7 @@ function Editor({
   const [draft, setDraft] = useState<DraftContent>(initial);
   const [saving, setSaving] = useState(false);
   const dirty = JSON.stringify(draft) !== JSON.stringify(initial);
-  const variables = useMemo(() => draftVariables(draft), [draft]);
+  const variables = useDraftVariables(draft);
   const knownVariables = useMemo(
     () => [...new Set([...(head?.variables ?? []), ...variables])],
     [head, variables],
@@ -336,16 +330,12 @@ function SaveDialog({
   useEffect(() => {
     dialog.current?.showModal();
   }, []);
-  const inferred = predictBump(head ? versionToDraft(head) : null, draft);
-  const effective: Bump | null =
-    inferred === null
-      ? bump === 'auto'
-        ? null
-        : bump
-      : bump === 'auto'
-        ? inferred
-        : maxBump(inferred, bump);
-  const nextSemver = head ? (effective ? applyBump(head.semver, effective) : head.semver) : '1.0.0';
+  const preview = previewSemver(
+    head ? { semver: head.semver, draft: versionToDraft(head) } : null,
+    draft,
+    bump === 'auto' ? undefined : bump,
+  );
+  const inferred = preview.required;
   const save = useMutation({
     mutationFn: () => {
       const common = {
@@ -401,11 +391,17 @@ function SaveDialog({
             <option value="major">major</option>
           </select>
         </label>
-        <p className="semver-preview">
-          Will be saved as <strong>v{(head?.number ?? 0) + 1}</strong> ·{' '}
-          <strong data-testid="next-semver">{nextSemver}</strong>
-          {head ? <span className="muted"> (from {head.semver}; the server has the last word)</span> : null}
-        </p>
+        {preview.semver ? (
+          <p className="semver-preview">
+            Will be saved as <strong>v{(head?.number ?? 0) + 1}</strong> ·{' '}
+            <strong data-testid="next-semver">{preview.semver}</strong>
+            {head ? <span className="muted"> (from {head.semver})</span> : null}
+          </p>
+        ) : (
+          <p className="notice warn" data-testid="semver-problem">
+            {preview.problem}
+          </p>
+        )}
         {base && head && base.number !== head.number ? (
           <p className="notice warn">
             You are editing v{base.number}, but v{head.number} ({formatTime(head.createdAt)}) is newer: saving
