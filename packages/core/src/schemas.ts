@@ -588,6 +588,19 @@ export const ProviderInfo = z.object({
   updatedBy: z.string().nullable(),
 });
 
+/** Body of `POST /api/v1/providers/{provider}/test`: the model to send a one-token request to. */
+export const ProviderTestRequest = z.object({ model: z.string().min(1).max(200) }).strict();
+
+/** A successful connection test: the provider answered a one-token request. */
+export const ProviderTestResult = z.object({
+  provider: ProviderName,
+  kind: ProviderKind,
+  model: z.string(),
+  latencyMs: z.number().min(0),
+  /** What the model answered (at most one token, usually a word or less). */
+  reply: z.string(),
+});
+
 /** A price override: USD per million tokens for models matching `pattern` at `provider` (`*` for any). */
 export const PriceOverride = z.object({
   provider: z.string().min(1).max(100),
@@ -686,6 +699,8 @@ export type ProviderName = z.infer<typeof ProviderName>;
 export type ProviderKind = z.infer<typeof ProviderKind>;
 export type ProviderCredentialRequest = z.infer<typeof ProviderCredentialRequest>;
 export type ProviderInfo = z.infer<typeof ProviderInfo>;
+export type ProviderTestRequest = z.infer<typeof ProviderTestRequest>;
+export type ProviderTestResult = z.infer<typeof ProviderTestResult>;
 export type PriceOverride = z.infer<typeof PriceOverride>;
 export type PutPricesRequest = z.infer<typeof PutPricesRequest>;
 export type PriceTable = z.infer<typeof PriceTable>;

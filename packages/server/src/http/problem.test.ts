@@ -80,6 +80,7 @@ describeServer((ctx) => {
       ['post', '/api/v1/api-keys'],
       ['get', '/api/v1/api-keys'],
       ['delete', '/api/v1/api-keys/{id}'],
+      ['post', '/api/v1/providers/{provider}/test'],
       ['get', '/api/v1/audit'],
       ['get', '/api/v1/audit/verify'],
       ['get', '/healthz'],

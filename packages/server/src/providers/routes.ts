@@ -4,6 +4,8 @@ import {
   ProviderCredentialRequest,
   ProviderInfo,
   ProviderName,
+  ProviderTestRequest,
+  ProviderTestResult,
   PutPricesRequest,
 } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
@@ -65,6 +67,21 @@ export function registerProviderRoutes(
       await providers.remove(p.projectId, request.params.provider, p.name);
       return reply.code(204).send(null);
     },
+  });
+
+  r.post('/api/v1/providers/:provider/test', {
+    schema: {
+      operationId: 'testProvider',
+      tags: ['providers'],
+      summary: 'Test the connection: one request for one token of `model` with the stored credentials',
+      description:
+        'Answers 200 with the latency and the reply when the provider answered; otherwise `PROVIDER_NOT_CONFIGURED` (422) or `PROVIDER_ERROR` (502) with the reason (stored secrets blanked out). `mock` always succeeds. Needs the editor role (it makes a real, billed call).',
+      params: ProviderParams,
+      body: ProviderTestRequest,
+      response: { 200: ProviderTestResult, ...problemResponses },
+    },
+    handler: async (request) =>
+      providers.testConnection(principalOf(request).projectId, request.params.provider, request.body.model),
   });
 
   r.get('/api/v1/prices', {

@@ -1,6 +1,7 @@
 import {
   AppError,
   createPriceBook,
+  createProvider,
   DEFAULT_PRICES,
   type PriceBook,
   type PriceOverride,
@@ -9,6 +10,7 @@ import {
   type ProviderInfo,
   type ProviderKind,
   type ProviderSettings,
+  type ProviderTestResult,
 } from '@promptline/core';
 import type { SecretBox } from '@promptline/core/node';
 import { z } from 'zod';
@@ -84,7 +86,7 @@ export function createProviderService({
     return store.prices(database.db, projectId);
   }
 
-  return {
+  const service = {
     /** The built-in kinds (configured or not) and every provider the project configured under its own name. */
     async list(projectId: number): Promise<ProviderInfo[]> {
       const stored = await store.list(database.db, projectId);
@@ -232,6 +234,43 @@ export function createProviderService({
       };
     },
 
+    /**
+     * Checks that `provider` answers with the stored credentials: one real request for one token
+     * of `model` (no retries, 20 s at most). Nothing is stored or audited. The provider's error
+     * text is passed on with the stored secrets blanked out, as upstreams may echo a key.
+     *
+     * @throws AppError PROVIDER_NOT_CONFIGURED (nothing stored, or a base URL is missing),
+     *   PROVIDER_ERROR (the provider refused or could not be reached; the detail says why).
+     */
+    async testConnection(projectId: number, provider: string, model: string): Promise<ProviderTestResult> {
+      const settings = await service.settingsFor(projectId, provider, createPriceBook([]));
+      const secrets = [settings.apiKey, ...Object.values(settings.headers ?? {})].filter(
+        (s): s is string => s !== undefined && s.length >= 4,
+      );
+      try {
+        const result = await createProvider({ ...settings, maxRetries: 0, timeoutMs: 20_000 }).complete({
+          model,
+          messages: [{ role: 'user', content: 'Reply with the word: ok' }],
+          parameters: { maxTokens: 1, temperature: 0 },
+        });
+        return {
+          provider,
+          kind: settings.kind,
+          model,
+          latencyMs: result.latencyMs,
+          reply: result.text,
+        };
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        let message = error.message;
+        for (const secret of secrets) message = message.replaceAll(secret, '[redacted]');
+        throw new AppError(error.code, message, {
+          ...(error.code === 'PROVIDER_ERROR' ? {} : { status: error.status }),
+          details: { provider, model },
+        });
+      }
+    },
+
     /** The project's price overrides and the shipped table. */
     async prices(projectId: number): Promise<PriceTable> {
       const stored = await overrides(projectId);
@@ -268,6 +307,7 @@ export function createProviderService({
       return createPriceBook((await overrides(projectId))?.entries ?? []);
     },
   };
+  return service;
 }
 
 export type ProviderService = ReturnType<typeof createProviderService>;
