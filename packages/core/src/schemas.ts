@@ -812,6 +812,16 @@ export const DatasetImportResult = z.object({
   imported: z.number().int().min(0),
 });
 
+/** `POST /api/v1/datasets/{name}/import/preview`: what an import of the file would write (nothing is written). */
+export const DatasetImportPreview = z.object({
+  /** Items the file holds. */
+  count: z.number().int().min(0),
+  /** The first 20 items, as they would be stored. */
+  items: z.array(DatasetItemInput),
+  /** Every variable name used by the file's items, in order of first use. */
+  variables: z.array(z.string()),
+});
+
 export const DatasetExportQuery = z.object({ format: z.enum(['jsonl', 'csv']).default('jsonl') });
 
 /**
@@ -1034,6 +1044,7 @@ export type UpdateDatasetRequest = z.infer<typeof UpdateDatasetRequest>;
 export type AddDatasetItemsRequest = z.infer<typeof AddDatasetItemsRequest>;
 export type UpdateDatasetItemRequest = z.infer<typeof UpdateDatasetItemRequest>;
 export type DatasetItemsQuery = z.infer<typeof DatasetItemsQuery>;
+export type DatasetImportPreview = z.infer<typeof DatasetImportPreview>;
 export type DatasetItemPage = z.infer<typeof DatasetItemPage>;
 export type DatasetItemsWritten = z.infer<typeof DatasetItemsWritten>;
 export type DatasetImportResult = z.infer<typeof DatasetImportResult>;

@@ -5,6 +5,7 @@ import {
   CreateDatasetRequest,
   Dataset,
   DatasetExportQuery,
+  DatasetImportPreview,
   DatasetImportResult,
   DatasetItem,
   DatasetItemPage,
@@ -45,6 +46,20 @@ export function installTextParsers(scope: FastifyInstance): void {
       );
     }
   }
+}
+
+/** The items of an import body, by its content type (CSV or JSONL). */
+function parseImport(contentType: string | undefined, body: unknown) {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (typeof body !== 'string') {
+    throw new AppError(
+      'BAD_REQUEST',
+      `Send the file as text/csv or application/x-ndjson (got "${type || 'no content type'}").`,
+      { status: 415 },
+    );
+  }
+  const csv = type === 'text/csv';
+  return { items: csv ? parseCsv(body) : parseJsonl(body), format: csv ? 'csv' : 'jsonl' };
 }
 
 /** Datasets and their items: `/api/v1/datasets…`. */
@@ -195,17 +210,26 @@ export function registerDatasetRoutes(
       bodyLimit: IMPORT_BODY_LIMIT,
       handler: async (request) => {
         const p = principalOf(request);
-        const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-        if (typeof request.body !== 'string') {
-          throw new AppError(
-            'BAD_REQUEST',
-            `Send the file as text/csv or application/x-ndjson (got "${type || 'no content type'}").`,
-            { status: 415 },
-          );
-        }
-        const csv = type === 'text/csv';
-        const items = csv ? parseCsv(request.body) : parseJsonl(request.body);
-        return datasets.importItems(p.projectId, request.params.name, items, csv ? 'csv' : 'jsonl', p.name);
+        const { items, format } = parseImport(request.headers['content-type'], request.body);
+        return datasets.importItems(p.projectId, request.params.name, items, format, p.name);
+      },
+    });
+
+    r.post('/api/v1/datasets/:name/import/preview', {
+      schema: {
+        operationId: 'previewDatasetImport',
+        tags,
+        summary: 'What an import of this CSV or JSONL would write (count, first 20 items); writes nothing',
+        description:
+          'Same body, parsing and validation as `POST /datasets/{name}/import`: a bad line answers 422 naming it.',
+        params: DatasetParams,
+        consumes: ['text/csv', 'application/x-ndjson'],
+        response: { 200: DatasetImportPreview, ...problemResponses },
+      },
+      bodyLimit: IMPORT_BODY_LIMIT,
+      handler: async (request) => {
+        const { items } = parseImport(request.headers['content-type'], request.body);
+        return datasets.previewImport(principalOf(request).projectId, request.params.name, items);
       },
     });
 

@@ -3,6 +3,7 @@ import {
   AppError,
   type CreateDatasetRequest,
   type Dataset,
+  type DatasetImportPreview,
   type DatasetItem,
   type DatasetItemInput,
   type DatasetItemPage,
@@ -21,6 +22,9 @@ import {
   type StoredDataset,
   type StoredItem,
 } from './store.ts';
+
+/** Items an import preview shows. */
+const PREVIEW_ITEMS = 20;
 
 function publicDataset(d: StoredDataset, itemCount: number): Dataset {
   return {
@@ -370,6 +374,35 @@ export function createDatasetService({
         });
         return { revision, imported };
       });
+    },
+
+    /**
+     * What importing `items` would write: their count, the first 20 and the variable names; the
+     * file is parsed and validated exactly as by `importItems`, and nothing is written.
+     *
+     * @throws AppError DATASET_NOT_FOUND, VALIDATION_FAILED (a bad line, or no items at all).
+     */
+    async previewImport(
+      projectId: number,
+      name: string,
+      items: Iterable<ParsedItem> | AsyncIterable<ParsedItem>,
+    ): Promise<DatasetImportPreview> {
+      await require(database.db, projectId, name);
+      const first: DatasetItemInput[] = [];
+      const variables = new Set<string>();
+      let count = 0;
+      for await (const { item } of items) {
+        count++;
+        if (first.length < PREVIEW_ITEMS) first.push(item);
+        for (const key of Object.keys(item.variables)) variables.add(key);
+      }
+      if (count === 0) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'The file holds no items: there is nothing to import. Add at least one row.',
+        );
+      }
+      return { count, items: first, variables: [...variables] };
     },
 
     /** The current items as JSONL or CSV text chunks (importable again). */
