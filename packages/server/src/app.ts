@@ -30,6 +30,8 @@ import { createEnvironmentStore } from './environments/store.ts';
 import { registerEvalRoutes } from './evals/routes.ts';
 import { createEvalService } from './evals/service.ts';
 import { installProblemHandlers } from './http/problem.ts';
+import { registerJobRoutes } from './jobs/routes.ts';
+import { createJobService, type JobSettings } from './jobs/service.ts';
 import './http/types.ts';
 import { type ChangeFeed, createLocalChangeFeed } from './live/change-feed.ts';
 import { registerLiveRoutes } from './live/routes.ts';
@@ -64,6 +66,8 @@ export interface BuildAppOptions {
   live?: { heartbeatMs?: number; retryMs?: number; inlineMaxBytes?: number };
   /** Playground tuning: the mock provider's delay between words (ms). */
   playground?: { mockDelayMs?: number };
+  /** Job runner tuning (lease, polling, backoff); tests shorten the lease. */
+  jobs?: JobSettings;
   /** The built web app served at `/`: its dist folder (default @promptline/web's), or false for none. */
   web?: { dist?: string } | false;
 }
@@ -150,8 +154,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     audit,
     secretBox: options.secretBox ?? createEphemeralSecretBox(),
   });
+  // Background work: polling starts when the app is ready; on close running jobs are handed back.
+  const jobs = createJobService({ database, clock, logger: app.log, ...options.jobs });
+  app.addHook('onReady', async () => jobs.start());
+  app.addHook('onClose', async () => jobs.stop());
   const evals = createEvalService({
     database,
+    jobs,
     clock,
     audit,
     prompts,
@@ -164,8 +173,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     logger: app.log,
   });
-  await evals.recoverInterrupted(true);
-  app.addHook('onClose', async () => evals.close());
   const playground = createPlaygroundService({
     providers,
     resolution,
@@ -237,6 +244,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerPlaygroundRoutes(app, { playground });
   registerDatasetRoutes(app, { datasets });
   registerEvalRoutes(app, { evals });
+  registerJobRoutes(app, { jobs });
   registerSessionRoutes(app, { sessions });
   if (options.web !== false) await registerWebApp(app, { dist: options.web?.dist ?? defaultWebDist() });
 

@@ -11,3 +11,4 @@ export * from './suite.ts';
 export * from './summary.ts';
 export * from './text-metrics.ts';
 export * from './types.ts';
+export * from './upload.ts';

@@ -1,7 +1,7 @@
 import { AppError, type DatasetItem } from '@promptline/core';
 import { decodeJson, encodeJson, toNumber } from '../db/codecs.ts';
 import { type Db, type Dialect, onUniqueViolation } from '../db/database.ts';
-import { type DatasetItemsTable, type DatasetsTable, evalDb } from '../evals/schema.ts';
+import { type DatasetItemsTable, type DatasetsTable, datasetDb } from './migration.ts';
 
 /** A dataset row, decoded. */
 export interface StoredDataset {
@@ -95,7 +95,7 @@ export function createDatasetStore(dialect: Dialect) {
     ): Promise<StoredDataset> {
       const row = await onUniqueViolation(
         () =>
-          evalDb(db)
+          datasetDb(db)
             .insertInto('datasets')
             .values({
               project_id: projectId,
@@ -111,9 +111,9 @@ export function createDatasetStore(dialect: Dialect) {
             .executeTakeFirstOrThrow(),
         () =>
           new AppError(
-            'VALIDATION_FAILED',
+            'DATASET_EXISTS',
             `A dataset named "${input.name}" already exists. Add items to it with POST /api/v1/datasets/{name}/items, or pick another name.`,
-            { status: 409, errors: [{ path: 'name', message: 'already exists' }] },
+            { errors: [{ path: 'name', message: 'already exists' }] },
           ),
       );
       return toDataset(row);
@@ -121,7 +121,7 @@ export function createDatasetStore(dialect: Dialect) {
 
     /** With `lock`, PostgreSQL holds the row to the end of the transaction: revisions never race. */
     async find(db: Db, projectId: number, name: string, lock = false): Promise<StoredDataset | undefined> {
-      let q = evalDb(db)
+      let q = datasetDb(db)
         .selectFrom('datasets')
         .select(DATASET_COLUMNS)
         .where('project_id', '=', projectId)
@@ -132,7 +132,7 @@ export function createDatasetStore(dialect: Dialect) {
     },
 
     async list(db: Db, projectId: number): Promise<(StoredDataset & { itemCount: number })[]> {
-      const rows = await evalDb(db)
+      const rows = await datasetDb(db)
         .selectFrom('datasets')
         .select(DATASET_COLUMNS)
         .select((eb) =>
@@ -150,7 +150,7 @@ export function createDatasetStore(dialect: Dialect) {
     },
 
     async countCurrent(db: Db, datasetId: number): Promise<number> {
-      const row = await evalDb(db)
+      const row = await datasetDb(db)
         .selectFrom('dataset_items')
         .select((eb) => eb.fn.countAll().as('n'))
         .where('dataset_id', '=', datasetId)
@@ -160,7 +160,7 @@ export function createDatasetStore(dialect: Dialect) {
     },
 
     async setDescription(db: Db, id: number, description: string, at: string): Promise<StoredDataset> {
-      const row = await evalDb(db)
+      const row = await datasetDb(db)
         .updateTable('datasets')
         .set({ description, updated_at: at })
         .where('id', '=', id)
@@ -170,7 +170,7 @@ export function createDatasetStore(dialect: Dialect) {
     },
 
     async setRevision(db: Db, id: number, revision: number, nextItemId: number, at: string): Promise<void> {
-      await evalDb(db)
+      await datasetDb(db)
         .updateTable('datasets')
         .set({ revision, next_item_id: nextItemId, updated_at: at })
         .where('id', '=', id)
@@ -178,13 +178,13 @@ export function createDatasetStore(dialect: Dialect) {
     },
 
     async remove(db: Db, id: number): Promise<void> {
-      await evalDb(db).deleteFrom('dataset_items').where('dataset_id', '=', id).execute();
-      await evalDb(db).deleteFrom('datasets').where('id', '=', id).execute();
+      await datasetDb(db).deleteFrom('dataset_items').where('dataset_id', '=', id).execute();
+      await datasetDb(db).deleteFrom('datasets').where('id', '=', id).execute();
     },
 
     async insertItems(db: Db, datasetId: number, rows: NewItemRow[]): Promise<void> {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await evalDb(db)
+        await datasetDb(db)
           .insertInto('dataset_items')
           .values(
             rows.slice(i, i + INSERT_CHUNK).map((r) => ({
@@ -204,7 +204,7 @@ export function createDatasetStore(dialect: Dialect) {
     },
 
     async currentItem(db: Db, datasetId: number, itemId: number): Promise<StoredItem | undefined> {
-      const row = await evalDb(db)
+      const row = await datasetDb(db)
         .selectFrom('dataset_items')
         .select(ITEM_COLUMNS)
         .where('dataset_id', '=', datasetId)
@@ -216,7 +216,7 @@ export function createDatasetStore(dialect: Dialect) {
 
     /** Ends an item revision at `revision` (it is no longer part of the dataset from then on). */
     async closeItem(db: Db, rowId: number, revision: number): Promise<void> {
-      await evalDb(db)
+      await datasetDb(db)
         .updateTable('dataset_items')
         .set({ valid_to: revision })
         .where('id', '=', rowId)
@@ -231,7 +231,7 @@ export function createDatasetStore(dialect: Dialect) {
       after: number,
       limit: number,
     ): Promise<StoredItem[]> {
-      const rows = await evalDb(db)
+      const rows = await datasetDb(db)
         .selectFrom('dataset_items')
         .select(ITEM_COLUMNS)
         .where('dataset_id', '=', datasetId)

@@ -1,6 +1,8 @@
 import { AppError } from '@promptline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { datasetsAndEvalsMigration } from '../evals/schema.ts';
+import { datasetTablesMigration } from '../datasets/migration.ts';
+import { evalTablesMigration } from '../evals/schema.ts';
+import { jobTablesMigration } from '../jobs/migration.ts';
 import { changeNotifyMigration } from '../live/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { sessionsMigration } from '../session/migration.ts';
@@ -128,14 +130,25 @@ function initialSchema(dialect: Dialect): Migration {
   };
 }
 
+/** One recorded migration made of several features' parts, run in order. */
+function inOrder(...parts: Migration[]): Migration {
+  return {
+    async up(db: Db) {
+      for (const part of parts) await part.up(db);
+    },
+  };
+}
+
 /** Every migration, in order. Forward only: never edit one that has shipped, add a new one. */
 function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
-    '0010_datasets_and_evals': datasetsAndEvalsMigration(dialect),
+    // One migration since it shipped: the datasets' tables first (the features now own one half each).
+    '0010_datasets_and_evals': inOrder(datasetTablesMigration(dialect), evalTablesMigration(dialect)),
     '0020_provider_credentials': providerTablesMigration(dialect),
     '0021_change_notify': changeNotifyMigration(dialect),
     '0030_sessions': sessionsMigration(dialect),
+    '0040_jobs': jobTablesMigration(dialect),
   };
 }
 

@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseSse } from '@promptline/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../app.ts';
 import {
   createTestClient,
   DIALECTS,
@@ -421,7 +420,7 @@ for (const dialect of DIALECTS) {
         },
       );
       expect(bad.status).toBe(422);
-      expect(bad.body.errors[0].path).toBe('line 2');
+      expect(bad.body.errors[0].path).toBe('line 2.key');
     });
 
     it('links an uploaded run to the registry versions and the dataset revision its results name', async () => {
@@ -527,25 +526,58 @@ for (const dialect of DIALECTS) {
         ndjson,
       );
       expect(bad.status).toBe(422);
-      expect(bad.body.errors[0].path).toBe('line 1.registry');
+      expect(bad.body.errors[0].path).toBe('line 1.registry.version');
     });
 
-    it('marks runs a stopped server left running as failed (interrupted) when the server starts', async () => {
-      await server.database.exec(
-        `update eval_runs set status = 'running', finished_at = null, heartbeat_at = '2000-01-01T00:00:00.000Z' where id = ${runA}`,
-      );
-      expect((await api.get(`/api/v1/eval-runs/${runA}`)).body.status).toBe('running');
-      const restarted = await buildApp({
-        db: server.database,
-        config: { logLevel: 'silent' },
-        logger: false,
-      });
-      try {
-        const run = await createTestClient(restarted, server.apiKey).get(`/api/v1/eval-runs/${runA}`);
-        expect(run.body).toMatchObject({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
-      } finally {
-        await restarted.close();
+    it('refuses a malformed upload with 422 naming the field, writes nothing, and every read still works', async () => {
+      const good = { key: 'k|m|c|0', promptId: 'p', providerId: 'm', pass: true };
+      const before = (await api.get('/api/v1/eval-runs?limit=500')).body.items.length;
+      const cases: [Record<string, unknown>, string][] = [
+        [{ vars: [1, 2] }, 'results.1.vars'],
+        [{ caseIndex: -1 }, 'results.1.caseIndex'],
+        [{ assertions: [null] }, 'results.1.assertions.0'],
+        [{ latencyMs: 'fast' }, 'results.1.latencyMs'],
+        [{ usage: { inputTokens: -3, outputTokens: 1 } }, 'results.1.usage.inputTokens'],
+      ];
+      for (const [change, path] of cases) {
+        const response = await api.post('/api/v1/eval-runs/import', {
+          results: [good, { ...good, ...change }],
+        });
+        expect(response.status, path).toBe(422);
+        expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+        expect(response.body.errors[0].path).toBe(path);
       }
+      const after = await api.get('/api/v1/eval-runs?limit=500');
+      expect(after.status).toBe(200);
+      expect(after.body.items).toHaveLength(before);
+      const ok = await api.post('/api/v1/eval-runs/import', { results: [good] });
+      expect(ok.status).toBe(201);
+      expect((await api.get(`/api/v1/eval-runs/${ok.body.id}/results`)).status).toBe(200);
+    });
+
+    it('resumes a run whose instance died once its lease expires: results replaced, not duplicated', async () => {
+      const total = (await api.get(`/api/v1/eval-runs/${runA}`)).body.progress.total;
+      // As a SIGKILLed instance leaves it: the run running, its job held under a lease nobody renews.
+      await server.database.exec(
+        `update eval_runs set status = 'running', finished_at = null, summary = null where id = ${runA}`,
+      );
+      await server.database.exec(
+        `update jobs set status = 'running', lease_owner = 'dead-instance', lease_expires_at = '2000-01-01T00:00:00.000Z', finished_at = null where key = 'eval.run:${runA}'`,
+      );
+      const run = await waitForEnd(api, runA);
+      expect(run).toMatchObject({ status: 'completed', progress: { done: total, passed: 2, failed: 1 } });
+      const results = await api.get(`/api/v1/eval-runs/${runA}/results?limit=1000`);
+      expect(results.body.items).toHaveLength(total);
+      const jobs = await api.get('/api/v1/jobs?kind=eval.run&limit=500');
+      const job = jobs.body.items.find((j: { payload: { runId: number } }) => j.payload.runId === runA);
+      expect(job).toMatchObject({ status: 'succeeded', attempts: 2, leaseOwner: null });
+    });
+
+    it('answers EVAL_RUN_FINISHED when cancelling a finished run', async () => {
+      const response = await api.post(`/api/v1/eval-runs/${runA}/cancel`);
+      expect(response.status).toBe(409);
+      expect(response.body.code).toBe('EVAL_RUN_FINISHED');
     });
   });
 }

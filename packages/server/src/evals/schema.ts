@@ -1,41 +1,11 @@
 /**
- * Tables of datasets, eval runs and quality thresholds, and the migration that creates them. The
- * stores reach them with `db.withTables<EvalTables>()`, so the shared schema file stays untouched.
+ * Tables of eval runs, their results and quality thresholds, and the migration part that creates
+ * them. The store reaches them with `db.withTables<EvalTables>()`, so the shared schema file stays
+ * untouched. (Datasets own their tables: ../datasets/migration.ts.)
  */
 import type { Generated, Kysely, Migration } from 'kysely';
 import type { Db, Dialect } from '../db/database.ts';
 import { notNull, withId } from '../db/ddl.ts';
-
-export interface DatasetsTable {
-  id: Generated<number>;
-  project_id: number;
-  name: string;
-  description: string;
-  /** Bumped by every change to the items; 0 for a new, empty dataset. */
-  revision: number;
-  /** Next per-dataset item id (ids are never reused, so a deleted item's id stays unambiguous). */
-  next_item_id: number;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-}
-
-/**
- * One revision of one item. The item as of dataset revision N is the row with
- * `valid_from <= N < coalesce(valid_to, ∞)`; an edit closes the current row and opens a new one.
- */
-export interface DatasetItemsTable {
-  id: Generated<number>;
-  dataset_id: number;
-  item_id: number;
-  valid_from: number;
-  valid_to: number | null;
-  variables: string;
-  expected: string | null;
-  metadata: string;
-  source_trace_id: string | null;
-  created_at: string;
-}
 
 export interface EvalRunsTable {
   id: Generated<number>;
@@ -64,7 +34,7 @@ export interface EvalRunsTable {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
-  /** Written while a run makes progress; a run whose heartbeat is stale was orphaned by a dead server. */
+  /** Written with every progress update (liveness is the job lease's business: see ../jobs). */
   heartbeat_at: string;
 }
 
@@ -105,8 +75,6 @@ export interface PromptThresholdsTable {
 
 /** The tables this feature adds (a type alias: `withTables` needs an index-compatible record). */
 export type EvalTables = {
-  datasets: DatasetsTable;
-  dataset_items: DatasetItemsTable;
   eval_runs: EvalRunsTable;
   eval_results: EvalResultsTable;
   prompt_thresholds: PromptThresholdsTable;
@@ -117,42 +85,15 @@ export function evalDb(db: Db) {
   return db.withTables<EvalTables>();
 }
 
-/** Datasets (revisioned items), eval runs with their results, and per-prompt thresholds. */
-export function datasetsAndEvalsMigration(dialect: Dialect): Migration {
+/**
+ * Eval runs with their results, and per-prompt thresholds: the second half of the shipped
+ * migration `0010_datasets_and_evals` (after the datasets' tables, unchanged).
+ */
+export function evalTablesMigration(dialect: Dialect): Migration {
   // "double precision" is REAL affinity on SQLite and a float8 on PostgreSQL.
   const real = 'double precision';
   return {
     async up(db: Kysely<unknown>) {
-      await withId(db.schema.createTable('datasets'), dialect)
-        .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id'))
-        .addColumn('name', 'text', notNull)
-        .addColumn('description', 'text', notNull)
-        .addColumn('revision', 'integer', notNull)
-        .addColumn('next_item_id', 'integer', notNull)
-        .addColumn('created_by', 'text', notNull)
-        .addColumn('created_at', 'text', notNull)
-        .addColumn('updated_at', 'text', notNull)
-        .addUniqueConstraint('datasets_project_name_unique', ['project_id', 'name'])
-        .execute();
-
-      await withId(db.schema.createTable('dataset_items'), dialect)
-        .addColumn('dataset_id', 'integer', (c) => c.notNull().references('datasets.id').onDelete('cascade'))
-        .addColumn('item_id', 'integer', notNull)
-        .addColumn('valid_from', 'integer', notNull)
-        .addColumn('valid_to', 'integer')
-        .addColumn('variables', 'text', notNull)
-        .addColumn('expected', 'text')
-        .addColumn('metadata', 'text', notNull)
-        .addColumn('source_trace_id', 'text')
-        .addColumn('created_at', 'text', notNull)
-        .execute();
-      // Current items and "items at revision N" both scan one dataset in item order.
-      await db.schema
-        .createIndex('dataset_items_lookup')
-        .on('dataset_items')
-        .columns(['dataset_id', 'item_id', 'valid_from'])
-        .execute();
-
       await withId(db.schema.createTable('eval_runs'), dialect)
         .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id'))
         .addColumn('prompt', 'text')

@@ -226,13 +226,29 @@ export function createEvalStore() {
         .find((r) => filter.version === undefined || r.spec.versions.includes(filter.version));
     },
 
-    async markRunning(db: Db, id: number, at: string): Promise<void> {
-      await evalDb(db)
+    /**
+     * Starts (or restarts, after an interrupted attempt) a run from scratch: the results of any
+     * earlier attempt are deleted and the counters zeroed, so a re-run replaces, never duplicates.
+     */
+    async restart(db: Db, id: number, at: string): Promise<boolean> {
+      await evalDb(db).deleteFrom('eval_results').where('run_id', '=', id).execute();
+      const rows = await evalDb(db)
         .updateTable('eval_runs')
-        .set({ status: 'running', started_at: at, heartbeat_at: at })
+        .set({
+          status: 'running',
+          started_at: at,
+          heartbeat_at: at,
+          done: 0,
+          passed: 0,
+          failed: 0,
+          errors: 0,
+          cost_usd: 0,
+        })
         .where('id', '=', id)
-        .where('status', '=', 'queued')
+        .where('status', 'in', ['queued', 'running'])
+        .returning('id')
         .execute();
+      return rows.length > 0;
     },
 
     /** Writes the counters and the heartbeat; answers whether a cancel was requested meanwhile. */
@@ -258,6 +274,7 @@ export function createEvalStore() {
       return row ? decodeBool(row.cancel_requested) : true;
     },
 
+    /** Ends an unfinished run; false when it had already ended (a final status is written once). */
     async finish(
       db: Db,
       id: number,
@@ -269,8 +286,8 @@ export function createEvalStore() {
         error: string | null;
         at: string;
       },
-    ): Promise<void> {
-      await evalDb(db)
+    ): Promise<boolean> {
+      const rows = await evalDb(db)
         .updateTable('eval_runs')
         .set({
           status: end.status,
@@ -282,7 +299,10 @@ export function createEvalStore() {
           heartbeat_at: end.at,
         })
         .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .returning('id')
         .execute();
+      return rows.length > 0;
     },
 
     /**
@@ -321,18 +341,6 @@ export function createEvalStore() {
 
     async requestCancel(db: Db, id: number): Promise<void> {
       await evalDb(db).updateTable('eval_runs').set({ cancel_requested: 1 }).where('id', '=', id).execute();
-    },
-
-    /** Marks queued/running runs whose heartbeat is older than `staleBefore` as failed. Returns their ids. */
-    async failOrphans(db: Db, staleBefore: string, at: string, error: string): Promise<number[]> {
-      const rows = await evalDb(db)
-        .updateTable('eval_runs')
-        .set({ status: 'failed', error, finished_at: at })
-        .where('status', 'in', ['queued', 'running'])
-        .where('heartbeat_at', '<', staleBefore)
-        .returning('id')
-        .execute();
-      return rows.map((r) => r.id);
     },
 
     async insertResults(db: Db, rows: NewResult[]): Promise<void> {

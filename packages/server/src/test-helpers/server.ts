@@ -18,6 +18,7 @@ import { generateApiKey } from '../auth/service.ts';
 import { bootstrap } from '../bootstrap.ts';
 import type { Clock } from '../clock.ts';
 import type { Dialect } from '../db/database.ts';
+import type { JobSettings } from '../jobs/service.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
@@ -40,6 +41,8 @@ export interface TestServerOptions {
   logger?: boolean;
   /** Listen on a port (default true); false to use only `app.inject()`. */
   listen?: boolean;
+  /** Job runner tuning; default a 50 ms poll so background work starts at once in tests. */
+  jobs?: JobSettings;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -52,6 +55,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logger: options.logger ?? false,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.changeFeed ? { changeFeed: options.changeFeed } : {}),
+    jobs: { pollMs: 50, ...options.jobs },
   });
   let url = '';
   if (options.listen ?? true) {

@@ -1,0 +1,38 @@
+import { AppError } from '@promptline/core';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AuditService } from '../audit/service.ts';
+import type { Clock } from '../clock.ts';
+import type { DatasetService } from '../datasets/service.ts';
+import type { Database } from '../db/database.ts';
+import type { JobService } from '../jobs/service.ts';
+import type { PromptService } from '../prompts/service.ts';
+import type { PromptStore } from '../prompts/store.ts';
+import type { ProviderResolver } from './execute.ts';
+import type { EvalStore, StoredRun } from './store.ts';
+
+/** What the parts of the eval feature (runs, comparison, import, thresholds) are built from. */
+export interface EvalDeps {
+  database: Database;
+  clock: Clock;
+  audit: AuditService;
+  prompts: PromptService;
+  datasets: DatasetService;
+  jobs: JobService;
+  store: EvalStore;
+  promptStore: PromptStore;
+  resolveProvider: ProviderResolver;
+  /** Runs executing at once in this process. */
+  maxConcurrentRuns: number;
+  logger?: FastifyBaseLogger | undefined;
+}
+
+export function runNotFound(id: number): AppError {
+  return new AppError('EVAL_RUN_NOT_FOUND', `No eval run ${id}. List runs with GET /api/v1/eval-runs.`);
+}
+
+/** The run, or EVAL_RUN_NOT_FOUND. */
+export async function requireRun(deps: EvalDeps, projectId: number, id: number): Promise<StoredRun> {
+  const run = await deps.store.findRun(deps.database.db, projectId, id);
+  if (!run) throw runNotFound(id);
+  return run;
+}
