@@ -164,6 +164,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     clock,
     audit,
     prompts,
+    promptStore,
+    deployments,
     datasets,
     // A model with an explicit baseUrl is an OpenAI-compatible endpoint; otherwise the project's stored provider.
     resolveProvider: async (projectId, provider, baseUrl) => {

@@ -4,6 +4,7 @@ import type { AuditService } from '../audit/service.ts';
 import type { Clock } from '../clock.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import type { Database } from '../db/database.ts';
+import type { DeploymentService } from '../deployments/service.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { PromptService } from '../prompts/service.ts';
 import type { PromptStore } from '../prompts/store.ts';
@@ -17,6 +18,8 @@ export interface EvalDeps {
   audit: AuditService;
   prompts: PromptService;
   datasets: DatasetService;
+  /** What an environment serves (`env` runs and `env:` baselines). */
+  deployments: Pick<DeploymentService, 'releasesOfPrompts'>;
   jobs: JobService;
   store: EvalStore;
   promptStore: PromptStore;
@@ -24,6 +27,19 @@ export interface EvalDeps {
   /** Runs executing at once in this process. */
   maxConcurrentRuns: number;
   logger?: FastifyBaseLogger | undefined;
+}
+
+/** The versions an environment's release of a prompt serves (empty when it serves none or is switched off). */
+export async function servedVersions(
+  deps: EvalDeps,
+  projectId: number,
+  promptId: number,
+  environment: string,
+): Promise<number[]> {
+  const release = (await deps.deployments.releasesOfPrompts(projectId, [promptId])).get(promptId)?.[
+    environment
+  ];
+  return release?.enabled ? release.variants.map((v) => v.version) : [];
 }
 
 export function runNotFound(id: number): AppError {

@@ -15,7 +15,7 @@ import { isoNow } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { cursorId, nextCursor } from '../paging.ts';
 import { promptNotFound } from '../prompts/store.ts';
-import { type EvalDeps, requireRun } from './deps.ts';
+import { type EvalDeps, requireRun, servedVersions } from './deps.ts';
 import { expectedAssertions } from './execute.ts';
 import { FINAL_STATUSES, type RunSpec, type RunSummary, type StoredRun } from './store.ts';
 import type { Thresholds } from './thresholds.ts';
@@ -122,7 +122,7 @@ export function createRuns(deps: EvalDeps, thresholds: Thresholds) {
       let versions: number[];
       if (request.versions) versions = [...new Set(request.versions)];
       else if (request.env) {
-        versions = await store.servedVersions(database.db, projectId, prompt.id, request.env);
+        versions = await servedVersions(deps, projectId, prompt.id, request.env);
         if (versions.length === 0) {
           throw new AppError(
             'DEPLOYMENT_NOT_FOUND',
@@ -182,7 +182,7 @@ export function createRuns(deps: EvalDeps, thresholds: Thresholds) {
         baseline = (await requireRun(deps, projectId, request.baseline)).id;
       else if (typeof request.baseline === 'string') {
         const env = request.baseline.slice('env:'.length);
-        const served = await store.servedVersions(database.db, projectId, prompt.id, env);
+        const served = await servedVersions(deps, projectId, prompt.id, env);
         const version = served[0];
         const found =
           version === undefined

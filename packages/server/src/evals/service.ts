@@ -8,9 +8,10 @@ import type { AuditService } from '../audit/service.ts';
 import type { Clock } from '../clock.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import type { Database } from '../db/database.ts';
+import type { DeploymentService } from '../deployments/service.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { PromptService } from '../prompts/service.ts';
-import { createPromptStore } from '../prompts/store.ts';
+import type { PromptStore } from '../prompts/store.ts';
 import { createComparison } from './comparison.ts';
 import type { EvalDeps } from './deps.ts';
 import { defaultProviderResolver, type ProviderResolver } from './execute.ts';
@@ -26,6 +27,9 @@ export interface EvalServiceOptions {
   audit: AuditService;
   prompts: PromptService;
   datasets: DatasetService;
+  deployments: Pick<DeploymentService, 'releasesOfPrompts'>;
+  /** The prompts' store, built once in app.ts (thresholds are keyed by prompt row). */
+  promptStore: PromptStore;
   /** Where runs execute: the service registers the `eval.run` job kind on it. */
   jobs: JobService;
   /** Provider settings for a model of a run; default: `mock` and explicit `baseUrl` only. */
@@ -42,9 +46,10 @@ export function createEvalService(options: EvalServiceOptions) {
     audit: options.audit,
     prompts: options.prompts,
     datasets: options.datasets,
+    deployments: options.deployments,
     jobs: options.jobs,
     store: createEvalStore(),
-    promptStore: createPromptStore(options.database.dialect),
+    promptStore: options.promptStore,
     resolveProvider: options.resolveProvider ?? defaultProviderResolver,
     maxConcurrentRuns: options.maxConcurrentRuns ?? 2,
     logger: options.logger,

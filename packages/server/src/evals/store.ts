@@ -4,7 +4,6 @@ import type {
   EvalRunStatus,
   EvalVersionVerdict,
   PromptThresholds,
-  Variant,
 } from '@promptline/core';
 import { decodeBool, decodeJson, encodeBool, encodeJson, toNumber } from '../db/codecs.ts';
 import type { Db } from '../db/database.ts';
@@ -477,25 +476,6 @@ export function createEvalStore() {
           })
           .execute();
       }
-    },
-
-    /** The versions an environment's release of a prompt serves (empty when it serves none). */
-    async servedVersions(
-      db: Db,
-      projectId: number,
-      promptId: number,
-      environment: string,
-    ): Promise<number[]> {
-      const row = await db
-        .selectFrom('deployments')
-        .innerJoin('environments', 'environments.id', 'deployments.environment_id')
-        .select(['deployments.variants', 'deployments.enabled'])
-        .where('deployments.prompt_id', '=', promptId)
-        .where('environments.project_id', '=', projectId)
-        .where('environments.name', '=', environment)
-        .executeTakeFirst();
-      if (!row || !decodeBool(row.enabled)) return [];
-      return decodeJson<Variant[]>(row.variants).map((v) => v.version);
     },
   };
 }
