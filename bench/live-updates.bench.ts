@@ -7,6 +7,7 @@
  * Run: npm exec -- node --conditions=source bench/live-updates.bench.ts [clients=1000] [changes=5]
  */
 import { Agent, type IncomingMessage, request } from 'node:http';
+import { createSseParser } from '@promptline/core';
 import { rssMb, sleep, startServer } from './lib/server.ts';
 
 const CLIENTS = Number(process.argv[2] ?? 1000);
@@ -70,30 +71,27 @@ async function main(): Promise<void> {
             }
             responses.push(res);
             res.setEncoding('utf8');
-            let buffer = '';
             let first = true;
             let changesSeen = 0;
-            res.on('data', (chunk: string) => {
-              const at = performance.now();
-              buffer += chunk;
-              let end = buffer.indexOf('\n\n');
-              while (end !== -1) {
-                const frame = buffer.slice(0, end);
-                buffer = buffer.slice(end + 2);
-                end = buffer.indexOf('\n\n');
-                const data = /^data: (.*)$/m.exec(frame)?.[1];
-                if (!frame.includes('event: update') || data === undefined) continue;
+            let at = 0;
+            const parser = createSseParser({
+              onEvent: ({ event, data }) => {
+                if (event !== 'update') return;
                 if (first) {
                   first = false;
                   connected++;
                   resolve();
-                  continue;
+                  return;
                 }
                 // Changes are made one at a time: a client's n-th change event answers the n-th change.
-                if ((JSON.parse(data) as { reason?: string }).reason !== 'change') continue;
+                if ((JSON.parse(data) as { reason?: string }).reason !== 'change') return;
                 const row = received[changesSeen++];
                 if (row) row[index] = at;
-              }
+              },
+            });
+            res.on('data', (chunk: string) => {
+              at = performance.now();
+              parser.push(chunk);
             });
           },
         );

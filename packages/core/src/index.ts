@@ -18,4 +18,5 @@ export * from './providers/index.ts';
 export * from './release.ts';
 export * from './schemas.ts';
 export * from './semver.ts';
+export * from './sse.ts';
 export * from './template/index.ts';

@@ -3,7 +3,7 @@
  * from it synchronously, and follows deployment changes over server-sent events (or polling).
  * Nothing here needs more than `fetch`, web streams, timers and `AbortController`.
  */
-import { AppError, ERROR_CODES, type ErrorCode, type Snapshot } from '@promptline/core';
+import { AppError, ERROR_CODES, type ErrorCode, parseSse, type Snapshot } from '@promptline/core';
 import { createBackoff } from './backoff.ts';
 import {
   buildEntries,
@@ -15,7 +15,6 @@ import {
   snapshotProblem,
   updateEntries,
 } from './resolve.ts';
-import { readSseStream } from './sse.ts';
 import type { FallbackPrompt, PromptSource, ResolvedPrompt, UpdateEvent } from './types.ts';
 
 /** Options of {@link createClient}. */
@@ -457,36 +456,28 @@ export function createClient(options: ClientOptions): PromptlineClient {
         }, heartbeatTimeoutMs);
       };
       arm();
-      await readSseStream(
-        response.body,
-        {
-          onActivity: arm,
-          onRetry,
-          onEvent: (event) => {
-            if (event.event !== 'update') return;
-            onHealthy();
-            let data: unknown;
-            try {
-              data = JSON.parse(event.data);
-            } catch {
-              data = undefined;
-            }
-            if (adoptInline(data)) return;
-            const etag = isRecord(data) ? data.etag : undefined;
-            // A malformed event still means "something changed": fetching is the safe answer. A
-            // disk copy is confirmed even when its ETag matches (a cheap 304): otherwise a client
-            // started while the server was down would report `source: 'cache'` until the next change.
-            if (
-              typeof etag !== 'string' ||
-              normalizeEtag(etag) !== normalizeEtag(snapshot?.etag) ||
-              snapshotSource !== 'server'
-            ) {
-              void refresh();
-            }
-          },
-        },
-        signal,
-      );
+      for await (const event of parseSse(response.body, { signal, onActivity: arm, onRetry })) {
+        if (event.event !== 'update') continue;
+        onHealthy();
+        let data: unknown;
+        try {
+          data = JSON.parse(event.data);
+        } catch {
+          data = undefined;
+        }
+        if (adoptInline(data)) continue;
+        const etag = isRecord(data) ? data.etag : undefined;
+        // A malformed event still means "something changed": fetching is the safe answer. A
+        // disk copy is confirmed even when its ETag matches (a cheap 304): otherwise a client
+        // started while the server was down would report `source: 'cache'` until the next change.
+        if (
+          typeof etag !== 'string' ||
+          normalizeEtag(etag) !== normalizeEtag(snapshot?.etag) ||
+          snapshotSource !== 'server'
+        ) {
+          void refresh();
+        }
+      }
       // Cancelling the reader may end the read loop quietly rather than with an abort error.
       if (silent && !controller.signal.aborted) emitError(silentError());
       return 'ended';

@@ -23,7 +23,6 @@ import type { Provider, ProviderSettings } from './types.ts';
 export { estimateTokens } from './estimate.ts';
 export { retryAfterMs } from './http.ts';
 export { createMockProvider, mockEmbedding } from './mock.ts';
-export { parseSse, type SseMessage } from './sse.ts';
 export * from './types.ts';
 
 /** Default base URLs of the hosted providers. */

@@ -1,4 +1,5 @@
 import { createPriceBook, type PriceBook } from '../pricing/index.ts';
+import { parseSse, type SseEvent } from '../sse.ts';
 import { estimateInputTokens, estimateOutputTokens } from './estimate.ts';
 import {
   type CallContext,
@@ -8,7 +9,6 @@ import {
   readJson,
   toProviderError,
 } from './http.ts';
-import { parseSse, type SseMessage } from './sse.ts';
 import type {
   ChatRequest,
   ChatResult,
@@ -35,7 +35,7 @@ export type StreamPiece = Exclude<StreamEvent, { type: 'done' }>;
 
 /** Turns one provider's SSE messages into pieces, and the whole stream into a result. */
 export interface StreamDecoder {
-  push(message: SseMessage): StreamPiece[];
+  push(message: Pick<SseEvent, 'event' | 'data'>): StreamPiece[];
   /** Pieces still held back when the stream ends (tool calls of a stream cut before its end). */
   flush?(): StreamPiece[];
   finish(): WireResult;

@@ -3,8 +3,8 @@
  * runs a prompt on up to four models over one or more variable sets and streams the outputs.
  */
 import type { ChatMessage, ModelConfig } from '@promptline/core';
+import { parseSse } from '@promptline/core/sse';
 import { rawRequest } from './client.ts';
-import { createSseParser } from './sse.ts';
 
 export interface PlaygroundModel {
   provider: string;
@@ -77,19 +77,10 @@ export async function streamPlaygroundRun(
     accept: 'text/event-stream',
     ...(signal ? { signal } : {}),
   });
-  const reader = res.body?.pipeThrough(new TextDecoderStream()).getReader();
-  if (!reader) return;
-  const parser = createSseParser();
-  const emit = (events: { event: string; data: string }[]) => {
-    for (const e of events) {
-      const typed = toPlaygroundEvent(e.event, e.data);
-      if (typed) onEvent(typed);
-    }
-  };
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    emit(parser.push(value));
+  if (!res.body) return;
+  // `signal` already aborts the fetch, whose body then fails the read: the caller sees the abort.
+  for await (const e of parseSse(res.body)) {
+    const typed = toPlaygroundEvent(e.event, e.data);
+    if (typed) onEvent(typed);
   }
-  emit(parser.end());
 }

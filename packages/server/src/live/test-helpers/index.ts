@@ -1,3 +1,4 @@
+import { createSseParser } from '@promptline/core';
 /**
  * Test support for the live, providers and playground features: a real server with the options
  * those features tune (heartbeat, secret box, change feed, logger), and a small SSE reader.
@@ -184,39 +185,21 @@ export async function openSse(
   const body = response.body;
   connection.ended = (async () => {
     if (!body) return;
+    // The same reader the SDK and the web app use: a test sees what they see.
+    const parser = createSseParser({
+      onEvent: (e) => events.push({ ...e, at: performance.now() }),
+      onComment: (text) => comments.push(text),
+      onRetry: (ms) => {
+        connection.retry = ms;
+      },
+    });
     const decoder = new TextDecoder();
-    let buffer = '';
-    let event = '';
-    let data: string[] = [];
-    let id = '';
     try {
       const reader = body.getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let index = buffer.indexOf('\n');
-        while (index !== -1) {
-          const line = buffer.slice(0, index).replace(/\r$/, '');
-          buffer = buffer.slice(index + 1);
-          if (line === '') {
-            if (data.length > 0)
-              events.push({ event: event || 'message', data: data.join('\n'), id, at: performance.now() });
-            event = '';
-            data = [];
-          } else if (line.startsWith(':')) {
-            comments.push(line.slice(1).trim());
-          } else {
-            const colon = line.indexOf(':');
-            const field = colon === -1 ? line : line.slice(0, colon);
-            const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            if (field === 'event') event = value;
-            else if (field === 'data') data.push(value);
-            else if (field === 'id') id = value;
-            else if (field === 'retry') connection.retry = Number(value);
-          }
-          index = buffer.indexOf('\n');
-        }
+        parser.push(decoder.decode(value, { stream: true }));
         for (const check of [...wake]) check();
       }
     } catch {
