@@ -15,7 +15,8 @@
  *   may have been cut off. Every server Promptline talks to (OpenAI, Anthropic, Gemini, compatible
  *   servers, Promptline's own streams) ends each event with a blank line, so nothing complete is lost.
  *
- * No Node-only API: it runs in browsers, Node and edge runtimes (`@promptline/core/sse`).
+ * No Node-only API and no dependency: it runs in browsers, Node and edge runtimes (exported by
+ * `@promptline/core` and by `@promptline/core/browser`).
  */
 
 /** One dispatched server-sent event. */

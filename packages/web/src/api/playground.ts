@@ -3,7 +3,7 @@
  * runs a prompt on up to four models over one or more variable sets and streams the outputs.
  */
 import type { ChatMessage, ModelConfig } from '@promptline/core';
-import { parseSse } from '@promptline/core/sse';
+import { parseSse } from '@promptline/core/browser';
 import { rawRequest } from './client.ts';
 
 export interface PlaygroundModel {
