@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Snapshot } from '@promptline/core';
+import { openSse, type SseStream } from '../http/sse.ts';
 import type { ChangeFeed, DeploymentChange } from './change-feed.ts';
 
 /**
@@ -57,7 +58,7 @@ export interface UpdateEventData {
 }
 
 interface Client {
-  res: ServerResponse;
+  stream: SseStream;
   /** The ETag this client was last told about: a change that leaves it unchanged is not sent again. */
   etag: string | null;
 }
@@ -72,16 +73,6 @@ interface Group {
   /** The snapshot the last event announced: the base of the next delta. */
   base: StreamSnapshot | undefined;
 }
-
-const HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  // nginx and similar proxies buffer responses unless told not to; an update must not wait in one.
-  'x-accel-buffering': 'no',
-};
-
-const HEARTBEAT = Buffer.from(': heartbeat\n\n');
 
 /**
  * One event as bytes. `data` is JSON built by hand around parts that are already serialised (the
@@ -184,18 +175,6 @@ export function createUpdateStream(options: UpdateStreamOptions) {
     return frame(next.etag, json);
   }
 
-  function write(client: Client, group: Group, bytes: Buffer): void {
-    const res = client.res;
-    if (res.destroyed || res.writableEnded) return;
-    // A client that stopped reading would make the server buffer every event for it forever.
-    if (res.writableLength > maxBuffered) {
-      detach(group, client);
-      res.destroy();
-      return;
-    }
-    res.write(bytes);
-  }
-
   function detach(group: Group, client: Client): void {
     if (!group.clients.delete(client)) return;
     connections--;
@@ -222,7 +201,7 @@ export function createUpdateStream(options: UpdateStreamOptions) {
         for (const client of group.clients) {
           if (etag !== null && client.etag === etag) continue;
           client.etag = etag;
-          write(client, group, bytes);
+          client.stream.write(bytes);
         }
       }
     } finally {
@@ -244,13 +223,6 @@ export function createUpdateStream(options: UpdateStreamOptions) {
   }
 
   const unsubscribe = options.changeFeed.subscribe(onChange);
-
-  const heartbeat = setInterval(() => {
-    for (const group of groups.values()) {
-      for (const client of group.clients) write(client, group, HEARTBEAT);
-    }
-  }, heartbeatMs);
-  heartbeat.unref();
 
   return {
     /**
@@ -284,18 +256,16 @@ export function createUpdateStream(options: UpdateStreamOptions) {
         };
         groups.set(key, group);
       }
-      const client: Client = { res, etag: current.etag };
+      // The writer sends the headers, the retry hint and the heartbeats, and cuts off a client
+      // that stopped reading (it would make the server buffer every event for it forever).
+      const stream = openSse(res, { headers, retryMs, heartbeatMs, maxBufferedBytes: maxBuffered });
+      const client: Client = { stream, etag: current.etag };
       group.clients.add(client);
       connections++;
       const owner = group;
-      res.on('close', () => detach(owner, client));
-      res.socket?.setNoDelay(true);
-      res.writeHead(200, { ...headers, ...HEADERS });
-      // One packet for headers, hint and first event (the frame is shared, so it is not concatenated).
-      res.cork();
-      res.write(`retry: ${retryMs}\n\n`);
-      res.write(connectFrame(environment, current, lastEventId === current.etag));
-      process.nextTick(() => res.uncork());
+      stream.signal.addEventListener('abort', () => detach(owner, client), { once: true });
+      // Leaves with the headers and the hint, in one packet (the frame is shared, so not concatenated).
+      stream.write(connectFrame(environment, current, lastEventId === current.etag));
     },
 
     /** Open connections, all environments together. */
@@ -308,9 +278,8 @@ export function createUpdateStream(options: UpdateStreamOptions) {
       if (closed) return;
       closed = true;
       unsubscribe();
-      clearInterval(heartbeat);
       for (const group of groups.values()) {
-        for (const client of group.clients) client.res.end();
+        for (const client of [...group.clients]) client.stream.end();
         group.clients.clear();
       }
       groups.clear();

@@ -1,21 +1,14 @@
-import type { ServerResponse } from 'node:http';
 import { PlaygroundMatrix, PlaygroundRunRequest } from '@promptline/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { principalOf } from '../auth/hook.ts';
 import { problemResponses } from '../http/schemas.ts';
+import { openSse } from '../http/sse.ts';
 import type { PlaygroundService } from './service.ts';
-
-/** Keeps proxies from closing a stream while a slow model thinks before its first token. */
-const KEEPALIVE_MS = 15_000;
 
 function wantsJson(request: FastifyRequest): boolean {
   const accept = request.headers.accept ?? '';
   return accept.includes('application/json') && !accept.includes('text/event-stream');
-}
-
-function send(res: ServerResponse, event: string, data: unknown): void {
-  if (!res.destroyed && !res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
 /** `POST /api/v1/playground/runs`: server-sent events, or the whole matrix as JSON. */
@@ -45,50 +38,42 @@ export function registerPlaygroundRoutes(
       const { projectId } = principalOf(request);
       const prepared = await playground.prepare(projectId, request.body);
       const controller = new AbortController();
-      const res = reply.raw;
-      // 'close' without a finished response: the client went away, stop paying for tokens.
-      let clientGone = false;
-      const onClose = () => {
-        if (res.writableFinished) return;
-        clientGone = true;
-        controller.abort(new Error('the client disconnected'));
-      };
-      res.on('close', onClose);
       running.add(controller);
       try {
-        if (wantsJson(request)) return await playground.collect(prepared, controller.signal);
+        if (wantsJson(request)) {
+          // 'close' without a finished response: the client went away, stop paying for tokens.
+          const res = reply.raw;
+          const onClose = () => {
+            if (!res.writableFinished) controller.abort(new Error('the client disconnected'));
+          };
+          res.on('close', onClose);
+          try {
+            return await playground.collect(prepared, controller.signal);
+          } finally {
+            res.off('close', onClose);
+          }
+        }
         reply.hijack();
-        res.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-          'x-request-id': request.id,
-        });
-        res.socket?.setNoDelay(true);
-        const keepalive = setInterval(() => {
-          if (!res.writableEnded) res.write(': keepalive\n\n');
-        }, KEEPALIVE_MS);
+        // The writer's heartbeat keeps proxies from closing the stream while a slow model thinks.
+        const stream = openSse(reply.raw, { headers: { 'x-request-id': request.id } });
+        // A client that leaves stops the provider calls: no paying for tokens nobody reads.
+        const signal = AbortSignal.any([controller.signal, stream.signal]);
         try {
           await playground.run(
             prepared,
             {
-              delta: (model, row, text) => send(res, 'delta', { model, row, text }),
-              done: (result) => send(res, 'done', result),
-              error: (error) => send(res, 'error', error),
+              delta: (model, row, text) => stream.send('delta', { model, row, text }),
+              done: (result) => stream.send('done', result),
+              error: (error) => stream.send('error', error),
             },
-            controller.signal,
+            signal,
           );
-          send(res, 'end', {});
+          stream.send('end', {});
         } finally {
-          clearInterval(keepalive);
-          // A half-closed socket of a client that left would otherwise hold server.close() until it times out.
-          if (clientGone) res.destroy();
-          else res.end();
+          stream.end();
         }
       } finally {
         running.delete(controller);
-        res.off('close', onClose);
       }
     },
   });
