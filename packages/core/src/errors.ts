@@ -26,6 +26,9 @@ export const ERROR_CODES = {
   NOTHING_TO_ROLL_BACK: 409,
   HISTORY_ENTRY_NOT_FOUND: 404,
   INVALID_WEIGHTS: 422,
+  DEPLOY_PARTIAL_MISSING: 409,
+  DEPLOY_PARTIAL_CYCLE: 409,
+  DEPLOY_PARTIAL_TOO_DEEP: 409,
   TEMPLATE_SYNTAX: 422,
   TEMPLATE_VARIABLE_MISSING: 422,
   TEMPLATE_PARTIAL_NOT_FOUND: 422,
@@ -60,6 +63,12 @@ export interface AppErrorOptions {
   errors?: FieldIssue[];
   /** Extra machine-readable members added to the problem document (e.g. `missing`). */
   details?: Record<string, unknown>;
+  /**
+   * What to do about it, worded for the REST API (routes, JSON fields). It is appended to the
+   * message and also sent as the problem's `hint` member, so a client with its own words (the
+   * CLI: commands and flags) can replace exactly this part and keep the rest.
+   */
+  hint?: string;
   cause?: unknown;
 }
 
@@ -75,9 +84,15 @@ export class AppError extends Error {
   readonly status: number;
   readonly errors: FieldIssue[] | undefined;
   readonly details: Record<string, unknown> | undefined;
+  readonly hint: string | undefined;
 
+  /** `message` says what happened; `options.hint`, when given, is appended after a space. */
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.hint === undefined ? message : `${message} ${options.hint}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.hint = options.hint;
     this.name = 'AppError';
     this.code = code;
     this.status = options.status ?? ERROR_CODES[code];

@@ -190,16 +190,25 @@ export const Release = z.object({
 });
 
 /** Body of `PUT /api/v1/prompts/{name}/deployments/{env}`: one version, or weighted variants. */
+/**
+ * Make the change even though it breaks the environment's partial graph (a served prompt would
+ * include a partial the environment does not serve, or partials would form a cycle). Recorded as
+ * `forced` in the history entry and the audit event.
+ */
+const Force = z.boolean().optional();
+
 export const DeployRequest = z.union([
   z.object({
     version: z.number().int().positive(),
     reason: z.string().max(2000).optional(),
     enabled: z.boolean().optional(),
+    force: Force,
   }),
   z.object({
     variants: z.array(Variant).min(1).max(20),
     reason: z.string().max(2000).optional(),
     enabled: z.boolean().optional(),
+    force: Force,
   }),
 ]);
 
@@ -207,6 +216,7 @@ export const RollbackRequest = z.object({
   /** History entry id whose release to restore; default: the release live before the current one. */
   to: z.number().int().positive().optional(),
   reason: z.string().max(2000).optional(),
+  force: Force,
 });
 
 export const Deployment = z.object({
@@ -246,6 +256,8 @@ export const HistoryEntry = z.object({
   restoredFrom: z.number().int().positive().nullable(),
   actor: z.string(),
   reason: z.string().nullable(),
+  /** Made with `force: true` over a refusal of the partial check. */
+  forced: z.boolean(),
   at: Timestamp,
 });
 
@@ -426,6 +438,11 @@ export const Problem = z
     instance: z.string().optional(),
     requestId: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    /**
+     * The part of `detail` that says what to do, worded for the REST API (it is also the end of
+     * `detail`); a client with its own commands (the CLI) replaces it with its own advice.
+     */
+    hint: z.string().optional(),
   })
   .catchall(JsonValue);
 

@@ -65,6 +65,14 @@ describe('collectPartials', () => {
     expect(direct.message).toContain('Partial "zzz" was not found (included by the template)');
   });
 
+  it('leaves a missing partial out with strict: false, so it renders as empty', async () => {
+    const { load } = loaderFor({ a: 'A{{> gone}}' });
+    const partials = await collectPartials(text('{{> a}}{{> zzz}}'), load, { strict: false });
+    expect(Object.fromEntries(partials)).toEqual({ a: 'A{{> gone}}' });
+    const strict = await rejection(collectPartials(text('{{> a}}'), load, { strict: true }));
+    expect(strict.code).toBe('TEMPLATE_PARTIAL_NOT_FOUND');
+  });
+
   it('rejects a cycle and shows its path', async () => {
     const { load } = loaderFor({ a: '{{> b}}', b: '{{> c}}', c: '{{#l}}{{> a}}{{/l}}' });
     const error = await rejection(collectPartials(text('{{> a}}'), load));
@@ -87,7 +95,7 @@ describe('collectPartials', () => {
     const error = await rejection(collectPartials(text('{{> p1}}'), load));
     expect(error.code).toBe('TEMPLATE_PARTIAL_TOO_DEEP');
     expect(error.message).toContain('template → p1 → p2 → p3 → p4 → p5 → p6');
-    expect((await collectPartials(text('{{> p1}}'), load, 6)).size).toBe(6);
+    expect((await collectPartials(text('{{> p1}}'), load, { maxDepth: 6 })).size).toBe(6);
   });
 
   it('checks depth on every route to a shared partial, not only the first', async () => {

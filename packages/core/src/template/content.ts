@@ -162,14 +162,17 @@ function tooDeep(chain: readonly string[], maxDepth: number): AppError {
  * template text once with `load` (which may be async, e.g. a database). Returns name → template.
  * The root's direct partials are at depth 1.
  *
- * @throws AppError TEMPLATE_PARTIAL_NOT_FOUND (names the partial and who includes it),
+ * With `strict: false` a partial that `load` does not find is left out of the map (it renders as
+ * empty, as Mustache specifies) instead of failing.
+ *
+ * @throws AppError TEMPLATE_PARTIAL_NOT_FOUND (strict only; names the partial and who includes it),
  *   TEMPLATE_PARTIAL_CYCLE (the message shows the path, a → b → a), TEMPLATE_PARTIAL_TOO_DEEP
  *   (depth > maxDepth, default 5), TEMPLATE_SYNTAX (in the root or a partial).
  */
 export async function collectPartials(
   content: VersionContent,
   load: (name: string) => Promise<string | undefined> | string | undefined,
-  maxDepth: number = DEFAULT_MAX_PARTIAL_DEPTH,
+  { maxDepth = DEFAULT_MAX_PARTIAL_DEPTH, strict = true }: { maxDepth?: number; strict?: boolean } = {},
 ): Promise<Map<string, string>> {
   const loaded = new Map<string, string>();
   // Deepest include chain starting at each fully explored partial (itself first), so a partial
@@ -196,11 +199,15 @@ export async function collectPartials(
 
     const text = await load(name);
     if (text === undefined) {
+      if (!strict) return [];
       const includer = path[path.length - 1];
       throw new AppError(
         'TEMPLATE_PARTIAL_NOT_FOUND',
         `Partial "${name}" was not found (included by ${includer === undefined ? 'the template' : `partial "${includer}"`}). Create a prompt named "${name}" and deploy it, or remove the include.`,
-        { details: { partial: name, includedBy: includer ?? null } },
+        {
+          details: { partial: name, includedBy: includer ?? null },
+          hint: 'To render without it, send strict: false (it renders as empty).',
+        },
       );
     }
     loaded.set(name, text);

@@ -106,8 +106,11 @@ export function missingVariablesError(missing: readonly string[]): AppError {
   const list = missing.map((name) => `"${name}"`).join(', ');
   return new AppError(
     'TEMPLATE_VARIABLE_MISSING',
-    `Missing template variable${missing.length === 1 ? '' : 's'}: ${list}. Pass ${missing.length === 1 ? 'it' : 'them'} in variables, or render with strict: false.`,
-    { details: { missing: [...missing] } },
+    `Missing template variable${missing.length === 1 ? '' : 's'}: ${list}.`,
+    {
+      details: { missing: [...missing] },
+      hint: `Pass ${missing.length === 1 ? 'it' : 'them'} in variables, or render with strict: false.`,
+    },
   );
 }
 
@@ -165,8 +168,11 @@ function compilePartial(name: string, indent: string): Emit {
       const includer = path[path.length - 1];
       throw new AppError(
         'TEMPLATE_PARTIAL_NOT_FOUND',
-        `Partial "${name}" was not found (included by ${includer === undefined ? 'the template' : `partial "${includer}"`}). Create it, pass it in partials, or render with strict: false.`,
-        { details: { partial: name, includedBy: includer ?? null } },
+        `Partial "${name}" was not found (included by ${includer === undefined ? 'the template' : `partial "${includer}"`}).`,
+        {
+          details: { partial: name, includedBy: includer ?? null },
+          hint: 'Create it, pass it in partials, or render with strict: false.',
+        },
       );
     }
     if (path.length >= state.maxPartialDepth) {

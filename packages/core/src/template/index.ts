@@ -11,3 +11,9 @@ export {
   renderTemplate,
 } from './content.ts';
 export type { CompiledTemplate, RenderOptions } from './engine.ts';
+export {
+  type PartialProblem,
+  type PartialUnavailable,
+  partialGraphProblems,
+  type ServedForGraph,
+} from './partial-graph.ts';

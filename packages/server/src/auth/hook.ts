@@ -83,10 +83,9 @@ export function installAuth(
 
 function check(request: FastifyRequest, principal: Principal | null): AppError | undefined {
   if (!principal) {
-    return new AppError(
-      'UNAUTHORIZED',
-      'The API key is unknown or revoked. Use a valid key, or create one with POST /api/v1/api-keys.',
-    );
+    return new AppError('UNAUTHORIZED', 'The API key is unknown or revoked.', {
+      hint: 'Use a valid key, or create one with POST /api/v1/api-keys.',
+    });
   }
   const config = request.routeOptions.config;
   const needed: Role =

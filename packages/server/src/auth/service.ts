@@ -119,10 +119,9 @@ export function createAuthService({
       const key = await database.db.transaction().execute(async (trx) => {
         const found = await store.findById(trx, projectId, id);
         if (!found) {
-          throw new AppError(
-            'API_KEY_NOT_FOUND',
-            `No API key with id ${id}. List keys with GET /api/v1/api-keys.`,
-          );
+          throw new AppError('API_KEY_NOT_FOUND', `No API key with id ${id}.`, {
+            hint: 'List keys with GET /api/v1/api-keys.',
+          });
         }
         if (found.revokedAt === null) {
           await store.revoke(trx, projectId, id, isoNow(clock));

@@ -140,6 +140,16 @@ function inOrder(...parts: Migration[]): Migration {
 }
 
 /** Every migration, in order. Forward only: never edit one that has shipped, add a new one. */
+/** History entries say whether a change overrode the partial check with `force: true`. */
+const deploymentForcedMigration: Migration = {
+  async up(db: Db) {
+    await db.schema
+      .alterTable('deployment_history')
+      .addColumn('forced', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+  },
+};
+
 function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
@@ -149,6 +159,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0021_change_notify': changeNotifyMigration(dialect),
     '0030_sessions': sessionsMigration(dialect),
     '0040_jobs': jobTablesMigration(dialect),
+    '0045_deployment_history_forced': deploymentForcedMigration,
   };
 }
 

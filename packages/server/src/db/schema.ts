@@ -94,6 +94,8 @@ export interface DeploymentHistoryTable {
   rollback_target: number | null;
   actor: string;
   reason: string | null;
+  /** 1 when made with `force: true` over the partial check's refusal. */
+  forced: number;
   at: string;
 }
 

@@ -17,6 +17,7 @@ import type { EnvironmentStore, StoredEnvironment } from '../environments/store.
 import type { ChangeFeed } from '../live/change-feed.ts';
 import { promptNotFound } from '../prompts/errors.ts';
 import type { PromptStore, StoredPrompt, StoredVersion } from '../prompts/store.ts';
+import { type PartialBreakage, partialBreakage, partialBreakageError } from './partial-check.ts';
 import { type CurrentRelease, createDeploymentStore, type StoredHistoryEntry } from './store.ts';
 
 function toDeployment(prompt: string, environment: string, release: CurrentRelease): Deployment {
@@ -51,6 +52,7 @@ function toHistoryEntry(prompt: string, environment: string, entry: StoredHistor
     restoredFrom: entry.restoredFrom,
     actor: entry.actor,
     reason: entry.reason,
+    forced: entry.forced,
     at: entry.at,
   };
 }
@@ -99,18 +101,28 @@ export function createDeploymentService({
   prompts: PromptStore;
   environments: EnvironmentStore;
 }) {
-  const store = createDeploymentStore();
+  const store = createDeploymentStore(database.dialect);
 
-  /** Locks the prompt row: deploys and rollbacks of one prompt run one at a time. */
+  /**
+   * For a write, locks the prompt row, then the environment: deploys and rollbacks of one prompt
+   * run one at a time, and so do all changes of one environment (its partial graph is checked
+   * against the other prompts' releases). Always in this order, prompt → environment → audit
+   * chain (makeLive), so two writers cannot deadlock.
+   */
   async function target(trx: Db, projectId: number, name: string, envName: string, forWrite: boolean) {
     const prompt = await prompts.findByName(trx, projectId, name, forWrite);
     if (!prompt) throw promptNotFound(name);
     const env = await environments.findByName(trx, projectId, envName);
     if (!env) throw environmentNotFound(envName);
+    if (forWrite) await store.lockEnvironment(trx, env.id);
     if (forWrite && env.archived) {
       throw new AppError(
         'ENVIRONMENT_ARCHIVED',
-        `Environment "${envName}" is archived; nothing can be deployed to it. Unarchive it with PATCH /api/v1/environments/${envName} {"archived": false}, or deploy elsewhere.`,
+        `Environment "${envName}" is archived; nothing can be deployed to it.`,
+        {
+          details: { environment: envName },
+          hint: `Unarchive it with PATCH /api/v1/environments/${envName} {"archived": false}, or deploy elsewhere.`,
+        },
       );
     }
     return { prompt, env };
@@ -121,10 +133,12 @@ export function createDeploymentService({
     projectId: number,
     prompt: StoredPrompt,
     env: StoredEnvironment,
-    entry: Omit<StoredHistoryEntry, 'id' | 'promptId' | 'environmentId'>,
+    entry: Omit<StoredHistoryEntry, 'id' | 'promptId' | 'environmentId' | 'forced'>,
+    overridden: PartialBreakage | undefined,
   ): Promise<StoredHistoryEntry> {
     const stored = await store.insertHistory(trx, projectId, {
       ...entry,
+      forced: overridden !== undefined,
       promptId: prompt.id,
       environmentId: env.id,
     });
@@ -141,9 +155,43 @@ export function createDeploymentService({
         reason: entry.reason,
         historyId: stored.id,
         ...(entry.restoredFrom === null ? {} : { restoredFrom: entry.restoredFrom }),
+        ...(overridden === undefined
+          ? {}
+          : { forced: true, overridden: { code: overridden.code, ...overridden.details } }),
       },
     });
     return stored;
+  }
+
+  /**
+   * Refuses a change that would break the environment's partial graph, unless `force`; returns
+   * what a forced change overrides, for the history and the audit log.
+   */
+  async function checkPartials(
+    trx: Db,
+    prompt: StoredPrompt,
+    env: StoredEnvironment,
+    next: Release,
+    options: { force: boolean; onlyOthers: boolean },
+  ): Promise<PartialBreakage | undefined> {
+    const releases = await store.listForEnvironment(trx, env.id);
+    const names = await prompts.namesOf(
+      trx,
+      releases.map((r) => r.promptId),
+    );
+    const breakage = await partialBreakage(trx, prompts, {
+      environment: env.name,
+      promptId: prompt.id,
+      prompt: prompt.name,
+      current: releases.flatMap((release) => {
+        const name = names.get(release.promptId);
+        return name === undefined ? [] : [{ promptId: release.promptId, prompt: name, release }];
+      }),
+      next,
+      onlyOthers: options.onlyOthers,
+    });
+    if (breakage && !options.force) throw partialBreakageError(breakage);
+    return breakage;
   }
 
   function published<T>(projectId: number, envName: string, name: string, value: T): T {
@@ -154,8 +202,12 @@ export function createDeploymentService({
   return {
     /**
      * Makes a release live. Deploying the release already live changes nothing (no history entry).
+     * Refused when the environment's partial graph would break (see partial-check.ts); a kill
+     * switch (`enabled: false`) only when another served prompt includes this one. `force: true`
+     * overrides, recorded in the history entry and the audit event.
      *
-     * @throws AppError INVALID_WEIGHTS, VERSION_NOT_FOUND, ENVIRONMENT_ARCHIVED, PROMPT_NOT_FOUND, ENVIRONMENT_NOT_FOUND
+     * @throws AppError INVALID_WEIGHTS, VERSION_NOT_FOUND, ENVIRONMENT_ARCHIVED, PROMPT_NOT_FOUND,
+     *   ENVIRONMENT_NOT_FOUND, DEPLOY_PARTIAL_MISSING, DEPLOY_PARTIAL_CYCLE, DEPLOY_PARTIAL_TOO_DEEP
      */
     async deploy(
       projectId: number,
@@ -173,28 +225,38 @@ export function createDeploymentService({
         );
         const missing = numbers.filter((n) => !found.has(n));
         if (missing.length > 0) {
-          throw new AppError(
-            'VERSION_NOT_FOUND',
-            `Prompt "${name}" has no version ${missing.join(', ')}. Save it first, or list versions with GET /api/v1/prompts/{name}/versions.`,
-            { details: { missing } },
-          );
+          throw new AppError('VERSION_NOT_FOUND', `Prompt "${name}" has no version ${missing.join(', ')}.`, {
+            details: { missing, prompt: name },
+            hint: 'Save it first, or list versions with GET /api/v1/prompts/{name}/versions.',
+          });
         }
         const current = await store.current(trx, prompt.id, env.id);
         if (current && sameRelease(current, release)) {
           return { deployment: toDeployment(name, env.name, current), changed: false };
         }
-        const entry = await makeLive(trx, projectId, prompt, env, {
-          action: 'deploy',
-          variants: release.variants,
-          enabled: release.enabled,
-          previous: current ? releaseOf(current) : null,
-          restoredFrom: null,
-          // Rolling back from this entry restores whatever it replaced.
-          rollbackTarget: current?.historyId ?? null,
-          actor,
-          reason: request.reason ?? null,
-          at: isoNow(clock),
+        const overridden = await checkPartials(trx, prompt, env, release, {
+          force: request.force === true,
+          onlyOthers: !release.enabled,
         });
+        const entry = await makeLive(
+          trx,
+          projectId,
+          prompt,
+          env,
+          {
+            action: 'deploy',
+            variants: release.variants,
+            enabled: release.enabled,
+            previous: current ? releaseOf(current) : null,
+            restoredFrom: null,
+            // Rolling back from this entry restores whatever it replaced.
+            rollbackTarget: current?.historyId ?? null,
+            actor,
+            reason: request.reason ?? null,
+            at: isoNow(clock),
+          },
+          overridden,
+        );
         return {
           deployment: toDeployment(name, env.name, {
             ...release,
@@ -210,9 +272,11 @@ export function createDeploymentService({
 
     /**
      * Restores the release live before the current one (each further rollback steps one more back),
-     * or the release of history entry `to`. Every rollback is itself a history entry.
+     * or the release of history entry `to`. Every rollback is itself a history entry. Refused only
+     * when it would break another served prompt's partials, unless `force: true`.
      *
-     * @throws AppError NOTHING_TO_ROLL_BACK, HISTORY_ENTRY_NOT_FOUND, ENVIRONMENT_ARCHIVED
+     * @throws AppError NOTHING_TO_ROLL_BACK, HISTORY_ENTRY_NOT_FOUND, ENVIRONMENT_ARCHIVED,
+     *   DEPLOY_PARTIAL_MISSING, DEPLOY_PARTIAL_CYCLE, DEPLOY_PARTIAL_TOO_DEEP
      */
     async rollback(
       projectId: number,
@@ -236,7 +300,11 @@ export function createDeploymentService({
           if (!restored || restored.promptId !== prompt.id || restored.environmentId !== env.id) {
             throw new AppError(
               'HISTORY_ENTRY_NOT_FOUND',
-              `No history entry ${request.to} for "${name}" in ${envName}. List entries with GET /api/v1/prompts/{name}/deployments/${envName}/history.`,
+              `No history entry ${request.to} for "${name}" in ${envName}.`,
+              {
+                details: { prompt: name, environment: envName },
+                hint: `List entries with GET /api/v1/prompts/{name}/deployments/${envName}/history.`,
+              },
             );
           }
           if (restored.id === current.historyId) {
@@ -254,21 +322,36 @@ export function createDeploymentService({
           if (!restored) {
             throw new AppError(
               'NOTHING_TO_ROLL_BACK',
-              `There is no earlier release of "${name}" in ${envName} to roll back to. Deploy a version explicitly, or pick an entry with {"to": <history id>}.`,
+              `There is no earlier release of "${name}" in ${envName} to roll back to.`,
+              {
+                details: { prompt: name, environment: envName },
+                hint: 'Deploy a version explicitly, or pick an entry with {"to": <history id>}.',
+              },
             );
           }
         }
-        const entry = await makeLive(trx, projectId, prompt, env, {
-          action: 'rollback',
-          variants: restored.variants,
-          enabled: restored.enabled,
-          previous: releaseOf(current),
-          restoredFrom: restored.id,
-          rollbackTarget: restored.rollbackTarget,
-          actor,
-          reason: request.reason ?? null,
-          at: isoNow(clock),
+        const overridden = await checkPartials(trx, prompt, env, releaseOf(restored), {
+          force: request.force === true,
+          onlyOthers: true,
         });
+        const entry = await makeLive(
+          trx,
+          projectId,
+          prompt,
+          env,
+          {
+            action: 'rollback',
+            variants: restored.variants,
+            enabled: restored.enabled,
+            previous: releaseOf(current),
+            restoredFrom: restored.id,
+            rollbackTarget: restored.rollbackTarget,
+            actor,
+            reason: request.reason ?? null,
+            at: isoNow(clock),
+          },
+          overridden,
+        );
         return toDeployment(name, env.name, {
           variants: entry.variants,
           enabled: entry.enabled,
@@ -284,10 +367,10 @@ export function createDeploymentService({
       const { prompt, env } = await target(database.db, projectId, name, envName, false);
       const current = await store.current(database.db, prompt.id, env.id);
       if (!current) {
-        throw new AppError(
-          'DEPLOYMENT_NOT_FOUND',
-          `"${name}" is not deployed to ${envName}. Deploy it with PUT /api/v1/prompts/{name}/deployments/${envName}.`,
-        );
+        throw new AppError('DEPLOYMENT_NOT_FOUND', `"${name}" is not deployed to ${envName}.`, {
+          details: { prompt: name, environment: envName },
+          hint: `Deploy it with PUT /api/v1/prompts/{name}/deployments/${envName}.`,
+        });
       }
       return toDeployment(name, env.name, current);
     },

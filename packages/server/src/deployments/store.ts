@@ -1,7 +1,8 @@
 import { Release, Variant } from '@promptline/core';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { decodeBool, decodeJsonAs, encodeBool, encodeJson } from '../db/codecs.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, Dialect } from '../db/database.ts';
 import type { DeploymentHistoryTable } from '../db/schema.ts';
 
 /** The release live for one prompt in one environment. */
@@ -24,6 +25,8 @@ export interface StoredHistoryEntry {
   rollbackTarget: number | null;
   actor: string;
   reason: string | null;
+  /** Made with `force: true` over a refusal of the partial check. */
+  forced: boolean;
   at: string;
 }
 
@@ -48,6 +51,7 @@ const HISTORY_COLUMNS = [
   'rollback_target',
   'actor',
   'reason',
+  'forced',
   'at',
 ] as const;
 
@@ -71,6 +75,7 @@ function toEntry(row: HistoryRow): StoredHistoryEntry {
     rollbackTarget: row.rollback_target,
     actor: row.actor,
     reason: row.reason,
+    forced: decodeBool(row.forced),
     at: row.at,
   };
 }
@@ -105,9 +110,26 @@ function toPlaced(row: {
   };
 }
 
+/** First key of the advisory lock that serialises changes of one environment (second key: its id). */
+const ENVIRONMENT_DEPLOY_LOCK_CLASS = 7_100_002;
+
 /** SQL of deployments (its own tables only: names of prompts and environments come from their features): the current release per (prompt, environment) and the append-only history. */
-export function createDeploymentStore() {
+export function createDeploymentStore(dialect: Dialect) {
   return {
+    /**
+     * Serialises every change of what one environment serves until the transaction ends. The
+     * partial check reads the releases of *other* prompts: without this, two deploys of different
+     * prompts (A now includes B; B switched off) could each pass against the other's old state
+     * and commit a broken graph together. SQLite already has a single writer.
+     */
+    async lockEnvironment(db: Db, environmentId: number): Promise<void> {
+      if (dialect === 'postgres') {
+        await sql`select pg_advisory_xact_lock(${ENVIRONMENT_DEPLOY_LOCK_CLASS}, ${environmentId})`.execute(
+          db,
+        );
+      }
+    },
+
     async current(db: Db, promptId: number, environmentId: number): Promise<CurrentRelease | undefined> {
       const row = await db
         .selectFrom('deployments')
@@ -165,6 +187,7 @@ export function createDeploymentStore() {
           rollback_target: entry.rollbackTarget,
           actor: entry.actor,
           reason: entry.reason,
+          forced: encodeBool(entry.forced),
           at: entry.at,
         })
         .returning(HISTORY_COLUMNS)

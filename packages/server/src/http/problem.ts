@@ -17,6 +17,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     requestId: request.id,
   };
   if (error.errors && error.errors.length > 0) body.errors = error.errors;
+  if (error.hint !== undefined) body.hint = error.hint;
   return reply.code(error.status).type('application/problem+json').send(JSON.stringify(body));
 }
 

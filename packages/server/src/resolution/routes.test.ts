@@ -162,10 +162,17 @@ describeServer((ctx) => {
     const byVersion = await api.post(`${p('res/letter')}/render`, { version: 1, variables: { name: 'Ada' } });
     expect(byVersion.body.text).toBe('Hello Ada\n-- newest footer');
 
-    await deployed('res/orphan', ['{{> shared/absent}}'], { version: 1 });
+    // Deploying it is refused (see deployments/partial-check.test.ts); forced, renders meet the gap.
+    await deployed('res/orphan', ['{{> shared/absent}}!'], { version: 1, force: true });
     const absent = await api.post(`${p('res/orphan')}/render`, { env: 'production', variables: {} });
     expect(absent.status).toBe(422);
     expect(absent.body.code).toBe('TEMPLATE_PARTIAL_NOT_FOUND');
+    const lenient = await api.post(`${p('res/orphan')}/render`, {
+      env: 'production',
+      variables: {},
+      strict: false,
+    });
+    expect(lenient.body.text).toBe('!');
   });
 
   it('serves a snapshot with content and a strong ETag; 304 on If-None-Match; the ETag changes on deploy', async () => {

@@ -34,15 +34,18 @@ export function createResolutionService({
     if (served && !served.enabled) {
       return new AppError(
         'DEPLOYMENT_NOT_FOUND',
-        `The release of "${name}" in ${env} is disabled (kill switch). Re-enable it by deploying with "enabled": true, or roll back.`,
-        { details: { disabled: true } },
+        `The release of "${name}" in ${env} is disabled (kill switch).`,
+        {
+          details: { disabled: true, prompt: name, environment: env },
+          hint: 'Re-enable it by deploying with "enabled": true, or roll back.',
+        },
       );
     }
     if (!(await prompts.exists(projectId, name))) return promptNotFound(name);
-    return new AppError(
-      'DEPLOYMENT_NOT_FOUND',
-      `"${name}" is not deployed to ${env}. Deploy a version with PUT /api/v1/prompts/{name}/deployments/${env}.`,
-    );
+    return new AppError('DEPLOYMENT_NOT_FOUND', `"${name}" is not deployed to ${env}.`, {
+      details: { prompt: name, environment: env },
+      hint: `Deploy a version with PUT /api/v1/prompts/{name}/deployments/${env}.`,
+    });
   }
 
   return {
@@ -107,7 +110,8 @@ export function createResolutionService({
       }
 
       // A version is render content as it is (its other fields are ignored).
-      const partials = await collectPartials(version, partialTemplate);
+      // With strict: false a missing partial renders as empty (Mustache's rule), here as in the SDK.
+      const partials = await collectPartials(version, partialTemplate, { strict: strict !== false });
       const rendered = renderContent(version, variables, { strict, partials: (n) => partials.get(n) });
       return {
         prompt: name,
