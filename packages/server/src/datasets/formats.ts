@@ -1,7 +1,9 @@
 /**
  * Dataset files: CSV (header row; `expected`/`__expected` → expected, `metadata.<key>` → metadata,
- * `sourceTraceId` → source trace, every other column → a variable) and JSONL (one item object per
- * line). Parsing yields items one at a time with their line number, so an import validates and
+ * `sourceTraceId` → source trace, every other column → a variable; a column named `<name>:json`
+ * holds JSON values, an empty cell meaning "absent") and JSONL (one item object per line). Exports
+ * of both import back to the same items: a CSV export writes a column as `:json` whenever a plain
+ * text column could not carry its values exactly (objects, numbers, empty or missing values). Parsing yields items one at a time with their line number, so an import validates and
  * writes in batches and a bad line is reported by number.
  */
 import { AppError, type DatasetItem, DatasetItemInput } from '@promptline/core';
@@ -58,6 +60,8 @@ export function* parseJsonl(text: string): Generator<ParsedItem> {
 
 const EXPECTED_COLUMNS = new Set(['expected', '__expected']);
 const TRACE_COLUMNS = new Set(['sourceTraceId', '__sourceTraceId']);
+/** Suffix of a CSV column whose cells are JSON. */
+const JSON_SUFFIX = ':json';
 
 /** Items of a CSV text with a header row. Values are strings; an empty `expected` cell means none. */
 export async function* parseCsv(text: string): AsyncGenerator<ParsedItem> {
@@ -79,18 +83,34 @@ export async function* parseCsv(text: string): AsyncGenerator<ParsedItem> {
       const item: Record<string, unknown> = {};
       const variables: Record<string, unknown> = {};
       const metadata: Record<string, unknown> = {};
-      header.forEach((name, i) => {
-        const cell = record[i] ?? '';
-        if (EXPECTED_COLUMNS.has(name)) {
-          if (cell !== '') item.expected = cell;
-        } else if (TRACE_COLUMNS.has(name)) {
-          if (cell !== '') item.sourceTraceId = cell;
-        } else if (name.startsWith('metadata.')) {
-          if (cell !== '') metadata[name.slice('metadata.'.length)] = cell;
-        } else {
-          variables[name] = cell;
+      for (let i = 0; i < header.length; i++) {
+        const column = header[i] ?? '';
+        const json = column.endsWith(JSON_SUFFIX);
+        const name = json ? column.slice(0, -JSON_SUFFIX.length) : column;
+        const text = record[i] ?? '';
+        let value: unknown = text;
+        if (json) {
+          if (text === '') continue;
+          try {
+            value = JSON.parse(text);
+          } catch (error) {
+            throw badLine(
+              info.lines,
+              `column "${column}" holds no valid JSON (${(error as Error).message})`,
+              name,
+            );
+          }
         }
-      });
+        if (EXPECTED_COLUMNS.has(name)) {
+          if (json || text !== '') item.expected = value;
+        } else if (TRACE_COLUMNS.has(name)) {
+          if (text !== '') item.sourceTraceId = value;
+        } else if (name.startsWith('metadata.')) {
+          if (json || text !== '') metadata[name.slice('metadata.'.length)] = value;
+        } else {
+          variables[name] = value;
+        }
+      }
       item.variables = variables;
       if (Object.keys(metadata).length > 0) item.metadata = metadata;
       yield { line: info.lines, item: validate(info.lines, item) };
@@ -112,24 +132,63 @@ export function itemToJsonl(item: DatasetItem): string {
   return `${JSON.stringify(out)}\n`;
 }
 
-function cell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** CSV columns of an export: the variables, then `expected`, `sourceTraceId` and `metadata.<key>`. */
-export function csvHeader(variables: string[], metadata: string[]): string {
-  return stringify([[...variables, 'expected', 'sourceTraceId', ...metadata.map((m) => `metadata.${m}`)]]);
-}
-
-/** One CSV row of an exported item (non-string values as JSON). */
-export function itemToCsv(item: DatasetItem, variables: string[], metadata: string[]): string {
-  return stringify([
-    [
-      ...variables.map((v) => cell(item.variables[v])),
-      cell(item.expected),
-      cell(item.sourceTraceId),
-      ...metadata.map((m) => cell(item.metadata[m])),
-    ],
-  ]);
+/**
+ * The CSV layout of an export, learnt from every item first: which variables and metadata keys
+ * exist, and which columns must be `:json` because plain text would not read back the same
+ * (a non-string value, an empty string where empty means absent, or a variable some item lacks).
+ */
+export function createCsvLayout() {
+  const variables = new Map<string, { json: boolean; count: number }>();
+  const metadata = new Map<string, { json: boolean }>();
+  let items = 0;
+  let expectedJson = false;
+  return {
+    add(item: DatasetItem): void {
+      items++;
+      for (const [k, v] of Object.entries(item.variables)) {
+        const column = variables.get(k) ?? { json: false, count: 0 };
+        column.count++;
+        column.json ||= typeof v !== 'string';
+        variables.set(k, column);
+      }
+      for (const [k, v] of Object.entries(item.metadata)) {
+        const column = metadata.get(k) ?? { json: false };
+        column.json ||= typeof v !== 'string' || v === '';
+        metadata.set(k, column);
+      }
+      expectedJson ||= item.expected !== null && (typeof item.expected !== 'string' || item.expected === '');
+    },
+    header(): string {
+      return stringify([
+        [
+          ...[...variables].map(([k, c]) => (c.json || c.count < items ? `${k}${JSON_SUFFIX}` : k)),
+          expectedJson ? `expected${JSON_SUFFIX}` : 'expected',
+          'sourceTraceId',
+          ...[...metadata].map(([k, c]) => `metadata.${k}${c.json ? JSON_SUFFIX : ''}`),
+        ],
+      ]);
+    },
+    row(item: DatasetItem): string {
+      const cell = (value: unknown, json: boolean) =>
+        value === undefined || value === null
+          ? json && value === null
+            ? 'null'
+            : ''
+          : json
+            ? JSON.stringify(value)
+            : String(value);
+      return stringify([
+        [
+          ...[...variables].map(([k, c]) =>
+            Object.hasOwn(item.variables, k) ? cell(item.variables[k], c.json || c.count < items) : '',
+          ),
+          item.expected === null ? '' : cell(item.expected, expectedJson),
+          item.sourceTraceId ?? '',
+          ...[...metadata].map(([k, c]) =>
+            Object.hasOwn(item.metadata, k) ? cell(item.metadata[k], c.json) : '',
+          ),
+        ],
+      ]);
+    },
+  };
 }

@@ -14,7 +14,7 @@ import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import { cursorId, nextCursor } from '../paging.ts';
-import { csvHeader, itemToCsv, itemToJsonl, type ParsedItem } from './formats.ts';
+import { createCsvLayout, itemToJsonl, type ParsedItem } from './formats.ts';
 import {
   createDatasetStore,
   datasetNotFound,
@@ -413,10 +413,12 @@ export function createDatasetService({
           yield itemToJsonl(item);
         return;
       }
-      const { variables, metadata } = await store.variableNames(database.db, dataset.id, dataset.revision);
-      yield csvHeader(variables, metadata);
+      // Two passes: the columns (and which must be JSON) are known only once every item was seen.
+      const layout = createCsvLayout();
+      for await (const item of this.iterateItems(database.db, dataset.id, dataset.revision)) layout.add(item);
+      yield layout.header();
       for await (const item of this.iterateItems(database.db, dataset.id, dataset.revision)) {
-        yield itemToCsv(item, variables, metadata);
+        yield layout.row(item);
       }
     },
   };

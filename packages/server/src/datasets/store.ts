@@ -243,28 +243,6 @@ export function createDatasetStore(dialect: Dialect) {
         .execute();
       return rows.map(toItem);
     },
-
-    /** Variable names used by the current items (for the CSV header). */
-    async variableNames(
-      db: Db,
-      datasetId: number,
-      revision: number,
-    ): Promise<{ variables: string[]; metadata: string[] }> {
-      const variables = new Set<string>();
-      const metadata = new Set<string>();
-      let after = 0;
-      for (;;) {
-        const page = await this.itemsAt(db, datasetId, revision, after, 1000);
-        for (const item of page) {
-          for (const k of Object.keys(item.variables)) variables.add(k);
-          for (const k of Object.keys(item.metadata)) metadata.add(k);
-        }
-        const last = page.at(-1);
-        if (!last || page.length < 1000) break;
-        after = last.id;
-      }
-      return { variables: [...variables], metadata: [...metadata] };
-    },
   };
 }
 
