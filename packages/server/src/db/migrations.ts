@@ -1,7 +1,7 @@
 import { AppError } from '@promptline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { datasetTablesMigration } from '../datasets/migration.ts';
-import { evalTablesMigration } from '../evals/schema.ts';
+import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
 import { jobTablesMigration } from '../jobs/migration.ts';
 import { changeNotifyMigration } from '../live/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
@@ -160,6 +160,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0030_sessions': sessionsMigration(dialect),
     '0040_jobs': jobTablesMigration(dialect),
     '0045_deployment_history_forced': deploymentForcedMigration,
+    '0046_eval_run_jobs': evalRunJobsMigration(),
   };
 }
 

@@ -3,7 +3,7 @@
  * them. The store reaches them with `db.withTables<EvalTables>()`, so the shared schema file stays
  * untouched. (Datasets own their tables: ../datasets/migration.ts.)
  */
-import type { Generated, Kysely, Migration } from 'kysely';
+import { type Generated, type Kysely, type Migration, sql } from 'kysely';
 import type { Db, Dialect } from '../db/database.ts';
 import { notNull, withId } from '../db/ddl.ts';
 
@@ -161,6 +161,29 @@ export function evalTablesMigration(dialect: Dialect): Migration {
         .addColumn('updated_by', 'text', notNull)
         .addColumn('updated_at', 'text', notNull)
         .execute();
+    },
+  };
+}
+
+/**
+ * Runs left queued or running by a server from before the job runner had no job to execute them
+ * (that server failed them as "interrupted" at its next start). Each gets its `eval.run` job, so
+ * the upgraded server resumes them.
+ */
+export function evalRunJobsMigration(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      const now = new Date().toISOString();
+      await sql`
+        insert into jobs (kind, key, project_id, payload, status, attempts, max_attempts, run_after,
+          lease_owner, lease_expires_at, cancel_requested, last_error, created_at, updated_at, finished_at)
+        select 'eval.run', 'eval.run:' || r.id, r.project_id,
+          '{"projectId":' || r.project_id || ',"runId":' || r.id || '}',
+          'queued', 0, 3, ${now}, null, null, 0, null, ${now}, ${now}, null
+        from eval_runs r
+        where r.status in ('queued', 'running')
+          and not exists (select 1 from jobs j where j.key = 'eval.run:' || r.id)
+      `.execute(db);
     },
   };
 }
