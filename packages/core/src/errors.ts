@@ -4,21 +4,36 @@
  * `application/problem+json`; the CLI maps them to a one-line message and an exit code.
  */
 
+/**
+ * Every error code and its HTTP status. The status is a property of the code: one condition, one
+ * code, one status, the same on the server, the SDK and the CLI. An {@link AppError} cannot override
+ * it; a condition that needs another status needs its own code. Add new codes here, grouped by area.
+ */
 export const ERROR_CODES = {
-  VALIDATION_FAILED: 422,
-  MALFORMED_JSON: 400,
+  // The request itself
   BAD_REQUEST: 400,
-  PAYLOAD_TOO_LARGE: 413,
+  MALFORMED_JSON: 400,
+  MALFORMED_URL: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  VALIDATION_FAILED: 422,
+  INVALID_CHARACTER: 422,
+  JSON_TOO_DEEP: 422,
+  HEADERS_TOO_LARGE: 431,
+  // Projects, prompts, versions
   PROJECT_NOT_FOUND: 404,
   PROMPT_NOT_FOUND: 404,
   PROMPT_EXISTS: 409,
   VERSION_NOT_FOUND: 404,
   VERSION_CONFLICT: 409,
   SEMVER_BUMP_TOO_LOW: 422,
+  // Environments and deployments
   ENVIRONMENT_NOT_FOUND: 404,
   ENVIRONMENT_EXISTS: 409,
   ENVIRONMENT_ARCHIVED: 409,
@@ -29,25 +44,47 @@ export const ERROR_CODES = {
   DEPLOY_PARTIAL_MISSING: 409,
   DEPLOY_PARTIAL_CYCLE: 409,
   DEPLOY_PARTIAL_TOO_DEEP: 409,
+  // Templates
   TEMPLATE_SYNTAX: 422,
   TEMPLATE_VARIABLE_MISSING: 422,
   TEMPLATE_PARTIAL_NOT_FOUND: 422,
   TEMPLATE_PARTIAL_CYCLE: 422,
   TEMPLATE_PARTIAL_TOO_DEEP: 422,
+  // Keys and audit
   API_KEY_NOT_FOUND: 404,
+  LAST_ADMIN_KEY: 409,
   AUDIT_CHAIN_BROKEN: 409,
-  PROVIDER_ERROR: 502,
+  // Providers
   PROVIDER_NOT_CONFIGURED: 422,
+  PROVIDER_CREDENTIALS_NOT_FOUND: 404,
+  PROVIDER_ERROR: 502,
+  PROVIDER_TIMEOUT: 504,
+  // Datasets and evals
   DATASET_NOT_FOUND: 404,
   DATASET_EXISTS: 409,
   EVAL_RUN_NOT_FOUND: 404,
   EVAL_RUN_FINISHED: 409,
+  // Jobs
   JOB_NOT_FOUND: 404,
+  // Configuration and the server itself
   CONFIG_INVALID: 422,
+  SECRET_UNDECRYPTABLE: 500,
   INTERNAL: 500,
+  /** Client side (SDK): the server could not be reached or went silent. */
+  SERVER_UNREACHABLE: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The HTTP status of `code`. */
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code];
+}
+
+/** True when `value` is one of Promptline's error codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
 
 /** One offending field of a request, as listed in a validation problem. */
 export interface FieldIssue {
@@ -57,8 +94,6 @@ export interface FieldIssue {
 }
 
 export interface AppErrorOptions {
-  /** HTTP status; defaults to the status registered for the code. */
-  status?: number;
   /** Offending fields, for validation problems. */
   errors?: FieldIssue[];
   /** Extra machine-readable members added to the problem document (e.g. `missing`). */
@@ -81,6 +116,7 @@ export interface AppErrorOptions {
  */
 export class AppError extends Error {
   readonly code: ErrorCode;
+  /** The HTTP status registered for `code` in {@link ERROR_CODES}; never set per error. */
   readonly status: number;
   readonly errors: FieldIssue[] | undefined;
   readonly details: Record<string, unknown> | undefined;
@@ -95,7 +131,7 @@ export class AppError extends Error {
     this.hint = options.hint;
     this.name = 'AppError';
     this.code = code;
-    this.status = options.status ?? ERROR_CODES[code];
+    this.status = ERROR_CODES[code];
     this.errors = options.errors;
     this.details = options.details;
   }

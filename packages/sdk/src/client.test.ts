@@ -125,7 +125,7 @@ describe('createClient against a snapshot server', () => {
       { role: 'assistant', content: 'Hello!' },
       { role: 'user', content: 'Where is my order?' },
     ]);
-    expect(() => c.prompt('nope')).toThrow(expect.objectContaining({ code: 'PROMPT_NOT_FOUND' }));
+    expect(() => c.prompt('nope')).toThrow(expect.objectContaining({ code: 'DEPLOYMENT_NOT_FOUND' }));
     expect(errors).toEqual([]);
   });
 
@@ -237,7 +237,7 @@ describe('createClient against a snapshot server', () => {
     const removed = nextUpdate(c);
     s.remove('other');
     expect((await removed).changed).toEqual(['other']);
-    expect(() => c.prompt('other')).toThrow(expect.objectContaining({ code: 'PROMPT_NOT_FOUND' }));
+    expect(() => c.prompt('other')).toThrow(expect.objectContaining({ code: 'DEPLOYMENT_NOT_FOUND' }));
     expect(c.etag).toBe(s.snapshot().etag);
 
     const sorted = [...delays].sort((a, b) => a - b);
@@ -431,7 +431,7 @@ describe('createClient against a snapshot server', () => {
     expect(errors).toEqual([]);
   });
 
-  it('serves fallbacks when nothing was ever loaded, and PROMPT_NOT_FOUND for the rest', async () => {
+  it('serves fallbacks when nothing was ever loaded, and DEPLOYMENT_NOT_FOUND for the rest', async () => {
     const dead = await deadPort();
     const { client: c, errors } = client(dead, {
       fallbacks: {
@@ -454,7 +454,7 @@ describe('createClient against a snapshot server', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(isAppError(thrown) && thrown.code).toBe('PROMPT_NOT_FOUND');
+    expect(isAppError(thrown) && thrown.code).toBe('DEPLOYMENT_NOT_FOUND');
     expect(errors.length).toBeGreaterThan(0);
   });
 
@@ -475,7 +475,7 @@ describe('createClient against a snapshot server', () => {
     expect(errors).toEqual([]);
   });
 
-  it('serves the fallback while a release is switched off, PROMPT_NOT_FOUND without one', async () => {
+  it('serves the fallback while a release is switched off, DEPLOYMENT_NOT_FOUND without one', async () => {
     const s = await server();
     s.deploy('guarded', { variants: [{ version: 1, weight: 10_000 }] }, [textVersion(1, 'live')]);
     s.deploy('bare', { variants: [{ version: 1, weight: 10_000 }] }, [textVersion(1, 'bare live')]);
@@ -512,7 +512,7 @@ describe('createClient against a snapshot server', () => {
     expect(errors[0]?.code).toBe('UNAUTHORIZED');
     expect(errors[0]?.message).toMatch(/apiKey/);
     expect(listened.length).toBeGreaterThan(0);
-    expect(() => c.prompt('greet')).toThrow(expect.objectContaining({ code: 'PROMPT_NOT_FOUND' }));
+    expect(() => c.prompt('greet')).toThrow(expect.objectContaining({ code: 'DEPLOYMENT_NOT_FOUND' }));
   });
 
   it('reopens a stream that goes silent (heartbeat watchdog)', async () => {

@@ -3,7 +3,7 @@
  * from it synchronously, and follows deployment changes over server-sent events (or polling).
  * Nothing here needs more than `fetch`, web streams, timers and `AbortController`.
  */
-import { AppError, ERROR_CODES, type ErrorCode, parseSse, type Snapshot } from '@promptline/core';
+import { AppError, type ErrorCode, isErrorCode, parseSse, type Snapshot } from '@promptline/core';
 import { createBackoff } from './backoff.ts';
 import {
   buildEntries,
@@ -64,7 +64,7 @@ export interface PromptlineClient {
   ready(options?: { timeoutMs?: number }): Promise<PromptSource>;
   /**
    * Resolves `name` from memory for `unit`: the same variant as the server's `resolve`.
-   * @throws AppError `PROMPT_NOT_FOUND` when the environment serves nothing for it (not deployed, or
+   * @throws AppError `DEPLOYMENT_NOT_FOUND` (as the server's resolve) when the environment serves nothing for it (not deployed, or
    * switched off) and no fallback was given. Never throws because of the network.
    * @example
    * const prompt = client.prompt('support/triage', { unit: user.id });
@@ -111,9 +111,9 @@ function unreachable(url: string, operation: string, cause: unknown): AppError {
           : cause.message
       : String(cause);
   return new AppError(
-    'INTERNAL',
+    'SERVER_UNREACHABLE',
     `Could not reach Promptline at ${url} (${operation}: ${reason}). Check the client's \`url\` and that the server is running; the client keeps serving what it has in memory meanwhile.`,
-    { status: 503, cause, details: { operation } },
+    { cause, details: { operation } },
   );
 }
 
@@ -129,15 +129,25 @@ async function httpError(response: Response, operation: string): Promise<AppErro
   let detail = response.statusText;
   try {
     const body = (await response.json()) as { code?: unknown; detail?: unknown };
-    if (typeof body.code === 'string' && body.code in ERROR_CODES) code = body.code as ErrorCode;
+    if (isErrorCode(body.code)) code = body.code;
     if (typeof body.detail === 'string') detail = body.detail;
   } catch {
     // Not problem+json: the status says enough.
   }
+  // A body without one of our codes (a proxy's error page): name the condition by its status.
   const byStatus: Record<number, ErrorCode> = {
+    400: 'BAD_REQUEST',
     401: 'UNAUTHORIZED',
     403: 'FORBIDDEN',
     404: 'ENVIRONMENT_NOT_FOUND',
+    413: 'PAYLOAD_TOO_LARGE',
+    414: 'URI_TOO_LONG',
+    415: 'UNSUPPORTED_MEDIA_TYPE',
+    422: 'VALIDATION_FAILED',
+    431: 'HEADERS_TOO_LARGE',
+    502: 'SERVER_UNREACHABLE',
+    503: 'SERVER_UNREACHABLE',
+    504: 'SERVER_UNREACHABLE',
   };
   const hint =
     response.status === 401 || response.status === 403
@@ -146,9 +156,9 @@ async function httpError(response: Response, operation: string): Promise<AppErro
         ? ' Check the `environment` given to createClient.'
         : '';
   return new AppError(
-    code ?? byStatus[response.status] ?? 'INTERNAL',
+    code ?? byStatus[response.status] ?? (response.status < 500 ? 'BAD_REQUEST' : 'INTERNAL'),
     `Promptline answered ${response.status} to ${operation}: ${detail}.${hint}`,
-    { status: response.status, details: { operation } },
+    { details: { operation, httpStatus: response.status } },
   );
 }
 
@@ -410,9 +420,9 @@ export function createClient(options: ClientOptions): PromptlineClient {
   type StreamOutcome = 'unsupported' | 'ended';
   const silentError = (): AppError =>
     new AppError(
-      'INTERNAL',
+      'SERVER_UNREACHABLE',
       `The update stream ${streamUrl} was silent for ${heartbeatTimeoutMs} ms (no heartbeat); reconnecting.`,
-      { status: 503, details: { operation: 'stream' } },
+      { details: { operation: 'stream' } },
     );
 
   async function streamOnce(onHealthy: () => void, onRetry: (ms: number) => void): Promise<StreamOutcome> {
@@ -541,18 +551,19 @@ export function createClient(options: ClientOptions): PromptlineClient {
     const advice = `or pass a fallback: createClient({ fallbacks: { '${name}': { type: 'text', template: '…' } } })`;
     if (snapshot === undefined) {
       return new AppError(
-        'PROMPT_NOT_FOUND',
+        'DEPLOYMENT_NOT_FOUND',
         `No snapshot of "${env}" is loaded yet and "${name}" has no fallback: await client.ready() first, ${advice}.`,
       );
     }
     if (entry !== undefined && !entry.enabled) {
       return new AppError(
-        'PROMPT_NOT_FOUND',
+        'DEPLOYMENT_NOT_FOUND',
         `"${name}" is switched off in "${env}" (kill switch): re-enable its release, ${advice}.`,
+        { details: { disabled: true } },
       );
     }
     return new AppError(
-      'PROMPT_NOT_FOUND',
+      'DEPLOYMENT_NOT_FOUND',
       `"${name}" is not deployed in "${env}": deploy it (PUT /api/v1/prompts/{name}/deployments/${env}), ${advice}.`,
     );
   }

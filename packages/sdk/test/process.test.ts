@@ -353,10 +353,14 @@ describe('SDK with nothing ever loaded', () => {
       ]);
       expect(client.etag).toBeNull();
       expect(errors.length).toBeGreaterThan(0);
-      expect(errors[0]).toMatchObject({ code: 'INTERNAL', status: 503, details: { operation: 'snapshot' } });
+      expect(errors[0]).toMatchObject({
+        code: 'SERVER_UNREACHABLE',
+        status: 503,
+        details: { operation: 'snapshot' },
+      });
       // Only a prompt without a fallback is an error, and a synchronous, documented one.
       expect(() => client.prompt('not/shipped')).toThrow(
-        expect.objectContaining({ code: 'PROMPT_NOT_FOUND' }),
+        expect.objectContaining({ code: 'DEPLOYMENT_NOT_FOUND' }),
       );
     } finally {
       await client.close();

@@ -177,7 +177,7 @@ describe('cancellation and timeouts', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
-  it('ends a call that outlives timeoutMs with a PROVIDER_ERROR saying so, without retrying', async () => {
+  it('ends a call that outlives timeoutMs with a PROVIDER_TIMEOUT saying so, without retrying', async () => {
     server = await startWireServer(async (_req, res) => {
       await sleep(2_000);
       sendJson(res, 200, ok);
@@ -190,7 +190,7 @@ describe('cancellation and timeouts', () => {
     });
     const started = performance.now();
     await expect(provider.complete({ ...ask, timeoutMs: 150 })).rejects.toMatchObject({
-      code: 'PROVIDER_ERROR',
+      code: 'PROVIDER_TIMEOUT',
       status: 504,
       message:
         'openai did not finish within 150 ms. Raise timeoutMs, ask for a shorter answer, or try again.',

@@ -252,9 +252,9 @@ export function toProviderError(ctx: CallContext, error: unknown, retries: numbe
   if (ctx.callerSignal?.aborted) return ctx.callerSignal.reason;
   if (ctx.timedOut()) {
     return new AppError(
-      'PROVIDER_ERROR',
+      'PROVIDER_TIMEOUT',
       `${ctx.provider} did not finish within ${ctx.timeoutMs} ms. Raise timeoutMs, ask for a shorter answer, or try again.`,
-      { status: 504, details: { provider: ctx.provider, status: null, retryable: true, timeout: true } },
+      { details: { provider: ctx.provider, status: null, retryable: true, timeout: true } },
     );
   }
   if (isAppError(error)) return error;

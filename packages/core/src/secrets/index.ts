@@ -20,7 +20,7 @@ export interface SecretBox {
    * copied into another row does not decrypt.
    */
   encrypt(plaintext: string, associatedData?: string): string;
-  /** @throws AppError `CONFIG_INVALID` when the token was altered or made with another key. */
+  /** @throws AppError `SECRET_UNDECRYPTABLE` when the token was altered or made with another key. */
   decrypt(token: string, associatedData?: string): string;
 }
 
@@ -75,9 +75,9 @@ export function createSecretBox(key: Uint8Array): SecretBox {
 
 function undecryptable(why: string, cause?: unknown): AppError {
   return new AppError(
-    'CONFIG_INVALID',
+    'SECRET_UNDECRYPTABLE',
     `A stored secret could not be decrypted: ${why}. Check that PROMPTLINE_SECRET_KEY (or secret.key in the data dir) is the key the secret was saved with, or save the credential again.`,
-    { status: 500, cause, details: { reason: 'secret-undecryptable' } },
+    { cause, details: { reason: 'secret-undecryptable' } },
   );
 }
 

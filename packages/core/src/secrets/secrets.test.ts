@@ -37,7 +37,7 @@ describe('secret box', () => {
     const tampered = `v1:${bytes.toString('base64')}`;
     expect(() => box.decrypt(tampered, 'project-1/openai')).toThrow(/could not be decrypted: it was altered/);
     expect(() => createSecretBox(new Uint8Array(randomBytes(32))).decrypt(token, 'project-1/openai')).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+      expect.objectContaining({ code: 'SECRET_UNDECRYPTABLE', status: 500 }),
     );
     expect(() => box.decrypt(token, 'project-2/openai')).toThrow(/could not be decrypted/);
     expect(() => box.decrypt('v2:abcd')).toThrow(/not a v1 secret token/);

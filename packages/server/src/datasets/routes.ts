@@ -53,9 +53,8 @@ function parseImport(contentType: string | undefined, body: unknown) {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (typeof body !== 'string') {
     throw new AppError(
-      'BAD_REQUEST',
+      'UNSUPPORTED_MEDIA_TYPE',
       `Send the file as text/csv or application/x-ndjson (got "${type || 'no content type'}").`,
-      { status: 415 },
     );
   }
   const csv = type === 'text/csv';

@@ -21,6 +21,19 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   return reply.code(error.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
+/** Our code for a 4xx status the framework raised by itself. */
+const CLIENT_ERROR_CODES: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'HEADERS_TOO_LARGE',
+};
+
 function fieldPath(context: string | undefined, instancePath: string): string {
   const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
   // Body fields are named as the client wrote them; query and path fields say where they live.
@@ -70,8 +83,9 @@ export function toAppError(error: unknown): { appError: AppError; unexpected: bo
     };
   }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    const code: ErrorCode = e.statusCode === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
-    return { appError: new AppError(code, e.message, { status: e.statusCode }), unexpected: false };
+    // Any other client error the framework raises gets our code for its status, never the framework's.
+    const code: ErrorCode = CLIENT_ERROR_CODES[e.statusCode] ?? 'BAD_REQUEST';
+    return { appError: new AppError(code, e.message), unexpected: false };
   }
   return {
     appError: new AppError(

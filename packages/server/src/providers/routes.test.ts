@@ -145,7 +145,7 @@ for (const dialect of DIALECTS) {
       expect(removed.status).toBe(204);
       const again = await server.call('DELETE', '/api/v1/providers/azure');
       expect(again.status).toBe(404);
-      expect(again.body.code).toBe('PROVIDER_NOT_CONFIGURED');
+      expect(again.body.code).toBe('PROVIDER_CREDENTIALS_NOT_FOUND');
       const list = await server.call('GET', '/api/v1/providers');
       expect(list.body.items.map((p: { provider: string }) => p.provider)).not.toContain('azure');
       expect((await server.call('GET', '/api/v1/audit?action=provider.remove')).body.items).toHaveLength(1);

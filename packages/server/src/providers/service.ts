@@ -185,15 +185,15 @@ export function createProviderService({
       });
     },
 
-    /** @throws AppError PROVIDER_NOT_CONFIGURED (404) when nothing is stored for `provider`. */
+    /** @throws AppError PROVIDER_CREDENTIALS_NOT_FOUND (404) when nothing is stored for `provider`. */
     async remove(projectId: number, provider: string, actor: string): Promise<void> {
       await database.db.transaction().execute(async (trx) => {
         const existing = await store.find(trx, projectId, provider);
         if (!existing || !(await store.remove(trx, projectId, provider))) {
           throw new AppError(
-            'PROVIDER_NOT_CONFIGURED',
+            'PROVIDER_CREDENTIALS_NOT_FOUND',
             `No credentials are stored for "${provider}". List providers with GET /api/v1/providers.`,
-            { status: 404, details: { provider } },
+            { details: { provider } },
           );
         }
         await audit.append(trx, {
