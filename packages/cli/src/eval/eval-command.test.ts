@@ -2,11 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type ScriptedServer, startOpenAiServer } from '@promptline/core/test-helpers/openai-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ScriptedServer,
-  startOpenAiServer,
-} from '../../../core/src/eval-node/test-helpers/openai-server.ts';
 
 const root = resolve(import.meta.dirname, '../../../..');
 const bin = join(root, 'packages/cli/bin/promptline.js');

@@ -2,13 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ScriptedRequest,
   type ScriptedServer,
   startOpenAiServer,
-} from '../../../core/src/eval-node/test-helpers/openai-server.ts';
-import { startTestServer, type TestServer } from '../../../server/src/test-helpers/index.ts';
+} from '@promptline/core/test-helpers/openai-server';
+import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../../..');
 const bin = join(root, 'packages/cli/bin/promptline.js');
