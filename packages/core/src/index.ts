@@ -12,6 +12,7 @@ export * from './diff.ts';
 export * from './diff-view.ts';
 export * from './errors.ts';
 export * from './eval/index.ts';
+export * from './eval-run-stored.ts';
 export * from './jobs.ts';
 export * from './pricing/index.ts';
 export * from './providers/index.ts';

@@ -1,5 +1,6 @@
-import { AppError, type DatasetItem } from '@promptline/core';
-import { decodeJson, encodeJson, toNumber } from '../db/codecs.ts';
+import { AppError, type DatasetItem, JsonObject } from '@promptline/core';
+import { z } from 'zod';
+import { decodeJsonAs, encodeJson, toNumber } from '../db/codecs.ts';
 import { type Db, type Dialect, onUniqueViolation } from '../db/database.ts';
 import { type DatasetItemsTable, type DatasetsTable, datasetDb } from './migration.ts';
 
@@ -74,9 +75,10 @@ function toItem(row: ItemRow): StoredItem {
     rowId: row.id,
     id: toNumber(row.item_id),
     revision: toNumber(row.valid_from),
-    variables: decodeJson<Record<string, unknown>>(row.variables),
-    expected: row.expected === null ? null : decodeJson<unknown>(row.expected),
-    metadata: decodeJson<Record<string, unknown>>(row.metadata),
+    variables: decodeJsonAs(JsonObject, row.variables, 'dataset_items.variables'),
+    expected:
+      row.expected === null ? null : decodeJsonAs(z.unknown(), row.expected, 'dataset_items.expected'),
+    metadata: decodeJsonAs(JsonObject, row.metadata, 'dataset_items.metadata'),
     sourceTraceId: row.source_trace_id,
     createdAt: row.created_at,
   };

@@ -1,38 +1,21 @@
-import type {
-  EvalRunGroup,
-  EvalRunResult,
-  EvalRunStatus,
-  EvalVersionVerdict,
+import {
+  type EvalRunResult,
+  EvalRunSpec,
+  type EvalRunStatus,
+  EvalRunSummary,
+  JsonObject,
   PromptThresholds,
+  StoredAssertionOutcomes,
 } from '@promptline/core';
-import { decodeBool, decodeJson, encodeBool, encodeJson, toNumber } from '../db/codecs.ts';
+import { decodeBool, decodeJsonAs, encodeBool, encodeJson, toNumber } from '../db/codecs.ts';
 import type { Db } from '../db/database.ts';
 import { type EvalResultsTable, type EvalRunsTable, evalDb } from './schema.ts';
 
-/** What a run was asked to do, frozen at creation (versions and dataset revision resolved). */
-export interface RunSpec {
-  versions: number[];
-  models: {
-    provider: string;
-    model: string;
-    label: string;
-    parameters: Record<string, unknown>;
-    baseUrl: string | null;
-  }[];
-  assertions: Record<string, unknown>[];
-  repeat: number;
-  concurrency: number;
-  /** Thresholds applied to this run (the request's, else the prompt's at creation). */
-  thresholds: PromptThresholds | null;
-  /** Ids of the models' labels in order, for the public `models` list. */
-  baseline: number | null;
-}
+/** What a run was asked to do, frozen at creation (core's EvalRunSpec). */
+export type RunSpec = EvalRunSpec;
 
 /** A run's stored summary: groups and per-version verdicts. */
-export interface RunSummary {
-  groups: EvalRunGroup[];
-  verdicts: EvalVersionVerdict[];
-}
+export type RunSummary = EvalRunSummary;
 
 export interface StoredRun {
   id: number;
@@ -71,7 +54,7 @@ function toRun(row: RunRow): StoredRun {
     prompt: row.prompt,
     source: row.source === 'cli' ? 'cli' : 'server',
     status: row.status as EvalRunStatus,
-    spec: decodeJson<RunSpec>(row.spec),
+    spec: decodeJsonAs(EvalRunSpec, row.spec, 'eval_runs.spec'),
     dataset: row.dataset,
     datasetRevision: row.dataset_revision === null ? null : toNumber(row.dataset_revision),
     total: toNumber(row.total),
@@ -80,7 +63,7 @@ function toRun(row: RunRow): StoredRun {
     failed: toNumber(row.failed),
     errors: toNumber(row.errors),
     costUsd: toNumber(row.cost_usd),
-    summary: decodeJson<RunSummary | null>(row.summary),
+    summary: decodeJsonAs(EvalRunSummary.nullable(), row.summary, 'eval_runs.summary'),
     thresholdsMet: row.thresholds_met === null ? null : decodeBool(row.thresholds_met),
     baselineRunId: row.baseline_run_id,
     error: row.error,
@@ -102,7 +85,7 @@ export function toResult(row: ResultRow): EvalRunResult {
     version: row.version,
     model: row.model,
     description: row.description,
-    variables: decodeJson<Record<string, unknown>>(row.vars),
+    variables: decodeJsonAs(JsonObject, row.vars, 'eval_results.vars'),
     output: row.output,
     error: row.error,
     pass: decodeBool(row.pass),
@@ -112,7 +95,7 @@ export function toResult(row: ResultRow): EvalRunResult {
     tokens: { input: row.input_tokens, output: row.output_tokens },
     costUsd: row.cost_usd === null ? null : toNumber(row.cost_usd),
     cached: decodeBool(row.cached),
-    assertions: decodeJson<EvalRunResult['assertions']>(row.assertions),
+    assertions: decodeJsonAs(StoredAssertionOutcomes, row.assertions, 'eval_results.assertions'),
   };
 }
 
@@ -438,7 +421,7 @@ export function createEvalStore() {
         .executeTakeFirst();
       return row
         ? {
-            thresholds: decodeJson<PromptThresholds>(row.thresholds),
+            thresholds: decodeJsonAs(PromptThresholds, row.thresholds, 'prompt_thresholds.thresholds'),
             updatedAt: row.updated_at,
             updatedBy: row.updated_by,
           }

@@ -60,7 +60,7 @@ async function startInstance(schema: string, owner: string): Promise<Instance> {
       ...process.env,
       PROMPTLINE_TEST_DATABASE_URL: TEST_POSTGRES_URL,
       PROMPTLINE_TEST_SCHEMA: schema,
-      PROMPTLINE_TEST_LEASE_MS: '1500',
+      PROMPTLINE_TEST_LEASE_MS: '3000',
       PROMPTLINE_TEST_OWNER: owner,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -193,13 +193,10 @@ describe('postgres', () => {
     expect((await call(survivor.url, 'GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });
     const jobs = await call(survivor.url, 'GET', '/api/v1/jobs?kind=eval.run');
     expect(jobs.body.items).toEqual([
-      expect.objectContaining({
-        status: 'succeeded',
-        attempts: 2,
-        leaseOwner: null,
-        payload: { projectId: 1, runId },
-      }),
+      expect.objectContaining({ status: 'succeeded', leaseOwner: null, payload: { projectId: 1, runId } }),
     ]);
+    // The victim's attempt and the survivor's (on a loaded machine a late renewal can cost one more).
+    expect(jobs.body.items[0].attempts).toBeGreaterThanOrEqual(2);
     // The survivor ran the whole matrix again after the victim's partial attempt.
     expect(model.calls()).toBeGreaterThanOrEqual(ITEMS + atKill);
   }, 90_000);

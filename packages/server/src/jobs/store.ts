@@ -1,5 +1,6 @@
 import type { Job, JobStatus } from '@promptline/core';
-import { decodeBool, decodeJson, encodeJson, toNumber } from '../db/codecs.ts';
+import { z } from 'zod';
+import { decodeBool, decodeJsonAs, encodeJson, toNumber } from '../db/codecs.ts';
 import type { Db, Dialect } from '../db/database.ts';
 import type { JobsTable, JobTables } from './migration.ts';
 
@@ -21,7 +22,8 @@ function toJob(row: JobRow): StoredJob {
     kind: row.kind,
     key: row.key,
     projectId: row.project_id,
-    payload: decodeJson<unknown>(row.payload),
+    // Each kind's handler parses its payload with its own schema; here it only has to be JSON.
+    payload: decodeJsonAs(z.unknown(), row.payload, 'jobs.payload'),
     status: row.status as JobStatus,
     attempts: toNumber(row.attempts),
     maxAttempts: toNumber(row.max_attempts),
