@@ -114,6 +114,28 @@ export async function readVersionFile(path: string): Promise<VersionFileContent>
   return versionFromJson(value, path);
 }
 
+/**
+ * The value of `--config`: inline JSON (`{"model": "gpt-4o-mini"}`) or the path of a JSON file;
+ * either way an object.
+ */
+export async function readConfigOption(value: string): Promise<ModelConfig> {
+  const inline = value.trimStart().startsWith('{');
+  let parsed: unknown;
+  if (inline) {
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      throw new UsageError(`--config is not valid JSON: ${(error as Error).message}`);
+    }
+  } else {
+    parsed = await readJson(value);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError('--config must be a JSON object such as {"provider": "mock", "model": "mock-1"}');
+  }
+  return parsed as ModelConfig;
+}
+
 /** Interprets the JSON of a version file; exported for tests. */
 export function versionFromJson(value: unknown, path: string): VersionFileContent {
   const expected = `${path} must hold {"type": "text", "template": "…"}, {"type": "chat", "messages": […]} or a JSON array of messages`;

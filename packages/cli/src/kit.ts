@@ -4,6 +4,7 @@
  * `--api-key`/`PROMPTLINE_API_KEY`, `--json`, and one-line error reporting with the right exit code.
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { cliMessage } from './advice.ts';
 import { type ApiClient, createApiClient, problemDocument } from './api-client.ts';
 import type { Command } from './command.ts';
 import { ApiError, EXIT, UnreachableError, UsageError } from './errors.ts';
@@ -249,7 +250,7 @@ export function reportError(spec: CommandSpec, io: Io, error: unknown): number {
       (issue) => `  - ${issue.path === '' ? '(body)' : issue.path}: ${issue.message}\n`,
     );
     io.stderr.write(
-      `${paint('red', `error ${error.code}`, color)}: ${error.message}${request}\n${fields.join('')}`,
+      `${paint('red', `error ${error.code}`, color)}: ${cliMessage(error)}${request}\n${fields.join('')}`,
     );
     return EXIT.failure;
   }

@@ -11,6 +11,14 @@ const reasonOption = {
   value: '<text>',
   description: 'Why, recorded in the history',
 } as const;
+const forceOption = {
+  type: 'boolean',
+  description: 'Change it even if it breaks the partials other served prompts include (recorded)',
+} as const;
+const partialCheckHelp =
+  "The server refuses a change that would break the environment's partials (a served prompt\n" +
+  'including {{> name}} that the environment would not serve, or a cycle): DEPLOY_PARTIAL_MISSING,\n' +
+  'DEPLOY_PARTIAL_CYCLE, naming what breaks. --force makes the change anyway; the history marks it.';
 
 /** `promptline deploy <name> <version> --env <env>`, and the kill switch `--disable` / `--enable`. */
 export const deployCommand = defineCommand({
@@ -24,7 +32,8 @@ export const deployCommand = defineCommand({
     '--disable is the kill switch: the environment keeps its release but resolves nothing for this\n' +
     'prompt (SDKs serve their fallback) until --enable. Alone they act on the current release; with a\n' +
     'version or --variants they deploy that release disabled or enabled.\n' +
-    'Every change is appended to the environment history.',
+    'Every change is appended to the environment history.\n' +
+    partialCheckHelp,
   options: {
     env: envOption,
     variants: {
@@ -35,6 +44,7 @@ export const deployCommand = defineCommand({
     disable: { type: 'boolean', description: 'Kill switch: stop serving the release' },
     enable: { type: 'boolean', description: 'Serve the release again after --disable' },
     reason: reasonOption,
+    force: forceOption,
   },
   positionals: { min: 1, max: 2 },
   examples: [
@@ -68,6 +78,7 @@ export const deployCommand = defineCommand({
     }
     if (enabled !== undefined) request.enabled = enabled;
     if (reason !== undefined) request.reason = reason;
+    if (input.flag('force')) request.force = true;
     const deployment = await ctx.api.deploy(name, env, request);
     if (ctx.printJson(deployment)) return;
     if (variants !== undefined || version !== undefined) {
@@ -91,11 +102,14 @@ export const rollbackCommand = defineCommand({
   summary: 'Restore the release that was live before the current one',
   description:
     'Restores the release that was live before the current one; a second rollback goes one step\n' +
-    'further back. --to restores the release of a chosen history entry (ids from `promptline history`).',
+    'further back. --to restores the release of a chosen history entry (ids from `promptline history`).\n' +
+    'A rollback is refused only when it would break another served prompt that includes this one;\n' +
+    '--force rolls back anyway (the history marks it).',
   options: {
     env: envOption,
     to: { type: 'string', value: '<id>', description: 'History entry whose release to restore' },
     reason: reasonOption,
+    force: forceOption,
   },
   positionals: { min: 1, max: 1 },
   examples: [
@@ -110,9 +124,12 @@ export const rollbackCommand = defineCommand({
     const reason = input.string('reason');
     if (to !== undefined) request.to = parsePositiveInt(to, '--to');
     if (reason !== undefined) request.reason = reason;
+    if (input.flag('force')) request.force = true;
     const deployment = await ctx.api.rollback(name, env, request);
     if (ctx.printJson(deployment)) return;
-    ctx.out(`Rolled back ${describe(deployment)}\n`);
+    ctx.out(
+      `Rolled back ${deployment.prompt} in ${deployment.environment}: now serving ${formatRelease(deployment)} (history #${deployment.historyId})\n`,
+    );
   },
 });
 
@@ -173,6 +190,11 @@ export function formatHistory(items: HistoryEntry[], color = false): string {
 }
 
 function actionLabel(entry: HistoryEntry): string {
+  const label = plainLabel(entry);
+  return entry.forced ? `${label} (forced)` : label;
+}
+
+function plainLabel(entry: HistoryEntry): string {
   if (entry.action === 'rollback') {
     return entry.restoredFrom === null ? 'rollback' : `rollback→#${entry.restoredFrom}`;
   }

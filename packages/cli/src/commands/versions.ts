@@ -1,6 +1,7 @@
 /** `promptline versions create|list|show`: immutable versions of a prompt. */
-import type { CreateVersionRequest, SemverBump, Version } from '@promptline/core';
-import { parsePositiveInt, readVersionFile } from '../args.ts';
+import type { CreateVersionRequest, ModelConfig, SemverBump, Version } from '@promptline/core';
+import type { ApiClient } from '../api-client.ts';
+import { parsePositiveInt, readConfigOption, readVersionFile } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { defineGroup } from '../kit.ts';
 import { formatFields, formatMessages, formatTable, oneLine } from '../output.ts';
@@ -14,11 +15,15 @@ export const versionsCommand = defineGroup({
   commands: {
     create: {
       name: 'versions create',
-      usage: '<name> --file <path> [--message <text>] [--parent <n>] [--bump major|minor|patch] [options]',
+      usage:
+        '<name> --file <path> [--config <json|file>] [--message <text>] [--parent <n>] [--bump major|minor|patch] [options]',
       summary: 'Save a new version from a file',
       description:
         'Saves the file as a new immutable version. A .json file holds {type, template | messages, config}\n' +
         'or a bare array of chat messages; any other file (.txt, .md) is a text template.\n' +
+        'A text file (or JSON without "config") changes the content only: the new version keeps the\n' +
+        'config (provider, model, parameters) of the version it follows (--parent, else the head).\n' +
+        'To change the config, pass --config with JSON or a .json file, or a .json version file with "config".\n' +
         'Content identical to the current head is not stored twice: the head is returned instead.\n' +
         'With --parent, the save fails with VERSION_CONFLICT if the head moved past that version.',
       options: {
@@ -27,6 +32,11 @@ export const versionsCommand = defineGroup({
           short: 'f',
           value: '<path>',
           description: 'The content: .txt template or .json',
+        },
+        config: {
+          type: 'string',
+          value: '<json|file>',
+          description: 'Model config as JSON or a .json file; replaces the kept config',
         },
         message: { type: 'string', short: 'm', value: '<text>', description: 'Commit message' },
         parent: {
@@ -44,16 +54,24 @@ export const versionsCommand = defineGroup({
       examples: [
         'promptline versions create support/triage --file triage.txt --message "tighter wording"',
         'promptline versions create support/chat --file chat.json --parent 3 --bump major',
+        `promptline versions create support/triage --file triage.txt --config '{"provider": "mock", "model": "mock-1"}'`,
       ],
       async run(input, ctx) {
         const name = input.positionals[0] ?? '';
         const content = await readVersionFile(input.required('file'));
+        const configOption = input.string('config');
+        const config = configOption === undefined ? undefined : await readConfigOption(configOption);
         const request: CreateVersionRequest = { ...content };
         const message = input.string('message');
         const parent = input.string('parent');
         const bump = input.string('bump');
         if (message !== undefined) request.message = message;
         if (parent !== undefined) request.parent = parsePositiveInt(parent, '--parent');
+        if (config !== undefined) request.config = config;
+        else if (request.config === undefined) {
+          const kept = await previousConfig(ctx.api, name, request.parent);
+          if (kept !== undefined) request.config = kept;
+        }
         if (bump !== undefined) {
           if (!BUMPS.includes(bump as SemverBump))
             throw new UsageError(`--bump must be major, minor or patch, got "${bump}"`);
@@ -106,6 +124,20 @@ export const versionsCommand = defineGroup({
     },
   },
 });
+
+/**
+ * The config of the version a new one follows (`parent`, else the head), which a file without a
+ * config keeps; undefined when the prompt has no version yet.
+ */
+async function previousConfig(
+  api: ApiClient,
+  name: string,
+  parent: number | undefined,
+): Promise<ModelConfig | undefined> {
+  const number = parent ?? (await api.getPrompt(name)).latestVersion;
+  if (number === null) return undefined;
+  return (await api.getVersion(name, number)).config;
+}
 
 /** A version as a header of fields followed by its template or messages. */
 export function formatVersion(version: Version, color = false): string {
