@@ -65,6 +65,17 @@ function run(
 }
 
 describe('promptline eval (black box)', () => {
+  it('passes the judged example on the built-in mock: judges ask for JSON-schema output, the mock answers it', async () => {
+    const res = await run(['--no-cache', '-o', join(out, 'judged.json')], join(examples, 'judged'));
+    expect(res.stderr).not.toMatch(/error/i);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/2 passed, 0 failed of 2/);
+    const report = JSON.parse(await readFile(join(out, 'judged.json'), 'utf8'));
+    const judged = JSON.stringify(report);
+    for (const type of ['llm-rubric', 'factuality', 'answer-relevance']) expect(judged).toContain(type);
+    expect(judged).not.toContain('did not answer the expected JSON');
+  });
+
   it('exits 0 on a passing suite and writes every output format', async () => {
     const files = ['r.json', 'r.jsonl', 'r.csv', 'r.html', 'r.xml', 'r.md'].map((f) => join(out, f));
     const res = await run(

@@ -22,7 +22,7 @@ import {
   evaluateThresholds,
   type ThresholdVerdict,
 } from '../eval/compare.ts';
-import { type JudgeOverrides, renderJudgeMessages } from '../eval/judge-prompts.ts';
+import { type JudgeOverrides, judgeResponseFormat, renderJudgeMessages } from '../eval/judge-prompts.ts';
 import { renderVars, renderVarsDeep } from '../eval/render-vars.ts';
 import type { EvalCase, EvalPrompt, EvalProvider, EvalSuite } from '../eval/suite.ts';
 import { createSummaryAccumulator, type EvalSummary } from '../eval/summary.ts';
@@ -206,7 +206,12 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
   const cache = options.cache ?? null;
   const createProvider = options.createProvider ?? coreCreateProvider;
   const env = options.env ?? {};
-  const summary = createSummaryAccumulator();
+  // Summary rows in the suite's order (prompts × providers), not in the order cells finish.
+  const summary = createSummaryAccumulator(
+    suite.prompts.flatMap((prompt) =>
+      suite.providers.map((provider) => ({ promptId: prompt.id, providerId: provider.id })),
+    ),
+  );
   const comparator = options.baseline ? createBaselineComparator(options.baseline) : null;
   const ownCodeRunner = options.codeRunner ? null : createCodeRunner();
   const codeRunner = options.codeRunner ?? (ownCodeRunner as CodeRunner);
@@ -348,7 +353,13 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
         call.provider ?? testCase.provider ?? suite.grader ?? DEFAULT_GRADER,
       );
       const judged = await callModel(
-        { ...provider, parameters: { temperature: 0, ...provider.parameters } },
+        {
+          ...provider,
+          parameters: { temperature: 0, ...provider.parameters },
+          ...(provider.responseFormat === undefined && call.responseFormat !== undefined
+            ? { responseFormat: call.responseFormat }
+            : {}),
+        },
         client,
         { text: JSON.stringify(call.messages), messages: call.messages },
         {},
@@ -490,6 +501,7 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
         const criteria = renderVarsDeep(spec.value ?? 'the best answer', testCase.vars);
         const text = await judge({
           provider: spec.provider,
+          responseFormat: judgeResponseFormat('select-best', { maxIndex: results.length - 1 }),
           messages: renderJudgeMessages(judgeTemplateFor('select-best', spec, baseEnv), {
             criteria: typeof criteria === 'string' ? criteria : JSON.stringify(criteria),
             outputs: results.map((r, i) => `<Output index="${i}">\n${r.output}\n</Output>`).join('\n'),

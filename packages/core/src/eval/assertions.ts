@@ -10,6 +10,7 @@ import {
   JUDGE_PROMPTS,
   type JudgeKind,
   type JudgeTemplate,
+  judgeResponseFormat,
   renderJudgeMessages,
 } from './judge-prompts.ts';
 import { renderVarsDeep } from './render-vars.ts';
@@ -108,6 +109,8 @@ export function validateAssertion(spec: AssertionSpec, where = 'assert'): void {
     'cost',
     'is-valid-openai-tools-call',
     'select-best',
+    // Judged against the question var (input, question or query), not a value.
+    'answer-relevance',
   ];
   if (!valueOptional.includes(base) && spec.value === undefined) {
     throw new AppError('CONFIG_INVALID', `${where}: assertion "${spec.type}" needs a \`value\`.`);
@@ -574,6 +577,7 @@ async function gradeOne(spec: AssertionSpec, input: GradingInput, env: GradingEn
       const rubric = typeof value === 'string' ? value : JSON.stringify(value);
       const text = await judge({
         provider: spec.provider,
+        responseFormat: judgeResponseFormat('llm-rubric'),
         messages: renderJudgeMessages(judgeTemplateFor('llm-rubric', spec, env), {
           ...input.vars,
           output: out,
@@ -590,6 +594,7 @@ async function gradeOne(spec: AssertionSpec, input: GradingInput, env: GradingEn
       const judge = requireJudge(env);
       const text = await judge({
         provider: spec.provider,
+        responseFormat: judgeResponseFormat('factuality'),
         messages: renderJudgeMessages(judgeTemplateFor('factuality', spec, env), {
           input: questionOf(input),
           ideal: textValue(value, base),
@@ -603,6 +608,7 @@ async function gradeOne(spec: AssertionSpec, input: GradingInput, env: GradingEn
       const judge = requireJudge(env);
       const text = await judge({
         provider: spec.provider,
+        responseFormat: judgeResponseFormat('answer-relevance'),
         messages: renderJudgeMessages(judgeTemplateFor('answer-relevance', spec, env), {
           input: questionOf(input),
           output: out,

@@ -71,6 +71,40 @@ ${JSON_ONLY} Its shape: {"category": "A" | "B" | "C" | "D" | "E", "reason": stri
 /** Assertion types whose judge prompt can be overridden. */
 export type JudgeKind = keyof typeof JUDGE_PROMPTS;
 
+const reason = { type: 'string' } as const;
+const unitScore = { type: 'number', minimum: 0, maximum: 1 } as const;
+const answerObject = (properties: Record<string, unknown>) => ({
+  type: 'object',
+  properties,
+  // Structured-output strict mode: every property required, no others.
+  required: Object.keys(properties),
+  additionalProperties: false,
+});
+
+/** The JSON Schema of each judge's answer (what the assertions parse), asked for as structured output. */
+export const JUDGE_ANSWER_SCHEMAS: Record<JudgeKind, Record<string, unknown>> = {
+  'llm-rubric': answerObject({ reason, pass: { type: 'boolean' }, score: unitScore }),
+  factuality: answerObject({ category: { type: 'string', enum: ['A', 'B', 'C', 'D', 'E'] }, reason }),
+  'answer-relevance': answerObject({ score: unitScore, reason }),
+  'select-best': answerObject({ best: { type: 'integer', minimum: 0 }, reason }),
+};
+
+/**
+ * The response format a judge call asks for: OpenAI's `json_schema` structured output with the
+ * kind's answer schema (`maxIndex` bounds select-best's `best`). Providers translate it to their
+ * own structured output; the built-in `mock` answers schema-valid JSON, so judged suites pass on it.
+ */
+export function judgeResponseFormat(kind: JudgeKind, options: { maxIndex?: number } = {}): unknown {
+  let schema = JUDGE_ANSWER_SCHEMAS[kind];
+  if (kind === 'select-best' && options.maxIndex !== undefined) {
+    schema = answerObject({ best: { type: 'integer', minimum: 0, maximum: options.maxIndex }, reason });
+  }
+  return {
+    type: 'json_schema',
+    json_schema: { name: `promptline_${kind.replaceAll('-', '_')}`, strict: true, schema },
+  };
+}
+
 /**
  * A judge prompt taken from the Promptline registry (a version of `promptline/judges/<kind>` or the
  * prompt a `rubricPrompt: registry:<name>` names). It renders with the registry's engine

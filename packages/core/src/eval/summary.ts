@@ -116,8 +116,16 @@ export interface SummaryAccumulator {
   summary(): EvalSummary;
 }
 
-/** Creates a {@link SummaryAccumulator}; memory grows with the number of prompt × provider groups only. */
-export function createSummaryAccumulator(): SummaryAccumulator {
+/**
+ * Creates a {@link SummaryAccumulator}; memory grows with the number of prompt × provider groups
+ * only. Groups come out in a stable order whatever order results arrive in (they finish
+ * concurrently): `order` (prompt id, provider id pairs, e.g. the suite's prompts × providers)
+ * first, then any other group by prompt id and provider id.
+ */
+export function createSummaryAccumulator(
+  order: readonly { promptId: string; providerId: string }[] = [],
+): SummaryAccumulator {
+  const rank = new Map(order.map((o, i) => [`${o.promptId}\u0000${o.providerId}`, i]));
   const groups = new Map<string, GroupState>();
   const overallLatency = createLatencyHistogram();
   return {
@@ -169,7 +177,13 @@ export function createSummaryAccumulator(): SummaryAccumulator {
       let errors = 0;
       let scoreSum = 0;
       let costUsd = 0;
-      for (const g of groups.values()) {
+      const keyed = [...groups].sort(([a], [b]) => {
+        const ra = rank.get(a) ?? Number.POSITIVE_INFINITY;
+        const rb = rank.get(b) ?? Number.POSITIVE_INFINITY;
+        if (ra !== rb) return ra < rb ? -1 : 1;
+        return a < b ? -1 : a > b ? 1 : 0;
+      });
+      for (const [, g] of keyed) {
         total += g.total;
         passed += g.passed;
         errors += g.errors;

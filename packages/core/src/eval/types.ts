@@ -71,6 +71,8 @@ export interface JudgeCall {
   /** Provider spec from the assertion or the case options; undefined = the suite's default grader. */
   provider: unknown;
   messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  /** Structured output to ask for (see `judgeResponseFormat`); a provider's own `response_format` wins. */
+  responseFormat?: unknown;
 }
 
 /**

@@ -192,8 +192,13 @@ function sampleFromSchema(schemaValue: unknown, said: string, depth: number): un
     case 'array':
       return [sampleFromSchema(schema.items, said, depth + 1)];
     case 'integer':
-    case 'number':
-      return countWords(said);
+    case 'number': {
+      // The word count of the input, kept inside the schema's bounds (a judge's 0…1 score is 1).
+      let value = countWords(said);
+      if (typeof schema.maximum === 'number') value = Math.min(value, schema.maximum);
+      if (typeof schema.minimum === 'number') value = Math.max(value, schema.minimum);
+      return type === 'integer' ? Math.floor(value) : value;
+    }
     case 'boolean':
       return true;
     case 'null':
