@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { startTestServer } from '@promptline/server/test-helpers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, type PromptlineClient } from './client.ts';
 import type { UpdateEvent } from './types.ts';
 
@@ -187,6 +187,60 @@ describe('SDK against the real server: snapshots inside stream events', () => {
       expect(errors.every((e) => /stream/.test(String(e)))).toBe(true);
     } finally {
       server.app.server.off('request', count);
+      await client.close();
+    }
+  });
+
+  it('close() is not an error: nothing reaches the default onError (console.warn), closed ready or connecting', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const ready = createClient({ url: server.url, apiKey: server.apiKey, environment: 'production' });
+      expect(await ready.ready()).toBe('server');
+      // Closed while its stream is open, and another while its first snapshot is still in flight.
+      const connecting = createClient({ url: server.url, apiKey: server.apiKey, environment: 'staging' });
+      const polling = createClient({
+        url: server.url,
+        apiKey: server.apiKey,
+        environment: 'production',
+        updates: 'poll',
+        pollIntervalMs: 20,
+      });
+      await polling.ready();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await Promise.all([ready.close(), connecting.close(), polling.close()]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(warn.mock.calls).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('renders partials as the server does, after the server refused the deploy that would break them', async () => {
+    const path = (n: string) => `/api/v1/prompts/${encodeURIComponent(n)}`;
+    await api('POST', '/api/v1/prompts', {
+      name: 'sdk/tone',
+      version: { type: 'text', template: 'Be kind.' },
+    });
+    await api('POST', '/api/v1/prompts', {
+      name: 'sdk/reply',
+      version: { type: 'text', template: 'Reply to {{who}}. {{> sdk/tone}}' },
+    });
+    await expect(api('PUT', `${path('sdk/reply')}/deployments/production`, { version: 1 })).rejects.toThrow(
+      /409.*DEPLOY_PARTIAL_MISSING/,
+    );
+    await api('PUT', `${path('sdk/tone')}/deployments/production`, { version: 1 });
+    await api('PUT', `${path('sdk/reply')}/deployments/production`, { version: 1 });
+    const client = createClient({ url: server.url, apiKey: server.apiKey, environment: 'production' });
+    try {
+      await client.ready();
+      const remote = (await api('POST', `${path('sdk/reply')}/render`, {
+        env: 'production',
+        variables: { who: 'Ann' },
+      })) as { text: string };
+      const local = client.prompt('sdk/reply');
+      expect(local.type === 'text' && local.render({ who: 'Ann' })).toBe(remote.text);
+      expect(remote.text).toBe('Reply to Ann. Be kind.');
+    } finally {
       await client.close();
     }
   });
