@@ -10,7 +10,6 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { createAuditService } from './audit/service.ts';
@@ -29,6 +28,7 @@ import { createEnvironmentService } from './environments/service.ts';
 import { createEnvironmentStore } from './environments/store.ts';
 import { registerEvalRoutes } from './evals/routes.ts';
 import { createEvalService } from './evals/service.ts';
+import { createHealthStore } from './health/store.ts';
 import { installProblemHandlers } from './http/problem.ts';
 import { registerJobRoutes } from './jobs/routes.ts';
 import { createJobService, type JobSettings } from './jobs/service.ts';
@@ -215,6 +215,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installAuth(app, auth, sessions);
 
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const health = createHealthStore();
   r.get('/healthz', {
     config: { public: true },
     schema: {
@@ -225,7 +226,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       response: { 200: z.object({ status: z.literal('ok') }) },
     },
     handler: async () => {
-      await sql`select 1`.execute(database.db);
+      await health.ping(database.db);
       return { status: 'ok' as const };
     },
   });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { z } from 'zod';
 import type { ChangeFeed, DeploymentChange } from './change-feed.ts';
+import { CHANGE_CHANNEL, createChangeFeedStore } from './store.ts';
 
-/** The channel the feed LISTENs on; the triggers of migration `0021_change_notify` NOTIFY on it too. */
-export const CHANGE_CHANNEL = 'promptline_changes';
+export { CHANGE_CHANNEL };
 
 /** Options of {@link createPostgresChangeFeed}. */
 export interface PostgresChangeFeedOptions {
@@ -27,13 +28,14 @@ export interface PostgresChangeFeed extends ChangeFeed {
   listening(): boolean;
 }
 
-interface Payload {
-  schema?: unknown;
-  origin?: unknown;
-  projectId?: unknown;
-  environment?: unknown;
-  prompt?: unknown;
-}
+/** A notification's payload (ours, or the triggers' of migration `0021_change_notify`). */
+const Payload = z.object({
+  schema: z.string().optional(),
+  origin: z.string().optional(),
+  projectId: z.string(),
+  environment: z.string(),
+  prompt: z.string(),
+});
 
 const MAX_RECONNECT_DELAY_MS = 5_000;
 
@@ -63,6 +65,7 @@ export async function createPostgresChangeFeed(
     throw new Error('createPostgresChangeFeed needs a connectionString or a pool');
   }
   const instanceId = randomUUID();
+  const store = createChangeFeedStore();
   const searchPath = options.schema ? { options: `-c search_path=${options.schema}` } : {};
   const ownPool = options.pool
     ? undefined
@@ -91,17 +94,17 @@ export async function createPostgresChangeFeed(
 
   function onNotification(message: pg.Notification): void {
     if (message.channel !== CHANGE_CHANNEL || message.payload === undefined) return;
-    let payload: Payload;
+    let json: unknown;
     try {
-      payload = JSON.parse(message.payload) as Payload;
+      json = JSON.parse(message.payload);
     } catch {
       return;
     }
+    const parsed = Payload.safeParse(json);
+    if (!parsed.success) return;
+    const payload = parsed.data;
     if (payload.schema !== schema || payload.origin === instanceId) return;
-    const { projectId, environment, prompt } = payload;
-    if (typeof projectId !== 'string' || typeof environment !== 'string' || typeof prompt !== 'string')
-      return;
-    deliver({ projectId, environment, prompt });
+    deliver({ projectId: payload.projectId, environment: payload.environment, prompt: payload.prompt });
   }
 
   async function connect(): Promise<pg.ClientBase> {
@@ -142,12 +145,9 @@ export async function createPostgresChangeFeed(
       const current = next;
       current.on('error', (error) => lost(current, error));
       current.on('end', () => lost(current, new Error('the LISTEN connection to PostgreSQL ended')));
-      if (!schema) {
-        const result = await current.query<{ schema: string }>('select current_schema() as schema');
-        schema = result.rows[0]?.schema ?? 'public';
-      }
+      if (!schema) schema = await store.currentSchema(current);
       current.on('notification', onNotification);
-      await current.query(`LISTEN ${CHANGE_CHANNEL}`);
+      await store.listen(current);
     } catch (error) {
       if (next) {
         next.removeAllListeners('notification');
@@ -172,11 +172,8 @@ export async function createPostgresChangeFeed(
 
   // Notifications sent while the listener was down are lost: treat every environment as changed.
   async function reportEverything(on: pg.ClientBase): Promise<void> {
-    const result = await on.query<{ project_id: number; name: string }>(
-      'select project_id, name from environments',
-    );
-    for (const row of result.rows) {
-      deliver({ projectId: String(row.project_id), environment: row.name, prompt: '*' });
+    for (const env of await store.everyEnvironment(on)) {
+      deliver({ projectId: env.projectId, environment: env.name, prompt: '*' });
     }
   }
 
@@ -190,7 +187,7 @@ export async function createPostgresChangeFeed(
       deliver(change);
       if (closed) return;
       const payload = JSON.stringify({ ...change, schema, origin: instanceId });
-      pool.query('select pg_notify($1, $2)', [CHANGE_CHANNEL, payload]).catch(report);
+      store.notify(pool, payload).catch(report);
     },
 
     subscribe(listener) {
@@ -210,7 +207,7 @@ export async function createPostgresChangeFeed(
         current.removeAllListeners('notification');
         current.removeAllListeners('end');
         try {
-          await current.query(`UNLISTEN ${CHANGE_CHANNEL}`);
+          await store.unlisten(current);
         } catch {
           // The connection is going away anyway.
         }

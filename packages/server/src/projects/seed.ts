@@ -1,18 +1,11 @@
 import { type Clock, isoNow } from '../clock.ts';
-import { encodeBool } from '../db/codecs.ts';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation } from '../db/database.ts';
+import { seedEnvironments } from '../environments/seed.ts';
 import { createProjectStore } from './store.ts';
 
 /** Name of the project created at first start; every API key belongs to a project. */
 export const DEFAULT_PROJECT = 'default';
-
-/** The environments a new project starts with, in promotion order. */
-export const DEFAULT_ENVIRONMENTS = [
-  { name: 'development', rank: 10, protected: false, description: 'Where prompts are tried out.' },
-  { name: 'staging', rank: 20, protected: false, description: 'Pre-production checks.' },
-  { name: 'production', rank: 30, protected: true, description: 'What users get.' },
-] as const;
 
 /**
  * Creates the `default` project and its environments when missing (idempotent, safe to run on
@@ -26,20 +19,7 @@ export async function seedDefaults(database: Database, clock: Clock): Promise<nu
     return await database.db.transaction().execute(async (trx) => {
       const at = isoNow(clock);
       const id = await projects.insert(trx, DEFAULT_PROJECT, at);
-      await trx
-        .insertInto('environments')
-        .values(
-          DEFAULT_ENVIRONMENTS.map((env) => ({
-            project_id: id,
-            name: env.name,
-            description: env.description,
-            rank: env.rank,
-            protected: encodeBool(env.protected),
-            archived: 0,
-            created_at: at,
-          })),
-        )
-        .execute();
+      await seedEnvironments(trx, id, at);
       return id;
     });
   } catch (error) {
