@@ -17,6 +17,14 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * undefined. SameSite=Strict already keeps the cookie off cross-site requests; on top, a write must
  * carry JSON (which an HTML form cannot send) and an `Origin`, when present, must be this host.
  */
+/**
+ * Body types a cookie-authenticated write may carry: none of them can be sent by an HTML form, and
+ * a cross-site `fetch` with any of them needs a CORS preflight this server never grants. (The
+ * form-sendable ones — `text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data` —
+ * are what a forged request would use.) CSV and NDJSON are the web app's dataset imports.
+ */
+const COOKIE_BODY_TYPES = new Set(['application/json', 'text/csv', 'application/x-ndjson']);
+
 export function csrfProblem(request: FastifyRequest): string | undefined {
   if (SAFE_METHODS.has(request.method)) return undefined;
   const origin = request.headers.origin;
@@ -40,8 +48,8 @@ export function csrfProblem(request: FastifyRequest): string | undefined {
   const hasBody =
     request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (hasBody && type !== 'application/json')
-    return 'a write with a session cookie must send application/json';
+  if (hasBody && !COOKIE_BODY_TYPES.has(type ?? ''))
+    return 'a write with a session cookie must send application/json (or a text/csv or application/x-ndjson import)';
   return undefined;
 }
 

@@ -105,6 +105,41 @@ describeServer(
       expect(check.statusCode).toBe(404);
     });
 
+    it('accepts a dataset import (CSV, NDJSON) by cookie, but not a text/plain body a form could send', async () => {
+      const { server } = ctx();
+      const { token } = await signIn(server.apiKey);
+      const create = await server.app.inject({
+        method: 'POST',
+        url: '/api/v1/datasets',
+        headers: withCookie(token),
+        payload: { name: 'session/imports' },
+      });
+      expect(create.statusCode).toBe(201);
+      const url = `/api/v1/datasets/${encodeURIComponent('session/imports')}/import`;
+      const csv = await server.app.inject({
+        method: 'POST',
+        url,
+        headers: withCookie(token, { 'content-type': 'text/csv' }),
+        payload: 'q\na\n',
+      });
+      expect(csv.statusCode).toBe(200);
+      const jsonl = await server.app.inject({
+        method: 'POST',
+        url,
+        headers: withCookie(token, { 'content-type': 'application/x-ndjson' }),
+        payload: '{"variables":{"q":"b"}}\n',
+      });
+      expect(jsonl.statusCode).toBe(200);
+      const plain = await server.app.inject({
+        method: 'POST',
+        url,
+        headers: withCookie(token, { 'content-type': 'text/plain' }),
+        payload: '{"variables":{"q":"c"}}\n',
+      });
+      expect(plain.statusCode).toBe(403);
+      expect(plain.json().code).toBe('FORBIDDEN');
+    });
+
     it('signs out: the cookie is cleared and the old token is refused', async () => {
       const { server } = ctx();
       const { token } = await signIn(server.apiKey);
