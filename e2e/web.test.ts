@@ -239,7 +239,7 @@ describe('web app in Chromium', () => {
     await page.goto(`${web.url}/prompts/support%2Ftriage?tab=evals`);
     const form = page.getByRole('form', { name: 'Start an eval run' });
     await form.waitFor();
-    await form.getByLabel('Dataset').fill('support/triage-cases');
+    await form.getByLabel('Dataset').selectOption('support/triage-cases');
     await form.getByLabel('v1', { exact: true }).check();
     await form.getByLabel('v2', { exact: true }).check();
     await shot('eval-start');
@@ -352,7 +352,7 @@ describe('web app in Chromium', () => {
     await page.getByRole('tab', { name: 'Evals' }).click();
     const form = page.getByRole('form', { name: 'Start an eval run' });
     await form.waitFor();
-    await form.getByLabel('Dataset').fill('support/triage-cases');
+    await form.getByLabel('Dataset').selectOption('support/triage-cases');
     await form.getByLabel('v3', { exact: true }).check();
     await form.getByLabel('Baseline (regressions are counted against it)').selectOption(String(firstRunId));
     await form.getByRole('button', { name: 'Start run' }).click();

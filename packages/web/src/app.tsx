@@ -16,10 +16,27 @@ const PlaygroundPage = lazy(() => import('./pages/playground.tsx'));
 const EvalsPage = lazy(() => import('./pages/evals.tsx'));
 const EvalRunPage = lazy(() => import('./pages/eval-run.tsx'));
 const AuditPage = lazy(() => import('./pages/audit.tsx'));
+const DatasetsPage = lazy(() => import('./pages/datasets.tsx'));
+const DatasetPage = lazy(() => import('./pages/dataset.tsx'));
+const SettingsPage = lazy(() => import('./pages/settings.tsx'));
 
 function signInHref(location: string): string {
   const next = location + window.location.search;
   return next === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`;
+}
+
+/** What an unknown address shows: where to go instead, in the words of the app. */
+function NotFound() {
+  return (
+    <div className="state state-empty" data-testid="not-found">
+      <strong>This page does not exist</strong>
+      <p>
+        The link may be old, or the prompt, dataset or run it pointed to may have been renamed or deleted.
+        Find it from the <a href="/">registry</a>, the <a href="/datasets">datasets</a> or the{' '}
+        <a href="/evals">eval runs</a>.
+      </p>
+    </div>
+  );
 }
 
 /** Routes; every page has its own URL, and state worth sharing lives in the query string. */
@@ -51,13 +68,14 @@ export function App() {
           <Route path="/evals" component={EvalsPage} />
           <Route path="/evals/:id">{(params) => <EvalRunPage id={params.id} />}</Route>
           <Route path="/audit" component={AuditPage} />
+          <Route path="/datasets" component={DatasetsPage} />
+          <Route path="/datasets/*">
+            {(params) => <DatasetPage name={decodeURIComponent(params['*'] ?? '')} />}
+          </Route>
+          <Route path="/settings" component={() => <SettingsPage section={undefined} />} />
+          <Route path="/settings/:section">{(params) => <SettingsPage section={params.section} />}</Route>
           <Route>
-            <div className="state state-empty">
-              <strong>Page not found</strong>
-              <p>
-                Nothing lives at <code>{location}</code>. <a href="/">Back to the registry</a>.
-              </p>
-            </div>
+            <NotFound />
           </Route>
         </Switch>
       </Suspense>

@@ -43,6 +43,9 @@ export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   signal?: AbortSignal;
   accept?: string;
+  /** A body sent as is (a CSV or JSONL file) with this content type, instead of JSON. */
+  rawBody?: string;
+  contentType?: string;
 }
 
 /** Opens a request with auth applied; the caller reads the body (JSON, or a stream). */
@@ -53,13 +56,14 @@ export async function rawRequest(path: string, options: RequestOptions = {}): Pr
   }
   const headers: Record<string, string> = { accept: options.accept ?? 'application/json', ...authHeaders() };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.rawBody !== undefined) headers['content-type'] = options.contentType ?? 'text/plain';
   let res: Response;
   try {
     res = await fetch(url, {
       method: options.method ?? 'GET',
       headers,
       credentials,
-      body: options.body === undefined ? null : JSON.stringify(options.body),
+      body: options.rawBody ?? (options.body === undefined ? null : JSON.stringify(options.body)),
       signal: options.signal ?? null,
     });
   } catch (error) {

@@ -7,7 +7,9 @@ const NAV = [
   { href: '/', label: 'Registry', match: (p: string) => p === '/' || p.startsWith('/prompts') },
   { href: '/playground', label: 'Playground', match: (p: string) => p.startsWith('/playground') },
   { href: '/evals', label: 'Evals', match: (p: string) => p.startsWith('/evals') },
+  { href: '/datasets', label: 'Datasets', match: (p: string) => p.startsWith('/datasets') },
   { href: '/audit', label: 'Audit', match: (p: string) => p.startsWith('/audit') },
+  { href: '/settings', label: 'Settings', match: (p: string) => p.startsWith('/settings') },
 ];
 
 /** The app frame: top bar with navigation, theme switch and sign-out. */

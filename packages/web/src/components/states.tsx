@@ -21,9 +21,42 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
+/**
+ * What the app says when something a page points to is not there. The API's own detail speaks to
+ * programs (routes, URL-encoding); a person needs where to look instead. The code stays shown.
+ */
+const NOT_FOUND_ADVICE: Record<string, { title: string; detail: string }> = {
+  PROMPT_NOT_FOUND: {
+    title: 'No such prompt',
+    detail: 'It may have been renamed, or the link is mistyped. Find it in the registry, or create it there.',
+  },
+  DATASET_NOT_FOUND: {
+    title: 'No such dataset',
+    detail: 'It may have been deleted, or the link is mistyped. The Datasets page lists every dataset.',
+  },
+  EVAL_RUN_NOT_FOUND: {
+    title: 'No such eval run',
+    detail: 'The link may be mistyped. The Evals page lists every run.',
+  },
+  VERSION_NOT_FOUND: {
+    title: 'No such version',
+    detail: 'The prompt has no version with that number. Its History tab lists every version.',
+  },
+};
+
 /** An API problem (or any error) shown with its title, detail, code and request id. */
 export function ProblemView({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const p = toProblem(error);
+  const advice = p.status === 404 ? NOT_FOUND_ADVICE[p.code] : undefined;
+  if (advice) {
+    return (
+      <div className="state state-error" role="alert" data-testid="not-found">
+        <strong>{advice.title}</strong>
+        <p>{advice.detail}</p>
+        <small className="muted">{p.code}</small>
+      </div>
+    );
+  }
   return (
     <div className="state state-error" role="alert">
       <strong>{p.title}</strong>

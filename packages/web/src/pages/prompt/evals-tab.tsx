@@ -1,12 +1,13 @@
 import type { Prompt } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { useLocation } from 'wouter';
+import { Link, useLocation } from 'wouter';
 import { api } from '../../api/client.ts';
 import { type EvalRun, evalsApi } from '../../api/evals.ts';
 import { ProblemView, QueryView } from '../../components/states.tsx';
 import { EvalRunsTable } from '../eval-runs-table.tsx';
 import { useVersions } from './editor-tab.tsx';
+import { ThresholdsCard } from './thresholds.tsx';
 
 /** Eval runs of this prompt, and a form to start one. */
 export function PromptEvalsTab({ prompt }: { prompt: Prompt }) {
@@ -17,6 +18,7 @@ export function PromptEvalsTab({ prompt }: { prompt: Prompt }) {
   return (
     <div className="stack">
       <StartEvalRun prompt={prompt} runs={(runs.data ?? []).filter((r) => r.prompt === prompt.name)} />
+      <ThresholdsCard prompt={prompt.name} />
       <QueryView query={runs} loadingLabel="Loading eval runs…">
         {(items) => <EvalRunsTable runs={items.filter((r) => r.prompt === prompt.name)} />}
       </QueryView>
@@ -66,20 +68,23 @@ function StartEvalRun({ prompt, runs }: { prompt: Prompt; runs: EvalRun[] }) {
       <div className="row wrap">
         <label className="grow">
           Dataset
-          <input
-            value={dataset}
-            onChange={(e) => setDataset(e.target.value)}
-            placeholder="support/triage-cases"
-            list="eval-datasets"
-            required
-          />
-          <datalist id="eval-datasets">
+          <select value={dataset} onChange={(e) => setDataset(e.target.value)} required>
+            <option value="">
+              {datasets.isPending
+                ? 'Loading datasets…'
+                : datasets.data?.length
+                  ? 'Choose a dataset'
+                  : 'No datasets yet'}
+            </option>
             {(datasets.data ?? []).map((d) => (
-              <option key={d.name} value={d.name}>
-                {d.itemCount} cases
+              <option key={d.name} value={d.name} disabled={d.itemCount === 0}>
+                {d.name} · {d.itemCount} {d.itemCount === 1 ? 'case' : 'cases'} · rev {d.revision}
               </option>
             ))}
-          </datalist>
+          </select>
+          <small className="muted">
+            <Link href="/datasets">{datasets.data?.length ? 'Manage datasets' : 'Create a dataset'}</Link>
+          </small>
         </label>
         <label className="grow">
           Models (provider/model, comma separated)
@@ -130,6 +135,7 @@ function StartEvalRun({ prompt, runs }: { prompt: Prompt; runs: EvalRun[] }) {
         </button>
       </div>
       {start.error ? <ProblemView error={start.error} /> : null}
+      {datasets.error ? <ProblemView error={datasets.error} /> : null}
     </form>
   );
 }
