@@ -104,11 +104,32 @@ describe('version files', () => {
     expect(versionFromJson({ messages: [{ role: 'system', content: 's' }] }, 'f.json').type).toBe('chat');
   });
 
-  it('explains the expected shape for unusable JSON and unreadable files', async () => {
-    expect(() => versionFromJson({ type: 'text' }, 'f.json')).toThrow(/must hold/);
-    expect(() => versionFromJson({ template: 'x', config: [] }, 'f.json')).toThrow(
-      /"config" must be an object/,
+  it('checks the file with core schemas and names the offending field', () => {
+    const refusal = (value: unknown) => {
+      try {
+        versionFromJson(value, 'f.json');
+      } catch (error) {
+        expect(error).toBeInstanceOf(UsageError);
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refusal({ type: 'text' })).toMatch(/^f\.json: template: /);
+    expect(refusal({ type: 'text', template: 7 })).toMatch(/^f\.json: template: .*string/);
+    expect(refusal({ type: 'chat', messages: [{ role: 'boss', content: 'x' }] })).toMatch(
+      /^f\.json: messages\.0/,
     );
+    expect(refusal({ type: 'chat', messages: [] })).toMatch(/^f\.json: messages: /);
+    expect(refusal({ type: 'json', template: 'x' })).toMatch(/^f\.json: type: /);
+    expect(refusal([{ role: 'user' }])).toMatch(/^f\.json: 0/);
+    expect(refusal({ template: 'x', config: [] })).toMatch(/^f\.json: config: .*"config" is an object/);
+    expect(refusal({ template: 'x', config: { model: '' } })).toMatch(/^f\.json: config\.model: /);
+  });
+
+  it('explains the expected shape for unusable JSON and unreadable files', async () => {
+    expect(() => versionFromJson({ description: 'no content' }, 'f.json')).toThrow(/must hold/);
+    expect(() => versionFromJson(42, 'f.json')).toThrow(/must hold/);
+
     await expect(readVersionFile('/nonexistent/p.txt')).rejects.toThrow(/cannot read .*ENOENT/);
     const dir = await mkdtemp(join(tmpdir(), 'promptline-cli-'));
     const broken = join(dir, 'broken.json');

@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { ChatMessage, ModelConfig, Variant } from '@promptline/core';
+import { ChatMessage, ModelConfig, type Variant, VersionContent } from '@promptline/core';
+import { z } from 'zod';
 import { UsageError } from './errors.ts';
 
 /** Parses a positive integer argument such as a version number or a history id. */
@@ -133,28 +134,49 @@ export async function readConfigOption(value: string): Promise<ModelConfig> {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UsageError('--config must be a JSON object such as {"provider": "mock", "model": "mock-1"}');
   }
-  return parsed as ModelConfig;
+  const config = ModelConfig.safeParse(parsed);
+  if (!config.success) throw new UsageError(fieldErrors('--config', config.error));
+  return config.data;
 }
 
-/** Interprets the JSON of a version file; exported for tests. */
+/** `path: field.path: message; …` for the issues of a failed parse, so the user sees which field. */
+function fieldErrors(path: string, error: z.ZodError, under: PropertyKey[] = []): string {
+  const issues = error.issues.slice(0, 5).map((issue) => {
+    const at = [...under, ...issue.path].map(String);
+    const field = at.length > 0 ? at.join('.') : '(the whole value)';
+    return `${field}: ${issue.message}`;
+  });
+  const more = error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : '';
+  return `${path}: ${issues.join('; ')}${more}`;
+}
+
+/**
+ * Interprets the JSON of a version file with core's schemas (the ones the server validates with),
+ * so a bad file is refused before any request, naming the offending field; exported for tests.
+ */
 export function versionFromJson(value: unknown, path: string): VersionFileContent {
   const expected = `${path} must hold {"type": "text", "template": "…"}, {"type": "chat", "messages": […]} or a JSON array of messages`;
-  if (Array.isArray(value)) return { type: 'chat', messages: value as ChatMessage[] };
+  if (Array.isArray(value)) {
+    const messages = z.array(ChatMessage).min(1).safeParse(value);
+    if (!messages.success) throw new UsageError(fieldErrors(path, messages.error));
+    return { type: 'chat', messages: messages.data };
+  }
   if (!value || typeof value !== 'object') throw new UsageError(expected);
   const object = value as Record<string, unknown>;
-  const config = object.config;
-  if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
-    throw new UsageError(`${path}: "config" must be an object such as {"model": "gpt-4o-mini"}`);
+  const config = ModelConfig.optional().safeParse(object.config);
+  if (!config.success) {
+    const notAnObject = config.error.issues.some((issue) => issue.path.length === 0);
+    const hint = notAnObject ? ' ("config" is an object such as {"model": "gpt-4o-mini"})' : '';
+    throw new UsageError(`${fieldErrors(path, config.error, ['config'])}${hint}`);
   }
-  const withConfig = config === undefined ? {} : { config: config as ModelConfig };
-  const type = object.type ?? (typeof object.template === 'string' ? 'text' : 'chat');
-  if (type === 'text' && typeof object.template === 'string') {
-    return { type: 'text', template: object.template, ...withConfig };
+  const withConfig = config.data === undefined ? {} : { config: config.data };
+  if (object.type === undefined && object.template === undefined && object.messages === undefined) {
+    throw new UsageError(expected);
   }
-  if (type === 'chat' && Array.isArray(object.messages)) {
-    return { type: 'chat', messages: object.messages as ChatMessage[], ...withConfig };
-  }
-  throw new UsageError(expected);
+  const type = object.type ?? (object.template !== undefined ? 'text' : 'chat');
+  const content = VersionContent.safeParse({ ...object, type });
+  if (!content.success) throw new UsageError(fieldErrors(path, content.error));
+  return { ...content.data, ...withConfig };
 }
 
 async function readText(path: string): Promise<string> {
