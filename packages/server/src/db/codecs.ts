@@ -38,14 +38,6 @@ export function decodeJsonAs<S extends z.ZodType>(
   return parsed.data;
 }
 
-/**
- * Decodes a JSON column WITHOUT checking its shape: a blind cast. Left for the columns of evals and
- * datasets until they move to {@link decodeJsonAs}; new code uses a schema.
- */
-export function decodeJson<T>(text: string | null): T {
-  return (text === null ? null : JSON.parse(text)) as T;
-}
-
 export function encodeBool(value: boolean): number {
   return value ? 1 : 0;
 }
