@@ -1,13 +1,15 @@
-import { JobPage, ListJobsQuery } from '@promptline/core';
+import { Job, JobPage, ListJobsQuery } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
 import { problemResponses } from '../http/schemas.ts';
 import type { JobService } from './service.ts';
 
 /** `GET /api/v1/jobs`: the background work of the project and of the instance (admins). */
 export function registerJobRoutes(app: FastifyInstance, { jobs }: { jobs: JobService }): void {
-  app.withTypeProvider<ZodTypeProvider>().get('/api/v1/jobs', {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get('/api/v1/jobs', {
     config: { role: 'admin' },
     schema: {
       operationId: 'listJobs',
@@ -19,5 +21,17 @@ export function registerJobRoutes(app: FastifyInstance, { jobs }: { jobs: JobSer
       response: { 200: JobPage, ...problemResponses },
     },
     handler: async (request) => jobs.list(principalOf(request).projectId, request.query),
+  });
+
+  r.get('/api/v1/jobs/:id', {
+    config: { role: 'admin' },
+    schema: {
+      operationId: 'getJob',
+      tags: ['jobs'],
+      summary: 'One background job: status, attempts, lease and last error',
+      params: z.object({ id: z.coerce.number().int().positive() }),
+      response: { 200: Job, ...problemResponses },
+    },
+    handler: async (request) => jobs.get(principalOf(request).projectId, request.params.id),
   });
 }

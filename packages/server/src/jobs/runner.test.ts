@@ -236,6 +236,11 @@ forEachDialect((dialect, get) => {
         leaseOwner: null,
       }),
     ]);
+    const one = await api.get(`/api/v1/jobs/${job.id}`);
+    expect(one.body).toMatchObject({ id: job.id, status: 'failed', lastError: 'upstream timeout #3' });
+    const missing = await api.get('/api/v1/jobs/999999');
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('JOB_NOT_FOUND');
     const bad = await api.get('/api/v1/jobs?status=exploded');
     expect(bad.status).toBe(422);
     expect(bad.body.code).toBe('VALIDATION_FAILED');

@@ -1,4 +1,4 @@
-import type { JobPage, ListJobsQuery } from '@promptline/core';
+import { AppError, type Job, type JobPage, type ListJobsQuery } from '@promptline/core';
 import { z } from 'zod';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
@@ -49,7 +49,7 @@ export function createJobService(options: JobServiceOptions) {
   });
   runner.every(RETENTION.kind, options.retentionEverySeconds ?? RETENTION.everySeconds);
 
-  function publicJob(job: StoredJob) {
+  function publicJob(job: StoredJob): Job {
     const { key: _key, projectId: _projectId, cancelRequested: _cancel, ...rest } = job;
     return {
       ...rest,
@@ -105,6 +105,19 @@ export function createJobService(options: JobServiceOptions) {
         },
         (error: unknown) => options.logger?.warn({ err: error, key }, 'job interrupt: lookup failed'),
       );
+    },
+
+    /**
+     * One job of the project (or an instance-wide one).
+     *
+     * @throws AppError JOB_NOT_FOUND
+     */
+    async get(projectId: number, id: number): Promise<Job> {
+      const job = await store.find(database.db, id);
+      if (!job || (job.projectId !== null && job.projectId !== projectId)) {
+        throw new AppError('JOB_NOT_FOUND', `No job ${id}. List jobs with GET /api/v1/jobs.`);
+      }
+      return publicJob(job);
     },
 
     async findByKey(key: string): Promise<StoredJob | undefined> {
