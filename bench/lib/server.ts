@@ -64,15 +64,18 @@ export interface BenchServer {
   url: string;
   apiKey: string;
   pid: number;
+  /** The server's process (benches that kill it on purpose use it). */
+  child: ChildProcess;
   /** Milliseconds from spawning the process to the first healthy /healthz answer. */
   readyMs: number;
-  /** Stops the server and removes its data dir. */
+  /** Stops the server and removes its data dir (unless the caller gave the data dir). */
   stop(): Promise<void>;
 }
 
 /**
- * Starts `packages/server/src/main.ts` on a free port and a fresh temp data dir (SQLite, whatever
- * PROMPTLINE_DATABASE_URL the caller's shell has) and waits until /healthz answers.
+ * Starts `packages/server/src/main.ts` on a free port and a fresh temp data dir (SQLite) and waits
+ * until /healthz answers. A caller that restarts a server on the same data passes `dataDir`,
+ * `apiKey` and, for PostgreSQL, `databaseUrl`.
  */
 export async function startServer(
   options: {
@@ -80,11 +83,18 @@ export async function startServer(
     pollMs?: number;
     /** `source` (TypeScript through type stripping, the default) or `dist` (what `npm start` runs, after `tsc -b`). */
     entry?: 'source' | 'dist';
+    /** An existing data dir, kept on stop; default a fresh temp dir removed on stop. */
+    dataDir?: string;
+    /** `postgres://…` for PostgreSQL; default SQLite in the data dir. */
+    databaseUrl?: string;
+    /** The bootstrap admin key; default a random one. */
+    apiKey?: string;
   } = {},
 ): Promise<BenchServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'promptline-bench-'));
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'promptline-bench-'));
   const port = await freePort();
-  const apiKey = `pl_bench_${randomBytes(16).toString('hex')}`;
+  const apiKey = options.apiKey ?? `pl_bench_${randomBytes(16).toString('hex')}`;
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const child = spawn(
@@ -99,7 +109,7 @@ export async function startServer(
         PROMPTLINE_PORT: String(port),
         PROMPTLINE_HOST: '127.0.0.1',
         PROMPTLINE_DATA_DIR: dataDir,
-        PROMPTLINE_DATABASE_URL: '',
+        PROMPTLINE_DATABASE_URL: options.databaseUrl ?? '',
         PROMPTLINE_API_KEY: apiKey,
         PROMPTLINE_LOG_LEVEL: options.logLevel ?? 'warn',
       },
@@ -108,7 +118,7 @@ export async function startServer(
   );
   const stop = async () => {
     await stopChild(child);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     await waitHealthy(`${url}/healthz`, child, options.pollMs);
@@ -118,5 +128,5 @@ export async function startServer(
   }
   const readyMs = performance.now() - started;
   if (child.pid === undefined) throw new Error('the server process has no pid');
-  return { url, apiKey, pid: child.pid, readyMs, stop };
+  return { url, apiKey, pid: child.pid, child, readyMs, stop };
 }
