@@ -23,7 +23,7 @@ const SQLITE_TRIALS = Number(process.env.BENCH_DURABILITY_SQLITE ?? 50);
 const POSTGRES_TRIALS = Number(process.env.BENCH_DURABILITY_POSTGRES ?? 10);
 const POSTGRES_URL = process.env.PROMPTLINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WRITERS = 6;
-/** The kill lands uniformly between these two moments after the writers start (ms). */
+/** The kill lands uniformly between these two moments after the first acknowledged write of a trial (ms). */
 const KILL_MIN_MS = 30;
 const KILL_MAX_MS = 1500;
 const PROMPT = 'durability';
@@ -219,7 +219,14 @@ async function runDialect(dialect: 'sqlite' | 'postgres', trials: number) {
       ? `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`
       : undefined;
   const start = () =>
-    startServer({ dataDir, apiKey, logLevel: 'error', ...(databaseUrl ? { databaseUrl } : {}) });
+    startServer({
+      dataDir,
+      apiKey,
+      logLevel: 'error',
+      readyTimeoutMs: 120_000,
+      ...(databaseUrl ? { databaseUrl } : {}),
+    });
+  let keep = false;
   const all = newAcked();
   const totals = { versions: 0, deploys: 0, imports: 0 };
   const lost = { versions: 0, deploys: 0, imports: 0, partialImports: 0 };
@@ -242,6 +249,12 @@ async function runDialect(dialect: 'sqlite' | 'postgres', trials: number) {
       const acked = newAcked();
       const stop = { now: false };
       const writers = Array.from({ length: WRITERS }, () => writer(writes, acked, known, stop));
+      // The kill window opens at the first acknowledged write, so a slow start still leaves writes in flight.
+      const opened = performance.now();
+      while (acked.versions.size + acked.deploys.size + acked.imports.size === 0) {
+        if (performance.now() - opened > 60_000) throw new Error('no write was acknowledged within 60 s');
+        await sleep(5);
+      }
       await sleep(KILL_MIN_MS + Math.random() * (KILL_MAX_MS - KILL_MIN_MS));
       server.child.kill('SIGKILL');
       await new Promise((resolve) => server.child.once('exit', resolve));
@@ -256,7 +269,13 @@ async function runDialect(dialect: 'sqlite' | 'postgres', trials: number) {
       for (const k of acked.imports) all.imports.add(k);
 
       const restarted = performance.now();
-      server = await start();
+      try {
+        server = await start();
+      } catch (error) {
+        keep = true;
+        process.stderr.write(`durability: restart after trial ${trial} failed; data kept in ${dataDir}\n`);
+        throw error;
+      }
       restartMs.push(performance.now() - restarted);
       // This trial's writes, right after the crash that may have cut them.
       const result = await check(client(server), acked);
@@ -293,9 +312,9 @@ async function runDialect(dialect: 'sqlite' | 'postgres', trials: number) {
     };
   } finally {
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!keep) rmSync(dataDir, { recursive: true, force: true });
     if (admin) {
-      await admin.query(`drop schema if exists ${schema} cascade`);
+      if (!keep) await admin.query(`drop schema if exists ${schema} cascade`);
       await admin.end();
     }
   }

@@ -35,9 +35,14 @@ export function rssMb(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
-/** Polls `url` until it answers 2xx; fails early when `child` exits, or after 30 s. */
-export async function waitHealthy(url: string, child: ChildProcess, pollMs = 50): Promise<void> {
-  const deadline = performance.now() + 30_000;
+/** Polls `url` until it answers 2xx; fails early when `child` exits, or after `timeoutMs`. */
+export async function waitHealthy(
+  url: string,
+  child: ChildProcess,
+  pollMs = 50,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
     try {
@@ -47,7 +52,7 @@ export async function waitHealthy(url: string, child: ChildProcess, pollMs = 50)
     }
     await sleep(pollMs);
   }
-  throw new Error(`${url} did not answer within 30 s`);
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
 /** Kills `child` and resolves once it has exited. */
@@ -89,6 +94,8 @@ export async function startServer(
     databaseUrl?: string;
     /** The bootstrap admin key; default a random one. */
     apiKey?: string;
+    /** How long to wait for the first healthy answer (default 30 s). */
+    readyTimeoutMs?: number;
   } = {},
 ): Promise<BenchServer> {
   const ownDataDir = options.dataDir === undefined;
@@ -121,7 +128,7 @@ export async function startServer(
     if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitHealthy(`${url}/healthz`, child, options.pollMs);
+    await waitHealthy(`${url}/healthz`, child, options.pollMs, options.readyTimeoutMs);
   } catch (error) {
     await stop();
     throw error;

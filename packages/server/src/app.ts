@@ -4,12 +4,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { SecretBox } from '@promptline/core/node';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { createAuditService } from './audit/service.ts';
@@ -30,9 +25,11 @@ import { registerEvalRoutes } from './evals/routes.ts';
 import { createEvalService } from './evals/service.ts';
 import { createHealthStore } from './health/store.ts';
 import { installProblemHandlers } from './http/problem.ts';
+import { createRequestLoggerFactory } from './http/request-logger.ts';
 import { registerJobRoutes } from './jobs/routes.ts';
 import { createJobService, type JobSettings } from './jobs/service.ts';
 import './http/types.ts';
+import { validatorCompiler } from './http/validation.ts';
 import { type ChangeFeed, createLocalChangeFeed } from './live/change-feed.ts';
 import { registerLiveRoutes } from './live/routes.ts';
 import { createUpdateStream } from './live/update-stream.ts';
@@ -114,6 +111,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       : { logger: logger === false ? false : { ...(logger === true ? {} : logger), redact: LOG_REDACT } }),
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
+    childLoggerFactory: createRequestLoggerFactory(),
     requestIdHeader: 'x-request-id',
     rewriteUrl: (req) => encodePromptPath(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true },

@@ -1,0 +1,68 @@
+/**
+ * The request validator: the zod schemas of core decide, as everywhere (fastify-type-provider-zod),
+ * with a shortcut for path parameters and query strings. Those are flat objects of strings whose
+ * values repeat from request to request (a prompt name, an environment), yet zod would check every
+ * field of every request again — on `resolve`, the hot path, a visible share of its CPU.
+ *
+ * The shortcut accepts an input only when each of its fields, checked on its own by the field's
+ * schema, came out as the very string that went in (no coercion, no default, no transform); the
+ * strings accepted so far are remembered per field. Anything else — an unknown key, a missing
+ * required field, a non-string, a value the field refuses or changes — goes to the full zod parse,
+ * so what is accepted, the parsed value and every error stay exactly what zod answers.
+ */
+import type { FastifySchemaCompiler } from 'fastify';
+import { validatorCompiler as zodValidatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+/** Accepted strings remembered per field; beyond this a field is checked without remembering. */
+const MEMO_LIMIT = 1024;
+
+type Validate = (data: unknown) => { value: unknown } | { error: Error };
+
+/**
+ * A validator for `schema` answering plain valid input without a full zod parse, or undefined when
+ * the schema is not a flat object the shortcut can serve (object-level checks, a catch-all).
+ */
+function shortcutFor(schema: unknown, full: Validate): Validate | undefined {
+  if (!(schema instanceof z.ZodObject)) return undefined;
+  if ((schema.def.checks?.length ?? 0) > 0 || schema.def.catchall !== undefined) return undefined;
+  const fields = Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, field]) => {
+    const absent = field.safeParse(undefined);
+    return {
+      key,
+      field,
+      // An absent key is fine as it is only when the field is optional without a default.
+      mayBeAbsent: absent.success && absent.data === undefined,
+      accepted: new Set<string>(),
+    };
+  });
+  const keys = new Set(fields.map((f) => f.key));
+  return (data) => {
+    if (typeof data !== 'object' || data === null) return full(data);
+    const record = data as Record<string, unknown>;
+    for (const key in record) if (!keys.has(key)) return full(data);
+    for (const f of fields) {
+      const value = record[f.key];
+      if (value === undefined) {
+        if (!f.mayBeAbsent || Object.hasOwn(record, f.key)) return full(data);
+        continue;
+      }
+      if (typeof value !== 'string') return full(data);
+      if (f.accepted.has(value)) continue;
+      const parsed = f.field.safeParse(value);
+      if (!parsed.success || parsed.data !== value) return full(data);
+      if (f.accepted.size < MEMO_LIMIT) f.accepted.add(value);
+    }
+    return { value: data };
+  };
+}
+
+/**
+ * Fastify's validator compiler: zod for every part of every route, with the shortcut above for
+ * `params` and `querystring`.
+ */
+export const validatorCompiler: FastifySchemaCompiler<z.ZodType> = (route) => {
+  const full = zodValidatorCompiler(route) as Validate;
+  if (route.httpPart !== 'params' && route.httpPart !== 'querystring') return full;
+  return shortcutFor(route.schema, full) ?? full;
+};
