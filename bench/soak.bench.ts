@@ -103,12 +103,19 @@ async function writer(): Promise<void> {
         else latest = Math.max(latest, body.number ?? latest);
       } else {
         const version = Math.max(1, latest - Math.floor(Math.random() * 3));
-        const response = await call('PUT', `/api/v1/prompts/${PROMPT}/deployments/${ENV}`, {
-          variants: [
-            { version, weight: 2000 },
-            { version: 1, weight: 8000 },
-          ].filter((v, i) => i === 0 || v.version !== version),
-        });
+        // A 20/80 rollout of a recent version against version 1 (or version 1 alone).
+        const response = await call(
+          'PUT',
+          `/api/v1/prompts/${PROMPT}/deployments/${ENV}`,
+          version === 1
+            ? { version: 1 }
+            : {
+                variants: [
+                  { version, weight: 2000 },
+                  { version: 1, weight: 8000 },
+                ],
+              },
+        );
         const body = (await response.json()) as { code?: string };
         if (!response.ok) noteWriteError(response.status, body.code);
       }
