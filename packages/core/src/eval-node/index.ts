@@ -8,6 +8,7 @@ export * from '../eval/index.ts';
 export * from './baseline.ts';
 export * from './cache.ts';
 export * from './code-runner.ts';
+export * from './http-transport.ts';
 export * from './json-schema.ts';
 export * from './provider-spec.ts';
 export * from './runner.ts';

@@ -28,7 +28,7 @@ import type { EvalCase, EvalPrompt, EvalProvider, EvalSuite } from '../eval/suit
 import { createSummaryAccumulator, type EvalSummary } from '../eval/summary.ts';
 import type { AssertionOutcome, EvalResult, GradingEnv, GradingInput, JudgeCall } from '../eval/types.ts';
 import { createProvider as coreCreateProvider } from '../providers/index.ts';
-import type { Provider, ProviderMessage, ProviderSettings } from '../providers/types.ts';
+import type { HttpTransport, Provider, ProviderMessage, ProviderSettings } from '../providers/types.ts';
 import { renderContent } from '../template/content.ts';
 import { type CachedResponse, type ResponseCache, responseCacheKey } from './cache.ts';
 import { type CodeRunner, createCodeRunner } from './code-runner.ts';
@@ -56,6 +56,8 @@ export interface RunEvalOptions {
   sinks?: EvalSink[];
   /** Builds provider clients (default: core's `createProvider`). */
   createProvider?: (settings: ProviderSettings) => Provider;
+  /** How provider clients send requests (default `fetch`; see createNodeTransport). */
+  transport?: HttpTransport;
   /** Response cache; null or absent disables it. */
   cache?: ResponseCache | null;
   signal?: AbortSignal;
@@ -204,7 +206,11 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
   const sinks = options.sinks ?? [];
   const signal = options.signal;
   const cache = options.cache ?? null;
-  const createProvider = options.createProvider ?? coreCreateProvider;
+  const create = options.createProvider ?? coreCreateProvider;
+  const transport = options.transport;
+  const createProvider = transport
+    ? (settings: ProviderSettings) => create({ transport, ...settings })
+    : create;
   const env = options.env ?? {};
   // Summary rows in the suite's order (prompts × providers), not in the order cells finish.
   const summary = createSummaryAccumulator(

@@ -1,4 +1,5 @@
 import { AppError, isAppError } from '../errors.ts';
+import type { HttpResponse, HttpTransport } from './types.ts';
 
 /** What one call to a provider needs to talk HTTP: who it is, when to stop, how to retry. */
 export interface CallContext {
@@ -17,6 +18,8 @@ export interface CallContext {
   maxRetries: number;
   baseDelayMs: number;
   startedAt: number;
+  /** Sends the requests (default `fetch`). */
+  transport: HttpTransport | undefined;
 }
 
 export interface CallOptions {
@@ -25,6 +28,7 @@ export interface CallOptions {
   timeoutMs: number;
   maxRetries: number;
   baseDelayMs: number;
+  transport?: HttpTransport | undefined;
 }
 
 /** Turns a provider's error body into its human message (each wire format nests it differently). */
@@ -85,6 +89,7 @@ export function openCall(options: CallOptions): CallContext {
     maxRetries: options.maxRetries,
     baseDelayMs: options.baseDelayMs,
     startedAt: performance.now(),
+    transport: options.transport,
   };
 }
 
@@ -106,13 +111,14 @@ export async function postJson(
   headers: Record<string, string>,
   body: unknown,
   readMessage: ErrorMessageReader,
-): Promise<Response> {
+): Promise<HttpResponse> {
   const payload = JSON.stringify(body);
+  const send: HttpTransport = ctx.transport ?? fetch;
   for (let attempt = 0; ; attempt++) {
     const retriesLeft = attempt < ctx.maxRetries;
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await fetch(url, {
+      response = await send(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: payload,
@@ -139,7 +145,7 @@ export async function postJson(
 }
 
 /** Reads a JSON body, turning a cut connection or a timeout into the right error. */
-export async function readJson(ctx: CallContext, response: Response): Promise<unknown> {
+export async function readJson(ctx: CallContext, response: HttpResponse): Promise<unknown> {
   let text: string;
   try {
     text = await response.text();
@@ -163,7 +169,7 @@ export function backoff(baseMs: number, attempt: number): number {
 }
 
 /** `Retry-After` (seconds or an HTTP date) or OpenAI's `retry-after-ms`, in ms; null when absent. */
-export function retryAfterMs(headers: Headers, now = Date.now()): number | null {
+export function retryAfterMs(headers: HttpResponse['headers'], now = Date.now()): number | null {
   const ms = headers.get('retry-after-ms');
   if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
   const value = headers.get('retry-after');

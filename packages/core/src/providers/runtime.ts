@@ -81,6 +81,7 @@ export function startCall(
     timeoutMs: request.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxRetries: settings.maxRetries ?? DEFAULT_MAX_RETRIES,
     baseDelayMs: settings.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
+    transport: settings.transport,
   });
 }
 

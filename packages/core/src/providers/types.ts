@@ -116,4 +116,27 @@ export interface ProviderSettings {
   prices?: PriceBook;
   /** `mock` only: delay between streamed words in ms (default 15). */
   mockDelayMs?: number;
+  /** How requests are sent (default the global `fetch`); `@promptline/core/node` has a faster one for Node. */
+  transport?: HttpTransport;
 }
+
+/** What a provider client reads of an HTTP answer: the part of `fetch`'s `Response` it uses. */
+export interface HttpResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: { get(name: string): string | null };
+  /** The body as a stream (streamed answers); null when there is none. */
+  readonly body: ReadableStream<Uint8Array> | null;
+  text(): Promise<string>;
+}
+
+/**
+ * Sends one POST of a provider client. `fetch` is one; any other must answer the same way: the
+ * final response after redirects, a rejection on network failure, and `signal` aborting the request
+ * and its body.
+ */
+export type HttpTransport = (
+  url: string,
+  init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<HttpResponse>;
