@@ -10,7 +10,7 @@
  *
  * BENCH_DURABILITY_SQLITE / _POSTGRES: trials per database (defaults 50 and 10; 0 skips one).
  * PROMPTLINE_TEST_DATABASE_URL: the PostgreSQL to use (default postgres://postgres@127.0.0.1:5432/test).
- * The schema is chosen through the URL's `options=-c search_path=<schema>` parameter (docs/operations.md).
+ * The schema is chosen through the URL's `options=-c search_path=<schema>` parameter (docs/reliability.md).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
