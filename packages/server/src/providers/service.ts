@@ -262,11 +262,17 @@ export function createProviderService({
         };
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
-        let message = error.message;
-        for (const secret of secrets) message = message.replaceAll(secret, '[redacted]');
-        throw new AppError(error.code, message, {
-          ...(error.code === 'PROVIDER_ERROR' ? {} : { status: error.status }),
-          details: { provider, model },
+        const redact = (text: string) =>
+          secrets.reduce((t, secret) => t.replaceAll(secret, '[redacted]'), text);
+        // The message ends with the hint (when there is one): keep them apart so the problem's `hint` survives.
+        const hint = error.hint;
+        const base =
+          hint !== undefined && error.message.endsWith(` ${hint}`)
+            ? error.message.slice(0, -hint.length - 1)
+            : error.message;
+        throw new AppError(error.code, redact(base), {
+          details: { ...error.details, provider, model },
+          ...(hint === undefined ? {} : { hint: redact(hint) }),
         });
       }
     },
