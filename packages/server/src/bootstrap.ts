@@ -1,7 +1,7 @@
 import { createAuditService } from './audit/service.ts';
 import { createAuthService } from './auth/service.ts';
 import { type Clock, systemClock } from './clock.ts';
-import type { Database } from './db/database.ts';
+import { type Database, isUniqueViolation } from './db/database.ts';
 import { seedDefaults } from './projects/seed.ts';
 
 /**
@@ -16,8 +16,14 @@ export async function bootstrap(
   const clock = options.clock ?? systemClock;
   const projectId = await seedDefaults(database, clock);
   const auth = createAuthService({ database, clock, audit: createAuditService({ database, clock }) });
-  if (options.apiKey) {
-    await auth.register(projectId, options.apiKey, 'admin (PROMPTLINE_API_KEY)', 'admin');
+  const apiKey = options.apiKey;
+  if (apiKey) {
+    const register = () => auth.register(projectId, apiKey, 'admin (PROMPTLINE_API_KEY)', 'admin');
+    // setUpDatabase serialises instances; an instance of an older release that does not take the
+    // lock may still register the same key between our lookup and insert: then it is there.
+    await register().catch((error: unknown) =>
+      isUniqueViolation(error) ? register() : Promise.reject(error),
+    );
     return { projectId, generatedKey: null };
   }
   if (options.generateKeyIfNone && (await auth.count(projectId)) === 0) {

@@ -5,17 +5,16 @@
 import { isAppError } from '@promptline/core';
 import { createSecretBox, loadOrCreateSecretKey } from '@promptline/core/node';
 import { buildApp } from './app.ts';
-import { bootstrap } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { createDatabase } from './db/database.ts';
-import { migrate } from './db/migrations.ts';
 import { createPostgresChangeFeed } from './live/postgres-change-feed.ts';
+import { setUpDatabase } from './setup.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const database = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  await migrate(database);
-  const { generatedKey } = await bootstrap(database, { apiKey: config.apiKey, generateKeyIfNone: true });
+  // Several instances may start at once on one PostgreSQL: setUpDatabase serialises them.
+  const { generatedKey } = await setUpDatabase(database, { apiKey: config.apiKey, generateKeyIfNone: true });
   // The key file lives in the data dir even on PostgreSQL (which needs no data dir otherwise):
   // every instance behind a load balancer must be given the same key, best by PROMPTLINE_SECRET_KEY.
   const secretBox = createSecretBox(
