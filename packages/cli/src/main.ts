@@ -33,6 +33,7 @@ const SUMMARIES: Partial<Record<string, string>> = {
   envs: 'list | create <name>: environments',
   keys: 'create <name> | list | revoke <id>: API keys',
   audit: 'list | verify: the hash-chained audit log',
+  eval: '[-c config]: run a test suite (promptline.eval.yaml or promptfooconfig.yaml); exit 1 below thresholds',
 };
 
 function usage(): string {

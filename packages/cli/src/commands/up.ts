@@ -6,8 +6,8 @@ import { parseInteger } from '../args.ts';
 import { EXIT } from '../errors.ts';
 import { defineCommand } from '../kit.ts';
 
-/** The server entry when the CLI runs from the repository (sources beside each other). */
-const REPO_SERVER_MAIN = fileURLToPath(new URL('../../../server/src/main.ts', import.meta.url));
+/** The server's engines.node: it needs the built-in `node:sqlite`, which the CLI itself does not. */
+const SERVER_NODE = { major: 22, minor: 12 };
 
 /** `promptline up`. */
 export const upCommand = defineCommand({
@@ -40,11 +40,19 @@ export const upCommand = defineCommand({
     const apiKey = input.string('api-key');
     if (apiKey !== undefined) env.PROMPTLINE_API_KEY = apiKey;
 
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+    if (major < SERVER_NODE.major || (major === SERVER_NODE.major && minor < SERVER_NODE.minor)) {
+      ctx.err(
+        `error: the server needs Node.js ${SERVER_NODE.major}.${SERVER_NODE.minor} or newer (this is v${process.versions.node}); ` +
+          'install the current LTS (`nvm install --lts`), or in a clone of the repository run `npm start`, which uses the Node it pins.\n',
+      );
+      return EXIT.failure;
+    }
     const entry = serverEntry();
     if (entry === undefined) {
       ctx.err(
-        'error: cannot find the Promptline server. Run `promptline up` from a clone of the repository ' +
-          '(or `npm start` there), or install @promptline/server beside the CLI.\n',
+        'error: cannot find the Promptline server (@promptline/server). Reinstall the CLI with its dependencies ' +
+          '(`npm install @promptline/cli`), or run `npm start` in a clone of the repository.\n',
       );
       return EXIT.failure;
     }
@@ -68,14 +76,17 @@ export const upCommand = defineCommand({
   },
 });
 
+/**
+ * The server's process entry, from the declared dependency: its sources when this CLI runs from
+ * the repository's sources (the `source` condition is on), else its compiled `dist/main.js`.
+ */
 function serverEntry(): { path: string; flags: string[] } | undefined {
-  if (existsSync(REPO_SERVER_MAIN))
-    return { path: REPO_SERVER_MAIN, flags: ['--conditions=source', '--no-warnings'] };
   try {
-    // An installed server package: its built entry sits beside its index.
-    const index = fileURLToPath(import.meta.resolve('@promptline/server'));
-    const main = index.replace(/index\.js$/, 'main.js');
-    return existsSync(main) ? { path: main, flags: [] } : undefined;
+    const path = fileURLToPath(import.meta.resolve('@promptline/server/main'));
+    if (!existsSync(path)) return undefined;
+    return path.endsWith('.ts')
+      ? { path, flags: ['--conditions=source', '--no-warnings'] }
+      : { path, flags: [] };
   } catch {
     return undefined;
   }

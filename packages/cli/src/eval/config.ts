@@ -6,7 +6,7 @@
  * `yaml` in a third of the memory (no document model is built).
  */
 import { existsSync } from 'node:fs';
-import { glob, readFile } from 'node:fs/promises';
+import fsPromises, { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { AppError, type DatasetItem } from '@promptline/core';
 import {
@@ -162,6 +162,14 @@ function fileRef(value: string, baseDir: string): string {
 
 async function expand(pattern: string): Promise<string[]> {
   if (!/[*?[{]/.test(pattern)) return [pattern];
+  // fs.glob arrived in Node 22; a named import would stop the whole CLI from loading on Node 20.
+  const glob = fsPromises.glob as typeof fsPromises.glob | undefined;
+  if (!glob) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `${pattern}: file:// globs need Node.js 22 or newer (this is ${process.version}); list the files one by one or upgrade Node.`,
+    );
+  }
   const out: string[] = [];
   for await (const p of glob(pattern)) out.push(p);
   return out.sort();
