@@ -3,6 +3,7 @@
 // optional packages out of the lock and `npm ci` then refuses it. Add them back as optional,
 // platform-tagged entries (npm skips them on Linux without fetching).
 const fs = require('node:fs');
+const stringify = require('json-stringify-nice');
 const file = process.argv[2];
 const lock = JSON.parse(fs.readFileSync(file, 'utf8'));
 const biome = lock.packages['node_modules/@biomejs/biome'];
@@ -29,9 +30,13 @@ for (const [name, version] of Object.entries(biome.optionalDependencies)) {
     engines: { node: '>=14.21.3' },
   };
 }
-lock.packages = Object.fromEntries(
-  Object.entries(lock.packages).sort(([a], [b]) =>
-    a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0,
+// Written the way npm writes it (npm's own serializer and top-level key order), so an `npm install`
+// after this script leaves the file byte for byte as it is: a fresh clone stays clean.
+fs.writeFileSync(
+  file,
+  stringify(
+    lock,
+    ['name', 'version', 'lockfileVersion', 'resolved', 'integrity', 'requires', 'packages', 'dependencies'],
+    2,
   ),
 );
-fs.writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
