@@ -28,7 +28,7 @@ function newestMtime(path: string): number {
 export function isWebBuildStale(): boolean {
   const built = join(WEB_DIST, 'index.html');
   if (!existsSync(built)) return true;
-  const sources = ['src', 'index.html', 'vite.config.ts', 'package.json']
+  const sources = ['src', 'index.html', 'vite.config.ts', 'precompress.ts', 'package.json']
     .map((p) => join(WEB_ROOT, p))
     .filter(existsSync);
   const newest = Math.max(...sources.map(newestMtime));

@@ -1,10 +1,12 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { precompress } from './precompress.ts';
 
 // The app is served by the Promptline server at `/` with an SPA fallback; in development Vite
 // proxies the API to a server started with `npm start` (PROMPTLINE_PORT, default 4100).
 export default defineConfig({
-  plugins: [react()],
+  // precompress: brotli and gzip copies of the build, which the server sends as they are.
+  plugins: [react(), precompress()],
   resolve: { conditions: ['source'] },
   build: {
     outDir: 'dist',

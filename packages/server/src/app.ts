@@ -24,6 +24,7 @@ import { createEnvironmentStore } from './environments/store.ts';
 import { registerEvalRoutes } from './evals/routes.ts';
 import { createEvalService } from './evals/service.ts';
 import { createHealthStore } from './health/store.ts';
+import { registerCompression } from './http/compression.ts';
 import { installProblemHandlers } from './http/problem.ts';
 import { createRequestLoggerFactory } from './http/request-logger.ts';
 import { registerJobRoutes } from './jobs/routes.ts';
@@ -119,6 +120,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandlers(app);
+  // Before the routes: the plugin's onSend hook applies to routes registered after it.
+  await registerCompression(app);
 
   const audit = createAuditService({ database, clock });
   const auth = createAuthService({ database, clock, audit });

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.ts';
@@ -8,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../test-helpers/index.ts'
 import { defaultWebDist } from './static.ts';
 
 const INDEX = '<!doctype html><title>Promptline app</title><div id="root"></div>';
+const BIG_JS = `export const words = ${JSON.stringify(Array.from({ length: 2000 }, (_, i) => `word-${i % 50}`))};\n`;
 
 async function appServing(database: TestDatabase, dist: string): Promise<FastifyInstance> {
   return buildApp({ db: database, config: { logLevel: 'silent' }, logger: false, web: { dist } });
@@ -26,6 +28,10 @@ describe('the web app at /', () => {
     writeFileSync(join(dist, 'index.html'), INDEX);
     writeFileSync(join(dist, 'assets', 'index-AbC123.js'), 'console.log("app")');
     writeFileSync(join(dist, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    // What the build's precompress step writes next to a large asset.
+    writeFileSync(join(dist, 'assets', 'big-XyZ789.js'), BIG_JS);
+    writeFileSync(join(dist, 'assets', 'big-XyZ789.js.br'), brotliCompressSync(BIG_JS));
+    writeFileSync(join(dist, 'assets', 'big-XyZ789.js.gz'), gzipSync(BIG_JS));
     writeFileSync(join(tmpdir(), 'promptline-secret.txt'), 'THE-CONTENT-OUTSIDE-DIST');
     app = await appServing(database, dist);
   });
@@ -54,6 +60,26 @@ describe('the web app at /', () => {
     const icon = await app.inject({ url: '/favicon.svg' });
     expect(icon.statusCode).toBe(200);
     expect(icon.headers['cache-control']).toBe('public, max-age=0');
+  });
+
+  it('sends the precompressed file the browser accepts best, with Vary: Accept-Encoding', async () => {
+    const url = '/assets/big-XyZ789.js';
+    const br = await app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } });
+    expect(br.statusCode).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toMatch(/javascript/);
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(br.rawPayload.equals(brotliCompressSync(BIG_JS))).toBe(true);
+
+    const gz = await app.inject({ url, headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString('utf8')).toBe(BIG_JS);
+
+    const plain = await app.inject({ url });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toMatch(/accept-encoding/i);
+    expect(plain.body).toBe(BIG_JS);
   });
 
   it('answers index.html for any page a browser opens (SPA fallback), query strings included', async () => {

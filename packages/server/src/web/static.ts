@@ -48,7 +48,9 @@ function wantsHtml(request: FastifyRequest): boolean {
 export async function registerWebApp(app: FastifyInstance, options: { dist: string }): Promise<void> {
   const dist = resolve(options.dist);
   // serve: false — one route of ours decides between a file, index.html and a 404.
-  await app.register(fastifyStatic, { root: dist, serve: false, decorateReply: true });
+  // preCompressed: the build wrote <file>.br and <file>.gz (packages/web/precompress.ts); the best
+  // one the browser accepts is sent as it is, with Vary: Accept-Encoding, else the plain file.
+  await app.register(fastifyStatic, { root: dist, serve: false, decorateReply: true, preCompressed: true });
 
   const sendIndex = (reply: FastifyReply) => {
     if (!isFile(join(dist, 'index.html'))) {

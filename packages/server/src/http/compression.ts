@@ -1,0 +1,31 @@
+/**
+ * Compression of dynamic answers: JSON (and other text) of 1 KiB or more is sent in the best encoding the
+ * client accepts (brotli, zstd, gzip, deflate) when the client accepts it, with `Vary: Accept-Encoding`. The web app's files are
+ * compressed at build time and served as they are (web/static.ts), so they are never compressed
+ * per request.
+ */
+import fastifyCompress from '@fastify/compress';
+import type { FastifyInstance } from 'fastify';
+
+/** Below this the encoding saves less than it costs (a resolve answer stays uncompressed). */
+const THRESHOLD_BYTES = 1024;
+
+/**
+ * JSON, problem+json and text, never `text/event-stream`: an SSE stream must reach the client
+ * event by event, and a compressor would hold events back in its window until it fills.
+ */
+export function isCompressible(contentType: string): boolean {
+  const type = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  if (type === 'text/event-stream') return false;
+  return /^text\/|^application\/(?:[\w.-]+\+)?json$|^application\/(?:javascript|xml)$|^image\/svg\+xml$/.test(
+    type,
+  );
+}
+
+export async function registerCompression(app: FastifyInstance): Promise<void> {
+  await app.register(fastifyCompress, {
+    global: true,
+    threshold: THRESHOLD_BYTES,
+    customTypes: isCompressible,
+  });
+}
