@@ -27,5 +27,7 @@ export async function registerCompression(app: FastifyInstance): Promise<void> {
     global: true,
     threshold: THRESHOLD_BYTES,
     customTypes: isCompressible,
+    // Answers only: request bodies are read as sent (a gzip body is refused as before).
+    globalDecompression: false,
   });
 }

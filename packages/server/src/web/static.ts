@@ -83,6 +83,8 @@ export async function registerWebApp(app: FastifyInstance, options: { dist: stri
   };
 
   for (const url of ['/', '/*']) {
-    app.get(url, { config: { public: true }, schema: { hide: true } }, handler);
+    // compress: false — the files are precompressed; the rest (index.html, small chunks) is not
+    // worth compressing on every request.
+    app.get(url, { config: { public: true }, schema: { hide: true }, compress: false }, handler);
   }
 }
