@@ -1,14 +1,19 @@
 import { expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
 
-it('defaults to port 4100 on 0.0.0.0 with SQLite under ./.promptline', () => {
-  expect(loadConfig({})).toEqual({ port: 4100, host: '0.0.0.0', dataDir: './.promptline', logLevel: 'info' });
+it('defaults to port 4100 on 127.0.0.1 (this machine only) with SQLite under ./.promptline', () => {
+  expect(loadConfig({})).toEqual({
+    port: 4100,
+    host: '127.0.0.1',
+    dataDir: './.promptline',
+    logLevel: 'info',
+  });
 });
 
 it('reads every PROMPTLINE_ variable, treating blanks as unset', () => {
   const config = loadConfig({
     PROMPTLINE_PORT: '8080',
-    PROMPTLINE_HOST: '127.0.0.1',
+    PROMPTLINE_HOST: '0.0.0.0',
     PROMPTLINE_DATA_DIR: '/var/lib/promptline',
     PROMPTLINE_DATABASE_URL: 'postgres://u@db:5432/pl',
     PROMPTLINE_API_KEY: 'pl_0123456789abcdef',
@@ -17,7 +22,7 @@ it('reads every PROMPTLINE_ variable, treating blanks as unset', () => {
   });
   expect(config).toMatchObject({
     port: 8080,
-    host: '127.0.0.1',
+    host: '0.0.0.0',
     databaseUrl: 'postgres://u@db:5432/pl',
     logLevel: 'debug',
   });

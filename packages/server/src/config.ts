@@ -6,7 +6,9 @@ const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 /** The server's configuration, validated once at start. */
 export const ServerConfig = z.object({
   port: z.coerce.number().int().min(0).max(65_535).default(4100),
-  host: z.string().min(1).default('0.0.0.0'),
+  // Loopback by default: a fresh install is reachable only from this machine until someone
+  // decides otherwise (PROMPTLINE_HOST=0.0.0.0 in a container or behind a proxy).
+  host: z.string().min(1).default('127.0.0.1'),
   dataDir: z.string().min(1).default('./.promptline'),
   databaseUrl: z
     .string()

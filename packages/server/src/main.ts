@@ -8,6 +8,7 @@ import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { createDatabase } from './db/database.ts';
 import { createPostgresChangeFeed } from './live/postgres-change-feed.ts';
+import { adminKeyBanner, browsableUrl, prettyLogStream } from './logging.ts';
 import { setUpDatabase } from './setup.ts';
 
 async function main(): Promise<void> {
@@ -28,14 +29,19 @@ async function main(): Promise<void> {
         onError: (error) => feedError?.(error),
       })
     : undefined;
-  const app = await buildApp({ db: database, config, secretBox, ...(changeFeed ? { changeFeed } : {}) });
+  // A person at a terminal gets coloured one-line logs; anything else (a file, a collector) JSON.
+  const logger = process.stdout.isTTY
+    ? { level: config.logLevel, stream: await prettyLogStream() }
+    : { level: config.logLevel };
+  const app = await buildApp({
+    db: database,
+    config,
+    secretBox,
+    logger,
+    ...(changeFeed ? { changeFeed } : {}),
+  });
   feedError = (error) =>
     app.log.warn({ err: error }, 'change feed: PostgreSQL LISTEN connection problem (reconnecting)');
-  if (generatedKey) {
-    app.log.warn(
-      `No API key was configured, so an admin key was created. It is shown only this once: ${generatedKey} — or start with PROMPTLINE_API_KEY set.`,
-    );
-  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -55,9 +61,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
-  const address = await app.listen({ port: config.port, host: config.host });
+  // Fastify logs one line per address it listens on (every interface for 0.0.0.0).
+  await app.listen({
+    port: config.port,
+    host: config.host,
+    listenTextResolver: (address) => `Promptline listening on ${address}`,
+  });
+  const address = app.server.address();
+  const url = browsableUrl(config.host, typeof address === 'object' && address ? address.port : config.port);
   const storage = database.dialect === 'postgres' ? 'PostgreSQL' : `SQLite in ${config.dataDir}`;
-  app.log.info(`Promptline listening on ${address} (${storage}); API docs at ${address}/docs`);
+  app.log.info(`Open ${url}/ (web app) or ${url}/docs (API docs); storage: ${storage}`);
+  if (generatedKey) app.log.warn({ generatedAdminKey: generatedKey }, adminKeyBanner(generatedKey, url));
 }
 
 main().catch((error: unknown) => {

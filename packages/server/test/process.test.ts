@@ -9,7 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureWebBuild } from '../../web/ensure-build.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -91,7 +92,7 @@ async function start(command: string, args: string[], env: Record<string, string
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const url = /listening on (http:\/\/[^\s",]+)/.exec(output)?.[1];
+    const url = /listening on (http:\/\/[^\s",\u001b]+)/.exec(output)?.[1];
     if (url) return { child, url, output: () => output };
     if (child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -103,7 +104,6 @@ async function start(command: string, args: string[], env: Record<string, string
 async function stopWith(started: Started, signal: NodeJS.Signals) {
   const pid = started.child.pid ?? 0;
   const tree = descendants(pid);
-  expect(tree.length).toBeGreaterThan(0);
   const exited = new Promise<number | null>((resolve) => {
     if (started.child.exitCode !== null) resolve(started.child.exitCode);
     else started.child.once('exit', (code) => resolve(code));
@@ -130,6 +130,8 @@ describe('npm start under a process manager', () => {
       // --ignore-scripts runs the start script itself without prestart's build check.
       const started = await start('npm', ['start', '--ignore-scripts']);
       expect((await fetch(`${started.url}/healthz`)).status).toBe(200);
+      // npm runs the server as a child (through its shell, unless the script execs it).
+      expect(descendants(started.child.pid ?? 0).length).toBeGreaterThan(0);
       const stopped = await stopWith(started, signal);
       expect(stopped.orphans).toEqual([]);
       expect(started.child.exitCode ?? started.child.signalCode).not.toBeNull();
@@ -151,4 +153,71 @@ describe('promptline up under a process manager', () => {
       expect(await portClosed(started.url)).toBe(true);
     });
   }
+});
+
+describe('the server log', () => {
+  // The sources, so the test checks this code whether or not dist/ was rebuilt (`npm start` runs
+  // the same module compiled).
+  const main = ['--conditions=source', '--no-warnings', join(ROOT, 'packages/server/src/main.ts')];
+  // The web app's files are among what is logged at debug only.
+  beforeAll(async () => {
+    await ensureWebBuild();
+  }, 180_000);
+
+  async function runAndStop(started: Started, requests: string[]): Promise<string> {
+    for (const path of requests) await fetch(`${started.url}${path}`).then((r) => r.arrayBuffer());
+    const stopped = await stopWith(started, 'SIGTERM');
+    expect(stopped.orphans).toEqual([]);
+    return started.output();
+  }
+
+  it('writes JSON lines when stdout is not a terminal: one line per request, health checks and assets only at debug, the generated key in a banner', async () => {
+    const started = await start(process.execPath, [...main], { PROMPTLINE_API_KEY: '' });
+    const asset = `/assets/${readdirSync(join(ROOT, 'packages/web/dist/assets'))[0]}`;
+    const output = await runAndStop(started, ['/healthz', '/api/v1/prompts', '/', asset, '/healthz']);
+    const lines = output.trim().split('\n');
+    const entries = lines.map(
+      (line) => JSON.parse(line) as { level: number; msg: string; [k: string]: unknown },
+    );
+    expect(entries.filter((e) => e.msg.includes('/api/v1/prompts'))).toEqual([
+      expect.objectContaining({
+        level: 30,
+        msg: expect.stringMatching(/^GET \/api\/v1\/prompts 401 [\d.]+ ms$/),
+      }),
+    ]);
+    expect(entries.filter((e) => /^GET \/(?:healthz|assets\/|) /.test(e.msg))).toEqual([]);
+    expect(entries.some((e) => /incoming request|request completed/.test(e.msg))).toBe(false);
+    const banner = entries.find((e) => typeof e.generatedAdminKey === 'string');
+    expect(banner?.level).toBe(40);
+    expect(banner?.msg).toContain(`    ${String(banner?.generatedAdminKey)}`);
+    expect(banner?.msg.split('\n').length).toBeGreaterThan(5);
+    expect(entries.map((e) => e.msg)).toContain(`Promptline listening on ${started.url}`);
+  });
+
+  it('logs health checks at debug when PROMPTLINE_LOG_LEVEL=debug', async () => {
+    const started = await start(process.execPath, [...main], { PROMPTLINE_LOG_LEVEL: 'debug' });
+    const output = await runAndStop(started, ['/healthz']);
+    const entries = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(entries.filter((e) => e.msg.startsWith('GET /healthz 200'))).toEqual([
+      expect.objectContaining({ level: 20 }),
+    ]);
+  });
+
+  it('is coloured, one line per request, when stdout is a terminal', async () => {
+    // `script` runs the server on a pseudo-terminal, as a person's shell would.
+    const command = `exec ${process.execPath} ${main.join(' ')}`;
+    const started = await start('script', ['-qfec', command, '/dev/null']);
+    const output = await runAndStop(started, ['/api/v1/prompts', '/healthz']);
+    const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+    expect(output).toMatch(/\u001b\[3\dm/);
+    expect(plain).not.toMatch(/^\{"level"/m);
+    expect(plain.match(/GET \/api\/v1\/prompts 401 [\d.]+ ms/g)).toHaveLength(1);
+    expect(plain).not.toContain('/healthz');
+    expect(plain).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Promptline listening on http:\/\/127\.0\.0\.1:\d+/m,
+    );
+  });
 });

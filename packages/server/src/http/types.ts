@@ -11,5 +11,7 @@ declare module 'fastify' {
     public?: boolean;
     /** Least role the route needs; default viewer for GET/HEAD, editor otherwise. */
     role?: Role;
+    /** Log this route's requests at debug instead of info (health checks, static files). */
+    requestLog?: 'debug';
   }
 }

@@ -85,6 +85,10 @@ export async function registerWebApp(app: FastifyInstance, options: { dist: stri
   for (const url of ['/', '/*']) {
     // compress: false — the files are precompressed; the rest (index.html, small chunks) is not
     // worth compressing on every request.
-    app.get(url, { config: { public: true }, schema: { hide: true }, compress: false }, handler);
+    app.get(
+      url,
+      { config: { public: true, requestLog: 'debug' }, schema: { hide: true }, compress: false },
+      handler,
+    );
   }
 }
