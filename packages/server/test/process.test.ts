@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureWebBuild } from '../../web/ensure-build.ts';
 
@@ -92,7 +93,7 @@ async function start(command: string, args: string[], env: Record<string, string
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const url = /listening on (http:\/\/[^\s",\u001b]+)/.exec(output)?.[1];
+    const url = /listening on (http:\/\/[^\s",]+)/.exec(stripVTControlCharacters(output))?.[1];
     if (url) return { child, url, output: () => output };
     if (child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -211,8 +212,9 @@ describe('the server log', () => {
     const command = `exec ${process.execPath} ${main.join(' ')}`;
     const started = await start('script', ['-qfec', command, '/dev/null']);
     const output = await runAndStop(started, ['/api/v1/prompts', '/healthz']);
-    const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
-    expect(output).toMatch(/\u001b\[3\dm/);
+    const plain = stripVTControlCharacters(output);
+    // Colour: SGR escape sequences for the level names.
+    expect(output).toContain('\u001b[32mINFO');
     expect(plain).not.toMatch(/^\{"level"/m);
     expect(plain.match(/GET \/api\/v1\/prompts 401 [\d.]+ ms/g)).toHaveLength(1);
     expect(plain).not.toContain('/healthz');
