@@ -6,8 +6,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/src/test-helpers/index.ts';
 
 const BIN = fileURLToPath(new URL('../bin/promptline.js', import.meta.url));
 /** The machine's own Node (v20 on the development and CI machines); PROMPTLINE_TEST_SYSTEM_NODE overrides. */

@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureWebBuild } from '../../web/ensure-build.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -160,10 +159,6 @@ describe('the server log', () => {
   // The sources, so the test checks this code whether or not dist/ was rebuilt (`npm start` runs
   // the same module compiled).
   const main = ['--conditions=source', '--no-warnings', join(ROOT, 'packages/server/src/main.ts')];
-  // The web app's files are among what is logged at debug only.
-  beforeAll(async () => {
-    await ensureWebBuild();
-  }, 180_000);
 
   async function runAndStop(started: Started, requests: string[]): Promise<string> {
     for (const path of requests) await fetch(`${started.url}${path}`).then((r) => r.arrayBuffer());
@@ -172,10 +167,10 @@ describe('the server log', () => {
     return started.output();
   }
 
-  it('writes JSON lines when stdout is not a terminal: one line per request, health checks and assets only at debug, the generated key in a banner', async () => {
+  it('writes JSON lines when stdout is not a terminal: one line per request, health checks and the web app only at debug, the generated key in a banner', async () => {
     const started = await start(process.execPath, [...main], { PROMPTLINE_API_KEY: '' });
-    const asset = `/assets/${readdirSync(join(ROOT, 'packages/web/dist/assets'))[0]}`;
-    const output = await runAndStop(started, ['/healthz', '/api/v1/prompts', '/', asset, '/healthz']);
+    // `/` is the web app (its index.html, or the page saying how to build it).
+    const output = await runAndStop(started, ['/healthz', '/api/v1/prompts', '/', '/healthz']);
     const lines = output.trim().split('\n');
     const entries = lines.map(
       (line) => JSON.parse(line) as { level: number; msg: string; [k: string]: unknown },

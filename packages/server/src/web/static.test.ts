@@ -135,6 +135,35 @@ describe('the web app at /', () => {
     }
   });
 
+  it('logs requests for the app and its files at debug only', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
+    for (const level of ['info', 'debug'] as const) {
+      lines.length = 0;
+      const logged = await buildApp({
+        db: database,
+        config: { logLevel: level },
+        logger: { level, stream },
+        web: { dist },
+      });
+      try {
+        await logged.inject({ url: '/', headers: html });
+        await logged.inject({ url: '/assets/index-AbC123.js' });
+        const requestLines = lines.filter((l) => /^GET \//.test(l.msg));
+        expect(requestLines.map((l) => [l.level, l.msg.replace(/ [\d.]+ ms$/, '')])).toEqual(
+          level === 'info'
+            ? []
+            : [
+                [20, 'GET / 200'],
+                [20, 'GET /assets/index-AbC123.js 200'],
+              ],
+        );
+      } finally {
+        await logged.close();
+      }
+    }
+  });
+
   it('finds the web package dist by default', () => {
     expect(defaultWebDist()).toBe(join(import.meta.dirname, '../../../web/dist'));
   });
