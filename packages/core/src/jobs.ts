@@ -4,6 +4,7 @@
  * database and shared by every instance.
  */
 import { z } from 'zod';
+import { PageCursor } from './schemas.ts';
 
 /** queued → running → succeeded | failed | cancelled; a failed attempt with retries left goes back to queued. */
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -36,7 +37,7 @@ export const ListJobsQuery = z.object({
     .regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'a job kind such as eval.run or jobs.retention')
     .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+  cursor: PageCursor.optional(),
 });
 
 export const JobPage = z.object({ items: z.array(Job), nextCursor: z.string().nullable() });

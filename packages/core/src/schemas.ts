@@ -6,7 +6,36 @@
 import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------
+// Bounds every number a client sends must respect: rows ids, version numbers and counters are
+// PostgreSQL `integer`s, so a larger value must be refused here (422), never reach the database (500).
+
+/** Largest id, version number or counter the databases store (PostgreSQL `integer`). */
+export const MAX_INT32 = 2_147_483_647;
+
+/** A row id or version number in a body. */
+export const RowId = z.number().int().positive().max(MAX_INT32);
+
+/** A row id or version number in a path or query (text on the wire). */
+export const RowIdParam = z.coerce.number().int().positive().max(MAX_INT32);
+
+/** A signed whole number that fits a PostgreSQL `integer` (e.g. an environment's rank). */
+export const Int32 = z
+  .number()
+  .int()
+  .min(-MAX_INT32 - 1)
+  .max(MAX_INT32);
+
+/** The `cursor` of a paged list: the `nextCursor` of the previous page (a row id). */
+export const PageCursor = z
+  .string()
+  .regex(/^\d{1,10}$/, 'use the nextCursor of the previous page')
+  .refine((value) => Number(value) <= MAX_INT32, 'use the nextCursor of the previous page');
+
+// ---------------------------------------------------------------------------------------------
 // Names
+
+/** The longest prompt or dataset name; also the longest path parameter the server's router accepts. */
+export const MAX_NAME_LENGTH = 200;
 
 /** Path-like prompt name: lowercase letters, digits, `-`, `_`, `.`; segments joined by `/`. */
 export const PROMPT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;
@@ -14,7 +43,7 @@ export const PROMPT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*
 export const PromptName = z
   .string()
   .min(1)
-  .max(200)
+  .max(MAX_NAME_LENGTH)
   .regex(
     PROMPT_NAME_PATTERN,
     'use lowercase letters, digits, "-", "_" and ".", with segments joined by "/" (e.g. support/triage)',
@@ -77,20 +106,20 @@ export const CreateVersionRequest = z.discriminatedUnion('type', [
   TextContent.extend({
     config: ModelConfig.optional(),
     message: z.string().max(2000).optional(),
-    parent: z.number().int().positive().optional(),
+    parent: RowId.optional(),
     bump: SemverBump.optional(),
   }),
   ChatContent.extend({
     config: ModelConfig.optional(),
     message: z.string().max(2000).optional(),
-    parent: z.number().int().positive().optional(),
+    parent: RowId.optional(),
     bump: SemverBump.optional(),
   }),
 ]);
 
 const VersionBase = z.object({
   prompt: PromptName,
-  number: z.number().int().positive(),
+  number: RowId,
   semver: Semver,
   config: ModelConfig,
   /** Variable names the content uses (top-level names of `{{var}}`, sections and placeholders). */
@@ -99,7 +128,7 @@ const VersionBase = z.object({
   author: z.string(),
   createdAt: Timestamp,
   /** The number of the version this one was edited from; null for the first. */
-  parent: z.number().int().positive().nullable(),
+  parent: RowId.nullable(),
   /** SHA-256 (hex) of the canonical JSON of `{type, template|messages, config}`. */
   hash: z.string(),
 });
@@ -135,7 +164,7 @@ export const Prompt = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   /** Number of the newest version; null while the prompt has none. */
-  latestVersion: z.number().int().positive().nullable(),
+  latestVersion: RowId.nullable(),
   /** What each environment serves, by environment name. */
   deployments: z
     .record(
@@ -152,7 +181,7 @@ export const Environment = z.object({
   name: EnvironmentName,
   description: z.string(),
   /** Order of promotion: development 10, staging 20, production 30. */
-  rank: z.number().int(),
+  rank: Int32,
   protected: z.boolean(),
   archived: z.boolean(),
   createdAt: Timestamp,
@@ -161,14 +190,14 @@ export const Environment = z.object({
 export const CreateEnvironmentRequest = z.object({
   name: EnvironmentName,
   description: z.string().max(2000).optional(),
-  rank: z.number().int().optional(),
+  rank: Int32.optional(),
   protected: z.boolean().optional(),
 });
 
 export const UpdateEnvironmentRequest = z.object({
   name: EnvironmentName.optional(),
   description: z.string().max(2000).optional(),
-  rank: z.number().int().optional(),
+  rank: Int32.optional(),
   protected: z.boolean().optional(),
   archived: z.boolean().optional(),
 });
@@ -178,7 +207,7 @@ export const UpdateEnvironmentRequest = z.object({
 
 /** Weights are in basis points: 10 000 is 100%. */
 export const Variant = z.object({
-  version: z.number().int().positive(),
+  version: RowId,
   weight: z.number().int().min(0).max(10_000),
 });
 
@@ -199,7 +228,7 @@ const Force = z.boolean().optional();
 
 export const DeployRequest = z.union([
   z.object({
-    version: z.number().int().positive(),
+    version: RowId,
     reason: z.string().max(2000).optional(),
     enabled: z.boolean().optional(),
     force: Force,
@@ -214,7 +243,7 @@ export const DeployRequest = z.union([
 
 export const RollbackRequest = z.object({
   /** History entry id whose release to restore; default: the release live before the current one. */
-  to: z.number().int().positive().optional(),
+  to: RowId.optional(),
   reason: z.string().max(2000).optional(),
   force: Force,
 });
@@ -225,35 +254,35 @@ export const Deployment = z.object({
   variants: z.array(Variant),
   enabled: z.boolean(),
   /** Single version when the release has one variant, else null. */
-  version: z.number().int().positive().nullable(),
+  version: RowId.nullable(),
   updatedAt: Timestamp,
   updatedBy: z.string(),
   /** Id of the history entry that made this release live. */
-  historyId: z.number().int().positive(),
+  historyId: RowId,
 });
 
 export const HistoryAction = z.enum(['deploy', 'rollback']);
 
 /** One append-only entry of a deployment's history. */
 export const HistoryEntry = z.object({
-  id: z.number().int().positive(),
+  id: RowId,
   prompt: PromptName,
   environment: EnvironmentName,
   action: HistoryAction,
   /** The release this entry made live. `version` is set when it has exactly one variant. */
-  version: z.number().int().positive().nullable(),
+  version: RowId.nullable(),
   variants: z.array(Variant),
   enabled: z.boolean(),
   /** The release live before this entry, null for the first. */
   previous: z
     .object({
-      version: z.number().int().positive().nullable(),
+      version: RowId.nullable(),
       variants: z.array(Variant),
       enabled: z.boolean(),
     })
     .nullable(),
   /** For a rollback, the history entry whose release was restored. */
-  restoredFrom: z.number().int().positive().nullable(),
+  restoredFrom: RowId.nullable(),
   actor: z.string(),
   reason: z.string().nullable(),
   /** Made with `force: true` over a refusal of the partial check. */
@@ -270,8 +299,8 @@ export const ResolveResult = z.object({
   /** Index of the chosen variant in the release. */
   variant: z.number().int().min(0),
   /** Number of the chosen version (the whole version follows in `number`, `semver`, …). */
-  version: z.number().int().positive(),
-  number: z.number().int().positive(),
+  version: RowId,
+  number: RowId,
   semver: Semver,
   type: z.enum(['text', 'chat']),
   template: z.string().optional(),
@@ -283,7 +312,7 @@ export const ResolveResult = z.object({
 
 export const RenderRequest = z.object({
   env: EnvironmentName.optional(),
-  version: z.number().int().positive().optional(),
+  version: RowId.optional(),
   variables: z.record(z.string(), JsonValue).default({}),
   unit: z.string().max(500).optional(),
   strict: z.boolean().default(true),
@@ -293,7 +322,7 @@ export const RenderedMessage = z.object({ role: z.string(), content: z.string() 
 
 export const RenderResult = z.object({
   prompt: PromptName,
-  version: z.number().int().positive(),
+  version: RowId,
   semver: Semver,
   type: z.enum(['text', 'chat']),
   text: z.string().optional(),
@@ -371,8 +400,8 @@ export const ConfigChange = z.object({
 
 export const VersionDiff = z.object({
   prompt: PromptName,
-  from: z.number().int().positive(),
-  to: z.number().int().positive(),
+  from: RowId,
+  to: RowId,
   fromSemver: Semver,
   toSemver: Semver,
   typeChanged: z.boolean(),
@@ -394,7 +423,7 @@ export const CreateApiKeyRequest = z.object({
 });
 
 export const ApiKey = z.object({
-  id: z.number().int().positive(),
+  id: RowId,
   name: z.string(),
   role: Role,
   /** First characters of the key, to recognise it in lists. */
@@ -408,7 +437,7 @@ export const ApiKey = z.object({
 export const CreatedApiKey = ApiKey.extend({ key: z.string() });
 
 export const AuditEvent = z.object({
-  id: z.number().int().positive(),
+  id: RowId,
   actor: z.string(),
   action: z.string(),
   targetType: z.string(),
@@ -482,8 +511,8 @@ export const ResolveQuery = z.object({
 
 /** Query of `GET /api/v1/prompts/{name}/diff`. */
 export const DiffQuery = z.object({
-  from: z.coerce.number().int().positive(),
-  to: z.coerce.number().int().positive(),
+  from: RowIdParam,
+  to: RowIdParam,
 });
 
 /** Query of `GET /api/v1/audit`: newest first, paged by `cursor` (the `nextCursor` of the previous page). */
@@ -491,7 +520,7 @@ export const AuditQuery = z.object({
   action: z.string().optional(),
   target: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+  cursor: PageCursor.optional(),
 });
 
 /** A page of audit events, newest first. */
@@ -663,7 +692,7 @@ const VariableSet = z.record(z.string(), JsonValue);
 export const PlaygroundRunRequest = z.object({
   draft: PlaygroundDraft.optional(),
   prompt: PromptName.optional(),
-  version: z.number().int().positive().optional(),
+  version: RowId.optional(),
   env: EnvironmentName.optional(),
   variables: z.union([VariableSet, z.array(VariableSet).min(1).max(100)]).default({}),
   models: z.array(PlaygroundModel).min(1).max(4),
@@ -735,7 +764,7 @@ export type PlaygroundMatrix = z.infer<typeof PlaygroundMatrix>;
 export const DatasetName = z
   .string()
   .min(1)
-  .max(200)
+  .max(MAX_NAME_LENGTH)
   .regex(
     PROMPT_NAME_PATTERN,
     'use lowercase letters, digits, "-", "_" and ".", with segments joined by "/" (e.g. support/triage-cases)',
@@ -757,8 +786,8 @@ export const DatasetItemInput = z
 
 /** An item as stored: `revision` is the dataset revision at which this content was written. */
 export const DatasetItem = z.object({
-  id: z.number().int().positive(),
-  revision: z.number().int().positive(),
+  id: RowId,
+  revision: RowId,
   variables: z.record(z.string(), JsonValue),
   expected: JsonValue.nullable(),
   metadata: z.record(z.string(), JsonValue),
@@ -806,10 +835,10 @@ export const UpdateDatasetItemRequest = z
 
 /** Query of `GET /api/v1/datasets/{name}/items`: the items at a revision (default current), by id. */
 export const DatasetItemsQuery = z.object({
-  revision: z.coerce.number().int().min(0).optional(),
+  revision: z.coerce.number().int().min(0).max(MAX_INT32).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   /** The `nextCursor` of the previous page. */
-  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+  cursor: PageCursor.optional(),
 });
 
 export const DatasetItemPage = z.object({
@@ -880,11 +909,11 @@ export const CreateEvalRunRequest = z
   .object({
     prompt: PromptName,
     /** Versions to evaluate; or `env` for what an environment serves; default the latest version. */
-    versions: z.array(z.number().int().positive()).min(1).max(20).optional(),
+    versions: z.array(RowId).min(1).max(20).optional(),
     env: EnvironmentName.optional(),
     dataset: z.union([
       DatasetName,
-      z.object({ name: DatasetName, revision: z.number().int().min(1).optional() }),
+      z.object({ name: DatasetName, revision: z.number().int().min(1).max(MAX_INT32).optional() }),
     ]),
     models: z.array(EvalRunModel).min(1).max(10),
     /** Core assertion specs applied to every case (`{type, value?, threshold?, weight?, metric?}`). */
@@ -908,10 +937,7 @@ export const CreateEvalRunRequest = z
     threshold: PromptThresholds.optional(),
     /** A previous run id, or `env:<environment>` for the latest run of the version that environment serves. */
     baseline: z
-      .union([
-        z.number().int().positive(),
-        z.string().regex(/^env:[a-z0-9][a-z0-9_-]*$/, 'use env:<environment>'),
-      ])
+      .union([RowId, z.string().regex(/^env:[a-z0-9][a-z0-9_-]*$/, 'use env:<environment>')])
       .optional(),
   })
   .strict();
@@ -929,7 +955,7 @@ export const EvalRunProgress = z.object({
 
 /** Summary of one version × model column of a run, with its threshold verdict. */
 export const EvalRunGroup = z.object({
-  version: z.number().int().positive().nullable(),
+  version: RowId.nullable(),
   promptLabel: z.string(),
   model: z.string(),
   total: z.number().int(),
@@ -948,17 +974,17 @@ export const EvalRunGroup = z.object({
 
 /** Whether one version met the thresholds on every model it ran on. */
 export const EvalVersionVerdict = z.object({
-  version: z.number().int().positive().nullable(),
+  version: RowId.nullable(),
   thresholdsMet: z.boolean(),
   reasons: z.array(z.string()),
 });
 
 export const EvalRun = z.object({
-  id: z.number().int().positive(),
+  id: RowId,
   prompt: z.string().nullable(),
   source: z.enum(['server', 'cli']),
   status: EvalRunStatus,
-  versions: z.array(z.number().int().positive()),
+  versions: z.array(RowId),
   dataset: z.object({ name: z.string(), revision: z.number().int().min(0) }).nullable(),
   models: z.array(z.string()),
   progress: EvalRunProgress,
@@ -968,7 +994,7 @@ export const EvalRun = z.object({
   /** True when every version met the thresholds; null until the run completes. */
   thresholdsMet: z.boolean().nullable(),
   verdicts: z.array(EvalVersionVerdict),
-  baseline: z.number().int().positive().nullable(),
+  baseline: RowId.nullable(),
   error: z.string().nullable(),
   createdBy: z.string(),
   createdAt: Timestamp,
@@ -980,18 +1006,18 @@ export const ListEvalRunsQuery = z.object({
   prompt: PromptName.optional(),
   status: EvalRunStatus.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+  cursor: PageCursor.optional(),
 });
 
 export const EvalRunPage = z.object({ items: z.array(EvalRun), nextCursor: z.string().nullable() });
 
 /** One graded cell of a run: case × version × model × repeat. */
 export const EvalRunResult = z.object({
-  id: z.number().int().positive(),
+  id: RowId,
   caseIndex: z.number().int().min(0),
-  itemId: z.number().int().positive().nullable(),
+  itemId: RowId.nullable(),
   repeat: z.number().int().min(0),
-  version: z.number().int().positive().nullable(),
+  version: RowId.nullable(),
   model: z.string(),
   description: z.string().nullable(),
   variables: z.record(z.string(), JsonValue),
@@ -1011,19 +1037,19 @@ export const EvalRunResult = z.object({
 
 export const EvalResultsQuery = z.object({
   status: z.enum(['passed', 'failed']).optional(),
-  version: z.coerce.number().int().positive().optional(),
+  version: RowIdParam.optional(),
   model: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().regex(/^\d+$/, 'use the nextCursor of the previous page').optional(),
+  cursor: PageCursor.optional(),
 });
 
 export const EvalResultPage = z.object({ items: z.array(EvalRunResult), nextCursor: z.string().nullable() });
 
 /** A case whose verdict changed against the baseline. */
 export const EvalCaseChange = z.object({
-  itemId: z.number().int().positive().nullable(),
+  itemId: RowId.nullable(),
   caseIndex: z.number().int().min(0),
-  version: z.number().int().positive().nullable(),
+  version: RowId.nullable(),
   model: z.string(),
   repeat: z.number().int().min(0),
   before: z.object({ pass: z.boolean(), score: z.number() }),
@@ -1040,18 +1066,16 @@ const ComparisonCounts = z.object({
 
 /** `GET /api/v1/eval-runs/{id}/compare`: regressions, fixes and score deltas against a baseline run. */
 export const EvalComparison = z.object({
-  run: z.number().int().positive(),
-  baseline: z.number().int().positive(),
+  run: RowId,
+  baseline: RowId,
   overall: ComparisonCounts,
-  groups: z.array(
-    ComparisonCounts.extend({ version: z.number().int().positive().nullable(), model: z.string() }),
-  ),
+  groups: z.array(ComparisonCounts.extend({ version: RowId.nullable(), model: z.string() })),
   /** The first 200 regressions and fixes. */
   regressions: z.array(EvalCaseChange),
   fixes: z.array(EvalCaseChange),
 });
 
-export const CompareQuery = z.object({ baseline: z.coerce.number().int().positive() });
+export const CompareQuery = z.object({ baseline: RowIdParam });
 
 export type DatasetItemInput = z.infer<typeof DatasetItemInput>;
 export type DatasetItem = z.infer<typeof DatasetItem>;

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { MAX_NAME_LENGTH } from '@promptline/core';
 import type { SecretBox } from '@promptline/core/node';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -25,6 +25,7 @@ import { registerEvalRoutes } from './evals/routes.ts';
 import { createEvalService } from './evals/service.ts';
 import { createHealthStore } from './health/store.ts';
 import { registerCompression } from './http/compression.ts';
+import { clientErrorHandler, frameworkErrors, installInputGuards, requestIdOf } from './http/input-guards.ts';
 import { installProblemHandlers } from './http/problem.ts';
 import { installRequestLog } from './http/request-log.ts';
 import { createRequestLoggerFactory } from './http/request-logger.ts';
@@ -112,13 +113,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ? { loggerInstance: logger }
       : { logger: logger === false ? false : { ...(logger === true ? {} : logger), redact: LOG_REDACT } }),
     bodyLimit: BODY_LIMIT,
-    genReqId: () => randomUUID(),
+    // A client's x-request-id is used only in a bounded, plain format (logged and echoed).
+    genReqId: requestIdOf,
+    requestIdHeader: false,
     childLoggerFactory: createRequestLoggerFactory(),
     // One line per request instead of Fastify's two, at a level per route (http/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
-    requestIdHeader: 'x-request-id',
     rewriteUrl: (req) => encodePromptPath(req.url ?? '/'),
-    routerOptions: { ignoreTrailingSlash: true },
+    // A name may be as long as a path parameter may be: whatever can be created can be read.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_NAME_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -126,6 +131,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installRequestLog(app);
   // Before the routes: the plugin's onSend hook applies to routes registered after it.
   await registerCompression(app);
+  installInputGuards(app);
 
   const audit = createAuditService({ database, clock });
   const auth = createAuthService({ database, clock, audit });

@@ -1,4 +1,4 @@
-import { ApiKey, CreateApiKeyRequest, CreatedApiKey, listOf } from '@promptline/core';
+import { ApiKey, CreateApiKeyRequest, CreatedApiKey, listOf, RowIdParam } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -44,7 +44,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, { auth }: { auth: Aut
       operationId: 'revokeApiKey',
       tags,
       summary: 'Revoke an API key; it stops working at once',
-      params: z.object({ id: z.coerce.number().int().positive() }),
+      params: z.object({ id: RowIdParam }),
       response: { 200: ApiKey, ...problemResponses },
     },
     handler: async (request) => {

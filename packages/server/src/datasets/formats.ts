@@ -9,6 +9,7 @@
 import { AppError, type DatasetItem, DatasetItemInput } from '@promptline/core';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
+import { assertJsonDepth, assertNoNul } from '../http/input-guards.ts';
 
 /** One parsed item and the (last) line it came from. */
 export interface ParsedItem {
@@ -49,11 +50,13 @@ export function* parseJsonl(text: string): Generator<ParsedItem> {
     line++;
     if (raw.trim() === '') continue;
     let value: unknown;
+    assertJsonDepth(raw);
     try {
       value = JSON.parse(raw);
     } catch (error) {
       throw badLine(line, `not valid JSON (${(error as Error).message})`);
     }
+    assertNoNul(value, `line ${line}`);
     yield { line, item: validate(line, value) };
   }
 }
@@ -91,9 +94,12 @@ export async function* parseCsv(text: string): AsyncGenerator<ParsedItem> {
         let value: unknown = text;
         if (json) {
           if (text === '') continue;
+          assertJsonDepth(text);
           try {
             value = JSON.parse(text);
+            assertNoNul(value, `line ${info.lines}.${name}`);
           } catch (error) {
+            if (error instanceof AppError) throw error;
             throw badLine(
               info.lines,
               `column "${column}" holds no valid JSON (${(error as Error).message})`,

@@ -13,6 +13,7 @@ import {
   DatasetItemsWritten,
   DatasetName,
   listOf,
+  RowIdParam,
   UpdateDatasetItemRequest,
   UpdateDatasetRequest,
 } from '@promptline/core';
@@ -30,7 +31,7 @@ const tags = ['datasets'];
 export const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 
 const DatasetParams = z.object({ name: DatasetName });
-const ItemParams = DatasetParams.extend({ id: z.coerce.number().int().positive() });
+const ItemParams = DatasetParams.extend({ id: RowIdParam });
 
 /**
  * Accepts CSV and NDJSON/JSONL bodies as text, only inside the scope of the routes that read them

@@ -11,6 +11,7 @@ import {
   ListEvalRunsQuery,
   PromptName,
   PromptThresholds,
+  RowIdParam,
 } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -23,7 +24,7 @@ import { FINAL_STATUSES } from './store.ts';
 import { resultsFromJson, resultsFromJsonl } from './upload-format.ts';
 
 const tags = ['evals'];
-const RunParams = z.object({ id: z.coerce.number().int().positive() });
+const RunParams = z.object({ id: RowIdParam });
 /** How often the progress stream looks for new results (they are written in batches every 250 ms). */
 const STREAM_POLL_MS = 200;
 

@@ -7,6 +7,7 @@
  * dataset revision.
  */
 import { AppError, type EvalResult, UploadedEvalResult } from '@promptline/core';
+import { assertJsonDepth, assertNoNul } from '../http/input-guards.ts';
 
 function bad(where: string, message: string): AppError {
   return new AppError(
@@ -69,11 +70,13 @@ export function resultsFromJsonl(text: string): EvalResult[] {
     const line = lines[i]?.trim() ?? '';
     if (!line) continue;
     let value: unknown;
+    assertJsonDepth(line);
     try {
       value = JSON.parse(line);
     } catch (error) {
       throw bad(`line ${i + 1}`, `not valid JSON (${(error as Error).message})`);
     }
+    assertNoNul(value, `line ${i + 1}`);
     out.push(check(value, `line ${i + 1}`));
   }
   return out;

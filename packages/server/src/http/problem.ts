@@ -1,4 +1,11 @@
-import { AppError, type ErrorCode, type FieldIssue, isAppError, titleForCode } from '@promptline/core';
+import {
+  AppError,
+  type ErrorCode,
+  type FieldIssue,
+  isAppError,
+  MAX_NAME_LENGTH,
+  titleForCode,
+} from '@promptline/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -82,6 +89,15 @@ export function toAppError(error: unknown): { appError: AppError; unexpected: bo
       unexpected: false,
     };
   }
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return {
+      appError: new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `This route does not accept that Content-Type. Send JSON with Content-Type: application/json.`,
+      ),
+      unexpected: false,
+    };
+  }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     // Any other client error the framework raises gets our code for its status, never the framework's.
     const code: ErrorCode = CLIENT_ERROR_CODES[e.statusCode] ?? 'BAD_REQUEST';
@@ -96,6 +112,25 @@ export function toAppError(error: unknown): { appError: AppError; unexpected: bo
   };
 }
 
+/** The problem for a path parameter longer than any name Promptline accepts. */
+export function overlongParameter(): AppError {
+  return new AppError(
+    'URI_TOO_LONG',
+    `A path parameter is longer than any name Promptline accepts (${MAX_NAME_LENGTH} characters). Use a shorter name.`,
+  );
+}
+
+function hasOverlongSegment(url: string): boolean {
+  return (url.split('?')[0] ?? '').split('/').some((segment) => {
+    if (segment.length <= MAX_NAME_LENGTH) return false;
+    try {
+      return decodeURIComponent(segment).length > MAX_NAME_LENGTH;
+    } catch {
+      return true; // Undecodable and too long either way.
+    }
+  });
+}
+
 /** Installs the one error handler and the not-found handler: every failure is problem+json. */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
@@ -104,13 +139,16 @@ export function installProblemHandlers(app: FastifyInstance): void {
     return sendProblem(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      request,
-      reply,
-      new AppError(
-        'ROUTE_NOT_FOUND',
-        `No route ${request.method} ${request.url.split('?')[0]}. See the API reference at /docs (prompt names containing "/" must be URL-encoded).`,
-      ),
-    ),
+    // A segment longer than any name: the router found no route because of its length; say so.
+    hasOverlongSegment(request.url)
+      ? sendProblem(request, reply, overlongParameter())
+      : sendProblem(
+          request,
+          reply,
+          new AppError(
+            'ROUTE_NOT_FOUND',
+            `No route ${request.method} ${request.url.split('?')[0]}. See the API reference at /docs (prompt names containing "/" must be URL-encoded).`,
+          ),
+        ),
   );
 }

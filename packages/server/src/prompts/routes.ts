@@ -5,13 +5,13 @@ import {
   ListPromptsQuery,
   listOf,
   Prompt,
+  RowIdParam,
   UpdatePromptRequest,
   Version,
   VersionDiff,
 } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
 import { PromptParams, problemResponses } from '../http/schemas.ts';
 import type { PromptService } from './service.ts';
@@ -117,7 +117,7 @@ export function registerPromptRoutes(app: FastifyInstance, { prompts }: { prompt
       operationId: 'getVersion',
       tags,
       summary: 'Get one version',
-      params: PromptParams.extend({ number: z.coerce.number().int().positive() }),
+      params: PromptParams.extend({ number: RowIdParam }),
       response: { 200: Version, ...problemResponses },
     },
     handler: async (request) =>
