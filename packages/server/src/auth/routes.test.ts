@@ -64,6 +64,28 @@ describeServer((ctx) => {
     expect((await api.delete('/api/v1/api-keys/99999')).body.code).toBe('API_KEY_NOT_FOUND');
   });
 
+  it('refuses to revoke the last active admin key with 409 LAST_ADMIN_KEY; another admin can be revoked', async () => {
+    const { api } = ctx();
+    const admins = () =>
+      api
+        .get('/api/v1/api-keys')
+        .then((r) =>
+          r.body.items.filter(
+            (k: { role: string; revokedAt: unknown }) => k.role === 'admin' && !k.revokedAt,
+          ),
+        );
+    const [only, ...others] = await admins();
+    expect(others).toEqual([]);
+    const refused = await api.delete(`/api/v1/api-keys/${only.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('LAST_ADMIN_KEY');
+    expect(refused.body.detail).toMatch(/Create another admin key first/);
+    const spare = (await api.post('/api/v1/api-keys', { name: 'spare-admin', role: 'admin' })).body;
+    expect((await api.delete(`/api/v1/api-keys/${spare.id}`)).status).toBe(200);
+    expect((await api.delete(`/api/v1/api-keys/${only.id}`)).body.code).toBe('LAST_ADMIN_KEY');
+    expect((await admins()).map((k: { id: number }) => k.id)).toEqual([only.id]);
+  });
+
   it('records the key name as version author', async () => {
     const { api, server } = ctx();
     const editor = createTestClient(

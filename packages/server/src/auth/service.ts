@@ -114,7 +114,10 @@ export function createAuthService({
       return (await store.list(database.db, projectId)).map(publicKey);
     },
 
-    /** Revokes a key; it stops working on this instance at once. */
+    /**
+     * Revokes a key; it stops working on this instance at once.
+     * @throws AppError API_KEY_NOT_FOUND; LAST_ADMIN_KEY when it is the project's last active admin key.
+     */
     async revoke(projectId: number, id: number, actor: string): Promise<ApiKey> {
       const key = await database.db.transaction().execute(async (trx) => {
         const found = await store.findById(trx, projectId, id);
@@ -124,6 +127,18 @@ export function createAuthService({
           });
         }
         if (found.revokedAt === null) {
+          if (found.role === 'admin') {
+            const admins = await store.activeAdminIds(trx, projectId, database.dialect === 'postgres');
+            if (admins.length === 1 && admins[0] === id) {
+              throw new AppError(
+                'LAST_ADMIN_KEY',
+                `Key ${id} ("${found.name}") is the project's last active admin key; revoking it would lock everyone out.`,
+                {
+                  hint: 'Create another admin key first (POST /api/v1/api-keys with "role": "admin"), then revoke this one.',
+                },
+              );
+            }
+          }
           await store.revoke(trx, projectId, id, isoNow(clock));
           await audit.append(trx, {
             projectId,

@@ -101,6 +101,21 @@ export function createApiKeyStore() {
       return Number(row.n);
     },
 
+    /**
+     * Ids of the project's active admin keys. `lock` (PostgreSQL) holds their rows until the
+     * transaction ends, so two concurrent revocations cannot each leave the other as the last admin.
+     */
+    async activeAdminIds(db: Db, projectId: number, lock: boolean): Promise<number[]> {
+      let q = db
+        .selectFrom('api_keys')
+        .select('id')
+        .where('project_id', '=', projectId)
+        .where('role', '=', 'admin')
+        .where('revoked_at', 'is', null);
+      if (lock) q = q.forUpdate();
+      return (await q.execute()).map((row) => row.id);
+    },
+
     async revoke(db: Db, projectId: number, id: number, at: string): Promise<void> {
       await db
         .updateTable('api_keys')
