@@ -163,6 +163,7 @@ describeServer(
       for (const url of [
         '/api/v1/prompts/deep/versions/2147483648',
         '/api/v1/eval-runs/99999999999999999999',
+        '/api/v1/jobs/2147483648',
         '/api/v1/audit?cursor=9223372036854775808',
         '/api/v1/eval-runs?cursor=2147483648',
       ]) {

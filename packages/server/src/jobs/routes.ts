@@ -1,4 +1,4 @@
-import { Job, JobPage, ListJobsQuery } from '@promptline/core';
+import { Job, JobPage, ListJobsQuery, RowIdParam } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -29,7 +29,7 @@ export function registerJobRoutes(app: FastifyInstance, { jobs }: { jobs: JobSer
       operationId: 'getJob',
       tags: ['jobs'],
       summary: 'One background job: status, attempts, lease and last error',
-      params: z.object({ id: z.coerce.number().int().positive() }),
+      params: z.object({ id: RowIdParam }),
       response: { 200: Job, ...problemResponses },
     },
     handler: async (request) => jobs.get(principalOf(request).projectId, request.params.id),
