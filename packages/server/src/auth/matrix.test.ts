@@ -1,0 +1,160 @@
+/**
+ * The authorisation matrix (issue 8): every route the app registers under /api/v1 (read from the
+ * OpenAPI document) × admin / editor / viewer keys × a revoked key × no key. The least role of each
+ * route is stated once, in MINIMUM below; a route missing from it fails the test. A cell is
+ * "allowed" when the answer is neither 401 nor 403 (a 4xx validation or not-found answer got
+ * through auth). Requests carry minimal bodies and names that do not exist, so nothing is changed.
+ */
+import { expect, it } from 'vitest';
+import { createTestClient, describeServer, type TestClient } from '../test-helpers/index.ts';
+
+type Least = 'public' | 'viewer' | 'editor' | 'admin';
+
+const MINIMUM: Record<string, Least> = {
+  'GET /api/v1/jobs': 'admin',
+  'GET /api/v1/jobs/{id}': 'admin',
+  'GET /api/v1/providers': 'viewer',
+  'PUT /api/v1/providers/{provider}': 'admin',
+  'DELETE /api/v1/providers/{provider}': 'admin',
+  'POST /api/v1/providers/{provider}/test': 'editor',
+  'GET /api/v1/prices': 'viewer',
+  'PUT /api/v1/prices': 'editor',
+  'POST /api/v1/api-keys': 'admin',
+  'GET /api/v1/api-keys': 'admin',
+  'DELETE /api/v1/api-keys/{id}': 'admin',
+  'GET /api/v1/audit': 'viewer',
+  'GET /api/v1/audit/verify': 'viewer',
+  'POST /api/v1/datasets': 'editor',
+  'GET /api/v1/datasets': 'viewer',
+  'GET /api/v1/datasets/{name}': 'viewer',
+  'PATCH /api/v1/datasets/{name}': 'editor',
+  'DELETE /api/v1/datasets/{name}': 'editor',
+  'POST /api/v1/datasets/{name}/items': 'editor',
+  'GET /api/v1/datasets/{name}/items': 'viewer',
+  'PATCH /api/v1/datasets/{name}/items/{id}': 'editor',
+  'DELETE /api/v1/datasets/{name}/items/{id}': 'editor',
+  'POST /api/v1/datasets/{name}/import': 'editor',
+  'POST /api/v1/datasets/{name}/import/preview': 'editor',
+  'GET /api/v1/datasets/{name}/export': 'viewer',
+  'POST /api/v1/session': 'public',
+  'GET /api/v1/session': 'viewer',
+  'DELETE /api/v1/session': 'public',
+  'POST /api/v1/prompts': 'editor',
+  'GET /api/v1/prompts': 'viewer',
+  'GET /api/v1/prompts/{name}': 'viewer',
+  'PATCH /api/v1/prompts/{name}': 'editor',
+  'POST /api/v1/prompts/{name}/versions': 'editor',
+  'GET /api/v1/prompts/{name}/versions': 'viewer',
+  'GET /api/v1/prompts/{name}/versions/{number}': 'viewer',
+  'GET /api/v1/prompts/{name}/diff': 'viewer',
+  'GET /api/v1/openapi.json': 'public',
+  'GET /api/v1/prompts/{name}/resolve': 'viewer',
+  'POST /api/v1/prompts/{name}/render': 'editor',
+  'GET /api/v1/environments/{env}/snapshot': 'viewer',
+  'POST /api/v1/eval-runs': 'editor',
+  'GET /api/v1/eval-runs': 'viewer',
+  'POST /api/v1/eval-runs/import': 'editor',
+  'GET /api/v1/eval-runs/{id}': 'viewer',
+  'GET /api/v1/eval-runs/{id}/results': 'viewer',
+  'POST /api/v1/eval-runs/{id}/cancel': 'editor',
+  'GET /api/v1/eval-runs/{id}/compare': 'viewer',
+  'GET /api/v1/eval-runs/{id}/events': 'viewer',
+  'GET /api/v1/prompts/{name}/thresholds': 'viewer',
+  'PUT /api/v1/prompts/{name}/thresholds': 'editor',
+  'GET /api/v1/environments/{env}/stream': 'viewer',
+  'GET /api/v1/environments': 'viewer',
+  'POST /api/v1/environments': 'admin',
+  'GET /api/v1/environments/{env}': 'viewer',
+  'PATCH /api/v1/environments/{env}': 'admin',
+  'POST /api/v1/playground/runs': 'editor',
+  'GET /api/v1/prompts/{name}/deployments': 'viewer',
+  'GET /api/v1/prompts/{name}/deployments/{env}': 'viewer',
+  'PUT /api/v1/prompts/{name}/deployments/{env}': 'editor',
+  'POST /api/v1/prompts/{name}/deployments/{env}/rollback': 'editor',
+  'GET /api/v1/prompts/{name}/deployments/{env}/history': 'viewer',
+};
+
+const RANK: Record<Least, number> = { public: -1, viewer: 0, editor: 1, admin: 2 };
+type Caller = 'none' | 'revoked' | 'viewer' | 'editor' | 'admin';
+const CALLERS: Caller[] = ['none', 'revoked', 'viewer', 'editor', 'admin'];
+
+/** Path parameters that name nothing that exists (ids stay inside PostgreSQL's integer range). */
+function fill(path: string): string {
+  return path.replace(/\{(\w+)\}/g, (_, param: string) =>
+    param === 'id' || param === 'number' ? '999999' : `matrix-missing-${param}`,
+  );
+}
+
+function allowed(least: Least, caller: Caller): boolean {
+  if (least === 'public') return true;
+  if (caller === 'none' || caller === 'revoked') return false;
+  return RANK[caller] >= RANK[least];
+}
+
+describeServer((ctx) => {
+  it('every /api/v1 route × role × revoked key × no key: no unauthorised success, no allowed role refused', async () => {
+    const { server, api } = ctx();
+    const key = async (role: string) => {
+      const created = await api.post('/api/v1/api-keys', { name: `matrix-${role}`, role });
+      expect(created.status).toBe(201);
+      return created.body as { id: number; key: string };
+    };
+    const revoked = await key('editor');
+    expect((await api.delete(`/api/v1/api-keys/${revoked.id}`)).status).toBe(200);
+    const clients: Record<Caller, TestClient> = {
+      none: createTestClient(server.app, undefined),
+      revoked: createTestClient(server.app, revoked.key),
+      viewer: createTestClient(server.app, (await key('viewer')).key),
+      editor: createTestClient(server.app, (await key('editor')).key),
+      admin: api,
+    };
+
+    const document = server.app.swagger() as { paths: Record<string, Record<string, unknown>> };
+    // The document does not list itself.
+    const routes: string[] = ['GET /api/v1/openapi.json'];
+    for (const [path, item] of Object.entries(document.paths)) {
+      if (!path.startsWith('/api/v1/')) continue;
+      for (const method of Object.keys(item)) {
+        if (['get', 'post', 'put', 'patch', 'delete'].includes(method)) {
+          routes.push(`${method.toUpperCase()} ${path}`);
+        }
+      }
+    }
+    expect(
+      routes.filter((route) => !(route in MINIMUM)),
+      'routes missing from MINIMUM',
+    ).toEqual([]);
+    expect(
+      Object.keys(MINIMUM).filter((route) => !routes.includes(route)),
+      'stale rows',
+    ).toEqual([]);
+
+    const wrong: string[] = [];
+    let cells = 0;
+    for (const route of routes) {
+      const [method = '', path = ''] = route.split(' ');
+      const least = MINIMUM[route] ?? 'admin';
+      for (const caller of CALLERS) {
+        const client = clients[caller];
+        const url = fill(path);
+        const response =
+          method === 'GET'
+            ? await client.get(url)
+            : method === 'DELETE'
+              ? await client.delete(url)
+              : method === 'POST'
+                ? await client.post(url, {})
+                : method === 'PUT'
+                  ? await client.put(url, {})
+                  : await client.patch(url, {});
+        cells++;
+        const through = response.status !== 401 && response.status !== 403;
+        if (through !== allowed(least, caller) || response.status >= 500) {
+          wrong.push(`${route} as ${caller}: ${response.status} ${response.body?.code ?? ''}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(cells).toBe(routes.length * CALLERS.length);
+  }, 60_000);
+});
