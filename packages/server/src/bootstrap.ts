@@ -7,12 +7,13 @@ import { seedDefaults } from './projects/seed.ts';
 /**
  * First-start setup, idempotent: the `default` project with its environments, and `apiKey` (when
  * given) registered as an admin key. When the project has no key at all and none is given, one
- * is generated and returned so the caller can show it once.
+ * is generated and returned so the caller can show it once. A revoked `apiKey` is restored and its
+ * id returned as `restoredKeyId` so the caller can log it.
  */
 export async function bootstrap(
   database: Database,
   options: { apiKey?: string | undefined; clock?: Clock; generateKeyIfNone?: boolean } = {},
-): Promise<{ projectId: number; generatedKey: string | null }> {
+): Promise<{ projectId: number; generatedKey: string | null; restoredKeyId: number | null }> {
   const clock = options.clock ?? systemClock;
   const projectId = await seedDefaults(database, clock);
   const auth = createAuthService({ database, clock, audit: createAuditService({ database, clock }) });
@@ -21,10 +22,10 @@ export async function bootstrap(
     const register = () => auth.register(projectId, apiKey, 'admin (PROMPTLINE_API_KEY)', 'admin');
     // setUpDatabase serialises instances; an instance of an older release that does not take the
     // lock may still register the same key between our lookup and insert: then it is there.
-    await register().catch((error: unknown) =>
+    const registered = await register().catch((error: unknown) =>
       isUniqueViolation(error) ? register() : Promise.reject(error),
     );
-    return { projectId, generatedKey: null };
+    return { projectId, generatedKey: null, restoredKeyId: registered.restored ? registered.key.id : null };
   }
   if (options.generateKeyIfNone && (await auth.count(projectId)) === 0) {
     const created = await auth.create(
@@ -32,7 +33,7 @@ export async function bootstrap(
       { name: 'admin (generated at first start)', role: 'admin' },
       'system',
     );
-    return { projectId, generatedKey: created.key };
+    return { projectId, generatedKey: created.key, restoredKeyId: null };
   }
-  return { projectId, generatedKey: null };
+  return { projectId, generatedKey: null, restoredKeyId: null };
 }

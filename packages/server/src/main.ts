@@ -15,7 +15,10 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const database = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   // Several instances may start at once on one PostgreSQL: setUpDatabase serialises them.
-  const { generatedKey } = await setUpDatabase(database, { apiKey: config.apiKey, generateKeyIfNone: true });
+  const { generatedKey, restoredKeyId } = await setUpDatabase(database, {
+    apiKey: config.apiKey,
+    generateKeyIfNone: true,
+  });
   // The key file lives in the data dir even on PostgreSQL (which needs no data dir otherwise):
   // every instance behind a load balancer must be given the same key, best by PROMPTLINE_SECRET_KEY.
   const secretBox = createSecretBox(
@@ -71,6 +74,12 @@ async function main(): Promise<void> {
   const url = browsableUrl(config.host, typeof address === 'object' && address ? address.port : config.port);
   const storage = database.dialect === 'postgres' ? 'PostgreSQL' : `SQLite in ${config.dataDir}`;
   app.log.info(`Open ${url}/ (web app) or ${url}/docs (API docs); storage: ${storage}`);
+  if (restoredKeyId !== null) {
+    app.log.warn(
+      { apiKeyId: restoredKeyId },
+      `PROMPTLINE_API_KEY had been revoked (key ${restoredKeyId}); it was restored because it is configured. Unset or change PROMPTLINE_API_KEY to keep it revoked.`,
+    );
+  }
   if (generatedKey) app.log.warn({ generatedAdminKey: generatedKey }, adminKeyBanner(generatedKey, url));
 }
 

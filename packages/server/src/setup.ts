@@ -45,7 +45,7 @@ export async function withSetupLock<T>(database: Database, work: () => Promise<T
 export async function setUpDatabase(
   database: Database,
   options: SetUpOptions = {},
-): Promise<{ projectId: number; generatedKey: string | null }> {
+): Promise<{ projectId: number; generatedKey: string | null; restoredKeyId: number | null }> {
   return withSetupLock(database, async () => {
     await migrate(database);
     return bootstrap(database, options);

@@ -16,8 +16,11 @@ export interface Principal {
 
 /** Key lookups are cached this long, so a key revoked on another instance stops working within it. */
 const CACHE_TTL_MS = 30_000;
-/** `last_used_at` is written at most this often per key: the hot path must not write per request. */
-const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * `last_used_at` is written at most this often per key: the hot path must not write per request,
+ * and the keys list must not lag by more than a few seconds.
+ */
+const TOUCH_INTERVAL_MS = 5_000;
 
 /** SHA-256 (hex) of a key: what the database stores. */
 export function hashApiKey(key: string): string {
@@ -57,10 +60,13 @@ export function createAuthService({
   const cache = new Map<string, { principal: Principal | null; expires: number }>();
   const touched = new Map<number, number>();
 
-  function touch(principal: Principal, now: number): void {
-    if (now - (touched.get(principal.keyId) ?? 0) <= TOUCH_INTERVAL_MS) return;
+  function touch(principal: Principal): void {
+    const at = clock.now();
+    const now = at.getTime();
+    const last = touched.get(principal.keyId);
+    if (last !== undefined && Math.abs(now - last) < TOUCH_INTERVAL_MS) return;
     touched.set(principal.keyId, now);
-    store.touch(database.db, principal.keyId, isoNow(clock)).catch(() => {
+    store.touch(database.db, principal.keyId, at.toISOString()).catch(() => {
       // Best effort: a missed last-used stamp must never fail a request.
     });
   }
@@ -99,11 +105,39 @@ export function createAuthService({
       return { ...publicKey(stored), key };
     },
 
-    /** Registers a given secret (e.g. `PROMPTLINE_API_KEY`); a no-op when it is already registered. */
-    async register(projectId: number, key: string, name: string, role: Role): Promise<ApiKey> {
+    /**
+     * Registers a given secret (e.g. `PROMPTLINE_API_KEY`); a no-op when it is already registered
+     * and active. A revoked one is restored (audited as `api_key.restore`): the operator configured
+     * it, so starting with it must not lock them out. `restored` tells the caller to log it.
+     */
+    async register(
+      projectId: number,
+      key: string,
+      name: string,
+      role: Role,
+    ): Promise<{ key: ApiKey; restored: boolean }> {
       const existing = await store.findByHash(database.db, hashApiKey(key));
-      if (existing) return publicKey(existing);
-      return publicKey(await insertKey(projectId, key, name, role, 'system'));
+      if (!existing) {
+        return { key: publicKey(await insertKey(projectId, key, name, role, 'system')), restored: false };
+      }
+      if (existing.revokedAt === null) return { key: publicKey(existing), restored: false };
+      const restored = await database.db.transaction().execute(async (trx) => {
+        await store.restore(trx, existing.id);
+        await audit.append(trx, {
+          projectId: existing.projectId,
+          actor: 'system',
+          action: 'api_key.restore',
+          targetType: 'api_key',
+          target: String(existing.id),
+          data: {
+            before: { id: existing.id, name: existing.name, role: existing.role, revoked: true },
+            after: { revoked: false },
+          },
+        });
+        return (await store.findById(trx, existing.projectId, existing.id)) ?? existing;
+      });
+      cache.clear();
+      return { key: publicKey(restored), restored: true };
     },
 
     async count(projectId: number): Promise<number> {
@@ -168,7 +202,7 @@ export function createAuthService({
       const now = Date.now();
       const entry = cache.get(secret);
       if (!entry || entry.expires <= now) return undefined;
-      if (entry.principal) touch(entry.principal, now);
+      if (entry.principal) touch(entry.principal);
       return entry.principal;
     },
 
@@ -187,7 +221,7 @@ export function createAuthService({
         if (cache.size > 10_000) cache.clear();
         cache.set(secret, entry);
       }
-      if (entry.principal) touch(entry.principal, now);
+      if (entry.principal) touch(entry.principal);
       return entry.principal;
     },
   };

@@ -126,6 +126,10 @@ export function createApiKeyStore() {
         .execute();
     },
 
+    async restore(db: Db, id: number): Promise<void> {
+      await db.updateTable('api_keys').set({ revoked_at: null }).where('id', '=', id).execute();
+    },
+
     async touch(db: Db, id: number, at: string): Promise<void> {
       await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
     },
