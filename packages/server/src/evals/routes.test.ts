@@ -303,6 +303,9 @@ for (const dialect of DIALECTS) {
         headers: { authorization: `Bearer ${server.apiKey}` },
       });
       expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      // The shared SSE writer's headers: proxies must neither buffer nor transform the stream.
+      expect(response.headers.get('cache-control')).toBe('no-cache, no-transform');
+      expect(response.headers.get('x-accel-buffering')).toBe('no');
       const events: { event: string; data: string }[] = [];
       for await (const message of parseSse(response.body as ReadableStream<Uint8Array>)) {
         events.push({ event: message.event ?? 'message', data: message.data });

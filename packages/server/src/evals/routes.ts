@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
 import { IMPORT_BODY_LIMIT, installTextParsers } from '../datasets/routes.ts';
 import { PromptParams, problemResponses } from '../http/schemas.ts';
+import { openSse } from '../http/sse.ts';
 import type { EvalService } from './service.ts';
 import { FINAL_STATUSES } from './store.ts';
 import { resultsFromJson, resultsFromJsonl } from './upload-format.ts';
@@ -152,25 +153,14 @@ export function registerEvalRoutes(app: FastifyInstance, { evals }: { evals: Eva
         const resume = Number(request.headers['last-event-id']);
         let after = Number.isInteger(resume) && resume > 0 ? resume : 0;
         reply.hijack();
-        const raw = reply.raw;
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
-          'x-request-id': request.id,
-        });
-        let open = true;
-        request.raw.on('close', () => {
-          open = false;
-        });
+        // The shared writer: SSE headers, heartbeats while a slow run makes no progress, disconnects.
+        const stream = openSse(reply.raw, { headers: { 'x-request-id': request.id } });
         const send = (event: string, data: unknown, eventId?: number) => {
-          raw.write(
-            `${eventId === undefined ? '' : `id: ${eventId}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`,
-          );
+          stream.send(event, data, eventId);
         };
         let lastProgress = '';
         try {
-          while (open) {
+          while (stream.open) {
             // The run is read before its results: once it is final, every result is already stored.
             const run = await evals.get(projectId, id);
             for (;;) {
@@ -215,12 +205,12 @@ export function registerEvalRoutes(app: FastifyInstance, { evals }: { evals: Eva
           }
         } catch (error) {
           request.log.error({ err: error }, 'eval run stream failed');
-          if (open)
+          if (stream.open)
             send('error', {
               detail: error instanceof AppError ? error.message : 'The stream failed; reconnect.',
             });
         } finally {
-          raw.end();
+          stream.end();
         }
       },
     });
