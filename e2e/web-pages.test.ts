@@ -331,8 +331,11 @@ describe('web app pages for datasets and settings, in Chromium', () => {
       ['canary', 30],
       ['production', 40],
     ]);
-    await table.getByLabel('canary is protected').check();
+    // The box follows the server's answer (it is checked once the change is saved), so click and
+    // wait for both rather than check(), which wants the state changed at once.
+    await table.getByLabel('canary is protected').click();
     await expect.poll(async () => (await call('GET', '/environments/canary')).body.protected).toBe(true);
+    await expect(table.getByLabel('canary is protected')).toBeChecked();
     await table.getByTestId('env-canary').getByRole('button', { name: 'Rename…' }).click();
     const rename = page.getByRole('dialog', { name: 'Rename canary' });
     await rename.getByLabel('Name').fill('dogfood');
