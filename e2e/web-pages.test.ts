@@ -335,7 +335,7 @@ describe('web app pages for datasets and settings, in Chromium', () => {
     // wait for both rather than check(), which wants the state changed at once.
     await table.getByLabel('canary is protected').click();
     await expect.poll(async () => (await call('GET', '/environments/canary')).body.protected).toBe(true);
-    await expect(table.getByLabel('canary is protected')).toBeChecked();
+    await expect.poll(() => table.getByLabel('canary is protected').isChecked()).toBe(true);
     await table.getByTestId('env-canary').getByRole('button', { name: 'Rename…' }).click();
     const rename = page.getByRole('dialog', { name: 'Rename canary' });
     await rename.getByLabel('Name').fill('dogfood');
