@@ -219,17 +219,31 @@ function toRow(r: EvalResult, itemIds: number[]): NewResult {
   const { [RENDERED_KEY]: _rendered, ...vars } = r.vars;
   const version = Number(r.promptId.slice(1));
   const itemId = itemIds[r.caseIndex] ?? null;
-  return {
-    run_id: 0,
-    case_index: r.caseIndex,
-    item_id: itemId,
-    repeat_index: r.repeatIndex,
+  return resultRow(r, {
+    runId: 0,
+    itemId,
     version: Number.isInteger(version) ? version : null,
+    caseKey: `${itemId ?? r.caseIndex}|${r.providerId}|${r.repeatIndex}`,
+    vars,
+  });
+}
+
+/** The stored row of one result, from a server run or an uploaded one; the caller names the case. */
+export function resultRow(
+  r: EvalResult,
+  at: { runId: number; itemId: number | null; version: number | null; caseKey: string; vars: unknown },
+): NewResult {
+  return {
+    run_id: at.runId,
+    case_index: r.caseIndex,
+    item_id: at.itemId,
+    repeat_index: r.repeatIndex,
+    version: at.version,
     prompt_label: r.promptLabel,
     model: r.providerId,
-    case_key: `${itemId ?? r.caseIndex}|${r.providerId}|${r.repeatIndex}`,
+    case_key: at.caseKey,
     description: r.description,
-    vars: JSON.stringify(vars),
+    vars: JSON.stringify(at.vars),
     output: r.output,
     error: r.error,
     pass: r.pass ? 1 : 0,

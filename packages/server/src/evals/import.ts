@@ -7,6 +7,7 @@ import { createSummaryAccumulator, type ResultDatasetItem } from '@promptline/co
 import { isoNow } from '../clock.ts';
 import { promptNotFound } from '../prompts/store.ts';
 import { type EvalDeps, runNotFound } from './deps.ts';
+import { resultRow } from './execute.ts';
 import type { NewResult, StoredRun } from './store.ts';
 import { summarise, type Thresholds, versionOf } from './thresholds.ts';
 
@@ -18,31 +19,13 @@ function importedRow(runId: number, r: EvalResult, version: number | null): NewR
   // names a dataset item by its id so that an edited item stays the same case.
   const what = r.registry ? r.registry.name : r.promptId;
   const which = r.item ? `${r.item.dataset}#${r.item.itemId}` : caseKey;
-  return {
-    run_id: runId,
-    case_index: r.caseIndex,
-    item_id: r.item?.itemId ?? null,
-    repeat_index: r.repeatIndex,
+  return resultRow(r, {
+    runId,
+    itemId: r.item?.itemId ?? null,
     version,
-    prompt_label: r.promptLabel,
-    model: r.providerId,
-    case_key: `${what}|${which}|${r.providerId}|${r.repeatIndex}`,
-    description: r.description,
-    vars: JSON.stringify(r.vars),
-    output: r.output,
-    error: r.error,
-    pass: r.pass ? 1 : 0,
-    score: Number.isFinite(r.score) ? r.score : 0,
-    reason: r.reason,
-    latency_ms: r.latencyMs,
-    input_tokens: r.usage?.inputTokens ?? null,
-    output_tokens: r.usage?.outputTokens ?? null,
-    cost_usd: r.costUsd,
-    cached: r.cached ? 1 : 0,
-    assertions: JSON.stringify(
-      r.assertions.map((a) => ({ type: a.type, pass: a.pass, score: a.score, reason: a.reason })),
-    ),
-  };
+    caseKey: `${what}|${which}|${r.providerId}|${r.repeatIndex}`,
+    vars: r.vars,
+  });
 }
 
 export function createImport(deps: EvalDeps, thresholds: Thresholds, publicRun: (run: StoredRun) => EvalRun) {
