@@ -21,3 +21,4 @@ export * from './schemas.ts';
 export * from './semver.ts';
 export * from './sse.ts';
 export * from './template/index.ts';
+export * from './traces/index.ts';
