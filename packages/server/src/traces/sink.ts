@@ -1,0 +1,55 @@
+import type { ScoreSource } from '@promptline/core';
+import type { Db } from '../db/database.ts';
+
+/**
+ * What trace ingestion tells the features that aggregate spans (the metrics rollups), inside the
+ * transaction that writes the spans or the score: a span counts in metrics exactly when it is
+ * durable, and never twice.
+ */
+
+/** One written span, reduced to what aggregation needs. */
+export interface SpanRecorded {
+  projectId: number;
+  /** The prompt link; null for spans that name no prompt (they still count per model). */
+  promptName: string | null;
+  promptVersion: number | null;
+  environment: string | null;
+  provider: string | null;
+  model: string | null;
+  /** Epoch ms of the span's start: the interval it counts in. */
+  startMs: number;
+  durationMs: number;
+  status: 'ok' | 'error';
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  /** Sent or computed from the price table; null when no price is known. */
+  costUsd: number | null;
+}
+
+/** One written score, attributed to the span it counts for (DESIGN.md: that span's version and interval). */
+export interface ScoreRecorded {
+  projectId: number;
+  promptName: string | null;
+  promptVersion: number | null;
+  environment: string | null;
+  provider: string | null;
+  model: string | null;
+  /** Epoch ms of the start of the span the score counts for. */
+  spanStartMs: number;
+  name: string;
+  value: number | boolean | string;
+  source: ScoreSource;
+}
+
+/** Receives written spans and scores inside the writing transaction (`trx`). */
+export interface TraceSink {
+  spansWritten(trx: Db, spans: readonly SpanRecorded[]): Promise<void>;
+  scoreWritten(trx: Db, score: ScoreRecorded): Promise<void>;
+}
+
+/** A sink that aggregates nothing (tests of ingestion alone). */
+export const noTraceSink: TraceSink = {
+  spansWritten: async () => {},
+  scoreWritten: async () => {},
+};
