@@ -67,6 +67,11 @@ export const ERROR_CODES = {
   EVAL_RUN_FINISHED: 409,
   // Jobs
   JOB_NOT_FOUND: 404,
+  // Traces and scores
+  TRACE_BATCH_TOO_LARGE: 413,
+  SPAN_TOO_OLD: 422,
+  TRACE_NOT_FOUND: 404,
+  SPAN_NOT_FOUND: 404,
   // Configuration and the server itself
   CONFIG_INVALID: 422,
   SECRET_UNDECRYPTABLE: 500,

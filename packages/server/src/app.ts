@@ -49,6 +49,9 @@ import { createResolutionService } from './resolution/service.ts';
 import { createSnapshotCache } from './resolution/snapshot-cache.ts';
 import { registerSessionRoutes } from './session/routes.ts';
 import { createSessionService } from './session/service.ts';
+import { registerTraceRoutes } from './traces/routes.ts';
+import { createTraceService } from './traces/service.ts';
+import { noTraceSink } from './traces/sink.ts';
 import { defaultWebDist, registerWebApp } from './web/static.ts';
 
 export interface BuildAppOptions {
@@ -186,6 +189,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     logger: app.log,
   });
+  // Every way in (native API, OpenTelemetry, gateway, SDK) stores spans through this one service.
+  // The sink stays empty until the metrics rollups are wired in.
+  const traces = createTraceService({
+    database,
+    clock,
+    sink: noTraceSink,
+    prices: (projectId) => providers.priceBook(projectId),
+  });
   const playground = createPlaygroundService({
     providers,
     resolution,
@@ -260,6 +271,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerEvalRoutes(app, { evals });
   registerJobRoutes(app, { jobs });
   registerSessionRoutes(app, { sessions });
+  registerTraceRoutes(app, { traces });
   if (options.web !== false) await registerWebApp(app, { dist: options.web?.dist ?? defaultWebDist() });
 
   return app;

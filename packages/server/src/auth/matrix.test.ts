@@ -72,6 +72,7 @@ const MINIMUM: Record<string, Least> = {
   'PUT /api/v1/prompts/{name}/deployments/{env}': 'editor',
   'POST /api/v1/prompts/{name}/deployments/{env}/rollback': 'editor',
   'GET /api/v1/prompts/{name}/deployments/{env}/history': 'viewer',
+  'POST /api/v1/traces': 'editor',
 };
 
 const RANK: Record<Least, number> = { public: -1, viewer: 0, editor: 1, admin: 2 };

@@ -6,6 +6,7 @@ import { jobTablesMigration } from '../jobs/migration.ts';
 import { changeNotifyMigration } from '../live/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { sessionsMigration } from '../session/migration.ts';
+import { traceTablesMigration } from '../traces/migration.ts';
 import type { Database, Dialect } from './database.ts';
 import { notNull, withId } from './ddl.ts';
 
@@ -161,6 +162,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0040_jobs': jobTablesMigration(dialect),
     '0045_deployment_history_forced': deploymentForcedMigration,
     '0046_eval_run_jobs': evalRunJobsMigration(),
+    '0050_traces': traceTablesMigration(dialect),
   };
 }
 

@@ -28,6 +28,11 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   return reply.code(error.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
+function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`;
+}
+
 /** Our code for a 4xx status the framework raised by itself. */
 const CLIENT_ERROR_CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -49,7 +54,11 @@ function fieldPath(context: string | undefined, instancePath: string): string {
 }
 
 /** Turns whatever was thrown into the AppError the client sees. Unknown errors become INTERNAL. */
-export function toAppError(error: unknown): { appError: AppError; unexpected: boolean } {
+export function toAppError(
+  error: unknown,
+  /** The body limit of the route that failed (bytes), to name it in a 413. */
+  bodyLimit = 1024 * 1024,
+): { appError: AppError; unexpected: boolean } {
   if (isAppError(error)) return { appError: error, unexpected: error.status >= 500 };
   const e = error as FastifyError & { validationContext?: string };
   if (hasZodFastifySchemaValidationErrors(e)) {
@@ -71,7 +80,7 @@ export function toAppError(error: unknown): { appError: AppError; unexpected: bo
     return {
       appError: new AppError(
         'PAYLOAD_TOO_LARGE',
-        'The request body is larger than 1 MiB. Send a smaller body.',
+        `The request body is larger than ${formatBytes(bodyLimit)}, the most this route accepts. Send a smaller body.`,
       ),
       unexpected: false,
     };
@@ -134,7 +143,7 @@ function hasOverlongSegment(url: string): boolean {
 /** Installs the one error handler and the not-found handler: every failure is problem+json. */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const { appError, unexpected } = toAppError(error);
+    const { appError, unexpected } = toAppError(error, request.routeOptions.bodyLimit);
     if (unexpected) request.log.error({ err: error, requestId: request.id }, 'request failed');
     return sendProblem(request, reply, appError);
   });
