@@ -197,6 +197,7 @@ export function toApiError(response: Response, text: string): ApiError {
   try {
     problem = JSON.parse(text);
   } catch {
+    // Not a problem document (a proxy's page): the status and text describe the failure below.
     problem = undefined;
   }
   if (problem && typeof problem === 'object') {

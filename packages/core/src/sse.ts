@@ -178,6 +178,7 @@ export async function* parseSse(
   const decoder = new TextDecoder();
   const reader = body.getReader();
   const onAbort = (): void => {
+    // Cancelling a stream that already failed or ended rejects; the reader loop reports the cause.
     reader.cancel(signal?.reason).catch(() => undefined);
   };
   signal?.addEventListener('abort', onAbort, { once: true });

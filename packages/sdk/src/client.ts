@@ -453,6 +453,7 @@ export function createClient(options: ClientOptions): PromptlineClient {
               `${streamUrl} answered ${type || 'no content type'}, not text/event-stream.`,
             )
           : await httpError(response, `GET ${streamUrl}`);
+        // Only discards the unwanted body; the error that matters is emitted next.
         await response.body?.cancel().catch(() => {});
         emitError(error);
         return 'ended';
@@ -473,6 +474,7 @@ export function createClient(options: ClientOptions): PromptlineClient {
         try {
           data = JSON.parse(event.data);
         } catch {
+          // Not JSON: handled below like an event without a usable body (the snapshot is re-fetched).
           data = undefined;
         }
         if (adoptInline(data)) continue;

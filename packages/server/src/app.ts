@@ -108,7 +108,12 @@ export function encodePromptPath(url: string): string {
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const database = options.db;
   const clock = options.clock ?? systemClock;
-  const changeFeed = options.changeFeed ?? createLocalChangeFeed();
+  const changeFeed =
+    options.changeFeed ??
+    createLocalChangeFeed({
+      onListenerError: (error) =>
+        app.log.error({ err: error }, 'change feed: a listener failed on a deployment change'),
+    });
   const logger = options.logger ?? { level: options.config.logLevel };
 
   const app = Fastify({

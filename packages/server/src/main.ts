@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     ...(changeFeed ? { changeFeed } : {}),
   });
   feedError = (error) =>
-    app.log.warn({ err: error }, 'change feed: PostgreSQL LISTEN connection problem (reconnecting)');
+    app.log.warn({ err: error }, 'change feed problem (a lost LISTEN connection reconnects by itself)');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -88,6 +88,7 @@ function serverEntry(): { path: string; flags: string[] } | undefined {
       ? { path, flags: ['--conditions=source', '--no-warnings'] }
       : { path, flags: [] };
   } catch {
+    // Not installed beside the CLI: the caller says how to install it.
     return undefined;
   }
 }

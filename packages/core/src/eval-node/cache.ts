@@ -45,6 +45,7 @@ export function createDiskCache(dir: string): ResponseCache {
       try {
         return JSON.parse(await readFile(pathOf(key), 'utf8')) as CachedResponse;
       } catch {
+        // Absent or unreadable entries are misses: the call is made again and the entry rewritten.
         return undefined;
       }
     },

@@ -134,6 +134,7 @@ function asChat(text: string): ProviderMessage[] | null {
       return parsed as ProviderMessage[];
     }
   } catch {
+    // Not JSON: the caller treats the prompt as plain text.
     return null;
   }
   return null;
@@ -308,6 +309,7 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
       try {
         json = JSON.parse(text);
       } catch {
+        // A non-JSON answer is kept as text; transforms receive null for its JSON.
         json = null;
       }
       let output: unknown = text;

@@ -244,6 +244,7 @@ function validToolCalls(input: GradingInput, env: GradingEnv, inverse: boolean):
     try {
       args = JSON.parse(call.arguments || '{}');
     } catch {
+      // The parse failure is the verdict.
       return binary(false, inverse, `Arguments of tool call "${call.name}" are not valid JSON`);
     }
     const schema = tools.get(call.name);
@@ -341,6 +342,7 @@ export function parseJudgeAnswer<T>(text: string, schema: z.ZodType<T>): T {
   try {
     candidates.push(JSON.parse(text));
   } catch {
+    // Judges often wrap their JSON in prose: look for objects inside the text.
     candidates.push(...extractJsonObjects(text));
   }
   for (const candidate of candidates) {
@@ -397,6 +399,7 @@ async function gradeOne(spec: AssertionSpec, input: GradingInput, env: GradingEn
         try {
           ok = deepEqual(value, JSON.parse(out));
         } catch {
+          // Output that is not JSON cannot equal an object.
           ok = false;
         }
         return binary(
@@ -472,6 +475,7 @@ async function gradeOne(spec: AssertionSpec, input: GradingInput, env: GradingEn
       try {
         parsed = JSON.parse(out);
       } catch {
+        // The parse failure is the verdict.
         return binary(false, inverse, 'Expected output to be valid JSON');
       }
       const schema = schemaOf(value, base);

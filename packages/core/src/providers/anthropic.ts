@@ -219,6 +219,7 @@ function createAnthropicStreamDecoder(schemaTool: string | null): StreamDecoder 
       try {
         event = asRecord(JSON.parse(message.data));
       } catch {
+        // Keep-alives and vendor extras that are not JSON carry nothing for us.
         return [];
       }
       const type = asString(event.type) ?? message.event;

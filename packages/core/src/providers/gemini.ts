@@ -181,6 +181,7 @@ function createGeminiStreamDecoder(): StreamDecoder {
       try {
         chunk = asRecord(JSON.parse(message.data));
       } catch {
+        // Keep-alives and vendor extras that are not JSON carry nothing for us.
         return [];
       }
       if (chunk.error !== undefined) {

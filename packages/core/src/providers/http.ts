@@ -229,6 +229,7 @@ export function httpError(
   try {
     message = readMessage(JSON.parse(body));
   } catch {
+    // Not JSON: the raw body (trimmed) is the message below.
     message = undefined;
   }
   message ??= body.trim().slice(0, 300);

@@ -218,6 +218,7 @@ export function parseJsonOr(text: string, fallback: unknown): unknown {
   try {
     return JSON.parse(text);
   } catch {
+    // Not JSON: the documented answer is the fallback.
     return fallback;
   }
 }

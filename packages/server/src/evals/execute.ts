@@ -172,6 +172,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunOutcome> {
     async onResult(r: EvalResult) {
       batch.push(toRow(r, itemIds));
       if (batch.length >= BATCH_ROWS) await flush();
+      // A failed write stays in `writing` and rejects the next flush or close(), which fail the run.
       else timer ??= setTimeout(() => void flush().catch(() => undefined), BATCH_MS);
     },
     async close() {

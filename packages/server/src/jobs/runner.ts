@@ -343,6 +343,7 @@ export function createJobRunner(options: JobRunnerOptions) {
     async stop(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
+      // The poll loop logs its own failures; stopping only waits for it to settle.
       await ticking?.catch(() => undefined);
       for (const entry of running.values()) {
         if (!entry.reason) {

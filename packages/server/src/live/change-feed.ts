@@ -18,16 +18,22 @@ export interface ChangeFeed {
   close(): Promise<void>;
 }
 
-/** A feed that delivers changes to listeners in this process, synchronously. */
-export function createLocalChangeFeed(): ChangeFeed {
+/**
+ * A feed that delivers changes to listeners in this process, synchronously. A listener that
+ * throws is reported to `onListenerError` and the others still hear the change.
+ */
+export function createLocalChangeFeed(
+  options: { onListenerError?: (error: unknown) => void } = {},
+): ChangeFeed {
   const listeners = new Set<(c: DeploymentChange) => void>();
   return {
     publish(change) {
       for (const listener of [...listeners]) {
         try {
           listener(change);
-        } catch {
+        } catch (error) {
           // One faulty listener must not keep the others from hearing about a release change.
+          options.onListenerError?.(error);
         }
       }
     },

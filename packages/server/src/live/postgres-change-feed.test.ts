@@ -30,10 +30,13 @@ describe('PostgreSQL change feed', () => {
     await database.close();
   });
 
-  async function feed(options: { schema?: string; reconnectDelayMs?: number } = {}) {
+  async function feed(
+    options: { schema?: string; reconnectDelayMs?: number; onError?: (error: unknown) => void } = {},
+  ) {
     const created = await createPostgresChangeFeed({
       connectionString: TEST_POSTGRES_URL,
       schema: options.schema ?? schema,
+      ...(options.onError ? { onError: options.onError } : {}),
       ...(options.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: options.reconnectDelayMs }),
     });
     feeds.push(created);
@@ -59,6 +62,24 @@ describe('PostgreSQL change feed', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(onA.filter((c) => c.prompt === 'x/published')).toHaveLength(1);
     expect(onB.filter((c) => c.prompt === 'x/published')).toHaveLength(1);
+  });
+
+  it('reports malformed notifications and a throwing listener instead of dropping them silently', async () => {
+    const errors: Error[] = [];
+    const target = await feed({ onError: (error) => errors.push(error as Error) });
+    target.subscribe(() => {
+      throw new Error('listener broke');
+    });
+    const heard = collect(target);
+    await sql`select pg_notify('promptline_changes', 'not json')`.execute(database.db);
+    await sql`select pg_notify('promptline_changes', '{"odd":true}')`.execute(database.db);
+    await eventually(() => errors.length >= 2);
+    expect(errors[0]?.message).toContain('not JSON: not json');
+    expect(errors[1]?.message).toContain('unknown shape');
+    target.publish({ projectId: '1', environment: 'production', prompt: 'x/throwing' });
+    expect(heard.map((c) => c.prompt)).toEqual(['x/throwing']);
+    expect(errors[2]?.message).toContain('a listener failed');
+    expect(errors[2]?.cause).toMatchObject({ message: 'listener broke' });
   });
 
   it('ignores notifications of other schemas on the same database', async () => {

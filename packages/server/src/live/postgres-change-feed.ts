@@ -86,8 +86,9 @@ export async function createPostgresChangeFeed(
     for (const listener of [...listeners]) {
       try {
         listener(change);
-      } catch {
+      } catch (error) {
         // One faulty listener must not keep the others from hearing about a release change.
+        report(new Error('change feed: a listener failed on a deployment change', { cause: error }));
       }
     }
   }
@@ -97,11 +98,21 @@ export async function createPostgresChangeFeed(
     let json: unknown;
     try {
       json = JSON.parse(message.payload);
-    } catch {
+    } catch (error) {
+      report(
+        new Error(`change feed: ignored a notification that is not JSON: ${message.payload.slice(0, 200)}`, {
+          cause: error,
+        }),
+      );
       return;
     }
     const parsed = Payload.safeParse(json);
-    if (!parsed.success) return;
+    if (!parsed.success) {
+      report(
+        new Error(`change feed: ignored a notification of unknown shape: ${message.payload.slice(0, 200)}`),
+      );
+      return;
+    }
     const payload = parsed.data;
     if (payload.schema !== schema || payload.origin === instanceId) return;
     deliver({ projectId: payload.projectId, environment: payload.environment, prompt: payload.prompt });
@@ -114,6 +125,7 @@ export async function createPostgresChangeFeed(
       return pooled;
     }
     const own = new pg.Client({ connectionString: options.connectionString, ...searchPath });
+    // Ending a connection that already failed can fail too; the failure itself was reported.
     release = () => void own.end().catch(() => {});
     await own.connect();
     return own;

@@ -33,12 +33,14 @@ export function csrfProblem(request: FastifyRequest): string | undefined {
     try {
       host = new URL(origin).host;
     } catch {
+      // An Origin that is no URL matches no host: refused below.
       host = undefined;
     }
     let own: string | undefined;
     try {
       own = new URL(`${request.protocol}://${request.headers.host ?? ''}`).host;
     } catch {
+      // A garbled Host header matches no Origin: refused below.
       own = undefined;
     }
     if (host === undefined || host !== own) return `the Origin ${origin} is not this server`;

@@ -28,6 +28,7 @@ export function defaultWebDist(): string {
     const pkg = createRequire(import.meta.url).resolve('@promptline/web/package.json');
     return join(dirname(pkg), 'dist');
   } catch {
+    // Not resolvable by name (a checkout without the workspace link): the repository layout.
     return resolve(import.meta.dirname, '../../../web/dist');
   }
 }
@@ -68,6 +69,7 @@ export async function registerWebApp(app: FastifyInstance, options: { dist: stri
     try {
       path = decodeURIComponent((request.url.split('?')[0] ?? '/').replace(/^\/+/, ''));
     } catch {
+      // Bad percent-encoding names no file: answered as any unknown path.
       return reply.callNotFound();
     }
     if (NOT_THE_APP.test(`/${path}`)) return reply.callNotFound();

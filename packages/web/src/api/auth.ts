@@ -53,6 +53,7 @@ export async function signIn(apiKey: string, check: () => Promise<unknown>): Pro
       body: JSON.stringify({ apiKey }),
     });
     if (!res.ok) {
+      // A body that is not JSON still yields a problem from the status.
       throw problemFromBody(res.status, await res.json().catch(() => null), res.statusText);
     }
     s?.setItem(SIGNED_IN_FLAG, '1');
@@ -71,6 +72,7 @@ export async function signIn(apiKey: string, check: () => Promise<unknown>): Pro
 /** Drops the local session (and, in cookie mode, asks the server to clear the cookie). */
 export async function signOut(): Promise<void> {
   if (MODE === 'cookie') {
+    // Signing out locally must work even when the server is unreachable.
     await fetch('/api/v1/session', { method: 'DELETE', credentials: 'same-origin' }).catch(() => undefined);
   }
   forgetSession();

@@ -76,6 +76,7 @@ export async function rawRequest(path: string, options: RequestOptions = {}): Pr
     });
   }
   if (!res.ok) {
+    // A body that cannot be read still yields a problem from the status.
     const text = await res.text().catch(() => '');
     let body: unknown = text;
     try {

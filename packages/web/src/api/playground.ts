@@ -49,6 +49,7 @@ export function toPlaygroundEvent(event: string, data: string): PlaygroundEvent 
   try {
     body = JSON.parse(data);
   } catch {
+    // Not JSON: treated like an unknown event.
     return null;
   }
   if (!body || typeof body !== 'object') return null;

@@ -11,6 +11,7 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
           await navigator.clipboard.writeText(text);
           setState('copied');
         } catch {
+          // Clipboard refused (permissions, insecure origin): the button says so.
           setState('failed');
         }
       }}

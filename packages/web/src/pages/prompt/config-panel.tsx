@@ -102,6 +102,7 @@ export function ConfigPanel({
               const { parameters: _drop, ...others } = config;
               onChange(Object.keys(next).length ? { ...others, parameters: next } : others);
             } catch {
+              // Shown beside the field.
               setExtraError('Write a JSON object, e.g. {"topP": 0.9}');
             }
           }}
