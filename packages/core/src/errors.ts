@@ -72,6 +72,9 @@ export const ERROR_CODES = {
   SPAN_TOO_OLD: 422,
   TRACE_NOT_FOUND: 404,
   SPAN_NOT_FOUND: 404,
+  // Metrics
+  METRICS_WINDOW_INVALID: 422,
+  METRICS_TOO_MANY_POINTS: 422,
   // Configuration and the server itself
   CONFIG_INVALID: 422,
   SECRET_UNDECRYPTABLE: 500,

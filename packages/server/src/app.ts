@@ -36,6 +36,8 @@ import { validatorCompiler } from './http/validation.ts';
 import { type ChangeFeed, createLocalChangeFeed } from './live/change-feed.ts';
 import { registerLiveRoutes } from './live/routes.ts';
 import { createUpdateStream } from './live/update-stream.ts';
+import { registerMetricsRoutes } from './metrics/routes.ts';
+import { createMetricsService } from './metrics/service.ts';
 import { registerPlaygroundRoutes } from './playground/routes.ts';
 import { createPlaygroundService } from './playground/service.ts';
 import { registerPromptRoutes } from './prompts/routes.ts';
@@ -87,7 +89,7 @@ const LOG_REDACT = [
 ];
 
 const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history)?)?|resolve|render|thresholds))?\/?(\?.*)?$/;
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history)?)?|resolve|render|thresholds|metrics(?:\/compare)?))?\/?(\?.*)?$/;
 
 /**
  * Prompt names contain "/" and the contract is to URL-encode it; for convenience an unencoded name
@@ -177,6 +179,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const jobs = createJobService({ database, clock, logger: app.log, ...options.jobs });
   app.addHook('onReady', async () => jobs.start());
   app.addHook('onClose', async () => jobs.stop());
+  // Rollups per prompt version; its `sink` is what trace ingestion writes through.
+  const metrics = createMetricsService({ database, clock, audit, jobs });
   const evals = createEvalService({
     database,
     jobs,
@@ -275,6 +279,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerDatasetRoutes(app, { datasets });
   registerEvalRoutes(app, { evals });
   registerJobRoutes(app, { jobs });
+  registerMetricsRoutes(app, { metrics });
   registerSessionRoutes(app, { sessions });
   registerTraceRoutes(app, { traces });
   if (options.web !== false) await registerWebApp(app, { dist: options.web?.dist ?? defaultWebDist() });

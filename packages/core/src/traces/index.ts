@@ -1,2 +1,4 @@
-/** Traces: the span model, scores and the limits of ingestion. */
+/** Traces: the span model, scores, the limits of ingestion, and the metrics read from rollups. */
+export * from './histogram.ts';
+export * from './metrics.ts';
 export * from './schemas.ts';

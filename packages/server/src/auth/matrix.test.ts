@@ -73,6 +73,10 @@ const MINIMUM: Record<string, Least> = {
   'POST /api/v1/prompts/{name}/deployments/{env}/rollback': 'editor',
   'GET /api/v1/prompts/{name}/deployments/{env}/history': 'viewer',
   'POST /api/v1/traces': 'editor',
+  'GET /api/v1/prompts/{name}/metrics': 'viewer',
+  'GET /api/v1/prompts/{name}/metrics/compare': 'viewer',
+  'GET /api/v1/metrics/settings': 'viewer',
+  'PUT /api/v1/metrics/settings': 'admin',
 };
 
 const RANK: Record<Least, number> = { public: -1, viewer: 0, editor: 1, admin: 2 };

@@ -4,6 +4,7 @@ import { datasetTablesMigration } from '../datasets/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
 import { jobTablesMigration } from '../jobs/migration.ts';
 import { changeNotifyMigration } from '../live/migration.ts';
+import { metricTablesMigration } from '../metrics/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { sessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
@@ -163,6 +164,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0045_deployment_history_forced': deploymentForcedMigration,
     '0046_eval_run_jobs': evalRunJobsMigration(),
     '0050_traces': traceTablesMigration(dialect),
+    '0055_metric_rollups': metricTablesMigration(dialect),
   };
 }
 
