@@ -53,7 +53,6 @@ import { registerSessionRoutes } from './session/routes.ts';
 import { createSessionService } from './session/service.ts';
 import { registerTraceRoutes } from './traces/routes.ts';
 import { createTraceService } from './traces/service.ts';
-import { noTraceSink } from './traces/sink.ts';
 import { defaultWebDist, registerWebApp } from './web/static.ts';
 
 export interface BuildAppOptions {
@@ -199,11 +198,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logger: app.log,
   });
   // Every way in (native API, OpenTelemetry, gateway, SDK) stores spans through this one service.
-  // The sink stays empty until the metrics rollups are wired in.
+  // Written spans and scores reach the metrics rollups through its sink, in the writing transaction.
   const traces = createTraceService({
     database,
     clock,
-    sink: noTraceSink,
+    sink: metrics.sink,
     prices: (projectId) => providers.priceBook(projectId),
   });
   const playground = createPlaygroundService({
