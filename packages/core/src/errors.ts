@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: 422,
   INVALID_CHARACTER: 422,
   JSON_TOO_DEEP: 422,
+  /** Too many requests: wait for `Retry-After` and try again. */
+  RATE_LIMITED: 429,
   HEADERS_TOO_LARGE: 431,
   // Projects, prompts, versions
   PROJECT_NOT_FOUND: 404,
@@ -81,6 +83,8 @@ export const ERROR_CODES = {
   INTERNAL: 500,
   /** Client side (SDK): the server could not be reached or went silent. */
   SERVER_UNREACHABLE: 503,
+  /** Client side (SDK): spans or scores were dropped before the server took them (queue full, refused). */
+  TELEMETRY_DROPPED: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,8 +3,9 @@
  * from it synchronously, and follows deployment changes over server-sent events (or polling).
  * Nothing here needs more than `fetch`, web streams, timers and `AbortController`.
  */
-import { AppError, type ErrorCode, isErrorCode, parseSse, type Snapshot } from '@promptline/core';
+import { AppError, parseSse, type Snapshot } from '@promptline/core';
 import { createBackoff } from './backoff.ts';
+import { httpError, unreachable } from './http-errors.ts';
 import {
   buildEntries,
   buildFallback,
@@ -15,6 +16,8 @@ import {
   snapshotProblem,
   updateEntries,
 } from './resolve.ts';
+import { createTracer, type TracingMethods } from './tracing/tracer.ts';
+import type { TracingOptions } from './tracing/types.ts';
 import type { FallbackPrompt, PromptSource, ResolvedPrompt, UpdateEvent } from './types.ts';
 
 /** Options of {@link createClient}. */
@@ -45,6 +48,8 @@ export interface ClientOptions {
   reconnect?: { baseMs?: number; maxMs?: number };
   /** A `fetch` to use instead of the global one (proxies, instrumentation). */
   fetch?: typeof fetch;
+  /** Recording and export of spans and scores (`record`, `trace`, `score`, the wrappers). */
+  tracing?: TracingOptions;
 }
 
 /** How the client currently follows changes. */
@@ -55,8 +60,8 @@ export interface PromptOptions {
   unit?: string;
 }
 
-/** A live view of one environment's deployed prompts. */
-export interface PromptlineClient {
+/** A live view of one environment's deployed prompts, and the recorder of what the application did with them. */
+export interface PromptlineClient extends TracingMethods {
   /**
    * Resolves once the first snapshot is loaded — or, when the server cannot be reached, once the disk
    * copy (if any) is in memory, or after `timeoutMs`. Never rejects: it answers what now serves.
@@ -79,7 +84,10 @@ export interface PromptlineClient {
   /** The ETag of the snapshot in memory, null before the first load. */
   readonly etag: string | null;
   readonly connection: ConnectionState;
-  /** Stops the stream, polling and timers; resolves when a pending disk write has finished. */
+  /**
+   * Sends the spans and scores still queued (for up to `tracing.closeTimeoutMs`), then stops the
+   * stream, polling and timers; resolves when a pending disk write has finished.
+   */
   close(): Promise<void>;
 }
 
@@ -99,66 +107,10 @@ function etagHeaderOf(etag: string): string {
   return /^(W\/)?"/.test(etag) ? etag : `"${etag}"`;
 }
 
-function unreachable(url: string, operation: string, cause: unknown): AppError {
-  // Node's fetch says only "fetch failed"; the socket error (ECONNREFUSED…) is its cause.
-  const inner = cause instanceof Error ? (cause.cause as { code?: unknown } | undefined) : undefined;
-  const reason =
-    cause instanceof Error
-      ? cause.name === 'TimeoutError'
-        ? 'timed out'
-        : typeof inner?.code === 'string'
-          ? `${cause.message}: ${inner.code}`
-          : cause.message
-      : String(cause);
-  return new AppError(
-    'SERVER_UNREACHABLE',
-    `Could not reach Promptline at ${url} (${operation}: ${reason}). Check the client's \`url\` and that the server is running; the client keeps serving what it has in memory meanwhile.`,
-    { cause, details: { operation } },
-  );
-}
-
 function unreadable(source: string, problem: string): AppError {
   return new AppError(
     'INTERNAL',
     `The snapshot from ${source} is not one this SDK understands (${problem}); upgrade @promptline/sdk or the server. Keeping the previous snapshot.`,
-  );
-}
-
-async function httpError(response: Response, operation: string): Promise<AppError> {
-  let code: ErrorCode | undefined;
-  let detail = response.statusText;
-  try {
-    const body = (await response.json()) as { code?: unknown; detail?: unknown };
-    if (isErrorCode(body.code)) code = body.code;
-    if (typeof body.detail === 'string') detail = body.detail;
-  } catch {
-    // Not problem+json: the status says enough.
-  }
-  // A body without one of our codes (a proxy's error page): name the condition by its status.
-  const byStatus: Record<number, ErrorCode> = {
-    400: 'BAD_REQUEST',
-    401: 'UNAUTHORIZED',
-    403: 'FORBIDDEN',
-    404: 'ENVIRONMENT_NOT_FOUND',
-    413: 'PAYLOAD_TOO_LARGE',
-    414: 'URI_TOO_LONG',
-    415: 'UNSUPPORTED_MEDIA_TYPE',
-    422: 'VALIDATION_FAILED',
-    431: 'HEADERS_TOO_LARGE',
-    502: 'SERVER_UNREACHABLE',
-    503: 'SERVER_UNREACHABLE',
-    504: 'SERVER_UNREACHABLE',
-  };
-  const hint =
-    response.status === 401 || response.status === 403
-      ? ' Check the `apiKey` given to createClient (create one with `promptline keys create`).'
-      : response.status === 404
-        ? ' Check the `environment` given to createClient.'
-        : '';
-  return new AppError(
-    code ?? byStatus[response.status] ?? (response.status < 500 ? 'BAD_REQUEST' : 'INTERNAL'),
-    `Promptline answered ${response.status} to ${operation}: ${detail}.${hint}`,
-    { details: { operation, httpStatus: response.status } },
   );
 }
 
@@ -188,7 +140,7 @@ export function createClient(options: ClientOptions): PromptlineClient {
   for (const [name, fallback] of Object.entries(options.fallbacks ?? {})) {
     fallbacks.set(
       name,
-      buildFallback(name, fallback, () => snapshot),
+      buildFallback(name, options.environment, fallback, () => snapshot),
     );
   }
 
@@ -544,6 +496,16 @@ export function createClient(options: ClientOptions): PromptlineClient {
 
   const started = start();
 
+  // Export errors reach the same listeners as update errors (close() flushes before it stops them).
+  const tracer = createTracer({
+    url: options.url,
+    apiKey: options.apiKey,
+    environment: options.environment,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+    onError: emitError,
+  });
+
   function currentSource(): PromptSource {
     return snapshotSource ?? 'fallback';
   }
@@ -607,6 +569,14 @@ export function createClient(options: ClientOptions): PromptlineClient {
       };
     },
     refresh,
+    record: tracer.record,
+    trace: tracer.trace,
+    score: tracer.score,
+    wrapOpenAI: tracer.wrapOpenAI,
+    wrapAnthropic: tracer.wrapAnthropic,
+    activeSpan: tracer.activeSpan,
+    flush: tracer.flush,
+    tracingStats: tracer.tracingStats,
     get etag() {
       return snapshot?.etag ?? null;
     },
@@ -614,6 +584,7 @@ export function createClient(options: ClientOptions): PromptlineClient {
       return connection;
     },
     async close() {
+      await tracer.close();
       connection = 'closed';
       controller.abort();
       updateListeners.clear();

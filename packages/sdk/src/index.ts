@@ -24,6 +24,20 @@ export {
   toAnthropicMessages,
   toOpenAIChat,
 } from './integrations.ts';
+export type { ExportStats } from './tracing/exporter.ts';
+export { createTracer, type Tracer, type TracerOptions, type TracingMethods } from './tracing/tracer.ts';
+export type {
+  ActiveSpan,
+  GenerationOptions,
+  PromptRef,
+  RecordInput,
+  ScoreInput,
+  SpanFields,
+  SpanRef,
+  TimeInput,
+  TraceOptions,
+  TracingOptions,
+} from './tracing/types.ts';
 export type {
   FallbackPrompt,
   PromptSource,

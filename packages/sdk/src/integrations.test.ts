@@ -5,8 +5,12 @@ import { buildFallback } from './resolve.ts';
 import type { ResolvedPrompt } from './types.ts';
 
 function chat(messages: ChatMessage[], config: ModelConfig): ResolvedPrompt {
-  const prompt = buildFallback('support/reply', { type: 'chat', messages, config }, () => undefined)
-    .resolved[0];
+  const prompt = buildFallback(
+    'support/reply',
+    'production',
+    { type: 'chat', messages, config },
+    () => undefined,
+  ).resolved[0];
   if (prompt === undefined) throw new Error('no prompt built');
   return prompt;
 }
@@ -67,7 +71,8 @@ describe('toOpenAIChat', () => {
   });
 
   it('lets overrides win, turns a text prompt into one user message, and needs a model', () => {
-    const text = buildFallback('t', { type: 'text', template: 'Say {{x}}' }, () => undefined).resolved[0];
+    const text = buildFallback('t', 'production', { type: 'text', template: 'Say {{x}}' }, () => undefined)
+      .resolved[0];
     if (text === undefined) throw new Error('no prompt built');
     expect(toOpenAIChat(text, { x: 'hi' }, { model: 'gpt-4.1', stream: true })).toEqual({
       model: 'gpt-4.1',

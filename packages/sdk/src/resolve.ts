@@ -92,6 +92,7 @@ interface Meta {
   version: number;
   semver: string;
   variant: number;
+  environment: string;
   config: ModelConfig;
   variables: readonly string[];
   hash: string;
@@ -143,6 +144,7 @@ function buildChat(
 
 function buildVersion(
   name: string,
+  environment: string,
   variant: number,
   version: SnapshotVersion,
   source: PromptSource,
@@ -153,6 +155,7 @@ function buildVersion(
     version: version.number,
     semver: version.semver,
     variant,
+    environment,
     config: version.config,
     variables: version.variables,
     hash: version.hash,
@@ -232,7 +235,9 @@ function entryBuilder(
         }
         return version;
       });
-      const resolved = versions.map((version, i) => buildVersion(name, i, version, source, shared));
+      const resolved = versions.map((version, i) =>
+        buildVersion(name, snapshot.environment, i, version, source, shared),
+      );
       const usesPartials = versions.some((version) => extractPartials(version).length > 0);
       const perUnit = versions.map((version) => usesPartials && dependsOnUnit(snapshot, version));
       return perUnit.includes(true)
@@ -245,7 +250,7 @@ function entryBuilder(
               const version = versions[i];
               if (version === undefined) return undefined;
               return perUnit[i] === true
-                ? buildVersion(name, i, version, source, partialLookup(current, unit))
+                ? buildVersion(name, snapshot.environment, i, version, source, partialLookup(current, unit))
                 : resolved[i];
             },
           }
@@ -270,6 +275,7 @@ function entryBuilder(
 /** Builds the entry of an application-supplied fallback prompt. */
 export function buildFallback(
   name: string,
+  environment: string,
   fallback: FallbackPrompt,
   snapshot: () => Snapshot | undefined,
 ): PromptEntry {
@@ -280,6 +286,7 @@ export function buildFallback(
     version: 0,
     semver: '0.0.0',
     variant: 0,
+    environment,
     config: fallback.config ?? {},
     variables: extractVariables(fallback),
     hash: '',

@@ -19,6 +19,8 @@ interface ResolvedPromptBase {
   readonly semver: string;
   /** Index of the chosen variant in the release (0 for a fallback). */
   readonly variant: number;
+  /** The environment that served it (the client's environment for a fallback). */
+  readonly environment: string;
   readonly config: ModelConfig;
   /** Variable names the content uses. */
   readonly variables: readonly string[];

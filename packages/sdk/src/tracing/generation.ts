@@ -1,0 +1,224 @@
+/**
+ * What the OpenAI and Anthropic wrappers share: a proxy that intercepts one method deep inside a
+ * client, and the recording of one call around it — streamed answers included — without changing
+ * what the caller gets back (the SDK's own promise and stream objects, with all their methods).
+ */
+import { AppError, type SpanUsage } from '@promptline/core';
+import type { SpanContext } from './context.ts';
+import type { TracingCore } from './tracer.ts';
+import type { GenerationOptions, SpanFields } from './types.ts';
+
+export type Fn = (...args: unknown[]) => unknown;
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A non-negative integer token count, else undefined. */
+export function tokens(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * A proxy of `root` whose `path[0].path[1]…method` is `wrap(original, owner)`. Everything else is
+ * the client's own; its methods are bound to the real object so that private fields keep working.
+ */
+export function interceptMethod<T extends object>(
+  root: T,
+  path: readonly string[],
+  method: string,
+  wrap: (original: Fn, owner: object) => Fn,
+): T {
+  const make = <O extends object>(object: O, depth: number): O =>
+    new Proxy(object, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (depth < path.length && property === path[depth] && typeof value === 'object' && value !== null) {
+          return make(value, depth + 1);
+        }
+        if (depth === path.length && property === method && typeof value === 'function') {
+          return wrap(value as Fn, target);
+        }
+        return typeof value === 'function' ? (value as Fn).bind(target) : value;
+      },
+    });
+  return make(root, 0);
+}
+
+/** Collects a streamed answer chunk by chunk. */
+export interface StreamAccumulator {
+  /** Takes one chunk; true when it carried the first content (text or tool call). */
+  add(chunk: unknown): boolean;
+  /** What the chunks so far say. */
+  fields(): SpanFields;
+}
+
+export interface CallSpec {
+  core: TracingCore;
+  options: GenerationOptions;
+  name: string;
+  provider: string;
+  params: unknown;
+  request: SpanFields;
+  call: () => unknown;
+  fromResponse: (response: unknown) => SpanFields;
+  accumulator: () => StreamAccumulator;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return isRecord(value) && typeof value.then === 'function';
+}
+
+/** Records one LLM call made by `spec.call()` and returns exactly what it returned. */
+export function observeCall(spec: CallSpec): unknown {
+  const { core, options } = spec;
+  const parent: SpanContext | undefined =
+    options.parent === undefined ? core.active() : (options.parent ?? undefined);
+  const startTime = Date.now();
+  const t0 = performance.now();
+  const content = options.recordContent !== false;
+  let recorded = false;
+  const finish = (fields: SpanFields): void => {
+    if (recorded) return;
+    recorded = true;
+    const { input, output, ...rest } = { ...spec.request, ...fields };
+    const attributes = { ...spec.request.attributes, ...fields.attributes, ...options.attributes };
+    spec.core.record({
+      name: options.name ?? spec.name,
+      provider: options.provider ?? spec.provider,
+      ...(parent === undefined
+        ? { parentSpanId: null }
+        : { traceId: parent.traceId, parentSpanId: parent.spanId }),
+      startTime,
+      endTime: startTime + (performance.now() - t0),
+      ...(options.prompt === undefined ? {} : { prompt: options.prompt }),
+      ...(options.unit === undefined ? {} : { unit: options.unit }),
+      ...(options.variables === undefined ? {} : { variables: options.variables }),
+      ...(options.userId === undefined ? {} : { userId: options.userId }),
+      ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
+      ...rest,
+      ...(content ? { input, output } : {}),
+      ...(Object.keys(attributes).length === 0 ? {} : { attributes }),
+    });
+  };
+  const guarded = (what: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (error) {
+      core.report(
+        new AppError('INTERNAL', `Could not record the ${spec.name} call (${what}): ${String(error)}`),
+      );
+    }
+  };
+
+  let result: unknown;
+  try {
+    result = spec.call();
+  } catch (error) {
+    finish({ error });
+    throw error;
+  }
+  const streamed = isRecord(spec.params) && spec.params.stream === true;
+  const onValue = (value: unknown): void =>
+    guarded('answer', () => {
+      if (!streamed) {
+        finish(spec.fromResponse(value));
+        return;
+      }
+      const accumulator = spec.accumulator();
+      let firstTokenMs: number | undefined;
+      instrumentStream(
+        value,
+        (chunk) =>
+          guarded('chunk', () => {
+            if (accumulator.add(chunk) && firstTokenMs === undefined) firstTokenMs = performance.now() - t0;
+          }),
+        (error) =>
+          finish({
+            ...accumulator.fields(),
+            ...(firstTokenMs === undefined
+              ? {}
+              : { timeToFirstTokenMs: Math.round(firstTokenMs * 1000) / 1000 }),
+            ...(error === undefined ? {} : { error }),
+          }),
+      );
+    });
+  if (isThenable(result)) {
+    // Registered before the caller's own `await`, so a stream is instrumented before it is read.
+    result.then(onValue, (error: unknown) => finish({ error }));
+  } else {
+    onValue(result);
+  }
+  return result;
+}
+
+/**
+ * Observes a stream as the caller reads it, in place: the stream object the caller holds keeps
+ * its class and methods. `onEnd` runs once — at the end, on an error, or when the reader stops.
+ * An `openai`/Anthropic SDK stream reads through its `iterator` (so `tee()` is covered); any other
+ * async iterable through `Symbol.asyncIterator`.
+ */
+function instrumentStream(
+  stream: unknown,
+  onChunk: (chunk: unknown) => void,
+  onEnd: (error?: unknown) => void,
+): void {
+  let ended = false;
+  const end = (error?: unknown): void => {
+    if (ended) return;
+    ended = true;
+    onEnd(error);
+  };
+  if (!isRecord(stream)) {
+    end();
+    return;
+  }
+  const target = stream as Record<PropertyKey, unknown>;
+  const key: PropertyKey =
+    Object.hasOwn(target, 'iterator') && typeof target.iterator === 'function'
+      ? 'iterator'
+      : Symbol.asyncIterator;
+  const original = target[key];
+  if (typeof original !== 'function') {
+    end();
+    return;
+  }
+  target[key] = function (this: unknown, ...args: unknown[]) {
+    const iterator = (original as Fn).apply(this, args) as AsyncIterator<unknown>;
+    const observed: AsyncIterableIterator<unknown> = {
+      async next(...nextArgs: [] | [unknown]) {
+        try {
+          const step = await iterator.next(...nextArgs);
+          if (step.done === true) end();
+          else onChunk(step.value);
+          return step;
+        } catch (error) {
+          end(error);
+          throw error;
+        }
+      },
+      async return(value?: unknown) {
+        end();
+        return iterator.return === undefined ? { done: true, value } : iterator.return(value);
+      },
+      async throw(error?: unknown) {
+        end(error);
+        if (iterator.throw === undefined) throw error;
+        return iterator.throw(error);
+      },
+      [Symbol.asyncIterator]() {
+        return observed;
+      },
+    };
+    return observed;
+  };
+}
+
+/** The usage fields only when both counts are known. */
+export function usage(input: number | undefined, output: number | undefined, extra: Partial<SpanUsage> = {}) {
+  if (input === undefined || output === undefined) return undefined;
+  const result: SpanUsage = { input, output };
+  if (extra.cachedInput !== undefined) result.cachedInput = extra.cachedInput;
+  if (extra.reasoning !== undefined) result.reasoning = extra.reasoning;
+  return result;
+}
