@@ -132,6 +132,7 @@ function accumulator(): StreamAccumulator {
           try {
             return { ...block, input: JSON.parse(partialJson) as unknown };
           } catch {
+            // A stream cut mid-tool-call leaves partial JSON: keep the text as it arrived.
             return { ...block, input: partialJson };
           }
         });

@@ -47,6 +47,7 @@ function findAsyncLocalStorage(): AsyncLocalStorageClass | undefined {
   try {
     return asyncLocalStorageClass(processObject()?.getBuiltinModule?.('node:async_hooks'));
   } catch {
+    // A runtime that refuses the module: nesting falls back to explicit parents.
     return undefined;
   }
 }

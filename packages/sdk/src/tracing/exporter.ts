@@ -202,6 +202,7 @@ export function createExporter(options: ExporterOptions): Exporter {
         return 'retry';
       }
       if (response.ok) {
+        // The answer's body is not needed; a body already gone is fine.
         await response.body?.cancel().catch(() => {});
         stats.sent += batch.length;
         return 'sent';
@@ -249,6 +250,7 @@ export function createExporter(options: ExporterOptions): Exporter {
       return 'retry';
     }
     if (response.ok) {
+      // The answer's body is not needed; a body already gone is fine.
       await response.body?.cancel().catch(() => {});
       stats.scoresSent++;
       return 'sent';
