@@ -17,7 +17,9 @@ import type {
   Environment,
   FieldIssue,
   HistoryEntry,
+  MetricsInterval,
   Prompt,
+  PromptMetrics,
   RenderRequest,
   RenderResult,
   ResolveResult,
@@ -133,6 +135,17 @@ export function createApiClient(options: ApiClientOptions) {
     getVersion: (name: string, number: number) => call<Version>('GET', `${prompt(name)}/versions/${number}`),
     diff: (name: string, from: number, to: number) =>
       call<VersionDiff>('GET', `${prompt(name)}/diff${query({ from, to })}`),
+
+    /** Totals and series per version of a prompt over a window (default the last 24 h). */
+    promptMetrics: (
+      name: string,
+      params: {
+        env?: string | undefined;
+        from?: string | undefined;
+        to?: string | undefined;
+        interval?: MetricsInterval | undefined;
+      },
+    ) => call<PromptMetrics>('GET', `${prompt(name)}/metrics${query(params)}`),
 
     /** What `env` serves for the prompt now (404 DEPLOYMENT_NOT_FOUND when nothing). */
     getDeployment: (name: string, env: string) => call<Deployment>('GET', deployment(name, env)),

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   envs: () => import('./commands/envs.ts').then((m) => m.envsCommand),
   keys: () => import('./commands/keys.ts').then((m) => m.keysCommand),
   audit: () => import('./commands/audit.ts').then((m) => m.auditCommand),
+  metrics: () => import('./commands/metrics.ts').then((m) => m.metricsCommand),
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
 };
 
@@ -33,6 +34,7 @@ const SUMMARIES: Partial<Record<string, string>> = {
   envs: 'list | create <name>: environments',
   keys: 'create <name> | list | revoke <id>: API keys',
   audit: 'list | verify: the hash-chained audit log',
+  metrics: '<name> [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version',
   eval: '[-c config]: run a test suite (promptline.eval.yaml or promptfooconfig.yaml); exit 1 below thresholds',
 };
 
