@@ -77,6 +77,9 @@ export const ERROR_CODES = {
   // Metrics
   METRICS_WINDOW_INVALID: 422,
   METRICS_TOO_MANY_POINTS: 422,
+  // OpenTelemetry ingestion
+  OTLP_MALFORMED: 400,
+  UNSUPPORTED_CONTENT_ENCODING: 415,
   // Configuration and the server itself
   CONFIG_INVALID: 422,
   SECRET_UNDECRYPTABLE: 500,

@@ -61,6 +61,8 @@ export function findNul(value: unknown, root = ''): string | undefined {
     const { value: v, path } = next;
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return path;
+    } else if (ArrayBuffer.isView(v)) {
+      // A binary body (OTLP protobuf) holds bytes, not text: its decoder deals with NUL itself.
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: join(path, String(i)) });
     } else if (v !== null && typeof v === 'object') {
