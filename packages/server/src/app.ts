@@ -38,6 +38,8 @@ import { registerLiveRoutes } from './live/routes.ts';
 import { createUpdateStream } from './live/update-stream.ts';
 import { registerMetricsRoutes } from './metrics/routes.ts';
 import { createMetricsService } from './metrics/service.ts';
+import { registerOtelRoutes } from './otel/routes.ts';
+import { createOtelService } from './otel/service.ts';
 import { registerPlaygroundRoutes } from './playground/routes.ts';
 import { createPlaygroundService } from './playground/service.ts';
 import { registerPromptRoutes } from './prompts/routes.ts';
@@ -281,6 +283,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerMetricsRoutes(app, { metrics });
   registerSessionRoutes(app, { sessions });
   registerTraceRoutes(app, { traces });
+  registerOtelRoutes(app, { otel: createOtelService({ traces }) });
   if (options.web !== false) await registerWebApp(app, { dist: options.web?.dist ?? defaultWebDist() });
 
   return app;

@@ -50,8 +50,11 @@ interface DecodedRequest {
 /** Deepest nesting of array and kvlist values read; deeper values are kept as null. */
 const MAX_VALUE_DEPTH = 32;
 
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+/** Hex of an id; an absent bytes field decodes to protobufjs's shared empty array, not a buffer. */
+function hex(bytes: Uint8Array | readonly number[] | undefined): string {
+  if (!bytes || bytes.length === 0) return '';
+  if (Buffer.isBuffer(bytes)) return bytes.toString('hex');
+  return Buffer.from(bytes).toString('hex');
 }
 
 /** Unsigned nanoseconds (fixed64) → epoch milliseconds; the float error stays below a microsecond. */
