@@ -57,6 +57,7 @@ export function parseMaybeJson(value: OtlpValue | undefined): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
+    // Text that only looks like JSON is kept as the text it is: content, not a malformed request.
     return value;
   }
 }
