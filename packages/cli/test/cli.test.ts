@@ -3,7 +3,7 @@
  * real server on 127.0.0.1 (SQLite; the server's own tests cover PostgreSQL). They check what a
  * user or a CI script sees: stdout, stderr and exit codes.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -560,7 +560,7 @@ describe('failures', () => {
 });
 
 describe('up', () => {
-  it('starts a server that the other commands can use, and stops on SIGINT with exit 0', async () => {
+  it('starts the compiled server (what npm start runs) that the other commands can use, and stops on SIGINT with exit 0', async () => {
     const port = await closedPort();
     const dataDir = await mkdtemp(join(tmpdir(), 'promptline-up-'));
     const apiKey = 'cli-up-test-key-0123456789';
@@ -584,6 +584,10 @@ describe('up', () => {
       expect(await ok(['envs', 'list'], { PROMPTLINE_URL: url, PROMPTLINE_API_KEY: apiKey })).toContain(
         'production',
       );
+      // The server is the CLI's child: its command line names the build, not the sources.
+      const server = execFileSync('ps', ['-o', 'args=', '--ppid', String(child.pid)], { encoding: 'utf8' });
+      expect(server).toMatch(/packages\/server\/dist\/main\.js/);
+      expect(server).not.toContain('--conditions=source');
     } finally {
       child.kill('SIGINT');
     }

@@ -157,6 +157,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     changeFeed,
     store: environmentStore,
   });
+  changeFeed.resyncFrom?.(() => environments.everywhere());
   const deployments = createDeploymentService({
     database,
     clock,

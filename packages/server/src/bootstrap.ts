@@ -2,6 +2,9 @@ import { createAuditService } from './audit/service.ts';
 import { createAuthService } from './auth/service.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type Database, isUniqueViolation } from './db/database.ts';
+import { createEnvironmentService } from './environments/service.ts';
+import { createEnvironmentStore } from './environments/store.ts';
+import { createLocalChangeFeed } from './live/change-feed.ts';
 import { seedDefaults } from './projects/seed.ts';
 
 /**
@@ -15,8 +18,17 @@ export async function bootstrap(
   options: { apiKey?: string | undefined; clock?: Clock; generateKeyIfNone?: boolean } = {},
 ): Promise<{ projectId: number; generatedKey: string | null; restoredKeyId: number | null }> {
   const clock = options.clock ?? systemClock;
-  const projectId = await seedDefaults(database, clock);
-  const auth = createAuthService({ database, clock, audit: createAuditService({ database, clock }) });
+  const audit = createAuditService({ database, clock });
+  // Nothing listens for changes before the app is built: a local feed is enough here.
+  const environments = createEnvironmentService({
+    database,
+    clock,
+    audit,
+    changeFeed: createLocalChangeFeed(),
+    store: createEnvironmentStore(),
+  });
+  const projectId = await seedDefaults(database, clock, environments);
+  const auth = createAuthService({ database, clock, audit });
   const apiKey = options.apiKey;
   if (apiKey) {
     const register = () => auth.register(projectId, apiKey, 'admin (PROMPTLINE_API_KEY)', 'admin');

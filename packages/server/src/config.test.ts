@@ -38,3 +38,17 @@ it('names each invalid variable in a CONFIG_INVALID error', () => {
   );
   expect(() => loadConfig({ PROMPTLINE_API_KEY: 'short' })).toThrowError(/PROMPTLINE_API_KEY/);
 });
+
+it('reads the job runner timings and refuses values that would break it', () => {
+  expect(loadConfig({ PROMPTLINE_JOB_LEASE_MS: '10000', PROMPTLINE_JOB_POLL_MS: '250' })).toMatchObject({
+    jobLeaseMs: 10_000,
+    jobPollMs: 250,
+  });
+  expect(loadConfig({}).jobLeaseMs).toBeUndefined();
+  expect(() => loadConfig({ PROMPTLINE_JOB_LEASE_MS: '500', PROMPTLINE_JOB_POLL_MS: '0' })).toThrowError(
+    expect.objectContaining({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/PROMPTLINE_JOB_LEASE_MS.*PROMPTLINE_JOB_POLL_MS/),
+    }),
+  );
+});

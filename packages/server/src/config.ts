@@ -18,6 +18,13 @@ export const ServerConfig = z.object({
   logLevel: LogLevel.default('info'),
   /** 32 bytes (base64 or hex) that encrypt provider credentials; default: `<dataDir>/secret.key`, made on first start. */
   secretKey: z.string().min(1).optional(),
+  /**
+   * How long a job claim holds without renewal (default 30 s, renewed every third of it): a job of
+   * an instance that died is picked up again this long after. Lower means faster failover, more writes.
+   */
+  jobLeaseMs: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
+  /** How often each instance polls the job queue for due jobs (default 1 s). Lower means less delay, more queries. */
+  jobPollMs: z.coerce.number().int().min(10).max(60_000).optional(),
 });
 
 export type ServerConfig = z.infer<typeof ServerConfig>;
@@ -25,7 +32,7 @@ export type ServerConfig = z.infer<typeof ServerConfig>;
 /**
  * Reads the configuration from environment variables (`PROMPTLINE_PORT`, `PROMPTLINE_HOST`,
  * `PROMPTLINE_DATA_DIR`, `PROMPTLINE_DATABASE_URL`, `PROMPTLINE_API_KEY`, `PROMPTLINE_LOG_LEVEL`,
- * `PROMPTLINE_SECRET_KEY`).
+ * `PROMPTLINE_SECRET_KEY`, `PROMPTLINE_JOB_LEASE_MS`, `PROMPTLINE_JOB_POLL_MS`).
  *
  * @throws AppError CONFIG_INVALID naming each bad variable.
  */
@@ -39,6 +46,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     apiKey: blank(env.PROMPTLINE_API_KEY),
     logLevel: blank(env.PROMPTLINE_LOG_LEVEL),
     secretKey: blank(env.PROMPTLINE_SECRET_KEY),
+    jobLeaseMs: blank(env.PROMPTLINE_JOB_LEASE_MS),
+    jobPollMs: blank(env.PROMPTLINE_JOB_POLL_MS),
   };
   const parsed = ServerConfig.safeParse(raw);
   if (!parsed.success) {
@@ -50,6 +59,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       apiKey: 'PROMPTLINE_API_KEY',
       logLevel: 'PROMPTLINE_LOG_LEVEL',
       secretKey: 'PROMPTLINE_SECRET_KEY',
+      jobLeaseMs: 'PROMPTLINE_JOB_LEASE_MS',
+      jobPollMs: 'PROMPTLINE_JOB_POLL_MS',
     };
     const errors = parsed.error.issues.map((issue) => ({
       path: names[String(issue.path[0])] ?? issue.path.join('.'),

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     config,
     secretBox,
     logger,
+    jobs: { leaseMs: config.jobLeaseMs, pollMs: config.jobPollMs },
     ...(changeFeed ? { changeFeed } : {}),
   });
   feedError = (error) =>

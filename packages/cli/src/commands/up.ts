@@ -49,16 +49,13 @@ export const upCommand = defineCommand({
       return EXIT.failure;
     }
     const entry = serverEntry();
-    if (entry === undefined) {
-      ctx.err(
-        'error: cannot find the Promptline server (@promptline/server). Reinstall the CLI with its dependencies ' +
-          '(`npm install @promptline/cli`), or run `npm start` in a clone of the repository.\n',
-      );
+    if ('problem' in entry) {
+      ctx.err(`error: ${entry.problem}\n`);
       return EXIT.failure;
     }
     // A child process rather than an import: the server owns its process (signals, exit on fatal
     // errors) and the CLI only relays Ctrl-C and the exit code.
-    const child = spawn(process.execPath, [...entry.flags, entry.path], { stdio: 'inherit', env });
+    const child = spawn(process.execPath, [entry.path], { stdio: 'inherit', env });
     const relay = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', relay);
     process.on('SIGTERM', relay);
@@ -77,18 +74,25 @@ export const upCommand = defineCommand({
 });
 
 /**
- * The server's process entry, from the declared dependency: its sources when this CLI runs from
- * the repository's sources (the `source` condition is on), else its compiled `dist/main.js`.
+ * The server's compiled entry (`dist/main.js`) from the declared dependency: what `npm start`
+ * runs, also when this CLI itself runs from the repository's sources (the export has no `source`
+ * condition), so `up` starts as fast as `npm start` and never needs type stripping.
  */
-function serverEntry(): { path: string; flags: string[] } | undefined {
+function serverEntry(): { path: string } | { problem: string } {
+  let path: string;
   try {
-    const path = fileURLToPath(import.meta.resolve('@promptline/server/main'));
-    if (!existsSync(path)) return undefined;
-    return path.endsWith('.ts')
-      ? { path, flags: ['--conditions=source', '--no-warnings'] }
-      : { path, flags: [] };
-  } catch {
-    // Not installed beside the CLI: the caller says how to install it.
-    return undefined;
+    path = fileURLToPath(import.meta.resolve('@promptline/server/main'));
+  } catch (error) {
+    return {
+      problem:
+        `cannot find the Promptline server (@promptline/server: ${(error as Error).message}). ` +
+        'Reinstall the CLI with its dependencies (`npm install @promptline/cli`), or run `npm start` in a clone of the repository.',
+    };
   }
+  if (!existsSync(path)) {
+    return {
+      problem: `the Promptline server is not built (${path} is missing). In a clone of the repository run \`npm run build\` (or \`npm start\`, which builds first).`,
+    };
+  }
+  return { path };
 }

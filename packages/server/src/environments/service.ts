@@ -1,9 +1,10 @@
 import type { CreateEnvironmentRequest, Environment, UpdateEnvironmentRequest } from '@promptline/core';
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Db } from '../db/database.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
 import { environmentNotFound } from './errors.ts';
+import { DEFAULT_ENVIRONMENTS } from './seed.ts';
 import type { EnvironmentStore, StoredEnvironment } from './store.ts';
 
 function publicEnvironment({ id: _id, ...env }: StoredEnvironment): Environment {
@@ -28,6 +29,21 @@ export function createEnvironmentService({
   return {
     async list(projectId: number): Promise<Environment[]> {
       return (await store.list(database.db, projectId)).map(publicEnvironment);
+    },
+
+    /** Every environment of every project (the change feed's resync after a lost connection). */
+    async everywhere(): Promise<{ projectId: string; environment: string }[]> {
+      return (await store.everywhere(database.db)).map((e) => ({
+        projectId: String(e.projectId),
+        environment: e.name,
+      }));
+    },
+
+    /** Creates the default environments of a new project, inside the caller's transaction. */
+    async seedDefaults(trx: Db, projectId: number, at: string): Promise<void> {
+      for (const env of DEFAULT_ENVIRONMENTS) {
+        await store.insert(trx, projectId, { ...env, createdAt: at });
+      }
     },
 
     async get(projectId: number, name: string): Promise<Environment> {

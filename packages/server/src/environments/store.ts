@@ -55,6 +55,11 @@ export function createEnvironmentStore() {
       return rows.map(toEnvironment);
     },
 
+    async everywhere(db: Db): Promise<{ projectId: number; name: string }[]> {
+      const rows = await db.selectFrom('environments').select(['project_id', 'name']).execute();
+      return rows.map((row) => ({ projectId: row.project_id, name: row.name }));
+    },
+
     async findByName(db: Db, projectId: number, name: string): Promise<StoredEnvironment | undefined> {
       const row = await db
         .selectFrom('environments')

@@ -11,10 +11,18 @@ export interface DeploymentChange {
   prompt: string;
 }
 
+/** Every environment of every project: what a feed reports as changed after it may have missed changes. */
+export type EnvironmentLister = () => Promise<{ projectId: string; environment: string }[]>;
+
 export interface ChangeFeed {
   publish(change: DeploymentChange): void;
   /** Returns the function that unsubscribes. */
   subscribe(listener: (c: DeploymentChange) => void): () => void;
+  /**
+   * For feeds that can miss changes (a lost LISTEN connection): where to learn, on resync, which
+   * environments to report as changed. app.ts hands it the environments service.
+   */
+  resyncFrom?(list: EnvironmentLister): void;
   close(): Promise<void>;
 }
 

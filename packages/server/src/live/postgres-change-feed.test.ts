@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../bootstrap.ts';
 import { createDatabase, type Database } from '../db/database.ts';
+import { createEnvironmentStore } from '../environments/store.ts';
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../test-helpers/database.ts';
 import type { DeploymentChange } from './change-feed.ts';
 import { createPostgresChangeFeed, type PostgresChangeFeed } from './postgres-change-feed.ts';
@@ -141,6 +142,14 @@ describe('PostgreSQL change feed', () => {
 
   it('reconnects after losing its LISTEN connection and reports every environment as changed', async () => {
     const listener = await feed({ reconnectDelayMs: 20 });
+    // What app.ts hands it: the environments feature's own list.
+    const environments = createEnvironmentStore();
+    listener.resyncFrom(async () =>
+      (await environments.everywhere(database.db)).map((e) => ({
+        projectId: String(e.projectId),
+        environment: e.name,
+      })),
+    );
     const seen = collect(listener);
     const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
     await admin.connect();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { z } from 'zod';
-import type { ChangeFeed, DeploymentChange } from './change-feed.ts';
+import type { ChangeFeed, DeploymentChange, EnvironmentLister } from './change-feed.ts';
 import { CHANGE_CHANNEL, createChangeFeedStore } from './store.ts';
 
 export { CHANGE_CHANNEL };
@@ -26,6 +26,7 @@ export interface PostgresChangeFeed extends ChangeFeed {
   readonly instanceId: string;
   /** True while the LISTEN connection is up. */
   listening(): boolean;
+  resyncFrom(list: EnvironmentLister): void;
 }
 
 /** A notification's payload (ours, or the triggers' of migration `0021_change_notify`). */
@@ -81,6 +82,8 @@ export async function createPostgresChangeFeed(
   let closed = false;
   let delay = baseDelay;
   let timer: NodeJS.Timeout | undefined;
+  // Set by app.ts once the environments service exists; nothing listens before that.
+  let environments: EnvironmentLister | undefined;
 
   function deliver(change: DeploymentChange): void {
     for (const listener of [...listeners]) {
@@ -179,13 +182,13 @@ export async function createPostgresChangeFeed(
     }
     client = next;
     delay = baseDelay;
-    if (resync) await reportEverything(next).catch(report);
+    if (resync) await reportEverything().catch(report);
   }
 
   // Notifications sent while the listener was down are lost: treat every environment as changed.
-  async function reportEverything(on: pg.ClientBase): Promise<void> {
-    for (const env of await store.everyEnvironment(on)) {
-      deliver({ projectId: env.projectId, environment: env.name, prompt: '*' });
+  async function reportEverything(): Promise<void> {
+    for (const env of (await environments?.()) ?? []) {
+      deliver({ projectId: env.projectId, environment: env.environment, prompt: '*' });
     }
   }
 
@@ -200,6 +203,10 @@ export async function createPostgresChangeFeed(
       if (closed) return;
       const payload = JSON.stringify({ ...change, schema, origin: instanceId });
       store.notify(pool, payload).catch(report);
+    },
+
+    resyncFrom(list) {
+      environments = list;
     },
 
     subscribe(listener) {

@@ -25,17 +25,5 @@ export function createChangeFeedStore() {
     async notify(pool: pg.Pool, payload: string): Promise<void> {
       await pool.query('select pg_notify($1, $2)', [CHANGE_CHANNEL, payload]);
     },
-
-    /**
-     * Every environment of every project, for the resync after a lost LISTEN connection. It reads
-     * the environments feature's table: that feature's store speaks Kysely, this connection is a
-     * bare `pg` client.
-     */
-    async everyEnvironment(client: pg.ClientBase): Promise<{ projectId: string; name: string }[]> {
-      const result = await client.query<{ project_id: number; name: string }>(
-        'select project_id, name from environments',
-      );
-      return result.rows.map((row) => ({ projectId: String(row.project_id), name: row.name }));
-    },
   };
 }

@@ -1,7 +1,7 @@
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database } from '../db/database.ts';
 import { isUniqueViolation } from '../db/database.ts';
-import { seedEnvironments } from '../environments/seed.ts';
+import type { EnvironmentService } from '../environments/service.ts';
 import { createProjectStore } from './store.ts';
 
 /** Name of the project created at first start; every API key belongs to a project. */
@@ -11,7 +11,11 @@ export const DEFAULT_PROJECT = 'default';
  * Creates the `default` project and its environments when missing (idempotent, safe to run on
  * every start and from several instances at once). Returns the project's id.
  */
-export async function seedDefaults(database: Database, clock: Clock): Promise<number> {
+export async function seedDefaults(
+  database: Database,
+  clock: Clock,
+  environments: Pick<EnvironmentService, 'seedDefaults'>,
+): Promise<number> {
   const projects = createProjectStore();
   const existing = await projects.findByName(database.db, DEFAULT_PROJECT);
   if (existing) return existing.id;
@@ -19,7 +23,7 @@ export async function seedDefaults(database: Database, clock: Clock): Promise<nu
     return await database.db.transaction().execute(async (trx) => {
       const at = isoNow(clock);
       const id = await projects.insert(trx, DEFAULT_PROJECT, at);
-      await seedEnvironments(trx, id, at);
+      await environments.seedDefaults(trx, id, at);
       return id;
     });
   } catch (error) {
