@@ -5,22 +5,13 @@
  */
 import { z } from 'zod';
 import { EnvironmentName, IsoInstant, JsonValue, MAX_INT32, PromptName, RowId } from '../schemas.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Limits of one native batch (DESIGN.md): beyond them the whole batch is refused (413 / 422).
-
-/** Most spans in one `POST /api/v1/traces` batch. */
-export const MAX_SPANS_PER_BATCH = 1_000;
-/** Largest body of one batch, before decompression is irrelevant: counted on the decoded JSON. */
-export const MAX_TRACE_BATCH_BYTES = 5 * 1024 * 1024;
-/** Most keys in a span's `attributes`. */
-export const MAX_SPAN_ATTRIBUTES = 128;
-/** Longest attribute key. */
-export const MAX_ATTRIBUTE_KEY_LENGTH = 256;
-/** Longest string attribute value (characters); longer values are refused, not cut. */
-export const MAX_ATTRIBUTE_VALUE_LENGTH = 16_384;
-/** Longest span name, status message, model, provider, user or session id. */
-export const MAX_SPAN_TEXT_LENGTH = 1_024;
+import {
+  MAX_ATTRIBUTE_KEY_LENGTH,
+  MAX_ATTRIBUTE_VALUE_LENGTH,
+  MAX_SPAN_ATTRIBUTES,
+  MAX_SPAN_TEXT_LENGTH,
+  MAX_SPANS_PER_BATCH,
+} from './limits.ts';
 
 /** W3C trace id: 32 lowercase hex digits, not all zero. */
 export const TraceId = z
