@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CreateScoreRequest, MAX_SPAN_ATTRIBUTES, SpanInput, spanTimeMs, TraceBatch } from './schemas.ts';
+import { MAX_SPAN_ATTRIBUTES } from './limits.ts';
+import { CreateScoreRequest, SpanInput, spanTimeMs, TraceBatch } from './schemas.ts';
 
 const span = {
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
