@@ -80,6 +80,12 @@ export const ERROR_CODES = {
   // OpenTelemetry ingestion
   OTLP_MALFORMED: 400,
   UNSUPPORTED_CONTENT_ENCODING: 415,
+  // Gateway
+  /** The API key spent its daily or monthly gateway budget. */
+  GATEWAY_BUDGET_EXHAUSTED: 429,
+  GATEWAY_BUDGET_NOT_FOUND: 404,
+  /** The request asks for something the chosen provider cannot do through the OpenAI shape. */
+  GATEWAY_UNSUPPORTED: 400,
   // Configuration and the server itself
   CONFIG_INVALID: 422,
   SECRET_UNDECRYPTABLE: 500,

@@ -13,6 +13,7 @@ export * from './diff-view.ts';
 export * from './errors.ts';
 export * from './eval/index.ts';
 export * from './eval-run-stored.ts';
+export * from './gateway/index.ts';
 export * from './jobs.ts';
 export * from './pricing/index.ts';
 export * from './providers/index.ts';

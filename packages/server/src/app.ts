@@ -23,6 +23,11 @@ import { createEnvironmentService } from './environments/service.ts';
 import { createEnvironmentStore } from './environments/store.ts';
 import { registerEvalRoutes } from './evals/routes.ts';
 import { createEvalService } from './evals/service.ts';
+import { createBudgetService } from './gateway/budgets.ts';
+import { createResponseCache } from './gateway/cache.ts';
+import { createSpanRecorder, type SpanIngest } from './gateway/recorder.ts';
+import { registerGatewayRoutes } from './gateway/routes.ts';
+import { createGatewayService } from './gateway/service.ts';
 import { createHealthStore } from './health/store.ts';
 import { registerCompression } from './http/compression.ts';
 import { clientErrorHandler, frameworkErrors, installInputGuards, requestIdOf } from './http/input-guards.ts';
@@ -74,6 +79,8 @@ export interface BuildAppOptions {
   playground?: { mockDelayMs?: number };
   /** Job runner tuning (lease, polling, backoff); tests shorten the lease. */
   jobs?: JobSettings;
+  /** Gateway tuning: how often recorded spans are written (ms), and where they go (default: the trace service). */
+  gateway?: { recordIntervalMs?: number; ingest?: SpanIngest };
   /** The built web app served at `/`: its dist folder (default @promptline/web's), or false for none. */
   web?: { dist?: string } | false;
 }
@@ -214,6 +221,26 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     prompts,
     mockDelayMs: options.playground?.mockDelayMs,
   });
+  const budgets = createBudgetService({ database, clock, audit, auth, logger: app.log });
+  const recorder = createSpanRecorder({
+    ingest: options.gateway?.ingest ?? traces,
+    logger: app.log,
+    ...(options.gateway?.recordIntervalMs === undefined
+      ? {}
+      : { intervalMs: options.gateway.recordIntervalMs }),
+  });
+  const gateway = createGatewayService({
+    providers,
+    budgets,
+    recorder,
+    cache: createResponseCache(),
+    logger: app.log,
+  });
+  // After the server stopped taking requests: the last spans and charges are written.
+  app.addHook('onClose', async () => {
+    await recorder.close();
+    await budgets.flush();
+  });
   const snapshotOf = (projectId: number, env: string) => cache.get(projectId, env);
   const updates = createUpdateStream({
     changeFeed,
@@ -285,6 +312,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerSessionRoutes(app, { sessions });
   registerTraceRoutes(app, { traces });
   registerOtelRoutes(app, { otel: createOtelService({ traces }) });
+  await registerGatewayRoutes(app, { gateway, budgets });
   if (options.web !== false) await registerWebApp(app, { dist: options.web?.dist ?? defaultWebDist() });
 
   return app;

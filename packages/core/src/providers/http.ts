@@ -111,6 +111,11 @@ export async function postJson(
   headers: Record<string, string>,
   body: unknown,
   readMessage: ErrorMessageReader,
+  /**
+   * Answer the final refusal (after retries) as a response instead of throwing, its body already
+   * read: the gateway passes a provider's own error body and status on to its client.
+   */
+  options: { returnRefusal?: boolean } = {},
 ): Promise<HttpResponse> {
   const payload = JSON.stringify(body);
   const send: HttpTransport = ctx.transport ?? fetch;
@@ -140,8 +145,20 @@ export async function postJson(
       await sleep(ctx, retryAfter ?? backoff(ctx.baseDelayMs, attempt));
       continue;
     }
+    if (options.returnRefusal) return refusal(response, text);
     throw httpError(ctx.provider, response.status, response.statusText, text, readMessage, attempt);
   }
+}
+
+function refusal(response: HttpResponse, text: string): HttpResponse {
+  return {
+    ok: false,
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+    body: null,
+    text: async () => text,
+  };
 }
 
 /** Reads a JSON body, turning a cut connection or a timeout into the right error. */

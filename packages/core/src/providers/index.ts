@@ -17,12 +17,15 @@ import { anthropicWire } from './anthropic.ts';
 import { geminiWire } from './gemini.ts';
 import { createMockProvider } from './mock.ts';
 import { openAiWire } from './openai.ts';
+import { type OpenAiPassthrough, openAiPassthrough } from './passthrough.ts';
 import { createWireProvider } from './runtime.ts';
 import type { Provider, ProviderSettings } from './types.ts';
 
 export { estimateTokens } from './estimate.ts';
 export { retryAfterMs } from './http.ts';
 export { createMockProvider, mockEmbedding } from './mock.ts';
+export type { OpenAiPassthrough, PassthroughAnswer, PassthroughTap } from './passthrough.ts';
+export type { WireResult } from './runtime.ts';
 export * from './types.ts';
 
 /** Default base URLs of the hosted providers. */
@@ -139,4 +142,38 @@ export function createProvider(settings: ProviderSettings): Provider {
       );
     }
   }
+}
+
+/**
+ * A client that sends OpenAI-shaped requests to an `openai` or `openai-compatible` provider as they
+ * are (no mapping), with the retries, timeout and cancellation of {@link createProvider}; the
+ * provider's final refusal is answered, not thrown, so its status and body can be passed on.
+ *
+ * @throws AppError `PROVIDER_NOT_CONFIGURED` when a key or base URL is missing or malformed, or the
+ *   provider does not speak the OpenAI format.
+ */
+export function createOpenAiPassthrough(settings: ProviderSettings): OpenAiPassthrough {
+  if (settings.kind === 'openai') {
+    return openAiPassthrough('openai', settings, {
+      baseUrl: checkBaseUrl('openai', settings.baseUrl ?? PROVIDER_BASE_URLS.openai),
+      apiKey: requireKey(settings),
+    });
+  }
+  if (
+    settings.kind === 'openai-compatible' &&
+    settings.baseUrl !== undefined &&
+    settings.baseUrl.trim() !== ''
+  ) {
+    return openAiPassthrough('openai-compatible', settings, {
+      baseUrl: checkBaseUrl('openai-compatible', settings.baseUrl),
+      apiKey: settings.apiKey,
+    });
+  }
+  throw new AppError(
+    'PROVIDER_NOT_CONFIGURED',
+    settings.kind === 'openai-compatible'
+      ? 'An openai-compatible provider needs a base URL, e.g. http://127.0.0.1:11434/v1 for Ollama.'
+      : `The ${settings.kind} provider does not speak the OpenAI format; call it through createProvider.`,
+    { details: { provider: settings.kind } },
+  );
 }

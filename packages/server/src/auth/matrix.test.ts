@@ -77,6 +77,10 @@ const MINIMUM: Record<string, Least> = {
   'GET /api/v1/prompts/{name}/metrics/compare': 'viewer',
   'GET /api/v1/metrics/settings': 'viewer',
   'PUT /api/v1/metrics/settings': 'admin',
+  'GET /api/v1/gateway/budgets': 'admin',
+  'GET /api/v1/gateway/budgets/{keyId}': 'admin',
+  'PUT /api/v1/gateway/budgets/{keyId}': 'admin',
+  'DELETE /api/v1/gateway/budgets/{keyId}': 'admin',
 };
 
 const RANK: Record<Least, number> = { public: -1, viewer: 0, editor: 1, admin: 2 };

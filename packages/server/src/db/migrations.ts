@@ -2,6 +2,7 @@ import { AppError } from '@promptline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { datasetTablesMigration } from '../datasets/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
+import { gatewayBudgetsMigration } from '../gateway/migration.ts';
 import { jobTablesMigration } from '../jobs/migration.ts';
 import { changeNotifyMigration } from '../live/migration.ts';
 import { metricTablesMigration } from '../metrics/migration.ts';
@@ -165,6 +166,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0046_eval_run_jobs': evalRunJobsMigration(),
     '0050_traces': traceTablesMigration(dialect),
     '0055_metric_rollups': metricTablesMigration(dialect),
+    '0075_gateway_budgets': gatewayBudgetsMigration(),
   };
 }
 

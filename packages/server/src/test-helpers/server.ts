@@ -13,7 +13,7 @@
  * `close()` that stops the server and deletes the database.
  */
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../app.ts';
+import { type BuildAppOptions, buildApp } from '../app.ts';
 import { generateApiKey } from '../auth/service.ts';
 import { bootstrap } from '../bootstrap.ts';
 import type { Clock } from '../clock.ts';
@@ -43,6 +43,8 @@ export interface TestServerOptions {
   listen?: boolean;
   /** Job runner tuning; default a 50 ms poll so background work starts at once in tests. */
   jobs?: JobSettings;
+  /** Gateway tuning (span recording interval, where spans go). */
+  gateway?: BuildAppOptions['gateway'];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -56,6 +58,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.changeFeed ? { changeFeed: options.changeFeed } : {}),
     jobs: { pollMs: 50, ...options.jobs },
+    ...(options.gateway ? { gateway: options.gateway } : {}),
   });
   let url = '';
   if (options.listen ?? true) {

@@ -1,0 +1,106 @@
+import type { SpanInput } from '@promptline/core';
+import { describe, expect, it } from 'vitest';
+import { createSpanRecorder, type SpanIngest } from './recorder.ts';
+
+const logged: string[] = [];
+const logger = {
+  error: (_details: unknown, message?: string) => void logged.push(`error: ${message}`),
+  warn: (_details: unknown, message?: string) => void logged.push(`warn: ${message}`),
+};
+
+let n = 0;
+function span(extra: Partial<SpanInput> = {}): SpanInput {
+  n++;
+  return {
+    traceId: `${'a'.repeat(24)}${n.toString(16).padStart(8, '0')}`,
+    spanId: `${'b'.repeat(8)}${n.toString(16).padStart(8, '0')}`,
+    name: 'chat mock/x',
+    startTime: 1_700_000_000_000,
+    endTime: 1_700_000_000_010,
+    status: 'ok',
+    ...extra,
+  };
+}
+
+function collecting() {
+  const batches: { projectId: number; spans: SpanInput[] }[] = [];
+  const ingest: SpanIngest = {
+    ingest: async (projectId, spans) => {
+      batches.push({ projectId, spans });
+    },
+  };
+  return { batches, ingest };
+}
+
+describe('span recorder', () => {
+  it('writes after the interval, in batches per project, without the caller waiting', async () => {
+    const { batches, ingest } = collecting();
+    const recorder = createSpanRecorder({ ingest, logger, intervalMs: 30, batchSize: 100 });
+    recorder.record(1, span());
+    recorder.record(2, span());
+    recorder.record(1, span());
+    expect(batches).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(batches.map((b) => [b.projectId, b.spans.length])).toEqual([
+      [1, 2],
+      [2, 1],
+    ]);
+    expect(recorder.stats()).toMatchObject({ recorded: 3, written: 3, buffered: 0 });
+  });
+
+  it('writes at once when a batch is full, never more than batchSize per write', async () => {
+    const { batches, ingest } = collecting();
+    const recorder = createSpanRecorder({ ingest, logger, intervalMs: 60_000, batchSize: 4 });
+    for (let i = 0; i < 10; i++) recorder.record(1, span());
+    await recorder.flush();
+    expect(batches.map((b) => b.spans.length).reduce((a, b) => a + b, 0)).toBe(10);
+    expect(Math.max(...batches.map((b) => b.spans.length))).toBeLessThanOrEqual(4);
+  });
+
+  it('drops the oldest spans beyond its bound and counts them', async () => {
+    const { batches, ingest } = collecting();
+    const recorder = createSpanRecorder({
+      ingest,
+      logger,
+      intervalMs: 60_000,
+      batchSize: 1_000,
+      maxBuffered: 5,
+    });
+    const spans = Array.from({ length: 8 }, () => span());
+    for (const s of spans) recorder.record(1, s);
+    expect(recorder.stats()).toMatchObject({ dropped: 3, buffered: 5 });
+    expect(logged.some((line) => line.startsWith('warn: gateway: span buffer full'))).toBe(true);
+    await recorder.flush();
+    expect(batches.flatMap((b) => b.spans.map((s) => s.spanId))).toEqual(spans.slice(3).map((s) => s.spanId));
+  });
+
+  it('retries a failed write once, then counts the spans as failed', async () => {
+    let calls = 0;
+    const recorder = createSpanRecorder({
+      ingest: {
+        ingest: async () => {
+          calls++;
+          throw new Error('database down');
+        },
+      },
+      logger,
+      intervalMs: 60_000,
+    });
+    recorder.record(1, span());
+    recorder.record(1, span());
+    await recorder.flush();
+    expect(calls).toBe(2);
+    expect(recorder.stats()).toMatchObject({ recorded: 2, written: 0, failed: 2, buffered: 0 });
+    expect(logged.filter((line) => line === 'error: gateway: recording spans failed')).toHaveLength(2);
+  });
+
+  it('drops an invalid span alone: the rest of its batch is written', async () => {
+    const { batches, ingest } = collecting();
+    const recorder = createSpanRecorder({ ingest, logger, intervalMs: 60_000 });
+    recorder.record(1, span({ model: 'x'.repeat(5_000) }));
+    recorder.record(1, span());
+    await recorder.flush();
+    expect(batches[0]?.spans).toHaveLength(1);
+    expect(recorder.stats()).toMatchObject({ written: 1, failed: 1 });
+  });
+});
