@@ -52,6 +52,7 @@ export async function callEmbeddings(
       try {
         parsed = JSON.parse(text) as typeof parsed;
       } catch {
+        // Not JSON: the raw text becomes the message below.
         parsed = undefined;
       }
       const message =
@@ -75,6 +76,7 @@ export async function callEmbeddings(
       if (typeof parsed.usage?.prompt_tokens === 'number') usageTokens = parsed.usage.prompt_tokens;
       if (typeof parsed.model === 'string') model = parsed.model;
     } catch {
+      // The provider's body is not JSON: a refusal the client can read (and a fallback may follow).
       return {
         kind: 'refused',
         status: 502,

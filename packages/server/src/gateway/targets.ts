@@ -17,6 +17,7 @@ export function createTargetResolver(providers: ProviderService, ttlMs: number) 
     if (cached && cached.expires > now) return cached.value;
     const value = providers.priceBook(projectId);
     prices.set(projectId, { value, expires: now + ttlMs });
+    // The caller sees the failure through `value`; only the cache entry is dropped here.
     value.catch(() => prices.delete(projectId));
     return value;
   }

@@ -181,6 +181,7 @@ async function passthroughChat(
     try {
       parsed = JSON.parse(text);
     } catch {
+      // The provider's body is not JSON: a refusal the client can read (and a fallback may follow).
       return {
         kind: 'refused',
         status: 502,
@@ -277,6 +278,7 @@ function refusedByUpstream(
   try {
     parsed = JSON.parse(text);
   } catch {
+    // Not JSON: the raw text becomes the message.
     parsed = undefined;
   }
   const message = readMessage(parsed) ?? (text.trim().slice(0, 500) || statusText || `status ${status}`);
