@@ -57,10 +57,16 @@ function hex(bytes: Uint8Array | readonly number[] | undefined): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-/** Unsigned nanoseconds (fixed64) → epoch milliseconds; the float error stays below a microsecond. */
+/**
+ * Unsigned nanoseconds (fixed64, two 32-bit halves) → epoch milliseconds, exactly: 2^32 ns is
+ * 4294 ms + 967 296 ns, and every product below stays under 2^53.
+ */
 function nanosToMs(value: Int64): number {
   if (typeof value === 'number') return value / 1e6;
-  return ((value.high >>> 0) * 4_294_967_296 + (value.low >>> 0)) / 1e6;
+  const high = value.high >>> 0;
+  const rest = high * 967_296 + (value.low >>> 0);
+  const restMs = Math.floor(rest / 1e6);
+  return high * 4294 + restMs + (rest - restMs * 1e6) / 1e6;
 }
 
 function int64(value: Int64): number | string {
