@@ -116,7 +116,7 @@ const quantile = (sorted: number[], q: number) =>
 
 const server = await startServer({ logLevel: 'warn' });
 try {
-  const send = async (path: string, type: string, body: string | Uint8Array) => {
+  const send = async (path: string, type: string, body: string | Uint8Array<ArrayBuffer>) => {
     const started = performance.now();
     const response = await fetch(`${server.url}${path}`, {
       method: 'POST',
@@ -133,7 +133,7 @@ try {
       const spans = sdkSpans(SPANS);
       return kind === 'native'
         ? nativeBody(spans)
-        : (ProtobufTraceSerializer.serializeRequest(spans) ?? new Uint8Array());
+        : new Uint8Array(ProtobufTraceSerializer.serializeRequest(spans) ?? []);
     });
     const bytes = bodies.reduce(
       (n, b) => n + (typeof b === 'string' ? Buffer.byteLength(b) : b.byteLength),
@@ -147,7 +147,7 @@ try {
     await Promise.all(
       Array.from({ length: SENDERS }, async () => {
         for (let i = next++; i < bodies.length; i = next++) {
-          const body = bodies[i] as string | Uint8Array;
+          const body = bodies[i] as string | Uint8Array<ArrayBuffer>;
           latencies.push(
             kind === 'native'
               ? await send('/api/v1/traces', 'application/json', body)
