@@ -1,6 +1,5 @@
 /** Traces: the span model, scores, the limits of ingestion, the metrics read from rollups, and OpenTelemetry's mapping. */
 export * from './histogram.ts';
-export * from './limits.ts';
 export * from './metrics.ts';
 export * from './otel/index.ts';
 export * from './schemas.ts';

@@ -13,6 +13,9 @@ import {
   MAX_SPANS_PER_BATCH,
 } from './limits.ts';
 
+// The limits live in a zod-free module (the SDK bundles them without zod); this contract names them too.
+export * from './limits.ts';
+
 /** W3C trace id: 32 lowercase hex digits, not all zero. */
 export const TraceId = z
   .string()
