@@ -9,6 +9,15 @@
 import { AppError, MAX_SPANS_PER_BATCH, MAX_TRACE_BATCH_BYTES } from '@promptline/core';
 import { createBackoff } from '../backoff.ts';
 import { httpError, unreachable } from '../http-errors.ts';
+import {
+  BATCH_OVERHEAD,
+  namedIndices,
+  retryAfterMs,
+  retryable,
+  unref,
+  utf8Length,
+  withDropped,
+} from './answers.ts';
 import { Ring } from './ring.ts';
 
 export interface ExporterOptions {
@@ -49,44 +58,6 @@ export interface Exporter {
 }
 
 type Outcome = 'sent' | 'retry';
-
-const BATCH_OVERHEAD = '{"spans":[]}'.length;
-// JSON.stringify escapes control characters, so serialised items hold printable ASCII or beyond.
-const BEYOND_ASCII = /[^ -~]/;
-const encoder = new TextEncoder();
-
-function utf8Length(text: string): number {
-  return BEYOND_ASCII.test(text) ? encoder.encode(text).length : text.length;
-}
-
-function unref(timer: unknown): void {
-  (timer as { unref?: () => void }).unref?.();
-}
-
-/** `Retry-After` in ms (seconds or an HTTP date), undefined when absent or unreadable. */
-function retryAfterMs(response: Response): number | undefined {
-  const value = response.headers.get('retry-after');
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function retryable(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
-
-/** Indices of the batch's spans a validation problem names (`spans.3.name` → 3). */
-function namedIndices(error: AppError, size: number): Set<number> {
-  const indices = new Set<number>();
-  for (const issue of error.errors ?? []) {
-    const match = /^(?:body\.)?spans[.[](\d+)/.exec(issue.path);
-    const index = match === null ? Number.NaN : Number(match[1]);
-    if (index >= 0 && index < size) indices.add(index);
-  }
-  return indices;
-}
 
 /** Starts nothing until the first item arrives: a client that never traces costs no timer. */
 export function createExporter(options: ExporterOptions): Exporter {
@@ -416,12 +387,4 @@ export function createExporter(options: ExporterOptions): Exporter {
       scoresDropped: stats.scoresDropped,
     }),
   };
-}
-
-function withDropped(error: AppError, count: number, what: 'span' | 'score'): AppError {
-  return new AppError(error.code, `${error.message} Dropped ${count} ${what}(s): the server refused them.`, {
-    details: { ...error.details, [`${what}s`]: count },
-    ...(error.errors === undefined ? {} : { errors: error.errors }),
-    cause: error,
-  });
 }
