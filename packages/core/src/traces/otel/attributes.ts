@@ -2,13 +2,8 @@
  * Reading OTLP attributes by their several spellings, and fitting what is left into the span
  * contract's attribute bounds deterministically: the same input always keeps the same attributes.
  */
-import {
-  type AttributeValue,
-  MAX_ATTRIBUTE_KEY_LENGTH,
-  MAX_ATTRIBUTE_VALUE_LENGTH,
-  MAX_SPAN_ATTRIBUTES,
-  type SpanAttributes,
-} from '../schemas.ts';
+import { MAX_ATTRIBUTE_KEY_LENGTH, MAX_ATTRIBUTE_VALUE_LENGTH, MAX_SPAN_ATTRIBUTES } from '../limits.ts';
+import type { AttributeValue, SpanAttributes } from '../schemas.ts';
 import type { OtlpAttributes, OtlpValue } from './model.ts';
 
 /** Most elements kept of an array attribute (the contract's bound). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_SPAN_ATTRIBUTES } from '../schemas.ts';
+import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_SPAN_ATTRIBUTES } from '../limits.ts';
 import { mapOtlpSpan, mapOtlpTraces, partialSuccessMessage } from './map.ts';
 import type { OtlpAttributes, OtlpEvent, OtlpSpan } from './model.ts';
 

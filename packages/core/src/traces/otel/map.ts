@@ -4,13 +4,8 @@
  * attributes of OpenLLMetry, the Vercel AI SDK and Langfuse. Pure: no I/O, no clock.
  */
 import { EnvironmentName } from '../../schemas.ts';
-import {
-  MAX_ATTRIBUTE_VALUE_LENGTH,
-  MAX_SPAN_TEXT_LENGTH,
-  SpanInput,
-  SpanPromptLink,
-  type SpanUsage,
-} from '../schemas.ts';
+import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_SPAN_TEXT_LENGTH } from '../limits.ts';
+import { SpanInput, SpanPromptLink, type SpanUsage } from '../schemas.ts';
 import { clean, firstAmount, firstCount, firstString, fitAttributes, parseMaybeJson } from './attributes.ts';
 import { isContentKey, readConversation } from './messages.ts';
 import type { OtlpAttributes, OtlpSpan, OtlpTraces, OtlpValue } from './model.ts';
