@@ -47,6 +47,7 @@ import { registerOtelRoutes } from './otel/routes.ts';
 import { createOtelService } from './otel/service.ts';
 import { registerPlaygroundRoutes } from './playground/routes.ts';
 import { createPlaygroundService } from './playground/service.ts';
+import { createProjectStore } from './projects/store.ts';
 import { registerPromptRoutes } from './prompts/routes.ts';
 import { createPromptService } from './prompts/service.ts';
 import { createPromptStore } from './prompts/store.ts';
@@ -58,8 +59,10 @@ import { createResolutionService } from './resolution/service.ts';
 import { createSnapshotCache } from './resolution/snapshot-cache.ts';
 import { registerSessionRoutes } from './session/routes.ts';
 import { createSessionService } from './session/service.ts';
+import { createTraceMaintenance } from './traces/maintenance.ts';
 import { registerTraceRoutes } from './traces/routes.ts';
 import { createTraceService } from './traces/service.ts';
+import { createTraceSettingsService } from './traces/settings.ts';
 import { defaultWebDist, registerWebApp } from './web/static.ts';
 
 export interface BuildAppOptions {
@@ -215,6 +218,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     sink: metrics.sink,
     prices: (projectId) => providers.priceBook(projectId),
   });
+  const projectStore = createProjectStore();
+  createTraceMaintenance({ database, clock, projectIds: (db) => projectStore.listIds(db) }).register(jobs);
   const playground = createPlaygroundService({
     providers,
     resolution,
@@ -310,7 +315,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerJobRoutes(app, { jobs });
   registerMetricsRoutes(app, { metrics });
   registerSessionRoutes(app, { sessions });
-  registerTraceRoutes(app, { traces });
+  registerTraceRoutes(app, { traces, settings: createTraceSettingsService({ database, clock, audit }) });
   registerOtelRoutes(app, { otel: createOtelService({ traces }) });
   await registerGatewayRoutes(app, { gateway, budgets });
   if (options.web !== false) await registerWebApp(app, { dist: options.web?.dist ?? defaultWebDist() });

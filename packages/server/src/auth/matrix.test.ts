@@ -81,6 +81,11 @@ const MINIMUM: Record<string, Least> = {
   'GET /api/v1/gateway/budgets/{keyId}': 'admin',
   'PUT /api/v1/gateway/budgets/{keyId}': 'admin',
   'DELETE /api/v1/gateway/budgets/{keyId}': 'admin',
+  'GET /api/v1/traces': 'viewer',
+  'GET /api/v1/traces/{traceId}': 'viewer',
+  'POST /api/v1/scores': 'editor',
+  'GET /api/v1/traces/settings': 'viewer',
+  'PUT /api/v1/traces/settings': 'admin',
 };
 
 const RANK: Record<Least, number> = { public: -1, viewer: 0, editor: 1, admin: 2 };

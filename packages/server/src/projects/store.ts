@@ -6,6 +6,10 @@ export function createProjectStore() {
     async findByName(db: Db, name: string): Promise<{ id: number; name: string } | undefined> {
       return db.selectFrom('projects').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
     },
+    /** Every project's id (few: projects are tenants). */
+    async listIds(db: Db): Promise<number[]> {
+      return (await db.selectFrom('projects').select('id').orderBy('id').execute()).map((r) => r.id);
+    },
     async insert(db: Db, name: string, createdAt: string): Promise<number> {
       const row = await db
         .insertInto('projects')

@@ -17,6 +17,13 @@ export interface PreparedSpan {
   costComputed: boolean;
 }
 
+/**
+ * Whole milliseconds of a span time. Rounded to the microsecond first: times converted from
+ * nanoseconds carry float noise (…401.99998 for …402), which a bare floor would turn into the
+ * millisecond before.
+ */
+export const floorMs = (ms: number) => Math.floor(Math.round(ms * 1_000) / 1_000);
+
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
 export function spanRow(
@@ -32,8 +39,8 @@ export function spanRow(
     span_id: s.spanId,
     parent_span_id: s.parentSpanId ?? null,
     name: s.name,
-    start_ms: Math.floor(p.startMs),
-    end_ms: Math.floor(p.endMs),
+    start_ms: floorMs(p.startMs),
+    end_ms: floorMs(p.endMs),
     duration_ms: p.endMs - p.startMs,
     status: s.status,
     status_message: s.statusMessage ?? null,
@@ -70,7 +77,7 @@ export function writtenSpans(prepared: readonly PreparedSpan[], inserted: readon
   const keys = new Set(inserted.map((k) => keyOf(k.traceId, k.spanId, k.startMs)));
   const written: PreparedSpan[] = [];
   for (const p of prepared) {
-    const key = keyOf(p.span.traceId, p.span.spanId, Math.floor(p.startMs));
+    const key = keyOf(p.span.traceId, p.span.spanId, floorMs(p.startMs));
     // A span twice in one batch is inserted once: take the first, forget the key.
     if (keys.delete(key)) written.push(p);
   }
@@ -83,8 +90,8 @@ export function traceSummaries(projectId: number, written: readonly PreparedSpan
   for (const p of written) {
     const s = p.span;
     const isRoot = s.parentSpanId === undefined ? 1 : 0;
-    const start = Math.floor(p.startMs);
-    const end = Math.floor(p.endMs);
+    const start = floorMs(p.startMs);
+    const end = floorMs(p.endMs);
     const current = byTrace.get(s.traceId);
     if (!current) {
       byTrace.set(s.traceId, {

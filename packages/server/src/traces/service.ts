@@ -1,6 +1,18 @@
-import { AppError, type FieldIssue, type PriceBook, type SpanInput, spanTimeMs } from '@promptline/core';
+import {
+  AppError,
+  type CreateScoreRequest,
+  type FieldIssue,
+  type ListTracesQuery,
+  type PriceBook,
+  type Score,
+  type SpanInput,
+  spanTimeMs,
+  type TraceDetail,
+  type TracePage,
+} from '@promptline/core';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database } from '../db/database.ts';
+import { score, spanTree, traceSummary } from './decode.ts';
 import {
   type PreparedSpan,
   recorded,
@@ -9,12 +21,21 @@ import {
   traceSummaries,
   writtenSpans,
 } from './rows.ts';
+import { createScoreStore } from './score-store.ts';
+import { spanRetentionDays } from './settings.ts';
 import type { TraceSink } from './sink.ts';
-import { createSpanStore, createTraceSettingsStore } from './store.ts';
+import { createSpanStore } from './store.ts';
 
-/** Spans are kept this many days unless the project says otherwise. */
-export const DEFAULT_SPAN_RETENTION_DAYS = 30;
 const DAY_MS = 86_400_000;
+/** Most spans `GET /api/v1/traces/{traceId}` answers: the earliest ones of a larger trace. */
+export const MAX_SPANS_PER_TRACE_READ = 10_000;
+
+function traceNotFound(traceId: string): AppError {
+  return new AppError(
+    'TRACE_NOT_FOUND',
+    `No trace ${traceId} in this project (it may be older than the span retention, or not sent yet). List traces with GET /api/v1/traces.`,
+  );
+}
 
 export interface TraceServiceOptions {
   database: Database;
@@ -32,11 +53,9 @@ export interface TraceServiceOptions {
  */
 export function createTraceService({ database, clock, sink, prices }: TraceServiceOptions) {
   const store = createSpanStore();
-  const settings = createTraceSettingsStore();
+  const scores = createScoreStore();
 
-  async function retentionDays(projectId: number): Promise<number> {
-    return (await settings.spanRetentionDays(database.db, projectId)) ?? DEFAULT_SPAN_RETENTION_DAYS;
-  }
+  const retentionDays = (projectId: number) => spanRetentionDays(database.db, projectId);
 
   /** Times as numbers, checked, and the cost of every span settled. */
   async function prepare(projectId: number, spans: readonly SpanInput[]): Promise<PreparedSpan[]> {
@@ -111,6 +130,95 @@ export function createTraceService({ database, clock, sink, prices }: TraceServi
         );
       });
       return { accepted: spans.length };
+    },
+
+    /** A page of traces, newest first; `nextCursor` resumes after its last trace. */
+    async list(projectId: number, query: ListTracesQuery): Promise<TracePage> {
+      const [startMs, traceId] = query.cursor?.split('.') ?? [];
+      const rows = await store.listTraces(
+        database.db,
+        projectId,
+        {
+          prompt: query.prompt,
+          version: query.version,
+          env: query.env,
+          status: query.status,
+          userId: query.userId,
+          sessionId: query.sessionId,
+          model: query.model,
+          fromMs: query.from === undefined ? undefined : Date.parse(query.from),
+          toMs: query.to === undefined ? undefined : Date.parse(query.to),
+          q: query.q,
+          after: startMs && traceId ? { startMs: Number(startMs), traceId } : undefined,
+        },
+        query.limit,
+      );
+      const last = rows.at(-1);
+      return {
+        items: rows.map(traceSummary),
+        nextCursor: rows.length === query.limit && last ? `${Number(last.start_ms)}.${last.trace_id}` : null,
+      };
+    },
+
+    /** One trace: its summary and its spans as a tree, each with its scores. */
+    async get(projectId: number, traceId: string): Promise<TraceDetail> {
+      const trace = await store.findTrace(database.db, projectId, traceId);
+      if (!trace) throw traceNotFound(traceId);
+      const [spans, stored] = await Promise.all([
+        store.spansOf(database.db, trace, MAX_SPANS_PER_TRACE_READ),
+        scores.ofTrace(database.db, projectId, traceId),
+      ]);
+      return { ...traceSummary(trace), spans: spanTree(spans, stored) };
+    },
+
+    /**
+     * Attaches a score to a span that exists: `spanId`, or without it the trace's first span with
+     * a prompt (else its first span). The sink counts it in that span's version and interval.
+     *
+     * @throws AppError TRACE_NOT_FOUND, SPAN_NOT_FOUND (send spans before their scores).
+     */
+    async score(projectId: number, request: CreateScoreRequest): Promise<Score> {
+      const value = request.value;
+      const dataType =
+        typeof value === 'boolean' ? 'boolean' : typeof value === 'string' ? 'categorical' : 'numeric';
+      const createdAt = isoNow(clock);
+      return database.db.transaction().execute(async (trx) => {
+        const trace = await store.findTrace(trx, projectId, request.traceId);
+        if (!trace) throw traceNotFound(request.traceId);
+        const target = await store.scoreTarget(trx, trace, request.spanId);
+        if (!target) {
+          throw new AppError(
+            'SPAN_NOT_FOUND',
+            `Trace ${request.traceId} has no span ${request.spanId}. Send the span (POST /api/v1/traces) before its score, or leave spanId out to score the trace.`,
+          );
+        }
+        const row = await scores.insert(trx, {
+          project_id: projectId,
+          trace_id: request.traceId,
+          span_id: target.span_id,
+          span_start_ms: target.start_ms,
+          name: request.name,
+          data_type: dataType,
+          value_number: typeof value === 'string' ? null : Number(value),
+          value_text: typeof value === 'string' ? value : null,
+          comment: request.comment ?? null,
+          source: request.source,
+          created_at: createdAt,
+        });
+        await sink.scoreWritten(trx, {
+          projectId,
+          promptName: target.prompt_name,
+          promptVersion: target.prompt_version === null ? null : Number(target.prompt_version),
+          environment: target.environment,
+          provider: target.provider,
+          model: target.model,
+          spanStartMs: Number(target.start_ms),
+          name: request.name,
+          value,
+          source: request.source,
+        });
+        return score(row);
+      });
     },
   };
 }

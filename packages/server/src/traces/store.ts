@@ -3,7 +3,7 @@
  * engine could stand behind (docs/architecture.md): insert spans idempotently, keep one summary
  * per trace, read a page of traces and one trace's spans, and drop what retention says.
  */
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { toNumber } from '../db/codecs.ts';
 import type { Db } from '../db/database.ts';
 import { type SpansTable, type TracesTable, traceDb } from './migration.ts';
@@ -37,8 +37,106 @@ const TAKE_ROOT =
 // The prompt link is kept whole: name, version and environment of the same span.
 const TAKE_PROMPT = '(traces.prompt_name is null)';
 
+/** What the trace list filters on (times in epoch ms); all optional, combined with AND. */
+export interface TraceFilter {
+  prompt?: string | undefined;
+  version?: number | undefined;
+  env?: string | undefined;
+  status?: 'ok' | 'error' | undefined;
+  userId?: string | undefined;
+  sessionId?: string | undefined;
+  model?: string | undefined;
+  fromMs?: number | undefined;
+  toMs?: number | undefined;
+  q?: string | undefined;
+  /** Resume after this trace (the cursor): strictly older in (start, trace id) order. */
+  after?: { startMs: number; traceId: string } | undefined;
+}
+
+/** A stored trace summary. */
+export type StoredTrace = Selectable<TracesTable>;
+/** A stored span. */
+export type StoredSpan = Selectable<SpansTable>;
+
+/** `%` and `_` in a user's search text are literal. */
+const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
 export function createSpanStore() {
   return {
+    /** A page of traces, newest first by (start, trace id). */
+    async listTraces(db: Db, projectId: number, f: TraceFilter, limit: number): Promise<StoredTrace[]> {
+      let q = traceDb(db).selectFrom('traces').selectAll().where('project_id', '=', projectId);
+      if (f.prompt !== undefined) q = q.where('prompt_name', '=', f.prompt);
+      if (f.version !== undefined) q = q.where('prompt_version', '=', f.version);
+      if (f.env !== undefined) q = q.where('environment', '=', f.env);
+      if (f.status === 'error') q = q.where('error_count', '>', 0);
+      if (f.status === 'ok') q = q.where('error_count', '=', 0);
+      if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
+      if (f.sessionId !== undefined) q = q.where('session_id', '=', f.sessionId);
+      if (f.model !== undefined) q = q.where('model', '=', f.model);
+      if (f.fromMs !== undefined) q = q.where('start_ms', '>=', f.fromMs);
+      if (f.toMs !== undefined) q = q.where('start_ms', '<', f.toMs);
+      if (f.q !== undefined) q = q.where(sql`lower(root_name)`, 'like', sql`${likePattern(f.q)} escape '\\'`);
+      const after = f.after;
+      if (after) {
+        q = q.where((eb) =>
+          eb.or([
+            eb('start_ms', '<', after.startMs),
+            eb.and([eb('start_ms', '=', after.startMs), eb('trace_id', '<', after.traceId)]),
+          ]),
+        );
+      }
+      return q.orderBy('start_ms', 'desc').orderBy('trace_id', 'desc').limit(limit).execute();
+    },
+
+    async findTrace(db: Db, projectId: number, traceId: string): Promise<StoredTrace | undefined> {
+      return traceDb(db)
+        .selectFrom('traces')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('trace_id', '=', traceId)
+        .executeTakeFirst();
+    },
+
+    /**
+     * The spans of a trace, at most `limit`, by start. The trace's time range narrows the search
+     * so PostgreSQL reads only the partitions the trace spans.
+     */
+    async spansOf(db: Db, trace: StoredTrace, limit: number): Promise<StoredSpan[]> {
+      return traceDb(db)
+        .selectFrom('spans')
+        .selectAll()
+        .where('project_id', '=', trace.project_id)
+        .where('trace_id', '=', trace.trace_id)
+        .where('start_ms', '>=', trace.start_ms)
+        .where('start_ms', '<=', trace.end_ms)
+        .orderBy('start_ms')
+        .orderBy('span_id')
+        .limit(limit)
+        .execute();
+    },
+
+    /**
+     * The span a score counts for: `spanId` when given; otherwise the trace's first span that
+     * names a prompt, else its first span.
+     */
+    async scoreTarget(
+      db: Db,
+      trace: StoredTrace,
+      spanId: string | undefined,
+    ): Promise<StoredSpan | undefined> {
+      let q = traceDb(db)
+        .selectFrom('spans')
+        .selectAll()
+        .where('project_id', '=', trace.project_id)
+        .where('trace_id', '=', trace.trace_id)
+        .where('start_ms', '>=', trace.start_ms)
+        .where('start_ms', '<=', trace.end_ms);
+      if (spanId !== undefined) q = q.where('span_id', '=', spanId);
+      else q = q.orderBy(sql`case when prompt_name is null then 1 else 0 end`);
+      return q.orderBy('start_ms').orderBy('span_id').limit(1).executeTakeFirst();
+    },
+
     /**
      * Inserts spans; a span already stored (same trace, span and start) is skipped, not an error.
      * Answers the keys actually written, so aggregates count each span once.
@@ -90,32 +188,53 @@ export function createSpanStore() {
           .execute();
       }
     },
+
+    /**
+     * Removes at most `batch` of a project's spans that started before `beforeMs`; answers how
+     * many. Bounded so one retention pass never holds a long write transaction.
+     */
+    async deleteSpansBefore(db: Db, projectId: number, beforeMs: number, batch: number): Promise<number> {
+      const result = await traceDb(db)
+        .deleteFrom('spans')
+        .where((eb) =>
+          eb(
+            eb.refTuple('project_id', 'trace_id', 'span_id', 'start_ms'),
+            'in',
+            eb
+              .selectFrom('spans')
+              .select(['project_id', 'trace_id', 'span_id', 'start_ms'])
+              .where('project_id', '=', projectId)
+              .where('start_ms', '<', beforeMs)
+              .limit(batch)
+              .$asTuple('project_id', 'trace_id', 'span_id', 'start_ms'),
+          ),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    /** Removes at most `batch` trace rows whose every span started before `beforeMs`. */
+    async deleteTracesBefore(db: Db, projectId: number, beforeMs: number, batch: number): Promise<number> {
+      const result = await traceDb(db)
+        .deleteFrom('traces')
+        .where((eb) =>
+          eb(
+            eb.refTuple('project_id', 'trace_id'),
+            'in',
+            eb
+              .selectFrom('traces')
+              .select(['project_id', 'trace_id'])
+              .where('project_id', '=', projectId)
+              .where('start_ms', '<', beforeMs)
+              .where('end_ms', '<', beforeMs)
+              .limit(batch)
+              .$asTuple('project_id', 'trace_id'),
+          ),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 
 export type SpanStore = ReturnType<typeof createSpanStore>;
-
-/** Per-project trace settings (retention). */
-export function createTraceSettingsStore() {
-  return {
-    /** The project's span retention in days, or undefined when it never set one. */
-    async spanRetentionDays(db: Db, projectId: number): Promise<number | undefined> {
-      const row = await traceDb(db)
-        .selectFrom('trace_settings')
-        .select('span_retention_days')
-        .where('project_id', '=', projectId)
-        .executeTakeFirst();
-      return row ? toNumber(row.span_retention_days) : undefined;
-    },
-
-    async setSpanRetentionDays(db: Db, projectId: number, days: number, at: string): Promise<void> {
-      await traceDb(db)
-        .insertInto('trace_settings')
-        .values({ project_id: projectId, span_retention_days: days, updated_at: at })
-        .onConflict((oc) =>
-          oc.column('project_id').doUpdateSet({ span_retention_days: days, updated_at: at }),
-        )
-        .execute();
-    },
-  };
-}

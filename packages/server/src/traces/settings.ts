@@ -1,0 +1,78 @@
+/** Per-project trace settings (span retention): SQL and the small service that changes them. */
+import type { TraceSettings } from '@promptline/core';
+import type { AuditService } from '../audit/service.ts';
+import { type Clock, isoNow } from '../clock.ts';
+import { toNumber } from '../db/codecs.ts';
+import type { Database, Db } from '../db/database.ts';
+import { traceDb } from './migration.ts';
+
+/** Spans are kept this many days unless the project says otherwise. */
+export const DEFAULT_SPAN_RETENTION_DAYS = 30;
+
+/** The project's span retention in days (the default when it never set one). */
+export async function spanRetentionDays(db: Db, projectId: number): Promise<number> {
+  const row = await traceDb(db)
+    .selectFrom('trace_settings')
+    .select('span_retention_days')
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
+  return row ? toNumber(row.span_retention_days) : DEFAULT_SPAN_RETENTION_DAYS;
+}
+
+/** Every project's retention: those that set one, and the default for the rest. */
+export async function retentionByProject(
+  db: Db,
+): Promise<{ projects: Map<number, number>; fallback: number }> {
+  const rows = await traceDb(db)
+    .selectFrom('trace_settings')
+    .select(['project_id', 'span_retention_days'])
+    .execute();
+  return {
+    projects: new Map(rows.map((r) => [toNumber(r.project_id), toNumber(r.span_retention_days)])),
+    fallback: DEFAULT_SPAN_RETENTION_DAYS,
+  };
+}
+
+/** Reads and changes a project's trace settings; a change is audited. */
+export function createTraceSettingsService({
+  database,
+  clock,
+  audit,
+}: {
+  database: Database;
+  clock: Clock;
+  audit: AuditService;
+}) {
+  return {
+    async get(projectId: number): Promise<TraceSettings> {
+      return { spanRetentionDays: await spanRetentionDays(database.db, projectId) };
+    },
+
+    async set(projectId: number, next: TraceSettings, actor: string): Promise<TraceSettings> {
+      const at = isoNow(clock);
+      await database.db.transaction().execute(async (trx) => {
+        const before = await spanRetentionDays(trx, projectId);
+        await traceDb(trx)
+          .insertInto('trace_settings')
+          .values({ project_id: projectId, span_retention_days: next.spanRetentionDays, updated_at: at })
+          .onConflict((oc) =>
+            oc
+              .column('project_id')
+              .doUpdateSet({ span_retention_days: next.spanRetentionDays, updated_at: at }),
+          )
+          .execute();
+        await audit.append(trx, {
+          projectId,
+          actor,
+          action: 'traces.settings.update',
+          targetType: 'trace_settings',
+          target: 'traces',
+          data: { spanRetentionDays: { from: before, to: next.spanRetentionDays } },
+        });
+      });
+      return next;
+    },
+  };
+}
+
+export type TraceSettingsService = ReturnType<typeof createTraceSettingsService>;
