@@ -28,6 +28,7 @@ import type { EvalCase, EvalPrompt, EvalProvider, EvalSuite } from '../eval/suit
 import { createSummaryAccumulator, type EvalSummary } from '../eval/summary.ts';
 import type { AssertionOutcome, EvalResult, GradingEnv, GradingInput, JudgeCall } from '../eval/types.ts';
 import { createProvider as coreCreateProvider } from '../providers/index.ts';
+import { redactSecrets, secretsOf } from '../providers/redact.ts';
 import type { HttpTransport, Provider, ProviderMessage, ProviderSettings } from '../providers/types.ts';
 import { renderContent } from '../template/content.ts';
 import { type CachedResponse, type ResponseCache, responseCacheKey } from './cache.ts';
@@ -300,9 +301,11 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
       });
       const text = await response.text();
       if (!response.ok) {
+        // The headers (an Authorization, a key) may be echoed back: never show them.
+        const secrets = secretsOf({ headers: target.headers, baseUrl: target.url });
         throw new AppError(
           'PROVIDER_ERROR',
-          `HTTP provider answered ${response.status}: ${text.slice(0, 200)}`,
+          redactSecrets(`HTTP provider answered ${response.status}: ${text.slice(0, 200)}`, secrets),
         );
       }
       let json: unknown = null;

@@ -25,6 +25,7 @@ export { estimateTokens } from './estimate.ts';
 export { retryAfterMs } from './http.ts';
 export { createMockProvider, mockEmbedding } from './mock.ts';
 export type { OpenAiPassthrough, PassthroughAnswer, PassthroughTap } from './passthrough.ts';
+export { REDACTED, redactError, redactSecrets, secretsOf } from './redact.ts';
 export type { WireResult } from './runtime.ts';
 export * from './types.ts';
 

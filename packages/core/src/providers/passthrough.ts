@@ -1,6 +1,7 @@
 import type { SseEvent } from '../sse.ts';
 import { postJson, toProviderError } from './http.ts';
 import { openAiWire } from './openai.ts';
+import { redactError, redactSecrets, secretsOf } from './redact.ts';
 import { joinUrl, startCall, type WireResult } from './runtime.ts';
 import type { HttpResponse, ProviderSettings } from './types.ts';
 
@@ -65,6 +66,8 @@ export function openAiPassthrough(
     apiKey: endpoint.apiKey,
     headers: settings.headers,
   });
+  // Errors this passthrough throws or reports never carry the credentials (redact.ts).
+  const secrets = secretsOf({ ...settings, apiKey: endpoint.apiKey });
   const headers: Record<string, string> = { ...settings.headers };
   if (endpoint.apiKey !== undefined && endpoint.apiKey !== '')
     headers.authorization = `Bearer ${endpoint.apiKey}`;
@@ -85,7 +88,7 @@ export function openAiPassthrough(
         return { response, startedAt: ctx.startedAt, signal: ctx.signal, dispose: ctx.dispose };
       } catch (error) {
         ctx.dispose();
-        throw toProviderError(ctx, error, 0);
+        throw redactError(toProviderError(ctx, error, 0), secrets);
       }
     },
     parseChat: (body) => wire.parseChat(body, { model: '', messages: [] }),
@@ -99,7 +102,7 @@ export function openAiPassthrough(
             return decoder.push(message).length > 0 || hasContent(message.data);
           } catch (cause) {
             // The decoder throws on an in-stream error event; the client sees the event itself.
-            error = cause instanceof Error ? cause.message : String(cause);
+            error = redactSecrets(cause instanceof Error ? cause.message : String(cause), secrets);
             return false;
           }
         },

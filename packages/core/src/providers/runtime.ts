@@ -9,6 +9,7 @@ import {
   readJson,
   toProviderError,
 } from './http.ts';
+import { redactError, secretsOf } from './redact.ts';
 import type {
   ChatRequest,
   ChatResult,
@@ -120,6 +121,8 @@ function round(ms: number): number {
 /** A provider that speaks `format` over HTTP with retries, timeouts, cancellation and cost. */
 export function createWireProvider(id: string, settings: ProviderSettings, format: WireFormat): Provider {
   const prices = settings.prices ?? defaultPriceBook();
+  // Every error leaving this provider has the credentials it was given redacted (redact.ts).
+  const secrets = secretsOf(settings);
 
   async function complete(request: ChatRequest): Promise<ChatResult> {
     const ctx = startCall(id, settings, request);
@@ -130,7 +133,7 @@ export function createWireProvider(id: string, settings: ProviderSettings, forma
       const latencyMs = performance.now() - ctx.startedAt;
       return await completeResult(id, prices, request, wire, { latencyMs, timeToFirstTokenMs: null });
     } catch (error) {
-      throw toProviderError(ctx, error, 0);
+      throw redactError(toProviderError(ctx, error, 0), secrets);
     } finally {
       ctx.dispose();
     }
@@ -156,7 +159,7 @@ export function createWireProvider(id: string, settings: ProviderSettings, forma
         for (const piece of decoder.flush?.() ?? []) yield piece;
         wire = decoder.finish();
       } catch (error) {
-        throw toProviderError(ctx, error, 0);
+        throw redactError(toProviderError(ctx, error, 0), secrets);
       }
       const latencyMs = performance.now() - ctx.startedAt;
       const result = await completeResult(id, prices, request, wire, { latencyMs, timeToFirstTokenMs });
@@ -177,7 +180,7 @@ export function createWireProvider(id: string, settings: ProviderSettings, forma
         const response = await postJson(ctx, http.url, http.headers, http.body, format.errorMessage);
         return parseEmbeddings(await readJson(ctx, response));
       } catch (error) {
-        throw toProviderError(ctx, error, 0);
+        throw redactError(toProviderError(ctx, error, 0), secrets);
       } finally {
         ctx.dispose();
       }

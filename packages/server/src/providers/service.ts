@@ -237,16 +237,13 @@ export function createProviderService({
     /**
      * Checks that `provider` answers with the stored credentials: one real request for one token
      * of `model` (no retries, 20 s at most). Nothing is stored or audited. The provider's error
-     * text is passed on with the stored secrets blanked out, as upstreams may echo a key.
+     * text is passed on with the stored secrets redacted (by the provider runtime), as upstreams may echo a key.
      *
      * @throws AppError PROVIDER_NOT_CONFIGURED (nothing stored, or a base URL is missing),
      *   PROVIDER_ERROR (the provider refused or could not be reached; the detail says why).
      */
     async testConnection(projectId: number, provider: string, model: string): Promise<ProviderTestResult> {
       const settings = await service.settingsFor(projectId, provider, createPriceBook([]));
-      const secrets = [settings.apiKey, ...Object.values(settings.headers ?? {})].filter(
-        (s): s is string => s !== undefined && s.length >= 4,
-      );
       try {
         const result = await createProvider({ ...settings, maxRetries: 0, timeoutMs: 20_000 }).complete({
           model,
@@ -262,17 +259,15 @@ export function createProviderService({
         };
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
-        const redact = (text: string) =>
-          secrets.reduce((t, secret) => t.replaceAll(secret, '[redacted]'), text);
-        // The message ends with the hint (when there is one): keep them apart so the problem's `hint` survives.
+        // The provider runtime has already redacted the credentials from its errors (core's redact.ts).
         const hint = error.hint;
         const base =
           hint !== undefined && error.message.endsWith(` ${hint}`)
             ? error.message.slice(0, -hint.length - 1)
             : error.message;
-        throw new AppError(error.code, redact(base), {
+        throw new AppError(error.code, base, {
           details: { ...error.details, provider, model },
-          ...(hint === undefined ? {} : { hint: redact(hint) }),
+          ...(hint === undefined ? {} : { hint }),
         });
       }
     },
