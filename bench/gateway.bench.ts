@@ -17,7 +17,9 @@ const completion = JSON.stringify({
   object: 'chat.completion',
   created: 1_700_000_000,
   model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the bench.' }, finish_reason: 'stop' }],
+  choices: [
+    { index: 0, message: { role: 'assistant', content: 'Hello from the bench.' }, finish_reason: 'stop' },
+  ],
   usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
 });
 const frame = (delta: Record<string, unknown>, finish: string | null = null) =>
@@ -57,16 +59,29 @@ const configured = await fetch(`${server.url}/api/v1/providers/local`, {
   headers: admin,
   body: JSON.stringify({ kind: 'openai-compatible', baseUrl: upstreamUrl, apiKey: 'sk-bench' }),
 });
-if (!configured.ok) throw new Error(`configuring the upstream: ${configured.status} ${await configured.text()}`);
+if (!configured.ok)
+  throw new Error(`configuring the upstream: ${configured.status} ${await configured.text()}`);
 
 const messages = [{ role: 'user', content: 'Say hello.' }];
-const direct = { url: `${upstreamUrl}/chat/completions`, headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' }, model: 'gpt-4o-mini' };
-const gateway = { url: `${server.url}/gateway/v1/chat/completions`, headers: admin, model: 'local/gpt-4o-mini' };
+const direct = {
+  url: `${upstreamUrl}/chat/completions`,
+  headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' },
+  model: 'gpt-4o-mini',
+};
+const gateway = {
+  url: `${server.url}/gateway/v1/chat/completions`,
+  headers: admin,
+  model: 'local/gpt-4o-mini',
+};
 type Route = typeof direct;
 
 async function nonStreamed(route: Route): Promise<number> {
   const started = performance.now();
-  const response = await fetch(route.url, { method: 'POST', headers: route.headers, body: JSON.stringify({ model: route.model, messages }) });
+  const response = await fetch(route.url, {
+    method: 'POST',
+    headers: route.headers,
+    body: JSON.stringify({ model: route.model, messages }),
+  });
   await response.text();
   if (!response.ok) throw new Error(`non-streamed call answered ${response.status}`);
   return performance.now() - started;
@@ -75,7 +90,11 @@ async function nonStreamed(route: Route): Promise<number> {
 /** Time until the first chunk carrying answer text reaches the client; the rest is drained. */
 async function firstToken(route: Route): Promise<number> {
   const started = performance.now();
-  const response = await fetch(route.url, { method: 'POST', headers: route.headers, body: JSON.stringify({ model: route.model, messages, stream: true }) });
+  const response = await fetch(route.url, {
+    method: 'POST',
+    headers: route.headers,
+    body: JSON.stringify({ model: route.model, messages, stream: true }),
+  });
   if (!response.ok || response.body === null) throw new Error(`streamed call answered ${response.status}`);
   const decoder = new TextDecoder();
   let seen = '';
@@ -100,7 +119,16 @@ async function measure(call: (route: Route) => Promise<number>) {
   const times = { direct: [] as number[], gateway: [] as number[] };
   for (let i = 0; i < WARMUP + CALLS; i++) {
     // Interleaved, the order alternating, so drift in machine load hits both sides alike.
-    const order: Array<['direct' | 'gateway', Route]> = i % 2 === 0 ? [['direct', direct], ['gateway', gateway]] : [['gateway', gateway], ['direct', direct]];
+    const order: Array<['direct' | 'gateway', Route]> =
+      i % 2 === 0
+        ? [
+            ['direct', direct],
+            ['gateway', gateway],
+          ]
+        : [
+            ['gateway', gateway],
+            ['direct', direct],
+          ];
     for (const [name, route] of order) {
       const ms = await call(route);
       if (i >= WARMUP) times[name].push(ms);
