@@ -99,9 +99,10 @@ async function firstToken(route: Route): Promise<number> {
   const decoder = new TextDecoder();
   let seen = '';
   let ttft: number | undefined;
-  for await (const chunk of response.body) {
+  const reader = response.body.getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
     if (ttft === undefined) {
-      seen += decoder.decode(chunk, { stream: true });
+      seen += decoder.decode(next.value, { stream: true });
       if (seen.includes('"content":"Hello"')) ttft = performance.now() - started;
     }
   }
