@@ -133,13 +133,18 @@ describe('trace export', () => {
 
   it('close() sends what is queued before it resolves', async () => {
     collector = await startCollector();
-    const { tracer: t } = tracerFor(collector, { flushIntervalMs: 60_000 });
+    const { tracer: t, errors } = tracerFor(collector, { flushIntervalMs: 60_000 });
     for (let i = 0; i < 3; i++) t.record({ name: `s${i}` });
     t.score({ traceId: t.record({ name: 'scored' }).traceId, name: 'helpful', value: true });
     await t.close();
     tracer = undefined;
     expect(collector.spans).toHaveLength(4);
     expect(collector.scores).toHaveLength(1);
+    // Recording after close() is dropped, said once.
+    t.record({ name: 'too late' });
+    t.record({ name: 'too late again' });
+    expect(errors.map((e) => e.details)).toEqual([{ afterClose: true }]);
+    expect(t.tracingStats()).toMatchObject({ dropped: 2 });
   });
 
   it('close() gives up after closeTimeoutMs with the server down, and reports what it dropped', async () => {

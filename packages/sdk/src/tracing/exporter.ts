@@ -107,6 +107,20 @@ export function createExporter(options: ExporterOptions): Exporter {
     overflowScores = 0;
   }
 
+  let toldAfterClose = false;
+  /** Said once: a recorder used after close() would otherwise report on every call. */
+  function afterClose(what: 'span' | 'score'): void {
+    if (toldAfterClose) return;
+    toldAfterClose = true;
+    report(
+      new AppError(
+        'TELEMETRY_DROPPED',
+        `A ${what} was recorded after close(): it is dropped, as is everything recorded from now on. Record before closing the client.`,
+        { details: { afterClose: true } },
+      ),
+    );
+  }
+
   function ensureInterval(): void {
     if (interval !== undefined || closed) return;
     interval = setInterval(() => {
@@ -314,6 +328,7 @@ export function createExporter(options: ExporterOptions): Exporter {
     addSpan(json) {
       if (closed) {
         stats.dropped++;
+        afterClose('span');
         return;
       }
       if (utf8Length(json) + BATCH_OVERHEAD > MAX_TRACE_BATCH_BYTES) {
@@ -345,6 +360,7 @@ export function createExporter(options: ExporterOptions): Exporter {
     addScore(json) {
       if (closed) {
         stats.scoresDropped++;
+        afterClose('score');
         return;
       }
       if (scores.push(json) !== undefined) {
