@@ -16,6 +16,7 @@ import {
   snapshotProblem,
   updateEntries,
 } from './resolve.ts';
+import { etagHeaderOf, inlineSnapshot, normalizeEtag, unreadable } from './snapshot-events.ts';
 import { createTracer, type TracingMethods } from './tracing/tracer.ts';
 import type { TracingOptions } from './tracing/types.ts';
 import type { FallbackPrompt, PromptSource, ResolvedPrompt, UpdateEvent } from './types.ts';
@@ -94,25 +95,6 @@ export interface PromptlineClient extends TracingMethods {
 const NOT_SUPPORTED = new Set([404, 405, 501]);
 /** In polling mode the stream is tried again after this many polls (the server may have been upgraded). */
 const POLLS_BETWEEN_STREAM_ATTEMPTS = 20;
-
-/** `W/"abc"`, `"abc"` and `abc` name the same snapshot. */
-function normalizeEtag(etag: string | null | undefined): string {
-  if (etag == null) return '';
-  const raw = etag.startsWith('W/') ? etag.slice(2) : etag;
-  return raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
-}
-
-/** The snapshot's bare ETag as an `ETag`/`If-None-Match` header value; a quoted one is kept as is. */
-function etagHeaderOf(etag: string): string {
-  return /^(W\/)?"/.test(etag) ? etag : `"${etag}"`;
-}
-
-function unreadable(source: string, problem: string): AppError {
-  return new AppError(
-    'INTERNAL',
-    `The snapshot from ${source} is not one this SDK understands (${problem}); upgrade @promptline/sdk or the server. Keeping the previous snapshot.`,
-  );
-}
 
 /**
  * Creates a client for one environment and starts loading its snapshot right away.
@@ -304,41 +286,13 @@ export function createClient(options: ClientOptions): PromptlineClient {
    * False when the event carries neither usable form: the caller then compares ETags and fetches.
    */
   function adoptInline(data: unknown): boolean {
-    if (!isRecord(data) || typeof data.etag !== 'string') return false;
-    const etag = data.etag;
-    let next: Snapshot | undefined;
-    let delta: string[] | undefined;
-    if (data.snapshot !== undefined) {
-      const problem = snapshotProblem(data.snapshot);
-      if (problem !== undefined) {
-        emitError(unreadable(`${streamUrl} (connect event)`, problem));
-        return false;
-      }
-      next = data.snapshot as Snapshot;
-      if (normalizeEtag(next.etag) !== normalizeEtag(etag)) return false;
-    } else if (
-      isRecord(data.delta) &&
-      typeof data.baseEtag === 'string' &&
-      snapshot !== undefined &&
-      // The ETag is a hash of the content, so a disk copy with the base's ETag is the base.
-      normalizeEtag(data.baseEtag) === normalizeEtag(snapshot.etag)
-    ) {
-      const prompts = { ...snapshot.prompts };
-      const added: Snapshot['prompts'] = {};
-      for (const [name, release] of Object.entries(data.delta)) {
-        if (release === null) delete prompts[name];
-        else added[name] = release as Snapshot['prompts'][string];
-      }
-      // Each release is checked as a fetched snapshot's are.
-      const problem = snapshotProblem({ environment: snapshot.environment, etag, prompts: added });
-      if (problem !== undefined) {
-        emitError(unreadable(`${streamUrl} (change event)`, problem));
-        return false;
-      }
-      next = { ...snapshot, etag, prompts: { ...prompts, ...added } };
-      delta = Object.keys(data.delta);
+    const inline = inlineSnapshot(data, snapshot, streamUrl);
+    if (inline === undefined) return false;
+    if ('problem' in inline) {
+      emitError(inline.problem);
+      return false;
     }
-    if (next === undefined) return false;
+    const { next, etag, delta } = inline;
     // A fetch already on its way may answer an older snapshot: it must not replace this one.
     adoptions++;
     if (normalizeEtag(next.etag) === normalizeEtag(snapshot?.etag) && snapshotSource === 'server')
