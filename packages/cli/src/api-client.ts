@@ -25,6 +25,8 @@ import type {
   ResolveResult,
   Role,
   RollbackRequest,
+  TraceDetail,
+  TracePage,
   UpdateEnvironmentRequest,
   UpdatePromptRequest,
   Version,
@@ -191,6 +193,18 @@ export function createApiClient(options: ApiClientOptions) {
       } = {},
     ) => call<AuditPage>('GET', `/api/v1/audit${query(params)}`),
     verifyAudit: () => call<AuditVerification>('GET', '/api/v1/audit/verify'),
+
+    /** One page of traces, newest first; pass the previous page's `nextCursor` as `cursor`. */
+    listTraces: (params: {
+      prompt?: string | undefined;
+      env?: string | undefined;
+      status?: string | undefined;
+      from?: string | undefined;
+      limit?: number | undefined;
+      cursor?: string | undefined;
+    }) => call<TracePage>('GET', `/api/v1/traces${query(params)}`),
+    /** One trace: its spans depth first, with their scores (404 TRACE_NOT_FOUND). */
+    getTrace: (traceId: string) => call<TraceDetail>('GET', `/api/v1/traces/${encodeURIComponent(traceId)}`),
 
     /** One page of a dataset's items at `revision` (default: the current one), 1000 items unless `limit` says otherwise. */
     listDatasetItems: (

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: () => import('./commands/keys.ts').then((m) => m.keysCommand),
   audit: () => import('./commands/audit.ts').then((m) => m.auditCommand),
   metrics: () => import('./commands/metrics.ts').then((m) => m.metricsCommand),
+  traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
 };
 
@@ -35,6 +36,7 @@ const SUMMARIES: Partial<Record<string, string>> = {
   keys: 'create <name> | list | revoke <id>: API keys',
   audit: 'list | verify: the hash-chained audit log',
   metrics: '<name> [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version',
+  traces: 'list [--prompt --env --status --since 24h] | show <traceId>: recorded traces and their span trees',
   eval: '[-c config]: run a test suite (promptline.eval.yaml or promptfooconfig.yaml); exit 1 below thresholds',
 };
 

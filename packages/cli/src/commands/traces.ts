@@ -1,0 +1,142 @@
+/** `promptline traces list|show`: recorded traces and one trace's span tree. */
+import type { TraceSpan, TraceSummary } from '@promptline/core';
+import { parsePositiveInt } from '../args.ts';
+import { UsageError } from '../errors.ts';
+import { defineGroup } from '../kit.ts';
+import { formatTable, paint } from '../output.ts';
+import { parseSince } from './metrics.ts';
+
+const duration = (ms: number) =>
+  ms >= 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${ms.toFixed(ms < 10 ? 1 : 0)}ms`;
+const usd = (value: number | null) =>
+  value === null ? '-' : value === 0 ? '0' : value < 0.01 ? value.toPrecision(2) : value.toFixed(4);
+const promptCell = (p: TraceSummary['prompt']) =>
+  p === null ? '-' : `${p.name}@${p.version}${p.environment ? ` (${p.environment})` : ''}`;
+
+function spanLine(span: TraceSpan, traceStartMs: number, color: boolean): string {
+  const offset = Date.parse(span.startTime) - traceStartMs;
+  const details = [
+    span.prompt ? `${span.prompt.name}@${span.prompt.version}` : undefined,
+    span.model,
+    span.usage ? `${span.usage.input}→${span.usage.output} tok` : undefined,
+    span.costUsd === null ? undefined : `$${usd(span.costUsd)}`,
+    ...span.scores.map((s) => `${s.name}=${String(s.value)}`),
+  ].filter((x) => x !== undefined);
+  const status = span.status === 'error' ? paint('red', ' ERROR', color) : '';
+  const message = span.status === 'error' && span.statusMessage ? ` ${span.statusMessage}` : '';
+  return `${'  '.repeat(span.depth)}${span.name}  ${duration(span.durationMs)} (+${duration(offset)})${status}${message}${details.length > 0 ? `  ${details.join(' · ')}` : ''}\n`;
+}
+
+/** The `traces` command group. */
+export const tracesCommand = defineGroup({
+  name: 'traces',
+  summary: 'List recorded traces and show one as a tree of spans',
+  commands: {
+    list: {
+      name: 'traces list',
+      usage:
+        '[--prompt <name>] [--env <env>] [--status ok|error] [--since <24h|7d|time>] [--limit <n>] [options]',
+      summary: 'List traces newest first, one row per trace',
+      description:
+        'One row per trace: its root span (or earliest span), start, duration, status, prompt version,\n' +
+        'model, tokens, cost and span count. When more traces match, the last line says how to get the next page.',
+      options: {
+        prompt: { type: 'string', value: '<name>', description: 'Only traces of this prompt' },
+        env: { type: 'string', value: '<env>', description: 'Only traces of this environment' },
+        status: { type: 'string', value: '<status>', description: 'ok, or error (any span failed)' },
+        since: {
+          type: 'string',
+          value: '<since>',
+          description: 'Only traces started after: 30m, 24h, 7d… before now, or an ISO-8601 time',
+        },
+        limit: {
+          type: 'string',
+          value: '<n>',
+          description: 'At most this many traces (default 50, max 200)',
+        },
+        cursor: { type: 'string', value: '<c>', description: 'Continue after the previous page' },
+      },
+      positionals: { min: 0, max: 0 },
+      examples: [
+        'promptline traces list --since 24h',
+        'promptline traces list --prompt support/triage --env production --status error --limit 20',
+      ],
+      async run(input, ctx) {
+        const status = input.string('status');
+        if (status !== undefined && status !== 'ok' && status !== 'error') {
+          throw new UsageError(`--status must be ok or error, got "${status}"`);
+        }
+        const since = input.string('since');
+        const limitText = input.string('limit');
+        const page = await ctx.api.listTraces({
+          prompt: input.string('prompt'),
+          env: input.string('env'),
+          status,
+          from: since === undefined ? undefined : parseSince(since, Date.now()),
+          limit: limitText === undefined ? undefined : parsePositiveInt(limitText, '--limit'),
+          cursor: input.string('cursor'),
+        });
+        if (ctx.printJson(page)) return;
+        if (page.items.length === 0) {
+          ctx.out('No traces match.\n');
+          return;
+        }
+        const rows = page.items.map((t) => [
+          t.traceId,
+          t.startTime,
+          t.name,
+          duration(t.durationMs),
+          t.status === 'error' ? paint('red', 'error', ctx.color) : 'ok',
+          promptCell(t.prompt),
+          t.model ?? '-',
+          `${t.usage.input}/${t.usage.output}`,
+          usd(t.costUsd),
+          String(t.spanCount),
+        ]);
+        ctx.out(
+          formatTable(
+            [
+              'TRACE',
+              'START',
+              'NAME',
+              'DURATION',
+              'STATUS',
+              'PROMPT',
+              'MODEL',
+              'TOKENS',
+              'COST USD',
+              'SPANS',
+            ],
+            rows,
+            ctx.color,
+          ),
+        );
+        if (page.nextCursor !== null) ctx.out(`\nMore traces: add --cursor ${page.nextCursor}\n`);
+      },
+    },
+    show: {
+      name: 'traces show',
+      usage: '<traceId> [options]',
+      summary: 'Show a trace as a tree of spans with durations, prompt versions, tokens, cost and scores',
+      description:
+        'Prints the trace, then each span indented under its parent with its duration and its start\n' +
+        'offset from the trace start (+…). A span whose parent never arrived is shown at the top level.',
+      options: {},
+      positionals: { min: 1, max: 1 },
+      examples: ['promptline traces show 4bf92f3577b34da6a3ce929d0e0e4736'],
+      async run(input, ctx) {
+        const [traceId = ''] = input.positionals;
+        if (!/^[0-9a-f]{32}$/.test(traceId)) {
+          throw new UsageError(`a trace id is 32 lowercase hex digits, got "${traceId}"`);
+        }
+        const trace = await ctx.api.getTrace(traceId);
+        if (ctx.printJson(trace)) return;
+        ctx.out(
+          `${paint('bold', trace.name, ctx.color)} · ${trace.traceId} · ${trace.startTime} · ${duration(trace.durationMs)} · ${trace.spanCount} span(s)${trace.errorCount > 0 ? ` · ${trace.errorCount} error(s)` : ''}\n\n`,
+        );
+        const start = Date.parse(trace.startTime);
+        for (const span of trace.spans) ctx.out(spanLine(span, start, ctx.color));
+      },
+    },
+  },
+});
