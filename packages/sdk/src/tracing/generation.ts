@@ -143,13 +143,60 @@ export function observeCall(spec: CallSpec): unknown {
           }),
       );
     });
-  if (isThenable(result)) {
+  const onError = (error: unknown): void => finish({ error });
+  if (isLazyApiPromise(result)) observeLazily(result, onValue, onError, finish);
+  else if (isThenable(result)) {
     // Registered before the caller's own `await`, so a stream is instrumented before it is read.
-    result.then(onValue, (error: unknown) => finish({ error }));
+    result.then(onValue, onError);
   } else {
     onValue(result);
   }
   return result;
+}
+
+/** The `openai` / `@anthropic-ai/sdk` promise: it parses the body only when asked (`then`, `withResponse`). */
+interface LazyApiPromise {
+  parse: () => Promise<unknown>;
+  asResponse: () => Promise<unknown>;
+}
+
+function isLazyApiPromise(value: unknown): value is LazyApiPromise {
+  return isRecord(value) && typeof value.parse === 'function' && typeof value.asResponse === 'function';
+}
+
+/**
+ * Observes such a promise only through the caller's own use of it: reading its answer ourselves
+ * would consume the body, and a caller who wants the raw `Response` (`asResponse()`) would find it
+ * used. Everything that reads the answer goes through `parse()`, so that is where the span hooks
+ * in — first, before the caller's continuation. `asResponse()` alone records timing and status.
+ */
+function observeLazily(
+  result: LazyApiPromise,
+  onValue: (value: unknown) => void,
+  onError: (error: unknown) => void,
+  finish: (fields: SpanFields) => void,
+): void {
+  const parse = result.parse.bind(result);
+  const asResponse = result.asResponse.bind(result);
+  let parsed = false;
+  result.parse = () => {
+    const answer = parse();
+    if (!parsed) {
+      parsed = true;
+      answer.then(onValue, onError);
+    }
+    return answer;
+  };
+  result.asResponse = () => {
+    const response = asResponse();
+    response.then((raw) => {
+      // Only when the answer is not read as well: then its span has more to say.
+      if (parsed) return;
+      const status = isRecord(raw) && typeof raw.status === 'number' ? raw.status : undefined;
+      finish(status === undefined || status < 400 ? {} : { error: `HTTP ${status}` });
+    }, onError);
+    return response;
+  };
 }
 
 /**

@@ -99,6 +99,18 @@ describe('wrapOpenAI with the openai package', () => {
     expect(span?.timeToFirstTokenMs).toBeUndefined();
   });
 
+  it('leaves the raw answer to a caller who asks for it (asResponse): the body is not consumed behind its back', async () => {
+    const wrapped = tracer.wrapOpenAI(openai);
+    chat.script({ content: 'raw body' });
+    const response = await wrapped.chat.completions.create({ model: 'gpt-4o-mini', messages }).asResponse();
+    const body = (await response.json()) as { choices: { message: { content: string } }[] };
+    expect(body.choices[0]?.message.content).toBe('raw body');
+    const [span] = await spans();
+    // Timing and status only: the answer was the caller's to read.
+    expect(span).toMatchObject({ status: 'ok', model: 'gpt-4o-mini', input: messages });
+    expect(span?.usage).toBeUndefined();
+  });
+
   it('records a stream as the caller reads it: output assembled, usage from the last chunk, time to first token', async () => {
     const wrapped = tracer.wrapOpenAI(openai);
     chat.script({ content: 'Your parcel ships today.', usage: { prompt_tokens: 20, completion_tokens: 5 } });
