@@ -24,6 +24,21 @@ import {
 const PROMPT = 'support/triage';
 const path = `/api/v1/prompts/${encodeURIComponent(PROMPT)}`;
 
+interface TraceSpanRead {
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  depth: number;
+  status: string;
+  model?: string;
+  usage?: { input: number; output: number };
+  prompt?: { name: string; version: number; environment?: string; variant?: number };
+  unit?: string;
+  timeToFirstTokenMs?: number;
+  output?: unknown;
+  scores: { name: string; value: unknown; source: string; comment: string | null }[];
+}
+
 interface VersionMetrics {
   version: number;
   count: number;
@@ -55,6 +70,10 @@ function tracingAgainstProcess(dialect: 'sqlite' | 'postgres') {
       apiKey,
       ...(database === undefined ? {} : { databaseUrl: database.url }),
     });
+
+  async function readTrace(traceId: string): Promise<{ spans: TraceSpanRead[] }> {
+    return server.api('GET', `/api/v1/traces/${traceId}`);
+  }
 
   /** The prompt's metrics for version 1 in production over the last hour. */
   async function metrics(): Promise<VersionMetrics | undefined> {
@@ -107,7 +126,7 @@ function tracingAgainstProcess(dialect: 'sqlite' | 'postgres') {
     expect(prompt).toMatchObject({ name: PROMPT, version: 1, environment: 'production', variant: 0 });
     const text = prompt.type === 'text' ? prompt.render({ ticket: 'refund' }) : '';
 
-    await client.trace('handle-ticket', async () => {
+    const root = await client.trace('handle-ticket', async (span) => {
       const stream = await client.wrapOpenAI(openai, { prompt, unit: 'user-1' }).chat.completions.create({
         model: 'gpt-4o-mini',
         messages: [{ role: 'user', content: text }],
@@ -117,6 +136,7 @@ function tracingAgainstProcess(dialect: 'sqlite' | 'postgres') {
       for await (const _ of stream) {
         // read to the end
       }
+      return span;
     });
     client.record({
       name: 'manual',
@@ -127,17 +147,51 @@ function tracingAgainstProcess(dialect: 'sqlite' | 'postgres') {
     });
 
     expect(await client.flush()).toBe(true);
+    // Read back: the trace() span and, under it, the generation with everything the wrapper saw.
+    const trace = await readTrace(root.traceId);
+    expect(trace.spans.map((s) => [s.name, s.depth])).toEqual([
+      ['handle-ticket', 0],
+      ['openai.chat.completions', 1],
+    ]);
+    const generation = trace.spans[1];
+    expect(generation).toMatchObject({
+      parentSpanId: root.spanId,
+      status: 'ok',
+      model: 'gpt-4o-mini-2026',
+      usage: { input: 12, output: 7 },
+      prompt: { name: PROMPT, version: 1, environment: 'production', variant: 0 },
+      unit: 'user-1',
+      output: { role: 'assistant', content: 'echo: Triage: refund' },
+    });
+    expect(generation?.timeToFirstTokenMs).toBeGreaterThanOrEqual(15);
+
+    // A score on the generation, sent in the background after it.
+    client.score({
+      traceId: root.traceId,
+      spanId: generation?.spanId ?? '',
+      name: 'thumbs_up',
+      value: true,
+      source: 'user',
+      comment: 'right',
+    });
+    expect(await client.flush()).toBe(true);
+    const scored = await readTrace(root.traceId);
+    expect(scored.spans[1]?.scores).toMatchObject([
+      { name: 'thumbs_up', value: true, source: 'user', comment: 'right' },
+    ]);
+
     // The generation and the manual span name the prompt; the trace() span does not.
     expect(await metrics()).toMatchObject({ count: 2, errors: 1, tokens: { input: 112, output: 17 } });
-    expect(client.tracingStats()).toMatchObject({ queued: 0, sent: 3, dropped: 0 });
+    expect(client.tracingStats()).toMatchObject({ queued: 0, sent: 3, dropped: 0, scoresSent: 1 });
     expect(errors).toEqual([]);
   });
 
   it('keeps the newest spans up to the bound while the server is down, and sends them when it is back on the same port', async () => {
     await server.kill('SIGKILL');
     const prompt = client.prompt(PROMPT, { unit: 'user-2' });
-    for (let i = 0; i < 300; i++)
-      client.record({ name: `offline-${i}`, prompt, usage: { input: 1, output: 1 } });
+    const offline = Array.from({ length: 300 }, (_, i) =>
+      client.record({ name: `offline-${i}`, prompt, usage: { input: 1, output: 1 } }),
+    );
     expect(client.tracingStats()).toMatchObject({ queued: 200, dropped: 100 });
     await waitFor(
       () =>
@@ -155,6 +209,10 @@ function tracingAgainstProcess(dialect: 'sqlite' | 'postgres') {
     await waitFor(() => client.tracingStats().queued === 0, 'the queued spans to be sent', 20_000);
     expect(await metrics()).toMatchObject({ count: 202, tokens: { input: 312, output: 217 } });
     expect(client.tracingStats()).toMatchObject({ sent: 203, dropped: 100 });
+    // The oldest were the ones dropped.
+    expect((await readTrace(offline[299]?.traceId ?? '')).spans[0]?.name).toBe('offline-299');
+    expect((await readTrace(offline[100]?.traceId ?? '')).spans[0]?.name).toBe('offline-100');
+    await expect(readTrace(offline[99]?.traceId ?? '')).rejects.toThrow(/404/);
   });
 
   it('close() sends what is still queued', async () => {
