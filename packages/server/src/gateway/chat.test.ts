@@ -381,6 +381,31 @@ for (const dialect of DIALECTS) {
       expect(span?.statusMessage).toContain('disconnected');
     });
 
+    it('cancels the upstream call when the client leaves before the answer began, and records it', async () => {
+      const { server, name } = await upstream(async (_req, res) => {
+        await sleep(3_000);
+        if (!res.destroyed) sendJson(res, 200, completion('too late'));
+      });
+      const controller = new AbortController();
+      const pending = gw
+        .openai()
+        .chat.completions.create(
+          { model: `${name}/gpt-4o-mini`, messages: [{ role: 'user', content: 'slow' }] },
+          { signal: controller.signal },
+        )
+        .catch((e: unknown) => e);
+      await eventually(() => server.requests.length === 1);
+      const leftAt = performance.now();
+      controller.abort();
+      expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
+      await server.closed[0];
+      expect(performance.now() - leftAt).toBeLessThan(1_500);
+      await eventually(() => gw.spans.some((s) => s.span.name === `chat ${name}/gpt-4o-mini`));
+      const span = gw.spans.find((s) => s.span.name === `chat ${name}/gpt-4o-mini`)?.span;
+      expect(span?.status).toBe('error');
+      expect(span?.attributes?.['http.response.status_code']).toBe(499);
+    });
+
     it('tags the span with the x-promptline headers and the caller traceparent', async () => {
       const { name } = await upstream((_req, res) => sendJson(res, 200, completion('tagged')));
       await gw.openai().chat.completions.create(

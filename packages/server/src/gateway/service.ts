@@ -10,7 +10,7 @@ import type { ProviderService } from '../providers/service.ts';
 import type { BudgetService } from './budgets.ts';
 import { type CachedAnswer, cacheKey, type ResponseCache } from './cache.ts';
 import { callEmbeddings } from './embeddings.ts';
-import type { OpenAiErrorBody } from './errors.ts';
+import { type OpenAiErrorBody, openAiError } from './errors.ts';
 import type { SpanRecorder } from './recorder.ts';
 import { type GatewayTags, type SpanFacts, spanOf } from './spans.ts';
 import { createTargetResolver } from './targets.ts';
@@ -34,6 +34,20 @@ export interface GatewayCall<Body> {
 export type GatewayResponse =
   | { kind: 'json'; status: number; body: string; headers: Record<string, string> }
   | { kind: 'stream'; headers: Record<string, string>; frames: AsyncGenerator<string> };
+
+/** nginx's "client closed request": recorded on the span, never sent (nobody is listening). */
+const CLIENT_CLOSED = 499;
+
+function clientLeft(): UpstreamAnswer {
+  const message = 'the client disconnected before the answer began';
+  return {
+    kind: 'refused',
+    status: CLIENT_CLOSED,
+    body: openAiError(CLIENT_CLOSED, message),
+    message,
+    fallback: false,
+  };
+}
 
 /** Largest streamed answer kept by the cache (bigger ones are simply not cached). */
 const MAX_CACHED_STREAM_BYTES = 1024 * 1024;
@@ -69,18 +83,24 @@ export function createGatewayService(deps: GatewayServiceDeps) {
   async function firstAnswer(
     projectId: number,
     chain: string[],
+    signal: AbortSignal,
     call: (target: Target) => Promise<UpstreamAnswer>,
   ): Promise<{ attempt: Attempt; attempts: number }> {
     let last: Attempt | undefined;
     for (const [index, label] of chain.entries()) {
+      let target: Target | null = null;
       let attempt: Attempt;
       try {
-        const target = await targets.resolve(projectId, label);
+        target = await targets.resolve(projectId, label);
         attempt = { target, answer: await call(target) };
       } catch (error) {
+        if (signal.aborted) {
+          // The client left before an answer began: nothing to send, but the span says so.
+          return { attempt: { target, answer: clientLeft() }, attempts: index + 1 };
+        }
         // A model that is not configured is a refusal like any other: the next one may be.
         if (!isAppError(error)) throw error;
-        attempt = { target: null, answer: refusalOf(error) };
+        attempt = { target, answer: refusalOf(error) };
       }
       last = attempt;
       if (attempt.answer.kind !== 'refused' || !attempt.answer.fallback) {
@@ -171,7 +191,7 @@ export function createGatewayService(deps: GatewayServiceDeps) {
       const cacheStatus = key === null ? 'off' : 'miss';
       const baseHeaders: Record<string, string> = key === null ? {} : { 'x-promptline-cache-status': 'miss' };
 
-      const { attempt, attempts } = await firstAnswer(call.projectId, chain, (target) =>
+      const { attempt, attempts } = await firstAnswer(call.projectId, chain, call.signal, (target) =>
         callChat(target, call.body, call.signal),
       );
       const { answer, target } = attempt;
@@ -300,7 +320,7 @@ export function createGatewayService(deps: GatewayServiceDeps) {
         });
         return cachedResponse(hit, false);
       }
-      const { attempt, attempts } = await firstAnswer(call.projectId, chain, (target) =>
+      const { attempt, attempts } = await firstAnswer(call.projectId, chain, call.signal, (target) =>
         callEmbeddings(target, call.body, call.signal),
       );
       const { answer, target } = attempt;
