@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_SPAN_ATTRIBUTES } from '../limits.ts';
+import { SpanInput } from '../schemas.ts';
 import { mapOtlpSpan, mapOtlpTraces, partialSuccessMessage } from './map.ts';
-import type { OtlpAttributes, OtlpEvent, OtlpSpan } from './model.ts';
+import type { OtlpAttributes, OtlpEvent, OtlpSpan, OtlpValue } from './model.ts';
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
 const START = 1_796_032_800_000;
@@ -26,6 +27,8 @@ function otlpSpan(attributes: OtlpAttributes, extra: Partial<OtlpSpan> = {}): Ot
 function map(attributes: OtlpAttributes, extra: Partial<OtlpSpan> = {}, resource: OtlpAttributes = {}) {
   const mapped = mapOtlpSpan(otlpSpan(attributes, extra), resource, { name: 'scope', version: '' });
   if (!mapped.ok) throw new Error(mapped.reason);
+  // The mapping builds spans within the contract instead of parsing them: every one must pass it unchanged.
+  expect(SpanInput.parse(mapped.span)).toEqual(mapped.span);
   return mapped.span;
 }
 
@@ -406,6 +409,7 @@ describe('plain spans, resources and bounds', () => {
     );
     expect(first).toEqual(second);
     if (!first.ok) throw new Error(first.reason);
+    expect(SpanInput.parse(first.span)).toEqual(first.span);
     const kept = first.span.attributes ?? {};
     expect(Object.keys(kept)).toHaveLength(MAX_SPAN_ATTRIBUTES);
     expect((kept.long as string).length).toBe(MAX_ATTRIBUTE_VALUE_LENGTH);
@@ -471,5 +475,61 @@ describe('rejection and partial success', () => {
     expect(partialSuccessMessage({ rejected: [], trimmedAttributes: 3 })).toMatch(
       /^3 attribute\(s\) dropped/,
     );
+  });
+});
+
+describe('the span contract holds for whatever attributes arrive', () => {
+  it('random attribute sets (seeded) always map to spans SpanInput accepts unchanged', () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const keys = [
+      'gen_ai.usage.input_tokens',
+      'gen_ai.usage.output_tokens',
+      'gen_ai.request.model',
+      'gen_ai.provider.name',
+      'promptline.prompt.name',
+      'promptline.prompt.version',
+      'promptline.environment',
+      'promptline.variant',
+      'user.id',
+      'gen_ai.conversation.id',
+      'ai.response.msToFirstChunk',
+      'langfuse.observation.usage_details',
+      'gen_ai.prompt.0.content',
+      'promptline.variables',
+    ];
+    const values = (): OtlpValue[] => [
+      -1,
+      0,
+      1.5,
+      2 ** 60,
+      Number.NaN,
+      '',
+      ' ',
+      'x'.repeat(2_000),
+      '12',
+      'faq',
+      'Bad Name!',
+      '{"a":1}',
+      '[1,2]',
+      true,
+      null,
+      [1, 'a', [2]],
+      { nested: { deep: 1 } },
+    ];
+    for (let i = 0; i < 500; i++) {
+      const attributes: OtlpAttributes = {};
+      for (const key of keys) {
+        if (random() < 0.5) continue;
+        const choices = values();
+        attributes[key] = choices[Math.floor(random() * choices.length)] as OtlpValue;
+      }
+      const mapped = mapOtlpSpan(otlpSpan(attributes), {}, { name: '', version: '' });
+      if (!mapped.ok) throw new Error(mapped.reason);
+      expect(SpanInput.safeParse(mapped.span).success, JSON.stringify(attributes).slice(0, 300)).toBe(true);
+    }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { EnvironmentName } from '../../schemas.ts';
 import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_SPAN_TEXT_LENGTH } from '../limits.ts';
-import { SpanInput, SpanPromptLink, type SpanUsage } from '../schemas.ts';
+import { SpanId, type SpanInput, SpanPromptLink, type SpanUsage, TraceId } from '../schemas.ts';
 import { clean, firstAmount, firstCount, firstString, fitAttributes, parseMaybeJson } from './attributes.ts';
 import { isContentKey, readConversation } from './messages.ts';
 import type { OtlpAttributes, OtlpSpan, OtlpTraces, OtlpValue } from './model.ts';
@@ -192,17 +192,40 @@ const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', '
 /** One span mapped, or why it cannot be. */
 export type MappedSpan = { ok: true; span: SpanInput; trimmed: number } | { ok: false; reason: string };
 
-/** Maps one OTLP span with its resource and scope. */
+/** The reason a span's id cannot be used, or undefined when it can (core's id schemas decide). */
+function badId(field: string, id: string, schema: typeof TraceId | typeof SpanId): string | undefined {
+  const parsed = schema.safeParse(id);
+  return parsed.success ? undefined : `${field}: ${parsed.error.issues[0]?.message ?? 'is invalid'}`;
+}
+
+/** Latest epoch milliseconds a span time may have (the contract's bound, year 275760). */
+const MAX_TIME_MS = 8_640_000_000_000_000;
+
+/**
+ * Maps one OTLP span with its resource and scope.
+ *
+ * Only the ids and times can make a span unusable; every other field is built within the span
+ * contract's bounds (texts cut, counts checked, the prompt link parsed with its schema), so the
+ * span is not parsed whole again here — the tests check that every mapped span satisfies
+ * `SpanInput` unchanged. That keeps the cost per span close to the native batch's.
+ */
 export function mapOtlpSpan(
   span: OtlpSpan,
   resource: OtlpAttributes,
   scope: { name: string; version: string },
 ): MappedSpan {
-  const a = span.attributes;
-  if (!(span.startMs > 0) || !(span.endMs > 0)) {
+  const idProblem =
+    badId('traceId', span.traceId, TraceId) ??
+    badId('spanId', span.spanId, SpanId) ??
+    (span.parentSpanId !== '' && !/^0+$/.test(span.parentSpanId)
+      ? badId('parentSpanId', span.parentSpanId, SpanId)
+      : undefined);
+  if (idProblem) return { ok: false, reason: idProblem };
+  if (!(span.startMs > 0 && span.endMs > 0 && span.endMs <= MAX_TIME_MS)) {
     return { ok: false, reason: 'startTimeUnixNano and endTimeUnixNano must be set' };
   }
   if (span.endMs < span.startMs) return { ok: false, reason: 'endTimeUnixNano is before startTimeUnixNano' };
+  const a = span.attributes;
   const aggregate = isAggregateSpan(a);
   const conversation = readConversation(a, span.events);
   const extra: Array<[string, OtlpValue]> = [];
@@ -220,7 +243,7 @@ export function mapOtlpSpan(
     span.droppedAttributesCount,
   );
 
-  const draft: Record<string, unknown> = {
+  const out: SpanInput = {
     traceId: span.traceId,
     spanId: span.spanId,
     name: text(span.name) ?? '(unnamed)',
@@ -229,32 +252,31 @@ export function mapOtlpSpan(
     ...statusOf(span, a),
     attributes,
   };
-  if (span.parentSpanId !== '' && !/^0+$/.test(span.parentSpanId)) draft.parentSpanId = span.parentSpanId;
+  if (span.parentSpanId !== '' && !/^0+$/.test(span.parentSpanId)) out.parentSpanId = span.parentSpanId;
   if (!aggregate) {
     const provider = firstString(a, K.provider);
-    if (provider !== undefined) draft.provider = text(normaliseProvider(provider));
-    draft.model = text(firstString(a, K.model));
-    draft.usage = usageOf(a);
-    draft.costUsd = costOf(a);
-    draft.prompt = promptLinkOf(a);
+    if (provider !== undefined) setIf(out, 'provider', text(normaliseProvider(provider)));
+    setIf(out, 'model', text(firstString(a, K.model)));
+    setIf(out, 'usage', usageOf(a));
+    setIf(out, 'costUsd', costOf(a));
+    setIf(out, 'prompt', promptLinkOf(a));
   }
-  draft.unit = text(firstString(a, K.unit));
-  draft.userId = text(firstString(a, K.user));
-  draft.sessionId = text(firstString(a, K.session));
-  draft.timeToFirstTokenMs = firstAmount(a, K.ttft) ?? completionStartMs(a, span.startMs);
-  if (conversation.input !== undefined) draft.input = cleanJson(conversation.input);
-  if (conversation.output !== undefined) draft.output = cleanJson(conversation.output);
+  setIf(out, 'unit', text(firstString(a, K.unit)));
+  setIf(out, 'userId', text(firstString(a, K.user)));
+  setIf(out, 'sessionId', text(firstString(a, K.session)));
+  setIf(out, 'timeToFirstTokenMs', firstAmount(a, K.ttft) ?? completionStartMs(a, span.startMs));
+  if (conversation.input !== undefined) out.input = cleanJson(conversation.input);
+  if (conversation.output !== undefined) out.output = cleanJson(conversation.output);
   const variables = parseMaybeJson(firstString(a, K.variables));
-  if (variables && typeof variables === 'object' && !Array.isArray(variables))
-    draft.variables = cleanJson(variables);
-  for (const key of Object.keys(draft)) if (draft[key] === undefined) delete draft[key];
-
-  const parsed = SpanInput.safeParse(draft);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, reason: `${issue?.path.join('.') || 'span'}: ${issue?.message ?? 'invalid'}` };
+  if (variables && typeof variables === 'object' && !Array.isArray(variables)) {
+    out.variables = cleanJson(variables) as Record<string, unknown>;
   }
-  return { ok: true, span: parsed.data, trimmed };
+  return { ok: true, span: out, trimmed };
+}
+
+/** Sets `key` only when there is a value: absent fields stay absent, as a parsed span has them. */
+function setIf<K extends keyof SpanInput>(span: SpanInput, key: K, value: SpanInput[K] | undefined): void {
+  if (value !== undefined) span[key] = value;
 }
 
 /** Langfuse's `completion_start_time` (ISO) as milliseconds after the span's start. */

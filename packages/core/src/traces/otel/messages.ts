@@ -30,7 +30,9 @@ const INDEXED = /^(gen_ai\.prompt|gen_ai\.completion|llm\.prompts|llm\.completio
 
 /** True for an attribute whose content goes to `input` or `output`. */
 export function isContentKey(key: string): boolean {
-  return CONTENT_KEYS.has(key) || INDEXED.test(key);
+  return (
+    CONTENT_KEYS.has(key) || ((key.startsWith('gen_ai.') || key.startsWith('llm.')) && INDEXED.test(key))
+  );
 }
 
 /** Most messages read from indexed attributes: an index beyond it is ignored, not allocated. */
@@ -49,19 +51,32 @@ function setPath(target: Record<string, Json>, path: string[], value: Json): voi
   node[path[path.length - 1] as string] = value;
 }
 
-/** Messages written as `<prefix>.<i>.<field>` attributes, in index order; undefined when there are none. */
-function indexedMessages(attributes: OtlpAttributes, prefix: string): Json[] | undefined {
-  const messages = new Map<number, Record<string, Json>>();
-  for (const [key, value] of Object.entries(attributes)) {
+type Indexed = Map<string, Map<number, Record<string, Json>>>;
+
+/** Every `<prefix>.<i>.<field>` attribute, grouped by prefix and index, in one pass over the keys. */
+function collectIndexed(attributes: OtlpAttributes): Indexed {
+  const groups: Indexed = new Map();
+  for (const key in attributes) {
+    // Most keys are not indexed: a prefix test is much cheaper than the pattern.
+    if (!(key.startsWith('gen_ai.') || key.startsWith('llm.'))) continue;
     const match = INDEXED.exec(key);
-    if (!match || match[1] !== prefix) continue;
+    if (!match) continue;
     const index = Number(match[2]);
     if (index >= MAX_INDEXED_MESSAGES) continue;
+    const prefix = match[1] as string;
+    const messages = groups.get(prefix) ?? new Map<number, Record<string, Json>>();
+    groups.set(prefix, messages);
     const message = messages.get(index) ?? Object.create(null);
     messages.set(index, message);
-    setPath(message, (match[3] as string).split('.'), value);
+    setPath(message, (match[3] as string).split('.'), attributes[key]);
   }
-  if (messages.size === 0) return undefined;
+  return groups;
+}
+
+/** The messages of one prefix in index order; undefined when there are none. */
+function indexedMessages(groups: Indexed, prefix: string): Json[] | undefined {
+  const messages = groups.get(prefix);
+  if (!messages) return undefined;
   return [...messages.entries()].sort(([a], [b]) => a - b).map(([, message]) => ({ ...message }));
 }
 
@@ -154,8 +169,9 @@ export function readConversation(attributes: OtlpAttributes, events: readonly Ot
         finishReasons.push(event.attributes.finish_reason);
     }
   }
+  const indexed = collectIndexed(attributes);
   const completions =
-    indexedMessages(attributes, 'gen_ai.completion') ?? indexedMessages(attributes, 'llm.completions');
+    indexedMessages(indexed, 'gen_ai.completion') ?? indexedMessages(indexed, 'llm.completions');
   for (const completion of completions ?? []) {
     const reason = (completion as Record<string, Json>).finish_reason;
     if (typeof reason === 'string') finishReasons.push(reason);
@@ -174,7 +190,7 @@ export function readConversation(attributes: OtlpAttributes, events: readonly Ot
         ? withSystem(details['gen_ai.system_instructions'], parseMaybeJson(details['gen_ai.input.messages']))
         : undefined,
     () => (eventInput.length > 0 ? eventInput : undefined),
-    () => indexedMessages(attributes, 'gen_ai.prompt') ?? indexedMessages(attributes, 'llm.prompts'),
+    () => indexedMessages(indexed, 'gen_ai.prompt') ?? indexedMessages(indexed, 'llm.prompts'),
     () => parseMaybeJson(attributes['gen_ai.prompt']),
     () => parseMaybeJson(events.find((e) => e.name === 'gen_ai.content.prompt')?.attributes['gen_ai.prompt']),
     () => vercelPrompt(attributes),
