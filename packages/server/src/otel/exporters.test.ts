@@ -1,6 +1,6 @@
 /**
  * The OpenTelemetry JS exporters themselves, both encodings, gzip or not, sending to a listening
- * server on both databases; the spans are read back from the traces feature's tables.
+ * server on both databases; the spans are read back through `GET /api/v1/traces/{traceId}`.
  */
 import { type Attributes, context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter as OTLPHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -13,9 +13,9 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import type { TraceDetail, TraceSpan } from '@promptline/core';
 import { describe, expect, it } from 'vitest';
 import { describeServer } from '../test-helpers/index.ts';
-import { traceDb } from '../traces/migration.ts';
 
 type Exporter = OTLPHttpJsonExporter | OTLPProtoExporter;
 
@@ -62,13 +62,13 @@ const GENAI: Attributes = {
 
 describeServer(
   (ctx) => {
-    const spansOf = (traceId: string) =>
-      traceDb(ctx().server.database.db)
-        .selectFrom('spans')
-        .selectAll()
-        .where('trace_id', '=', traceId)
-        .orderBy('start_ms')
-        .execute();
+    /** The trace's spans as `GET /api/v1/traces/{traceId}` answers them (none when it is unknown). */
+    const spansOf = async (traceId: string): Promise<TraceSpan[]> => {
+      const response = await fetch(`${ctx().server.url}/api/v1/traces/${traceId}`, { headers: headers() });
+      if (response.status === 404) return [];
+      expect(response.status).toBe(200);
+      return ((await response.json()) as TraceDetail).spans;
+    };
 
     const endpoint = () => `${ctx().server.url}/otel/v1/traces`;
     const headers = () => ({ authorization: `Bearer ${ctx().server.apiKey}` });
@@ -119,48 +119,41 @@ describeServer(
         expect(result.code).toBe(0);
 
         const traceId = spans[0]?.spanContext().traceId ?? '';
-        const rows = await spansOf(traceId);
-        expect(rows).toHaveLength(2);
-        const parent = rows.find((r) => r.name === 'POST /chat');
-        const child = rows.find((r) => r.name === 'chat gpt-4o-mini');
-        expect(parent).toMatchObject({
-          parent_span_id: null,
-          model: null,
-          prompt_name: null,
-          source: 'otel',
-        });
+        const stored = await spansOf(traceId);
+        expect(stored).toHaveLength(2);
+        const parent = stored.find((s) => s.name === 'POST /chat');
+        const child = stored.find((s) => s.name === 'chat gpt-4o-mini');
+        expect(parent?.parentSpanId).toBeUndefined();
+        expect(parent).toMatchObject({ source: 'otel', status: 'ok', depth: 0 });
+        expect(parent?.model ?? parent?.prompt).toBeUndefined();
         expect(child).toMatchObject({
-          parent_span_id: parent?.span_id,
+          parentSpanId: parent?.spanId,
+          depth: 1,
           status: 'ok',
           provider: 'openai',
           model: 'gpt-4o-mini',
-          prompt_name: 'support/triage',
-          prompt_version: 3,
-          environment: 'production',
-          variant: 1,
+          prompt: { name: 'support/triage', version: 3, environment: 'production', variant: 1 },
           unit: 'user-42',
-          user_id: 'user-42',
-          session_id: 'conv-7',
+          userId: 'user-42',
+          sessionId: 'conv-7',
+          usage: { input: 1000, output: 200, cachedInput: 400 },
           source: 'otel',
+          // No cost sent: computed from the price table for gpt-4o-mini.
+          costComputed: true,
+          input: [{ role: 'user', parts: [{ type: 'text', content: 'Where is my order?' }] }],
+          output: [{ role: 'assistant', parts: [{ type: 'text', content: 'On its way.' }] }],
         });
-        expect(Number(child?.input_tokens)).toBe(1000);
-        expect(Number(child?.output_tokens)).toBe(200);
-        expect(Number(child?.cached_input_tokens)).toBe(400);
-        // No cost sent: computed from the price table for gpt-4o-mini.
-        expect(child?.cost_usd).toBeGreaterThan(0);
-        expect(JSON.parse(child?.input ?? 'null')).toEqual([
-          { role: 'user', parts: [{ type: 'text', content: 'Where is my order?' }] },
-        ]);
-        const attributes = JSON.parse(child?.attributes ?? '{}');
-        expect(attributes).toMatchObject({
+        expect(child?.costUsd).toBeGreaterThan(0);
+        expect(child?.attributes).toMatchObject({
           'gen_ai.response.finish_reasons': ['stop'],
           'service.name': 'support-bot',
           'otel.scope.name': 'promptline-test',
           'otel.span.kind': 'client',
         });
-        const first = spans.find((s) => s.name === 'chat gpt-4o-mini');
-        const startMs = (first?.startTime[0] ?? 0) * 1000 + Math.floor((first?.startTime[1] ?? 0) / 1e6);
-        expect(Number(child?.start_ms)).toBe(startMs);
+        const sdkChild = spans.find((s) => s.name === 'chat gpt-4o-mini');
+        const startMs =
+          (sdkChild?.startTime[0] ?? 0) * 1000 + Math.floor((sdkChild?.startTime[1] ?? 0) / 1e6);
+        expect(Date.parse(child?.startTime ?? '')).toBe(startMs);
       });
 
       it('records an error status with its message', async () => {
@@ -173,10 +166,10 @@ describeServer(
         const exporter = makeExporter();
         expect((await exportWith(exporter, spans)).code).toBe(0);
         await exporter.shutdown();
-        const [row] = await spansOf(spans[0]?.spanContext().traceId ?? '');
-        expect(row).toMatchObject({
+        const [stored] = await spansOf(spans[0]?.spanContext().traceId ?? '');
+        expect(stored).toMatchObject({
           status: 'error',
-          status_message: '529 overloaded',
+          statusMessage: '529 overloaded',
           provider: 'anthropic',
         });
       });
