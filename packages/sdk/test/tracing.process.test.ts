@@ -26,6 +26,7 @@ const path = `/api/v1/prompts/${encodeURIComponent(PROMPT)}`;
 
 interface TraceSpanRead {
   spanId: string;
+  source: string;
   parentSpanId?: string;
   name: string;
   depth: number;
@@ -154,6 +155,7 @@ function tracingAgainstProcess(dialect: 'sqlite' | 'postgres') {
       ['openai.chat.completions', 1],
     ]);
     const generation = trace.spans[1];
+    expect(trace.spans.map((s) => s.source)).toEqual(['sdk', 'sdk']);
     expect(generation).toMatchObject({
       parentSpanId: root.spanId,
       status: 'ok',

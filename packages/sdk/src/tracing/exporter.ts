@@ -67,7 +67,12 @@ export function createExporter(options: ExporterOptions): Exporter {
   /** Halves of a refused batch that named no span, tried before the queue (bisecting to the bad span). */
   const splits: string[][] = [];
   const backoff = createBackoff(options.retry);
-  const headers = { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' };
+  const headers = {
+    authorization: `Bearer ${options.apiKey}`,
+    'content-type': 'application/json',
+    // The server records the spans' source from it (`sdk` rather than `api`).
+    'x-promptline-source': 'sdk',
+  };
   const stats = { sent: 0, dropped: 0, scoresSent: 0, scoresDropped: 0 };
   let inFlight = 0;
   let overflowSpans = 0;

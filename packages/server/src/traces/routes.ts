@@ -55,7 +55,9 @@ export function registerTraceRoutes(
     },
     handler: async (request, reply) => {
       const p = principalOf(request);
-      return reply.code(202).send(await traces.ingest(p.projectId, request.body.spans, 'api'));
+      // @promptline/sdk says so in a header: its spans read back as `source: 'sdk'`.
+      const source = request.headers['x-promptline-source'] === 'sdk' ? 'sdk' : 'api';
+      return reply.code(202).send(await traces.ingest(p.projectId, request.body.spans, source));
     },
   });
 
