@@ -39,7 +39,7 @@ export function createTraceMaintenance(options: TraceMaintenanceOptions) {
   const daysAhead = options.daysAhead ?? 3;
   const batch = options.batchSize ?? 5_000;
   const partitions = createPartitionStore();
-  const spans = createSpanStore();
+  const spans = createSpanStore(database.dialect);
   const scores = createScoreStore();
   type Write = <T>(write: (trx: Db) => Promise<T>) => Promise<T>;
   const direct: Write = (write) => database.db.transaction().execute(write);

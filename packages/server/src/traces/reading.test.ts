@@ -62,6 +62,46 @@ describeServer((ctx) => {
     });
   });
 
+  it('merges a trace whose spans arrive in several batches: root, times, counts, sums, first prompt', async () => {
+    const session = `m-${randomBytes(4).toString('hex')}`;
+    const traceId = newTraceId();
+    const root = newSpanId();
+    const t0 = Date.now() - 2 * MIN;
+    const child = (k: number, over: Partial<SpanInputDraft> = {}) =>
+      testSpan({
+        traceId,
+        parentSpanId: root,
+        name: `child ${k}`,
+        sessionId: session,
+        startTime: t0 + k * 1_000,
+        endTime: t0 + k * 1_000 + 500,
+        usage: { input: 10, output: 1 },
+        costUsd: 0.5,
+        ...over,
+      });
+    await ingest([child(2, { prompt: { name: 'merge/first', version: 1 }, costUsd: undefined })]);
+    await ingest([child(3, { prompt: { name: 'merge/second', version: 2 }, status: 'error' })]);
+    // The root arrives last, starting earliest and ending latest.
+    await ingest([
+      testSpan({ traceId, spanId: root, name: 'root', startTime: t0, endTime: t0 + 9_000 }),
+      child(4),
+    ]);
+    const [summary] = (await list(`sessionId=${session}`)).items as Record<string, unknown>[];
+    expect(summary).toMatchObject({
+      traceId,
+      name: 'root',
+      rootSpanId: root,
+      startTime: new Date(t0).toISOString(),
+      durationMs: 9_000,
+      status: 'error',
+      errorCount: 1,
+      spanCount: 4,
+      usage: { input: 30, output: 3 },
+      costUsd: 1,
+      prompt: { name: 'merge/first', version: 1, environment: null },
+    });
+  });
+
   it('filters by prompt, version, env, status, user, session, model, time and name', async () => {
     const user = `u-${randomBytes(4).toString('hex')}`;
     const mk = (over: Partial<SpanInputDraft>, ago: number) => {
@@ -150,7 +190,14 @@ describeServer((ctx) => {
         59_000,
       ),
       testSpan(
-        { traceId, spanId: root, name: 'root', attributes: { 'http.route': '/x', retries: 2 } },
+        {
+          traceId,
+          spanId: root,
+          name: 'root "quoted", {braced}',
+          attributes: { 'http.route': '/x', retries: 2, odd: 'a "b", {c} \\ d\ne ünï 🙂', none: null },
+          input: { text: '"x", {y}, \\z' },
+          output: [1, 'two', null, { three: true }],
+        },
         60_000,
       ),
       testSpan({ traceId, spanId: orphan, parentSpanId: newSpanId(), name: 'orphan' }, 56_000),
@@ -159,7 +206,7 @@ describeServer((ctx) => {
     expect(response.status).toBe(200);
     const spans = response.body.spans as { name: string; depth: number; parentSpanId?: string }[];
     expect(spans.map((s) => [s.name, s.depth])).toEqual([
-      ['root', 0],
+      ['root "quoted", {braced}', 0],
       ['a', 1],
       ['a1', 2],
       ['b', 1],
@@ -175,7 +222,7 @@ describeServer((ctx) => {
       prompt: { name: 'tree/p', version: 4 },
       costComputed: false,
     });
-    expect(response.body).toMatchObject({ traceId, name: 'root', spanCount: 5 });
+    expect(response.body).toMatchObject({ traceId, name: 'root "quoted", {braced}', spanCount: 5 });
 
     const missing = await ctx().api.get(`/api/v1/traces/${newTraceId()}`);
     expect(missing.status).toBe(404);

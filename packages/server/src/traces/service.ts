@@ -52,7 +52,7 @@ export interface TraceServiceOptions {
  * all there, counted once, or not at all.
  */
 export function createTraceService({ database, clock, sink, prices }: TraceServiceOptions) {
-  const store = createSpanStore();
+  const store = createSpanStore(database.dialect);
   const scores = createScoreStore();
 
   const retentionDays = (projectId: number) => spanRetentionDays(database.db, projectId);

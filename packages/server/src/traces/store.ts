@@ -5,7 +5,7 @@
  */
 import { type Selectable, sql } from 'kysely';
 import { toNumber } from '../db/codecs.ts';
-import type { Db } from '../db/database.ts';
+import type { Db, Dialect } from '../db/database.ts';
 import { type SpansTable, type TracesTable, traceDb } from './migration.ts';
 
 /** A span row to insert (the table's columns). */
@@ -61,7 +61,92 @@ export type StoredSpan = Selectable<SpansTable>;
 /** `%` and `_` in a user's search text are literal. */
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export function createSpanStore() {
+// Column types for PostgreSQL's unnest insert, in table order.
+const SPAN_COLUMN_TYPES: readonly [keyof NewSpanRow, string][] = [
+  ['project_id', 'integer'],
+  ['trace_id', 'text'],
+  ['span_id', 'text'],
+  ['parent_span_id', 'text'],
+  ['name', 'text'],
+  ['start_ms', 'bigint'],
+  ['end_ms', 'bigint'],
+  ['duration_ms', 'double precision'],
+  ['status', 'text'],
+  ['status_message', 'text'],
+  ['prompt_name', 'text'],
+  ['prompt_version', 'integer'],
+  ['environment', 'text'],
+  ['variant', 'integer'],
+  ['unit', 'text'],
+  ['provider', 'text'],
+  ['model', 'text'],
+  ['input_tokens', 'bigint'],
+  ['output_tokens', 'bigint'],
+  ['cached_input_tokens', 'bigint'],
+  ['reasoning_tokens', 'bigint'],
+  ['usage_estimated', 'integer'],
+  ['cost_usd', 'double precision'],
+  ['cost_computed', 'integer'],
+  ['ttft_ms', 'double precision'],
+  ['input', 'text'],
+  ['output', 'text'],
+  ['variables', 'text'],
+  ['attributes', 'text'],
+  ['user_id', 'text'],
+  ['session_id', 'text'],
+  ['source', 'text'],
+  ['received_at', 'text'],
+];
+
+const TRACE_COLUMN_TYPES: readonly [keyof TraceSummaryRow, string][] = [
+  ['project_id', 'integer'],
+  ['trace_id', 'text'],
+  ['start_ms', 'bigint'],
+  ['end_ms', 'bigint'],
+  ['root_span_id', 'text'],
+  ['root_name', 'text'],
+  ['root_start_ms', 'bigint'],
+  ['has_root', 'integer'],
+  ['span_count', 'bigint'],
+  ['error_count', 'bigint'],
+  ['input_tokens', 'bigint'],
+  ['output_tokens', 'bigint'],
+  ['cost_usd', 'double precision'],
+  ['prompt_name', 'text'],
+  ['prompt_version', 'integer'],
+  ['environment', 'text'],
+  ['model', 'text'],
+  ['user_id', 'text'],
+  ['session_id', 'text'],
+];
+
+/** `select * from unnest($1::type[], …)`: the rows as one array parameter per column. */
+function unnestRows<R>(rows: readonly R[], types: readonly [keyof R, string][]) {
+  return sql`select * from unnest(${sql.join(
+    types.map(([column, type]) => sql`${rows.map((row) => row[column])}::${sql.raw(type)}[]`),
+  )})`;
+}
+
+/**
+ * PostgreSQL: the whole batch as one array per column through `unnest`: 33 parameters instead of
+ * 33 per row, which PostgreSQL parses and plans far faster than a 16 500-parameter VALUES list.
+ */
+async function insertSpansUnnest(db: Db, rows: readonly NewSpanRow[]): Promise<InsertedSpanKey[]> {
+  const written = await traceDb(db)
+    .insertInto('spans')
+    .columns(SPAN_COLUMN_TYPES.map(([column]) => column))
+    .expression(unnestRows(rows, SPAN_COLUMN_TYPES))
+    .onConflict((oc) => oc.columns(['project_id', 'trace_id', 'span_id', 'start_ms']).doNothing())
+    .returning(['trace_id', 'span_id', 'start_ms'])
+    .execute();
+  return written.map((row) => ({
+    traceId: row.trace_id,
+    spanId: row.span_id,
+    startMs: toNumber(row.start_ms),
+  }));
+}
+
+export function createSpanStore(dialect: Dialect) {
   return {
     /** A page of traces, newest first by (start, trace id). */
     async listTraces(db: Db, projectId: number, f: TraceFilter, limit: number): Promise<StoredTrace[]> {
@@ -142,6 +227,7 @@ export function createSpanStore() {
      * Answers the keys actually written, so aggregates count each span once.
      */
     async insertSpans(db: Db, rows: readonly NewSpanRow[]): Promise<InsertedSpanKey[]> {
+      if (dialect === 'postgres') return insertSpansUnnest(db, rows);
       const inserted: InsertedSpanKey[] = [];
       for (let i = 0; i < rows.length; i += SPAN_CHUNK) {
         const written = await traceDb(db)
@@ -159,10 +245,17 @@ export function createSpanStore() {
 
     /** Merges per-batch summaries into the trace rows (one row per trace in `rows`). */
     async mergeTraces(db: Db, rows: readonly TraceSummaryRow[]): Promise<void> {
-      for (let i = 0; i < rows.length; i += TRACE_CHUNK) {
-        await traceDb(db)
-          .insertInto('traces')
-          .values(rows.slice(i, i + TRACE_CHUNK))
+      // PostgreSQL takes the batch at once through unnest (one parameter per column).
+      const chunk = dialect === 'postgres' ? rows.length : TRACE_CHUNK;
+      for (let i = 0; i < rows.length; i += chunk) {
+        const part = rows.slice(i, i + chunk);
+        const insert = traceDb(db).insertInto('traces');
+        await (dialect === 'postgres'
+          ? insert
+              .columns(TRACE_COLUMN_TYPES.map(([column]) => column))
+              .expression(unnestRows(part, TRACE_COLUMN_TYPES))
+          : insert.values(part)
+        )
           .onConflict((oc) =>
             oc.columns(['project_id', 'trace_id']).doUpdateSet({
               start_ms: sql`case when excluded.start_ms < traces.start_ms then excluded.start_ms else traces.start_ms end`,
