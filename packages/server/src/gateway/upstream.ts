@@ -7,23 +7,18 @@
 import {
   type AppError,
   type ChatCompletionRequest,
-  type ChatResult,
-  createChunkWriter,
   createOpenAiPassthrough,
-  createProvider,
   createSseParser,
   estimateTokens,
   isAppError,
   type PriceBook,
   type ProviderSettings,
-  type StreamEvent,
   type ToolCall,
-  toChatCompletion,
-  toChatRequest,
   type Usage,
   type WireResult,
 } from '@promptline/core';
 import { type OpenAiErrorBody, openAiError } from './errors.ts';
+import { translatedChat } from './translated-chat.ts';
 
 /** A resolved `<provider>/<model>`. */
 export interface Target {
@@ -256,7 +251,7 @@ async function passthroughChat(
   };
 }
 
-function emptyResult(target: Target): CallResult {
+export function emptyResult(target: Target): CallResult {
   return {
     model: target.model,
     text: '',
@@ -293,106 +288,8 @@ function refusedByUpstream(
   return { kind: 'refused', status, body, message, fallback: !REQUEST_FAULTS.has(status) };
 }
 
-function usageHeaders(result: CallResult): Record<string, string> {
+export function usageHeaders(result: CallResult): Record<string, string> {
   return result.usage.estimated ? { 'x-promptline-usage': 'estimated' } : {};
-}
-
-/** A chat completion at a provider of another wire format, mapped to and from OpenAI's shape. */
-async function translatedChat(
-  target: Target,
-  body: ChatCompletionRequest,
-  signal: AbortSignal,
-): Promise<UpstreamAnswer> {
-  let mapped: ReturnType<typeof toChatRequest>;
-  try {
-    mapped = toChatRequest(body, target.settings.kind, target.model);
-  } catch (error) {
-    return refusalOf(error);
-  }
-  const provider = createProvider(target.settings);
-  const request = { ...mapped.request, signal };
-  const headers: Record<string, string> =
-    mapped.ignored.length > 0 ? { 'x-promptline-ignored': mapped.ignored.join(', ') } : {};
-  const id = `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`;
-  const created = Math.floor(Date.now() / 1000);
-  if (body.stream !== true) {
-    let chat: ChatResult;
-    try {
-      chat = await provider.complete(request);
-    } catch (error) {
-      return refusalOf(error);
-    }
-    const result = fromChatResult(chat);
-    return {
-      kind: 'json',
-      body: JSON.stringify(toChatCompletion(chat, id, created)),
-      headers: { ...headers, ...usageHeaders(result) },
-      result,
-    };
-  }
-
-  const events = provider.stream(request)[Symbol.asyncIterator]();
-  // The first event decides between a refusal (a fallback may answer) and a stream.
-  let first: IteratorResult<StreamEvent>;
-  try {
-    first = await events.next();
-  } catch (error) {
-    return refusalOf(error);
-  }
-  const chunks = createChunkWriter(id, created, target.model);
-  const includeUsage = body.stream_options?.include_usage === true;
-  let result: CallResult | undefined;
-  let streamError: string | undefined;
-  const frame = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
-  async function* frames(): AsyncGenerator<string> {
-    let current = first;
-    try {
-      yield frame(chunks.start());
-      while (!current.done) {
-        const event = current.value;
-        if (event.type === 'delta') yield frame(chunks.text(event.text));
-        else if (event.type === 'tool-call') yield frame(chunks.toolCall(event.toolCall));
-        else {
-          result = fromChatResult(event.result);
-          yield frame(chunks.finish(event.result.finishReason));
-          if (includeUsage) yield frame(chunks.usage(event.result.usage));
-          yield 'data: [DONE]\n\n';
-        }
-        current = await events.next();
-      }
-    } catch (error) {
-      streamError = signal.aborted
-        ? 'the client disconnected'
-        : error instanceof Error
-          ? error.message
-          : String(error);
-      if (!signal.aborted) yield frame(openAiError(502, streamError));
-    } finally {
-      await events.return?.();
-    }
-  }
-  return {
-    kind: 'stream',
-    headers,
-    frames: frames(),
-    result: () => {
-      const done = result ?? emptyResult(target);
-      if (streamError !== undefined) done.error = streamError;
-      return done;
-    },
-  };
-}
-
-function fromChatResult(chat: ChatResult): CallResult {
-  return {
-    model: chat.model,
-    text: chat.text,
-    toolCalls: chat.toolCalls,
-    finishReason: chat.finishReason,
-    usage: chat.usage,
-    costUsd: chat.cost?.totalUsd ?? null,
-    timeToFirstTokenMs: chat.timeToFirstTokenMs,
-  };
 }
 
 /** Calls `target` with an OpenAI chat completion request. Never throws for what the provider did. */
