@@ -147,6 +147,38 @@ for (const dialect of DIALECTS) {
       expect((error as InstanceType<typeof OpenAI.AuthenticationError>).type).toBe('authentication_error');
     });
 
+    it('reaches a Gemini model through the OpenAI shape, JSON schema mapped', async () => {
+      const server = await startWireServer((_req, res) =>
+        sendJson(res, 200, {
+          candidates: [
+            { content: { role: 'model', parts: [{ text: '{"city":"Oslo"}' }] }, finishReason: 'STOP' },
+          ],
+          usageMetadata: { promptTokenCount: 11, candidatesTokenCount: 6 },
+          modelVersion: 'gemini-2.5-flash',
+        }),
+      );
+      upstreams.push(server);
+      await gw.upstream('gemini', `${server.url}/v1beta`, 'gemini', 'g-test-key-0000');
+      const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+      const answer = await gw.openai().chat.completions.create({
+        model: 'gemini/gemini-2.5-flash',
+        messages: [
+          { role: 'system', content: 'Answer in JSON.' },
+          { role: 'user', content: 'Where?' },
+        ],
+        response_format: { type: 'json_schema', json_schema: { name: 'place', schema } },
+      });
+      const received = server.requests[0];
+      expect(received?.url).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+      expect(received?.body).toMatchObject({
+        systemInstruction: { parts: [{ text: 'Answer in JSON.' }] },
+        contents: [{ role: 'user', parts: [{ text: 'Where?' }] }],
+        generationConfig: { responseMimeType: 'application/json' },
+      });
+      expect(JSON.parse(answer.choices[0]?.message.content ?? '')).toEqual({ city: 'Oslo' });
+      expect(answer.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 6 });
+    });
+
     it('answers from the mock provider with no credentials, and refuses image parts it cannot take', async () => {
       const answer = await gw.openai().chat.completions.create({
         model: 'mock/anything',
