@@ -126,6 +126,22 @@ describeServer((ctx) => {
     expect(inside.status).toBe(202);
   });
 
+  it('the project’s span retention is read and changed through /api/v1/traces/settings, audited', async () => {
+    const { api } = ctx();
+    expect((await api.get('/api/v1/traces/settings')).body).toEqual({ spanRetentionDays: 30 });
+    const put = await api.put('/api/v1/traces/settings', { spanRetentionDays: 7 });
+    expect([put.status, put.body]).toEqual([200, { spanRetentionDays: 7 }]);
+    try {
+      const old = await api.post('/api/v1/traces', { spans: [testSpan({}, 8 * 86_400_000)] });
+      expect([old.status, old.body.code, old.body.retentionDays]).toEqual([422, 'SPAN_TOO_OLD', 7]);
+      const audit = await api.get('/api/v1/audit?action=traces.settings.update');
+      expect(audit.body.items[0]).toMatchObject({ data: { spanRetentionDays: { from: 30, to: 7 } } });
+      expect((await api.put('/api/v1/traces/settings', { spanRetentionDays: 0 })).status).toBe(422);
+    } finally {
+      await api.put('/api/v1/traces/settings', { spanRetentionDays: 30 });
+    }
+  });
+
   it('a viewer key cannot ingest (403); an editor key can', async () => {
     const { api } = ctx();
     const keys: Record<string, string> = {};

@@ -1,36 +1,25 @@
-/** Per-project trace settings (span retention): SQL and the small service that changes them. */
+/** Per-project trace settings (span retention): the rules and the small service that changes them. */
 import type { TraceSettings } from '@promptline/core';
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
-import { toNumber } from '../db/codecs.ts';
 import type { Database, Db } from '../db/database.ts';
-import { traceDb } from './migration.ts';
+import { createTraceSettingsStore } from './settings-store.ts';
 
 /** Spans are kept this many days unless the project says otherwise. */
 export const DEFAULT_SPAN_RETENTION_DAYS = 30;
 
+const store = createTraceSettingsStore();
+
 /** The project's span retention in days (the default when it never set one). */
 export async function spanRetentionDays(db: Db, projectId: number): Promise<number> {
-  const row = await traceDb(db)
-    .selectFrom('trace_settings')
-    .select('span_retention_days')
-    .where('project_id', '=', projectId)
-    .executeTakeFirst();
-  return row ? toNumber(row.span_retention_days) : DEFAULT_SPAN_RETENTION_DAYS;
+  return (await store.spanRetentionDays(db, projectId)) ?? DEFAULT_SPAN_RETENTION_DAYS;
 }
 
 /** Every project's retention: those that set one, and the default for the rest. */
 export async function retentionByProject(
   db: Db,
 ): Promise<{ projects: Map<number, number>; fallback: number }> {
-  const rows = await traceDb(db)
-    .selectFrom('trace_settings')
-    .select(['project_id', 'span_retention_days'])
-    .execute();
-  return {
-    projects: new Map(rows.map((r) => [toNumber(r.project_id), toNumber(r.span_retention_days)])),
-    fallback: DEFAULT_SPAN_RETENTION_DAYS,
-  };
+  return { projects: await store.allSpanRetentions(db), fallback: DEFAULT_SPAN_RETENTION_DAYS };
 }
 
 /** Reads and changes a project's trace settings; a change is audited. */
@@ -52,15 +41,7 @@ export function createTraceSettingsService({
       const at = isoNow(clock);
       await database.db.transaction().execute(async (trx) => {
         const before = await spanRetentionDays(trx, projectId);
-        await traceDb(trx)
-          .insertInto('trace_settings')
-          .values({ project_id: projectId, span_retention_days: next.spanRetentionDays, updated_at: at })
-          .onConflict((oc) =>
-            oc
-              .column('project_id')
-              .doUpdateSet({ span_retention_days: next.spanRetentionDays, updated_at: at }),
-          )
-          .execute();
+        await store.setSpanRetentionDays(trx, projectId, next.spanRetentionDays, at);
         await audit.append(trx, {
           projectId,
           actor,
