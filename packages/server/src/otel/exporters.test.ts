@@ -96,6 +96,40 @@ describeServer(
       ],
     ] as const;
 
+    it("an exported GenAI span counts in the prompt version's metrics at once, once even if re-exported", async () => {
+      const spans = await recordSpans((tracer) => {
+        tracer
+          .startSpan('chat', {
+            kind: SpanKind.CLIENT,
+            attributes: {
+              ...GENAI,
+              'promptline.prompt.name': 'otel/metrics',
+              'promptline.prompt.version': 5,
+            },
+          })
+          .end();
+      });
+      for (let i = 0; i < 2; i++) {
+        const exporter = new OTLPProtoExporter({ url: endpoint(), headers: headers() });
+        expect((await exportWith(exporter, spans)).code).toBe(0);
+        await exporter.shutdown();
+      }
+      const from = new Date(Date.now() - 600_000).toISOString();
+      const response = await fetch(
+        `${ctx().server.url}/api/v1/prompts/${encodeURIComponent('otel/metrics')}/metrics?env=production&interval=1m&from=${from}`,
+        { headers: headers() },
+      );
+      expect(response.status).toBe(200);
+      const { versions } = (await response.json()) as { versions: Array<Record<string, unknown>> };
+      expect(versions).toHaveLength(1);
+      expect(versions[0]).toMatchObject({
+        version: 5,
+        count: 1,
+        errors: 0,
+        tokens: { input: 1000, output: 200 },
+      });
+    });
+
     describe.each(cases)('the real %s exporter', (_label, makeExporter) => {
       it('delivers a GenAI span under its parent, mapped to the span model, with a plain parent span', async () => {
         const spans = await recordSpans((tracer) => {
