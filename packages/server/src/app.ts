@@ -155,7 +155,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installInputGuards(app);
 
   const audit = createAuditService({ database, clock });
-  const auth = createAuthService({ database, clock, audit });
+  const auth = createAuthService({ database, clock, audit, changeFeed });
   // Stores another feature works with inside its own transactions are built once, here, and
   // passed in: a feature never builds another feature's store.
   const promptStore = createPromptStore(database.dialect);

@@ -3,6 +3,7 @@ import { type ApiKey, AppError, type CreatedApiKey, type Role } from '@promptlin
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database } from '../db/database.ts';
+import type { ChangeFeed } from '../live/change-feed.ts';
 import { createApiKeyStore, type StoredKey } from './store.ts';
 
 /** Who is calling: resolved from the API key on every request. */
@@ -14,7 +15,10 @@ export interface Principal {
   projectId: number;
 }
 
-/** Key lookups are cached this long, so a key revoked on another instance stops working within it. */
+/**
+ * Key lookups are cached this long. On PostgreSQL a revocation on another instance reaches this
+ * one through the change feed at once; the bound matters only when that feed is down.
+ */
 const CACHE_TTL_MS = 30_000;
 /**
  * `last_used_at` is written at most this often per key: the hot path must not write per request,
@@ -49,16 +53,34 @@ export function createAuthService({
   database,
   clock,
   audit,
+  changeFeed,
 }: {
   database: Database;
   clock: Clock;
   audit: AuditService;
+  /** Carries revocations made on other instances (PostgreSQL); absent or local: this instance only. */
+  changeFeed?: ChangeFeed;
 }) {
   const store = createApiKeyStore();
   // Keyed by the secret itself: the process holds it per request anyway, and hashing it on every
   // request was a visible share of the resolve hot path.
   const cache = new Map<string, { principal: Principal | null; expires: number }>();
   const touched = new Map<number, number>();
+  // Bumped by every invalidation: a lookup that started before one must not cache what it read.
+  let generation = 0;
+
+  /** Forgets `keyId` (null: every key), and every known-bad entry (the key may be restored). */
+  function forget(keyId: number | null): void {
+    generation++;
+    if (keyId === null) {
+      cache.clear();
+      return;
+    }
+    for (const [secret, entry] of cache) {
+      if (entry.principal === null || entry.principal.keyId === keyId) cache.delete(secret);
+    }
+  }
+  changeFeed?.subscribeKeys?.(forget);
 
   function touch(principal: Principal): void {
     const at = clock.now();
@@ -136,7 +158,7 @@ export function createAuthService({
         });
         return (await store.findById(trx, existing.projectId, existing.id)) ?? existing;
       });
-      cache.clear();
+      forget(null);
       return { key: publicKey(restored), restored: true };
     },
 
@@ -188,9 +210,7 @@ export function createAuthService({
         }
         return (await store.findById(trx, projectId, id)) ?? found;
       });
-      for (const [secret, entry] of cache) {
-        if (entry.principal?.keyId === id) cache.delete(secret);
-      }
+      forget(id);
       return publicKey(key);
     },
 
@@ -211,6 +231,7 @@ export function createAuthService({
       const now = Date.now();
       let entry = cache.get(secret);
       if (!entry || entry.expires <= now) {
+        const seen = generation;
         const key = await store.findByHash(database.db, hashApiKey(secret));
         const principal =
           key && key.revokedAt === null
@@ -219,7 +240,8 @@ export function createAuthService({
         entry = { principal, expires: now + CACHE_TTL_MS };
         // Bound the memory a flood of wrong keys could take.
         if (cache.size > 10_000) cache.clear();
-        cache.set(secret, entry);
+        // A revocation heard while reading may be newer than the row read: answer, don't cache.
+        if (generation === seen) cache.set(secret, entry);
       }
       if (entry.principal) touch(entry.principal);
       return entry.principal;

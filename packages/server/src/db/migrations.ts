@@ -4,7 +4,7 @@ import { datasetTablesMigration } from '../datasets/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
 import { gatewayBudgetsMigration } from '../gateway/migration.ts';
 import { jobTablesMigration } from '../jobs/migration.ts';
-import { changeNotifyMigration } from '../live/migration.ts';
+import { apiKeyNotifyMigration, changeNotifyMigration } from '../live/migration.ts';
 import { metricTablesMigration } from '../metrics/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { sessionsMigration } from '../session/migration.ts';
@@ -167,6 +167,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0050_traces': traceTablesMigration(dialect),
     '0055_metric_rollups': metricTablesMigration(dialect),
     '0075_gateway_budgets': gatewayBudgetsMigration(),
+    '0080_api_key_notify': apiKeyNotifyMigration(dialect),
   };
 }
 

@@ -23,6 +23,12 @@ export interface ChangeFeed {
    * environments to report as changed. app.ts hands it the environments service.
    */
   resyncFrom?(list: EnvironmentLister): void;
+  /**
+   * For feeds that span instances: an API key was revoked or restored elsewhere (`keyId`), or any
+   * key may have changed while the feed was down (`null`). The auth service drops what it cached.
+   * A single-process feed needs none: the instance that revokes clears its own cache.
+   */
+  subscribeKeys?(listener: (keyId: number | null) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -56,3 +56,29 @@ export function changeNotifyMigration(dialect: Dialect): Migration {
     },
   };
 }
+
+/**
+ * PostgreSQL only: a trigger that NOTIFYs `promptline_changes` when an API key is revoked or
+ * restored, in the same transaction, so every instance drops the key from its cache the moment
+ * the change commits (instead of when its 30 s cache entry expires).
+ */
+export function apiKeyNotifyMigration(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      if (dialect !== 'postgres') return;
+      await sql`
+        create function promptline_notify_api_key() returns trigger
+        language plpgsql set search_path from current as $$
+        begin
+          perform pg_notify('promptline_changes', json_build_object(
+            'kind', 'api-key', 'schema', tg_table_schema, 'origin', 'db', 'keyId', new.id)::text);
+          return null;
+        end
+        $$`.execute(db);
+      await sql`
+        create trigger api_keys_notify after update of revoked_at on api_keys
+        for each row when (old.revoked_at is distinct from new.revoked_at)
+        execute function promptline_notify_api_key()`.execute(db);
+    },
+  };
+}

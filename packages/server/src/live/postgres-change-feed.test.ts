@@ -232,4 +232,28 @@ describe('two server instances on one PostgreSQL schema', () => {
       stream.close();
     }
   });
+
+  it('a key revoked through A stops working on B within a second, not after the 30 s cache', async () => {
+    const created = await a.call('POST', '/api/v1/api-keys', { name: 'short-lived', role: 'editor' });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    const asKey = (server: LiveServer) =>
+      fetch(`${server.url}/api/v1/prompts`, { headers: { authorization: `Bearer ${key}` } });
+    // B has looked the key up and holds it in its cache.
+    expect((await asKey(b)).status).toBe(200);
+    expect((await asKey(b)).status).toBe(200);
+
+    const revokedAt = performance.now();
+    expect((await a.call('DELETE', `/api/v1/api-keys/${created.body.id}`)).status).toBe(200);
+    expect((await asKey(a)).status).toBe(401);
+    let status = 200;
+    while (status === 200 && performance.now() - revokedAt < 5_000) {
+      status = (await asKey(b)).status;
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const tookMs = performance.now() - revokedAt;
+    console.log(`[live] postgres, key revoked on A → refused on B: ${tookMs.toFixed(1)} ms`);
+    expect(status).toBe(401);
+    expect(tookMs).toBeLessThan(1_000);
+  });
 });

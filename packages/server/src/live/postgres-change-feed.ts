@@ -27,16 +27,26 @@ export interface PostgresChangeFeed extends ChangeFeed {
   /** True while the LISTEN connection is up. */
   listening(): boolean;
   resyncFrom(list: EnvironmentLister): void;
+  subscribeKeys(listener: (keyId: number | null) => void): () => void;
 }
 
-/** A notification's payload (ours, or the triggers' of migration `0021_change_notify`). */
-const Payload = z.object({
-  schema: z.string().optional(),
-  origin: z.string().optional(),
-  projectId: z.string(),
-  environment: z.string(),
-  prompt: z.string(),
-});
+/** A notification's payload (ours, or the triggers' of migrations `0021_change_notify` and `0080_api_key_notify`). */
+const Payload = z.union([
+  z.object({
+    kind: z.literal('api-key'),
+    schema: z.string().optional(),
+    origin: z.string().optional(),
+    keyId: z.number().int(),
+  }),
+  z.object({
+    kind: z.literal('deployment').optional(),
+    schema: z.string().optional(),
+    origin: z.string().optional(),
+    projectId: z.string(),
+    environment: z.string(),
+    prompt: z.string(),
+  }),
+]);
 
 const MAX_RECONNECT_DELAY_MS = 5_000;
 
@@ -73,6 +83,7 @@ export async function createPostgresChangeFeed(
     : new pg.Pool({ connectionString: options.connectionString, max: 2, ...searchPath });
   const pool = options.pool ?? (ownPool as pg.Pool);
   const listeners = new Set<(c: DeploymentChange) => void>();
+  const keyListeners = new Set<(keyId: number | null) => void>();
   const baseDelay = options.reconnectDelayMs ?? 100;
   const report = (error: unknown) => options.onError?.(error);
 
@@ -118,7 +129,21 @@ export async function createPostgresChangeFeed(
     }
     const payload = parsed.data;
     if (payload.schema !== schema || payload.origin === instanceId) return;
+    if (payload.kind === 'api-key') {
+      deliverKey(payload.keyId);
+      return;
+    }
     deliver({ projectId: payload.projectId, environment: payload.environment, prompt: payload.prompt });
+  }
+
+  function deliverKey(keyId: number | null): void {
+    for (const listener of [...keyListeners]) {
+      try {
+        listener(keyId);
+      } catch (error) {
+        report(new Error('change feed: a listener failed on an API key change', { cause: error }));
+      }
+    }
   }
 
   async function connect(): Promise<pg.ClientBase> {
@@ -185,8 +210,10 @@ export async function createPostgresChangeFeed(
     if (resync) await reportEverything().catch(report);
   }
 
-  // Notifications sent while the listener was down are lost: treat every environment as changed.
+  // Notifications sent while the listener was down are lost: treat every environment and every
+  // API key as changed.
   async function reportEverything(): Promise<void> {
+    deliverKey(null);
     for (const env of (await environments?.()) ?? []) {
       deliver({ projectId: env.projectId, environment: env.environment, prompt: '*' });
     }
@@ -216,10 +243,18 @@ export async function createPostgresChangeFeed(
       };
     },
 
+    subscribeKeys(listener) {
+      keyListeners.add(listener);
+      return () => {
+        keyListeners.delete(listener);
+      };
+    },
+
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
       listeners.clear();
+      keyListeners.clear();
       const current = client;
       client = undefined;
       if (current) {
