@@ -6,7 +6,13 @@ import {
   estimateTokens,
 } from '@promptline/core';
 import { openAiError } from './errors.ts';
-import { type CallResult, refusalOf, type Target, type UpstreamAnswer } from './upstream.ts';
+import {
+  type CallResult,
+  forwardedHeaders,
+  refusalOf,
+  type Target,
+  type UpstreamAnswer,
+} from './upstream.ts';
 
 function resultOf(target: Target, model: string, inputTokens: number, estimated: boolean): CallResult {
   const usage = { inputTokens, outputTokens: 0, cachedInputTokens: 0, estimated };
@@ -63,6 +69,7 @@ export async function callEmbeddings(
           : openAiError(answer.response.status, message);
       return {
         kind: 'refused',
+        headers: forwardedHeaders(answer.response.headers),
         status: answer.response.status,
         body,
         message,

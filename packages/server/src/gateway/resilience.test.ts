@@ -101,6 +101,38 @@ for (const dialect of DIALECTS) {
       );
     });
 
+    it("passes the provider's 429 and its rate-limit headers on once retries are spent", async () => {
+      const { server, name } = await upstream((_req, res) =>
+        sendJson(
+          res,
+          429,
+          {
+            error: {
+              message: 'Rate limit reached',
+              type: 'requests',
+              code: 'rate_limit_exceeded',
+              param: null,
+            },
+          },
+          { 'retry-after': '0', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '20s' },
+        ),
+      );
+      const error = await gw
+        .openai()
+        .chat.completions.create({
+          model: `${name}/gpt-4o-mini`,
+          messages: [{ role: 'user', content: 'Hi' }],
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      const limited = error as InstanceType<typeof OpenAI.RateLimitError>;
+      expect(limited.code).toBe('rate_limit_exceeded');
+      expect(limited.headers?.get('x-ratelimit-remaining-requests')).toBe('0');
+      expect(limited.headers?.get('x-ratelimit-reset-requests')).toBe('20s');
+      expect(limited.headers?.get('retry-after')).toBe('0');
+      expect(server.requests).toHaveLength(4);
+    });
+
     it('falls back to the next model in x-promptline-fallback when one fails', async () => {
       const down = await upstream((_req, res) =>
         sendJson(

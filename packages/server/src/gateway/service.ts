@@ -205,7 +205,7 @@ export function createGatewayService(deps: GatewayServiceDeps) {
         );
         // The gateway's own refusal is a problem (with OpenAI's error object); an upstream's passes as it came.
         if (answer.problem !== undefined) throw answer.problem;
-        return refusedResponse(answer.status, answer.body, baseHeaders);
+        return refusedResponse(answer.status, answer.body, { ...answer.headers, ...baseHeaders });
       }
       // Only a refusal leaves target null.
       const used = target as Target;
@@ -339,7 +339,7 @@ export function createGatewayService(deps: GatewayServiceDeps) {
           error: answer.message,
         });
         if (answer.problem !== undefined) throw answer.problem;
-        return refusedResponse(answer.status, answer.body, headers);
+        return refusedResponse(answer.status, answer.body, { ...answer.headers, ...headers });
       }
       if (answer.kind !== 'json' || target === null) {
         throw new AppError('INTERNAL', 'An embeddings call answered with a stream.');

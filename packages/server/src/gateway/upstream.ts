@@ -52,6 +52,8 @@ export type UpstreamAnswer =
       body: OpenAiErrorBody;
       message: string;
       fallback: boolean;
+      /** The provider's rate-limit headers, passed on. */
+      headers?: Record<string, string>;
       /** Set when the refusal is the gateway's own (not configured, unsupported, unreachable): sent as a problem. */
       problem?: AppError;
     }
@@ -160,7 +162,10 @@ async function passthroughChat(
   if (!response.ok) {
     answer.dispose();
     const text = await response.text();
-    return refusedByUpstream(response.status, response.statusText, text, client.errorMessage);
+    return {
+      ...refusedByUpstream(response.status, response.statusText, text, client.errorMessage),
+      headers: forwardedHeaders(response.headers),
+    };
   }
   const contentType = response.headers.get('content-type') ?? '';
   if (!stream || !contentType.includes('text/event-stream') || response.body === null) {
@@ -186,7 +191,12 @@ async function passthroughChat(
       };
     }
     const result = await finishWire(target, body, client.parseChat(parsed), null);
-    return { kind: 'json', body: text, headers: usageHeaders(result), result };
+    return {
+      kind: 'json',
+      body: text,
+      headers: { ...forwardedHeaders(response.headers), ...usageHeaders(result) },
+      result,
+    };
   }
 
   const tap = client.tap();
@@ -245,7 +255,7 @@ async function passthroughChat(
   }
   return {
     kind: 'stream',
-    headers: {},
+    headers: forwardedHeaders(response.headers),
     frames: frames(),
     result: () => result ?? emptyResult(target),
   };
@@ -286,6 +296,28 @@ function refusedByUpstream(
       ? (parsed as OpenAiErrorBody)
       : openAiError(status, message);
   return { kind: 'refused', status, body, message, fallback: !REQUEST_FAULTS.has(status) };
+}
+
+/** What an OpenAI-kind provider says about its rate limits: the client's own backoff needs it. */
+const FORWARDED = [
+  'retry-after',
+  'retry-after-ms',
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-limit-tokens',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-requests',
+  'x-ratelimit-reset-tokens',
+];
+
+/** The provider's rate-limit headers, to pass on with its answer. */
+export function forwardedHeaders(headers: { get(name: string): string | null }): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of FORWARDED) {
+    const value = headers.get(name);
+    if (value !== null) out[name] = value;
+  }
+  return out;
 }
 
 export function usageHeaders(result: CallResult): Record<string, string> {
