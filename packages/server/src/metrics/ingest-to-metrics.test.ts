@@ -30,4 +30,42 @@ describeServer((ctx) => {
     expect(Math.abs(v3.latencyMs.p50 - 1000) / 1000).toBeLessThan(0.091);
     expect(v3.series.reduce((n: number, point: { count: number }) => n + point.count, 0)).toBe(2);
   });
+
+  it('scores posted to POST /api/v1/scores count for the version of their span', async () => {
+    const { api } = ctx();
+    const prompt = { name: 'e2e/scored', version: 7, environment: 'production' };
+    const scored = testSpan({ prompt }, 0);
+    const other = testSpan({ prompt: { ...prompt, version: 8 } }, 0);
+    expect((await api.post('/api/v1/traces', { spans: [scored, other] })).status).toBe(202);
+    for (const [name, value] of [
+      ['helpfulness', 4],
+      ['helpfulness', 2],
+      ['thumbs', true],
+      ['topic', 'billing'],
+    ] as const) {
+      const res = await api.post('/api/v1/scores', {
+        traceId: scored.traceId,
+        spanId: scored.spanId,
+        name,
+        value,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+    }
+    const metrics = await api.get(`${p('e2e/scored')}/metrics?env=production&interval=1h`);
+    const [v8, v7] = metrics.body.versions;
+    expect(v8).toMatchObject({ version: 8, scores: {} });
+    expect(v7.scores).toEqual({
+      helpfulness: { mean: 3, count: 2 },
+      thumbs: { mean: 1, count: 1 },
+      topic: { mean: null, count: 1, values: { billing: 1 } },
+    });
+    const compare = await api.get(`${p('e2e/scored')}/metrics/compare?env=production&a=8&b=7`);
+    expect(compare.body.b.scores.helpfulness).toMatchObject({
+      n: 2,
+      sum: 6,
+      sumSq: 20,
+      mean: 3,
+      variance: 2,
+    });
+  });
 });
