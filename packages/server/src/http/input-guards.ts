@@ -113,9 +113,13 @@ export function installInputGuards(app: FastifyInstance): void {
   });
   app.addHook('preValidation', (request, _reply, done) => {
     try {
-      assertNoNul(request.params, 'path');
-      assertNoNul(request.query, 'query');
-      assertNoNul(request.body);
+      // A NUL reaches path parameters or the query only percent-encoded: Node refuses raw control
+      // bytes in the request line. Most requests (every resolve) skip both walks on this test.
+      if (request.raw.url?.includes('%00')) {
+        assertNoNul(request.params, 'path');
+        assertNoNul(request.query, 'query');
+      }
+      if (request.body !== undefined) assertNoNul(request.body);
       done();
     } catch (error) {
       done(error as FastifyError);

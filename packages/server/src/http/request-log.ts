@@ -9,13 +9,21 @@
 import type { FastifyInstance } from 'fastify';
 
 export function installRequestLog(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook, and nothing built when the level is off: `resolve` logs only warnings, so on
+  // the hot path this is one level check per request.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions;
     const quiet = route.config?.requestLog === 'debug' || route.url?.startsWith('/docs/static/') === true;
-    const ms = reply.elapsedTime;
-    request.log[quiet ? 'debug' : 'info'](
-      { req: request, res: reply, responseTime: ms },
-      `${request.method} ${request.url} ${reply.statusCode} ${ms.toFixed(1)} ms`,
-    );
+    const level = quiet ? 'debug' : 'info';
+    // pino's loggers have isLevelEnabled; Fastify's silent stand-in has not (and logs nothing anyway).
+    const log = request.log as typeof request.log & { isLevelEnabled?: (level: string) => boolean };
+    if (log.isLevelEnabled?.(level) !== false) {
+      const ms = reply.elapsedTime;
+      request.log[level](
+        { req: request, res: reply, responseTime: ms },
+        `${request.method} ${request.url} ${reply.statusCode} ${ms.toFixed(1)} ms`,
+      );
+    }
+    done();
   });
 }
