@@ -4,6 +4,8 @@ import {
   createProvider,
   type EmbeddingsRequest,
   estimateTokens,
+  redactSecrets,
+  secretsOf,
 } from '@promptline/core';
 import { openAiError } from './errors.ts';
 import {
@@ -54,6 +56,8 @@ export async function callEmbeddings(
       answer.dispose();
     }
     if (!answer.response.ok) {
+      // An upstream may echo the key it was sent; the gateway's caller must never see it.
+      text = redactSecrets(text, secretsOf(target.settings));
       let parsed: { error?: { message?: unknown } } | undefined;
       try {
         parsed = JSON.parse(text) as typeof parsed;

@@ -133,6 +133,29 @@ for (const dialect of DIALECTS) {
       expect(server.requests).toHaveLength(4);
     });
 
+    it('never passes on the stored key when an upstream echoes it in its error', async () => {
+      const { name } = await upstream((req, res) =>
+        sendJson(res, 401, {
+          error: {
+            message: `Invalid key ${String(req.headers.authorization)}`,
+            type: 'auth',
+            code: 'invalid_api_key',
+            param: null,
+          },
+        }),
+      );
+      const error = await gw
+        .openai()
+        .chat.completions.create({
+          model: `${name}/gpt-4o-mini`,
+          messages: [{ role: 'user', content: 'Hi' }],
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+      expect((error as Error).message).not.toContain('sk-upstream-secret');
+      expect((error as Error).message).toContain('[redacted]');
+    });
+
     it('falls back to the next model in x-promptline-fallback when one fails', async () => {
       const down = await upstream((_req, res) =>
         sendJson(

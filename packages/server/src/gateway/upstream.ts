@@ -13,6 +13,8 @@ import {
   isAppError,
   type PriceBook,
   type ProviderSettings,
+  redactSecrets,
+  secretsOf,
   type ToolCall,
   type Usage,
   type WireResult,
@@ -161,7 +163,8 @@ async function passthroughChat(
   const { response } = answer;
   if (!response.ok) {
     answer.dispose();
-    const text = await response.text();
+    // An upstream may echo the key it was sent; the gateway's caller must never see it.
+    const text = redactSecrets(await response.text(), secretsOf(target.settings));
     return {
       ...refusedByUpstream(response.status, response.statusText, text, client.errorMessage),
       headers: forwardedHeaders(response.headers),
@@ -230,7 +233,8 @@ async function passthroughChat(
           parser.push(`${frame}\n\n`);
           // OpenAI's usage-only chunk (no choices) would break clients that did not ask for it.
           if (!clientWantsUsage && usageChunkOnly(frame)) continue;
-          out += `${frame}\n\n`;
+          // An error event may echo the key too; answer text is passed untouched.
+          out += `${frame.includes('"error"') ? redactSecrets(frame, secretsOf(target.settings)) : frame}\n\n`;
         }
         if (out !== '') yield out;
       }
