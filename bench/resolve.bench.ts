@@ -2,7 +2,8 @@
  * The resolve endpoint under load against a bare Fastify route, each in its own child process so
  * the load generator (autocannon, here) never shares their event loop. 50 connections, 10 s each,
  * after a 2 s warm-up. Prints {resolve_rps, bare_rps, ratio, resolve_p99_ms, bare_p99_ms}.
- * Goal: ratio ≥ 0.7, p99 < 10 ms.
+ * Goal: ratio ≥ 0.9, p99 < 5 ms (issue 9). Run it on a quiet machine: on a loaded one the two
+ * servers and autocannon compete for the cores and the ratio means little.
  */
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
