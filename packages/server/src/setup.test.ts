@@ -1,24 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type Database, type Dialect } from './db/database.ts';
 import { setUpDatabase } from './setup.ts';
-import { TEST_POSTGRES_URL } from './test-helpers/database.ts';
+import { createTestSchema, TEST_POSTGRES_URL } from './test-helpers/database.ts';
 
 const INSTANCES = 3;
-
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -31,9 +19,7 @@ afterEach(async () => {
  */
 async function freshDatabase(dialect: Dialect): Promise<() => Database> {
   if (dialect === 'postgres') {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    await adminQuery(`create schema ${schema}`);
-    cleanups.push(() => adminQuery(`drop schema if exists ${schema} cascade`));
+    const schema = await createTestSchema();
     return () => createDatabase({ databaseUrl: TEST_POSTGRES_URL, dataDir: '.', postgresSchema: schema });
   }
   const dir = mkdtempSync(join(tmpdir(), 'promptline-setup-'));

@@ -59,15 +59,26 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
       rmSync(dir, { recursive: true, force: true }),
     );
   }
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`create schema ${schema}`);
+  const schema = await createTestSchema();
   const database = createDatabase({
     databaseUrl: TEST_POSTGRES_URL,
     dataDir: '.',
     postgresSchema: schema,
     poolSize: 20,
   });
-  return prepare(database, () => adminQuery(`drop schema if exists ${schema} cascade`));
+  // The schema stays until the run ends (global-setup.ts drops the run's schemas then).
+  return prepare(database, async () => {});
+}
+
+/**
+ * Creates an empty PostgreSQL schema for one test, named after the run (`t_<run>_<random>`) so the
+ * run's global teardown drops it; never dropped earlier (see global-setup.ts for why).
+ */
+export async function createTestSchema(): Promise<string> {
+  const run = process.env.PROMPTLINE_TEST_RUN ?? 'adhoc';
+  const schema = `t_${run}_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create schema ${schema}`);
+  return schema;
 }
 
 /**
