@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
-import { expect, it } from 'vitest';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { describeServer, p } from '../test-helpers/index.ts';
+import { assertJsonDepth, findNul } from './input-guards.ts';
 
 /** Sends raw bytes on a socket and answers the raw HTTP response (status line, headers, body). */
 function raw(url: string, bytes: Buffer): Promise<{ status: number; type: string; body: string }> {
@@ -21,6 +23,45 @@ function raw(url: string, bytes: Buffer): Promise<{ status: number; type: string
     });
   });
 }
+
+describe('assertJsonDepth answers whether the parsed body can hold a NUL (the guard skips its walk when not)', () => {
+  // Strings rich in what the scan must tell apart: NUL, backslashes, quotes, the text "u0000".
+  const tricky = fc
+    .array(fc.constantFrom('\u0000', '\\', '"', 'u0000', '\\u0000', 'a', '[', '{', '\u0001', 'é'), {
+      maxLength: 8,
+    })
+    .map((parts) => parts.join(''));
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      tricky,
+      fc.integer(),
+      fc.constant(null),
+      fc.array(tie('value'), { maxLength: 4 }),
+      fc.dictionary(tricky, tie('value'), { maxKeys: 4 }),
+    ),
+  })).value;
+
+  it('never says "no NUL" for a body that holds one, in a value or a key (property)', () => {
+    fc.assert(
+      fc.property(json, (value) => {
+        const text = JSON.stringify(value);
+        const parsed: unknown = JSON.parse(text);
+        if (!assertJsonDepth(text)) expect(findNul(parsed)).toBeUndefined();
+        if (findNul(parsed) !== undefined) expect(assertJsonDepth(text)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('an escaped backslash before "u0000" is text, not a NUL; the escape itself is one', () => {
+    expect(assertJsonDepth(String.raw`{"a": "\\u0000"}`)).toBe(false);
+    expect(assertJsonDepth(String.raw`{"a": "\u0000"}`)).toBe(true);
+    expect(assertJsonDepth(String.raw`{"a\u0000": 1}`)).toBe(true);
+    expect(assertJsonDepth(String.raw`{"a": "\\\u0000"}`)).toBe(true);
+    expect(assertJsonDepth('{"a": "u0000 plain"}')).toBe(false);
+  });
+});
 
 const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 

@@ -27,15 +27,27 @@ export function requestIdOf(request: IncomingMessage): string {
 /**
  * Throws JSON_TOO_DEEP when `text` nests arrays/objects deeper than `maxDepth`. One pass, no
  * recursion; strings (and the brackets inside them) are skipped. Syntax is left to the parser.
+ *
+ * Answers whether the parsed value can hold a NUL character: in valid JSON a NUL can only be
+ * written as the escape `\u0000` (a raw one is a syntax error), so a text without that escape
+ * and without a raw NUL parses to strings and keys free of NUL, and the walk of `findNul` over
+ * the parsed value (the costlier part of the guard on a large body) can be skipped.
  */
-export function assertJsonDepth(text: string, maxDepth = MAX_JSON_DEPTH): void {
+export function assertJsonDepth(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
   let depth = 0;
   let inString = false;
+  let mayHoldNul = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
+      if (c === 92 /* \ */) {
+        i++;
+        // `\u0000` (the hex digits of zero have no case). `\\u0000` is skipped as `\\` then text.
+        if (text.charCodeAt(i) === 117 /* u */ && text.startsWith('0000', i + 1)) mayHoldNul = true;
+      } else if (c === 34 /* " */) inString = false;
+      else if (c === 0) mayHoldNul = true;
+    } else if (c === 0) {
+      mayHoldNul = true;
     } else if (c === 34) {
       inString = true;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
@@ -49,6 +61,7 @@ export function assertJsonDepth(text: string, maxDepth = MAX_JSON_DEPTH): void {
       depth--;
     }
   }
+  return mayHoldNul;
 }
 
 /**
@@ -97,6 +110,9 @@ const BODYLESS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS']);
  * on body, query and path parameters, which runs before validation and before anything is written.
  */
 export function installInputGuards(app: FastifyInstance): void {
+  // Parsed JSON bodies whose text the depth scan proved free of NUL (see assertJsonDepth). Keyed by
+  // the parsed value, so a body a hook replaced after parsing is still walked.
+  const nulFreeBodies = new WeakSet<object>();
   // Fastify's own parser keeps its prototype-poisoning protection; the depth check runs first.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
@@ -104,12 +120,16 @@ export function installInputGuards(app: FastifyInstance): void {
     const text = body as string;
     // A DELETE (or GET) that says JSON but sends nothing has nothing to parse: not an error.
     if (text.length === 0 && BODYLESS.has(request.method)) return done(null, undefined);
+    let mayHoldNul: boolean;
     try {
-      assertJsonDepth(text);
+      mayHoldNul = assertJsonDepth(text);
     } catch (error) {
       return done(error as FastifyError, undefined);
     }
-    return parseJson(request, text, done);
+    return parseJson(request, text, (error, value) => {
+      if (!error && !mayHoldNul && typeof value === 'object' && value !== null) nulFreeBodies.add(value);
+      done(error, value);
+    });
   });
   app.addHook('preValidation', (request, _reply, done) => {
     try {
@@ -119,7 +139,10 @@ export function installInputGuards(app: FastifyInstance): void {
         assertNoNul(request.params, 'path');
         assertNoNul(request.query, 'query');
       }
-      if (request.body !== undefined) assertNoNul(request.body);
+      const body = request.body;
+      if (body !== undefined && !(typeof body === 'object' && body !== null && nulFreeBodies.has(body))) {
+        assertNoNul(body);
+      }
       done();
     } catch (error) {
       done(error as FastifyError);

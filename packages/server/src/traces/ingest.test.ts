@@ -56,6 +56,28 @@ describeServer((ctx) => {
     expect(t?.cost_usd).toBe(0.5);
   });
 
+  it('a NUL anywhere in a batch (a field, an attribute key, deep in input) is 422 INVALID_CHARACTER naming it; nothing stored', async () => {
+    const traceId = newTraceId();
+    const cases: [Partial<Parameters<typeof testSpan>[0]>, string][] = [
+      [{ name: 'a\u0000b' }, 'spans.1.name'],
+      [{ attributes: { 'k\u0000': 1 } }, 'spans.1.attributes.k\u0000'],
+      [{ input: [{ role: 'user', content: ['x', 'y\u0000'] }] }, 'spans.1.input.0.content.1'],
+    ];
+    for (const [override, path] of cases) {
+      const response = await ctx().api.post('/api/v1/traces', {
+        spans: [testSpan({ traceId }), testSpan({ traceId, ...override })],
+      });
+      expect(response.status, path).toBe(422);
+      expect(response.body.code, path).toBe('INVALID_CHARACTER');
+      expect(response.body.errors, path).toEqual([{ path, message: expect.any(String) }]);
+    }
+    expect(await spanCount(traceId)).toBe(0);
+    // A backslash followed by the text "u0000" is no NUL: stored as sent.
+    const ok = await ctx().api.post('/api/v1/traces', { spans: [testSpan({ traceId, name: '\\u0000' })] });
+    expect(ok.status).toBe(202);
+    expect(await spanCount(traceId)).toBe(1);
+  });
+
   it('a re-sent batch is accepted again without storing or counting a span twice', async () => {
     const traceId = newTraceId();
     const spans = [testSpan({ traceId }), testSpan({ traceId, usage: { input: 5, output: 1 } })];

@@ -1,0 +1,162 @@
+/**
+ * CPU cost of native trace ingestion, per span, on SQLite and PostgreSQL: the whole route
+ * (`POST /api/v1/traces` through `app.inject()`: JSON parse, input guards, validation, the write
+ * transaction with the trace summaries and the metrics rollups) run in this process on batches
+ * built beforehand, timed with `process.cpuUsage()`. On PostgreSQL the CPU of the database's own
+ * backends is read from /proc as well (the bench uses a database of its own, so its backends are
+ * exactly those of that database). CPU time, unlike spans/s, means something on a loaded machine:
+ * it is what a batch costs, whoever else shares the cores (caches and frequency still vary).
+ *
+ *   npm exec -- node --conditions=source bench/ingest-cpu.bench.ts
+ *   BENCH_INGEST_CPU_BATCHES=200 npm exec -- node --conditions=source bench/ingest-cpu.bench.ts
+ *
+ * BENCH_INGEST_CPU_BATCHES (default 40, after 10 warm-up batches), BENCH_INGEST_SPANS (default
+ * 500), BENCH_INGEST_DATABASES (`sqlite,postgres`), PROMPTLINE_BENCH_DATABASE_URL as for
+ * ingest.bench.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { buildApp } from '../packages/server/src/app.ts';
+import { generateApiKey } from '../packages/server/src/auth/service.ts';
+import { bootstrap } from '../packages/server/src/bootstrap.ts';
+import { createDatabase, type Database } from '../packages/server/src/db/database.ts';
+import { migrate } from '../packages/server/src/db/migrations.ts';
+
+const SPANS = Number(process.env.BENCH_INGEST_SPANS ?? 500);
+const BATCHES = Number(process.env.BENCH_INGEST_CPU_BATCHES ?? 40);
+const WARMUP = 10;
+const DATABASES = (process.env.BENCH_INGEST_DATABASES ?? 'sqlite,postgres').split(',');
+const PG_URL = process.env.PROMPTLINE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The batch of ingest.bench.ts: one generation per trace, prompt link, usage and messages. */
+function batch(): string {
+  const now = Date.now();
+  const spans = [];
+  for (let i = 0; i < SPANS; i++) {
+    const start = now - 5_000 + i;
+    spans.push({
+      traceId: randomBytes(16).toString('hex'),
+      spanId: randomBytes(8).toString('hex'),
+      name: 'chat gpt-4o-mini',
+      startTime: start,
+      endTime: start + 400 + (i % 300),
+      status: i % 50 === 0 ? 'error' : 'ok',
+      prompt: { name: 'support/triage', version: 1 + (i % 2), environment: 'production', variant: i % 2 },
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      usage: { input: 120 + (i % 50), output: 30 + (i % 20) },
+      input: [{ role: 'user', content: 'Where is my order 1234?' }],
+      output: [{ role: 'assistant', content: 'It left the warehouse this morning.' }],
+      userId: `user-${i % 100}`,
+      attributes: { 'service.name': 'bench-app', 'gen_ai.response.finish_reasons': ['stop'] },
+    });
+  }
+  return JSON.stringify({ spans });
+}
+
+/** CPU microseconds (user + system) of a process, from /proc; 0 once it is gone. */
+function cpuMicros(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+async function adminQuery<T extends pg.QueryResultRow>(text: string, url = PG_URL): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database of `dialect`, with what removes it. */
+async function freshDatabase(
+  dialect: string,
+): Promise<{ database: Database; name?: string; drop(): Promise<void> }> {
+  if (dialect === 'postgres') {
+    const name = `promptline_bench_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`create database ${name}`);
+    const url = new URL(PG_URL);
+    url.pathname = `/${name}`;
+    const database = createDatabase({ databaseUrl: url.toString(), dataDir: '.' });
+    return {
+      database,
+      name,
+      drop: async () => {
+        await adminQuery(`drop database if exists ${name} with (force)`);
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'promptline-bench-'));
+  return {
+    database: createDatabase({ dataDir: dir }),
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function measure(dialect: string) {
+  const { database, name, drop } = await freshDatabase(dialect);
+  const apiKey = generateApiKey();
+  await migrate(database);
+  await bootstrap(database, { apiKey });
+  const app = await buildApp({ db: database, config: { logLevel: 'silent' }, logger: false });
+  await app.ready();
+  const backendCpu = async () => {
+    if (!name) return 0;
+    const rows = await adminQuery<{ pid: number }>(
+      `select pid from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`,
+    );
+    return rows.reduce((sum, r) => sum + cpuMicros(r.pid), 0);
+  };
+  try {
+    const bodies = Array.from({ length: WARMUP + BATCHES }, batch);
+    const send = async (payload: string) => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/traces',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        payload,
+      });
+      if (response.statusCode !== 202)
+        throw new Error(`${response.statusCode} ${response.body.slice(0, 300)}`);
+    };
+    for (const body of bodies.slice(0, WARMUP)) await send(body);
+    const dbBefore = await backendCpu();
+    const before = process.cpuUsage();
+    const started = performance.now();
+    for (const body of bodies.slice(WARMUP)) await send(body);
+    const wallMs = performance.now() - started;
+    const used = process.cpuUsage(before);
+    const dbUsed = (await backendCpu()) - dbBefore;
+    const spans = BATCHES * SPANS;
+    const round = (x: number) => Math.round(x * 10) / 10;
+    return {
+      batches: BATCHES,
+      serverCpuUsPerSpan: round((used.user + used.system) / spans),
+      ...(name ? { postgresCpuUsPerSpan: round(dbUsed / spans) } : {}),
+      wallMsPerBatch: round(wallMs / BATCHES),
+    };
+  } finally {
+    await app.close();
+    await database.close();
+    await drop();
+  }
+}
+
+const results: Record<string, unknown> = {};
+for (const dialect of DATABASES) results[dialect] = await measure(dialect);
+process.stdout.write(
+  `${JSON.stringify({
+    spansPerBatch: SPANS,
+    ...results,
+    note: 'CPU µs per span of the whole route in-process (postgresCpuUsPerSpan: the database backends, from /proc, 10 ms ticks); wallMsPerBatch is not trustworthy on a loaded machine',
+  })}\n`,
+);
