@@ -11,40 +11,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, type CliResult, runCli } from './run-cli.ts';
 
-const BIN = fileURLToPath(new URL('../bin/promptline.js', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const ESC = '\u001b[';
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: FIXTURES,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PROMPTLINE_URL: server.url,
-        PROMPTLINE_API_KEY: server.apiKey,
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return runCli(args, { server, cwd: FIXTURES, env });
 }
 
 /** Runs a command that must succeed and returns its stdout. */

@@ -3,41 +3,18 @@
  * advice names the CLI's commands and flags instead of REST routes and JSON fields. Also the
  * deploy safety flags (--force) and what `versions create` keeps of the previous version.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../bin/promptline.js', import.meta.url));
+import { type CliResult, runCli } from './run-cli.ts';
 
 let server: TestServer;
 let dir: string;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PROMPTLINE_URL: server.url,
-        PROMPTLINE_API_KEY: server.apiKey,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[]): Promise<CliResult> {
+  return runCli(args, { server, cwd: dir });
 }
 
 async function ok(args: string[]): Promise<string> {

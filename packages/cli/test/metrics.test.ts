@@ -2,37 +2,15 @@
  * Black-box test of `promptline metrics`: the real bin against a real server (SQLite) into which
  * spans were posted through the native trace API.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../bin/promptline.js', import.meta.url));
+import { type CliResult, runCli } from './run-cli.ts';
 
 let server: TestServer;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PROMPTLINE_URL: server.url,
-        PROMPTLINE_API_KEY: server.apiKey,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[]): Promise<CliResult> {
+  return runCli(args, { server });
 }
 
 const span = (version: number, durationMs: number, status: 'ok' | 'error' = 'ok') => {

@@ -3,13 +3,12 @@
  * strip TypeScript types, so the bin must run the compiled dist/) and the Node 24 the project pins
  * (which runs the sources). Black-box: the real bin, spawned with each Node, against a real server.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from './run-cli.ts';
 
-const BIN = fileURLToPath(new URL('../bin/promptline.js', import.meta.url));
 /** The machine's own Node (v20 on the development and CI machines); PROMPTLINE_TEST_SYSTEM_NODE overrides. */
 const SYSTEM_NODE = process.env.PROMPTLINE_TEST_SYSTEM_NODE ?? '/usr/bin/node';
 
@@ -31,31 +30,8 @@ afterAll(async () => {
 });
 
 /** Runs the bin with `node` (asynchronously: the test server answers from this process). */
-function run(
-  node: string,
-  args: string[],
-  nodeFlags: string[] = [],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(node, [...nodeFlags, BIN, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PROMPTLINE_URL: server.url,
-        PROMPTLINE_API_KEY: server.apiKey,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(node: string, args: string[], nodeFlags: string[] = []): Promise<CliResult> {
+  return runCli(args, { server, node, nodeFlags });
 }
 
 it('the machine has a Node that cannot strip types to test with', () => {
