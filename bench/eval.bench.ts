@@ -4,6 +4,7 @@
  * cache off. Each tool runs as a child process under /usr/bin/time -v (wall, CPU, peak RSS).
  *
  *   npm install --prefix bench/.scratch promptfoo   # once; never a dependency of the packages
+ *   npx tsc -b                                      # the bench runs the built CLI
  *   npm exec -- node --conditions=source bench/eval.bench.ts            # sizes 200,2000
  *   BENCH_EVAL_SIZES=200,2000,10000 npm exec -- node --conditions=source bench/eval.bench.ts
  */
@@ -17,7 +18,9 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const promptfooBin = join(root, 'bench/.scratch/node_modules/promptfoo/dist/src/entrypoint.js');
-const promptlineMain = join(root, 'packages/cli/src/main.ts');
+// The built bin, as `npx promptline` runs it (run `npx tsc -b` first): running the sources would
+// time Node's type stripping of every module, which no user pays.
+const promptlineBin = join(root, 'packages/cli/bin/promptline.js');
 const sizes = (process.env.BENCH_EVAL_SIZES ?? '200,2000').split(',').map(Number);
 const LATENCY_MS = 20;
 
@@ -162,9 +165,8 @@ try {
     let before = calls();
     const pl = await measure(
       [
-        '--conditions=source',
         '--no-warnings',
-        promptlineMain,
+        promptlineBin,
         'eval',
         '-c',
         'promptfooconfig.yaml',
