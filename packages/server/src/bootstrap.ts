@@ -6,6 +6,7 @@ import { createEnvironmentService } from './environments/service.ts';
 import { createEnvironmentStore } from './environments/store.ts';
 import { createLocalChangeFeed } from './live/change-feed.ts';
 import { seedDefaults } from './projects/seed.ts';
+import { ensureSpanPartitions } from './traces/maintenance.ts';
 
 /**
  * First-start setup, idempotent: the `default` project with its environments, and `apiKey` (when
@@ -28,6 +29,7 @@ export async function bootstrap(
     store: createEnvironmentStore(),
   });
   const projectId = await seedDefaults(database, clock, environments);
+  await ensureSpanPartitions(database, clock);
   const auth = createAuthService({ database, clock, audit });
   const apiKey = options.apiKey;
   if (apiKey) {
