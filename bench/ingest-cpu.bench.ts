@@ -15,7 +15,7 @@
  * ingest.bench.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -24,48 +24,14 @@ import { generateApiKey } from '../packages/server/src/auth/service.ts';
 import { bootstrap } from '../packages/server/src/bootstrap.ts';
 import { createDatabase, type Database } from '../packages/server/src/db/database.ts';
 import { migrate } from '../packages/server/src/db/migrations.ts';
+import { cpuSeconds } from './lib/server.ts';
+import { sdkBatch } from './lib/spans.ts';
 
 const SPANS = Number(process.env.BENCH_INGEST_SPANS ?? 500);
 const BATCHES = Number(process.env.BENCH_INGEST_CPU_BATCHES ?? 40);
 const WARMUP = 10;
 const DATABASES = (process.env.BENCH_INGEST_DATABASES ?? 'sqlite,postgres').split(',');
 const PG_URL = process.env.PROMPTLINE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** The batch of ingest.bench.ts: one generation per trace, prompt link, usage and messages. */
-function batch(): string {
-  const now = Date.now();
-  const spans = [];
-  for (let i = 0; i < SPANS; i++) {
-    const start = now - 5_000 + i;
-    spans.push({
-      traceId: randomBytes(16).toString('hex'),
-      spanId: randomBytes(8).toString('hex'),
-      name: 'chat gpt-4o-mini',
-      startTime: start,
-      endTime: start + 400 + (i % 300),
-      status: i % 50 === 0 ? 'error' : 'ok',
-      prompt: { name: 'support/triage', version: 1 + (i % 2), environment: 'production', variant: i % 2 },
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      usage: { input: 120 + (i % 50), output: 30 + (i % 20) },
-      input: [{ role: 'user', content: 'Where is my order 1234?' }],
-      output: [{ role: 'assistant', content: 'It left the warehouse this morning.' }],
-      userId: `user-${i % 100}`,
-      attributes: { 'service.name': 'bench-app', 'gen_ai.response.finish_reasons': ['stop'] },
-    });
-  }
-  return JSON.stringify({ spans });
-}
-
-/** CPU microseconds (user + system) of a process, from /proc; 0 once it is gone. */
-function cpuMicros(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6;
-  } catch {
-    return 0;
-  }
-}
 
 async function adminQuery<T extends pg.QueryResultRow>(text: string, url = PG_URL): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -114,10 +80,10 @@ async function measure(dialect: string) {
     const rows = await adminQuery<{ pid: number }>(
       `select pid from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`,
     );
-    return rows.reduce((sum, r) => sum + cpuMicros(r.pid), 0);
+    return rows.reduce((sum, r) => sum + cpuSeconds(r.pid) * 1e6, 0);
   };
   try {
-    const bodies = Array.from({ length: WARMUP + BATCHES }, batch);
+    const bodies = Array.from({ length: WARMUP + BATCHES }, () => sdkBatch(SPANS));
     const send = async (payload: string) => {
       const response = await app.inject({
         method: 'POST',

@@ -15,9 +15,9 @@
  * created for the run and dropped after).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { startServer } from './lib/server.ts';
+import { cpuSeconds, startServer } from './lib/server.ts';
+import { sdkBatch } from './lib/spans.ts';
 
 const SPANS = Number(process.env.BENCH_INGEST_SPANS ?? 500);
 const SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 3);
@@ -25,38 +25,6 @@ const MAX_SENDERS = Number(process.env.BENCH_INGEST_MAX_SENDERS ?? 8);
 const DATABASES = (process.env.BENCH_INGEST_DATABASES ?? 'sqlite,postgres').split(',');
 const PG_URL = process.env.PROMPTLINE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const P99_LIMIT_MS = 1_000;
-
-/** A batch like an SDK sends: one generation per trace, with a prompt link, usage and messages. */
-function batch(): string {
-  const now = Date.now();
-  const spans = [];
-  for (let i = 0; i < SPANS; i++) {
-    const start = now - 5_000 + i;
-    spans.push({
-      traceId: randomBytes(16).toString('hex'),
-      spanId: randomBytes(8).toString('hex'),
-      name: 'chat gpt-4o-mini',
-      startTime: start,
-      endTime: start + 400 + (i % 300),
-      status: i % 50 === 0 ? 'error' : 'ok',
-      prompt: { name: 'support/triage', version: 1 + (i % 2), environment: 'production', variant: i % 2 },
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      usage: { input: 120 + (i % 50), output: 30 + (i % 20) },
-      input: [{ role: 'user', content: 'Where is my order 1234?' }],
-      output: [{ role: 'assistant', content: 'It left the warehouse this morning.' }],
-      userId: `user-${i % 100}`,
-      attributes: { 'service.name': 'bench-app', 'gen_ai.response.finish_reasons': ['stop'] },
-    });
-  }
-  return JSON.stringify({ spans });
-}
-
-/** CPU seconds of a process (user + system) from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -106,7 +74,7 @@ async function measure(database: string) {
       await Promise.all(
         Array.from({ length: senders }, async () => {
           while (performance.now() < deadline) {
-            latencies.push(await send(batch()));
+            latencies.push(await send(sdkBatch(SPANS)));
             batches++;
           }
         }),
@@ -126,7 +94,7 @@ async function measure(database: string) {
       };
     }
 
-    await send(batch()); // warm-up: JIT, prepared statements, the price book, partitions job
+    await send(sdkBatch(SPANS)); // warm-up: JIT, prepared statements, the price book, partitions job
     const steps: Awaited<ReturnType<typeof step>>[] = [];
     for (let senders = 1; senders <= MAX_SENDERS; senders *= 2) {
       const result = await step(senders);

@@ -15,7 +15,6 @@
  * rounds per encoding (default 3). The senders run in this process and share the cores with the
  * server: `senderCpuShare` is this process's CPU time over the server's and its own.
  */
-import { readFileSync } from 'node:fs';
 import { SpanKind } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -25,7 +24,7 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { startServer } from './lib/server.ts';
+import { cpuSeconds, startServer } from './lib/server.ts';
 
 const REQUESTS = Number(process.env.BENCH_OTLP_REQUESTS ?? 24);
 const SPANS = Number(process.env.BENCH_OTLP_SPANS ?? 500);
@@ -103,12 +102,6 @@ function nativeBody(spans: ReadableSpan[]): string {
       };
     }),
   });
-}
-
-/** CPU seconds of a process (user + system) from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const quantile = (sorted: number[], q: number) =>

@@ -35,6 +35,16 @@ export function rssMb(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0; // the process has exited: it uses no more CPU
+  }
+}
+
 /** Polls `url` until it answers 2xx; fails early when `child` exits, or after `timeoutMs`. */
 export async function waitHealthy(
   url: string,
