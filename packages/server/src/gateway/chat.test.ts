@@ -3,16 +3,12 @@
  * both databases: answers, streams as they arrive, tools, JSON mode, span tags, the gateway's own
  * errors, models and embeddings (retries, fallback, cache and disconnects: resilience.test.ts).
  */
-import {
-  sendJson,
-  sendSse,
-  startWireServer,
-  type WireServer,
-} from '@promptline/core/test-helpers/wire-server';
+import { sendJson, sendSse } from '@promptline/core/test-helpers/wire-server';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../test-helpers/database.ts';
 import {
+  bodyOf,
   chunk,
   completion,
   eventually,
@@ -21,35 +17,17 @@ import {
   usageChunk,
 } from './test-helpers/gateway.ts';
 
-/** What the upstream received as the n-th request's JSON body. */
-function bodyOf(server: WireServer, index: number): Record<string, unknown> {
-  return (server.requests[index]?.body ?? {}) as Record<string, unknown>;
-}
-
 for (const dialect of DIALECTS) {
   describe(`gateway chat completions (${dialect})`, () => {
     let gw: GatewayFixture;
-    const upstreams: WireServer[] = [];
-    let seq = 0;
     beforeAll(async () => {
       gw = await startGateway(dialect);
     });
     afterAll(async () => {
       await gw.close();
     });
-    afterEach(async () => {
-      await Promise.all(upstreams.splice(0).map((u) => u.close()));
-    });
-
-    async function upstream(
-      handler: Parameters<typeof startWireServer>[0],
-    ): Promise<{ server: WireServer; name: string }> {
-      const server = await startWireServer(handler);
-      upstreams.push(server);
-      const name = `up${++seq}`;
-      await gw.upstream(name, `${server.url}/v1`);
-      return { server, name };
-    }
+    afterEach(() => gw.closeUpstreams());
+    const upstream = (handler: Parameters<GatewayFixture['startUpstream']>[0]) => gw.startUpstream(handler);
 
     it('answers a chat completion, passing the request through with the stored key and the model without its provider', async () => {
       const { server, name } = await upstream((_req, res) => sendJson(res, 200, completion('Hello there')));

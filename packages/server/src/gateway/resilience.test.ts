@@ -3,47 +3,30 @@
  * start, on both databases: retries after Retry-After, error passthrough, fallback, the response
  * cache, and clients that leave.
  */
-import {
-  sendJson,
-  sendSse,
-  sleep,
-  startWireServer,
-  type WireServer,
-} from '@promptline/core/test-helpers/wire-server';
+import { sendJson, sendSse, sleep } from '@promptline/core/test-helpers/wire-server';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../test-helpers/database.ts';
-import { chunk, completion, eventually, type GatewayFixture, startGateway } from './test-helpers/gateway.ts';
-
-/** What the upstream received as the n-th request's JSON body. */
-function bodyOf(server: WireServer, index: number): Record<string, unknown> {
-  return (server.requests[index]?.body ?? {}) as Record<string, unknown>;
-}
+import {
+  bodyOf,
+  chunk,
+  completion,
+  eventually,
+  type GatewayFixture,
+  startGateway,
+} from './test-helpers/gateway.ts';
 
 for (const dialect of DIALECTS) {
   describe(`gateway retries, fallback, cache and disconnects (${dialect})`, () => {
     let gw: GatewayFixture;
-    const upstreams: WireServer[] = [];
-    let seq = 0;
     beforeAll(async () => {
       gw = await startGateway(dialect);
     });
     afterAll(async () => {
       await gw.close();
     });
-    afterEach(async () => {
-      await Promise.all(upstreams.splice(0).map((u) => u.close()));
-    });
-
-    async function upstream(
-      handler: Parameters<typeof startWireServer>[0],
-    ): Promise<{ server: WireServer; name: string }> {
-      const server = await startWireServer(handler);
-      upstreams.push(server);
-      const name = `up${++seq}`;
-      await gw.upstream(name, `${server.url}/v1`);
-      return { server, name };
-    }
+    afterEach(() => gw.closeUpstreams());
+    const upstream = (handler: Parameters<GatewayFixture['startUpstream']>[0]) => gw.startUpstream(handler);
 
     it('retries an upstream 429 after its Retry-After, then answers', async () => {
       const { server, name } = await upstream((_req, res, index) =>

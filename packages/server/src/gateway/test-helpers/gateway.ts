@@ -1,5 +1,6 @@
 /** Fixtures of the gateway's tests: a listening server per dialect, the real `openai` client, upstreams. */
 import type { SpanInput } from '@promptline/core';
+import { startWireServer, type WireServer } from '@promptline/core/test-helpers/wire-server';
 import OpenAI from 'openai';
 import type { Dialect } from '../../db/database.ts';
 import { createTestClient } from '../../test-helpers/client.ts';
@@ -14,6 +15,12 @@ export interface GatewayFixture {
   openai(apiKey?: string): OpenAI;
   /** Stores an openai-compatible provider `name` pointing at `baseUrl`. */
   upstream(name: string, baseUrl: string, kind?: string, apiKey?: string): Promise<void>;
+  /** Starts a scripted OpenAI-compatible server and stores it as a new provider (`up1`, `up2`…). */
+  startUpstream(
+    handler: Parameters<typeof startWireServer>[0],
+  ): Promise<{ server: WireServer; name: string }>;
+  /** Closes the servers `startUpstream` started (after each test). */
+  closeUpstreams(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,7 +39,9 @@ export async function startGateway(dialect: Dialect): Promise<GatewayFixture> {
     },
   });
   const api = createTestClient(server.app, server.apiKey);
-  return {
+  const upstreams: WireServer[] = [];
+  let seq = 0;
+  const fixture: GatewayFixture = {
     server,
     api,
     spans,
@@ -45,8 +54,24 @@ export async function startGateway(dialect: Dialect): Promise<GatewayFixture> {
       if (response.status !== 200)
         throw new Error(`configuring ${name}: ${response.status} ${response.text}`);
     },
+    async startUpstream(handler) {
+      const upstream = await startWireServer(handler);
+      upstreams.push(upstream);
+      const name = `up${++seq}`;
+      await fixture.upstream(name, `${upstream.url}/v1`);
+      return { server: upstream, name };
+    },
+    closeUpstreams: async () => {
+      await Promise.all(upstreams.splice(0).map((u) => u.close()));
+    },
     close: () => server.close(),
   };
+  return fixture;
+}
+
+/** What the upstream received as the n-th request's JSON body. */
+export function bodyOf(server: WireServer, index: number): Record<string, unknown> {
+  return (server.requests[index]?.body ?? {}) as Record<string, unknown>;
 }
 
 /** An OpenAI chat completion as an upstream answers it. */
