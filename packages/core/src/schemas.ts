@@ -2,6 +2,11 @@
  * The contract: every request, response and stored shape of Promptline, written once as zod
  * schemas. The server validates and serialises with them (and derives its OpenAPI document from
  * them); the CLI, SDK and web app import the inferred types.
+ *
+ * Over 500 lines because it is the registry's whole contract in one place (names, versions,
+ * deployments, resolution, keys, audit, pages), read top to bottom as the API's reference. Newer
+ * capabilities keep their contract in their own folder (`traces/schemas.ts`, `traces/metrics.ts`);
+ * splitting this file by the same sections is the next step when it is next changed.
  */
 import { z } from 'zod';
 

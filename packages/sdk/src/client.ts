@@ -2,6 +2,9 @@
  * The Promptline client: keeps an environment's snapshot in memory, resolves and renders prompts
  * from it synchronously, and follows deployment changes over server-sent events (or polling).
  * Nothing here needs more than `fetch`, web streams, timers and `AbortController`.
+ *
+ * Over 500 lines because the snapshot's life (first load, disk cache, stream, polling fallback,
+ * reconnect) is one state machine; HTTP errors, stream events and tracing moved to their own files.
  */
 import { AppError, parseSse, type Snapshot } from '@promptline/core';
 import { createBackoff } from './backoff.ts';

@@ -3,6 +3,10 @@
  * concurrency and per-provider rate limits, calls each model once (or answers from the cache),
  * grades the output and streams every result to the sinks. Nothing keeps the results: the summary,
  * the baseline comparison and the thresholds are accumulated as results pass.
+ *
+ * Over 500 lines because it is one pipeline (schedule → call or cache → grade → sink) whose
+ * concurrency and cancellation are easier to check in one file; the sinks, cache and rate limiter
+ * already live beside it.
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';

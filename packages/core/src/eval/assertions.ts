@@ -2,6 +2,9 @@
  * Assertions: each type grades one output and answers pass, score and reason. The semantics follow
  * promptfoo's (values, default thresholds, `not-` inversion, weighted case score) so a promptfoo
  * suite gets the same verdicts here.
+ *
+ * Over 500 lines because it is one table: each assertion type is a short entry, and keeping them
+ * side by side is what makes promptfoo parity checkable. Model-graded types live in their own files.
  */
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
