@@ -84,6 +84,8 @@ export const ERROR_CODES = {
   /** The API key spent its daily or monthly gateway budget. */
   GATEWAY_BUDGET_EXHAUSTED: 429,
   GATEWAY_BUDGET_NOT_FOUND: 404,
+  /** The project has no fallback route for that model. */
+  GATEWAY_ROUTE_NOT_FOUND: 404,
   /** The request asks for something the chosen provider cannot do through the OpenAI shape. */
   GATEWAY_UNSUPPORTED: 400,
   // Configuration and the server itself

@@ -25,6 +25,7 @@ import { registerEvalRoutes } from './evals/routes.ts';
 import { createEvalService } from './evals/service.ts';
 import { createBudgetService } from './gateway/budgets.ts';
 import { createResponseCache } from './gateway/cache.ts';
+import { createFallbackRouteService } from './gateway/fallback-routes.ts';
 import { createSpanRecorder, type SpanIngest } from './gateway/recorder.ts';
 import { registerGatewayRoutes } from './gateway/routes.ts';
 import { createGatewayService } from './gateway/service.ts';
@@ -234,11 +235,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ? {}
       : { intervalMs: options.gateway.recordIntervalMs }),
   });
+  const fallbackRoutes = createFallbackRouteService({ database, clock, audit });
   const gateway = createGatewayService({
     providers,
     budgets,
     recorder,
     cache: createResponseCache(),
+    routes: fallbackRoutes,
     logger: app.log,
   });
   // After the server stopped taking requests: the last spans and charges are written.
@@ -317,7 +320,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerSessionRoutes(app, { sessions });
   registerTraceRoutes(app, { traces, settings: createTraceSettingsService({ database, clock, audit }) });
   registerOtelRoutes(app, { otel: createOtelService({ traces }) });
-  await registerGatewayRoutes(app, { gateway, budgets });
+  await registerGatewayRoutes(app, { gateway, budgets, routes: fallbackRoutes });
   if (options.web !== false) await registerWebApp(app, { dist: options.web?.dist ?? defaultWebDist() });
 
   return app;

@@ -125,6 +125,52 @@ export const KeyBudget = z.object({
 
 export const KeyBudgetList = z.object({ items: z.array(KeyBudget) });
 
+/** Most fallbacks one model may name (a route's table entry or the `x-promptline-fallback` header). */
+export const MAX_GATEWAY_FALLBACKS = 5;
+
+/**
+ * Body of `PUT /api/v1/gateway/routes`: when a call on `model` fails after its retries (429, 5xx,
+ * timeout, network, not configured), the gateway tries `fallbacks` in order.
+ */
+export const SetGatewayRouteRequest = z
+  .object({
+    model: GatewayModel,
+    fallbacks: z.array(GatewayModel).min(1).max(MAX_GATEWAY_FALLBACKS),
+    /**
+     * How long each model of the chain has to begin its answer (headers of a stream, the whole
+     * body otherwise) before the next is tried; without it a provider's own timeout (10 min) holds.
+     */
+    timeoutMs: z.number().int().min(100).max(600_000).nullable().optional(),
+  })
+  .superRefine((route, ctx) => {
+    const seen = new Set<string>([route.model]);
+    for (const [index, fallback] of route.fallbacks.entries()) {
+      if (seen.has(fallback)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fallbacks', index],
+          message:
+            fallback === route.model ? 'a model cannot be its own fallback' : 'each fallback is named once',
+        });
+      }
+      seen.add(fallback);
+    }
+  });
+
+/** A project's fallback route for one model. */
+export const GatewayRoute = z.object({
+  model: GatewayModel,
+  fallbacks: z.array(GatewayModel),
+  timeoutMs: z.number().int().nullable(),
+  updatedAt: IsoInstant,
+  updatedBy: z.string(),
+});
+
+export const GatewayRouteList = z.object({ items: z.array(GatewayRoute) });
+
+/** Query of `DELETE /api/v1/gateway/routes`. */
+export const GatewayRouteQuery = z.object({ model: GatewayModel });
+
 export type GatewayMessage = z.infer<typeof GatewayMessage>;
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 export type ChatCompletion = z.infer<typeof ChatCompletion>;
@@ -133,3 +179,5 @@ export type GatewayModelList = z.infer<typeof GatewayModelList>;
 export type GatewayError = z.infer<typeof GatewayError>;
 export type SetKeyBudgetRequest = z.infer<typeof SetKeyBudgetRequest>;
 export type KeyBudget = z.infer<typeof KeyBudget>;
+export type SetGatewayRouteRequest = z.infer<typeof SetGatewayRouteRequest>;
+export type GatewayRoute = z.infer<typeof GatewayRoute>;

@@ -2,7 +2,7 @@ import { AppError } from '@promptline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { datasetTablesMigration } from '../datasets/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
-import { gatewayBudgetsMigration } from '../gateway/migration.ts';
+import { gatewayBudgetsMigration, gatewayRoutesMigration } from '../gateway/migration.ts';
 import { jobTablesMigration } from '../jobs/migration.ts';
 import { apiKeyNotifyMigration, changeNotifyMigration } from '../live/migration.ts';
 import { metricTablesMigration } from '../metrics/migration.ts';
@@ -168,6 +168,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0055_metric_rollups': metricTablesMigration(dialect),
     '0075_gateway_budgets': gatewayBudgetsMigration(),
     '0080_api_key_notify': apiKeyNotifyMigration(dialect),
+    '0170_gateway_routes': gatewayRoutesMigration(),
   };
 }
 

@@ -28,3 +28,25 @@ export function gatewayBudgetsMigration(): Migration {
     },
   };
 }
+
+/**
+ * Per-project fallback routes: for a requested `<provider>/<model>`, the models tried in order
+ * when it fails. `fallbacks` is a JSON array of `<provider>/<model>`, read whole with its row.
+ */
+export function gatewayRoutesMigration(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('gateway_routes')
+        .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id'))
+        .addColumn('model', 'text', notNull)
+        .addColumn('fallbacks', 'text', notNull)
+        // Per attempt, until the answer begins; null: the provider's own timeout.
+        .addColumn('timeout_ms', 'integer')
+        .addColumn('updated_at', 'text', notNull)
+        .addColumn('updated_by', 'text', notNull)
+        .addPrimaryKeyConstraint('gateway_routes_pk', ['project_id', 'model'])
+        .execute();
+    },
+  };
+}

@@ -7,9 +7,14 @@ import {
   GatewayError,
   GatewayModel,
   GatewayModelList,
+  GatewayRoute,
+  GatewayRouteList,
+  GatewayRouteQuery,
   KeyBudget,
   KeyBudgetList,
+  MAX_GATEWAY_FALLBACKS,
   RowIdParam,
+  SetGatewayRouteRequest,
   SetKeyBudgetRequest,
 } from '@promptline/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -20,12 +25,12 @@ import { problemResponses } from '../http/schemas.ts';
 import { openSse } from '../http/sse.ts';
 import type { BudgetService } from './budgets.ts';
 import { installGatewayErrors, sendGatewayProblem } from './errors.ts';
+import type { FallbackRouteService } from './fallback-routes.ts';
 import type { GatewayCall, GatewayResponse, GatewayService } from './service.ts';
 import { tagsOf } from './spans.ts';
 
 /** Chat requests carry images and long contexts: more room than the API's 1 MiB. */
 export const GATEWAY_BODY_LIMIT = 16 * 1024 * 1024;
-const MAX_FALLBACKS = 5;
 const DEFAULT_CACHE_TTL_S = 300;
 const MAX_CACHE_TTL_S = 86_400;
 
@@ -41,19 +46,23 @@ function headerText(request: FastifyRequest, name: string): string | undefined {
   return text === undefined || text.trim() === '' ? undefined : text.trim();
 }
 
-/** `x-promptline-fallback: openai/gpt-4o-mini, anthropic/claude-…` */
-function fallbacksOf(request: FastifyRequest): string[] {
+/**
+ * `x-promptline-fallback: openai/gpt-4o-mini, anthropic/claude-…` (replaces the project's route for
+ * the model for this call; `none` turns fallback off); null without the header: the route table decides.
+ */
+function fallbacksOf(request: FastifyRequest): string[] | null {
   const text = headerText(request, 'x-promptline-fallback');
-  if (text === undefined) return [];
+  if (text === undefined) return null;
+  if (text.toLowerCase() === 'none') return [];
   const models = text
     .split(',')
     .map((m) => m.trim())
     .filter((m) => m !== '');
-  if (models.length > MAX_FALLBACKS) {
+  if (models.length > MAX_GATEWAY_FALLBACKS) {
     throw invalidHeader(
       'x-promptline-fallback',
-      `at most ${MAX_FALLBACKS} models`,
-      `x-promptline-fallback names ${models.length} models; at most ${MAX_FALLBACKS} are tried.`,
+      `at most ${MAX_GATEWAY_FALLBACKS} models`,
+      `x-promptline-fallback names ${models.length} models; at most ${MAX_GATEWAY_FALLBACKS} are tried.`,
     );
   }
   for (const model of models) {
@@ -124,10 +133,17 @@ async function send(request: FastifyRequest, reply: FastifyReply, answer: Gatewa
   }
 }
 
-/** The OpenAI-compatible gateway at `/gateway/v1`, and the budget API at `/api/v1/gateway/budgets`. */
+/**
+ * The OpenAI-compatible gateway at `/gateway/v1`, the budget API at `/api/v1/gateway/budgets` and
+ * the fallback route table at `/api/v1/gateway/routes`.
+ */
 export async function registerGatewayRoutes(
   app: FastifyInstance,
-  { gateway, budgets }: { gateway: GatewayService; budgets: BudgetService },
+  {
+    gateway,
+    budgets,
+    routes,
+  }: { gateway: GatewayService; budgets: BudgetService; routes: FallbackRouteService },
 ): Promise<void> {
   await app.register(
     async (scope) => {
@@ -165,7 +181,7 @@ export async function registerGatewayRoutes(
           tags: ['gateway'],
           summary: 'OpenAI-compatible chat completion (streaming or not) on `<provider>/<model>`',
           description:
-            "OpenAI's request and answer shapes; `stream: true` answers `text/event-stream` chunks as they arrive. `x-promptline-prompt|version|environment|variant|unit|user|session` tag the recorded span; `x-promptline-fallback` lists models tried in order when one fails; `x-promptline-cache: on` (and `x-promptline-cache-ttl` seconds) caches identical requests. Errors are OpenAI-shaped (`{error:{message,type,code,param}}`).",
+            "OpenAI's request and answer shapes; `stream: true` answers `text/event-stream` chunks as they arrive. `x-promptline-prompt|version|environment|variant|unit|user|session` tag the recorded span; `x-promptline-fallback` lists models tried in order when one fails (else the project's route for the model, `PUT /api/v1/gateway/routes`); `x-promptline-cache: on` (and `x-promptline-cache-ttl` seconds) caches identical requests. Errors are OpenAI-shaped (`{error:{message,type,code,param}}`).",
           body: ChatCompletionRequest,
           response: { 200: ChatCompletion, ...gatewayErrors },
         },
@@ -268,6 +284,47 @@ export async function registerGatewayRoutes(
     handler: async (request, reply) => {
       const principal = principalOf(request);
       await budgets.remove(principal.projectId, request.params.keyId, principal.name);
+      return reply.code(204).send(null);
+    },
+  });
+
+  r.get('/api/v1/gateway/routes', {
+    schema: {
+      operationId: 'listGatewayRoutes',
+      tags: ['gateway'],
+      summary: "The project's fallback routes: for a model, the models tried in order when it fails",
+      response: { 200: GatewayRouteList, ...problemResponses },
+    },
+    handler: async (request) => ({ items: await routes.list(principalOf(request).projectId) }),
+  });
+  r.put('/api/v1/gateway/routes', {
+    config: { role: 'admin' },
+    schema: {
+      operationId: 'setGatewayRoute',
+      tags: ['gateway'],
+      summary: "Set a model's fallbacks (tried in order on 429, 5xx, timeouts and network failures)",
+      description:
+        'Creates or replaces the route of `model`. A call through the gateway on `model` without an `x-promptline-fallback` header falls back to `fallbacks` in order. Audited.',
+      body: SetGatewayRouteRequest,
+      response: { 200: GatewayRoute, ...problemResponses },
+    },
+    handler: async (request) => {
+      const principal = principalOf(request);
+      return routes.set(principal.projectId, request.body, principal.name);
+    },
+  });
+  r.delete('/api/v1/gateway/routes', {
+    config: { role: 'admin' },
+    schema: {
+      operationId: 'removeGatewayRoute',
+      tags: ['gateway'],
+      summary: "Remove a model's fallback route (`?model=<provider>/<model>`)",
+      querystring: GatewayRouteQuery,
+      response: { 204: z.null(), ...problemResponses },
+    },
+    handler: async (request, reply) => {
+      const principal = principalOf(request);
+      await routes.remove(principal.projectId, request.query.model, principal.name);
       return reply.code(204).send(null);
     },
   });

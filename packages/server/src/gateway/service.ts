@@ -11,6 +11,7 @@ import type { BudgetService } from './budgets.ts';
 import { type CachedAnswer, cacheKey, type ResponseCache } from './cache.ts';
 import { callEmbeddings } from './embeddings.ts';
 import { type OpenAiErrorBody, openAiError } from './errors.ts';
+import type { FallbackRouteService } from './fallback-routes.ts';
 import type { SpanRecorder } from './recorder.ts';
 import { type GatewayTags, type SpanFacts, spanOf } from './spans.ts';
 import { createTargetResolver } from './targets.ts';
@@ -22,8 +23,11 @@ export interface GatewayCall<Body> {
   keyId: number;
   body: Body;
   tags: GatewayTags;
-  /** Models to try in order after `body.model` fails (`x-promptline-fallback`). */
-  fallbacks: string[];
+  /**
+   * Models to try in order after `body.model` fails (`x-promptline-fallback`); null: the project's
+   * fallback route for the model, if any.
+   */
+  fallbacks: string[] | null;
   /** Opt-in response cache (`x-promptline-cache: on`), with the answer's time to live. */
   cache: { ttlMs: number } | null;
   /** Aborted when the client goes away: the upstream call stops with it. */
@@ -57,6 +61,7 @@ export interface GatewayServiceDeps {
   budgets: BudgetService;
   recorder: SpanRecorder;
   cache: ResponseCache;
+  routes: FallbackRouteService;
   logger: FastifyBaseLogger;
   /** How long resolved provider settings are reused (default 5 s). */
   settingsTtlMs?: number;
@@ -67,6 +72,41 @@ interface Attempt {
   answer: UpstreamAnswer;
 }
 
+/** The models a call tries in order, and how long each has to begin its answer. */
+interface Plan {
+  chain: string[];
+  timeoutMs: number | null;
+}
+
+/**
+ * The signal of one attempt: the client's, plus the route's timeout until the answer begins
+ * (`clear()` once it has: a stream that began is never cut by it).
+ */
+function attemptDeadline(client: AbortSignal, timeoutMs: number | null) {
+  if (timeoutMs === null) return { signal: client, expired: () => false, clear() {} };
+  const controller = new AbortController();
+  let expired = false;
+  const onClient = () => controller.abort(client.reason);
+  client.addEventListener('abort', onClient, { once: true });
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new DOMException(`no answer began within ${timeoutMs} ms`, 'TimeoutError'));
+  }, timeoutMs);
+  return {
+    signal: controller.signal,
+    expired: () => expired,
+    clear() {
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A model that did not begin its answer within the route's timeout: the next one is tried. */
+function timedOut(label: string, plan: Plan): UpstreamAnswer {
+  const message = `${label} did not begin its answer within ${plan.timeoutMs} ms (the gateway route's timeoutMs)`;
+  return { kind: 'refused', status: 504, body: openAiError(504, message), message, fallback: true };
+}
+
 /**
  * The gateway's rules: budget check, response cache, the model and its fallbacks in order, span
  * recording and spend — everything but HTTP.
@@ -75,33 +115,48 @@ export function createGatewayService(deps: GatewayServiceDeps) {
   const { budgets, recorder, cache } = deps;
   const targets = createTargetResolver(deps.providers, deps.settingsTtlMs ?? 5_000);
 
-  function chainOf(model: string, fallbacks: string[]): string[] {
-    return [...new Set([model, ...fallbacks])];
+  /**
+   * The model, then the call's fallbacks or else the project's route for the model; and the
+   * route's time each attempt has to begin its answer.
+   */
+  async function planOf(call: GatewayCall<{ model: string }>): Promise<Plan> {
+    const { model } = call.body;
+    const rule = await deps.routes.ruleFor(call.projectId, model);
+    const fallbacks = call.fallbacks ?? rule?.fallbacks ?? [];
+    return {
+      chain: fallbacks.length === 0 ? [model] : [...new Set([model, ...fallbacks])],
+      timeoutMs: rule?.timeoutMs ?? null,
+    };
   }
 
   /** Tries each model until one answers or refuses for a reason another model would share. */
   async function firstAnswer(
     projectId: number,
-    chain: string[],
+    plan: Plan,
     signal: AbortSignal,
-    call: (target: Target) => Promise<UpstreamAnswer>,
+    call: (target: Target, signal: AbortSignal) => Promise<UpstreamAnswer>,
   ): Promise<{ attempt: Attempt; attempts: number }> {
+    const { chain } = plan;
     let last: Attempt | undefined;
     for (const [index, label] of chain.entries()) {
       let target: Target | null = null;
       let attempt: Attempt;
+      const deadline = attemptDeadline(signal, plan.timeoutMs);
       try {
         target = await targets.resolve(projectId, label);
-        attempt = { target, answer: await call(target) };
+        attempt = { target, answer: await call(target, deadline.signal) };
       } catch (error) {
         if (signal.aborted) {
           // The client left before an answer began: nothing to send, but the span says so.
           return { attempt: { target, answer: clientLeft() }, attempts: index + 1 };
         }
         // A model that is not configured is a refusal like any other: the next one may be.
-        if (!isAppError(error)) throw error;
-        attempt = { target, answer: refusalOf(error) };
+        if (!isAppError(error) && !deadline.expired()) throw error;
+        attempt = { target, answer: isAppError(error) ? refusalOf(error) : timedOut(label, plan) };
+      } finally {
+        deadline.clear();
       }
+      if (deadline.expired() && attempt.answer.kind === 'refused') attempt.answer = timedOut(label, plan);
       last = attempt;
       if (attempt.answer.kind !== 'refused' || !attempt.answer.fallback) {
         return { attempt, attempts: index + 1 };
@@ -158,7 +213,8 @@ export function createGatewayService(deps: GatewayServiceDeps) {
       const started = performance.now();
       await budgets.check(call.keyId);
       const stream = call.body.stream === true;
-      const chain = chainOf(call.body.model, call.fallbacks);
+      const plan = await planOf(call);
+      const { chain } = plan;
       const facts = (
         over: Partial<SpanFacts> & Pick<SpanFacts, 'status' | 'answered' | 'cache' | 'attempts'>,
       ): SpanFacts => ({
@@ -191,8 +247,8 @@ export function createGatewayService(deps: GatewayServiceDeps) {
       const cacheStatus = key === null ? 'off' : 'miss';
       const baseHeaders: Record<string, string> = key === null ? {} : { 'x-promptline-cache-status': 'miss' };
 
-      const { attempt, attempts } = await firstAnswer(call.projectId, chain, call.signal, (target) =>
-        callChat(target, call.body, call.signal),
+      const { attempt, attempts } = await firstAnswer(call.projectId, plan, call.signal, (target, signal) =>
+        callChat(target, call.body, signal),
       );
       const { answer, target } = attempt;
       const answered = answeredBy(target);
@@ -295,7 +351,8 @@ export function createGatewayService(deps: GatewayServiceDeps) {
       const startMs = Date.now();
       const started = performance.now();
       await budgets.check(call.keyId);
-      const chain = chainOf(call.body.model, call.fallbacks);
+      const plan = await planOf(call);
+      const { chain } = plan;
       const key =
         call.cache === null ? null : cacheKey(call.projectId, 'embeddings', { body: call.body, chain });
       const base = {
@@ -320,8 +377,8 @@ export function createGatewayService(deps: GatewayServiceDeps) {
         });
         return cachedResponse(hit, false);
       }
-      const { attempt, attempts } = await firstAnswer(call.projectId, chain, call.signal, (target) =>
-        callEmbeddings(target, call.body, call.signal),
+      const { attempt, attempts } = await firstAnswer(call.projectId, plan, call.signal, (target, signal) =>
+        callEmbeddings(target, call.body, signal),
       );
       const { answer, target } = attempt;
       const headers: Record<string, string> = key === null ? {} : { 'x-promptline-cache-status': 'miss' };

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 
-/** Tables of this feature (migration `0075_gateway_budgets`). */
+/** Tables of this feature (migrations `0075_gateway_budgets`, `0170_gateway_routes`). */
 export type GatewayTables = {
   gateway_key_budgets: {
     key_id: number;
@@ -12,7 +12,24 @@ export type GatewayTables = {
     updated_by: string;
   };
   gateway_key_spend: { key_id: number; period: string; spent_usd: number };
+  gateway_routes: {
+    project_id: number;
+    model: string;
+    /** JSON array of `<provider>/<model>`. */
+    fallbacks: string;
+    timeout_ms: number | null;
+    updated_at: string;
+    updated_by: string;
+  };
 };
+
+export interface StoredRoute {
+  model: string;
+  fallbacks: string[];
+  timeoutMs: number | null;
+  updatedAt: string;
+  updatedBy: string;
+}
 
 export interface StoredBudget {
   keyId: number;
@@ -37,9 +54,65 @@ function toBudget(row: Omit<GatewayTables['gateway_key_budgets'], 'project_id'>)
   };
 }
 
-/** SQL of gateway budgets and spend. */
+const ROUTE_COLUMNS = ['model', 'fallbacks', 'timeout_ms', 'updated_at', 'updated_by'] as const;
+
+function toRoute(row: Omit<GatewayTables['gateway_routes'], 'project_id'>): StoredRoute {
+  return {
+    model: row.model,
+    fallbacks: JSON.parse(row.fallbacks) as string[],
+    timeoutMs: row.timeout_ms === null ? null : Number(row.timeout_ms),
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
+}
+
+/** SQL of gateway budgets, spend and fallback routes. */
 export function createGatewayStore() {
   return {
+    /** A project's fallback routes, by model. */
+    async routes(db: Db, projectId: number): Promise<StoredRoute[]> {
+      const rows = await tables(db)
+        .selectFrom('gateway_routes')
+        .select(ROUTE_COLUMNS)
+        .where('project_id', '=', projectId)
+        .orderBy('model', 'asc')
+        .execute();
+      return rows.map(toRoute);
+    },
+
+    async route(db: Db, projectId: number, model: string): Promise<StoredRoute | undefined> {
+      const row = await tables(db)
+        .selectFrom('gateway_routes')
+        .select(ROUTE_COLUMNS)
+        .where('project_id', '=', projectId)
+        .where('model', '=', model)
+        .executeTakeFirst();
+      return row ? toRoute(row) : undefined;
+    },
+
+    async saveRoute(db: Db, projectId: number, route: StoredRoute): Promise<void> {
+      const values = {
+        fallbacks: JSON.stringify(route.fallbacks),
+        timeout_ms: route.timeoutMs,
+        updated_at: route.updatedAt,
+        updated_by: route.updatedBy,
+      };
+      await tables(db)
+        .insertInto('gateway_routes')
+        .values({ project_id: projectId, model: route.model, ...values })
+        .onConflict((oc) => oc.columns(['project_id', 'model']).doUpdateSet(values))
+        .execute();
+    },
+
+    async removeRoute(db: Db, projectId: number, model: string): Promise<boolean> {
+      const result = await tables(db)
+        .deleteFrom('gateway_routes')
+        .where('project_id', '=', projectId)
+        .where('model', '=', model)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
     async budgets(db: Db, projectId: number): Promise<StoredBudget[]> {
       const rows = await tables(db)
         .selectFrom('gateway_key_budgets')
