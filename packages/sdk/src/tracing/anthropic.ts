@@ -1,13 +1,16 @@
 /**
- * Recording for an Anthropic client's `messages.create`, duck-typed (nothing from
- * `@anthropic-ai/sdk` is imported). Anthropic counts cache reads and writes apart from
+ * Recording for an Anthropic client's `messages.create` and `messages.stream`, duck-typed (nothing
+ * from `@anthropic-ai/sdk` is imported). Anthropic counts cache reads and writes apart from
  * `input_tokens`; the span's `usage.input` is their sum, as the span contract counts cached
  * input as part of the input.
  */
 import type { AttributeValue } from '@promptline/core';
 import {
+  beginCall,
+  type CallRecording,
   type Fn,
-  interceptMethod,
+  firstTokenField,
+  interceptMethods,
   isRecord,
   observeCall,
   type StreamAccumulator,
@@ -147,24 +150,100 @@ function accumulator(): StreamAccumulator {
   };
 }
 
-/** Wraps an Anthropic client: `messages.create` calls become spans. */
+/** The part of `@anthropic-ai/sdk`'s `MessageStream` the recording listens to. */
+interface MessageStreamLike {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  done(): Promise<void>;
+  readonly errored?: boolean;
+  readonly aborted?: boolean;
+}
+
+function isMessageStream(value: unknown): value is MessageStreamLike {
+  return isRecord(value) && typeof value.on === 'function' && typeof value.done === 'function';
+}
+
+/**
+ * Follows a `MessageStream` through its public events, however the caller reads it (iterating,
+ * `.on('text')`, `finalMessage()`). No `error` listener is added: one would silence the unhandled
+ * rejection the SDK raises for a caller who handles no errors. The error is read at `end` through
+ * `done()`, after that decision was made. A stream the caller aborted is recorded with what arrived.
+ */
+function followMessageStream(stream: MessageStreamLike, recording: CallRecording): void {
+  const events = accumulator();
+  let firstTokenMs: number | undefined;
+  let final: unknown;
+  stream.on('streamEvent', (event: unknown) =>
+    recording.guarded('event', () => {
+      if (events.add(event) && firstTokenMs === undefined) firstTokenMs = recording.elapsedMs();
+    }),
+  );
+  stream.on('finalMessage', (message: unknown) => {
+    final = message;
+  });
+  stream.on('end', () =>
+    recording.guarded('end', () => {
+      const fields = {
+        ...(final === undefined ? events.fields() : fromResponse(final)),
+        ...firstTokenField(firstTokenMs),
+      };
+      // Aborted: the caller stopped reading (or cancelled); what arrived is the answer, as for chat streams.
+      if (stream.errored !== true || stream.aborted === true) {
+        recording.finish(fields);
+        return;
+      }
+      stream.done().then(
+        () => recording.finish(fields),
+        (error: unknown) => recording.finish({ ...fields, error }),
+      );
+    }),
+  );
+}
+
+/** Wraps an Anthropic client: `messages.create` and `messages.stream` calls become spans. */
 export function wrapAnthropic<T extends object>(
   client: T,
   core: TracingCore,
   options: GenerationOptions = {},
 ): T {
-  return interceptMethod(client, ['messages'], 'create', (original, owner): Fn => {
-    return (...args: unknown[]) =>
-      observeCall({
-        core,
-        options,
-        name: 'anthropic.messages',
-        provider: 'anthropic',
-        params: args[0],
-        request: requestFields(args[0]),
-        call: () => original.apply(owner, args),
-        fromResponse,
-        accumulator,
-      });
-  });
+  const spec = { core, options, name: 'anthropic.messages', provider: 'anthropic' };
+  return interceptMethods(client, [
+    {
+      path: ['messages'],
+      method: 'create',
+      wrap: (original, owner): Fn => {
+        return (...args: unknown[]) =>
+          observeCall({
+            ...spec,
+            params: args[0],
+            request: requestFields(args[0]),
+            call: () => original.apply(owner, args),
+            fromResponse,
+            accumulator,
+          });
+      },
+    },
+    {
+      path: ['messages'],
+      method: 'stream',
+      wrap: (original, owner): Fn => {
+        return (...args: unknown[]) => {
+          const params = isRecord(args[0]) ? { ...args[0], stream: true } : args[0];
+          const recording = beginCall({ ...spec, request: requestFields(params) });
+          let stream: unknown;
+          try {
+            stream = original.apply(owner, args);
+          } catch (error) {
+            recording.finish({ error });
+            throw error;
+          }
+          recording.guarded('stream', () => {
+            if (isMessageStream(stream)) followMessageStream(stream, recording);
+            // Not the SDK's stream object: the call is recorded without its answer.
+            else recording.finish({});
+          });
+          return stream;
+        };
+      },
+    },
+  ]);
 }

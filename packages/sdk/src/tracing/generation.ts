@@ -19,30 +19,45 @@ export function tokens(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
 }
 
+/** One method to intercept: `root.path[0].path[1]…method` becomes `wrap(original, owner)`. */
+export interface Interception {
+  path: readonly string[];
+  method: string;
+  wrap: (original: Fn, owner: object) => Fn;
+}
+
 /**
- * A proxy of `root` whose `path[0].path[1]…method` is `wrap(original, owner)`. Everything else is
- * the client's own; its methods are bound to the real object so that private fields keep working.
+ * A proxy of `root` whose intercepted methods are wrapped. Everything else is the client's own;
+ * its methods are bound to the real object so that private fields keep working (and a method
+ * calling another of its object's methods reaches the original, never the wrapper).
  */
+export function interceptMethods<T extends object>(root: T, rules: readonly Interception[]): T {
+  const make = <O extends object>(object: O, depth: number, live: readonly Interception[]): O =>
+    new Proxy(object, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof property === 'string') {
+          const deeper = live.filter((r) => depth < r.path.length && r.path[depth] === property);
+          if (deeper.length > 0 && typeof value === 'object' && value !== null) {
+            return make(value, depth + 1, deeper);
+          }
+          const rule = live.find((r) => depth === r.path.length && r.method === property);
+          if (rule !== undefined && typeof value === 'function') return rule.wrap(value as Fn, target);
+        }
+        return typeof value === 'function' ? (value as Fn).bind(target) : value;
+      },
+    });
+  return make(root, 0, rules);
+}
+
+/** A proxy of `root` whose `path[0].path[1]…method` is `wrap(original, owner)`. */
 export function interceptMethod<T extends object>(
   root: T,
   path: readonly string[],
   method: string,
   wrap: (original: Fn, owner: object) => Fn,
 ): T {
-  const make = <O extends object>(object: O, depth: number): O =>
-    new Proxy(object, {
-      get(target, property) {
-        const value: unknown = Reflect.get(target, property, target);
-        if (depth < path.length && property === path[depth] && typeof value === 'object' && value !== null) {
-          return make(value, depth + 1);
-        }
-        if (depth === path.length && property === method && typeof value === 'function') {
-          return wrap(value as Fn, target);
-        }
-        return typeof value === 'function' ? (value as Fn).bind(target) : value;
-      },
-    });
-  return make(root, 0);
+  return interceptMethods(root, [{ path, method, wrap }]);
 }
 
 /** Collects a streamed answer chunk by chunk. */
@@ -69,8 +84,20 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return isRecord(value) && typeof value.then === 'function';
 }
 
-/** Records one LLM call made by `spec.call()` and returns exactly what it returned. */
-export function observeCall(spec: CallSpec): unknown {
+/** The recording of one call, begun: `finish` records its span once, `guarded` keeps our bugs from the caller. */
+export interface CallRecording {
+  /** Records the span with the request's fields and these (later calls do nothing). */
+  finish(fields: SpanFields): void;
+  /** Runs `fn`; a throw is reported through `onError`, never to the caller. */
+  guarded(what: string, fn: () => void): void;
+  /** ms since the call began. */
+  elapsedMs(): number;
+}
+
+/** Starts recording one call (its start time and parent are taken now). */
+export function beginCall(
+  spec: Pick<CallSpec, 'core' | 'options' | 'name' | 'provider' | 'request'>,
+): CallRecording {
   const { core, options } = spec;
   const parent: SpanContext | undefined =
     options.parent === undefined ? core.active() : (options.parent ?? undefined);
@@ -78,38 +105,51 @@ export function observeCall(spec: CallSpec): unknown {
   const t0 = performance.now();
   const content = options.recordContent !== false;
   let recorded = false;
-  const finish = (fields: SpanFields): void => {
-    if (recorded) return;
-    recorded = true;
-    const { input, output, ...rest } = { ...spec.request, ...fields };
-    const attributes = { ...spec.request.attributes, ...fields.attributes, ...options.attributes };
-    spec.core.record({
-      name: options.name ?? spec.name,
-      provider: options.provider ?? spec.provider,
-      ...(parent === undefined
-        ? { parentSpanId: null }
-        : { traceId: parent.traceId, parentSpanId: parent.spanId }),
-      startTime,
-      endTime: startTime + (performance.now() - t0),
-      ...(options.prompt === undefined ? {} : { prompt: options.prompt }),
-      ...(options.unit === undefined ? {} : { unit: options.unit }),
-      ...(options.variables === undefined ? {} : { variables: options.variables }),
-      ...(options.userId === undefined ? {} : { userId: options.userId }),
-      ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
-      ...rest,
-      ...(content ? { input, output } : {}),
-      ...(Object.keys(attributes).length === 0 ? {} : { attributes }),
-    });
+  return {
+    finish(fields) {
+      if (recorded) return;
+      recorded = true;
+      const { input, output, ...rest } = { ...spec.request, ...fields };
+      const attributes = { ...spec.request.attributes, ...fields.attributes, ...options.attributes };
+      core.record({
+        name: options.name ?? spec.name,
+        provider: options.provider ?? spec.provider,
+        ...(parent === undefined
+          ? { parentSpanId: null }
+          : { traceId: parent.traceId, parentSpanId: parent.spanId }),
+        startTime,
+        endTime: startTime + (performance.now() - t0),
+        ...(options.prompt === undefined ? {} : { prompt: options.prompt }),
+        ...(options.unit === undefined ? {} : { unit: options.unit }),
+        ...(options.variables === undefined ? {} : { variables: options.variables }),
+        ...(options.userId === undefined ? {} : { userId: options.userId }),
+        ...(options.sessionId === undefined ? {} : { sessionId: options.sessionId }),
+        ...rest,
+        ...(content ? { input, output } : {}),
+        ...(Object.keys(attributes).length === 0 ? {} : { attributes }),
+      });
+    },
+    guarded(what, fn) {
+      try {
+        fn();
+      } catch (error) {
+        core.report(
+          new AppError('INTERNAL', `Could not record the ${spec.name} call (${what}): ${String(error)}`),
+        );
+      }
+    },
+    elapsedMs: () => performance.now() - t0,
   };
-  const guarded = (what: string, fn: () => void): void => {
-    try {
-      fn();
-    } catch (error) {
-      core.report(
-        new AppError('INTERNAL', `Could not record the ${spec.name} call (${what}): ${String(error)}`),
-      );
-    }
-  };
+}
+
+/** Time to first token as the span carries it (µs precision). */
+export function firstTokenField(ms: number | undefined): SpanFields {
+  return ms === undefined ? {} : { timeToFirstTokenMs: Math.round(ms * 1000) / 1000 };
+}
+
+/** Records one LLM call made by `spec.call()` and returns exactly what it returned. */
+export function observeCall(spec: CallSpec): unknown {
+  const { finish, guarded, elapsedMs } = beginCall(spec);
 
   let result: unknown;
   try {
@@ -131,14 +171,12 @@ export function observeCall(spec: CallSpec): unknown {
         value,
         (chunk) =>
           guarded('chunk', () => {
-            if (accumulator.add(chunk) && firstTokenMs === undefined) firstTokenMs = performance.now() - t0;
+            if (accumulator.add(chunk) && firstTokenMs === undefined) firstTokenMs = elapsedMs();
           }),
         (error) =>
           finish({
             ...accumulator.fields(),
-            ...(firstTokenMs === undefined
-              ? {}
-              : { timeToFirstTokenMs: Math.round(firstTokenMs * 1000) / 1000 }),
+            ...firstTokenField(firstTokenMs),
             ...(error === undefined ? {} : { error }),
           }),
       );

@@ -1,17 +1,19 @@
 /**
- * Recording for the `openai` package's `chat.completions.create`, duck-typed: nothing from the
- * package is imported, so any client of the same shape (Azure, OpenAI-compatible gateways) works.
+ * Recording for the `openai` package's `chat.completions.create` and `responses.create`, duck-typed:
+ * nothing from the package is imported, so any client of the same shape (Azure, OpenAI-compatible
+ * gateways) works. The Responses API part is in openai-responses.ts.
  */
 import type { AttributeValue } from '@promptline/core';
 import {
   type Fn,
-  interceptMethod,
+  interceptMethods,
   isRecord,
   observeCall,
   type StreamAccumulator,
   tokens,
   usage,
 } from './generation.ts';
+import { responsesInterception } from './openai-responses.ts';
 import type { TracingCore } from './tracer.ts';
 import type { GenerationOptions, SpanFields } from './types.ts';
 
@@ -145,24 +147,31 @@ function accumulator(): StreamAccumulator {
   };
 }
 
-/** Wraps an `openai` client: `chat.completions.create` calls become spans. */
+/** Wraps an `openai` client: `chat.completions.create` and `responses.create` calls become spans. */
 export function wrapOpenAI<T extends object>(
   client: T,
   core: TracingCore,
   options: GenerationOptions = {},
 ): T {
-  return interceptMethod(client, ['chat', 'completions'], 'create', (original, owner): Fn => {
-    return (...args: unknown[]) =>
-      observeCall({
-        core,
-        options,
-        name: 'openai.chat.completions',
-        provider: 'openai',
-        params: args[0],
-        request: requestFields(args[0]),
-        call: () => original.apply(owner, args),
-        fromResponse,
-        accumulator,
-      });
-  });
+  return interceptMethods(client, [
+    {
+      path: ['chat', 'completions'],
+      method: 'create',
+      wrap: (original, owner): Fn => {
+        return (...args: unknown[]) =>
+          observeCall({
+            core,
+            options,
+            name: 'openai.chat.completions',
+            provider: 'openai',
+            params: args[0],
+            request: requestFields(args[0]),
+            call: () => original.apply(owner, args),
+            fromResponse,
+            accumulator,
+          });
+      },
+    },
+    responsesInterception(core, options),
+  ]);
 }
