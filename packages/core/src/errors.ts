@@ -88,6 +88,15 @@ export const ERROR_CODES = {
   GATEWAY_ROUTE_NOT_FOUND: 404,
   /** The request asks for something the chosen provider cannot do through the OpenAI shape. */
   GATEWAY_UNSUPPORTED: 400,
+  // Backup, export and import
+  /** The server's database has no online backup route (PostgreSQL: use pg_dump). */
+  BACKUP_NOT_SUPPORTED: 409,
+  /** An import into a project that already holds prompts, datasets, eval runs or traces. */
+  IMPORT_TARGET_NOT_EMPTY: 409,
+  /** An export file of a format version (or schema) newer than this server knows. */
+  IMPORT_FORMAT_UNSUPPORTED: 422,
+  /** An export file that is not one, or was cut off or altered: nothing was written. */
+  IMPORT_FILE_INVALID: 422,
   // Configuration and the server itself
   CONFIG_INVALID: 422,
   SECRET_UNDECRYPTABLE: 500,

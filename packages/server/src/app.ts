@@ -48,6 +48,8 @@ import { registerOtelRoutes } from './otel/routes.ts';
 import { createOtelService } from './otel/service.ts';
 import { registerPlaygroundRoutes } from './playground/routes.ts';
 import { createPlaygroundService } from './playground/service.ts';
+import { registerPortabilityRoutes } from './portability/routes.ts';
+import { createPortabilityService } from './portability/service.ts';
 import { createProjectStore } from './projects/store.ts';
 import { registerPromptRoutes } from './prompts/routes.ts';
 import { createPromptService } from './prompts/service.ts';
@@ -321,6 +323,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerTraceRoutes(app, { traces, settings: createTraceSettingsService({ database, clock, audit }) });
   registerOtelRoutes(app, { otel: createOtelService({ traces }) });
   await registerGatewayRoutes(app, { gateway, budgets, routes: fallbackRoutes });
+  registerPortabilityRoutes(app, {
+    portability: createPortabilityService({ database, clock, audit, metrics }),
+    projectName: async (projectId) =>
+      (await projectStore.nameOf(database.db, projectId)) ?? String(projectId),
+  });
   if (options.web !== false) await registerWebApp(app, { dist: options.web?.dist ?? defaultWebDist() });
 
   return app;

@@ -29,8 +29,11 @@ const AuditData = z.record(z.string(), JsonValue);
 
 type Row = Pick<
   AuditEventsTable,
-  'actor' | 'action' | 'target_type' | 'target' | 'data' | 'at' | 'prev_hash' | 'hash'
+  'actor' | 'action' | 'target_type' | 'target' | 'data' | 'at' | 'prev_hash' | 'hash' | 'chain_id'
 > & { id: number };
+
+/** An event as the chain sees it: `id` is the id its hash covers; `rowId` where it is stored. */
+export type ChainedEvent = AuditEvent & { rowId: number };
 
 function toEvent(row: Row): AuditEvent {
   return {
@@ -56,6 +59,7 @@ const COLUMNS = [
   'at',
   'prev_hash',
   'hash',
+  'chain_id',
 ] as const;
 
 /** SQL of the audit log. */
@@ -71,15 +75,16 @@ export function createAuditStore(dialect: Dialect) {
       }
     },
 
-    async lastHash(db: Db, projectId: number): Promise<string | undefined> {
+    /** The newest event's hash and the id its hash covers. */
+    async lastLink(db: Db, projectId: number): Promise<{ hash: string; chainId: number } | undefined> {
       const row = await db
         .selectFrom('audit_events')
-        .select('hash')
+        .select(['id', 'hash', 'chain_id'])
         .where('project_id', '=', projectId)
         .orderBy('id', 'desc')
         .limit(1)
         .executeTakeFirst();
-      return row?.hash;
+      return row && { hash: row.hash, chainId: row.chain_id ?? row.id };
     },
 
     async insert(db: Db, input: AuditRowInput): Promise<number> {
@@ -101,8 +106,13 @@ export function createAuditStore(dialect: Dialect) {
       return row.id;
     },
 
-    async setHash(db: Db, id: number, hash: string): Promise<void> {
-      await db.updateTable('audit_events').set({ hash }).where('id', '=', id).execute();
+    async seal(db: Db, id: number, chainId: number, hash: string): Promise<void> {
+      await db.updateTable('audit_events').set({ hash, chain_id: chainId }).where('id', '=', id).execute();
+    },
+
+    /** Removes a project's whole chain (an import re-appends it after the imported one). */
+    async deleteAll(db: Db, projectId: number): Promise<void> {
+      await db.deleteFrom('audit_events').where('project_id', '=', projectId).execute();
     },
 
     async list(db: Db, projectId: number, query: AuditQuery): Promise<AuditEvent[]> {
@@ -114,15 +124,15 @@ export function createAuditStore(dialect: Dialect) {
       return rows.map(toEvent);
     },
 
-    /** The whole chain of a project, oldest first. */
-    async all(db: Db, projectId: number): Promise<AuditEvent[]> {
+    /** The whole chain of a project, oldest first, each event with the id its hash covers. */
+    async all(db: Db, projectId: number): Promise<ChainedEvent[]> {
       const rows = await db
         .selectFrom('audit_events')
         .select(COLUMNS)
         .where('project_id', '=', projectId)
         .orderBy('id', 'asc')
         .execute();
-      return rows.map(toEvent);
+      return rows.map((row) => ({ ...toEvent(row), id: row.chain_id ?? row.id, rowId: row.id }));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { AppError } from '@promptline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { auditChainIdMigration } from '../audit/migration.ts';
 import { datasetTablesMigration } from '../datasets/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
 import { gatewayBudgetsMigration, gatewayRoutesMigration } from '../gateway/migration.ts';
@@ -169,6 +170,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0075_gateway_budgets': gatewayBudgetsMigration(),
     '0080_api_key_notify': apiKeyNotifyMigration(dialect),
     '0170_gateway_routes': gatewayRoutesMigration(),
+    '0171_audit_chain_id': auditChainIdMigration(),
   };
 }
 

@@ -110,6 +110,8 @@ export interface AuditEventsTable {
   at: string;
   prev_hash: string;
   hash: string;
+  /** The id the hash covers (see audit/migration.ts); null only before an append seals the row. */
+  chain_id: number | null;
 }
 
 /** Every table of the server database. */

@@ -153,6 +153,12 @@ export function createMetricsService(options: MetricsServiceOptions) {
     sink,
 
     /**
+     * The hour roll-up watermark (epoch minutes). An import reads it locked (`update`) so the
+     * roll-up cannot move it while imported rows are placed by it (import-placement.ts).
+     */
+    watermark: (db: Db, lock: 'update' | 'none'): Promise<number> => store.rolledUntil(db, lock),
+
+    /**
      * Totals and series per version of one prompt (`GET /api/v1/prompts/{name}/metrics`).
      *
      * @throws AppError METRICS_WINDOW_INVALID, METRICS_TOO_MANY_POINTS

@@ -6,6 +6,9 @@ export function createProjectStore() {
     async findByName(db: Db, name: string): Promise<{ id: number; name: string } | undefined> {
       return db.selectFrom('projects').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
     },
+    async nameOf(db: Db, id: number): Promise<string | undefined> {
+      return (await db.selectFrom('projects').select('name').where('id', '=', id).executeTakeFirst())?.name;
+    },
     /** Every project's id (few: projects are tenants). */
     async listIds(db: Db): Promise<number[]> {
       return (await db.selectFrom('projects').select('id').orderBy('id').execute()).map((r) => r.id);

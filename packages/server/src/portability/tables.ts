@@ -1,0 +1,160 @@
+/**
+ * Which tables `promptline export` carries and how, in the order they are written and read back
+ * (a row only refers to rows of tables before it). Every table of the schema is either here or in
+ * {@link INSTANCE_LOCAL_TABLES} with the reason it stays behind; `catalog.test.ts` reads the
+ * database catalog on both dialects and fails on a table that is in neither list, so a feature
+ * that adds a table decides here whether it travels.
+ *
+ * Export is the one place that reads every feature's tables directly: it moves rows as stored,
+ * below the features' rules, so that hashes (versions, the audit chain) survive byte for byte.
+ */
+import {
+  ROLLUP_KEY_COLUMNS,
+  type RollupGrain,
+  SCORE_KEY_COLUMNS,
+  SCORE_TABLE,
+  SPAN_TABLE,
+} from '../metrics/migration.ts';
+
+export interface ExportedTable {
+  table: string;
+  /**
+   * How a row belongs to the project: its own `project_id`, or (`parent`) the row of another
+   * exported table its `column` names, whose `project_id` is the project's.
+   */
+  scope: { column: 'project_id' } | { column: string; parent: string };
+  /** Columns that order and identify a row: export pages through the table by them. */
+  key: readonly string[];
+  /** The row has a surrogate `id` the importing database assigns anew. */
+  generatedId?: true;
+  /** Columns holding the id of a row of another (earlier) exported table: remapped on import. */
+  refs?: Readonly<Record<string, string>>;
+  /**
+   * Rows the target project already has (seeded at first start) are matched on these columns
+   * (with the project) and updated instead of inserted: environments by name, per-project
+   * settings by the project alone.
+   */
+  mergeOn?: readonly string[];
+  /** Metric rollups: summed into the target's rollups, placed by its hour watermark. */
+  rollup?: { grain: RollupGrain; keyColumns: readonly string[] };
+  /** The audit chain: carried with the id each hash covers (see audit/migration.ts). */
+  audit?: true;
+}
+
+const rollupTables: ExportedTable[] = (['minute', 'hour'] as const).flatMap((grain) => [
+  {
+    table: SPAN_TABLE[grain],
+    scope: { column: 'project_id' },
+    key: ROLLUP_KEY_COLUMNS,
+    rollup: { grain, keyColumns: ROLLUP_KEY_COLUMNS },
+  },
+  {
+    table: SCORE_TABLE[grain],
+    scope: { column: 'project_id' },
+    key: SCORE_KEY_COLUMNS,
+    rollup: { grain, keyColumns: SCORE_KEY_COLUMNS },
+  },
+]);
+
+/** Exported tables, in dependency order. */
+export const EXPORTED_TABLES: readonly ExportedTable[] = [
+  {
+    table: 'environments',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    mergeOn: ['name'],
+  },
+  { table: 'prompts', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  {
+    table: 'versions',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: { prompt_id: 'prompts' },
+  },
+  {
+    table: 'deployment_history',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    // Entries refer to earlier entries (lower ids), which are already mapped when they arrive.
+    refs: {
+      prompt_id: 'prompts',
+      environment_id: 'environments',
+      restored_from: 'deployment_history',
+      rollback_target: 'deployment_history',
+    },
+  },
+  {
+    table: 'deployments',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: { prompt_id: 'prompts', environment_id: 'environments', history_id: 'deployment_history' },
+  },
+  {
+    table: 'prompt_thresholds',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: { prompt_id: 'prompts' },
+  },
+  { table: 'datasets', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  {
+    table: 'dataset_items',
+    scope: { column: 'dataset_id', parent: 'datasets' },
+    key: ['id'],
+    generatedId: true,
+    refs: { dataset_id: 'datasets' },
+  },
+  {
+    table: 'eval_runs',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: { baseline_run_id: 'eval_runs' },
+  },
+  {
+    table: 'eval_results',
+    scope: { column: 'run_id', parent: 'eval_runs' },
+    key: ['id'],
+    generatedId: true,
+    refs: { run_id: 'eval_runs' },
+  },
+  { table: 'price_overrides', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
+  { table: 'trace_settings', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
+  { table: 'metric_settings', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
+  { table: 'gateway_routes', scope: { column: 'project_id' }, key: ['model'], mergeOn: ['model'] },
+  { table: 'traces', scope: { column: 'project_id' }, key: ['trace_id'] },
+  { table: 'spans', scope: { column: 'project_id' }, key: ['trace_id', 'span_id', 'start_ms'] },
+  { table: 'scores', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  ...rollupTables,
+  { table: 'audit_events', scope: { column: 'project_id' }, key: ['id'], generatedId: true, audit: true },
+];
+
+/** Tables that stay with the instance, and why. */
+export const INSTANCE_LOCAL_TABLES: Readonly<Record<string, string>> = {
+  projects: 'the tenant itself: an import fills the project of the key that runs it, whatever it is called',
+  api_keys: 'secrets (key hashes); the target instance has its own keys',
+  sessions: 'secrets (browser session tokens) bound to this instance’s keys',
+  provider_credentials: 'secrets (provider API keys); configure them again on the target',
+  gateway_key_budgets: 'budgets belong to API keys, which are not exported; set them on the target’s keys',
+  gateway_key_spend: 'spend counters of API keys, which are not exported',
+  jobs: 'the instance’s work queue; an eval run still running when exported is not resumed',
+  recurring_jobs: 'the instance’s schedule, recreated at start',
+  metric_rollup_state:
+    'the instance’s hour roll-up watermark; imported rollups are placed by the target’s (see metrics/import-placement.ts)',
+  kysely_migration: 'the schema’s own migration record',
+  kysely_migration_lock: 'the schema’s own migration lock',
+  sqlite_sequence: 'SQLite’s autoincrement counters',
+};
+
+/** The tables some other exported table refers to: their old → new ids are kept during an import. */
+export const REFERENCED_TABLES: ReadonlySet<string> = new Set(
+  EXPORTED_TABLES.flatMap((t) => Object.values(t.refs ?? {})),
+);
+
+export function exportedTable(name: string): ExportedTable | undefined {
+  return EXPORTED_TABLES.find((t) => t.table === name);
+}
