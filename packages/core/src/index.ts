@@ -15,6 +15,7 @@ export * from './eval/index.ts';
 export * from './eval-run-stored.ts';
 export * from './gateway/index.ts';
 export * from './jobs.ts';
+export * from './langfuse.ts';
 export * from './portability.ts';
 export * from './pricing/index.ts';
 export * from './providers/index.ts';

@@ -37,6 +37,9 @@ import { installRequestLog } from './http/request-log.ts';
 import { createRequestLoggerFactory } from './http/request-logger.ts';
 import { registerJobRoutes } from './jobs/routes.ts';
 import { createJobService, type JobSettings } from './jobs/service.ts';
+import { createLangfuseIngestionService } from './langfuse/ingestion.ts';
+import { createLangfusePromptService } from './langfuse/prompts.ts';
+import { registerLangfuseRoutes } from './langfuse/routes.ts';
 import './http/types.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { type ChangeFeed, createLocalChangeFeed } from './live/change-feed.ts';
@@ -105,11 +108,25 @@ const LOG_REDACT = [
 const PROMPT_SUFFIX =
   /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history)?)?|resolve|render|thresholds|metrics(?:\/compare)?))?\/?(\?.*)?$/;
 
+const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
+
+/** The Langfuse prompt routes' name, re-encoded when sent with bare "/" (`a/b/versions/2` keeps its suffix). */
+function encodeLangfusePromptPath(url: string): string {
+  const [path = '', query] = url.split(/\?(.*)/s, 2);
+  const rest = path.slice(LANGFUSE_PROMPTS.length);
+  const versioned = /^(.+)\/versions\/(\d+)\/?$/.exec(rest);
+  const name = versioned?.[1] ?? rest.replace(/\/$/, '');
+  if (!name.includes('/')) return url;
+  const suffix = versioned ? `/versions/${versioned[2]}` : '';
+  return `${LANGFUSE_PROMPTS}${name.replaceAll('/', '%2F')}${suffix}${query === undefined ? '' : `?${query}`}`;
+}
+
 /**
  * Prompt names contain "/" and the contract is to URL-encode it; for convenience an unencoded name
  * is re-encoded here when the path ends in a known route suffix (`/versions`, `/resolve`, …).
  */
 export function encodePromptPath(url: string): string {
+  if (url.startsWith(LANGFUSE_PROMPTS)) return encodeLangfusePromptPath(url);
   if (!url.startsWith('/api/v1/prompts/')) return url;
   const match = PROMPT_SUFFIX.exec(url);
   const name = match?.[1];
@@ -322,6 +339,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerSessionRoutes(app, { sessions });
   registerTraceRoutes(app, { traces, settings: createTraceSettingsService({ database, clock, audit }) });
   registerOtelRoutes(app, { otel: createOtelService({ traces }) });
+  const langfuseIngestion = createLangfuseIngestionService({ database, clock, traces });
+  langfuseIngestion.register(jobs);
+  registerLangfuseRoutes(app, {
+    prompts: createLangfusePromptService({ prompts, deployments, environments }),
+    ingestion: langfuseIngestion,
+  });
   await registerGatewayRoutes(app, { gateway, budgets, routes: fallbackRoutes });
   registerPortabilityRoutes(app, {
     portability: createPortabilityService({ database, clock, audit, metrics }),

@@ -21,6 +21,20 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 /**
+ * The password of `Authorization: Basic base64(user:password)`: Langfuse SDKs send their public
+ * key as the user and their secret key as the password, so a Promptline key goes in the password.
+ */
+export function basicPassword(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const password = colon === -1 ? '' : decoded.slice(colon + 1);
+  return password === '' ? undefined : password;
+}
+
+/**
  * Checks `Authorization: Bearer <key>` (or the browser's session cookie) on every route not marked public, and the route's least
  * role (viewers read, editors write, admins manage keys).
  */
@@ -38,7 +52,9 @@ export function installAuth(
     const config = request.routeOptions.config;
     const url = request.routeOptions.url;
     if (request.is404 || config.public || url === undefined || url.startsWith('/docs')) return done();
-    const key = bearer(request.headers.authorization);
+    const key =
+      bearer(request.headers.authorization) ??
+      (config.basicAuth ? basicPassword(request.headers.authorization) : undefined);
     const sessionToken = key || !sessions ? undefined : sessionTokenOf(request);
     if (sessions && sessionToken) {
       const forged = csrfProblem(request);
@@ -61,6 +77,14 @@ export function installAuth(
         done(error);
       }, done);
       return;
+    }
+    if (!key && config.basicAuth) {
+      return done(
+        new AppError(
+          'UNAUTHORIZED',
+          'Missing API key. Send HTTP Basic auth with a Promptline key as the password (a Langfuse SDK\'s secretKey), or "Authorization: Bearer <key>".',
+        ),
+      );
     }
     if (!key) {
       return done(

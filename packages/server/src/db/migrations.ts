@@ -5,6 +5,7 @@ import { datasetTablesMigration } from '../datasets/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
 import { gatewayBudgetsMigration, gatewayRoutesMigration } from '../gateway/migration.ts';
 import { jobTablesMigration } from '../jobs/migration.ts';
+import { langfusePendingMigration } from '../langfuse/migration.ts';
 import { apiKeyNotifyMigration, changeNotifyMigration } from '../live/migration.ts';
 import { metricTablesMigration } from '../metrics/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
@@ -171,6 +172,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0080_api_key_notify': apiKeyNotifyMigration(dialect),
     '0170_gateway_routes': gatewayRoutesMigration(),
     '0171_audit_chain_id': auditChainIdMigration(),
+    // Numbered after 0171_audit_chain_id, already on main when this landed: Kysely runs them in name order.
+    '0172_langfuse_pending': langfusePendingMigration(),
   };
 }
 

@@ -13,5 +13,7 @@ declare module 'fastify' {
     role?: Role;
     /** Log this route's requests at debug instead of info (health checks, static files). */
     requestLog?: 'debug';
+    /** Also accept HTTP Basic auth whose password is the key (Langfuse-compatible routes). */
+    basicAuth?: boolean;
   }
 }

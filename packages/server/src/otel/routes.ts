@@ -129,35 +129,43 @@ export function registerOtelRoutes(app: FastifyInstance, { otel }: { otel: OtelS
     );
     // No type provider: the answers are bytes already encoded (protobuf or JSON text); the zod
     // schemas document the JSON shapes in the OpenAPI document.
-    scope.post('/otel/v1/traces', {
-      schema: {
-        operationId: 'exportOtlpTraces',
-        tags: ['traces'],
-        summary: 'Receive OpenTelemetry spans (OTLP/HTTP, protobuf or JSON, gzip accepted)',
-        description:
-          "An OTLP ExportTraceServiceRequest. Spans are mapped to Promptline spans (GenAI semantic conventions, `promptline.*`, OpenLLMetry, Vercel AI SDK, Langfuse attributes; see docs/opentelemetry.md) and written all together once durable. Spans that cannot be mapped (malformed ids, unset times) are counted in `partialSuccess.rejectedSpans` and the rest are kept. The answer is in the request's encoding; errors to protobuf requests are a google.rpc.Status.",
-        consumes: [...PROTOBUF_TYPES, JSON_TYPE],
-        response: { 200: OtlpExportResponse, ...problemResponses },
-      },
-      errorHandler: sendOtlpError,
-      handler: async (request, reply) => {
-        const p = principalOf(request);
-        const body = request.body as Buffer;
-        const protobuf = isProtobuf(request);
-        const traces: OtlpTraces = protobuf ? decodeOtlpProtobuf(body) : decodeOtlpJson(body);
-        const outcome = await otel.exportTraces(p.projectId, traces);
-        const partial =
-          outcome.message === ''
-            ? undefined
-            : { rejectedSpans: String(outcome.rejected), errorMessage: outcome.message };
-        if (protobuf) {
-          const encoded = ExportTraceServiceResponse.encode(
-            partial ? { partialSuccess: { ...partial, rejectedSpans: outcome.rejected } } : {},
-          ).finish();
-          return reply.type('application/x-protobuf').send(Buffer.from(encoded));
-        }
-        return reply.type(JSON_TYPE).send(JSON.stringify(partial ? { partialSuccess: partial } : {}));
-      },
-    });
+    // The Langfuse v4 SDKs export OTLP to /api/public/otel with Basic auth: the same receiver.
+    const receivers = [
+      { url: '/otel/v1/traces', operationId: 'exportOtlpTraces', basicAuth: false },
+      { url: '/api/public/otel/v1/traces', operationId: 'exportOtlpTracesLangfuse', basicAuth: true },
+    ];
+    for (const { url, operationId, basicAuth } of receivers) {
+      scope.post(url, {
+        config: { basicAuth },
+        schema: {
+          operationId,
+          tags: ['traces'],
+          summary: `Receive OpenTelemetry spans (OTLP/HTTP, protobuf or JSON, gzip accepted)${basicAuth ? " — the Langfuse SDKs' path, HTTP Basic auth with the key as password" : ''}`,
+          description:
+            "An OTLP ExportTraceServiceRequest. Spans are mapped to Promptline spans (GenAI semantic conventions, `promptline.*`, OpenLLMetry, Vercel AI SDK, Langfuse attributes; see docs/opentelemetry.md) and written all together once durable. Spans that cannot be mapped (malformed ids, unset times) are counted in `partialSuccess.rejectedSpans` and the rest are kept. The answer is in the request's encoding; errors to protobuf requests are a google.rpc.Status.",
+          consumes: [...PROTOBUF_TYPES, JSON_TYPE],
+          response: { 200: OtlpExportResponse, ...problemResponses },
+        },
+        errorHandler: sendOtlpError,
+        handler: async (request, reply) => {
+          const p = principalOf(request);
+          const body = request.body as Buffer;
+          const protobuf = isProtobuf(request);
+          const traces: OtlpTraces = protobuf ? decodeOtlpProtobuf(body) : decodeOtlpJson(body);
+          const outcome = await otel.exportTraces(p.projectId, traces);
+          const partial =
+            outcome.message === ''
+              ? undefined
+              : { rejectedSpans: String(outcome.rejected), errorMessage: outcome.message };
+          if (protobuf) {
+            const encoded = ExportTraceServiceResponse.encode(
+              partial ? { partialSuccess: { ...partial, rejectedSpans: outcome.rejected } } : {},
+            ).finish();
+            return reply.type('application/x-protobuf').send(Buffer.from(encoded));
+          }
+          return reply.type(JSON_TYPE).send(JSON.stringify(partial ? { partialSuccess: partial } : {}));
+        },
+      });
+    }
   });
 }

@@ -145,6 +145,8 @@ export const INSTANCE_LOCAL_TABLES: Readonly<Record<string, string>> = {
   recurring_jobs: 'the instance’s schedule, recreated at start',
   metric_rollup_state:
     'the instance’s hour roll-up watermark; imported rollups are placed by the target’s (see metrics/import-placement.ts)',
+  langfuse_pending:
+    'Langfuse ingestion’s working rows (observations not ended yet, scores waiting for their span), pruned within a day; what has ended is exported as spans and scores, an observation still open at export time is not',
   kysely_migration: 'the schema’s own migration record',
   kysely_migration_lock: 'the schema’s own migration lock',
   sqlite_sequence: 'SQLite’s autoincrement counters',
