@@ -17,6 +17,8 @@ import type {
   Environment,
   FieldIssue,
   HistoryEntry,
+  LangfuseCreatePromptRequest,
+  LangfusePrompt,
   MetricsInterval,
   Prompt,
   PromptMetrics,
@@ -133,6 +135,9 @@ export function createApiClient(options: ApiClientOptions) {
       const { status, body } = await send<Version>('POST', `${prompt(name)}/versions`, request);
       return { version: body, created: status === 201 };
     },
+    /** Langfuse-compatible: saves a version (and the prompt when new); its labels deploy it to those environments. */
+    langfuseCreatePrompt: (request: LangfuseCreatePromptRequest) =>
+      call<LangfusePrompt>('POST', '/api/public/v2/prompts', request),
     listVersions: (name: string) => call<{ items: Version[] }>('GET', `${prompt(name)}/versions`),
     getVersion: (name: string, number: number) => call<Version>('GET', `${prompt(name)}/versions/${number}`),
     diff: (name: string, from: number, to: number) =>

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   metrics: () => import('./commands/metrics.ts').then((m) => m.metricsCommand),
   traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
+  'import-langfuse': () => import('./commands/import-langfuse.ts').then((m) => m.importLangfuseCommand),
 };
 
 /** One line per command for `promptline --help`; kept here so help does not load every command. */
@@ -37,6 +38,7 @@ const SUMMARIES: Partial<Record<string, string>> = {
   audit: 'list | verify: the hash-chained audit log',
   metrics: '<name> [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version',
   traces: 'list [--prompt --env --status --since 24h] | show <traceId>: recorded traces and their span trees',
+  'import-langfuse': '<export.json> | --from <url>: copy prompts, versions and labels out of Langfuse',
   eval: '[-c config]: run a test suite (promptline.eval.yaml or promptfooconfig.yaml); exit 1 below thresholds',
 };
 

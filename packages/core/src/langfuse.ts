@@ -230,3 +230,29 @@ export const LangfuseScoreBody = z.object({
   comment: z.string().max(4_000).nullish(),
 });
 export type LangfuseScoreBody = z.infer<typeof LangfuseScoreBody>;
+
+// ---------------------------------------------------------------------------------------------
+// Import from Langfuse
+
+/**
+ * One prompt version of a Langfuse export: what `GET /api/public/v2/prompts/{name}?version=n`
+ * answers (other fields are ignored). `promptline import-langfuse` reads a list of them.
+ */
+export const LangfuseExportedPrompt = z.object({
+  name: z.string().min(1),
+  version: z.number().int().positive().max(MAX_INT32),
+  type: z.enum(['text', 'chat']).optional(),
+  prompt: z.union([z.string(), z.array(LangfuseChatMessageWithPlaceholders).min(1)]),
+  config: JsonValue.optional(),
+  labels: z.array(z.string()).optional(),
+  tags: z.array(z.string()).optional(),
+  commitMessage: z.string().nullish(),
+});
+export type LangfuseExportedPrompt = z.infer<typeof LangfuseExportedPrompt>;
+
+/** A Langfuse export file: the versions as a JSON array, or under `data` or `prompts`. */
+export const LangfuseExport = z.union([
+  z.array(LangfuseExportedPrompt),
+  z.object({ data: z.array(LangfuseExportedPrompt) }),
+  z.object({ prompts: z.array(LangfuseExportedPrompt) }),
+]);
