@@ -57,3 +57,12 @@ class Syntax(unittest.TestCase):
                                 "%s:%d uses `X | Y` in an annotation; write Optional[X] / Union[X, Y] for Python 3.9"
                                 % (path.relative_to(REPO), inner.lineno)
                             )
+
+    def test_the_eval_worker_embedded_in_typescript_parses_as_python_3_9(self) -> None:
+        # packages/core/src/eval-node/python-runner.ts runs python assertions, providers and prompt
+        # functions with this source (`python3 -c`): it must run on the oldest Python we support.
+        source = (REPO / "packages" / "core" / "src" / "eval-node" / "python-runner.ts").read_text(encoding="utf-8")
+        start = source.index("PYTHON_WORKER_SOURCE = String.raw`") + len("PYTHON_WORKER_SOURCE = String.raw`")
+        worker = source[start : source.index("\n`;", start)]
+        self.assertIn("def run(task):", worker)
+        ast.parse(worker, filename="python-runner.ts (worker)", feature_version=(3, 9))

@@ -53,6 +53,40 @@ describe('CSV tests', () => {
 });
 
 describe('loadEvalConfig', () => {
+  it('reads Python prompt functions, providers and assertions with paths from the config folder', async () => {
+    const { suite } = await load(
+      `prompts: ["file://prompts.py:make", { id: "file://prompts.py", label: script }]
+providers: ["file://provider.py", { id: "python:lib/provider.py:other", label: other, config: { a: 1 } }]
+tests:
+  - assert:
+      - { type: python, value: "output == 'x'" }
+      - { type: not-python, value: "file://checks.py:check" }
+      - { type: python, value: "{{ not a var }}" }
+`,
+      { 'prompts.py': '', 'provider.py': '', 'lib/provider.py': '', 'checks.py': '' },
+    );
+    const base =
+      suite.prompts[0]?.content.type === 'python'
+        ? suite.prompts[0].content.path.slice(0, -'/prompts.py'.length)
+        : '';
+    expect(suite.prompts.map((p) => [p.id, p.content])).toEqual([
+      ['prompts.py:make', { type: 'python', path: join(base, 'prompts.py'), functionName: 'make' }],
+      ['script', { type: 'python', path: join(base, 'prompts.py') }],
+    ]);
+    expect(suite.providers.map((p) => [p.id, p.target])).toEqual([
+      ['file://provider.py', { kind: 'python', path: join(base, 'provider.py'), config: {} }],
+      [
+        'other',
+        { kind: 'python', path: join(base, 'lib/provider.py'), functionName: 'other', config: { a: 1 } },
+      ],
+    ]);
+    expect(suite.cases[0]?.assert.map((a) => a.value)).toEqual([
+      "output == 'x'",
+      `file://${join(base, 'checks.py')}:check`,
+      '{{ not a var }}',
+    ]);
+  });
+
   it('merges defaultTest, reads file:// vars and expands list vars into cases', async () => {
     const { suite } = await load(
       `prompts: ["{{greeting}} {{name}}"]
@@ -123,9 +157,19 @@ providers:
     ],
     ['a nunjucks filter', 'prompts: ["{{ name | upper }}"]\nproviders: [echo]\n', /filter "upper"/],
     [
-      'a python assertion',
-      'prompts: [x]\nproviders: [echo]\ntests: [{ assert: [{ type: python, value: "True" }] }]\n',
-      /"python" is not supported/,
+      'a ruby assertion',
+      'prompts: [x]\nproviders: [echo]\ntests: [{ assert: [{ type: ruby, value: "true" }] }]\n',
+      /"ruby" is not supported/,
+    ],
+    [
+      'a Python prompt function file that does not exist',
+      'prompts: ["file://missing.py:make"]\nproviders: [echo]\n',
+      /missing\.py does not exist/,
+    ],
+    [
+      'a custom provider that is not Python',
+      'prompts: [x]\nproviders: ["file://provider.js"]\n',
+      /are Python files/,
     ],
     [
       'an assertion transform',

@@ -244,16 +244,31 @@ function chatContent(value: unknown, where: string): EvalPromptContent | null {
   return { type: 'chat', messages };
 }
 
+/** `x.py` or `x.py:function` (promptfoo's Python prompt functions): the file and the function. */
+function pythonFileRef(path: string): { path: string; functionName?: string } | null {
+  const m = /^(.+\.py)(?::([A-Za-z_][\w.]*))?$/.exec(path);
+  if (!m?.[1]) return null;
+  return m[2] ? { path: m[1], functionName: m[2] } : { path: m[1] };
+}
+
 async function promptsFromFile(
   path: string,
   label: string | undefined,
   where: string,
 ): Promise<EvalPrompt[]> {
+  const python = pythonFileRef(path);
+  if (python) {
+    if (!existsSync(python.path)) {
+      throw new AppError('CONFIG_INVALID', `${where}: prompt function file ${python.path} does not exist.`);
+    }
+    const id = label ?? basename(path);
+    return [{ id, label: id, content: { type: 'python', ...python } }];
+  }
   const ext = extname(path);
-  if (['.js', '.cjs', '.mjs', '.ts', '.py'].includes(ext)) {
+  if (['.js', '.cjs', '.mjs', '.ts'].includes(ext)) {
     throw new AppError(
       'CONFIG_INVALID',
-      `${where}: prompt functions (${basename(path)}) are not supported; use a text, JSON or YAML prompt file.`,
+      `${where}: JavaScript prompt functions (${basename(path)}) are not supported; use a text, JSON or YAML prompt file, or a Python prompt function (file://prompts.py:function).`,
     );
   }
   let text: string;
@@ -327,7 +342,9 @@ async function loadPrompts(
   for (const [i, item] of list.entries()) {
     const where = `prompts[${i}]`;
     if (typeof item === 'string') {
-      if (item.startsWith('file://')) {
+      if (item.startsWith('file://') && pythonFileRef(fileRef(item, baseDir))) {
+        out.push(...(await promptsFromFile(fileRef(item, baseDir), undefined, where)));
+      } else if (item.startsWith('file://')) {
         const files = await expand(fileRef(item, baseDir));
         if (files.length === 0) throw new AppError('CONFIG_INVALID', `${where}: ${item} matches no file.`);
         for (const f of files) out.push(...(await promptsFromFile(f, undefined, where)));
@@ -387,8 +404,9 @@ async function loadPrompts(
         `prompts: two prompts are labelled "${p.id}"; give them distinct labels.`,
       );
     ids.add(p.id);
-    // Registry versions render with the registry's engine and were checked when saved.
-    if (p.content.type === 'registry') continue;
+    // Registry versions render with the registry's engine and were checked when saved; Python
+    // prompt functions answer text that is sent as it is.
+    if (p.content.type === 'registry' || p.content.type === 'python') continue;
     const sources =
       p.content.type === 'text' ? [p.content.template] : p.content.messages.map((m) => m.content);
     for (const s of sources) checkVarsTemplate(s);
@@ -474,7 +492,7 @@ function absolutiseCode(spec: AssertionSpec, baseDir: string): AssertionSpec {
   if (
     typeof spec.value === 'string' &&
     spec.value.startsWith('file://') &&
-    spec.type.endsWith('javascript')
+    (spec.type.endsWith('javascript') || spec.type.endsWith('python'))
   ) {
     return { ...spec, value: `file://${fileRef(spec.value, baseDir)}` };
   }
@@ -487,8 +505,13 @@ function parseAssertions(list: unknown[] | undefined, where: string, baseDir: st
     if (!parsed.success) {
       throw new AppError('CONFIG_INVALID', `${where}[${i}]: ${formatZod(parsed.error)}`);
     }
-    validateAssertion(parsed.data, `${where}[${i}]`);
-    if (typeof parsed.data.value === 'string' && !parsed.data.type.endsWith('javascript'))
+    // Python runs here, on the machine of whoever runs the config (never on the server).
+    validateAssertion(parsed.data, `${where}[${i}]`, { python: true });
+    if (
+      typeof parsed.data.value === 'string' &&
+      !parsed.data.type.endsWith('javascript') &&
+      !parsed.data.type.endsWith('python')
+    )
       checkVarsTemplate(parsed.data.value);
     return absolutiseCode(parsed.data, baseDir);
   });
@@ -561,7 +584,7 @@ export async function loadEvalConfig(
     const prompts = await loadPrompts(cfg.prompts, baseDir, options);
     const providerList = typeof cfg.providers === 'string' ? [cfg.providers] : cfg.providers;
     const providers: EvalProvider[] = providerList.map((p, i) =>
-      resolveProviderSpec(p, { env }, `providers[${i}]`),
+      resolveProviderSpec(p, { env, baseDir }, `providers[${i}]`),
     );
     const providerIds = new Set<string>();
     for (const p of providers) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type ScriptedServer, startOpenAiServer } from '@promptline/core/test-helpers/openai-server';
@@ -121,10 +121,54 @@ describe('promptline eval (black box)', () => {
     expect(skipped.stderr).not.toMatch(/Upload/);
   });
 
+  it('runs Python prompt functions, providers and assertions with the machine python3', async () => {
+    const file = join(out, 'python.jsonl');
+    const res = await run(['--no-cache', '-o', file], join(examples, 'python'));
+    expect(res.stderr).not.toMatch(/error/i);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/8 passed, 0 failed of 8/);
+    const results = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (line) => JSON.parse(line) as { providerId: string; output: string; assertions: { type: string }[] },
+      );
+    expect(results.map((r) => r.providerId).sort()).toEqual([
+      'classifier',
+      'classifier',
+      'classifier',
+      'classifier',
+      'file://provider.py',
+      'file://provider.py',
+      'file://provider.py',
+      'file://provider.py',
+    ]);
+    expect(results.some((r) => r.output === "Routing Ann's ticket to billing.")).toBe(true);
+    expect(results.some((r) => r.output === 'shipping (for Bo)')).toBe(true);
+    expect(results.flatMap((r) => r.assertions.map((a) => a.type))).toContain('not-python');
+  });
+
+  it('fails a case, not the run, when Python code raises', async () => {
+    const dir = join(out, 'python-raises');
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, 'checks.py'),
+      'def get_assert(output, context):\n    raise ValueError("no good")\n',
+    );
+    await writeFile(
+      join(dir, 'promptfooconfig.yaml'),
+      'prompts: ["Hi {{name}}"]\nproviders: [echo]\ntests:\n  - vars: { name: Ada }\n    assert: [{ type: python, value: file://checks.py }]\n  - vars: { name: Bo }\n    assert: [{ type: python, value: "output.endswith(\'Bo\')" }]\n',
+    );
+    const res = await run(['--no-cache', '-o', join(dir, 'r.json')], dir);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/1 passed, 1 failed of 2/);
+    expect(await readFile(join(dir, 'r.json'), 'utf8')).toMatch(/ValueError: no good \(checks\.py:2\)/);
+  });
+
   it('exits 2 with a clear message for unsupported config', async () => {
     const res = await run([], join(examples, 'unsupported'));
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/"python" is not supported/);
+    expect(res.stderr).toMatch(/"ruby" is not supported/);
     const missing = await run(['-c', 'nope.yaml'], out);
     expect(missing.code).toBe(2);
     const none = await run([], out);

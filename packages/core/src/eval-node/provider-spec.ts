@@ -3,6 +3,7 @@
  * `anthropic:messages:claude-…`, `http`, `echo`) and objects with `id`, `label` and `config` —
  * turned into the runner's {@link EvalProvider}. Anything unsupported is refused by name.
  */
+import { isAbsolute, resolve } from 'node:path';
 import { AppError } from '../errors.ts';
 import type { EvalProvider, EvalTarget } from '../eval/suite.ts';
 import type { ModelParameters, ProviderSettings } from '../providers/types.ts';
@@ -11,10 +12,12 @@ import type { ModelParameters, ProviderSettings } from '../providers/types.ts';
 export interface ProviderSpecOptions {
   /** Environment variables (OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY…), passed in by the caller. */
   env: Record<string, string | undefined>;
+  /** Directory relative `file://x.py` and `python:x.py` providers resolve against (the config's). */
+  baseDir?: string;
 }
 
 const SUPPORTED_IDS =
-  'openai:chat:<model>, openai:<model>, openai:embedding:<model>, anthropic:messages:<model>, google:<model>, openai-compatible:<model>, mock:<model>, http (or an http(s):// URL), echo';
+  'openai:chat:<model>, openai:<model>, openai:embedding:<model>, anthropic:messages:<model>, google:<model>, openai-compatible:<model>, mock:<model>, http (or an http(s):// URL), echo, file://provider.py[:function] (or python:provider.py)';
 
 /** promptfoo parameter names → Promptline's. */
 const PARAMETER_KEYS: Record<string, string> = {
@@ -72,12 +75,26 @@ function rateLimitOf(value: unknown, where: string): { requestsPerSecond: number
 }
 
 interface ParsedId {
-  kind: ProviderSettings['kind'] | 'http' | 'echo' | 'embedding';
+  kind: ProviderSettings['kind'] | 'http' | 'echo' | 'embedding' | 'python';
   model: string;
+}
+
+/** `file://provider.py[:fn]` or `python:provider.py[:fn]`: the file and the function (default `call_api`). */
+function pythonProvider(id: string): { path: string; functionName?: string } | undefined {
+  const m = /^(?:file:\/\/|python:)(.+\.py)(?::([A-Za-z_][\w.]*))?$/.exec(id.trim());
+  if (!m?.[1]) return undefined;
+  return m[2] ? { path: m[1], functionName: m[2] } : { path: m[1] };
 }
 
 function parseId(id: string, where: string): ParsedId {
   if (id === 'echo') return { kind: 'echo', model: 'echo' };
+  if (pythonProvider(id)) return { kind: 'python', model: id };
+  if (id.startsWith('file://') || id.startsWith('python:')) {
+    fail(
+      where,
+      `provider "${id}" is not supported: custom providers are Python files (file://provider.py[:function]).`,
+    );
+  }
   if (id === 'http' || id === 'https' || /^https?:\/\//.test(id)) return { kind: 'http', model: id };
   const [prefix, ...rest] = id.split(':');
   const tail = rest.join(':');
@@ -209,7 +226,17 @@ export function resolveProviderSpec(
   let target: EvalTarget;
   let params: ModelParameters = {};
   const extra: Partial<EvalProvider> = {};
-  if (parsed.kind === 'echo') {
+  if (parsed.kind === 'python') {
+    const python = pythonProvider(id) ?? fail(where, `provider "${id}" is not a Python file.`);
+    const path = isAbsolute(python.path) ? python.path : resolve(options.baseDir ?? '.', python.path);
+    // The whole config goes to call_api as options.config, as promptfoo does.
+    target = {
+      kind: 'python',
+      path,
+      ...(python.functionName ? { functionName: python.functionName } : {}),
+      config,
+    };
+  } else if (parsed.kind === 'echo') {
     target = { kind: 'echo' };
     params = parameters(config, where, new Set(['rateLimit']));
   } else if (parsed.kind === 'http') {

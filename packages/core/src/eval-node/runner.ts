@@ -39,6 +39,8 @@ import { type CachedResponse, type ResponseCache, responseCacheKey } from './cac
 import { type CodeRunner, createCodeRunner } from './code-runner.ts';
 import { createJsonSchemaValidator } from './json-schema.ts';
 import { resolveProviderSpec } from './provider-spec.ts';
+import { pythonPromptOutput, pythonProviderOutcome } from './python-results.ts';
+import { createPythonRunner, type PythonRunner } from './python-runner.ts';
 
 /** Receives results as they are graded (a file writer, a server upload, a progress bar…). */
 export interface EvalSink {
@@ -72,6 +74,8 @@ export interface RunEvalOptions {
   env?: Record<string, string | undefined>;
   /** Sandbox for javascript assertions and http transforms (default: a pool created for the run). */
   codeRunner?: CodeRunner;
+  /** python3 processes for python assertions, providers and prompt functions (default: started on first use). */
+  pythonRunner?: PythonRunner;
   /** Whole-call timeout of each model call. */
   callTimeoutMs?: number;
   /** Judge prompts replacing the built-in ones for this run (an assertion's `rubricPrompt` still wins). */
@@ -163,6 +167,12 @@ function renderPrompt(
     }));
     return { text: JSON.stringify(messages), messages };
   }
+  if (prompt.content.type === 'python') {
+    throw new AppError(
+      'INTERNAL',
+      `Prompt ${prompt.id} is a Python function: render it with renderPythonPrompt.`,
+    );
+  }
   if (prompt.content.type === 'text') {
     const text = renderVars(prompt.content.template, vars);
     return { text, messages: asChat(text) ?? [{ role: 'user', content: text }] };
@@ -172,6 +182,21 @@ function renderPrompt(
     content: renderVars(m.content, vars),
   }));
   return { text: JSON.stringify(messages), messages };
+}
+
+/** Renders a Python prompt function's answer for one case (see python-results.ts). */
+async function renderPythonPrompt(
+  content: Extract<EvalPrompt['content'], { type: 'python' }>,
+  vars: Record<string, unknown>,
+  provider: EvalProvider,
+  run: PythonRunner,
+): Promise<{ text: string; messages: ProviderMessage[] }> {
+  const answer = await run.renderPrompt(
+    { path: content.path, ...(content.functionName ? { functionName: content.functionName } : {}) },
+    { vars, provider: { id: provider.id, label: provider.label } },
+  );
+  const text = pythonPromptOutput(answer, content.functionName ?? content.path);
+  return { text, messages: asChat(text) ?? [{ role: 'user', content: text }] };
 }
 
 /** Stable key of a case across runs (reordering cases does not break the baseline). */
@@ -227,6 +252,13 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
   const comparator = options.baseline ? createBaselineComparator(options.baseline) : null;
   const ownCodeRunner = options.codeRunner ? null : createCodeRunner();
   const codeRunner = options.codeRunner ?? (ownCodeRunner as CodeRunner);
+  // Started only when the suite has Python in it: most runs never spawn python3.
+  const own: { python?: PythonRunner } = {};
+  const python = (): PythonRunner => {
+    if (options.pythonRunner) return options.pythonRunner;
+    own.python ??= createPythonRunner();
+    return own.python;
+  };
   const validateJsonSchema = createJsonSchemaValidator();
 
   const clients = new Map<EvalProvider, Provider>();
@@ -259,7 +291,8 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
   ): Promise<CallOutcome> => {
     const target = provider.target;
     let key: string | null = null;
-    if (cache && useCache && target.kind !== 'echo') {
+    // Python providers are not cached: their file may change between runs without their id changing.
+    if (cache && useCache && target.kind !== 'echo' && target.kind !== 'python') {
       key = responseCacheKey({
         provider:
           target.kind === 'provider'
@@ -283,7 +316,16 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
     }
     await limiters.get(provider)?.(signal);
     let outcome: CachedResponse;
-    if (target.kind === 'echo') {
+    if (target.kind === 'python') {
+      const t0 = performance.now();
+      const answer = await python().callProvider(
+        { path: target.path, ...(target.functionName ? { functionName: target.functionName } : {}) },
+        rendered.text,
+        { id: provider.id, config: target.config },
+        { vars },
+      );
+      outcome = pythonProviderOutcome(answer, provider.id, performance.now() - t0);
+    } else if (target.kind === 'echo') {
       outcome = {
         text: rendered.text,
         toolCalls: [],
@@ -357,6 +399,7 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
   const baseEnv: GradingEnv = {
     validateJsonSchema,
     runCode: (evaluator, output, context) => codeRunner.evaluate(evaluator, output, context),
+    runPython: (evaluator, output, context) => python().evaluate(evaluator, output, context),
     ...(signal ? { signal } : {}),
     ...(options.judgePrompts ? { judgePrompts: options.judgePrompts } : {}),
   };
@@ -432,7 +475,10 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
     let rendered: { text: string; messages: ProviderMessage[] } = { text: '', messages: [] };
     let call: CallOutcome;
     try {
-      rendered = renderPrompt(prompt, testCase.vars);
+      rendered =
+        prompt.content.type === 'python'
+          ? await renderPythonPrompt(prompt.content, testCase.vars, provider, python())
+          : renderPrompt(prompt, testCase.vars);
       // Repeats exist to sample the model again: only the first one may come from the cache.
       call = await callModel(
         provider,
@@ -614,6 +660,7 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
     await Promise.all(Array.from({ length: concurrency }, () => worker()));
   } finally {
     await ownCodeRunner?.close();
+    await own.python?.close();
   }
   const finalSummary = summary.summary();
   const comparison = comparator ? comparator.summary() : null;

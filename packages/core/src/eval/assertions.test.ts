@@ -217,7 +217,12 @@ describe('model-graded assertions', () => {
 
 describe('config validation', () => {
   it('refuses unsupported types by name, with a hint', () => {
-    expect(() => validateAssertion({ type: 'python', value: 'x' })).toThrow(/python.*javascript/i);
+    // Python runs only where the caller allows it (the CLI), never on the server.
+    expect(() => validateAssertion({ type: 'python', value: 'x' })).toThrow(/promptline eval.*javascript/i);
+    expect(() =>
+      validateAssertion({ type: 'not-python', value: 'x' }, 'assert', { python: true }),
+    ).not.toThrow();
+    expect(() => validateAssertion({ type: 'python' }, 'assert', { python: true })).toThrow(/value/);
     expect(() => validateAssertion({ type: 'not-perplexity' })).toThrow(/not-perplexity/);
     expect(() => validateAssertion({ type: 'latency' })).toThrow(/threshold/);
     expect(() => validateAssertion({ type: 'contains' })).toThrow(/value/);

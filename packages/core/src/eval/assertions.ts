@@ -74,12 +74,19 @@ export const MODEL_GRADED_ASSERTIONS = [
 export const SUPPORTED_ASSERTIONS: readonly string[] = [
   ...DETERMINISTIC_ASSERTIONS,
   'javascript',
+  'python',
   ...MODEL_GRADED_ASSERTIONS,
 ];
 
+/** Where assertions are validated: Python runs only where the caller allows it (the CLI). */
+export interface ValidateAssertionOptions {
+  /** Accept `python` assertions (default false: the server runs no Python). */
+  python?: boolean;
+}
+
 const UNSUPPORTED_HINTS: Record<string, string> = {
   python:
-    'Python evaluators are not supported: rewrite it as a `javascript` assertion (inline or file://evaluator.js).',
+    'Python evaluators run only in `promptline eval` on your machine; here, rewrite it as a `javascript` assertion (inline or file://evaluator.js).',
   ruby: 'Ruby evaluators are not supported: rewrite it as a `javascript` assertion.',
   'assert-set':
     'assert-set groups are not supported: list the assertions directly and use the case `threshold`.',
@@ -97,9 +104,13 @@ export function parseAssertionType(type: string): { base: string; inverse: boole
  *
  * @throws AppError CONFIG_INVALID naming the type and what to do.
  */
-export function validateAssertion(spec: AssertionSpec, where = 'assert'): void {
+export function validateAssertion(
+  spec: AssertionSpec,
+  where = 'assert',
+  options: ValidateAssertionOptions = {},
+): void {
   const { base } = parseAssertionType(spec.type);
-  if (!SUPPORTED_ASSERTIONS.includes(base)) {
+  if (!SUPPORTED_ASSERTIONS.includes(base) || (base === 'python' && options.python !== true)) {
     const hint =
       UNSUPPORTED_HINTS[base] ??
       `Supported types: ${SUPPORTED_ASSERTIONS.join(', ')} (each also as not-<type>).`;
@@ -319,6 +330,21 @@ export function interpretCodeResult(
   };
 }
 
+/**
+ * Reads `value` of a python assertion: `file://path.py[:fn]` (default function `get_assert`) or
+ * inline code (one line: an expression; several: a function body with `return`).
+ */
+export function pythonEvaluatorOf(value: unknown): CodeEvaluator {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new Error('"python" needs code or file://path.py');
+  if (value.startsWith('file://')) {
+    const rest = value.slice('file://'.length);
+    const m = /^(.*\.py):([A-Za-z_][\w.]*)$/.exec(rest);
+    return m?.[1] && m[2] ? { kind: 'file', path: m[1], functionName: m[2] } : { kind: 'file', path: rest };
+  }
+  return { kind: 'inline', code: value.trimEnd() };
+}
+
 /** Reads `value` of a javascript assertion: `file://path.js[:fn]` or inline code. */
 export function codeEvaluatorOf(value: unknown): CodeEvaluator {
   if (typeof value !== 'string' || value.trim() === '')
@@ -393,7 +419,9 @@ function questionOf(input: GradingInput): string {
 
 async function gradeOne(spec: AssertionSpec, input: GradingInput, env: GradingEnv): Promise<Verdict> {
   const { base, inverse } = parseAssertionType(spec.type);
-  const value = base === 'javascript' ? spec.value : renderVarsDeep(spec.value, input.vars);
+  // Code is passed as written: `{{` in it is code, not a variable.
+  const value =
+    base === 'javascript' || base === 'python' ? spec.value : renderVarsDeep(spec.value, input.vars);
   const out = input.output;
   switch (base) {
     case 'equals': {
@@ -577,6 +605,13 @@ async function gradeOne(spec: AssertionSpec, input: GradingInput, env: GradingEn
       const evaluator = codeEvaluatorOf(value);
       const context = { vars: input.vars, prompt: input.prompt, test: { vars: input.vars } };
       const result = await env.runCode(evaluator, out, context);
+      return interpretCodeResult(result, spec.threshold, inverse);
+    }
+    case 'python': {
+      if (!env.runPython) throw new Error('python assertions need the Node runner (promptline eval)');
+      const evaluator = pythonEvaluatorOf(value);
+      const context = { vars: input.vars, prompt: input.prompt, test: { vars: input.vars } };
+      const result = await env.runPython(evaluator, out, context);
       return interpretCodeResult(result, spec.threshold, inverse);
     }
     case 'llm-rubric': {

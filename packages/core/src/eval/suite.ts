@@ -15,7 +15,12 @@ import type { AssertionSpec, ResultDatasetItem, ResultPromptRef } from './types.
 export type EvalPromptContent =
   | { type: 'text'; template: string }
   | { type: 'chat'; messages: { role: 'system' | 'developer' | 'user' | 'assistant'; content: string }[] }
-  | { type: 'registry'; content: VersionContent; partials: Record<string, string> };
+  | { type: 'registry'; content: VersionContent; partials: Record<string, string> }
+  /**
+   * A Python prompt function (`file://prompts.py:fn`, called with `{ vars, provider }`), or a
+   * script (`file://prompt.py`, run with the context as its argument; what it prints is the prompt).
+   */
+  | { type: 'python'; path: string; functionName?: string };
 
 /** One prompt of the matrix. */
 export interface EvalPrompt {
@@ -42,7 +47,9 @@ export type EvalTarget =
       transformResponse: string | null;
     }
   /** Answers the rendered prompt itself (promptfoo's `echo`): for dry runs and tests. */
-  | { kind: 'echo' };
+  | { kind: 'echo' }
+  /** promptfoo's Python provider: `call_api(prompt, options, context)` (or the named function) in `path`. */
+  | { kind: 'python'; path: string; functionName?: string; config: Record<string, unknown> };
 
 /** One provider (model configuration) of the matrix. */
 export interface EvalProvider {

@@ -83,6 +83,8 @@ export interface JudgeCall {
 export interface GradingEnv {
   validateJsonSchema?(schema: unknown, data: unknown): { valid: boolean; errors: string };
   runCode?(evaluator: CodeEvaluator, output: string, context: Record<string, unknown>): Promise<unknown>;
+  /** Runs a `python` assertion (inline code or `file://x.py[:fn]`) in a python3 process. */
+  runPython?(evaluator: CodeEvaluator, output: string, context: Record<string, unknown>): Promise<unknown>;
   judge?(call: JudgeCall): Promise<string>;
   embed?(provider: unknown, texts: string[]): Promise<number[][]>;
   /** Judge prompts replacing the built-in ones (e.g. fetched from the registry); per type. */

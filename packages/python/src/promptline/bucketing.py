@@ -4,6 +4,7 @@ variant from the cumulative weights, so a unit keeps its variant while a rollout
 
 import random
 import re
+from functools import lru_cache
 from typing import Any, Mapping, Optional, Sequence
 
 #: Number of buckets; release weights are basis points out of this.
@@ -64,8 +65,10 @@ def murmurhash3(text: str, seed: int = 0) -> int:
     return h
 
 
+@lru_cache(maxsize=4096)
 def bucket_of(prompt: str, unit: str) -> int:
-    """The bucket (0…9 999) of a unit for a prompt."""
+    """The bucket (0…9 999) of a unit for a prompt. Recent answers are cached: the hash runs in
+    pure Python (a few microseconds) and the same users come back during a rollout."""
     return murmurhash3(prompt + ":" + unit) % BUCKETS
 
 
