@@ -289,6 +289,7 @@ export function createPythonRunner(options: PythonRunnerOptions = {}): PythonRun
         try {
           msg = JSON.parse(line) as typeof msg;
         } catch {
+          // The protocol is broken (something wrote to the protocol pipe): replace the process.
           finish(true, new Error(`python answered something that is not JSON: ${line.slice(0, 200)}`));
           return;
         }
