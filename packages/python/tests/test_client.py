@@ -224,9 +224,10 @@ class AgainstTheServer(ServerTestCase):
 class Snapshots:
     """A stand-in server the test controls: serves a snapshot taken from the real server, and no stream."""
 
-    def __init__(self, snapshot: Any) -> None:
+    def __init__(self, snapshot: Any, silent_stream: bool = False) -> None:
         self.snapshot = snapshot
         self.requests: List[str] = []
+        self.closed = threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -235,6 +236,14 @@ class Snapshots:
 
             def do_GET(self) -> None:  # noqa: N802 — http.server's naming
                 outer.requests.append("%s %s" % (self.path, self.headers.get("if-none-match") or "-"))
+                if self.path.endswith("/stream") and silent_stream:
+                    # Opens the stream, then says nothing: no event, no heartbeat.
+                    self.send_response(200)
+                    self.send_header("content-type", "text/event-stream")
+                    self.end_headers()
+                    self.wfile.flush()
+                    outer.closed.wait(10)
+                    return
                 if self.path.endswith("/stream"):
                     self.send_response(404)
                     self.send_header("content-length", "0")
@@ -258,6 +267,7 @@ class Snapshots:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        self.closed.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -281,6 +291,18 @@ class WithoutTheStream(ServerTestCase):
         stand_in.snapshot = second
         wait_for(lambda: client.prompt(name).render() == "two", what="polling to pick up the change")
         self.assertTrue(any(r.endswith('"%s"' % first["etag"]) for r in stand_in.requests), "polls send If-None-Match")
+
+    def test_a_silent_stream_is_reopened_after_the_heartbeat_timeout(self) -> None:
+        stand_in = Snapshots(self.api("GET", "/api/v1/environments/production/snapshot"), silent_stream=True)
+        self.addCleanup(stand_in.close)
+        errors = Errors()
+        client = Client(stand_in.url, self.api_key, "production", heartbeat_timeout=0.3, reconnect_base=0.05, reconnect_max=0.1, on_error=errors)
+        self.addCleanup(client.close)
+        self.assertEqual(client.ready(), "server")
+        wait_for(lambda: sum(r.startswith("/api/v1/environments/production/stream") for r in stand_in.requests) >= 2, what="a reconnect")
+        silent = [e for e in errors.items if "silent for 0.3 s" in str(e)]
+        self.assertTrue(silent, errors.codes())
+        self.assertEqual(silent[0].code, "SERVER_UNREACHABLE")
 
 
 if __name__ == "__main__":

@@ -117,6 +117,7 @@ class Client:
         self._refresh_round = 0
         self._refresh_ok = False
         self._stream_conn: Optional[http.client.HTTPConnection] = None
+        self._stream_sock: Optional[socket.socket] = None
 
         # Fallbacks compile now: a broken fallback is a bug in the application, better met at start.
         self._fallbacks = {
@@ -214,10 +215,10 @@ class Client:
         self._tracer.close()
         self._connection = "closed"
         self._stop.set()
-        conn = self._stream_conn
-        if conn is not None and conn.sock is not None:
+        sock = self._stream_sock
+        if sock is not None:
             try:
-                conn.sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass  # Already gone: the stream loop ends either way.
         with self._refresh_cond:
@@ -514,6 +515,10 @@ class Client:
             if self._stop.is_set():
                 return "ended"
             conn.request("GET", path_of(self._base) + self._stream_path, headers=headers)
+            # Held apart: http.client forgets conn.sock once a response that ends with the
+            # connection is opened, and the timeout and close() must still reach the socket.
+            sock = conn.sock
+            self._stream_sock = sock
             raw = conn.getresponse()
             if raw.status in _NOT_SUPPORTED:
                 raw.read()
@@ -529,9 +534,9 @@ class Client:
                 )
                 return "ended"
             self._connection = "streaming"
-            if conn.sock is not None:
+            if sock is not None:
                 # A stream silent this long (no event, no heartbeat) is reopened.
-                conn.sock.settimeout(self._heartbeat_timeout)
+                sock.settimeout(self._heartbeat_timeout)
             parser = SseParser(lambda event: self._on_stream_event(event, backoff), lambda ms: backoff.set_base(ms / 1000))
             while not self._stop.is_set():
                 try:
@@ -559,6 +564,7 @@ class Client:
             return "ended"
         finally:
             self._stream_conn = None
+            self._stream_sock = None
             if conn is not None:
                 conn.close()
             if not self._stop.is_set():
