@@ -163,6 +163,39 @@ describeLangfuse((ctx) => {
     expect(late.body.errors[0].message).toMatch(/updates after the end are not applied/);
   });
 
+  it('an end that arrives before its create, or in an overlapping request, still makes one complete span', async () => {
+    const traceId = randomUUID();
+    const ids = Array.from({ length: 12 }, () => randomUUID());
+    const creates = ids.map((id, i) => ({
+      id: `c${i}`,
+      type: 'generation-create',
+      body: { id, traceId, name: `gen-${i}`, startTime: at(-1_000), model: 'gpt-4o-mini' },
+    }));
+    const ends = ids.map((id, i) => ({
+      id: `u${i}`,
+      type: 'generation-update',
+      body: { id, traceId, endTime: at(0), output: `out-${i}` },
+    }));
+    // In order of arrival: the end first, then the create.
+    expect((await ingest(ends.slice(0, 4))).body.errors).toEqual([]);
+    expect((await ingest(creates.slice(0, 4))).body.errors).toEqual([]);
+    // Overlapping requests, as an SDK flushing twice in a row sends them.
+    const overlapping = await Promise.all([
+      ingest(creates.slice(4, 8)),
+      ingest(ends.slice(4, 8)),
+      ingest(ends.slice(8)),
+      ingest(creates.slice(8)),
+    ]);
+    for (const response of overlapping) expect(response.body.errors).toEqual([]);
+    const detail = await native(`/api/v1/traces/${traceIdOf(traceId)}`);
+    const spans = detail.body.spans.map((s: { name: string; output: string; model: string }) => [
+      s.name,
+      s.output,
+      s.model,
+    ]);
+    expect(spans.sort()).toEqual(ids.map((_, i) => [`gen-${i}`, `out-${i}`, 'gpt-4o-mini']).sort());
+  });
+
   it('a re-sent batch changes nothing: no second span, no second score', async () => {
     const traceId = randomUUID();
     const spanId = randomUUID();

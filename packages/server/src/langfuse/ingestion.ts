@@ -81,6 +81,12 @@ const typeOf = (row: PendingRow): ObservationType => {
   return t === 'generation' || t === 'event' ? t : 'span';
 };
 
+/** Ended, and its create seen (creates always carry a start): ready to be written as a span. */
+function isComplete(row: PendingRow): boolean {
+  const body = observationBody(row);
+  return hasEnded(typeOf(row), body) && body.startTime !== undefined && body.startTime !== null;
+}
+
 /** The Langfuse body of a working row (without the type this feature keeps beside it). */
 function observationBody(row: PendingRow): LangfuseObservationBody {
   const { [OBSERVATION_TYPE_KEY]: _type, ...body } = row.body;
@@ -92,6 +98,27 @@ export function createLangfuseIngestionService(options: LangfuseIngestionOptions
   const store = createLangfuseStore();
   const unfinishedAfterMs = options.unfinishedAfterMs ?? 15 * 60_000;
   const keepMs = options.keepMs ?? 86_400_000;
+
+  /**
+   * One batch (or upkeep run) of a project at a time in this process: a batch reads the working
+   * rows, merges and writes them back, so two batches of one observation (its create and its end,
+   * flushed by the SDK in overlapping requests) must not interleave, or one merge would be lost.
+   */
+  const tails = new Map<number, Promise<void>>();
+  function serialized<T>(projectId: number, work: () => Promise<T>): Promise<T> {
+    const previous = tails.get(projectId) ?? Promise.resolve();
+    const run = previous.then(work);
+    // The queue only orders the work: each caller gets its own outcome from `run`.
+    const tail = run.then(
+      () => undefined,
+      (error: unknown) => void error,
+    );
+    tails.set(projectId, tail);
+    void tail.then(() => {
+      if (tails.get(projectId) === tail) tails.delete(projectId);
+    });
+    return run;
+  }
 
   /** Parses one event; a refusal is recorded in `result` and answers undefined. */
   function parse(raw: unknown, index: number, result: Result): Parsed | undefined {
@@ -139,7 +166,11 @@ export function createLangfuseIngestionService(options: LangfuseIngestionOptions
         `Event type "${type}"${legacy ? ` with body.type "${legacyType}"` : ''} is not supported by Promptline (see docs/langfuse.md).`,
       );
     }
-    if (mapped.op === 'create') body.id ??= eventId;
+    if (mapped.op === 'create') {
+      body.id ??= eventId;
+      // A create without a start started when it was sent: only updates lack one (see `isComplete`).
+      body.startTime ??= event.data.timestamp ?? isoNow(clock);
+    }
     const observation = LangfuseObservationBody.safeParse(body);
     if (!observation.success) return fail(`Invalid observation: ${issuesText(observation.error)}`);
     return { eventId, kind: 'observation', ...mapped, body: observation.data };
@@ -233,169 +264,175 @@ export function createLangfuseIngestionService(options: LangfuseIngestionOptions
     return rows.filter((r) => !r.written).map((row) => ({ row }));
   }
 
+  async function ingestBatch(projectId: number, batch: unknown[]): Promise<Result> {
+    const result: Result = { successes: [], errors: [] };
+    const parsed = batch.flatMap((raw, i) => parse(raw, i, result) ?? []);
+    const now = isoNow(clock);
+
+    // Observations: each create and update merged, in order, into what earlier batches left.
+    const obsEvents = parsed.filter((p) => p.kind === 'observation');
+    const stored = new Map(
+      (
+        await store.find(
+          database.db,
+          projectId,
+          'observation',
+          obsEvents.map((e) => e.body.id),
+        )
+      ).map((r) => [r.id, r]),
+    );
+    const observations = new Map<string, Observation>();
+    for (const e of obsEvents) {
+      const known =
+        observations.get(e.body.id) ??
+        (stored.has(e.body.id) ? { row: stored.get(e.body.id) as PendingRow, eventIds: [] } : undefined);
+      if (known?.row.written) {
+        // Already a span: a create again is a retry (nothing to do); an update comes too late.
+        if (e.op === 'create') result.successes.push({ id: e.eventId, status: 201 });
+        else {
+          result.errors.push({
+            id: e.eventId,
+            status: 409,
+            message: `Observation ${e.body.id} has ended and is stored as a span; Promptline spans are immutable, so updates after the end are not applied. Send output and usage with the end (e.g. generation.end({ output, usage })).`,
+          });
+        }
+        continue;
+      }
+      const base = known?.row.body ?? {};
+      const traceId = e.body.traceId ?? known?.row.traceId;
+      if (!traceId) {
+        result.errors.push({
+          id: e.eventId,
+          status: 400,
+          message: `Observation ${e.body.id} has no traceId.`,
+        });
+        continue;
+      }
+      // An update may arrive before its create (overlapping requests): what the updates said wins.
+      const merged = e.op === 'create' ? mergeBody({ ...e.body }, base) : mergeBody(base, { ...e.body });
+      const body = {
+        ...merged,
+        [OBSERVATION_TYPE_KEY]: e.op === 'create' ? e.type : (base[OBSERVATION_TYPE_KEY] ?? e.type),
+      };
+      observations.set(e.body.id, {
+        row: {
+          kind: 'observation',
+          id: e.body.id,
+          traceId,
+          target: null,
+          body,
+          written: false,
+          createdAt: known?.row.createdAt ?? now,
+          updatedAt: now,
+        },
+        eventIds: [...(known?.eventIds ?? []), e.eventId],
+      });
+    }
+
+    // Traces: merged the same way (a trace-create again is Langfuse's trace update).
+    const traceEvents = parsed.filter((p) => p.kind === 'trace');
+    const traceIds = [
+      ...new Set([
+        ...traceEvents.map((t) => t.body.id),
+        ...[...observations.values()].map((o) => o.row.traceId),
+      ]),
+    ];
+    const traceRows = new Map(
+      (await store.find(database.db, projectId, 'trace', traceIds)).map((r) => [r.id, r]),
+    );
+    const touchedTraces = new Set<string>();
+    for (const t of traceEvents) {
+      const known = traceRows.get(t.body.id);
+      traceRows.set(t.body.id, {
+        kind: 'trace',
+        id: t.body.id,
+        traceId: t.body.id,
+        target: null,
+        body: mergeBody(known?.body ?? {}, t.body),
+        written: false,
+        createdAt: known?.createdAt ?? now,
+        updatedAt: now,
+      });
+      touchedTraces.add(t.body.id);
+      result.successes.push({ id: t.eventId, status: 201 });
+    }
+    const traceOf = (id: string) => {
+      const row = traceRows.get(id);
+      return row ? LangfuseTraceBody.parse(row.body) : undefined;
+    };
+
+    // Ended observations become spans; the rest wait.
+    const refused = new Set<string>();
+    const ready = [...observations.values()].filter((o) => isComplete(o.row));
+    const written = await writeSpans(
+      projectId,
+      ready.map((o) => ({ row: o.row, trace: traceOf(o.row.traceId) })),
+      (row, status, message) => {
+        refused.add(row.id);
+        for (const id of observations.get(row.id)?.eventIds ?? [])
+          result.errors.push({ id, status, message });
+      },
+    );
+    const keep: PendingRow[] = [...traceRows.values()].filter((r) => touchedTraces.has(r.id));
+    for (const o of observations.values()) {
+      if (refused.has(o.row.id)) continue;
+      keep.push({ ...o.row, written: written.has(o.row.id) });
+      for (const id of o.eventIds) result.successes.push({ id, status: 201 });
+    }
+    if (keep.length > 0) {
+      await database.db.transaction().execute((trx) => store.upsert(trx, projectId, keep));
+    }
+
+    // Scores: this batch's, and those that waited for the spans just written.
+    const batchScores = parsed
+      .filter((p) => p.kind === 'score')
+      .map((s) => ({
+        eventId: s.eventId,
+        row: {
+          kind: 'score' as const,
+          id: s.body.id ?? s.eventId,
+          traceId: s.body.traceId,
+          target: s.body.observationId ?? null,
+          body: s.body,
+          written: false,
+          createdAt: now,
+          updatedAt: now,
+        },
+      }));
+    const already = new Set(
+      (
+        await store.find(
+          database.db,
+          projectId,
+          'score',
+          batchScores.map((s) => s.row.id),
+        )
+      )
+        .filter((r) => r.written)
+        .map((r) => r.id),
+    );
+    for (const s of batchScores.filter((x) => already.has(x.row.id)))
+      result.successes.push({ id: s.eventId, status: 201 });
+    const writtenTraces = [...new Set([...written].map((id) => observations.get(id)?.row.traceId ?? ''))];
+    const waiting = written.size > 0 ? await waitingScores(projectId, writtenTraces) : [];
+    await settleScores(
+      projectId,
+      [
+        ...batchScores.filter((x) => !already.has(x.row.id)),
+        ...waiting.filter((w) => !batchScores.some((b) => b.row.id === w.row.id)),
+      ],
+      result,
+    );
+    return result;
+  }
+
   const service = {
     /**
      * Maps a batch of Langfuse events: every event is answered in `successes` (201) or `errors`
      * (with the status and message of its refusal), and what succeeded is durable.
      */
-    async ingest(projectId: number, batch: unknown[]): Promise<Result> {
-      const result: Result = { successes: [], errors: [] };
-      const parsed = batch.flatMap((raw, i) => parse(raw, i, result) ?? []);
-      const now = isoNow(clock);
-
-      // Observations: each create and update merged, in order, into what earlier batches left.
-      const obsEvents = parsed.filter((p) => p.kind === 'observation');
-      const stored = new Map(
-        (
-          await store.find(
-            database.db,
-            projectId,
-            'observation',
-            obsEvents.map((e) => e.body.id),
-          )
-        ).map((r) => [r.id, r]),
-      );
-      const observations = new Map<string, Observation>();
-      for (const e of obsEvents) {
-        const known =
-          observations.get(e.body.id) ??
-          (stored.has(e.body.id) ? { row: stored.get(e.body.id) as PendingRow, eventIds: [] } : undefined);
-        if (known?.row.written) {
-          // Already a span: a create again is a retry (nothing to do); an update comes too late.
-          if (e.op === 'create') result.successes.push({ id: e.eventId, status: 201 });
-          else {
-            result.errors.push({
-              id: e.eventId,
-              status: 409,
-              message: `Observation ${e.body.id} has ended and is stored as a span; Promptline spans are immutable, so updates after the end are not applied. Send output and usage with the end (e.g. generation.end({ output, usage })).`,
-            });
-          }
-          continue;
-        }
-        const base = known?.row.body ?? {};
-        const traceId = e.body.traceId ?? known?.row.traceId;
-        if (!traceId) {
-          result.errors.push({
-            id: e.eventId,
-            status: 400,
-            message: `Observation ${e.body.id} has no traceId.`,
-          });
-          continue;
-        }
-        const body = mergeBody(base, {
-          ...e.body,
-          [OBSERVATION_TYPE_KEY]: e.op === 'create' ? e.type : (base[OBSERVATION_TYPE_KEY] ?? e.type),
-        });
-        observations.set(e.body.id, {
-          row: {
-            kind: 'observation',
-            id: e.body.id,
-            traceId,
-            target: null,
-            body,
-            written: false,
-            createdAt: known?.row.createdAt ?? now,
-            updatedAt: now,
-          },
-          eventIds: [...(known?.eventIds ?? []), e.eventId],
-        });
-      }
-
-      // Traces: merged the same way (a trace-create again is Langfuse's trace update).
-      const traceEvents = parsed.filter((p) => p.kind === 'trace');
-      const traceIds = [
-        ...new Set([
-          ...traceEvents.map((t) => t.body.id),
-          ...[...observations.values()].map((o) => o.row.traceId),
-        ]),
-      ];
-      const traceRows = new Map(
-        (await store.find(database.db, projectId, 'trace', traceIds)).map((r) => [r.id, r]),
-      );
-      const touchedTraces = new Set<string>();
-      for (const t of traceEvents) {
-        const known = traceRows.get(t.body.id);
-        traceRows.set(t.body.id, {
-          kind: 'trace',
-          id: t.body.id,
-          traceId: t.body.id,
-          target: null,
-          body: mergeBody(known?.body ?? {}, t.body),
-          written: false,
-          createdAt: known?.createdAt ?? now,
-          updatedAt: now,
-        });
-        touchedTraces.add(t.body.id);
-        result.successes.push({ id: t.eventId, status: 201 });
-      }
-      const traceOf = (id: string) => {
-        const row = traceRows.get(id);
-        return row ? LangfuseTraceBody.parse(row.body) : undefined;
-      };
-
-      // Ended observations become spans; the rest wait.
-      const refused = new Set<string>();
-      const ready = [...observations.values()].filter((o) => hasEnded(typeOf(o.row), observationBody(o.row)));
-      const written = await writeSpans(
-        projectId,
-        ready.map((o) => ({ row: o.row, trace: traceOf(o.row.traceId) })),
-        (row, status, message) => {
-          refused.add(row.id);
-          for (const id of observations.get(row.id)?.eventIds ?? [])
-            result.errors.push({ id, status, message });
-        },
-      );
-      const keep: PendingRow[] = [...traceRows.values()].filter((r) => touchedTraces.has(r.id));
-      for (const o of observations.values()) {
-        if (refused.has(o.row.id)) continue;
-        keep.push({ ...o.row, written: written.has(o.row.id) });
-        for (const id of o.eventIds) result.successes.push({ id, status: 201 });
-      }
-      if (keep.length > 0) {
-        await database.db.transaction().execute((trx) => store.upsert(trx, projectId, keep));
-      }
-
-      // Scores: this batch's, and those that waited for the spans just written.
-      const batchScores = parsed
-        .filter((p) => p.kind === 'score')
-        .map((s) => ({
-          eventId: s.eventId,
-          row: {
-            kind: 'score' as const,
-            id: s.body.id ?? s.eventId,
-            traceId: s.body.traceId,
-            target: s.body.observationId ?? null,
-            body: s.body,
-            written: false,
-            createdAt: now,
-            updatedAt: now,
-          },
-        }));
-      const already = new Set(
-        (
-          await store.find(
-            database.db,
-            projectId,
-            'score',
-            batchScores.map((s) => s.row.id),
-          )
-        )
-          .filter((r) => r.written)
-          .map((r) => r.id),
-      );
-      for (const s of batchScores.filter((x) => already.has(x.row.id)))
-        result.successes.push({ id: s.eventId, status: 201 });
-      const writtenTraces = [...new Set([...written].map((id) => observations.get(id)?.row.traceId ?? ''))];
-      const waiting = written.size > 0 ? await waitingScores(projectId, writtenTraces) : [];
-      await settleScores(
-        projectId,
-        [
-          ...batchScores.filter((x) => !already.has(x.row.id)),
-          ...waiting.filter((w) => !batchScores.some((b) => b.row.id === w.row.id)),
-        ],
-        result,
-      );
-      return result;
+    ingest(projectId: number, batch: unknown[]): Promise<Result> {
+      return serialized(projectId, () => ingestBatch(projectId, batch));
     },
 
     /**
@@ -414,38 +451,53 @@ export function createLangfuseIngestionService(options: LangfuseIngestionOptions
         byProject.set(projectId, [...(byProject.get(projectId) ?? []), row]);
       let flushed = 0;
       const now = isoNow(clock);
-      for (const [projectId, pending] of byProject) {
-        const traceRows = new Map(
-          (
+      for (const [projectId, candidates] of byProject) {
+        // Read again under the project's turn: a batch may have ended or written one meanwhile.
+        flushed += await serialized(projectId, async () => {
+          const pending = (
             await store.find(
               database.db,
               projectId,
-              'trace',
-              pending.map((r) => r.traceId),
+              'observation',
+              candidates.map((r) => r.id),
             )
-          ).map((r) => [r.id, r]),
-        );
-        const dropped: PendingRow[] = [];
-        const written = await writeSpans(
-          projectId,
-          pending.map((row) => {
-            const trace = traceRows.get(row.traceId);
-            return { row, trace: trace ? LangfuseTraceBody.parse(trace.body) : undefined, unfinished: true };
-          }),
-          (row) => dropped.push(row),
-        );
-        // Refused ones are marked written too: retrying them every run would fail the same way.
-        const done = pending.filter((r) => written.has(r.id) || dropped.includes(r));
-        await store.upsert(
-          database.db,
-          projectId,
-          done.map((r) => ({ ...r, written: true, updatedAt: now })),
-        );
-        flushed += written.size;
-        const traceIds = [...new Set(pending.filter((r) => written.has(r.id)).map((r) => r.traceId))];
-        await settleScores(projectId, await waitingScores(projectId, traceIds), {
-          successes: [],
-          errors: [],
+          ).filter((r) => !r.written && r.updatedAt === candidates.find((c) => c.id === r.id)?.updatedAt);
+          const traceRows = new Map(
+            (
+              await store.find(
+                database.db,
+                projectId,
+                'trace',
+                pending.map((r) => r.traceId),
+              )
+            ).map((r) => [r.id, r]),
+          );
+          const dropped: PendingRow[] = [];
+          const written = await writeSpans(
+            projectId,
+            pending.map((row) => {
+              const trace = traceRows.get(row.traceId);
+              return {
+                row,
+                trace: trace ? LangfuseTraceBody.parse(trace.body) : undefined,
+                unfinished: true,
+              };
+            }),
+            (row) => dropped.push(row),
+          );
+          // Refused ones are marked written too: retrying them every run would fail the same way.
+          const done = pending.filter((r) => written.has(r.id) || dropped.includes(r));
+          await store.upsert(
+            database.db,
+            projectId,
+            done.map((r) => ({ ...r, written: true, updatedAt: now })),
+          );
+          const traceIds = [...new Set(pending.filter((r) => written.has(r.id)).map((r) => r.traceId))];
+          await settleScores(projectId, await waitingScores(projectId, traceIds), {
+            successes: [],
+            errors: [],
+          });
+          return written.size;
         });
       }
       const pruned = await store.prune(database.db, new Date(nowMs - keepMs).toISOString());
