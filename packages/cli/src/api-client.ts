@@ -17,6 +17,7 @@ import type {
   Environment,
   FieldIssue,
   HistoryEntry,
+  ImportResult,
   LangfuseCreatePromptRequest,
   LangfusePrompt,
   MetricsInterval,
@@ -100,6 +101,38 @@ export function createApiClient(options: ApiClientOptions) {
         `the server at ${base} answered ${method} ${path} with something that is not JSON; is PROMPTLINE_URL pointing at a Promptline server?`,
       );
     }
+  }
+
+  /**
+   * A request whose body or answer is a file streamed as it goes: the timeout covers the wait for
+   * the answer's headers only, never the transfer itself.
+   */
+  async function stream(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: { data: ReadableStream<Uint8Array>; type: string },
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept: '*/*' };
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    if (body) headers['content-type'] = body.type;
+    const waiting = new AbortController();
+    // An upload is sent before the answer starts: its headers may take as long as the file takes.
+    const timer = body ? undefined : setTimeout(() => waiting.abort(new Error('timed out')), timeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers,
+        ...(body ? { body: body.data, duplex: 'half' } : {}),
+        signal: waiting.signal,
+      } as RequestInit);
+    } catch (error) {
+      throw new UnreachableError(base, error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) throw toApiError(response, await response.text());
+    return response;
   }
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -210,6 +243,16 @@ export function createApiClient(options: ApiClientOptions) {
     }) => call<TracePage>('GET', `/api/v1/traces${query(params)}`),
     /** One trace: its spans depth first, with their scores (404 TRACE_NOT_FOUND). */
     getTrace: (traceId: string) => call<TraceDetail>('GET', `/api/v1/traces/${encodeURIComponent(traceId)}`),
+
+    /** `GET /api/v1/backup`: the SQLite copy as a response to read as a stream. */
+    backup: () => stream('GET', '/api/v1/backup'),
+    /** `GET /api/v1/export`: the project's export file as a response to read as a stream. */
+    exportProject: () => stream('GET', '/api/v1/export'),
+    /** `POST /api/v1/import` with the file streamed as the body. */
+    importProject: async (data: ReadableStream<Uint8Array>, type: string): Promise<ImportResult> => {
+      const response = await stream('POST', '/api/v1/import', { data, type });
+      return (await response.json()) as ImportResult;
+    },
 
     /** One page of a dataset's items at `revision` (default: the current one), 1000 items unless `limit` says otherwise. */
     listDatasetItems: (

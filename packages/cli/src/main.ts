@@ -21,6 +21,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
   'import-langfuse': () => import('./commands/import-langfuse.ts').then((m) => m.importLangfuseCommand),
+  backup: () => import('./commands/portability.ts').then((m) => m.backupCommand),
+  export: () => import('./commands/portability.ts').then((m) => m.exportCommand),
+  import: () => import('./commands/portability.ts').then((m) => m.importCommand),
 };
 
 /** One line per command for `promptline --help`; kept here so help does not load every command. */
@@ -40,6 +43,9 @@ const SUMMARIES: Partial<Record<string, string>> = {
   traces: 'list [--prompt --env --status --since 24h] | show <traceId>: recorded traces and their span trees',
   'import-langfuse': '<export.json> | --from <url>: copy prompts, versions and labels out of Langfuse',
   eval: '[-c config]: run a test suite (promptline.eval.yaml or promptfooconfig.yaml); exit 1 below thresholds',
+  backup: '<file>: a consistent copy of the SQLite database, taken while the server runs',
+  export: '<file>: the whole project as one streamed file (.gz to compress)',
+  import: '<file>: load an export into this server’s empty project, all or nothing',
 };
 
 function usage(): string {

@@ -6,9 +6,11 @@
  * (bad percent-encoding, over-long parameters, oversized or garbled request lines) become
  * problem+json with our codes.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { AppError, type ErrorCode, titleForCode } from '@promptline/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { overlongParameter, sendProblem, toAppError } from './problem.ts';
@@ -76,6 +78,9 @@ export function findNul(value: unknown, root = ''): string | undefined {
       if (v.includes('\u0000')) return path;
     } else if (ArrayBuffer.isView(v)) {
       // A binary body (OTLP protobuf) holds bytes, not text: its decoder deals with NUL itself.
+    } else if (v instanceof Readable) {
+      // A body handed on unread (an import file): its reader checks what it reads. Walking the
+      // stream object would follow its socket's references for ever.
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: join(path, String(i)) });
     } else if (v !== null && typeof v === 'object') {

@@ -137,6 +137,11 @@ export async function importRows(
           `Line ${lineNumber}: table "${spec.table}" has no column "${name}" on this server. Was the file edited?`,
         );
       }
+      if (typeof value === 'string' && value.includes('\u0000')) {
+        throw invalid(
+          `Line ${lineNumber}: a value of "${spec.table}.${name}" holds a NUL character, which Promptline never stores: the file was altered.`,
+        );
+      }
       row[name] = value as Row[string];
     }
     if ('project_id' in row) row.project_id = projectId;
