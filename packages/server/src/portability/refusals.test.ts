@@ -128,7 +128,9 @@ for (const dialect of DIALECTS) {
       const all = lines();
       const corrupt = [...all.slice(0, 3), '{"t":"versions","r":{', ...all.slice(3)].join('\n');
       await refusedWithNothingWritten(corrupt, 422, 'IMPORT_FILE_INVALID');
-      const nul = all.map((l) => (l.startsWith('{"t":"versions"') ? l.replace('Hi {{x}}', 'Hi \\u0000{{x}}') : l));
+      const nul = all.map((l) =>
+        l.startsWith('{"t":"versions"') ? l.replace('Hi {{x}}', 'Hi \\u0000{{x}}') : l,
+      );
       expect(nul.join('\n')).toContain('\\u0000');
       await refusedWithNothingWritten(nul.join('\n'), 422, 'IMPORT_FILE_INVALID');
       const missing = all.filter((l) => !l.startsWith('{"t":"versions"')).join('\n');
