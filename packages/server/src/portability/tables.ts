@@ -129,8 +129,6 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
   { table: 'traces', scope: { column: 'project_id' }, key: ['trace_id'] },
   { table: 'spans', scope: { column: 'project_id' }, key: ['trace_id', 'span_id', 'start_ms'] },
   { table: 'scores', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
-  // Langfuse-API observations and scores still waiting for their trace's spans.
-  { table: 'langfuse_pending', scope: { column: 'project_id' }, key: ['kind', 'id'] },
   ...rollupTables,
   { table: 'audit_events', scope: { column: 'project_id' }, key: ['id'], generatedId: true, audit: true },
 ];
