@@ -101,6 +101,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 422,
   SECRET_UNDECRYPTABLE: 500,
   INTERNAL: 500,
+  /** `GET /readyz`: the database does not answer or migrations are not done; the instance should get no traffic yet. */
+  NOT_READY: 503,
   /** Client side (SDK): the server could not be reached or went silent. */
   SERVER_UNREACHABLE: 503,
   /** Client side (SDK): spans or scores were dropped before the server took them (queue full, refused). */

@@ -5,7 +5,6 @@ import { MAX_NAME_LENGTH } from '@promptline/core';
 import type { SecretBox } from '@promptline/core/node';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { createAuditService } from './audit/service.ts';
 import { installAuth } from './auth/hook.ts';
@@ -16,6 +15,7 @@ import type { ServerConfig } from './config.ts';
 import { registerDatasetRoutes } from './datasets/routes.ts';
 import { createDatasetService } from './datasets/service.ts';
 import type { Database } from './db/database.ts';
+import { migrationNames } from './db/migrations.ts';
 import { registerDeploymentRoutes } from './deployments/routes.ts';
 import { createDeploymentService } from './deployments/service.ts';
 import { registerEnvironmentRoutes } from './environments/routes.ts';
@@ -29,10 +29,13 @@ import { createFallbackRouteService } from './gateway/fallback-routes.ts';
 import { createSpanRecorder, type SpanIngest } from './gateway/recorder.ts';
 import { registerGatewayRoutes } from './gateway/routes.ts';
 import { createGatewayService } from './gateway/service.ts';
+import { registerHealthRoutes } from './health/routes.ts';
+import { createReadinessService } from './health/service.ts';
 import { createHealthStore } from './health/store.ts';
 import { registerCompression } from './http/compression.ts';
 import { clientErrorHandler, frameworkErrors, installInputGuards, requestIdOf } from './http/input-guards.ts';
 import { installProblemHandlers } from './http/problem.ts';
+import { installRateLimits, type RateLimitOptionsIn } from './http/rate-limit.ts';
 import { installRequestLog } from './http/request-log.ts';
 import { createRequestLoggerFactory } from './http/request-logger.ts';
 import { registerJobRoutes } from './jobs/routes.ts';
@@ -54,9 +57,14 @@ import { createPlaygroundService } from './playground/service.ts';
 import { registerPortabilityRoutes } from './portability/routes.ts';
 import { createPortabilityService } from './portability/service.ts';
 import { createProjectStore } from './projects/store.ts';
+import { installHttpMetrics, recordUnmatched } from './prometheus/http-metrics.ts';
+import { createServerMetrics, type ServerMetrics } from './prometheus/registry.ts';
+import { registerPrometheusRoutes } from './prometheus/routes.ts';
+import { registerScrapedMetrics } from './prometheus/scraped.ts';
 import { registerPromptRoutes } from './prompts/routes.ts';
 import { createPromptService } from './prompts/service.ts';
 import { createPromptStore } from './prompts/store.ts';
+import { meteredTransport } from './providers/metered-transport.ts';
 import { registerProviderRoutes } from './providers/routes.ts';
 import { createEphemeralSecretBox } from './providers/secret-box.ts';
 import { createProviderService } from './providers/service.ts';
@@ -92,6 +100,20 @@ export interface BuildAppOptions {
   gateway?: { recordIntervalMs?: number; ingest?: SpanIngest };
   /** The built web app served at `/`: its dist folder (default @promptline/web's), or false for none. */
   web?: { dist?: string } | false;
+  /**
+   * The server's own metrics (`GET /metrics`): a registry made with createServerMetrics (a test
+   * keeps it to read what was counted), default a new one; false for none (no route, nothing counted).
+   */
+  metrics?: ServerMetrics | false;
+  /** Bearer token that opens `GET /metrics` from other machines besides API keys (PROMPTLINE_METRICS_TOKEN). */
+  metricsToken?: string | undefined;
+  /**
+   * Rate limits per API key (per address on public routes): the budgets, and the clock of their
+   * windows (tests). Default none; the server process turns them on (PROMPTLINE_RATE_LIMIT*).
+   */
+  rateLimits?: Omit<RateLimitOptionsIn, 'onLimited'> | false;
+  /** `GET /readyz` tuning: how long the database has to answer (default 2 000 ms). */
+  readiness?: { timeoutMs?: number };
 }
 
 /** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
@@ -168,7 +190,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installProblemHandlers(app);
+  const metrics = options.metrics === false ? undefined : (options.metrics ?? createServerMetrics());
+  // Before any route: each route gets its own request-metrics hook as it is registered.
+  if (metrics) installHttpMetrics(app, metrics.http);
+  installProblemHandlers(
+    app,
+    metrics ? { onNotFound: (request, reply) => recordUnmatched(metrics.http, request, reply) } : {},
+  );
+  if (options.rateLimits) {
+    await installRateLimits(app, {
+      ...options.rateLimits,
+      ...(metrics ? { onLimited: (budget) => metrics.rateLimits.limited(budget) } : {}),
+    });
+  }
   installRequestLog(app);
   // Before the routes: the plugin's onSend hook applies to routes registered after it.
   await registerCompression(app);
@@ -198,7 +232,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   const prompts = createPromptService({ database, clock, audit, store: promptStore, deployments });
   const cache = createSnapshotCache({ deployments, clock, changeFeed });
-  const resolution = createResolutionService({ cache, prompts });
+  const resolution = createResolutionService({ cache, prompts, metrics: metrics?.resolution });
   const datasets = createDatasetService({ database, clock, audit });
   app.addHook('onClose', async () => cache.close());
   const providers = createProviderService({
@@ -206,13 +240,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     clock,
     audit,
     secretBox: options.secretBox ?? createEphemeralSecretBox(),
+    metrics: metrics?.providers,
   });
   // Background work: polling starts when the app is ready; on close running jobs are handed back.
   const jobs = createJobService({ database, clock, logger: app.log, ...options.jobs });
   app.addHook('onReady', async () => jobs.start());
   app.addHook('onClose', async () => jobs.stop());
   // Rollups per prompt version; its `sink` is what trace ingestion writes through.
-  const metrics = createMetricsService({ database, clock, audit, jobs });
+  const rollups = createMetricsService({ database, clock, audit, jobs });
   const evals = createEvalService({
     database,
     jobs,
@@ -225,7 +260,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // A model with an explicit baseUrl is an OpenAI-compatible endpoint; otherwise the project's stored provider.
     resolveProvider: async (projectId, provider, baseUrl) => {
       const prices = await providers.priceBook(projectId);
-      if (baseUrl) return { kind: 'openai-compatible', baseUrl, prices };
+      if (baseUrl) {
+        return {
+          kind: 'openai-compatible',
+          baseUrl,
+          prices,
+          ...(metrics ? { transport: meteredTransport('openai-compatible', metrics.providers) } : {}),
+        };
+      }
       return providers.settingsFor(projectId, provider, prices);
     },
     logger: app.log,
@@ -235,8 +277,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const traces = createTraceService({
     database,
     clock,
-    sink: metrics.sink,
+    sink: rollups.sink,
     prices: (projectId) => providers.priceBook(projectId),
+    metrics: metrics?.spans,
   });
   const projectStore = createProjectStore();
   createTraceMaintenance({ database, clock, projectIds: (db) => projectStore.listIds(db) }).register(jobs);
@@ -302,21 +345,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   installAuth(app, auth, sessions);
 
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const health = createHealthStore();
-  r.get('/healthz', {
-    config: { public: true, requestLog: 'debug' },
-    schema: {
-      operationId: 'health',
-      tags: ['system'],
-      summary: 'Liveness and database reachability (no key needed)',
-      security: [],
-      response: { 200: z.object({ status: z.literal('ok') }) },
-    },
-    handler: async () => {
-      await health.ping(database.db);
-      return { status: 'ok' as const };
-    },
+  registerHealthRoutes(app, {
+    readiness: createReadinessService({
+      database,
+      store: createHealthStore(),
+      expectedMigrations: migrationNames(database.dialect),
+      ...(options.readiness?.timeoutMs === undefined ? {} : { timeoutMs: options.readiness.timeoutMs }),
+    }),
   });
+  if (metrics) {
+    registerPrometheusRoutes(app, { metrics, auth, token: options.metricsToken });
+    registerScrapedMetrics(metrics, { database, jobs, updates, recorder });
+  }
   r.get('/api/v1/openapi.json', {
     config: { public: true },
     schema: { hide: true },
@@ -335,10 +375,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerDatasetRoutes(app, { datasets });
   registerEvalRoutes(app, { evals });
   registerJobRoutes(app, { jobs });
-  registerMetricsRoutes(app, { metrics });
+  registerMetricsRoutes(app, { metrics: rollups });
   registerSessionRoutes(app, { sessions });
   registerTraceRoutes(app, { traces, settings: createTraceSettingsService({ database, clock, audit }) });
-  registerOtelRoutes(app, { otel: createOtelService({ traces }) });
+  registerOtelRoutes(app, { otel: createOtelService({ traces, metrics: metrics?.spans }) });
   const langfuseIngestion = createLangfuseIngestionService({ database, clock, traces });
   langfuseIngestion.register(jobs);
   registerLangfuseRoutes(app, {

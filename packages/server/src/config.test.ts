@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { loadConfig } from './config.ts';
+import { loadConfig, rateLimitSettings } from './config.ts';
+import { DEFAULT_RATE_LIMITS } from './http/rate-limit.ts';
 
 it('defaults to port 4100 on 127.0.0.1 (this machine only) with SQLite under ./.promptline', () => {
   expect(loadConfig({})).toEqual({
@@ -7,6 +8,8 @@ it('defaults to port 4100 on 127.0.0.1 (this machine only) with SQLite under ./.
     host: '127.0.0.1',
     dataDir: './.promptline',
     logLevel: 'info',
+    metrics: true,
+    rateLimit: true,
   });
 });
 
@@ -49,6 +52,39 @@ it('reads the job runner timings and refuses values that would break it', () => 
     expect.objectContaining({
       code: 'CONFIG_INVALID',
       message: expect.stringMatching(/PROMPTLINE_JOB_LEASE_MS.*PROMPTLINE_JOB_POLL_MS/),
+    }),
+  );
+});
+
+it('reads the metrics and rate-limit settings: on/off, the metrics token, and budgets as <count>/<window> or off', () => {
+  const config = loadConfig({
+    PROMPTLINE_METRICS: 'off',
+    PROMPTLINE_METRICS_TOKEN: 'metrics-token-0123456789',
+    PROMPTLINE_RATE_LIMIT_SERVE: '20000/10s',
+    PROMPTLINE_RATE_LIMIT_WRITE: '600/1m',
+    PROMPTLINE_RATE_LIMIT_READ: 'off',
+  });
+  expect(config).toMatchObject({ metrics: false, metricsToken: 'metrics-token-0123456789', rateLimit: true });
+  expect(rateLimitSettings(config)).toEqual({
+    serve: { max: 20_000, windowMs: 10_000 },
+    ingest: DEFAULT_RATE_LIMITS.ingest,
+    write: { max: 600, windowMs: 60_000 },
+    read: null,
+  });
+  expect(rateLimitSettings(loadConfig({ PROMPTLINE_RATE_LIMIT: 'off' }))).toBe(false);
+  expect(rateLimitSettings(loadConfig({}))).toEqual(DEFAULT_RATE_LIMITS);
+  expect(() =>
+    loadConfig({
+      PROMPTLINE_RATE_LIMIT_INGEST: '100 per second',
+      PROMPTLINE_RATE_LIMIT: 'maybe',
+      PROMPTLINE_METRICS_TOKEN: 'short',
+    }),
+  ).toThrowError(
+    expect.objectContaining({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(
+        /PROMPTLINE_METRICS_TOKEN: use at least 16.*PROMPTLINE_RATE_LIMIT: use on or off.*PROMPTLINE_RATE_LIMIT_INGEST: "100 per second" is not a budget/,
+      ),
     }),
   );
 });

@@ -1,7 +1,25 @@
 import { AppError } from '@promptline/core';
 import { z } from 'zod';
+import {
+  type Budget,
+  DEFAULT_RATE_LIMITS,
+  parseBudgetLimit,
+  type RateLimitSettings,
+} from './http/rate-limit.ts';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const OnOff = z.enum(['on', 'off'], { message: 'use on or off' }).transform((value) => value === 'on');
+
+/** `<count>/<window>` (20000/10s, 600/1m) or `off`. */
+const BudgetText = z.string().transform((text, ctx) => {
+  try {
+    return parseBudgetLimit(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    return z.NEVER;
+  }
+});
 
 /** The server's configuration, validated once at start. */
 export const ServerConfig = z.object({
@@ -25,6 +43,16 @@ export const ServerConfig = z.object({
   jobLeaseMs: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
   /** How often each instance polls the job queue for due jobs (default 1 s). Lower means less delay, more queries. */
   jobPollMs: z.coerce.number().int().min(10).max(60_000).optional(),
+  /** `GET /metrics` and the per-request accounting behind it (default on). */
+  metrics: OnOff.default(true),
+  /** Bearer token that opens `GET /metrics` from other machines (besides any API key). */
+  metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
+  /** Rate limits per API key (default on, with generous budgets). */
+  rateLimit: OnOff.default(true),
+  rateLimitServe: BudgetText.optional(),
+  rateLimitIngest: BudgetText.optional(),
+  rateLimitWrite: BudgetText.optional(),
+  rateLimitRead: BudgetText.optional(),
 });
 
 export type ServerConfig = z.infer<typeof ServerConfig>;
@@ -32,7 +60,8 @@ export type ServerConfig = z.infer<typeof ServerConfig>;
 /**
  * Reads the configuration from environment variables (`PROMPTLINE_PORT`, `PROMPTLINE_HOST`,
  * `PROMPTLINE_DATA_DIR`, `PROMPTLINE_DATABASE_URL`, `PROMPTLINE_API_KEY`, `PROMPTLINE_LOG_LEVEL`,
- * `PROMPTLINE_SECRET_KEY`, `PROMPTLINE_JOB_LEASE_MS`, `PROMPTLINE_JOB_POLL_MS`).
+ * `PROMPTLINE_SECRET_KEY`, `PROMPTLINE_JOB_LEASE_MS`, `PROMPTLINE_JOB_POLL_MS`, `PROMPTLINE_METRICS`,
+ * `PROMPTLINE_METRICS_TOKEN`, `PROMPTLINE_RATE_LIMIT`, `PROMPTLINE_RATE_LIMIT_SERVE|INGEST|WRITE|READ`).
  *
  * @throws AppError CONFIG_INVALID naming each bad variable.
  */
@@ -48,6 +77,13 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     secretKey: blank(env.PROMPTLINE_SECRET_KEY),
     jobLeaseMs: blank(env.PROMPTLINE_JOB_LEASE_MS),
     jobPollMs: blank(env.PROMPTLINE_JOB_POLL_MS),
+    metrics: blank(env.PROMPTLINE_METRICS),
+    metricsToken: blank(env.PROMPTLINE_METRICS_TOKEN),
+    rateLimit: blank(env.PROMPTLINE_RATE_LIMIT),
+    rateLimitServe: blank(env.PROMPTLINE_RATE_LIMIT_SERVE),
+    rateLimitIngest: blank(env.PROMPTLINE_RATE_LIMIT_INGEST),
+    rateLimitWrite: blank(env.PROMPTLINE_RATE_LIMIT_WRITE),
+    rateLimitRead: blank(env.PROMPTLINE_RATE_LIMIT_READ),
   };
   const parsed = ServerConfig.safeParse(raw);
   if (!parsed.success) {
@@ -61,6 +97,13 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       secretKey: 'PROMPTLINE_SECRET_KEY',
       jobLeaseMs: 'PROMPTLINE_JOB_LEASE_MS',
       jobPollMs: 'PROMPTLINE_JOB_POLL_MS',
+      metrics: 'PROMPTLINE_METRICS',
+      metricsToken: 'PROMPTLINE_METRICS_TOKEN',
+      rateLimit: 'PROMPTLINE_RATE_LIMIT',
+      rateLimitServe: 'PROMPTLINE_RATE_LIMIT_SERVE',
+      rateLimitIngest: 'PROMPTLINE_RATE_LIMIT_INGEST',
+      rateLimitWrite: 'PROMPTLINE_RATE_LIMIT_WRITE',
+      rateLimitRead: 'PROMPTLINE_RATE_LIMIT_READ',
     };
     const errors = parsed.error.issues.map((issue) => ({
       path: names[String(issue.path[0])] ?? issue.path.join('.'),
@@ -73,4 +116,17 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     );
   }
   return parsed.data;
+}
+
+/** The rate-limit budgets the configuration asks for: the defaults with each variable set replacing its own; false when off. */
+export function rateLimitSettings(config: ServerConfig): RateLimitSettings | false {
+  if (!config.rateLimit) return false;
+  const pick = (budget: Budget, value: ServerConfig['rateLimitServe']) =>
+    value === undefined ? DEFAULT_RATE_LIMITS[budget] : value;
+  return {
+    serve: pick('serve', config.rateLimitServe),
+    ingest: pick('ingest', config.rateLimitIngest),
+    write: pick('write', config.rateLimitWrite),
+    read: pick('read', config.rateLimitRead),
+  };
 }

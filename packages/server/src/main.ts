@@ -5,7 +5,7 @@
 import { isAppError } from '@promptline/core';
 import { createSecretBox, loadOrCreateSecretKey } from '@promptline/core/node';
 import { buildApp } from './app.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, rateLimitSettings } from './config.ts';
 import { createDatabase } from './db/database.ts';
 import { createPostgresChangeFeed } from './live/postgres-change-feed.ts';
 import { adminKeyBanner, browsableUrl, prettyLogStream } from './logging.ts';
@@ -13,7 +13,12 @@ import { setUpDatabase } from './setup.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const database = createDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let poolError: ((error: unknown) => void) | undefined;
+  const database = createDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onConnectionError: (error) => poolError?.(error),
+  });
   // Several instances may start at once on one PostgreSQL: setUpDatabase serialises them.
   const { generatedKey, restoredKeyId } = await setUpDatabase(database, {
     apiKey: config.apiKey,
@@ -43,7 +48,14 @@ async function main(): Promise<void> {
     logger,
     jobs: { leaseMs: config.jobLeaseMs, pollMs: config.jobPollMs },
     ...(changeFeed ? { changeFeed } : {}),
+    ...(config.metrics ? { metricsToken: config.metricsToken } : { metrics: false as const }),
+    rateLimits: (() => {
+      const limits = rateLimitSettings(config);
+      return limits ? { limits } : false;
+    })(),
   });
+  poolError = (error) =>
+    app.log.warn({ err: error }, 'database: a pooled connection failed (it is replaced when needed)');
   feedError = (error) =>
     app.log.warn({ err: error }, 'change feed problem (a lost LISTEN connection reconnects by itself)');
 

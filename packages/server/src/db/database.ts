@@ -15,6 +15,16 @@ export interface Database {
   db: Db;
   dialect: Dialect;
   close(): Promise<void>;
+  /** PostgreSQL: the connection pool's current use (metrics). Absent on SQLite (one connection, no pool). */
+  poolStats?: () => PoolStats;
+}
+
+/** A PostgreSQL pool's connections: open, idle, and requests waiting for one; `max` is its size. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
 }
 
 export interface DatabaseOptions {
@@ -26,6 +36,13 @@ export interface DatabaseOptions {
   postgresSchema?: string | undefined;
   /** Maximum PostgreSQL pool size. */
   poolSize?: number | undefined;
+  /**
+   * PostgreSQL: a pooled connection failed outside a query (the server restarted, the network
+   * dropped it). The pool drops that connection and opens another when needed; without a listener
+   * pg would throw the error out of the process (a connection between two queries of a
+   * transaction has no other listener).
+   */
+  onConnectionError?: ((error: Error) => void) | undefined;
 }
 
 /**
@@ -35,13 +52,23 @@ export interface DatabaseOptions {
 export function createDatabase(options: DatabaseOptions): Database {
   const url = options.databaseUrl;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
+    const max = options.poolSize ?? 10;
     const pool = new pg.Pool({
       connectionString: url,
-      max: options.poolSize ?? 10,
+      max,
       ...(options.postgresSchema ? { options: `-c search_path=${options.postgresSchema}` } : {}),
     });
+    const onError = (error: Error) => options.onConnectionError?.(error);
+    pool.on('error', onError);
+    // A checked-out connection: its query, if one is running, gets the error too; the pool drops it on release.
+    pool.on('connect', (client) => client.on('error', onError));
     const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return {
+      db,
+      dialect: 'postgres',
+      close: () => db.destroy(),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
+    };
   }
   mkdirSync(options.dataDir, { recursive: true });
   const file = join(options.dataDir, 'promptline.db');

@@ -177,6 +177,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   };
 }
 
+/** The names of every migration this release knows, in order (readiness compares them with the database's record). */
+export function migrationNames(dialect: Dialect): string[] {
+  return Object.keys(migrations(dialect)).sort();
+}
+
 /**
  * Brings the database schema up to date (run at start). Recorded in Kysely's migration table.
  *

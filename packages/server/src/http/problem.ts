@@ -141,15 +141,19 @@ function hasOverlongSegment(url: string): boolean {
 }
 
 /** Installs the one error handler and the not-found handler: every failure is problem+json. */
-export function installProblemHandlers(app: FastifyInstance): void {
+export function installProblemHandlers(
+  app: FastifyInstance,
+  /** Told about each request no route matched, once its problem is sent (request metrics). */
+  options: { onNotFound?: (request: FastifyRequest, reply: FastifyReply) => void } = {},
+): void {
   app.setErrorHandler((error, request, reply) => {
     const { appError, unexpected } = toAppError(error, request.routeOptions.bodyLimit);
     if (unexpected) request.log.error({ err: error, requestId: request.id }, 'request failed');
     return sendProblem(request, reply, appError);
   });
-  app.setNotFoundHandler((request, reply) =>
+  app.setNotFoundHandler((request, reply) => {
     // A segment longer than any name: the router found no route because of its length; say so.
-    hasOverlongSegment(request.url)
+    const sent = hasOverlongSegment(request.url)
       ? sendProblem(request, reply, overlongParameter())
       : sendProblem(
           request,
@@ -158,6 +162,8 @@ export function installProblemHandlers(app: FastifyInstance): void {
             'ROUTE_NOT_FOUND',
             `No route ${request.method} ${request.url.split('?')[0]}. See the API reference at /docs (prompt names containing "/" must be URL-encoded).`,
           ),
-        ),
-  );
+        );
+    options.onNotFound?.(request, reply);
+    return sent;
+  });
 }

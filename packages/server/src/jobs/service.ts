@@ -136,6 +136,28 @@ export function createJobService(options: JobServiceOptions) {
       return { items: jobs.map(publicJob), nextCursor: nextCursor(jobs, query.limit) };
     },
 
+    /**
+     * The queue as /metrics reports it: jobs per kind and status (queued, running, failed), and per
+     * kind the age in seconds of the oldest queued job that is due (0 when none is).
+     */
+    async queueStats(): Promise<{
+      jobs: Array<{ kind: string; status: string; count: number }>;
+      oldestDueSeconds: Array<{ kind: string; seconds: number }>;
+    }> {
+      const rows = await store.countByKind(database.db);
+      const now = clock.now().getTime();
+      const oldest = new Map<string, number>();
+      for (const row of rows) {
+        if (row.status !== 'queued') continue;
+        const due = row.oldestRunAfter === null ? Number.NaN : now - Date.parse(row.oldestRunAfter);
+        oldest.set(row.kind, Number.isFinite(due) && due > 0 ? due / 1000 : 0);
+      }
+      return {
+        jobs: rows.map(({ kind, status, count }) => ({ kind, status, count })),
+        oldestDueSeconds: [...oldest].map(([kind, seconds]) => ({ kind, seconds })),
+      };
+    },
+
     wake: runner.wake,
     tick: runner.tick,
     idle: runner.idle,

@@ -277,6 +277,32 @@ export function createJobStore(dialect: Dialect) {
       return Number(result.numDeletedRows);
     },
 
+    /**
+     * Jobs queued, running and failed (failed ones stay 30 days), by kind, with the `run_after` of
+     * the oldest queued one: what /metrics reports of the queue.
+     */
+    async countByKind(
+      db: Db,
+    ): Promise<Array<{ kind: string; status: string; count: number; oldestRunAfter: string | null }>> {
+      const rows = await tables(db)
+        .selectFrom('jobs')
+        .select((eb) => [
+          'kind',
+          'status',
+          eb.fn.countAll<number | string>().as('count'),
+          eb.fn.min('run_after').as('oldest'),
+        ])
+        .where('status', 'in', ['queued', 'running', 'failed'])
+        .groupBy(['kind', 'status'])
+        .execute();
+      return rows.map((row) => ({
+        kind: row.kind,
+        status: row.status,
+        count: toNumber(row.count),
+        oldestRunAfter: row.status === 'queued' ? row.oldest : null,
+      }));
+    },
+
     /** Adds a recurring kind to the schedule (first run now) unless it is there already; updates its interval. */
     async schedule(db: Db, kind: string, everySeconds: number, now: string): Promise<void> {
       await tables(db)

@@ -273,6 +273,16 @@ export function createUpdateStream(options: UpdateStreamOptions) {
       return connections;
     },
 
+    /** Open connections per environment name, all projects together (/metrics). */
+    connectionsByEnvironment(): Map<string, number> {
+      const counts = new Map<string, number>();
+      for (const group of groups.values()) {
+        if (group.clients.size === 0) continue;
+        counts.set(group.environment, (counts.get(group.environment) ?? 0) + group.clients.size);
+      }
+      return counts;
+    },
+
     /** Ends every open stream and stops listening (server shutdown). */
     close(): void {
       if (closed) return;

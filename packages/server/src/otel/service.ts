@@ -8,10 +8,16 @@ import {
   type RejectedSpan,
   type SpanInput,
 } from '@promptline/core';
+import type { SpanMetrics } from '../prometheus/registry.ts';
 
 /** What OTLP ingestion needs of the traces feature: its durable, all-or-nothing write. */
 export interface SpanIngest {
-  ingest(projectId: number, spans: SpanInput[], source: 'otel'): Promise<unknown>;
+  ingest(
+    projectId: number,
+    spans: SpanInput[],
+    source: 'otel',
+    options: { refusalsCountedByCaller: true },
+  ): Promise<unknown>;
 }
 
 /** The outcome of one export request, as OTLP's partial success reports it. */
@@ -39,7 +45,15 @@ function tooOldIndexes(error: AppError): Set<number> {
  * feature in one all-or-nothing write. Spans that cannot map, and spans older than the project's
  * retention, are reported as rejected (OTLP's partial success) instead of failing the rest.
  */
-export function createOtelService({ traces }: { traces: SpanIngest }) {
+export function createOtelService({
+  traces,
+  metrics,
+}: {
+  traces: SpanIngest;
+  /** Counts the spans this service refuses (/metrics); the traces service counts the ones written. */
+  metrics?: Pick<SpanMetrics, 'rejected'> | undefined;
+}) {
+  const counted = { refusalsCountedByCaller: true } as const;
   return {
     /**
      * @throws AppError TRACE_BATCH_TOO_LARGE beyond {@link MAX_OTLP_SPANS_PER_REQUEST} spans.
@@ -57,9 +71,14 @@ export function createOtelService({ traces }: { traces: SpanIngest }) {
       let spans = mapped.spans;
       const rejected: RejectedSpan[] = [...mapped.rejected];
       try {
-        if (spans.length > 0) await traces.ingest(projectId, spans, 'otel');
+        if (spans.length > 0) await traces.ingest(projectId, spans, 'otel', counted);
       } catch (error) {
-        if (!isAppError(error) || error.code !== 'SPAN_TOO_OLD') throw error;
+        if (!isAppError(error) || error.code !== 'SPAN_TOO_OLD') {
+          // The whole export is refused (a span ends before it starts): every span, mapped or not.
+          if (isAppError(error) && error.code === 'VALIDATION_FAILED')
+            metrics?.rejected('otel', 'invalid', total);
+          throw error;
+        }
         // Retention refuses the whole batch; OTLP expects the other spans kept: write them alone.
         const old = tooOldIndexes(error);
         for (const i of old) {
@@ -72,8 +91,10 @@ export function createOtelService({ traces }: { traces: SpanIngest }) {
             });
         }
         spans = spans.filter((_, i) => !old.has(i));
-        if (spans.length > 0) await traces.ingest(projectId, spans, 'otel');
+        metrics?.rejected('otel', 'too_old', old.size);
+        if (spans.length > 0) await traces.ingest(projectId, spans, 'otel', counted);
       }
+      if (mapped.rejected.length > 0) metrics?.rejected('otel', 'unmappable', mapped.rejected.length);
       return {
         accepted: spans.length,
         rejected: rejected.length,

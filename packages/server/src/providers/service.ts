@@ -18,6 +18,8 @@ import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import { decodeJsonAs } from '../db/codecs.ts';
 import type { Database } from '../db/database.ts';
+import type { ProviderMetrics } from '../prometheus/registry.ts';
+import { meteredTransport } from './metered-transport.ts';
 import { createProviderStore, type StoredCredential } from './store.ts';
 
 /** The kinds listed even before anything is configured, in this order. */
@@ -64,11 +66,14 @@ export function createProviderService({
   clock,
   audit,
   secretBox,
+  metrics,
 }: {
   database: Database;
   clock: Clock;
   audit: AuditService;
   secretBox: SecretBox;
+  /** Counts every HTTP request to a provider (/metrics): settings carry a transport that records them. */
+  metrics?: ProviderMetrics | undefined;
 }) {
   const store = createProviderStore();
   const boundTo = (projectId: number, provider: string) => `${projectId}/${provider}`;
@@ -231,6 +236,7 @@ export function createProviderService({
         ...(secret.apiKey === undefined ? {} : { apiKey: secret.apiKey }),
         ...(secret.headers === undefined ? {} : { headers: secret.headers }),
         ...(stored.baseUrl === null ? {} : { baseUrl: stored.baseUrl }),
+        ...(metrics ? { transport: meteredTransport(provider, metrics) } : {}),
       };
     },
 

@@ -2,12 +2,14 @@ import {
   AppError,
   chooseVariant,
   collectPartials,
+  isAppError,
   type RenderRequest,
   type RenderResult,
   renderContent,
   type SnapshotVersion,
 } from '@promptline/core';
 import { environmentNotFound } from '../environments/errors.ts';
+import type { ResolutionMetrics } from '../prometheus/registry.ts';
 import { promptNotFound } from '../prompts/errors.ts';
 import type { PromptService } from '../prompts/service.ts';
 import type { CachedSnapshot, ServedPrompt, SnapshotCache } from './snapshot-cache.ts';
@@ -19,10 +21,16 @@ import type { CachedSnapshot, ServedPrompt, SnapshotCache } from './snapshot-cac
 export function createResolutionService({
   cache,
   prompts,
+  metrics,
 }: {
   cache: SnapshotCache;
   prompts: PromptService;
+  /** Counts resolves and renders by outcome (/metrics). */
+  metrics?: ResolutionMetrics | undefined;
 }) {
+  /** `ok` or the error code: a bounded label whatever the caller sent. */
+  const outcomeOf = (error: unknown) => (isAppError(error) ? error.code : 'INTERNAL');
+
   async function snapshotOf(projectId: number, env: string): Promise<CachedSnapshot> {
     const snapshot = await cache.get(projectId, env);
     if (!snapshot) throw environmentNotFound(env);
@@ -51,82 +59,100 @@ export function createResolutionService({
   return {
     /** The serialised ResolveResult for `name` in `env`, variant picked by `unit` (random without). */
     async resolve(projectId: number, name: string, env: string, unit: string | undefined): Promise<string> {
-      const cached = cache.get(projectId, env);
-      const snapshot = 'then' in cached ? await cached : cached;
-      if (!snapshot) throw environmentNotFound(env);
-      const served = snapshot.prompts.get(name);
-      if (!served?.enabled) throw await notServed(projectId, name, env, served);
-      const body = served.resolved[chooseVariant(name, served.variants, unit)];
-      if (!body)
-        throw new AppError('INTERNAL', `The release of "${name}" in ${env} names a version that is missing.`);
-      return body;
+      try {
+        const cached = cache.get(projectId, env);
+        const snapshot = 'then' in cached ? await cached : cached;
+        if (!snapshot) throw environmentNotFound(env);
+        const served = snapshot.prompts.get(name);
+        if (!served?.enabled) throw await notServed(projectId, name, env, served);
+        const body = served.resolved[chooseVariant(name, served.variants, unit)];
+        if (!body)
+          throw new AppError(
+            'INTERNAL',
+            `The release of "${name}" in ${env} names a version that is missing.`,
+          );
+        metrics?.resolved('ok');
+        return body;
+      } catch (error) {
+        metrics?.resolved(outcomeOf(error));
+        throw error;
+      }
     },
 
     async render(projectId: number, name: string, request: RenderRequest): Promise<RenderResult> {
-      const hasEnv = request.env !== undefined;
-      const hasVersion = request.version !== undefined;
-      if (hasEnv === hasVersion) {
-        const message =
-          'give exactly one of "env" (render what an environment serves) or "version" (a version number)';
-        throw new AppError('VALIDATION_FAILED', `Cannot render "${name}": ${message}.`, {
-          errors: [{ path: hasEnv ? 'version' : 'env', message }],
-        });
+      try {
+        const result = await renderOne(projectId, name, request);
+        metrics?.rendered('ok');
+        return result;
+      } catch (error) {
+        metrics?.rendered(outcomeOf(error));
+        throw error;
       }
-      const variables = request.variables as Record<string, unknown>;
-      const strict = request.strict;
-
-      let version: SnapshotVersion;
-      let partialTemplate: (partial: string) => Promise<string | undefined> | string | undefined;
-      let environment: string | null = null;
-      let variant: number | null = null;
-      if (request.env !== undefined) {
-        const env = request.env;
-        const snapshot = await snapshotOf(projectId, env);
-        const served = snapshot.prompts.get(name);
-        if (!served?.enabled) throw await notServed(projectId, name, env, served);
-        variant = chooseVariant(name, served.variants, request.unit);
-        const number = served.variants[variant]?.version ?? 0;
-        const found = served.versions.get(number);
-        if (!found)
-          throw new AppError('INTERNAL', `The release of "${name}" in ${env} names a missing version.`);
-        version = found;
-        environment = snapshot.environment.name;
-        // Partials come from what the same environment serves, picked for the same unit.
-        partialTemplate = (partial) => {
-          const p = snapshot.prompts.get(partial);
-          if (!p?.enabled) return undefined;
-          const v = p.versions.get(
-            p.variants[chooseVariant(partial, p.variants, request.unit)]?.version ?? 0,
-          );
-          return v?.type === 'text' ? v.template : undefined;
-        };
-      } else {
-        version = await prompts.getVersion(projectId, name, request.version ?? 0);
-        // A version rendered on its own uses the latest version of each partial.
-        partialTemplate = async (partial) => {
-          const latest = await prompts.latestVersion(projectId, partial);
-          return latest?.type === 'text' ? latest.template : undefined;
-        };
-      }
-
-      // A version is render content as it is (its other fields are ignored).
-      // With strict: false a missing partial renders as empty (Mustache's rule), here as in the SDK.
-      const partials = await collectPartials(version, partialTemplate, { strict: strict !== false });
-      const rendered = renderContent(version, variables, { strict, partials: (n) => partials.get(n) });
-      return {
-        prompt: name,
-        version: version.number,
-        semver: version.semver,
-        type: version.type,
-        ...(rendered.type === 'text' ? { text: rendered.text } : { messages: rendered.messages }),
-        config: version.config,
-        environment,
-        variant,
-      };
     },
 
     snapshot: snapshotOf,
   };
+
+  async function renderOne(projectId: number, name: string, request: RenderRequest): Promise<RenderResult> {
+    const hasEnv = request.env !== undefined;
+    const hasVersion = request.version !== undefined;
+    if (hasEnv === hasVersion) {
+      const message =
+        'give exactly one of "env" (render what an environment serves) or "version" (a version number)';
+      throw new AppError('VALIDATION_FAILED', `Cannot render "${name}": ${message}.`, {
+        errors: [{ path: hasEnv ? 'version' : 'env', message }],
+      });
+    }
+    const variables = request.variables as Record<string, unknown>;
+    const strict = request.strict;
+
+    let version: SnapshotVersion;
+    let partialTemplate: (partial: string) => Promise<string | undefined> | string | undefined;
+    let environment: string | null = null;
+    let variant: number | null = null;
+    if (request.env !== undefined) {
+      const env = request.env;
+      const snapshot = await snapshotOf(projectId, env);
+      const served = snapshot.prompts.get(name);
+      if (!served?.enabled) throw await notServed(projectId, name, env, served);
+      variant = chooseVariant(name, served.variants, request.unit);
+      const number = served.variants[variant]?.version ?? 0;
+      const found = served.versions.get(number);
+      if (!found)
+        throw new AppError('INTERNAL', `The release of "${name}" in ${env} names a missing version.`);
+      version = found;
+      environment = snapshot.environment.name;
+      // Partials come from what the same environment serves, picked for the same unit.
+      partialTemplate = (partial) => {
+        const p = snapshot.prompts.get(partial);
+        if (!p?.enabled) return undefined;
+        const v = p.versions.get(p.variants[chooseVariant(partial, p.variants, request.unit)]?.version ?? 0);
+        return v?.type === 'text' ? v.template : undefined;
+      };
+    } else {
+      version = await prompts.getVersion(projectId, name, request.version ?? 0);
+      // A version rendered on its own uses the latest version of each partial.
+      partialTemplate = async (partial) => {
+        const latest = await prompts.latestVersion(projectId, partial);
+        return latest?.type === 'text' ? latest.template : undefined;
+      };
+    }
+
+    // A version is render content as it is (its other fields are ignored).
+    // With strict: false a missing partial renders as empty (Mustache's rule), here as in the SDK.
+    const partials = await collectPartials(version, partialTemplate, { strict: strict !== false });
+    const rendered = renderContent(version, variables, { strict, partials: (n) => partials.get(n) });
+    return {
+      prompt: name,
+      version: version.number,
+      semver: version.semver,
+      type: version.type,
+      ...(rendered.type === 'text' ? { text: rendered.text } : { messages: rendered.messages }),
+      config: version.config,
+      environment,
+      variant,
+    };
+  }
 }
 
 export type ResolutionService = ReturnType<typeof createResolutionService>;

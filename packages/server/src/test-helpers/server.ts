@@ -45,10 +45,20 @@ export interface TestServerOptions {
   jobs?: JobSettings;
   /** Gateway tuning (span recording interval, where spans go). */
   gateway?: BuildAppOptions['gateway'];
+  /** The metrics registry (keep it to read what was counted), or false for none; default a new one. */
+  metrics?: BuildAppOptions['metrics'];
+  /** Opens /metrics to non-local callers that send it as bearer. */
+  metricsToken?: string;
+  /** Rate-limit budgets (and their clock); default none. */
+  rateLimits?: BuildAppOptions['rateLimits'];
+  /** /readyz tuning. */
+  readiness?: BuildAppOptions['readiness'];
+  /** A database to serve instead of a fresh one (it must be migrated); the caller closes it. */
+  database?: TestDatabase;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const database = await createTestDatabase(options.dialect ?? 'sqlite');
+  const database = options.database ?? (await createTestDatabase(options.dialect ?? 'sqlite'));
   const apiKey = generateApiKey();
   await bootstrap(database, { apiKey, ...(options.clock ? { clock: options.clock } : {}) });
   const app = await buildApp({
@@ -59,6 +69,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.changeFeed ? { changeFeed: options.changeFeed } : {}),
     jobs: { pollMs: 50, ...options.jobs },
     ...(options.gateway ? { gateway: options.gateway } : {}),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
+    ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
+    ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
   });
   let url = '';
   if (options.listen ?? true) {
@@ -73,7 +87,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     database,
     async close() {
       await app.close();
-      await database.close();
+      if (!options.database) await database.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import {
   AppError,
   type CreateScoreRequest,
   type FieldIssue,
+  isAppError,
   type ListTracesQuery,
   type PriceBook,
   type Score,
@@ -12,6 +13,7 @@ import {
 } from '@promptline/core';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database } from '../db/database.ts';
+import type { SpanMetrics } from '../prometheus/registry.ts';
 import { score, spanTree, traceSummary } from './decode.ts';
 import {
   type PreparedSpan,
@@ -44,14 +46,22 @@ export interface TraceServiceOptions {
   sink: TraceSink;
   /** The project's price book, for spans that carry usage but no cost. */
   prices: (projectId: number) => Promise<PriceBook>;
+  /** Counts spans written and refused (/metrics). */
+  metrics?: SpanMetrics | undefined;
 }
+
+/** The `reason` label of a batch refused by the rules below. */
+const REFUSAL_REASONS: Partial<Record<string, string>> = {
+  VALIDATION_FAILED: 'invalid',
+  SPAN_TOO_OLD: 'too_old',
+};
 
 /**
  * Traces: ingestion from every way in (native API, OpenTelemetry, gateway, SDK), reading back,
  * scores and retention. A batch is written in one transaction with the sink's aggregates: it is
  * all there, counted once, or not at all.
  */
-export function createTraceService({ database, clock, sink, prices }: TraceServiceOptions) {
+export function createTraceService({ database, clock, sink, prices, metrics }: TraceServiceOptions) {
   const store = createSpanStore(database.dialect);
   const scores = createScoreStore();
 
@@ -112,11 +122,26 @@ export function createTraceService({ database, clock, sink, prices }: TraceServi
      * A span already stored (same trace id, span id and start) is skipped, so a sender's retry
      * neither fails nor counts twice; `accepted` counts every span of the batch.
      *
+     * Counted in /metrics as ingested once committed, and as rejected when refused — unless the
+     * caller keeps part of a refused batch and counts for itself (`refusalsCountedByCaller`: OTLP).
+     *
      * @throws AppError VALIDATION_FAILED (a span ends before it starts), SPAN_TOO_OLD (beyond retention).
      */
-    async ingest(projectId: number, spans: SpanInput[], source: SpanSource): Promise<{ accepted: number }> {
+    async ingest(
+      projectId: number,
+      spans: SpanInput[],
+      source: SpanSource,
+      options: { refusalsCountedByCaller?: boolean } = {},
+    ): Promise<{ accepted: number }> {
       if (spans.length === 0) return { accepted: 0 };
-      const prepared = await prepare(projectId, spans);
+      let prepared: PreparedSpan[];
+      try {
+        prepared = await prepare(projectId, spans);
+      } catch (error) {
+        const reason = isAppError(error) ? REFUSAL_REASONS[error.code] : undefined;
+        if (reason && !options.refusalsCountedByCaller) metrics?.rejected(source, reason, spans.length);
+        throw error;
+      }
       const receivedAt = isoNow(clock);
       const rows = prepared.map((p) => spanRow(projectId, p, source, receivedAt));
       await database.db.transaction().execute(async (trx) => {
@@ -129,6 +154,7 @@ export function createTraceService({ database, clock, sink, prices }: TraceServi
           written.map((p) => recorded(projectId, p)),
         );
       });
+      metrics?.ingested(source, spans.length);
       return { accepted: spans.length };
     },
 

@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Paths the app never answers: the API, its docs and the health check keep their own 404s. */
-const NOT_THE_APP = /^\/(?:api(?:\/|$)|docs(?:\/|$)|healthz(?:\/|$))/;
+const NOT_THE_APP = /^\/(?:api(?:\/|$)|docs(?:\/|$)|(?:healthz|readyz|metrics)(?:\/|$))/;
 
 /** Vite puts content-hashed files under `assets/`: they never change, so browsers may keep them for a year. */
 const HASHED_ASSET = /^assets\//;
