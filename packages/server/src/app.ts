@@ -387,7 +387,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await registerGatewayRoutes(app, { gateway, budgets, routes: fallbackRoutes });
   registerPortabilityRoutes(app, {
-    portability: createPortabilityService({ database, clock, audit, metrics }),
+    portability: createPortabilityService({ database, clock, audit, metrics: rollups }),
     projectName: async (projectId) =>
       (await projectStore.nameOf(database.db, projectId)) ?? String(projectId),
   });
