@@ -139,6 +139,8 @@ describe('/readyz when PostgreSQL goes away (real sockets through a proxy)', () 
     expect((await ready()).statusCode).toBe(200);
 
     await proxy.close();
+    // Within moments (a loaded machine may still be delivering the cut to the pool's sockets).
+    await expect.poll(async () => (await ready()).statusCode, { timeout: 5_000 }).toBe(503);
     const down = await ready();
     expect(down.statusCode).toBe(503);
     expect(down.json()).toMatchObject({ code: 'NOT_READY', check: 'database' });
