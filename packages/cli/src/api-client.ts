@@ -5,6 +5,8 @@
  */
 import type {
   ApiKey,
+  AuditCheckpoint,
+  AuditHead,
   AuditPage,
   AuditVerification,
   CreatedApiKey,
@@ -230,7 +232,10 @@ export function createApiClient(options: ApiClientOptions) {
         cursor?: string | undefined;
       } = {},
     ) => call<AuditPage>('GET', `/api/v1/audit${query(params)}`),
-    verifyAudit: () => call<AuditVerification>('GET', '/api/v1/audit/verify'),
+    verifyAudit: (params: { head?: string | undefined } = {}) =>
+      call<AuditVerification>('GET', `/api/v1/audit/verify${query(params)}`),
+    auditHead: () => call<AuditHead>('GET', '/api/v1/audit/head'),
+    auditCheckpoint: () => call<AuditCheckpoint>('GET', '/api/v1/audit/checkpoint'),
 
     /** One page of traces, newest first; pass the previous page's `nextCursor` as `cursor`. */
     listTraces: (params: {

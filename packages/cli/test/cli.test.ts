@@ -164,7 +164,7 @@ describe('the registry flow', () => {
 
     const verify = await run(['audit', 'verify']);
     expect(verify).toMatchObject({ code: 0, stderr: '' });
-    expect(verify.stdout).toMatch(/^ok: audit chain intact \(\d+ events checked\)\n$/);
+    expect(verify.stdout).toMatch(/^ok: audit chain intact \(\d+ events checked, \d+ sealed rows\)\n$/);
   }, 120_000); // about 20 CLI processes in a row: seconds on a quiet machine, more on a loaded one
 
   it('renders chat prompts as role: content blocks and deploys weighted variants', async () => {

@@ -6,6 +6,7 @@
  */
 
 export * from './audit-chain.ts';
+export * from './audit-seal.ts';
 export * from './bucketing.ts';
 export * from './canonical.ts';
 export * from './diff.ts';

@@ -9,6 +9,7 @@
  * splitting this file by the same sections is the next step when it is next changed.
  */
 import { z } from 'zod';
+import { AuditHead, TamperedRow } from './audit-seal.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Bounds every number a client sends must respect: rows ids, version numbers and counters are
@@ -460,6 +461,12 @@ export const AuditVerification = z.object({
   /** Id of the first event whose hash or link does not match, when the chain is broken. */
   brokenAt: z.number().int().nullable(),
   reason: z.string().nullable(),
+  /** Rows of sealed tables (versions, deployment history, approvals) recomputed against the chain. */
+  rowsChecked: z.number().int().optional(),
+  /** Rows whose content no longer matches the hash the chain recorded (or that it never recorded). */
+  tampered: z.array(TamperedRow).optional(),
+  /** The chain's newest event when verification ran. */
+  head: AuditHead.optional(),
 });
 
 export const Problem = z

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { createAuditService } from './audit/service.ts';
+import type { CheckpointSigner } from './audit/signing.ts';
 import { installAuth } from './auth/hook.ts';
 import { registerApiKeyRoutes } from './auth/routes.ts';
 import { createAuthService } from './auth/service.ts';
@@ -92,6 +93,8 @@ export interface BuildAppOptions {
   secretBox?: SecretBox;
   /** Live update stream tuning: heartbeat interval and `retry:` hint (ms), largest snapshot/delta inlined in an event (bytes). */
   live?: { heartbeatMs?: number; retryMs?: number; inlineMaxBytes?: number };
+  /** Signs audit checkpoints; default a key that lives as long as the process. */
+  auditSigner?: CheckpointSigner;
   /** Playground tuning: the mock provider's delay between words (ms). */
   playground?: { mockDelayMs?: number };
   /** Job runner tuning (lease, polling, backoff); tests shorten the lease. */
@@ -208,7 +211,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await registerCompression(app);
   installInputGuards(app);
 
-  const audit = createAuditService({ database, clock });
+  const audit = createAuditService({
+    database,
+    clock,
+    ...(options.auditSigner ? { signer: options.auditSigner } : {}),
+  });
   const auth = createAuthService({ database, clock, audit, changeFeed });
   // Stores another feature works with inside its own transactions are built once, here, and
   // passed in: a feature never builds another feature's store.
@@ -231,6 +238,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     environments: environmentStore,
   });
   const prompts = createPromptService({ database, clock, audit, store: promptStore, deployments });
+  // The chain covers versions and deployment history row by row: `audit verify` recomputes them.
+  audit.addSealedSource(prompts.sealedSource);
+  audit.addSealedSource(deployments.sealedSource);
   const cache = createSnapshotCache({ deployments, clock, changeFeed });
   const resolution = createResolutionService({ cache, prompts, metrics: metrics?.resolution });
   const datasets = createDatasetService({ database, clock, audit });

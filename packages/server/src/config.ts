@@ -36,6 +36,8 @@ export const ServerConfig = z.object({
   logLevel: LogLevel.default('info'),
   /** 32 bytes (base64 or hex) that encrypt provider credentials; default: `<dataDir>/secret.key`, made on first start. */
   secretKey: z.string().min(1).optional(),
+  /** PEM (PKCS#8) Ed25519 key signing audit checkpoints; default: `<dataDir>/audit-signing.pem`, made on first start. */
+  auditSigningKey: z.string().min(1).optional(),
   /**
    * How long a job claim holds without renewal (default 30 s, renewed every third of it): a job of
    * an instance that died is picked up again this long after. Lower means faster failover, more writes.
@@ -60,8 +62,9 @@ export type ServerConfig = z.infer<typeof ServerConfig>;
 /**
  * Reads the configuration from environment variables (`PROMPTLINE_PORT`, `PROMPTLINE_HOST`,
  * `PROMPTLINE_DATA_DIR`, `PROMPTLINE_DATABASE_URL`, `PROMPTLINE_API_KEY`, `PROMPTLINE_LOG_LEVEL`,
- * `PROMPTLINE_SECRET_KEY`, `PROMPTLINE_JOB_LEASE_MS`, `PROMPTLINE_JOB_POLL_MS`, `PROMPTLINE_METRICS`,
- * `PROMPTLINE_METRICS_TOKEN`, `PROMPTLINE_RATE_LIMIT`, `PROMPTLINE_RATE_LIMIT_SERVE|INGEST|WRITE|READ`).
+ * `PROMPTLINE_SECRET_KEY`, `PROMPTLINE_AUDIT_SIGNING_KEY`, `PROMPTLINE_JOB_LEASE_MS`, `PROMPTLINE_JOB_POLL_MS`,
+ * `PROMPTLINE_METRICS`, `PROMPTLINE_METRICS_TOKEN`, `PROMPTLINE_RATE_LIMIT`,
+ * `PROMPTLINE_RATE_LIMIT_SERVE|INGEST|WRITE|READ`).
  *
  * @throws AppError CONFIG_INVALID naming each bad variable.
  */
@@ -75,6 +78,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     apiKey: blank(env.PROMPTLINE_API_KEY),
     logLevel: blank(env.PROMPTLINE_LOG_LEVEL),
     secretKey: blank(env.PROMPTLINE_SECRET_KEY),
+    auditSigningKey: blank(env.PROMPTLINE_AUDIT_SIGNING_KEY),
     jobLeaseMs: blank(env.PROMPTLINE_JOB_LEASE_MS),
     jobPollMs: blank(env.PROMPTLINE_JOB_POLL_MS),
     metrics: blank(env.PROMPTLINE_METRICS),
@@ -95,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       apiKey: 'PROMPTLINE_API_KEY',
       logLevel: 'PROMPTLINE_LOG_LEVEL',
       secretKey: 'PROMPTLINE_SECRET_KEY',
+      auditSigningKey: 'PROMPTLINE_AUDIT_SIGNING_KEY',
       jobLeaseMs: 'PROMPTLINE_JOB_LEASE_MS',
       jobPollMs: 'PROMPTLINE_JOB_POLL_MS',
       metrics: 'PROMPTLINE_METRICS',

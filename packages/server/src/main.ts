@@ -5,6 +5,7 @@
 import { isAppError } from '@promptline/core';
 import { createSecretBox, loadOrCreateSecretKey } from '@promptline/core/node';
 import { buildApp } from './app.ts';
+import { createCheckpointSigner, loadOrCreateSigningKey } from './audit/signing.ts';
 import { loadConfig, rateLimitSettings } from './config.ts';
 import { createDatabase } from './db/database.ts';
 import { createPostgresChangeFeed } from './live/postgres-change-feed.ts';
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
   const secretBox = createSecretBox(
     loadOrCreateSecretKey({ envValue: config.secretKey, dataDir: config.dataDir }),
   );
+  // Same rule for the key that signs audit checkpoints: one key for every instance.
+  const auditSigner = createCheckpointSigner(
+    loadOrCreateSigningKey({ envValue: config.auditSigningKey, dataDir: config.dataDir }),
+  );
   let feedError: ((error: unknown) => void) | undefined;
   // Several instances on one PostgreSQL hear each other's deployment changes through LISTEN/NOTIFY.
   const changeFeed = config.databaseUrl
@@ -45,6 +50,7 @@ async function main(): Promise<void> {
     db: database,
     config,
     secretBox,
+    auditSigner,
     logger,
     jobs: { leaseMs: config.jobLeaseMs, pollMs: config.jobPollMs },
     ...(changeFeed ? { changeFeed } : {}),

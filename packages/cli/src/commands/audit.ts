@@ -1,4 +1,4 @@
-/** `promptline audit list|verify`: the hash-chained audit log. */
+/** `promptline audit list|verify|head|checkpoint`: the hash-chained audit log. */
 import { parsePositiveInt } from '../args.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { defineGroup } from '../kit.ts';
@@ -87,25 +87,85 @@ export const auditCommand = defineGroup({
     },
     verify: {
       name: 'audit verify',
-      usage: '[options]',
-      summary: 'Recompute the hash chain; exit 1 and name the first broken event if any row was altered',
+      usage: '[--head <hash>] [options]',
+      summary:
+        'Recompute the hash chain and every row it seals; exit 1 naming the broken event or each altered row',
+      description:
+        'Recomputes each event of the chain, then every version and deployment history row against the\n' +
+        'hash the chain recorded for it, and each live release against its history entry. With --head\n' +
+        '(a hash printed earlier by `promptline audit head`), also fails when that event is gone: the\n' +
+        'newest events were removed.',
+      options: {
+        head: {
+          type: 'string',
+          value: '<hash>',
+          description: 'A head recorded earlier (`promptline audit head`): detect removal of newer events',
+        },
+      },
       positionals: { min: 0, max: 0 },
-      examples: ['promptline audit verify'],
-      async run(_input, ctx) {
-        const result = await ctx.api.verifyAudit();
+      examples: ['promptline audit verify', 'promptline audit verify --head 3f1c…(64 hex digits)'],
+      async run(input, ctx) {
+        const head = input.string('head');
+        if (head !== undefined && !/^[0-9a-f]{64}$/.test(head)) {
+          throw new UsageError(
+            `--head must be the 64 hex digits printed by \`promptline audit head\`, got "${head}"`,
+          );
+        }
+        const result = await ctx.api.verifyAudit({ head });
         if (!ctx.printJson(result)) {
+          const rows = result.rowsChecked === undefined ? '' : `, ${result.rowsChecked} sealed rows`;
           if (result.ok) {
             ctx.out(
-              `${paint('green', 'ok', ctx.color)}: audit chain intact (${result.checked} events checked)\n`,
+              `${paint('green', 'ok', ctx.color)}: audit chain intact (${result.checked} events checked${rows})` +
+                `${head === undefined ? '' : '; the recorded head is in the chain'}\n`,
             );
-          } else {
+          } else if (result.brokenAt !== null) {
             ctx.err(
-              `${paint('red', 'error AUDIT_CHAIN_BROKEN', ctx.color)}: the chain breaks at event #${result.brokenAt ?? '?'}` +
+              `${paint('red', 'error AUDIT_CHAIN_BROKEN', ctx.color)}: the chain breaks at event #${result.brokenAt}` +
                 `${result.reason ? ` (${result.reason})` : ''}; that row or one before it was altered after it was written\n`,
             );
+          } else if ((result.tampered ?? []).length === 0) {
+            ctx.err(
+              `${paint('red', 'error AUDIT_CHAIN_BROKEN', ctx.color)}: ${result.reason ?? 'verification failed'}\n`,
+            );
+          }
+          for (const row of result.tampered ?? []) {
+            ctx.err(`${paint('red', 'error AUDIT_ROW_TAMPERED', ctx.color)}: ${row.reason}\n`);
           }
         }
         return result.ok ? EXIT.ok : EXIT.failure;
+      },
+    },
+    head: {
+      name: 'audit head',
+      usage: '[options]',
+      summary: 'Print the newest event of the chain: keep its hash to detect truncation later',
+      positionals: { min: 0, max: 0 },
+      examples: ['promptline audit head', 'promptline audit head --json > head.json'],
+      async run(_input, ctx) {
+        const head = await ctx.api.auditHead();
+        if (!ctx.printJson(head)) {
+          ctx.out(`${head.hash}\n`);
+          ctx.err(
+            `event #${head.id ?? '-'} at ${head.at ?? '-'}, ${head.count} events; later: promptline audit verify --head ${head.hash}\n`,
+          );
+        }
+        return EXIT.ok;
+      },
+    },
+    checkpoint: {
+      name: 'audit checkpoint',
+      usage: '[options]',
+      summary: 'Print the head of the chain signed with the server key (Ed25519), as JSON',
+      description:
+        'Store the output somewhere the database administrators cannot write. The signature covers\n' +
+        'the canonical JSON of `payload`; docs/governance.md shows how to verify it.',
+      positionals: { min: 0, max: 0 },
+      examples: ['promptline audit checkpoint > checkpoint-2026-03-01.json'],
+      async run(_input, ctx) {
+        const checkpoint = await ctx.api.auditCheckpoint();
+        ctx.out(`${JSON.stringify(checkpoint, null, 2)}\n`);
+        return EXIT.ok;
       },
     },
   },

@@ -87,6 +87,27 @@ export function createAuditStore(dialect: Dialect) {
       return row && { hash: row.hash, chainId: row.chain_id ?? row.id };
     },
 
+    /** The newest event of a project's chain and how many events it has. */
+    async head(
+      db: Db,
+      projectId: number,
+    ): Promise<{ id: number; hash: string; at: string; count: number } | undefined> {
+      const last = await db
+        .selectFrom('audit_events')
+        .select(['id', 'hash', 'at'])
+        .where('project_id', '=', projectId)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!last) return undefined;
+      const counted = await db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll<number | string>().as('count'))
+        .where('project_id', '=', projectId)
+        .executeTakeFirstOrThrow();
+      return { ...last, count: Number(counted.count) };
+    },
+
     async insert(db: Db, input: AuditRowInput): Promise<number> {
       const row = await db
         .insertInto('audit_events')

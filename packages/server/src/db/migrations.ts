@@ -1,6 +1,6 @@
 import { AppError } from '@promptline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { auditChainIdMigration } from '../audit/migration.ts';
+import { auditChainIdMigration, sealExistingRowsMigration } from '../audit/migration.ts';
 import { datasetTablesMigration } from '../datasets/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
 import { gatewayBudgetsMigration, gatewayRoutesMigration } from '../gateway/migration.ts';
@@ -174,6 +174,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0171_audit_chain_id': auditChainIdMigration(),
     // Numbered after 0171_audit_chain_id, already on main when this landed: Kysely runs them in name order.
     '0172_langfuse_pending': langfusePendingMigration(),
+    // Named after every migration on main when it landed; its range (0120–0139) was passed by then.
+    '0180_audit_seal_existing_rows': sealExistingRowsMigration(),
   };
 }
 
@@ -187,7 +189,11 @@ export function migrationNames(dialect: Dialect): string[] {
  *
  * @throws AppError INTERNAL when a migration fails; the database is left at the last good one.
  */
-export async function migrate(database: Database): Promise<string[]> {
+export async function migrate(
+  database: Database,
+  /** Stop after this migration instead of the latest (tests of a migration over older data). */
+  options: { to?: string } = {},
+): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(database.dialect) };
   // Kysely looks for its migration tables in every schema unless told which one: with several
   // schemas in one PostgreSQL database (tests, tenants) it would find another schema's tables.
@@ -201,7 +207,8 @@ export async function migrate(database: Database): Promise<string[]> {
     provider,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } =
+    options.to === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(options.to);
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new AppError(

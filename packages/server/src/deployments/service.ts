@@ -4,12 +4,13 @@ import {
   type Deployment,
   type DeployRequest,
   type HistoryEntry,
+  historyRecordHash,
   normalizeRelease,
   type Release,
   type RollbackRequest,
   singleVersion,
 } from '@promptline/core';
-import type { AuditService } from '../audit/service.ts';
+import type { AuditService, SealedSource } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import { environmentNotFound } from '../environments/errors.ts';
@@ -154,6 +155,8 @@ export function createDeploymentService({
         after: releaseOf(entry),
         reason: entry.reason,
         historyId: stored.id,
+        // The chain covers the history row itself: editing it in the database is found by `audit verify`.
+        sealed: [{ table: 'deployment_history', id: stored.id, hash: historyRecordHash(stored) }],
         ...(entry.restoredFrom === null ? {} : { restoredFrom: entry.restoredFrom }),
         ...(overridden === undefined
           ? {}
@@ -200,6 +203,47 @@ export function createDeploymentService({
   }
 
   return {
+    /**
+     * History entries as the audit chain seals them; `check` also compares each live release (the
+     * `deployments` row resolution reads) with the history entry it claims to come from, so a
+     * release edited in place is found too.
+     */
+    sealedSource: {
+      table: 'deployment_history',
+      async rows(projectId: number) {
+        const entries = await store.allHistory(database.db, projectId);
+        const names = await prompts.namesOf(database.db, [...new Set(entries.map((e) => e.promptId))]);
+        return entries.map((entry) => ({
+          id: entry.id,
+          target: `${names.get(entry.promptId) ?? `prompt ${entry.promptId}`} ${entry.action} entry ${entry.id}`,
+          hash: historyRecordHash(entry),
+        }));
+      },
+      async check(projectId: number) {
+        const live = await store.listForProject(database.db, projectId);
+        const names = await prompts.namesOf(database.db, [...new Set(live.map((r) => r.promptId))]);
+        const problems = [];
+        for (const release of live) {
+          const entry = await store.findHistory(database.db, release.historyId);
+          const target = `${names.get(release.promptId) ?? `prompt ${release.promptId}`} in environment ${release.environmentId}`;
+          if (
+            !entry ||
+            entry.promptId !== release.promptId ||
+            entry.environmentId !== release.environmentId ||
+            !sameRelease(entry, release)
+          ) {
+            problems.push({
+              table: 'deployments',
+              id: release.historyId,
+              target,
+              reason: `the live release of ${target} does not match its history entry ${release.historyId}: the deployments row was altered`,
+            });
+          }
+        }
+        return problems;
+      },
+    } satisfies SealedSource,
+
     /**
      * Makes a release live. Deploying the release already live changes nothing (no history entry).
      * Refused when the environment's partial graph would break (see partial-check.ts); a kill

@@ -58,7 +58,8 @@ const HISTORY_COLUMNS = [
 /** A history row as HISTORY_COLUMNS selects it (everything but the project). */
 type HistoryRow = Omit<DeploymentHistoryTable, 'id' | 'project_id'> & { id: number };
 
-function toEntry(row: HistoryRow): StoredHistoryEntry {
+/** Decodes a history row (exported for the audit backfill migration, which seals existing rows). */
+export function toEntry(row: HistoryRow): StoredHistoryEntry {
   return {
     id: row.id,
     promptId: row.prompt_id,
@@ -232,6 +233,64 @@ export function createDeploymentStore(dialect: Dialect) {
         .where('prompt_id', '=', promptId)
         .where('environment_id', '=', environmentId)
         .orderBy('id', 'desc')
+        .execute();
+      return rows.map(toEntry);
+    },
+
+    /** Every history entry of a project, oldest first (audit verification recomputes each one). */
+    async allHistory(db: Db, projectId: number): Promise<StoredHistoryEntry[]> {
+      const rows = await db
+        .selectFrom('deployment_history')
+        .select(HISTORY_COLUMNS)
+        .where('project_id', '=', projectId)
+        .orderBy('id', 'asc')
+        .execute();
+      return rows.map(toEntry);
+    },
+
+    /** Every live release of a project (audit verification compares each with its history entry). */
+    async listForProject(db: Db, projectId: number): Promise<PlacedRelease[]> {
+      const rows = await db
+        .selectFrom('deployments')
+        .select(PLACED_COLUMNS)
+        .where('project_id', '=', projectId)
+        .execute();
+      return rows.map(toPlaced);
+    },
+
+    /**
+     * For each prompt, the entry of one environment live at `at` (the newest made at or before
+     * it): what the environment served at that instant.
+     */
+    async historyAtForEnvironment(db: Db, environmentId: number, at: string): Promise<StoredHistoryEntry[]> {
+      const rows = await db
+        .selectFrom('deployment_history as h')
+        .select(HISTORY_COLUMNS.map((c) => `h.${c}` as const))
+        .where('h.environment_id', '=', environmentId)
+        .where('h.id', '=', (eb) =>
+          eb
+            .selectFrom('deployment_history as h2')
+            .select('h2.id')
+            .whereRef('h2.prompt_id', '=', 'h.prompt_id')
+            .where('h2.environment_id', '=', environmentId)
+            .where('h2.at', '<=', at)
+            .orderBy('h2.at', 'desc')
+            .orderBy('h2.id', 'desc')
+            .limit(1),
+        )
+        .execute();
+      return rows.map(toEntry);
+    },
+
+    /** Every entry of one prompt in one environment, oldest first (lineage). */
+    async historyAscending(db: Db, promptId: number, environmentId: number): Promise<StoredHistoryEntry[]> {
+      const rows = await db
+        .selectFrom('deployment_history')
+        .select(HISTORY_COLUMNS)
+        .where('prompt_id', '=', promptId)
+        .where('environment_id', '=', environmentId)
+        .orderBy('at', 'asc')
+        .orderBy('id', 'asc')
         .execute();
       return rows.map(toEntry);
     },

@@ -13,8 +13,9 @@ import {
   type Version,
   type VersionContent,
   type VersionDiff,
+  versionRecordHash,
 } from '@promptline/core';
-import type { AuditService } from '../audit/service.ts';
+import type { AuditService, SealedSource } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
@@ -119,7 +120,7 @@ export function createPromptService({
       parent: head?.number ?? null,
       hash,
     };
-    const stored = await store.insertVersion(
+    const { version: stored, sealable } = await store.insertVersion(
       trx,
       projectId,
       prompt,
@@ -132,12 +133,28 @@ export function createPromptService({
       action: 'version.create',
       targetType: 'prompt',
       target: prompt.name,
-      data: { after: { number, semver, hash, parent: base.parent, message: base.message } },
+      data: {
+        after: { number, semver, hash, parent: base.parent, message: base.message },
+        // The chain covers the row itself: editing it in the database is found by `audit verify`.
+        sealed: [{ table: 'versions', id: sealable.row.id, hash: versionRecordHash(sealable.row) }],
+      },
     });
     return { version: publicVersion(stored), created: true };
   }
 
   return {
+    /** Versions as the audit chain seals them: `audit verify` recomputes each row's record hash. */
+    sealedSource: {
+      table: 'versions',
+      async rows(projectId: number) {
+        return (await store.sealableVersions(database.db, projectId)).map(({ prompt, row }) => ({
+          id: row.id,
+          target: `${prompt} v${row.number}`,
+          hash: versionRecordHash(row),
+        }));
+      },
+    } satisfies SealedSource,
+
     async create(
       projectId: number,
       request: CreatePromptRequest,

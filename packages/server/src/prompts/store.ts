@@ -1,4 +1,4 @@
-import { AppError, ChatMessage, ModelConfig, type Version } from '@promptline/core';
+import { AppError, ChatMessage, ModelConfig, type SealedVersionRow, type Version } from '@promptline/core';
 import { z } from 'zod';
 import { decodeJsonAs, encodeJson } from '../db/codecs.ts';
 import { type Db, type Dialect, onUniqueViolation } from '../db/database.ts';
@@ -89,6 +89,18 @@ export function toVersion(row: VersionRow, prompt: string): StoredVersion {
   return row.type === 'chat'
     ? { ...base, type: 'chat', messages: decodeJsonAs(ChatMessages, row.messages, 'version messages') }
     : { ...base, type: 'text', template: row.template ?? '' };
+}
+
+/** The row as the audit chain seals it (see core's versionRecordHash), with its prompt's name. */
+export interface SealableVersion {
+  prompt: string;
+  row: SealedVersionRow;
+}
+
+export function toSealable(row: VersionRow, prompt: string): SealableVersion {
+  const version = toVersion(row, prompt);
+  const { prompt: _name, ...rest } = version;
+  return { prompt, row: { ...rest, id: row.id } };
 }
 
 /** SQL of prompts and their versions. */
@@ -191,7 +203,7 @@ export function createPromptStore(dialect: Dialect) {
       projectId: number,
       prompt: { id: number; name: string },
       version: NewVersion,
-    ): Promise<StoredVersion> {
+    ): Promise<{ version: StoredVersion; sealable: SealableVersion }> {
       const row = await onUniqueViolation(
         () =>
           db
@@ -220,7 +232,22 @@ export function createPromptStore(dialect: Dialect) {
             `Another version of "${prompt.name}" was saved at the same moment. Fetch the latest version, re-apply your change and retry.`,
           ),
       );
-      return toVersion(row, prompt.name);
+      return { version: toVersion(row, prompt.name), sealable: toSealable(row, prompt.name) };
+    },
+
+    /**
+     * Every version row of a project with its row id, for the audit verification (which recomputes
+     * each one's record hash), oldest first.
+     */
+    async sealableVersions(db: Db, projectId: number): Promise<SealableVersion[]> {
+      const rows = await db
+        .selectFrom('versions')
+        .innerJoin('prompts', 'prompts.id', 'versions.prompt_id')
+        .select([...VERSION_COLUMNS, 'prompts.name as prompt_name'])
+        .where('versions.project_id', '=', projectId)
+        .orderBy('versions.id', 'asc')
+        .execute();
+      return rows.map((row) => toSealable(row, row.prompt_name));
     },
 
     async findVersion(

@@ -32,13 +32,17 @@ async function adminQuery(text: string): Promise<void> {
 }
 
 /** Migrates `database` and adds `exec`; `cleanup` runs after it closes (or when migrating fails). */
-async function prepare(database: Database, cleanup: () => Promise<void>): Promise<TestDatabase> {
+async function prepare(
+  database: Database,
+  cleanup: () => Promise<void>,
+  migrateTo: string | undefined,
+): Promise<TestDatabase> {
   const close = async () => {
     await database.close();
     await cleanup();
   };
   try {
-    await migrate(database);
+    await migrate(database, migrateTo === undefined ? {} : { to: migrateTo });
   } catch (error) {
     await close();
     throw error;
@@ -52,11 +56,17 @@ async function prepare(database: Database, cleanup: () => Promise<void>): Promis
   };
 }
 
-export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+/** `migrateTo` stops after that migration (to test a later one over older data); default all. */
+export async function createTestDatabase(
+  dialect: Dialect,
+  options: { migrateTo?: string } = {},
+): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'promptline-test-'));
-    return prepare(createDatabase({ dataDir: dir }), async () =>
-      rmSync(dir, { recursive: true, force: true }),
+    return prepare(
+      createDatabase({ dataDir: dir }),
+      async () => rmSync(dir, { recursive: true, force: true }),
+      options.migrateTo,
     );
   }
   const schema = await createTestSchema();
@@ -67,7 +77,7 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     poolSize: 20,
   });
   // The schema stays until the run ends (global-setup.ts drops the run's schemas then).
-  return prepare(database, async () => {});
+  return prepare(database, async () => {}, options.migrateTo);
 }
 
 /**
