@@ -89,9 +89,15 @@ export interface SealedHistoryRow {
   reason: string | null;
   forced: boolean;
   at: string;
+  /** The deployment request that made the change, and who approved it (null for a direct change). */
+  requestId?: number | null | undefined;
+  approvedBy?: string[] | null | undefined;
 }
 
-/** Record hash of a deployment history row: every column. */
+/**
+ * Record hash of a deployment history row: every column. The request columns enter only when set,
+ * so rows sealed before they existed keep their hash.
+ */
 export function historyRecordHash(row: SealedHistoryRow): string {
   const { id, promptId, environmentId, action, variants, enabled, previous } = row;
   const { restoredFrom, rollbackTarget, actor, reason, forced, at } = row;
@@ -111,6 +117,8 @@ export function historyRecordHash(row: SealedHistoryRow): string {
       reason,
       forced,
       at,
+      ...(row.requestId == null ? {} : { requestId: row.requestId }),
+      ...(row.approvedBy == null ? {} : { approvedBy: row.approvedBy }),
     }),
   );
 }
@@ -168,3 +176,33 @@ export const AuditPublicKey = z.object({
   keyId: z.string(),
   publicKey: z.string(),
 });
+
+/** A decision on a deployment request (approval or rejection) as stored. */
+export interface SealedDecisionRow {
+  id: number;
+  requestId: number;
+  voter: string;
+  userId: number | null;
+  user: string;
+  decision: string;
+  comment: string | null;
+  at: string;
+}
+
+/** Record hash of a deployment request decision: every column. */
+export function decisionRecordHash(row: SealedDecisionRow): string {
+  const { id, requestId, voter, userId, user, decision, comment, at } = row;
+  return sha256Hex(
+    canonicalJson({
+      table: 'deployment_request_decisions',
+      id,
+      requestId,
+      voter,
+      userId,
+      user,
+      decision,
+      comment,
+      at,
+    }),
+  );
+}

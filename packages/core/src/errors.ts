@@ -47,6 +47,20 @@ export const ERROR_CODES = {
   DEPLOY_PARTIAL_MISSING: 409,
   DEPLOY_PARTIAL_CYCLE: 409,
   DEPLOY_PARTIAL_TOO_DEEP: 409,
+  // Environment policies and deployment requests
+  /** The environment's policy needs approvals: open a deployment request instead. */
+  APPROVAL_REQUIRED: 409,
+  /** The version has not met the prompt's thresholds in its latest eval run. */
+  EVAL_GATE_FAILED: 409,
+  /** The environment is inside a freeze window. */
+  DEPLOY_FROZEN: 409,
+  /** The author of a deployment request cannot approve it. */
+  SELF_APPROVAL: 403,
+  /** The caller is not among the reviewers the policy names. */
+  NOT_A_REVIEWER: 403,
+  DEPLOYMENT_REQUEST_NOT_FOUND: 404,
+  /** The request was already deployed, rejected, cancelled, or went stale. */
+  REQUEST_NOT_PENDING: 409,
   // Templates
   TEMPLATE_SYNTAX: 422,
   TEMPLATE_VARIABLE_MISSING: 422,

@@ -18,6 +18,7 @@ export * from './gateway/index.ts';
 export * from './jobs.ts';
 export * from './langfuse.ts';
 export * from './portability.ts';
+export * from './policy.ts';
 export * from './pricing/index.ts';
 export * from './providers/index.ts';
 export * from './release.ts';

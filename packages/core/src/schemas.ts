@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { AuditHead, TamperedRow } from './audit-seal.ts';
+import { EnvironmentPolicy, PolicyPreset } from './policy.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Bounds every number a client sends must respect: rows ids, version numbers and counters are
@@ -191,6 +192,8 @@ export const Environment = z.object({
   protected: z.boolean(),
   archived: z.boolean(),
   createdAt: Timestamp,
+  /** What a deploy here must satisfy; `{}` (the default) requires nothing. */
+  policy: EnvironmentPolicy,
 });
 
 export const CreateEnvironmentRequest = z.object({
@@ -206,6 +209,10 @@ export const UpdateEnvironmentRequest = z.object({
   rank: Int32.optional(),
   protected: z.boolean().optional(),
   archived: z.boolean().optional(),
+  /** Replaces the policy (`{}` clears it). */
+  policy: EnvironmentPolicy.optional(),
+  /** Applies a preset: `protected` (one approval by someone else, eval gate; sets `protected`) or `none`. */
+  policyPreset: PolicyPreset.optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -294,6 +301,10 @@ export const HistoryEntry = z.object({
   /** Made with `force: true` over a refusal of the partial check. */
   forced: z.boolean(),
   at: Timestamp,
+  /** The deployment request that made the change; null for a direct one. */
+  requestId: RowId.nullable().optional(),
+  /** Who approved that request. */
+  approvedBy: z.array(z.string()).nullable().optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -896,6 +907,11 @@ export const PromptThresholds = z
     maxCostPerCaseUsd: z.number().min(0).optional(),
     /** Most p95 latency of the model calls, ms. */
     maxLatencyP95Ms: z.number().min(0).optional(),
+    /**
+     * The dataset whose runs gate deploys to an environment whose policy has `requireEvalPass`:
+     * the version's latest completed run on it must meet these thresholds. Unset: any dataset.
+     */
+    gateDataset: z.string().min(1).max(200).optional(),
   })
   .strict();
 

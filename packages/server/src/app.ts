@@ -22,6 +22,7 @@ import { createDeploymentService } from './deployments/service.ts';
 import { registerEnvironmentRoutes } from './environments/routes.ts';
 import { createEnvironmentService } from './environments/service.ts';
 import { createEnvironmentStore } from './environments/store.ts';
+import { createEvalGate } from './evals/gate.ts';
 import { registerEvalRoutes } from './evals/routes.ts';
 import { createEvalService } from './evals/service.ts';
 import { createBudgetService } from './gateway/budgets.ts';
@@ -69,6 +70,8 @@ import { meteredTransport } from './providers/metered-transport.ts';
 import { registerProviderRoutes } from './providers/routes.ts';
 import { createEphemeralSecretBox } from './providers/secret-box.ts';
 import { createProviderService } from './providers/service.ts';
+import { registerRequestRoutes } from './requests/routes.ts';
+import { createRequestService } from './requests/service.ts';
 import { registerResolutionRoutes } from './resolution/routes.ts';
 import { createResolutionService } from './resolution/service.ts';
 import { createSnapshotCache } from './resolution/snapshot-cache.ts';
@@ -131,7 +134,7 @@ const LOG_REDACT = [
 ];
 
 const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history)?)?|resolve|render|thresholds|metrics(?:\/compare)?))?\/?(\?.*)?$/;
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|metrics(?:\/compare)?))?\/?(\?.*)?$/;
 
 const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
 
@@ -236,11 +239,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     changeFeed,
     prompts: promptStore,
     environments: environmentStore,
+    evalGate: createEvalGate({ promptStore }),
   });
   const prompts = createPromptService({ database, clock, audit, store: promptStore, deployments });
   // The chain covers versions and deployment history row by row: `audit verify` recomputes them.
   audit.addSealedSource(prompts.sealedSource);
   audit.addSealedSource(deployments.sealedSource);
+  const requests = createRequestService({ database, clock, audit, deployments });
+  audit.addSealedSource(requests.sealedSource);
   const cache = createSnapshotCache({ deployments, clock, changeFeed });
   const resolution = createResolutionService({ cache, prompts, metrics: metrics?.resolution });
   const datasets = createDatasetService({ database, clock, audit });
@@ -375,6 +381,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   registerPromptRoutes(app, { prompts });
   registerDeploymentRoutes(app, { deployments });
+  registerRequestRoutes(app, { requests });
   registerResolutionRoutes(app, { resolution });
   registerEnvironmentRoutes(app, { environments });
   registerApiKeyRoutes(app, { auth });

@@ -9,6 +9,7 @@ import { langfusePendingMigration } from '../langfuse/migration.ts';
 import { apiKeyNotifyMigration, changeNotifyMigration } from '../live/migration.ts';
 import { metricTablesMigration } from '../metrics/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
+import { policiesAndRequestsMigration } from '../requests/migration.ts';
 import { sessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
 import type { Database, Dialect } from './database.ts';
@@ -176,6 +177,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0172_langfuse_pending': langfusePendingMigration(),
     // Named after every migration on main when it landed; its range (0120–0139) was passed by then.
     '0180_audit_seal_existing_rows': sealExistingRowsMigration(),
+    '0181_policies_and_requests': policiesAndRequestsMigration(dialect),
   };
 }
 

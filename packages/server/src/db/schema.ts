@@ -36,6 +36,8 @@ export interface EnvironmentsTable {
   protected: number;
   archived: number;
   created_at: string;
+  /** EnvironmentPolicy as JSON; `{}` requires nothing. */
+  policy: string;
 }
 
 export interface PromptsTable {
@@ -97,6 +99,10 @@ export interface DeploymentHistoryTable {
   /** 1 when made with `force: true` over the partial check's refusal. */
   forced: number;
   at: string;
+  /** The deployment request that made the change (null: a direct change). */
+  request_id: number | null;
+  /** JSON array of the approvers' names, for a change made by a request. */
+  approved_by: string | null;
 }
 
 export interface AuditEventsTable {

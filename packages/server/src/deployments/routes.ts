@@ -60,7 +60,10 @@ export function registerDeploymentRoutes(
     },
     handler: async (request) => {
       const p = principalOf(request);
-      return deployments.deploy(p.projectId, request.params.name, request.params.env, request.body, p.name);
+      return deployments.deploy(p.projectId, request.params.name, request.params.env, request.body, {
+        name: p.name,
+        role: p.role,
+      });
     },
   });
 

@@ -1,8 +1,10 @@
 import {
   AppError,
   canonicalJson,
+  checkDeployer,
   type Deployment,
   type DeployRequest,
+  effectivePolicy,
   type HistoryEntry,
   historyRecordHash,
   normalizeRelease,
@@ -15,6 +17,7 @@ import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import { environmentNotFound } from '../environments/errors.ts';
 import type { EnvironmentStore, StoredEnvironment } from '../environments/store.ts';
+import type { EvalGate } from '../evals/gate.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
 import { promptNotFound } from '../prompts/errors.ts';
 import type { PromptStore, StoredPrompt, StoredVersion } from '../prompts/store.ts';
@@ -55,8 +58,13 @@ function toHistoryEntry(prompt: string, environment: string, entry: StoredHistor
     reason: entry.reason,
     forced: entry.forced,
     at: entry.at,
+    requestId: entry.requestId,
+    approvedBy: entry.approvedBy,
   };
 }
+
+/** Who deploys: a name (internal callers), or the caller with its role and user. */
+export type DeployActor = string | { name: string; role?: string; userId?: number | null };
 
 function sameRelease(a: Release, b: Release): boolean {
   return a.enabled === b.enabled && canonicalJson(a.variants) === canonicalJson(b.variants);
@@ -94,6 +102,7 @@ export function createDeploymentService({
   changeFeed,
   prompts,
   environments,
+  evalGate,
 }: {
   database: Database;
   clock: Clock;
@@ -101,6 +110,8 @@ export function createDeploymentService({
   changeFeed: ChangeFeed;
   prompts: PromptStore;
   environments: EnvironmentStore;
+  /** Checks `requireEvalPass` policies; without it (tests of other features) the gate is not checked. */
+  evalGate?: Pick<EvalGate, 'check'>;
 }) {
   const store = createDeploymentStore(database.dialect);
 
@@ -155,6 +166,7 @@ export function createDeploymentService({
         after: releaseOf(entry),
         reason: entry.reason,
         historyId: stored.id,
+        ...(entry.requestId === null ? {} : { requestId: entry.requestId, approvedBy: entry.approvedBy }),
         // The chain covers the history row itself: editing it in the database is found by `audit verify`.
         sealed: [{ table: 'deployment_history', id: stored.id, hash: historyRecordHash(stored) }],
         ...(entry.restoredFrom === null ? {} : { restoredFrom: entry.restoredFrom }),
@@ -200,6 +212,115 @@ export function createDeploymentService({
   function published<T>(projectId: number, envName: string, name: string, value: T): T {
     changeFeed.publish({ projectId: String(projectId), environment: envName, prompt: name });
     return value;
+  }
+
+  /**
+   * Refuses what the environment's policy does not allow. A kill switch (the live variants, only
+   * `enabled` changed) stays instant for the roles that may deploy: an emergency must not wait for
+   * a quorum or an eval.
+   */
+  async function checkPolicy(
+    trx: Db,
+    projectId: number,
+    prompt: StoredPrompt,
+    env: StoredEnvironment,
+    release: Release,
+    current: Release | undefined,
+    actor: DeployActor,
+    approval: { requestId: number } | undefined,
+  ): Promise<void> {
+    const policy = effectivePolicy(env.policy);
+    const role = typeof actor === 'string' ? undefined : actor.role;
+    const killSwitch =
+      current !== undefined && canonicalJson(current.variants) === canonicalJson(release.variants);
+    // The route already limits deploys to editors and admins, who keep the switch whatever deployRoles says.
+    if (killSwitch) return;
+    // An approved request was checked for its author's role when it was opened; freezes still hold.
+    checkDeployer(policy, env.name, approval === undefined ? role : undefined, clock.now());
+    if (approval === undefined) {
+      if (policy.requiredApprovals > 0) {
+        throw new AppError(
+          'APPROVAL_REQUIRED',
+          `Deploying to ${env.name} needs ${policy.requiredApprovals} approval(s) under its policy.`,
+          {
+            details: { environment: env.name, requiredApprovals: policy.requiredApprovals },
+            hint: `Open a deployment request with POST /api/v1/prompts/{name}/deployments/${env.name}/requests (same body plus "reason"); it deploys once approved.`,
+          },
+        );
+      }
+    }
+    if (policy.requireEvalPass && evalGate) {
+      await evalGate.check(
+        trx,
+        projectId,
+        prompt.name,
+        release.variants.map((v) => v.version),
+      );
+    }
+  }
+
+  async function deployIn(
+    trx: Db,
+    projectId: number,
+    name: string,
+    envName: string,
+    request: DeployRequest,
+    actor: DeployActor,
+    approval: { requestId: number; approvedBy: string[] } | undefined,
+  ): Promise<{ deployment: Deployment; changed: boolean }> {
+    const release = normalizeRelease(request);
+    const actorName = typeof actor === 'string' ? actor : actor.name;
+    const { prompt, env } = await target(trx, projectId, name, envName, true);
+    const numbers = release.variants.map((v) => v.version);
+    const found = new Set(
+      (await prompts.findVersions(trx, [{ promptId: prompt.id, name, numbers }])).map((v) => v.number),
+    );
+    const missing = numbers.filter((n) => !found.has(n));
+    if (missing.length > 0) {
+      throw new AppError('VERSION_NOT_FOUND', `Prompt "${name}" has no version ${missing.join(', ')}.`, {
+        details: { missing, prompt: name },
+        hint: 'Save it first, or list versions with GET /api/v1/prompts/{name}/versions.',
+      });
+    }
+    const current = await store.current(trx, prompt.id, env.id);
+    if (current && sameRelease(current, release)) {
+      return { deployment: toDeployment(name, env.name, current), changed: false };
+    }
+    await checkPolicy(trx, projectId, prompt, env, release, current, actor, approval);
+    const overridden = await checkPartials(trx, prompt, env, release, {
+      force: request.force === true,
+      onlyOthers: !release.enabled,
+    });
+    const entry = await makeLive(
+      trx,
+      projectId,
+      prompt,
+      env,
+      {
+        action: 'deploy',
+        variants: release.variants,
+        enabled: release.enabled,
+        previous: current ? releaseOf(current) : null,
+        restoredFrom: null,
+        // Rolling back from this entry restores whatever it replaced.
+        rollbackTarget: current?.historyId ?? null,
+        actor: actorName,
+        reason: request.reason ?? null,
+        at: isoNow(clock),
+        requestId: approval?.requestId ?? null,
+        approvedBy: approval?.approvedBy ?? null,
+      },
+      overridden,
+    );
+    return {
+      deployment: toDeployment(name, env.name, {
+        ...release,
+        historyId: entry.id,
+        updatedAt: entry.at,
+        updatedBy: actorName,
+      }),
+      changed: true,
+    };
   }
 
   return {
@@ -258,60 +379,74 @@ export function createDeploymentService({
       name: string,
       envName: string,
       request: DeployRequest,
-      actor: string,
+      actor: DeployActor,
     ): Promise<Deployment> {
-      const release = normalizeRelease(request);
-      const { deployment, changed } = await database.db.transaction().execute(async (trx) => {
-        const { prompt, env } = await target(trx, projectId, name, envName, true);
-        const numbers = release.variants.map((v) => v.version);
+      const { deployment, changed } = await database.db
+        .transaction()
+        .execute((trx) => deployIn(trx, projectId, name, envName, request, actor, undefined));
+      return changed ? published(projectId, envName, name, deployment) : deployment;
+    },
+
+    /**
+     * The deploy of an approved request, inside the request's transaction (so the approval that
+     * completes it and the change commit together). The policy's approvals are met by the caller;
+     * the eval gate and the partial check still apply. Call `publish` after the commit.
+     */
+    async deployApproved(
+      trx: Db,
+      projectId: number,
+      name: string,
+      envName: string,
+      request: DeployRequest,
+      actor: DeployActor,
+      approval: { requestId: number; approvedBy: string[] },
+    ): Promise<{ deployment: Deployment; changed: boolean }> {
+      return deployIn(trx, projectId, name, envName, request, actor, approval);
+    },
+
+    /**
+     * Inside the caller's transaction: the prompt (row locked for a write), the environment and
+     * what it serves now — what a deployment request is made against and checked for staleness.
+     * With `versions`, also refuses numbers the prompt does not have.
+     *
+     * @throws AppError PROMPT_NOT_FOUND, ENVIRONMENT_NOT_FOUND, VERSION_NOT_FOUND
+     */
+    async locate(trx: Db, projectId: number, name: string, envName: string, versions: number[] = []) {
+      const prompt = await prompts.findByName(trx, projectId, name, true);
+      if (!prompt) throw promptNotFound(name);
+      const env = await environments.findByName(trx, projectId, envName);
+      if (!env) throw environmentNotFound(envName);
+      if (versions.length > 0) {
         const found = new Set(
-          (await prompts.findVersions(trx, [{ promptId: prompt.id, name, numbers }])).map((v) => v.number),
+          (await prompts.findVersions(trx, [{ promptId: prompt.id, name, numbers: versions }])).map(
+            (v) => v.number,
+          ),
         );
-        const missing = numbers.filter((n) => !found.has(n));
+        const missing = versions.filter((n) => !found.has(n));
         if (missing.length > 0) {
           throw new AppError('VERSION_NOT_FOUND', `Prompt "${name}" has no version ${missing.join(', ')}.`, {
             details: { missing, prompt: name },
             hint: 'Save it first, or list versions with GET /api/v1/prompts/{name}/versions.',
           });
         }
-        const current = await store.current(trx, prompt.id, env.id);
-        if (current && sameRelease(current, release)) {
-          return { deployment: toDeployment(name, env.name, current), changed: false };
-        }
-        const overridden = await checkPartials(trx, prompt, env, release, {
-          force: request.force === true,
-          onlyOthers: !release.enabled,
-        });
-        const entry = await makeLive(
-          trx,
-          projectId,
-          prompt,
-          env,
-          {
-            action: 'deploy',
-            variants: release.variants,
-            enabled: release.enabled,
-            previous: current ? releaseOf(current) : null,
-            restoredFrom: null,
-            // Rolling back from this entry restores whatever it replaced.
-            rollbackTarget: current?.historyId ?? null,
-            actor,
-            reason: request.reason ?? null,
-            at: isoNow(clock),
-          },
-          overridden,
-        );
-        return {
-          deployment: toDeployment(name, env.name, {
-            ...release,
-            historyId: entry.id,
-            updatedAt: entry.at,
-            updatedBy: actor,
-          }),
-          changed: true,
-        };
-      });
-      return changed ? published(projectId, envName, name, deployment) : deployment;
+      }
+      const current = await store.current(trx, prompt.id, env.id);
+      return { prompt, env, current };
+    },
+
+    /** Tells the feed a change committed elsewhere (deployApproved) is live. */
+    publish(projectId: number, envName: string, name: string): void {
+      published(projectId, envName, name, undefined);
+    },
+
+    /**
+     * The policy of an environment and whether a release needs a request there (what the deploy
+     * form and `promptline deploy` explain before trying).
+     */
+    async policyOf(projectId: number, envName: string) {
+      const env = await environments.findByName(database.db, projectId, envName);
+      if (!env) throw environmentNotFound(envName);
+      return { environment: env.name, policy: env.policy, effective: effectivePolicy(env.policy) };
     },
 
     /**
@@ -393,6 +528,8 @@ export function createDeploymentService({
             actor,
             reason: request.reason ?? null,
             at: isoNow(clock),
+            requestId: null,
+            approvedBy: null,
           },
           overridden,
         );

@@ -28,6 +28,9 @@ export interface StoredHistoryEntry {
   /** Made with `force: true` over a refusal of the partial check. */
   forced: boolean;
   at: string;
+  /** The deployment request that made this change, and its approvers; null for a direct change. */
+  requestId: number | null;
+  approvedBy: string[] | null;
 }
 
 /** A live release with the row ids of its prompt and environment (names belong to those features). */
@@ -37,6 +40,7 @@ export interface PlacedRelease extends CurrentRelease {
 }
 
 const Variants = z.array(Variant);
+const Names = z.array(z.string());
 const decodeVariants = (text: string) => decodeJsonAs(Variants, text, 'deployment variants');
 
 const HISTORY_COLUMNS = [
@@ -53,6 +57,8 @@ const HISTORY_COLUMNS = [
   'reason',
   'forced',
   'at',
+  'request_id',
+  'approved_by',
 ] as const;
 
 /** A history row as HISTORY_COLUMNS selects it (everything but the project). */
@@ -78,6 +84,9 @@ export function toEntry(row: HistoryRow): StoredHistoryEntry {
     reason: row.reason,
     forced: decodeBool(row.forced),
     at: row.at,
+    requestId: row.request_id,
+    approvedBy:
+      row.approved_by === null ? null : decodeJsonAs(Names, row.approved_by, 'approvers of a history entry'),
   };
 }
 
@@ -190,6 +199,8 @@ export function createDeploymentStore(dialect: Dialect) {
           reason: entry.reason,
           forced: encodeBool(entry.forced),
           at: entry.at,
+          request_id: entry.requestId,
+          approved_by: entry.approvedBy === null ? null : encodeJson(entry.approvedBy),
         })
         .returning(HISTORY_COLUMNS)
         .executeTakeFirstOrThrow();

@@ -1,4 +1,9 @@
-import type { CreateEnvironmentRequest, Environment, UpdateEnvironmentRequest } from '@promptline/core';
+import {
+  type CreateEnvironmentRequest,
+  type Environment,
+  POLICY_PRESETS,
+  type UpdateEnvironmentRequest,
+} from '@promptline/core';
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
@@ -84,12 +89,17 @@ export function createEnvironmentService({
       const updated = await database.db.transaction().execute(async (trx) => {
         const env = await store.findByName(trx, projectId, name);
         if (!env) throw environmentNotFound(name);
+        // A preset sets the policy and the badge together; an explicit policy or flag beside it wins.
+        const preset = patch.policyPreset === undefined ? undefined : POLICY_PRESETS[patch.policyPreset];
         const next = await store.update(trx, env.id, {
           name: patch.name ?? env.name,
           description: patch.description ?? env.description,
           rank: patch.rank ?? env.rank,
-          protected: patch.protected ?? env.protected,
+          protected:
+            patch.protected ??
+            (patch.policyPreset === undefined ? env.protected : patch.policyPreset === 'protected'),
           archived: patch.archived ?? env.archived,
+          policy: patch.policy ?? preset ?? env.policy,
         });
         await audit.append(trx, {
           projectId,

@@ -1,6 +1,6 @@
 import type { Environment } from '@promptline/core';
-import { AppError } from '@promptline/core';
-import { decodeBool, encodeBool } from '../db/codecs.ts';
+import { AppError, EnvironmentPolicy } from '@promptline/core';
+import { decodeBool, decodeJsonAs, encodeBool, encodeJson } from '../db/codecs.ts';
 import { type Db, onUniqueViolation } from '../db/database.ts';
 import type { EnvironmentsTable } from '../db/schema.ts';
 
@@ -20,6 +20,7 @@ const COLUMNS = [
   'protected',
   'archived',
   'created_at',
+  'policy',
 ] as const;
 
 function toEnvironment(row: Row): StoredEnvironment {
@@ -31,6 +32,7 @@ function toEnvironment(row: Row): StoredEnvironment {
     protected: decodeBool(row.protected),
     archived: decodeBool(row.archived),
     createdAt: row.created_at,
+    policy: decodeJsonAs(EnvironmentPolicy, row.policy, 'environment policy'),
   };
 }
 
@@ -87,6 +89,7 @@ export function createEnvironmentStore() {
               protected: encodeBool(input.protected),
               archived: 0,
               created_at: input.createdAt,
+              policy: '{}',
             })
             .returning(COLUMNS)
             .executeTakeFirstOrThrow(),
@@ -98,7 +101,14 @@ export function createEnvironmentStore() {
     async update(
       db: Db,
       id: number,
-      patch: { name: string; description: string; rank: number; protected: boolean; archived: boolean },
+      patch: {
+        name: string;
+        description: string;
+        rank: number;
+        protected: boolean;
+        archived: boolean;
+        policy: EnvironmentPolicy;
+      },
     ): Promise<StoredEnvironment> {
       const row = await onUniqueViolation(
         () =>
@@ -110,6 +120,7 @@ export function createEnvironmentStore() {
               rank: patch.rank,
               protected: encodeBool(patch.protected),
               archived: encodeBool(patch.archived),
+              policy: encodeJson(patch.policy),
             })
             .where('id', '=', id)
             .returning(COLUMNS)
