@@ -15,6 +15,7 @@ import type {
   CreateVersionRequest,
   DatasetItemPage,
   Deployment,
+  DeploymentRequest,
   DeployRequest,
   Environment,
   FieldIssue,
@@ -234,6 +235,17 @@ export function createApiClient(options: ApiClientOptions) {
     ) => call<AuditPage>('GET', `/api/v1/audit${query(params)}`),
     verifyAudit: (params: { head?: string | undefined } = {}) =>
       call<AuditVerification>('GET', `/api/v1/audit/verify${query(params)}`),
+    requestDeploy: (name: string, env: string, request: DeployRequest & { reason: string }) =>
+      call<DeploymentRequest>('POST', `${deployment(name, env)}/requests`, request),
+    listRequests: (params: { status?: string | undefined; prompt?: string | undefined } = {}) =>
+      call<{ items: DeploymentRequest[] }>('GET', `/api/v1/deployment-requests${query(params)}`),
+    getRequest: (id: number) => call<DeploymentRequest>('GET', `/api/v1/deployment-requests/${id}`),
+    decideRequest: (id: number, action: 'approve' | 'reject' | 'cancel', comment?: string) =>
+      call<DeploymentRequest>(
+        'POST',
+        `/api/v1/deployment-requests/${id}/${action}`,
+        comment === undefined ? {} : { comment },
+      ),
     auditHead: () => call<AuditHead>('GET', '/api/v1/audit/head'),
     auditCheckpoint: () => call<AuditCheckpoint>('GET', '/api/v1/audit/checkpoint'),
 

@@ -1,7 +1,7 @@
 /** `promptline deploy`, `rollback` and `history`: what an environment serves, and when it changed. */
 import type { Deployment, DeployRequest, HistoryEntry, RollbackRequest } from '@promptline/core';
 import { parsePositiveInt, parseVariants } from '../args.ts';
-import { UsageError } from '../errors.ts';
+import { ApiError, UsageError } from '../errors.ts';
 import { defineCommand } from '../kit.ts';
 import { formatRelease, formatTable, oneLine } from '../output.ts';
 
@@ -79,7 +79,25 @@ export const deployCommand = defineCommand({
     if (enabled !== undefined) request.enabled = enabled;
     if (reason !== undefined) request.reason = reason;
     if (input.flag('force')) request.force = true;
-    const deployment = await ctx.api.deploy(name, env, request);
+    let deployment: Deployment;
+    try {
+      deployment = await ctx.api.deploy(name, env, request);
+    } catch (error) {
+      // The environment's policy wants approvals: ask for the deploy instead of failing.
+      if (!(error instanceof ApiError) || error.code !== 'APPROVAL_REQUIRED') throw error;
+      if (reason === undefined) {
+        throw new UsageError(
+          `${env} needs approvals before a deploy; add --reason <text> and this command opens a deployment request`,
+        );
+      }
+      const opened = await ctx.api.requestDeploy(name, env, { ...request, reason });
+      if (!ctx.printJson(opened)) {
+        ctx.out(
+          `Opened deployment request #${opened.id} (${opened.requiredApprovals} approval(s) needed): promptline requests show ${opened.id}\n`,
+        );
+      }
+      return;
+    }
     if (ctx.printJson(deployment)) return;
     if (variants !== undefined || version !== undefined) {
       ctx.out(`Deployed ${describe(deployment)}\n`);

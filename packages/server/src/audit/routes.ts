@@ -50,7 +50,8 @@ export function registerAuditRoutes(app: FastifyInstance, { audit }: { audit: Au
       querystring: AuditVerifyQuery,
       response: { 200: AuditVerification, ...problemResponses },
     },
-    handler: async (request) => audit.verify(principalOf(request).projectId, undefined, { head: request.query.head }),
+    handler: async (request) =>
+      audit.verify(principalOf(request).projectId, undefined, { head: request.query.head }),
   });
 
   r.get('/api/v1/audit/head', {

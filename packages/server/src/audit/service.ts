@@ -6,8 +6,8 @@ import {
   canonicalJson,
   chainHash,
   GENESIS_HASH,
-  type Seal,
   SEALED_KEY,
+  type Seal,
   sealsOf,
   type TamperedRow,
   verifyChain,
@@ -104,7 +104,11 @@ export function createAuditService({
     const seals = new Map<string, SealProof>();
     for (const event of events.slice(start)) {
       for (const seal of sealsOf(event.data)) {
-        seals.set(`${seal.table}:${seal.id}`, { eventId: event.rowId, eventHash: event.hash, hash: seal.hash });
+        seals.set(`${seal.table}:${seal.id}`, {
+          eventId: event.rowId,
+          eventHash: event.hash,
+          hash: seal.hash,
+        });
       }
     }
     return seals;

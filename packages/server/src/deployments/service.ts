@@ -331,21 +331,21 @@ export function createDeploymentService({
      */
     sealedSource: {
       table: 'deployment_history',
-      async rows(projectId: number) {
-        const entries = await store.allHistory(database.db, projectId);
-        const names = await prompts.namesOf(database.db, [...new Set(entries.map((e) => e.promptId))]);
+      async rows(projectId: number, db: Db) {
+        const entries = await store.allHistory(db, projectId);
+        const names = await prompts.namesOf(db, [...new Set(entries.map((e) => e.promptId))]);
         return entries.map((entry) => ({
           id: entry.id,
           target: `${names.get(entry.promptId) ?? `prompt ${entry.promptId}`} ${entry.action} entry ${entry.id}`,
           hash: historyRecordHash(entry),
         }));
       },
-      async check(projectId: number) {
-        const live = await store.listForProject(database.db, projectId);
-        const names = await prompts.namesOf(database.db, [...new Set(live.map((r) => r.promptId))]);
+      async check(projectId: number, db: Db) {
+        const live = await store.listForProject(db, projectId);
+        const names = await prompts.namesOf(db, [...new Set(live.map((r) => r.promptId))]);
         const problems = [];
         for (const release of live) {
-          const entry = await store.findHistory(database.db, release.historyId);
+          const entry = await store.findHistory(db, release.historyId);
           const target = `${names.get(release.promptId) ?? `prompt ${release.promptId}`} in environment ${release.environmentId}`;
           if (
             !entry ||

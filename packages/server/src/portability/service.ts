@@ -150,6 +150,9 @@ export function createPortabilityService({ database, clock, audit, metrics }: Po
           }
           const targetRolledUntil = await metrics.watermark(trx, 'update');
           const rows = await importRows({ trx, store, projectId, header, targetRolledUntil }, iterator);
+          // Rows arrived under new ids: seal them as imported (the chain's earlier seals name the
+          // source instance's ids), so `audit verify` keeps covering them row by row.
+          await audit.resealAll(trx, projectId, actor, 'rows imported under new ids');
           await audit.reattach(trx, projectId, local);
           await audit.append(trx, {
             projectId,

@@ -94,6 +94,27 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
     refs: { prompt_id: 'prompts', environment_id: 'environments', history_id: 'deployment_history' },
   },
   {
+    // After the history both point into; a history entry's request_id keeps the source's id
+    // (requests come later), so it names the request as the source instance numbered it.
+    table: 'deployment_requests',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: {
+      prompt_id: 'prompts',
+      environment_id: 'environments',
+      base_history_id: 'deployment_history',
+      history_id: 'deployment_history',
+    },
+  },
+  {
+    table: 'deployment_request_decisions',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: { request_id: 'deployment_requests' },
+  },
+  {
     table: 'prompt_thresholds',
     scope: { column: 'project_id' },
     key: ['id'],

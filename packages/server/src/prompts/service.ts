@@ -146,8 +146,8 @@ export function createPromptService({
     /** Versions as the audit chain seals them: `audit verify` recomputes each row's record hash. */
     sealedSource: {
       table: 'versions',
-      async rows(projectId: number) {
-        return (await store.sealableVersions(database.db, projectId)).map(({ prompt, row }) => ({
+      async rows(projectId: number, db: Db) {
+        return (await store.sealableVersions(db, projectId)).map(({ prompt, row }) => ({
           id: row.id,
           target: `${prompt} v${row.number}`,
           hash: versionRecordHash(row),

@@ -186,8 +186,8 @@ export function createRequestService({
     /** Decisions as the audit chain seals them: an approval edited in the database is found by `audit verify`. */
     sealedSource: {
       table: 'deployment_request_decisions',
-      async rows(projectId: number) {
-        return (await store.allDecisions(database.db, projectId)).map((d) => ({
+      async rows(projectId: number, db: Db) {
+        return (await store.allDecisions(db, projectId)).map((d) => ({
           id: d.id,
           target: `${d.decision} of request ${d.requestId} by ${d.user}`,
           hash: decisionRecordHash(d),

@@ -85,6 +85,23 @@ export async function seedProject(api: TestClient): Promise<void> {
   );
   await ok(api.put(`${p('support/triage')}/deployments/production`, { version: 3 }), 'deploy 3');
   await ok(api.post(`${p('support/triage')}/deployments/production/rollback`, { reason: 'bad' }), 'rollback');
+  // A deployment request approved by another key: requests, decisions and a history entry naming them.
+  const opened = await ok(
+    api.post(`${p('support/triage')}/deployments/staging/requests`, { version: 2, reason: 'review me' }),
+    'deployment request',
+  );
+  const reviewer = await ok(
+    api.post('/api/v1/api-keys', { name: 'reviewer', role: 'editor' }),
+    'reviewer key',
+  );
+  await ok(
+    api.post(
+      `/api/v1/deployment-requests/${String(opened.id)}/approve`,
+      { comment: 'fine' },
+      { authorization: `Bearer ${String(reviewer.key)}` },
+    ),
+    'approve',
+  );
 
   await ok(
     api.post('/api/v1/datasets', {
