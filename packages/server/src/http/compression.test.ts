@@ -136,4 +136,14 @@ describe('text/event-stream sent through the framework (not hijacked)', () => {
     expect(isCompressible('TEXT/EVENT-STREAM')).toBe(false);
     expect(isCompressible('image/png')).toBe(false);
   });
+
+  it('keeps each verdict when asked again, past the bound of remembered content types', () => {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 100; i++) {
+        expect(isCompressible(`text/event-stream; id=${i}`)).toBe(false);
+        expect(isCompressible(`application/json; id=${i}`)).toBe(true);
+        expect(isCompressible(`image/png; id=${i}`)).toBe(false);
+      }
+    }
+  });
 });
