@@ -70,6 +70,13 @@ export const ERROR_CODES = {
   // Keys and audit
   API_KEY_NOT_FOUND: 404,
   LAST_ADMIN_KEY: 409,
+  // People and members
+  USER_NOT_FOUND: 404,
+  MEMBER_NOT_FOUND: 404,
+  /** Removing or demoting the project's last admin member would leave nobody to manage it. */
+  LAST_ADMIN_MEMBER: 409,
+  /** A key may not reach further than the user it acts as. */
+  KEY_ROLE_ABOVE_MEMBER: 409,
   AUDIT_CHAIN_BROKEN: 409,
   // Providers
   PROVIDER_NOT_CONFIGURED: 422,

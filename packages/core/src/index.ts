@@ -15,6 +15,7 @@ export * from './errors.ts';
 export * from './eval/index.ts';
 export * from './eval-run-stored.ts';
 export * from './gateway/index.ts';
+export * from './identity.ts';
 export * from './jobs.ts';
 export * from './langfuse.ts';
 export * from './policy.ts';

@@ -432,11 +432,23 @@ export const VersionDiff = z.object({
 // ---------------------------------------------------------------------------------------------
 // Auth, audit, problems
 
-export const Role = z.enum(['admin', 'editor', 'viewer']);
+/**
+ * A member's or key's role in a project, least first: viewer < reviewer < editor < admin. A
+ * reviewer is a viewer who may approve deployment requests.
+ */
+export const Role = z.enum(['admin', 'editor', 'reviewer', 'viewer']);
 
 export const CreateApiKeyRequest = z.object({
   name: z.string().min(1).max(200),
   role: Role.default('editor'),
+  /**
+   * Email of the user the key acts as (admins only); default the caller's user. A user not yet
+   * known is created: an invited account (who may later sign in) or, with `account: "service"`, a
+   * service account (never signs in).
+   */
+  user: z.email().max(320).optional(),
+  /** The kind of account created when `user` names someone new. */
+  account: z.enum(['invited', 'service']).default('invited'),
 });
 
 export const ApiKey = z.object({
@@ -445,6 +457,8 @@ export const ApiKey = z.object({
   role: Role,
   /** First characters of the key, to recognise it in lists. */
   prefix: z.string(),
+  /** The user the key acts as: versions it writes and approvals it gives are that user's. */
+  user: z.object({ id: RowId, email: z.string(), name: z.string() }),
   createdAt: Timestamp,
   revokedAt: Timestamp.nullable(),
   lastUsedAt: Timestamp.nullable(),

@@ -81,6 +81,8 @@ import { createTraceMaintenance } from './traces/maintenance.ts';
 import { registerTraceRoutes } from './traces/routes.ts';
 import { createTraceService } from './traces/service.ts';
 import { createTraceSettingsService } from './traces/settings.ts';
+import { registerMemberRoutes } from './users/routes.ts';
+import { createUserService } from './users/service.ts';
 import { defaultWebDist, registerWebApp } from './web/static.ts';
 
 export interface BuildAppOptions {
@@ -219,7 +221,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     clock,
     ...(options.auditSigner ? { signer: options.auditSigner } : {}),
   });
-  const auth = createAuthService({ database, clock, audit, changeFeed });
+  // A key's role is capped by its user's membership: a membership change empties the key cache.
+  const users = createUserService({ database, clock, audit, onMembersChanged: () => auth.forgetAll() });
+  const auth = createAuthService({ database, clock, audit, users, changeFeed });
   // Stores another feature works with inside its own transactions are built once, here, and
   // passed in: a feature never builds another feature's store.
   const promptStore = createPromptStore(database.dialect);
@@ -357,7 +361,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Also sets x-request-id on every response.
   // Cookies are parsed before the auth hook, which accepts the browser's session cookie.
   await app.register(fastifyCookie);
-  const sessions = createSessionService({ database, clock, auth });
+  const sessions = createSessionService({ database, clock, auth, users });
   installAuth(app, auth, sessions);
 
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -385,6 +389,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerResolutionRoutes(app, { resolution });
   registerEnvironmentRoutes(app, { environments });
   registerApiKeyRoutes(app, { auth });
+  registerMemberRoutes(app, { users });
   registerAuditRoutes(app, { audit });
   registerLiveRoutes(app, { updates, snapshotOf });
   registerProviderRoutes(app, { providers });

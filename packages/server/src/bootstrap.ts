@@ -7,6 +7,7 @@ import { createEnvironmentStore } from './environments/store.ts';
 import { createLocalChangeFeed } from './live/change-feed.ts';
 import { seedDefaults } from './projects/seed.ts';
 import { ensureSpanPartitions } from './traces/maintenance.ts';
+import { createUserService } from './users/service.ts';
 
 /**
  * First-start setup, idempotent: the `default` project with its environments, and `apiKey` (when
@@ -30,7 +31,8 @@ export async function bootstrap(
   });
   const projectId = await seedDefaults(database, clock, environments);
   await ensureSpanPartitions(database, clock);
-  const auth = createAuthService({ database, clock, audit });
+  const users = createUserService({ database, clock, audit });
+  const auth = createAuthService({ database, clock, audit, users });
   const apiKey = options.apiKey;
   if (apiKey) {
     const register = () => auth.register(projectId, apiKey, 'admin (PROMPTLINE_API_KEY)', 'admin');
@@ -42,10 +44,13 @@ export async function bootstrap(
     return { projectId, generatedKey: null, restoredKeyId: registered.restored ? registered.key.id : null };
   }
   if (options.generateKeyIfNone && (await auth.count(projectId)) === 0) {
+    const admin = await database.db
+      .transaction()
+      .execute((trx) => users.ensureInstanceAdminService(trx, projectId));
     const created = await auth.create(
       projectId,
       { name: 'admin (generated at first start)', role: 'admin' },
-      'system',
+      { userId: admin.id, name: 'system' },
     );
     return { projectId, generatedKey: created.key, restoredKeyId: null };
   }

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.ts';
 import { defineGroup } from '../kit.ts';
 import { formatTable } from '../output.ts';
 
-const ROLES: readonly Role[] = ['admin', 'editor', 'viewer'];
+const ROLES: readonly Role[] = ['admin', 'editor', 'reviewer', 'viewer'];
 
 /** The `keys` command group. */
 export const keysCommand = defineGroup({
@@ -14,7 +14,7 @@ export const keysCommand = defineGroup({
   commands: {
     create: {
       name: 'keys create',
-      usage: '<name> [--role admin|editor|viewer] [options]',
+      usage: '<name> [--role admin|editor|reviewer|viewer] [options]',
       summary: 'Create an API key; the secret is printed once',
       options: {
         role: { type: 'string', value: '<role>', description: 'admin, editor (default) or viewer' },

@@ -1,10 +1,8 @@
-import { AppError, type Role } from '@promptline/core';
+import { AppError, type Role, roleAtLeast } from '@promptline/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import '../http/types.ts';
 import { csrfProblem, sessionTokenOf } from '../session/cookie.ts';
 import type { AuthService, Principal } from './service.ts';
-
-const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
 
 /** The authenticated caller of a route that requires a key. */
 export function principalOf(request: FastifyRequest): Principal {
@@ -114,7 +112,7 @@ function check(request: FastifyRequest, principal: Principal | null): AppError |
   const config = request.routeOptions.config;
   const needed: Role =
     config.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
-  if (RANK[principal.role] < RANK[needed]) {
+  if (!roleAtLeast(principal.role, needed)) {
     return new AppError(
       'FORBIDDEN',
       `This needs the ${needed} role; the key "${principal.name}" is ${principal.role}. Use a key with the ${needed} role.`,

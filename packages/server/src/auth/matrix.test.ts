@@ -8,7 +8,7 @@
 import { expect, it } from 'vitest';
 import { createTestClient, describeServer, type TestClient } from '../test-helpers/index.ts';
 
-type Least = 'public' | 'viewer' | 'editor' | 'admin';
+type Least = 'public' | 'viewer' | 'reviewer' | 'editor' | 'admin';
 
 const MINIMUM: Record<string, Least> = {
   'GET /api/v1/jobs': 'admin',
@@ -22,6 +22,9 @@ const MINIMUM: Record<string, Least> = {
   'POST /api/v1/api-keys': 'admin',
   'GET /api/v1/api-keys': 'admin',
   'DELETE /api/v1/api-keys/{id}': 'admin',
+  'GET /api/v1/members': 'viewer',
+  'PUT /api/v1/members': 'admin',
+  'DELETE /api/v1/members/{userId}': 'admin',
   'GET /api/v1/audit': 'viewer',
   'GET /api/v1/audit/verify': 'viewer',
   'POST /api/v1/datasets': 'editor',
@@ -94,14 +97,14 @@ const MINIMUM: Record<string, Least> = {
   'PUT /api/v1/traces/settings': 'admin',
 };
 
-const RANK: Record<Least, number> = { public: -1, viewer: 0, editor: 1, admin: 2 };
-type Caller = 'none' | 'revoked' | 'viewer' | 'editor' | 'admin';
-const CALLERS: Caller[] = ['none', 'revoked', 'viewer', 'editor', 'admin'];
+const RANK: Record<Least, number> = { public: -1, viewer: 0, reviewer: 1, editor: 2, admin: 3 };
+type Caller = 'none' | 'revoked' | 'viewer' | 'reviewer' | 'editor' | 'admin';
+const CALLERS: Caller[] = ['none', 'revoked', 'viewer', 'reviewer', 'editor', 'admin'];
 
 /** Path parameters that name nothing that exists (ids stay inside PostgreSQL's integer range). */
 function fill(path: string): string {
   return path.replace(/\{(\w+)\}/g, (_, param: string) =>
-    param === 'id' || param === 'number' ? '999999' : `matrix-missing-${param}`,
+    param === 'id' || param === 'number' || param === 'userId' ? '999999' : `matrix-missing-${param}`,
   );
 }
 
@@ -125,6 +128,7 @@ describeServer((ctx) => {
       none: createTestClient(server.app, undefined),
       revoked: createTestClient(server.app, revoked.key),
       viewer: createTestClient(server.app, (await key('viewer')).key),
+      reviewer: createTestClient(server.app, (await key('reviewer')).key),
       editor: createTestClient(server.app, (await key('editor')).key),
       admin: api,
     };

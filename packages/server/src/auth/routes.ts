@@ -18,12 +18,16 @@ export function registerApiKeyRoutes(app: FastifyInstance, { auth }: { auth: Aut
       operationId: 'createApiKey',
       tags,
       summary: 'Create an API key (its secret is shown only in this response)',
+      description:
+        'The key acts as the user named by `user` (an email: created as an invited account, or a service account with `"account": "service"`, and added to the project with the key\'s role when new), else as the caller\'s user. Its role cannot exceed that user\'s role in the project (409 KEY_ROLE_ABOVE_MEMBER).',
       body: CreateApiKeyRequest,
       response: { 201: CreatedApiKey, ...problemResponses },
     },
     handler: async (request, reply) => {
       const p = principalOf(request);
-      return reply.code(201).send(await auth.create(p.projectId, request.body, p.name));
+      return reply
+        .code(201)
+        .send(await auth.create(p.projectId, request.body, { userId: p.userId, name: p.name }));
     },
   });
 

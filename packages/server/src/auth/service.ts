@@ -1,18 +1,48 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type ApiKey, AppError, type CreatedApiKey, type Role } from '@promptline/core';
+import {
+  type ApiKey,
+  AppError,
+  type CreatedApiKey,
+  ROLE_RANK,
+  type Role,
+  roleAtLeast,
+} from '@promptline/core';
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Db } from '../db/database.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
-import { createApiKeyStore, type StoredKey } from './store.ts';
+import type { UserService } from '../users/service.ts';
+import { createApiKeyStore, type KeyIdentity, type StoredKey } from './store.ts';
 
-/** Who is calling: resolved from the API key on every request. */
+/** Who is calling: resolved from the API key (or the session) on every request. */
 export interface Principal {
   keyId: number;
   /** The key's name: recorded as author of versions and actor of audit events. */
   name: string;
+  /** The key's role, capped by its user's role in the project. */
   role: Role;
   projectId: number;
+  /** The user the key acts as: approvals compare users, not keys. */
+  userId: number;
+  userEmail: string;
+}
+
+/** The principal a key stands for, or null when it is revoked or its user left the project. */
+export function principalOfKey(
+  key: Pick<KeyIdentity, 'id' | 'projectId' | 'name' | 'role' | 'revokedAt' | 'memberRole'> & {
+    user: { id: number; email: string };
+  },
+): Principal | null {
+  if (key.revokedAt !== null || key.memberRole === null) return null;
+  const role = ROLE_RANK[key.memberRole] < ROLE_RANK[key.role] ? key.memberRole : key.role;
+  return {
+    keyId: key.id,
+    name: key.name,
+    role,
+    projectId: key.projectId,
+    userId: key.user.id,
+    userEmail: key.user.email,
+  };
 }
 
 /**
@@ -42,6 +72,7 @@ function publicKey(key: StoredKey): ApiKey {
     name: key.name,
     role: key.role,
     prefix: key.prefix,
+    user: key.user,
     createdAt: key.createdAt,
     revokedAt: key.revokedAt,
     lastUsedAt: key.lastUsedAt,
@@ -53,11 +84,13 @@ export function createAuthService({
   database,
   clock,
   audit,
+  users,
   changeFeed,
 }: {
   database: Database;
   clock: Clock;
   audit: AuditService;
+  users: UserService;
   /** Carries revocations made on other instances (PostgreSQL); absent or local: this instance only. */
   changeFeed?: ChangeFeed;
 }) {
@@ -93,37 +126,70 @@ export function createAuthService({
     });
   }
 
-  async function insertKey(projectId: number, key: string, name: string, role: Role, actor: string) {
-    return database.db.transaction().execute(async (trx) => {
-      const stored = await store.insert(trx, {
-        projectId,
-        name,
-        role,
-        prefix: key.slice(0, 10),
-        keyHash: hashApiKey(key),
-        createdAt: isoNow(clock),
-      });
-      await audit.append(trx, {
-        projectId,
-        actor,
-        action: 'api_key.create',
-        targetType: 'api_key',
-        target: String(stored.id),
-        data: { after: { id: stored.id, name, role, prefix: stored.prefix } },
-      });
-      return stored;
+  async function insertKey(
+    trx: Db,
+    projectId: number,
+    userId: number,
+    key: string,
+    name: string,
+    role: Role,
+    actor: string,
+  ) {
+    const stored = await store.insert(trx, {
+      projectId,
+      userId,
+      name,
+      role,
+      prefix: key.slice(0, 10),
+      keyHash: hashApiKey(key),
+      createdAt: isoNow(clock),
     });
+    await audit.append(trx, {
+      projectId,
+      actor,
+      action: 'api_key.create',
+      targetType: 'api_key',
+      target: String(stored.id),
+      data: { after: { id: stored.id, name, role, prefix: stored.prefix, user: stored.user.email } },
+    });
+    return stored;
   }
 
   return {
-    /** Creates a key and returns it with its secret, the only time the secret is shown. */
+    /**
+     * Creates a key and returns it with its secret, the only time the secret is shown. The key acts
+     * as `input.user` (an email; created as an invited or service account and added to the project
+     * with the key's role when new) or else as the creator's user.
+     * @throws AppError KEY_ROLE_ABOVE_MEMBER when the user's role in the project is below the key's.
+     */
     async create(
       projectId: number,
-      input: { name: string; role: Role },
-      actor: string,
+      input: { name: string; role: Role; user?: string | undefined; account?: 'invited' | 'service' },
+      creator: { userId: number; name: string },
     ): Promise<CreatedApiKey> {
       const key = generateApiKey();
-      const stored = await insertKey(projectId, key, input.name, input.role, actor);
+      const stored = await database.db.transaction().execute(async (trx) => {
+        let userId = creator.userId;
+        if (input.user !== undefined) {
+          const { user } = await users.ensureUser(trx, {
+            email: input.user,
+            status: input.account === 'service' ? 'service' : 'invited',
+          });
+          userId = user.id;
+        }
+        const memberRole = await users.ensureMember(trx, projectId, userId, input.role);
+        if (!roleAtLeast(memberRole, input.role)) {
+          const who = input.user ?? 'your user';
+          throw new AppError(
+            'KEY_ROLE_ABOVE_MEMBER',
+            `A key acting as ${who} cannot be ${input.role}: ${who} is ${memberRole} in this project.`,
+            {
+              hint: `Raise the member's role first (PUT /api/v1/members with "role": "${input.role}"), or create a ${memberRole} key.`,
+            },
+          );
+        }
+        return insertKey(trx, projectId, userId, key, input.name, input.role, creator.name);
+      });
       return { ...publicKey(stored), key };
     },
 
@@ -140,7 +206,11 @@ export function createAuthService({
     ): Promise<{ key: ApiKey; restored: boolean }> {
       const existing = await store.findByHash(database.db, hashApiKey(key));
       if (!existing) {
-        return { key: publicKey(await insertKey(projectId, key, name, role, 'system')), restored: false };
+        const stored = await database.db.transaction().execute(async (trx) => {
+          const user = await users.ensureInstanceAdminService(trx, projectId);
+          return insertKey(trx, projectId, user.id, key, name, role, 'system');
+        });
+        return { key: publicKey(stored), restored: false };
       }
       if (existing.revokedAt === null) return { key: publicKey(existing), restored: false };
       const restored = await database.db.transaction().execute(async (trx) => {
@@ -160,6 +230,11 @@ export function createAuthService({
       });
       forget(null);
       return { key: publicKey(restored), restored: true };
+    },
+
+    /** Forgets every cached key: a membership changed (a key's role is capped by its user's). */
+    forgetAll(): void {
+      forget(null);
     },
 
     async count(projectId: number): Promise<number> {
@@ -233,10 +308,7 @@ export function createAuthService({
       if (!entry || entry.expires <= now) {
         const seen = generation;
         const key = await store.findByHash(database.db, hashApiKey(secret));
-        const principal =
-          key && key.revokedAt === null
-            ? { keyId: key.id, name: key.name, role: key.role, projectId: key.projectId }
-            : null;
+        const principal = key ? principalOfKey(key) : null;
         entry = { principal, expires: now + CACHE_TTL_MS };
         // Bound the memory a flood of wrong keys could take.
         if (cache.size > 10_000) cache.clear();

@@ -1,12 +1,32 @@
 import type { ApiKey, Role } from '@promptline/core';
 import type { Db } from '../db/database.ts';
-import type { ApiKeysTable } from '../db/schema.ts';
+import type { UserTables } from '../users/migration.ts';
 
 export interface StoredKey extends ApiKey {
   projectId: number;
 }
 
-type Row = Omit<ApiKeysTable, 'id' | 'key_hash'> & { id: number };
+/** A key as the auth hook needs it: the key, its user, and that user's role in the key's project. */
+export interface KeyIdentity extends StoredKey {
+  /** Null when the user is no longer a member of the key's project (the key then acts for nobody). */
+  memberRole: Role | null;
+}
+
+const tables = (db: Db) => db.withTables<UserTables>();
+
+interface Row {
+  id: number;
+  project_id: number;
+  name: string;
+  role: string;
+  prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  user_id: number;
+  user_email: string;
+  user_name: string;
+}
 
 function toKey(row: Row): StoredKey {
   return {
@@ -15,22 +35,32 @@ function toKey(row: Row): StoredKey {
     name: row.name,
     role: row.role as Role,
     prefix: row.prefix,
+    user: { id: row.user_id, email: row.user_email, name: row.user_name },
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
   };
 }
 
-const COLUMNS = [
-  'id',
-  'project_id',
-  'name',
-  'role',
-  'prefix',
-  'created_at',
-  'revoked_at',
-  'last_used_at',
-] as const;
+/** Keys joined with their user (every key has one since migration 0182_users). */
+function keysWithUser(db: Db) {
+  return tables(db)
+    .selectFrom('api_keys')
+    .innerJoin('users', 'users.id', 'api_keys.user_id')
+    .select([
+      'api_keys.id as id',
+      'api_keys.project_id as project_id',
+      'api_keys.name as name',
+      'api_keys.role as role',
+      'api_keys.prefix as prefix',
+      'api_keys.created_at as created_at',
+      'api_keys.revoked_at as revoked_at',
+      'api_keys.last_used_at as last_used_at',
+      'users.id as user_id',
+      'users.email as user_email',
+      'users.name as user_name',
+    ]);
+}
 
 /** SQL of API keys. Only the SHA-256 of a key is ever stored. */
 export function createApiKeyStore() {
@@ -39,6 +69,7 @@ export function createApiKeyStore() {
       db: Db,
       input: {
         projectId: number;
+        userId: number;
         name: string;
         role: Role;
         prefix: string;
@@ -50,6 +81,7 @@ export function createApiKeyStore() {
         .insertInto('api_keys')
         .values({
           project_id: input.projectId,
+          user_id: input.userId,
           name: input.name,
           role: input.role,
           prefix: input.prefix,
@@ -58,36 +90,38 @@ export function createApiKeyStore() {
           revoked_at: null,
           last_used_at: null,
         })
-        .returning(COLUMNS)
+        .returning('id')
         .executeTakeFirstOrThrow();
-      return toKey(row);
+      const stored = await keysWithUser(db).where('api_keys.id', '=', row.id).executeTakeFirstOrThrow();
+      return toKey(stored);
     },
 
-    async findByHash(db: Db, keyHash: string): Promise<StoredKey | undefined> {
-      const row = await db
-        .selectFrom('api_keys')
-        .select(COLUMNS)
-        .where('key_hash', '=', keyHash)
+    /** One query on the auth path: the key, its user, and the user's membership of the key's project. */
+    async findByHash(db: Db, keyHash: string): Promise<KeyIdentity | undefined> {
+      const row = await keysWithUser(db)
+        .leftJoin('members', (join) =>
+          join
+            .onRef('members.project_id', '=', 'api_keys.project_id')
+            .onRef('members.user_id', '=', 'api_keys.user_id'),
+        )
+        .select('members.role as member_role')
+        .where('api_keys.key_hash', '=', keyHash)
         .executeTakeFirst();
-      return row ? toKey(row) : undefined;
+      return row ? { ...toKey(row), memberRole: (row.member_role as Role | null) ?? null } : undefined;
     },
 
     async findById(db: Db, projectId: number, id: number): Promise<StoredKey | undefined> {
-      const row = await db
-        .selectFrom('api_keys')
-        .select(COLUMNS)
-        .where('project_id', '=', projectId)
-        .where('id', '=', id)
+      const row = await keysWithUser(db)
+        .where('api_keys.project_id', '=', projectId)
+        .where('api_keys.id', '=', id)
         .executeTakeFirst();
       return row ? toKey(row) : undefined;
     },
 
     async list(db: Db, projectId: number): Promise<StoredKey[]> {
-      const rows = await db
-        .selectFrom('api_keys')
-        .select(COLUMNS)
-        .where('project_id', '=', projectId)
-        .orderBy('id', 'asc')
+      const rows = await keysWithUser(db)
+        .where('api_keys.project_id', '=', projectId)
+        .orderBy('api_keys.id', 'asc')
         .execute();
       return rows.map(toKey);
     },

@@ -12,6 +12,7 @@ import { providerTablesMigration } from '../providers/migration.ts';
 import { policiesAndRequestsMigration } from '../requests/migration.ts';
 import { sessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
+import { usersMigration } from '../users/migration.ts';
 import type { Database, Dialect } from './database.ts';
 import { notNull, withId } from './ddl.ts';
 
@@ -178,6 +179,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     // Named after every migration on main when it landed; its range (0120–0139) was passed by then.
     '0180_audit_seal_existing_rows': sealExistingRowsMigration(),
     '0181_policies_and_requests': policiesAndRequestsMigration(dialect),
+    // Numbered in 0100–0119, renamed to sort after every migration on main when it landed.
+    '0182_users': usersMigration(dialect),
   };
 }
 

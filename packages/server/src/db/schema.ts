@@ -25,6 +25,8 @@ export interface ApiKeysTable {
   created_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
+  /** The user the key acts as (set on every key since migration 0182_users). */
+  user_id: number | null;
 }
 
 export interface EnvironmentsTable {

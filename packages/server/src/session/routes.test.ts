@@ -64,6 +64,12 @@ describeServer(
       const me = await server.app.inject({ url: '/api/v1/session', headers: withCookie(token) });
       expect(me.statusCode).toBe(200);
       expect(me.json()).toEqual({
+        user: {
+          id: expect.any(Number),
+          email: 'instance-admin@promptline.invalid',
+          name: 'Instance admin (API key)',
+          initials: 'IK',
+        },
         keyName: expect.any(String),
         role: 'admin',
         project: { id: expect.any(Number), name: 'default' },

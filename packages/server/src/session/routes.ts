@@ -14,6 +14,8 @@ export const OpenSessionRequest = z.object({ apiKey: z.string().min(1).max(500) 
 
 /** `GET /api/v1/session`: who the caller is. */
 export const SessionInfo = z.object({
+  /** The user the caller acts as. */
+  user: z.object({ id: z.number().int(), email: z.string(), name: z.string(), initials: z.string() }),
   keyName: z.string(),
   role: Role,
   project: z.object({ id: z.number().int(), name: z.string() }),

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '@promptline/core';
-import type { AuthService, Principal } from '../auth/service.ts';
+import { type AuthService, type Principal, principalOfKey } from '../auth/service.ts';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
+import type { UserService } from '../users/service.ts';
 import { createSessionStore, projectName } from './store.ts';
 
 /** A session lives this long after its last use (sliding). */
@@ -20,10 +21,12 @@ export function createSessionService({
   database,
   clock,
   auth,
+  users,
 }: {
   database: Database;
   clock: Clock;
   auth: AuthService;
+  users: UserService;
 }) {
   const store = createSessionStore();
   const expiryFrom = (now: number) => new Date(now + SESSION_TTL_MS).toISOString();
@@ -57,16 +60,28 @@ export function createSessionService({
     async authenticate(token: string): Promise<Principal | null> {
       const found = await store.findByHash(database.db, hashToken(token));
       const now = clock.now().getTime();
-      if (!found || found.keyRevokedAt !== null || Date.parse(found.expiresAt) <= now) return null;
+      if (!found || Date.parse(found.expiresAt) <= now) return null;
+      const principal = principalOfKey({
+        id: found.keyId,
+        projectId: found.projectId,
+        name: found.keyName,
+        role: found.role,
+        revokedAt: found.keyRevokedAt,
+        memberRole: found.memberRole,
+        user: { id: found.userId, email: found.userEmail },
+      });
+      if (!principal) return null;
       if (Date.parse(found.expiresAt) - now < SESSION_TTL_MS - EXTEND_EVERY_MS) {
         await store.extend(database.db, found.id, expiryFrom(now));
       }
-      return { keyId: found.keyId, name: found.keyName, role: found.role, projectId: found.projectId };
+      return principal;
     },
 
-    /** Who a principal is, for the app's top bar: key name, role and project. */
+    /** Who a principal is, for the app's top bar: user, key name, role and project. */
     async describe(principal: Principal) {
+      const user = await users.get(principal.userId);
       return {
+        user: { id: user.id, email: user.email, name: user.name, initials: user.initials },
         keyName: principal.name,
         role: principal.role,
         project: {

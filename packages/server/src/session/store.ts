@@ -1,6 +1,7 @@
 import type { Role } from '@promptline/core';
 import type { Generated } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { UserTables } from '../users/migration.ts';
 
 /** Tables of this feature (created by migration `0030_sessions`). */
 // A type alias, not an interface: withTables() needs the implicit index signature.
@@ -23,9 +24,13 @@ export interface StoredSession {
   role: Role;
   projectId: number;
   keyRevokedAt: string | null;
+  userId: number;
+  userEmail: string;
+  /** The user's role in the key's project; null when no longer a member. */
+  memberRole: Role | null;
 }
 
-const tables = (db: Db) => db.withTables<SessionTables>();
+const tables = (db: Db) => db.withTables<SessionTables & UserTables>();
 
 /** SQL of the sessions table. */
 export function createSessionStore() {
@@ -46,7 +51,16 @@ export function createSessionStore() {
       const row = await tables(db)
         .selectFrom('sessions')
         .innerJoin('api_keys', 'api_keys.id', 'sessions.key_id')
+        .innerJoin('users', 'users.id', 'api_keys.user_id')
+        .leftJoin('members', (join) =>
+          join
+            .onRef('members.project_id', '=', 'api_keys.project_id')
+            .onRef('members.user_id', '=', 'users.id'),
+        )
         .select([
+          'users.id as userId',
+          'users.email as userEmail',
+          'members.role as memberRole',
           'sessions.id as id',
           'sessions.expires_at as expiresAt',
           'api_keys.id as keyId',
@@ -57,7 +71,9 @@ export function createSessionStore() {
         ])
         .where('sessions.token_hash', '=', tokenHash)
         .executeTakeFirst();
-      return row ? { ...row, role: row.role as Role } : undefined;
+      return row
+        ? { ...row, role: row.role as Role, memberRole: (row.memberRole as Role | null) ?? null }
+        : undefined;
     },
 
     async extend(db: Db, id: number, expiresAt: string): Promise<void> {

@@ -9,6 +9,7 @@ import { formatAgo, formatTime } from '../../lib/format.ts';
 
 const ROLES: { role: Role; what: string }[] = [
   { role: 'viewer', what: 'reads everything, changes nothing (dashboards, SDKs that only resolve)' },
+  { role: 'reviewer', what: 'a viewer who may also approve deployment requests' },
   { role: 'editor', what: 'also writes prompts, versions, deployments, datasets and eval runs' },
   { role: 'admin', what: 'also manages API keys and provider credentials' },
 ];
