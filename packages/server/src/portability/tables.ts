@@ -160,7 +160,8 @@ export const INSTANCE_LOCAL_TABLES: Readonly<Record<string, string>> = {
   api_keys: 'secrets (key hashes); the target instance has its own keys',
   users:
     'people of the instance, not of one project (sign-ins, invitations); the target has its own. Prompt reviewers and owners travel as emails',
-  members: 'memberships of the instance’s users, who are not exported; add members on the target (PUT /api/v1/members)',
+  members:
+    'memberships of the instance’s users, who are not exported; add members on the target (PUT /api/v1/members)',
   sessions: 'secrets (browser session tokens) bound to this instance’s keys',
   provider_credentials: 'secrets (provider API keys); configure them again on the target',
   gateway_key_budgets: 'budgets belong to API keys, which are not exported; set them on the target’s keys',
