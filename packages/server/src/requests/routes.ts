@@ -74,8 +74,9 @@ export function registerRequestRoutes(
 
   for (const action of ['approve', 'reject', 'cancel'] as const) {
     r.post(`/api/v1/deployment-requests/:id/${action}`, {
-      // Who may decide is the policy's business (NOT_A_REVIEWER, SELF_APPROVAL), answered by the service.
-      config: { role: 'viewer' },
+      // Deciding needs at least a reviewer; who among them may decide is the policy's business
+      // (NOT_A_REVIEWER, SELF_APPROVAL), answered by the service. Cancelling is the author's.
+      config: { role: action === 'cancel' ? 'viewer' : 'reviewer' },
       schema: {
         operationId: `${action}DeploymentRequest`,
         tags,

@@ -91,7 +91,7 @@ export async function seedProject(api: TestClient): Promise<void> {
     'deployment request',
   );
   const reviewer = await ok(
-    api.post('/api/v1/api-keys', { name: 'reviewer', role: 'editor' }),
+    api.post('/api/v1/api-keys', { name: 'reviewer', role: 'editor', user: 'reviewer@people.test' }),
     'reviewer key',
   );
   await ok(
