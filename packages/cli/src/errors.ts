@@ -11,6 +11,8 @@ export const EXIT = {
   failure: 1,
   usage: 2,
   unreachable: 3,
+  /** `push` (or `push --dry-run`): done, but the folder and the registry still differ (files behind, prompts without a file). */
+  drift: 4,
 } as const;
 
 /** The command line was wrong: unknown option, missing argument, unreadable file. Exit code 2. */

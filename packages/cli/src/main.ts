@@ -13,6 +13,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   rollback: () => import('./commands/deployments.ts').then((m) => m.rollbackCommand),
   history: () => import('./commands/deployments.ts').then((m) => m.historyCommand),
   diff: () => import('./commands/diff.ts').then((m) => m.diffCommand),
+  pull: () => import('./commands/sync.ts').then((m) => m.pullCommand),
+  push: () => import('./commands/sync.ts').then((m) => m.pushCommand),
+  status: () => import('./commands/sync.ts').then((m) => m.statusCommand),
   render: () => import('./commands/render.ts').then((m) => m.renderCommand),
   envs: () => import('./commands/envs.ts').then((m) => m.envsCommand),
   keys: () => import('./commands/keys.ts').then((m) => m.keysCommand),
@@ -35,7 +38,10 @@ const SUMMARIES: Partial<Record<string, string>> = {
   deploy: '<name> <version> --env <env>: make an environment serve a version (or --variants)',
   rollback: '<name> --env <env>: restore the release live before the current one',
   history: '<name> --env <env> [--at <time>]: every deploy and rollback, or what was live then',
-  diff: '<name> <from> <to>: what changed between two versions',
+  diff: '<name> <from> <to>: what changed between two versions; <dir>: the registry against a folder',
+  pull: "<dir>: write each prompt's newest version to <dir>/<name>.prompt",
+  push: '<dir> [--dry-run]: a version for each changed .prompt file, and promptline.deploy.yaml',
+  status: '<dir>: what push would do',
   render: '<name> --env <env> --var k=v: the prompt as an environment serves it',
   envs: 'list | create <name>: environments',
   keys: 'create <name> | list | revoke <id>: API keys',
@@ -60,7 +66,8 @@ function usage(): string {
     `Commands:\n${lines.join('\n')}\n\n` +
     'Every command takes --url (default $PROMPTLINE_URL or http://127.0.0.1:4100), --api-key\n' +
     '(default $PROMPTLINE_API_KEY), --json and --help.\n' +
-    'Exit codes: 0 ok, 1 the server refused (the error code is printed), 2 bad usage, 3 server unreachable.\n'
+    'Exit codes: 0 ok, 1 the server refused (the error code is printed) or a push conflict, 2 bad usage,\n' +
+    '3 server unreachable, 4 push: the folder and the registry still differ.\n'
   );
 }
 

@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   VERSION_NOT_FOUND: 404,
   VERSION_CONFLICT: 409,
   SEMVER_BUMP_TOO_LOW: 422,
+  /** A `.prompt` file or `promptline.deploy.yaml` that cannot be read (prompts as code). */
+  PROMPT_FILE_INVALID: 422,
+  DEPLOY_FILE_INVALID: 422,
   // Environments and deployments
   ENVIRONMENT_NOT_FOUND: 404,
   ENVIRONMENT_EXISTS: 409,

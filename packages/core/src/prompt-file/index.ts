@@ -1,0 +1,2 @@
+export * from './deploy-file.ts';
+export * from './format.ts';
