@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import fsPromises, { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { AppError, type DatasetItem } from '@promptline/core';
+import { AppError, type DatasetItem, parsePromptFile } from '@promptline/core';
 import {
   AssertionSpec,
   checkVarsTemplate,
@@ -279,6 +279,17 @@ async function promptsFromFile(
       'CONFIG_INVALID',
       `${where}: cannot read prompt file ${path}: ${(err as Error).message}`,
     );
+  }
+  if (ext === '.prompt') {
+    // A prompts-as-code file (`promptline pull`): evaluated as the registry would render it.
+    let file: ReturnType<typeof parsePromptFile>;
+    try {
+      file = parsePromptFile(text);
+    } catch (error) {
+      throw new AppError('CONFIG_INVALID', `${where}: ${basename(path)}: ${(error as Error).message}`);
+    }
+    const id = label ?? basename(path);
+    return [{ id, label: id, content: { type: 'registry', content: file.content, partials: {} } }];
   }
   if (ext === '.json' || ext === '.yaml' || ext === '.yml') {
     const parsed: unknown = ext === '.json' ? JSON.parse(text) : parseYaml(text);
