@@ -46,6 +46,9 @@ await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 `;
 
 async function main() {
+  // Rate limits stay on (their cost is part of the figure) with a serve budget this one client
+  // cannot reach: the default (100 000 per 10 s per key) would answer 429s at full speed.
+  process.env.PROMPTLINE_RATE_LIMIT_SERVE ??= '100000000/10s';
   const server = await startServer();
   const { url: base, apiKey } = server;
   const barePort = await freePort();

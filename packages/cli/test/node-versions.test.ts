@@ -48,7 +48,7 @@ for (const node of NODES) {
       expect(result.code).toBe(0);
       const commands = result.stdout.split('Commands:\n')[1]?.split('\n\n')[0]?.split('\n') ?? [];
       expect(commands.map((line) => line.trim().split(/\s+/)[0])).toContain('eval');
-      for (const line of commands) expect(line).toMatch(/^ {2}[a-z]+ +\S.{10,}$/);
+      for (const line of commands) expect(line).toMatch(/^ {2}[a-z][a-z-]* +\S.{10,}$/);
     });
 
     it('talks to the server: creates a prompt and lists it', async () => {
