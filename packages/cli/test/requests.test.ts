@@ -20,7 +20,9 @@ beforeAll(async () => {
   await call('POST', '/api/v1/prompts', { name: 'cli/req', version: { type: 'text', template: 'one' } });
   await call('POST', '/api/v1/prompts/cli%2Freq/versions', { type: 'text', template: 'two' });
   await call('PATCH', '/api/v1/environments/staging', { policy: { requiredApprovals: 1 } });
-  reviewerKey = String((await call('POST', '/api/v1/api-keys', { name: 'rita', role: 'editor', user: 'rita@people.test' })).key);
+  reviewerKey = String(
+    (await call('POST', '/api/v1/api-keys', { name: 'rita', role: 'editor', user: 'rita@people.test' })).key,
+  );
 });
 afterAll(async () => server?.close());
 
