@@ -21,7 +21,7 @@
  * (Dotprompt's), and a placeholder message as a `{{placeholder "history"}}` line. Serialising then
  * parsing gives back exactly what was serialised (`format.test.ts` checks it over random versions).
  */
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { Document, parse as parseYaml, Scalar, visit } from 'yaml';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import {
@@ -267,11 +267,24 @@ export function serializePromptFile(file: PromptFile): string {
   if (file.base)
     front.promptline = { version: file.base.version, semver: file.base.semver, hash: file.base.hash };
 
-  const yaml =
-    Object.keys(front).length === 0
-      ? ''
-      : stringifyYaml(front, { lineWidth: 0, aliasDuplicateObjects: false });
+  const yaml = Object.keys(front).length === 0 ? '' : frontMatterYaml(front);
   return `---\n${yaml}---\n${body}`;
+}
+
+/**
+ * YAML writes multi-line strings as block scalars, which cannot hold a line of only spaces (it
+ * reads back as empty) nor a carriage return: such strings are written double-quoted so every value round-trips.
+ */
+function frontMatterYaml(front: Record<string, unknown>): string {
+  const doc = new Document(front, { aliasDuplicateObjects: false });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && /\r|(^|\n)[ \t]+(\n|$)/.test(node.value)) {
+        node.type = Scalar.QUOTE_DOUBLE;
+      }
+    },
+  });
+  return doc.toString({ lineWidth: 0, doubleQuotedAsJSON: true });
 }
 
 // ---------------------------------------------------------------------------------------------
