@@ -27,5 +27,6 @@ export * from './release.ts';
 export * from './schemas.ts';
 export * from './semver.ts';
 export * from './sse.ts';
+export * from './stats/index.ts';
 export * from './template/index.ts';
 export * from './traces/index.ts';

@@ -129,7 +129,11 @@ export const CompareArm = z.object({
   /** errors / count; null without spans. Its moments are those of a 0/1 variable. */
   errorRate: z.number().nullable(),
   errorMoments: Moments,
-  latencyMs: LatencyPercentiles.extend({ moments: Moments }),
+  latencyMs: LatencyPercentiles.extend({
+    moments: Moments,
+    /** Calls per bucket of the fixed latency histogram (`LATENCY_BUCKET_LOWER_BOUNDS`). */
+    histogram: z.array(z.number().int().nonnegative()).optional(),
+  }),
   /** Mean cost of a call with a known cost; null when none had one. */
   costPerCall: z.number().nullable(),
   costMoments: Moments,

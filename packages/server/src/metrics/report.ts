@@ -162,7 +162,11 @@ export function compareArm(version: number, series: VersionSeries): CompareArm {
     errorRate: f.count > 0 ? f.errors / f.count : null,
     // A 0/1 variable: Σx = Σx² = errors.
     errorMoments: momentsOf(f.count, f.errors, f.errors),
-    latencyMs: { ...latencyPercentiles(f.histogram), moments: momentsOf(f.count, f.latencySum, f.latencySq) },
+    latencyMs: {
+      ...latencyPercentiles(f.histogram),
+      moments: momentsOf(f.count, f.latencySum, f.latencySq),
+      histogram: [...f.histogram],
+    },
     costPerCall: f.costN > 0 ? f.costSum / f.costN : null,
     costMoments: momentsOf(f.costN, f.costSum, f.costSq),
     scores,
