@@ -158,11 +158,21 @@ export function createApiClient(options: ApiClientOptions) {
     url: base,
     health: () => call<unknown>('GET', '/healthz'),
 
-    listPrompts: (filter: { tag?: string | undefined; q?: string | undefined } = {}) =>
-      call<{ items: Prompt[] }>('GET', `/api/v1/prompts${query({ tag: filter.tag, q: filter.q })}`),
+    listPrompts: (
+      filter: {
+        tag?: string | undefined;
+        q?: string | undefined;
+        /** Archived prompts: left out by default, `include`d, or `only` them. */
+        archived?: 'exclude' | 'include' | 'only' | undefined;
+      } = {},
+    ) =>
+      call<{ items: Prompt[] }>(
+        'GET',
+        `/api/v1/prompts${query({ tag: filter.tag, q: filter.q, archived: filter.archived })}`,
+      ),
     getPrompt: (name: string) => call<Prompt>('GET', prompt(name)),
     createPrompt: (request: CreatePromptRequest) => call<Prompt>('POST', '/api/v1/prompts', request),
-    /** Changes description, owner or tags; `tags` replaces the whole list. */
+    /** Changes description, owner or tags (`tags` replaces the whole list), or archives/restores (`archived`). */
     updatePrompt: (name: string, request: UpdatePromptRequest) =>
       call<Prompt>('PATCH', prompt(name), request),
 

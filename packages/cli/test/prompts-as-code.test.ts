@@ -256,6 +256,65 @@ for (const dialect of DIALECTS) {
       expect(await read('d/deep/new')).toContain('promptline:\n  version: 1\n');
     });
 
+    it("push --archive-missing archives prompts without a file, refuses a served one; an archived prompt's file is not pushed", async () => {
+      await createPrompt('k/keep', { type: 'text', template: 'Keep' });
+      await createPrompt('k/old', { type: 'text', template: 'Old' });
+      await createPrompt('k/live', { type: 'text', template: 'Live' });
+      expect(
+        (await api('PUT', `/prompts/${enc('k/live')}/deployments/production`, { version: 1 })).status,
+      ).toBe(200);
+      await ok(['pull', dir, '--prefix', 'k/']);
+      await unlink(file('k/old'));
+      await unlink(file('k/live'));
+
+      const dry = await run(['push', dir, '--prefix', 'k/', '--dry-run', '--archive-missing']);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toMatch(/missing\s+k\/old\s+in the registry \(v1\), no file: push archives it/);
+      expect(await promptNames()).toContain('k/old');
+
+      const push = await run(['push', dir, '--prefix', 'k/', '--archive-missing']);
+      expect(push.code).toBe(1);
+      expect(push.stdout).toContain('archived k/old');
+      expect(push.stderr).toContain('error PROMPT_SERVED: archiving k/live');
+      expect(push.stderr).toContain('production');
+      const names = await promptNames();
+      expect(names).toContain('k/keep');
+      expect(names).toContain('k/live');
+      expect(names).not.toContain('k/old');
+      const archived = (await api<{ items: Prompt[] }>('GET', '/prompts?archived=only')).json.items;
+      expect(archived.map((p) => p.name)).toEqual(['k/old']);
+      expect(await versionsOf('k/old')).toHaveLength(1);
+
+      // The file comes back (from git, say): it is reported, not pushed, until the prompt is restored.
+      await writeFile(file('k/old'), '---\nmodel: mock/mock-1\n---\nOld, edited\n');
+      const status = await run(['push', dir, '--prefix', 'k/', '--dry-run']);
+      expect(status.code).toBe(4);
+      expect(status.stdout).toMatch(/archived\s+k\/old\s+the prompt is archived in the registry/);
+      expect(status.stderr).toContain('1 file belongs to archived prompts');
+      expect(await versionsOf('k/old')).toHaveLength(1);
+    });
+
+    it("a deploy the environment's policy refuses is reported with its code: exit 1, versions still pushed, nothing deployed", async () => {
+      expect((await api('POST', '/environments', { name: 'guarded-cli' })).status).toBe(201);
+      expect(
+        (await api('PATCH', '/environments/guarded-cli', { policy: { requiredApprovals: 1 } })).status,
+      ).toBe(200);
+      await createPrompt('l/triage', { type: 'text', template: 'One' });
+      await ok(['pull', dir, '--prefix', 'l/']);
+      await edit('l/triage', 'One', 'Two');
+      await writeFile(
+        join(dir, 'promptline.deploy.yaml'),
+        'environments:\n  guarded-cli:\n    l/triage: latest\n',
+      );
+
+      const push = await run(['push', dir, '--prefix', 'l/']);
+      expect(push.code).toBe(1);
+      expect(push.stdout).toContain('created l/triage v2');
+      expect(push.stderr).toContain('error APPROVAL_REQUIRED: deploying l/triage to guarded-cli');
+      expect(await versionsOf('l/triage')).toHaveLength(2);
+      expect((await api('GET', `/prompts/${enc('l/triage')}/deployments/guarded-cli`)).status).toBe(404);
+    });
+
     it('--prefix limits pull, status and push to part of the registry', async () => {
       await createPrompt('e/in/one', { type: 'text', template: 'In' });
       await createPrompt('e/out/two', { type: 'text', template: 'Out' });

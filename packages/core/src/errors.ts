@@ -33,6 +33,10 @@ export const ERROR_CODES = {
   PROJECT_NOT_FOUND: 404,
   PROMPT_NOT_FOUND: 404,
   PROMPT_EXISTS: 409,
+  /** A new version for an archived prompt (restore it first). */
+  PROMPT_ARCHIVED: 409,
+  /** Archiving a prompt an environment still serves. */
+  PROMPT_SERVED: 409,
   VERSION_NOT_FOUND: 404,
   VERSION_CONFLICT: 409,
   SEMVER_BUMP_TOO_LOW: 422,

@@ -161,6 +161,11 @@ export const UpdatePromptRequest = z.object({
   description: z.string().max(5000).optional(),
   owner: z.string().max(200).optional(),
   tags: z.array(Tag).max(50).optional(),
+  /**
+   * true archives the prompt: it leaves the registry's lists and takes no new versions, keeping its
+   * versions, history and audit trail; false restores it. Refused while an environment serves it.
+   */
+  archived: z.boolean().optional(),
 });
 
 export const Prompt = z.object({
@@ -172,6 +177,8 @@ export const Prompt = z.object({
   updatedAt: Timestamp,
   /** Number of the newest version; null while the prompt has none. */
   latestVersion: RowId.nullable(),
+  /** When the prompt was archived (absent or null while it is in use). */
+  archivedAt: Timestamp.nullable().optional(),
   /** What each environment serves, by environment name. */
   deployments: z
     .record(
@@ -531,6 +538,8 @@ export const ListPromptsQuery = z.object({
   tag: z.string().optional(),
   /** Only prompts whose name contains this text. */
   q: z.string().optional(),
+  /** Archived prompts: left out (`exclude`, the default), listed too (`include`) or alone (`only`). */
+  archived: z.enum(['exclude', 'include', 'only']).optional(),
 });
 
 /** Query of `GET /api/v1/prompts/{name}/deployments/{env}/history`. */

@@ -37,12 +37,16 @@ export function conflictAdvice(dir: string): string {
 }
 
 /** Reads the folder and the registry and plans a push: shared by status, push and diff. */
-export async function planFolder(input: Input, ctx: Context): Promise<{ dir: string; plan: Plan }> {
+export async function planFolder(
+  input: Input,
+  ctx: Context,
+  archiveMissing = false,
+): Promise<{ dir: string; plan: Plan }> {
   const [dir = ''] = input.positionals;
   const prefix = input.string('prefix');
   const [locals, desired] = await Promise.all([readFolder(dir, prefix), readDeployFile(dir)]);
   const registry = await loadRegistry(ctx.api, prefix);
-  return { dir, plan: planPush(locals, registry, desired, prefix) };
+  return { dir, plan: planPush(locals, registry, desired, prefix, archiveMissing) };
 }
 
 function refusal(plan: Plan, dir: string, ctx: Context): number | undefined {
@@ -67,13 +71,17 @@ function driftNote(plan: Plan, ctx: Context): number {
   const left = unresolved(plan);
   if (left.length === 0) return EXIT.ok;
   const behind = left.filter((entry) => entry.kind === 'behind').length;
-  const missing = left.length - behind;
+  const archived = left.filter((entry) => entry.kind === 'archived').length;
+  const missing = left.length - behind - archived;
   const parts = [
     behind > 0
       ? `${behind} file${behind === 1 ? ' is' : 's are'} behind the registry (run \`promptline pull\`)`
       : '',
     missing > 0
-      ? `${missing} prompt${missing === 1 ? ' has' : 's have'} no file (restore the file, or \`promptline pull\` to bring it back)`
+      ? `${missing} prompt${missing === 1 ? ' has' : 's have'} no file (restore the file, \`promptline pull\` to bring it back, or \`promptline push --archive-missing\` to archive)`
+      : '',
+    archived > 0
+      ? `${archived} file${archived === 1 ? ' belongs' : 's belong'} to archived prompts (restore the prompt with PATCH /api/v1/prompts/{name} {"archived": false}, or delete the file)`
       : '',
   ].filter(Boolean);
   ctx.err(`The folder and the registry still differ: ${parts.join('; ')}.\n`);
@@ -102,14 +110,15 @@ export const statusCommand = defineCommand({
 /** `promptline push <dir>`. */
 export const pushCommand = defineCommand({
   name: 'push',
-  usage: '<dir> [--message <text>] [--prefix <prefix>] [--dry-run] [options]',
+  usage: '<dir> [--message <text>] [--prefix <prefix>] [--dry-run] [--archive-missing] [options]',
   summary: 'Create a version for each changed .prompt file and apply promptline.deploy.yaml',
   description:
     'Creates prompts for new files, a version for each changed file (one transaction per prompt, with\n' +
     'the version it was pulled from as parent), updates description/owner/tags, deploys what\n' +
     'promptline.deploy.yaml asks for (environment policies apply), and writes the new versions into the\n' +
     "files' `promptline:` headers. A file edited from a version that is no longer the head is a conflict:\n" +
-    'nothing is pushed. Prompts without a file are reported, never removed.\n\n' +
+    'nothing is pushed. Prompts without a file are reported, never removed; --archive-missing archives\n' +
+    'them (refused for a prompt an environment still serves). Files of archived prompts are not pushed.\n\n' +
     'Exit codes: 0 done, folder and registry agree; 1 conflict, invalid deploy file or a refusal by the\n' +
     'server (nothing pushed on a conflict); 2 bad usage or an unreadable file; 3 server unreachable;\n' +
     '4 pushed, but files are behind the registry or prompts have no file. --dry-run exits the same way\n' +
@@ -125,6 +134,10 @@ export const pushCommand = defineCommand({
       type: 'boolean',
       description: 'Print the plan and exit with the code push would have; write nothing',
     },
+    'archive-missing': {
+      type: 'boolean',
+      description: 'Archive prompts under the prefix that have no file (kept with their history; restorable)',
+    },
     ...prefixOption,
   },
   positionals: { min: 1, max: 1 },
@@ -133,7 +146,7 @@ export const pushCommand = defineCommand({
     'promptline push prompts/ --dry-run      # in CI: non-zero when the folder cannot be pushed cleanly',
   ],
   async run(input, ctx) {
-    const { dir, plan } = await planFolder(input, ctx);
+    const { dir, plan } = await planFolder(input, ctx, input.flag('archive-missing'));
     const dryRun = input.flag('dry-run');
     if (!ctx.json) ctx.out(formatPlan(plan, ctx.color));
     const refused = refusal(plan, dir, ctx);
@@ -160,7 +173,10 @@ export const pushCommand = defineCommand({
         `${paint('red', `error ${error.code}`, ctx.color)}: deploying ${action.prompt} to ${action.environment}: ${cliMessage(error)}\n`,
       );
     }
-    if (result.deployFailures.length > 0) return EXIT.failure;
+    for (const { name, error } of result.archiveFailures) {
+      ctx.err(`${paint('red', `error ${error.code}`, ctx.color)}: archiving ${name}: ${cliMessage(error)}\n`);
+    }
+    if (result.deployFailures.length > 0 || result.archiveFailures.length > 0) return EXIT.failure;
     return driftNote(plan, ctx);
   },
 });

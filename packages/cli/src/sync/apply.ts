@@ -26,10 +26,14 @@ export interface ApplyOptions {
   progress(line: string): void;
 }
 
-/** What a push did; `deployFailures` lists deploys the server refused (policies, partial checks). */
+/**
+ * What a push did; `deployFailures` lists deploys the server refused (policies, partial checks),
+ * `archiveFailures` prompts it would not archive (still served somewhere).
+ */
 export interface ApplyResult {
   changed: number;
   deployFailures: Array<{ action: DeployAction; error: ApiError }>;
+  archiveFailures: Array<{ name: string; error: ApiError }>;
 }
 
 function versionRequest(file: PromptFile, message: string, parent: number | undefined): CreateVersionRequest {
@@ -134,6 +138,20 @@ export async function applyPlan(api: ApiClient, plan: Plan, options: ApplyOption
     }
   }
 
+  // Archived last: a deploy file that turns a prompt's releases off makes it archivable in the same push.
+  const archiveFailures: ApplyResult['archiveFailures'] = [];
+  for (const entry of plan.entries) {
+    if (entry.kind !== 'missing' || !entry.archive) continue;
+    try {
+      await api.updatePrompt(entry.name, { archived: true });
+      changed += 1;
+      options.progress(`archived ${entry.name}`);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status >= 500) throw error;
+      archiveFailures.push({ name: entry.name, error });
+    }
+  }
+
   for (const { entry, version } of written) await writeHeader(options.dir, entry, version);
-  return { changed, deployFailures };
+  return { changed, deployFailures, archiveFailures };
 }

@@ -14,11 +14,17 @@ export interface Registry {
   prompts: Map<string, { prompt: Prompt; head: Version | undefined }>;
   /** Names of the environments that exist (archived ones included: a deploy says why it fails). */
   environments: Set<string>;
+  /** Archived prompts under the prefix: their files are not pushed. */
+  archived: Set<string>;
 }
 
 /** Reads the prompts under `prefix` (with their releases) and their head versions. */
 export async function loadRegistry(api: ApiClient, prefix: string | undefined): Promise<Registry> {
-  const [{ items }, environments] = await Promise.all([api.listPrompts(), api.listEnvironments()]);
+  const [{ items }, environments, archived] = await Promise.all([
+    api.listPrompts(),
+    api.listEnvironments(),
+    api.listPrompts({ archived: 'only' }),
+  ]);
   const chosen = items.filter((prompt) => underPrefix(prompt.name, prefix));
   const heads = await Promise.all(
     chosen.map((prompt) =>
@@ -30,6 +36,9 @@ export async function loadRegistry(api: ApiClient, prefix: string | undefined): 
   return {
     prompts: new Map(chosen.map((prompt, i) => [prompt.name, { prompt, head: heads[i] }])),
     environments: new Set(environments.items.map((environment) => environment.name)),
+    archived: new Set(
+      archived.items.map((prompt) => prompt.name).filter((name) => underPrefix(name, prefix)),
+    ),
   };
 }
 
@@ -59,8 +68,10 @@ export type Entry =
   | { kind: 'behind'; name: string; local: LocalPrompt; head: Version }
   /** The file was edited from a version that is no longer the head. */
   | { kind: 'conflict'; name: string; local: LocalPrompt; head: Version; reason: string }
-  /** In the registry, no file: reported, never removed. */
-  | { kind: 'missing'; name: string; prompt: Prompt };
+  /** In the registry, no file: reported; archived only when push is given `--archive-missing`. */
+  | { kind: 'missing'; name: string; prompt: Prompt; archive: boolean }
+  /** A file for a prompt that is archived in the registry: not pushed until the prompt is restored. */
+  | { kind: 'archived'; name: string; local: LocalPrompt };
 
 /** A deploy the deploy file asks for. */
 export interface DeployAction {
@@ -96,6 +107,7 @@ function metadataChanges(prompt: Prompt, local: LocalPrompt): MetadataChange[] {
 function entryOf(local: LocalPrompt, registry: Registry): Entry {
   const { name, file } = local;
   const known = registry.prompts.get(name);
+  if (!known && registry.archived.has(name)) return { kind: 'archived', name, local };
   if (!known) return { kind: 'new', name, local };
   const { prompt, head } = known;
   const metadata = metadataChanges(prompt, local);
@@ -194,11 +206,13 @@ export function planPush(
   registry: Registry,
   desired: DesiredRelease[] | undefined,
   prefix: string | undefined,
+  /** `push --archive-missing`: prompts without a file are archived instead of only reported. */
+  archiveMissing = false,
 ): Plan {
   const entries = locals.map((local) => entryOf(local, registry));
   const present = new Set(locals.map((local) => local.name));
   for (const [name, { prompt }] of registry.prompts) {
-    if (!present.has(name)) entries.push({ kind: 'missing', name, prompt });
+    if (!present.has(name)) entries.push({ kind: 'missing', name, prompt, archive: archiveMissing });
   }
   const { deploys, problems } = desired
     ? planDeploys(desired, entries, registry, prefix)
@@ -208,5 +222,8 @@ export function planPush(
 
 /** Entries that keep the folder and the registry apart after a push. */
 export function unresolved(plan: Plan): Entry[] {
-  return plan.entries.filter((entry) => entry.kind === 'behind' || entry.kind === 'missing');
+  return plan.entries.filter(
+    (entry) =>
+      entry.kind === 'behind' || entry.kind === 'archived' || (entry.kind === 'missing' && !entry.archive),
+  );
 }

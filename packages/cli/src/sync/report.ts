@@ -23,6 +23,7 @@ const STYLE: Record<Entry['kind'], Style> = {
   behind: 'cyan',
   conflict: 'red',
   missing: 'magenta',
+  archived: 'magenta',
 };
 
 function detail(entry: Entry): string {
@@ -44,7 +45,9 @@ function detail(entry: Entry): string {
     case 'conflict':
       return entry.reason;
     case 'missing':
-      return `in the registry${entry.prompt.latestVersion === null ? '' : ` (v${entry.prompt.latestVersion})`}, no file: left as it is`;
+      return `in the registry${entry.prompt.latestVersion === null ? '' : ` (v${entry.prompt.latestVersion})`}, no file: ${entry.archive ? 'push archives it' : 'left as it is (`push --archive-missing` archives it)'}`;
+    case 'archived':
+      return 'the prompt is archived in the registry: the file is not pushed (restore the prompt, or delete the file)';
   }
 }
 
@@ -86,6 +89,7 @@ export function planJson(plan: Plan) {
       ...('head' in entry && entry.head ? { head: entry.head.number } : {}),
       ...(entry.kind === 'modified' ? { newVersion: entry.newVersion, metadata: entry.metadata } : {}),
       ...(entry.kind === 'conflict' ? { reason: entry.reason } : {}),
+      ...(entry.kind === 'missing' ? { archive: entry.archive } : {}),
     })),
     deploys: plan.deploys.map((action) => ({
       prompt: action.prompt,
@@ -131,6 +135,12 @@ export function formatFolderDiff(plan: Plan, color: boolean): string {
     if (entry.kind === 'missing') {
       blocks.push(
         `${title(`${entry.name}: only in the registry`)} (v${entry.prompt.latestVersion ?? '-'}, no file)\n`,
+      );
+      continue;
+    }
+    if (entry.kind === 'archived') {
+      blocks.push(
+        `${title(`${entry.name}: archived in the registry`)} (${entry.local.path} is not pushed)\n`,
       );
       continue;
     }

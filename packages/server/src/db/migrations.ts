@@ -9,6 +9,7 @@ import { langfusePendingMigration } from '../langfuse/migration.ts';
 import { apiKeyNotifyMigration, changeNotifyMigration } from '../live/migration.ts';
 import { metricTablesMigration } from '../metrics/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
+import { promptArchiveMigration } from '../prompts/migration.ts';
 import { policiesAndRequestsMigration } from '../requests/migration.ts';
 import { sessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
@@ -181,6 +182,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0181_policies_and_requests': policiesAndRequestsMigration(dialect),
     // Numbered in 0100–0119, renamed to sort after every migration on main when it landed.
     '0182_users': usersMigration(dialect),
+    '0189_prompt_archive': promptArchiveMigration(),
   };
 }
 

@@ -52,6 +52,7 @@ export interface PromptsTable {
   created_at: string;
   updated_at: string;
   latest_version: number | null;
+  archived_at: string | null;
 }
 
 export interface VersionsTable {

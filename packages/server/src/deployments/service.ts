@@ -574,11 +574,13 @@ export function createDeploymentService({
     async releasesOfPrompts(
       projectId: number,
       promptIds: number[],
+      /** The caller's transaction, when it holds one (on SQLite a second connection would wait for it forever). */
+      db: Db = database.db,
     ): Promise<Map<number, Record<string, Release>>> {
       const out = new Map<number, Record<string, Release>>();
-      const releases = await store.listForPrompts(database.db, promptIds);
+      const releases = await store.listForPrompts(db, promptIds);
       if (releases.length === 0) return out;
-      const names = new Map((await environments.list(database.db, projectId)).map((e) => [e.id, e.name]));
+      const names = new Map((await environments.list(db, projectId)).map((e) => [e.id, e.name]));
       for (const release of releases) {
         const env = names.get(release.environmentId);
         if (env === undefined) continue;

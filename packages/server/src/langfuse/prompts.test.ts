@@ -278,4 +278,50 @@ describeLangfuse((ctx) => {
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ code: 'FORBIDDEN', error: 'ForbiddenError' });
   });
+  it('a label on a protected environment obeys its policy: version saved, label refused with APPROVAL_REQUIRED, nothing deployed', async () => {
+    const { server, call } = ctx();
+    const v1 = (path: string, method: string, body?: unknown) =>
+      fetch(`${server.url}/api/v1${path}`, {
+        method,
+        headers: bearer(server.apiKey),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    expect((await v1('/environments', 'POST', { name: 'guarded' })).status).toBe(201);
+    expect((await v1('/environments/guarded', 'PATCH', { policy: { requiredApprovals: 1 } })).status).toBe(
+      200,
+    );
+
+    const created = await call('/api/public/v2/prompts', {
+      method: 'POST',
+      body: { name: 'policy/labelled', type: 'text', prompt: 'Hi {{x}}', labels: ['guarded'] },
+    });
+    expect(created.status).toBe(409);
+    const problem = (await created.json()) as {
+      code: string;
+      message?: string;
+      detail?: string;
+      version: number;
+    };
+    expect(problem.code).toBe('APPROVAL_REQUIRED');
+    expect(problem.version).toBe(1);
+    expect(JSON.stringify(problem)).toContain('label \\"guarded\\" was not applied');
+    expect(
+      (await v1(`/prompts/${encodeURIComponent('policy/labelled')}/versions`, 'GET').then((r) => r.json()))
+        .items,
+    ).toHaveLength(1);
+    expect(
+      (await v1(`/prompts/${encodeURIComponent('policy/labelled')}/deployments/guarded`, 'GET')).status,
+    ).toBe(404);
+
+    // Moving the label onto the saved version is refused the same way.
+    const moved = await call(`/api/public/v2/prompts/${encodeURIComponent('policy/labelled')}/versions/1`, {
+      method: 'PATCH',
+      body: { newLabels: ['guarded'] },
+    });
+    expect(moved.status).toBe(409);
+    expect(((await moved.json()) as { code: string }).code).toBe('APPROVAL_REQUIRED');
+    expect(
+      (await v1(`/prompts/${encodeURIComponent('policy/labelled')}/deployments/guarded`, 'GET')).status,
+    ).toBe(404);
+  });
 });

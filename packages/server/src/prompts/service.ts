@@ -19,7 +19,7 @@ import type { AuditService, SealedSource } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
-import { promptNotFound, versionNotFound } from './errors.ts';
+import { promptArchived, promptNotFound, promptServed, versionNotFound } from './errors.ts';
 import type { PromptStore, StoredPrompt, StoredVersion } from './store.ts';
 
 function publicPrompt(prompt: StoredPrompt): Prompt {
@@ -31,6 +31,7 @@ function publicPrompt(prompt: StoredPrompt): Prompt {
     createdAt: prompt.createdAt,
     updatedAt: prompt.updatedAt,
     latestVersion: prompt.latestVersion,
+    archivedAt: prompt.archivedAt,
   };
 }
 
@@ -75,6 +76,40 @@ export function createPromptService({
     return prompt;
   }
 
+  /**
+   * Archives or restores a prompt, audited as `prompt.archive` / `prompt.restore`.
+   *
+   * @throws AppError PROMPT_SERVED when archiving a prompt an environment serves (its release enabled).
+   */
+  async function setArchived(
+    trx: Db,
+    projectId: number,
+    prompt: StoredPrompt,
+    archived: boolean,
+    actor: string,
+  ): Promise<StoredPrompt> {
+    if (archived) {
+      const releases =
+        (await deployments.releasesOfPrompts(projectId, [prompt.id], trx)).get(prompt.id) ?? {};
+      const serving = Object.entries(releases)
+        .filter(([, release]) => release.enabled)
+        .map(([environment]) => environment)
+        .sort();
+      if (serving.length > 0) throw promptServed(prompt.name, serving);
+    }
+    const at = isoNow(clock);
+    const next = await store.setArchived(trx, prompt.id, archived ? at : null, at);
+    await audit.append(trx, {
+      projectId,
+      actor,
+      action: archived ? 'prompt.archive' : 'prompt.restore',
+      targetType: 'prompt',
+      target: prompt.name,
+      data: {},
+    });
+    return next;
+  }
+
   async function saveVersion(
     trx: Db,
     projectId: number,
@@ -82,6 +117,7 @@ export function createPromptService({
     request: CreateVersionRequest,
     actor: string,
   ): Promise<SaveVersionResult> {
+    if (prompt.archivedAt !== null) throw promptArchived(prompt.name);
     const content = contentOf(request);
     const config = request.config ?? {};
     const hash = contentHash(content, config);
@@ -188,7 +224,11 @@ export function createPromptService({
 
     async list(
       projectId: number,
-      filter: { tag?: string | undefined; q?: string | undefined },
+      filter: {
+        tag?: string | undefined;
+        q?: string | undefined;
+        archived?: 'exclude' | 'include' | 'only' | undefined;
+      },
     ): Promise<Prompt[]> {
       const prompts = await store.list(database.db, projectId, filter);
       const releases = await deployments.releasesOfPrompts(
@@ -216,7 +256,12 @@ export function createPromptService({
       actor: string,
     ): Promise<Prompt> {
       return database.db.transaction().execute(async (trx) => {
-        const prompt = await requirePrompt(trx, projectId, name, true);
+        let prompt = await requirePrompt(trx, projectId, name, true);
+        if (patch.archived !== undefined && patch.archived !== (prompt.archivedAt !== null)) {
+          prompt = await setArchived(trx, projectId, prompt, patch.archived, actor);
+          const { archived: _archived, ...rest } = patch;
+          if (Object.keys(rest).length === 0) return publicPrompt(prompt);
+        }
         const next = await store.update(trx, prompt.id, {
           description: patch.description ?? prompt.description,
           owner: patch.owner ?? prompt.owner,

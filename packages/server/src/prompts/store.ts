@@ -14,6 +14,8 @@ export interface StoredPrompt {
   createdAt: string;
   updatedAt: string;
   latestVersion: number | null;
+  /** When it was archived; null while in use. */
+  archivedAt: string | null;
 }
 
 /** A version as written: the prompt's name is known from its row. */
@@ -35,6 +37,7 @@ const PROMPT_COLUMNS = [
   'created_at',
   'updated_at',
   'latest_version',
+  'archived_at',
 ] as const;
 
 const VERSION_COLUMNS = [
@@ -68,6 +71,7 @@ function toPrompt(row: PromptRow): StoredPrompt {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     latestVersion: row.latest_version,
+    archivedAt: row.archived_at,
   };
 }
 
@@ -157,13 +161,19 @@ export function createPromptStore(dialect: Dialect) {
       return row ? toPrompt(row) : undefined;
     },
 
-    async list(db: Db, projectId: number, filter: { tag?: string | undefined; q?: string | undefined }) {
-      const rows = await db
-        .selectFrom('prompts')
-        .select(PROMPT_COLUMNS)
-        .where('project_id', '=', projectId)
-        .orderBy('name', 'asc')
-        .execute();
+    async list(
+      db: Db,
+      projectId: number,
+      filter: {
+        tag?: string | undefined;
+        q?: string | undefined;
+        archived?: 'exclude' | 'include' | 'only' | undefined;
+      },
+    ) {
+      let query = db.selectFrom('prompts').select(PROMPT_COLUMNS).where('project_id', '=', projectId);
+      if (filter.archived === 'only') query = query.where('archived_at', 'is not', null);
+      else if (filter.archived !== 'include') query = query.where('archived_at', 'is', null);
+      const rows = await query.orderBy('name', 'asc').execute();
       // Filtered here rather than with LIKE: escaping rules differ between the dialects, and tags are JSON text.
       return rows
         .map(toPrompt)
@@ -184,6 +194,17 @@ export function createPromptStore(dialect: Dialect) {
           tags: encodeJson(patch.tags),
           updated_at: patch.at,
         })
+        .where('id', '=', id)
+        .returning(PROMPT_COLUMNS)
+        .executeTakeFirstOrThrow();
+      return toPrompt(row);
+    },
+
+    /** Archives (`at`) or restores (null) a prompt. */
+    async setArchived(db: Db, id: number, at: string | null, updatedAt: string): Promise<StoredPrompt> {
+      const row = await db
+        .updateTable('prompts')
+        .set({ archived_at: at, updated_at: updatedAt })
         .where('id', '=', id)
         .returning(PROMPT_COLUMNS)
         .executeTakeFirstOrThrow();
