@@ -125,6 +125,13 @@ export const ERROR_CODES = {
   IMPORT_FORMAT_UNSUPPORTED: 422,
   /** An export file that is not one, or was cut off or altered: nothing was written. */
   IMPORT_FILE_INVALID: 422,
+  // Webhooks, alerts and notifications
+  WEBHOOK_NOT_FOUND: 404,
+  WEBHOOK_DELIVERY_NOT_FOUND: 404,
+  /** The receiver refused a delivery with a status that no retry can change (4xx other than 408/429). */
+  WEBHOOK_DELIVERY_REFUSED: 502,
+  ALERT_RULE_NOT_FOUND: 404,
+  NOTIFICATION_NOT_FOUND: 404,
   // Configuration and the server itself
   CONFIG_INVALID: 422,
   SECRET_UNDECRYPTABLE: 500,

@@ -30,3 +30,4 @@ export * from './sse.ts';
 export * from './stats/index.ts';
 export * from './template/index.ts';
 export * from './traces/index.ts';
+export * from './webhooks.ts';

@@ -25,6 +25,7 @@ import { createEnvironmentStore } from './environments/store.ts';
 import { createEvalGate } from './evals/gate.ts';
 import { registerEvalRoutes } from './evals/routes.ts';
 import { createEvalService } from './evals/service.ts';
+import { createEventBus } from './events/bus.ts';
 import { createBudgetService } from './gateway/budgets.ts';
 import { createResponseCache } from './gateway/cache.ts';
 import { createFallbackRouteService } from './gateway/fallback-routes.ts';
@@ -84,6 +85,8 @@ import { createTraceSettingsService } from './traces/settings.ts';
 import { registerMemberRoutes } from './users/routes.ts';
 import { createUserService } from './users/service.ts';
 import { defaultWebDist, registerWebApp } from './web/static.ts';
+import { registerWebhookRoutes } from './webhooks/routes.ts';
+import { createWebhookService } from './webhooks/service.ts';
 
 export interface BuildAppOptions {
   /** An open, migrated database (see createDatabase, migrate, bootstrap). The caller closes it. */
@@ -122,6 +125,8 @@ export interface BuildAppOptions {
   rateLimits?: Omit<RateLimitOptionsIn, 'onLimited'> | false;
   /** `GET /readyz` tuning: how long the database has to answer (default 2 000 ms). */
   readiness?: { timeoutMs?: number };
+  /** Webhook delivery tuning: how long one send may take (default 10 000 ms). */
+  webhooks?: { timeoutMs?: number };
 }
 
 /** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
@@ -226,6 +231,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const auth = createAuthService({ database, clock, audit, users, changeFeed });
   // Stores another feature works with inside its own transactions are built once, here, and
   // passed in: a feature never builds another feature's store.
+  // What features publish (`version.created`, `deployment.changed`, `alert.fired`…), inside
+  // their transactions; webhooks and notifications subscribe.
+  const events = createEventBus({ clock });
   const promptStore = createPromptStore(database.dialect);
   const environmentStore = createEnvironmentStore();
   const environments = createEnvironmentService({
@@ -244,28 +252,39 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     prompts: promptStore,
     environments: environmentStore,
     evalGate: createEvalGate({ promptStore }),
+    events,
   });
-  const prompts = createPromptService({ database, clock, audit, store: promptStore, deployments });
+  const prompts = createPromptService({ database, clock, audit, store: promptStore, deployments, events });
   // The chain covers versions and deployment history row by row: `audit verify` recomputes them.
   audit.addSealedSource(prompts.sealedSource);
   audit.addSealedSource(deployments.sealedSource);
-  const requests = createRequestService({ database, clock, audit, deployments });
+  const requests = createRequestService({ database, clock, audit, deployments, events });
   audit.addSealedSource(requests.sealedSource);
   const cache = createSnapshotCache({ deployments, clock, changeFeed });
   const resolution = createResolutionService({ cache, prompts, metrics: metrics?.resolution });
   const datasets = createDatasetService({ database, clock, audit });
   app.addHook('onClose', async () => cache.close());
+  const secretBox = options.secretBox ?? createEphemeralSecretBox();
   const providers = createProviderService({
     database,
     clock,
     audit,
-    secretBox: options.secretBox ?? createEphemeralSecretBox(),
+    secretBox,
     metrics: metrics?.providers,
   });
   // Background work: polling starts when the app is ready; on close running jobs are handed back.
   const jobs = createJobService({ database, clock, logger: app.log, ...options.jobs });
   app.addHook('onReady', async () => jobs.start());
   app.addHook('onClose', async () => jobs.stop());
+  const webhooks = createWebhookService({
+    database,
+    clock,
+    audit,
+    jobs,
+    secretBox,
+    events,
+    timeoutMs: options.webhooks?.timeoutMs,
+  });
   // Rollups per prompt version; its `sink` is what trace ingestion writes through.
   const rollups = createMetricsService({ database, clock, audit, jobs });
   const evals = createEvalService({
@@ -291,6 +310,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       return providers.settingsFor(projectId, provider, prices);
     },
     logger: app.log,
+    events,
   });
   // Every way in (native API, OpenTelemetry, gateway, SDK) stores spans through this one service.
   // Written spans and scores reach the metrics rollups through its sink, in the writing transaction.
@@ -397,6 +417,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerDatasetRoutes(app, { datasets });
   registerEvalRoutes(app, { evals });
   registerJobRoutes(app, { jobs });
+  registerWebhookRoutes(app, { webhooks });
   registerMetricsRoutes(app, { metrics: rollups });
   registerSessionRoutes(app, { sessions });
   registerTraceRoutes(app, { traces, settings: createTraceSettingsService({ database, clock, audit }) });

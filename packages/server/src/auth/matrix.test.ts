@@ -104,6 +104,15 @@ const MINIMUM: Record<string, Least> = {
   'POST /api/v1/scores': 'editor',
   'GET /api/v1/traces/settings': 'viewer',
   'PUT /api/v1/traces/settings': 'admin',
+  'POST /api/v1/webhooks': 'admin',
+  'GET /api/v1/webhooks': 'viewer',
+  'GET /api/v1/webhooks/{id}': 'viewer',
+  'PATCH /api/v1/webhooks/{id}': 'admin',
+  'DELETE /api/v1/webhooks/{id}': 'admin',
+  'POST /api/v1/webhooks/{id}/test': 'admin',
+  'GET /api/v1/webhooks/{id}/deliveries': 'viewer',
+  'GET /api/v1/webhook-deliveries/{id}': 'viewer',
+  'POST /api/v1/webhook-deliveries/{id}/redeliver': 'admin',
 };
 
 const RANK: Record<Least, number> = { public: -1, viewer: 0, reviewer: 1, editor: 2, admin: 3 };

@@ -14,6 +14,7 @@ import { policiesAndRequestsMigration } from '../requests/migration.ts';
 import { sessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
 import { usersMigration } from '../users/migration.ts';
+import { webhookTablesMigration } from '../webhooks/migration.ts';
 import type { Database, Dialect } from './database.ts';
 import { notNull, withId } from './ddl.ts';
 
@@ -183,6 +184,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     // Numbered in 0100–0119, renamed to sort after every migration on main when it landed.
     '0182_users': usersMigration(dialect),
     '0189_prompt_archive': promptArchiveMigration(),
+    '0220_webhooks': webhookTablesMigration(dialect),
   };
 }
 

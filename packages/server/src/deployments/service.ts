@@ -18,6 +18,7 @@ import type { Database, Db } from '../db/database.ts';
 import { environmentNotFound } from '../environments/errors.ts';
 import type { EnvironmentStore, StoredEnvironment } from '../environments/store.ts';
 import type { EvalGate } from '../evals/gate.ts';
+import { type EventPublisher, noEvents } from '../events/bus.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
 import { promptNotFound } from '../prompts/errors.ts';
 import type { PromptStore, StoredPrompt, StoredVersion } from '../prompts/store.ts';
@@ -103,6 +104,7 @@ export function createDeploymentService({
   prompts,
   environments,
   evalGate,
+  events = noEvents,
 }: {
   database: Database;
   clock: Clock;
@@ -112,6 +114,8 @@ export function createDeploymentService({
   environments: EnvironmentStore;
   /** Checks `requireEvalPass` policies; without it (tests of other features) the gate is not checked. */
   evalGate?: Pick<EvalGate, 'check'>;
+  /** Told `deployment.changed` inside the transaction of every change (webhooks subscribe). */
+  events?: EventPublisher;
 }) {
   const store = createDeploymentStore(database.dialect);
 
@@ -173,6 +177,22 @@ export function createDeploymentService({
         ...(overridden === undefined
           ? {}
           : { forced: true, overridden: { code: overridden.code, ...overridden.details } }),
+      },
+    });
+    await events.publish(trx, {
+      type: 'deployment.changed',
+      projectId,
+      data: {
+        prompt: prompt.name,
+        environment: env.name,
+        action: entry.action,
+        variants: entry.variants,
+        enabled: entry.enabled,
+        previous: entry.previous,
+        actor: entry.actor,
+        reason: entry.reason,
+        historyId: stored.id,
+        ...(entry.requestId === null ? {} : { requestId: entry.requestId, approvedBy: entry.approvedBy }),
       },
     });
     return stored;

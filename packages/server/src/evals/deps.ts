@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import type { Database } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
+import type { EventPublisher } from '../events/bus.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { PromptService } from '../prompts/service.ts';
 import type { PromptStore } from '../prompts/store.ts';
@@ -27,6 +28,8 @@ export interface EvalDeps {
   /** Runs executing at once in this process. */
   maxConcurrentRuns: number;
   logger?: FastifyBaseLogger | undefined;
+  /** Told `eval.completed` in the transaction that ends a run. */
+  events: EventPublisher;
 }
 
 /** The versions an environment's release of a prompt serves (empty when it serves none or is switched off). */

@@ -96,6 +96,18 @@ export async function finishRun(
       },
     },
   });
+  await deps.events.publish(trx, {
+    type: 'eval.completed',
+    projectId,
+    data: {
+      runId: run.id,
+      prompt: run.prompt,
+      status: end.status,
+      thresholdsMet: end.met,
+      verdicts: end.summary?.verdicts ?? [],
+      ...(end.error ? { error: end.error } : {}),
+    },
+  });
 }
 
 export const CANCELLED: RunEnd = {

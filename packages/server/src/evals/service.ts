@@ -9,6 +9,7 @@ import type { Clock } from '../clock.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import type { Database } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
+import { type EventPublisher, noEvents } from '../events/bus.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { PromptService } from '../prompts/service.ts';
 import type { PromptStore } from '../prompts/store.ts';
@@ -37,6 +38,8 @@ export interface EvalServiceOptions {
   /** Runs executing at once in this process (default 2); more wait queued. */
   maxConcurrentRuns?: number;
   logger?: FastifyBaseLogger;
+  /** Told `eval.completed` when a run ends (webhooks subscribe). */
+  events?: EventPublisher;
 }
 
 export function createEvalService(options: EvalServiceOptions) {
@@ -53,6 +56,7 @@ export function createEvalService(options: EvalServiceOptions) {
     resolveProvider: options.resolveProvider ?? defaultProviderResolver,
     maxConcurrentRuns: options.maxConcurrentRuns ?? 2,
     logger: options.logger,
+    events: options.events ?? noEvents,
   };
   const thresholds = createThresholds(deps);
   const comparison = createComparison(deps);

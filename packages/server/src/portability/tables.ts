@@ -172,6 +172,11 @@ export const INSTANCE_LOCAL_TABLES: Readonly<Record<string, string>> = {
     'the instance’s hour roll-up watermark; imported rollups are placed by the target’s (see metrics/import-placement.ts)',
   langfuse_pending:
     'Langfuse ingestion’s working rows (observations not ended yet, scores waiting for their span), pruned within a day; what has ended is exported as spans and scores, an observation still open at export time is not',
+  webhooks:
+    'subscriptions hold a URL and signing secret encrypted with this instance’s secret key; subscribe again on the target (POST /api/v1/webhooks)',
+  webhook_deliveries:
+    'the instance’s delivery log of the last 30 days, operational history that is not replayed',
+  webhook_attempts: 'attempts of the delivery log, which stays with the instance',
   kysely_migration: 'the schema’s own migration record',
   kysely_migration_lock: 'the schema’s own migration lock',
   sqlite_sequence: 'SQLite’s autoincrement counters',

@@ -19,6 +19,7 @@ import type { AuditService, SealedSource } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
+import { type EventPublisher, noEvents } from '../events/bus.ts';
 import { promptArchived, promptNotFound, promptServed, versionNotFound } from './errors.ts';
 import type { PromptStore, StoredPrompt, StoredVersion } from './store.ts';
 
@@ -62,6 +63,7 @@ export function createPromptService({
   audit,
   store,
   deployments,
+  events = noEvents,
 }: {
   database: Database;
   clock: Clock;
@@ -69,6 +71,8 @@ export function createPromptService({
   /** The prompt store, built once in app.ts (deployments locks prompt rows with the same one). */
   store: PromptStore;
   deployments: Pick<DeploymentService, 'releasesOfPrompts'>;
+  /** Told `version.created` inside the saving transaction (webhooks subscribe). */
+  events?: EventPublisher;
 }) {
   async function requirePrompt(db: Db, projectId: number, name: string, lock = false): Promise<StoredPrompt> {
     const prompt = await store.findByName(db, projectId, name, lock);
@@ -173,6 +177,19 @@ export function createPromptService({
         after: { number, semver, hash, parent: base.parent, message: base.message },
         // The chain covers the row itself: editing it in the database is found by `audit verify`.
         sealed: [{ table: 'versions', id: sealable.row.id, hash: versionRecordHash(sealable.row) }],
+      },
+    });
+    await events.publish(trx, {
+      type: 'version.created',
+      projectId,
+      data: {
+        prompt: prompt.name,
+        version: number,
+        semver,
+        hash,
+        author: actor,
+        message: base.message,
+        parent: base.parent,
       },
     });
     return { version: publicVersion(stored), created: true };

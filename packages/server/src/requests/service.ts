@@ -12,6 +12,7 @@ import type { Principal } from '../auth/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
+import { type EventPublisher, noEvents } from '../events/bus.ts';
 import { createRequestStore, type StoredDecision, type StoredRequest } from './store.ts';
 
 /** Who decides: the user a key acts as (approvals compare users), or the key when it has none. */
@@ -91,11 +92,14 @@ export function createRequestService({
   clock,
   audit,
   deployments,
+  events = noEvents,
 }: {
   database: Database;
   clock: Clock;
   audit: AuditService;
   deployments: Pick<DeploymentService, 'locate' | 'deployApproved' | 'publish'>;
+  /** Told `deployment.requested` and `deployment.approved` in the deciding transaction. */
+  events?: EventPublisher;
 }) {
   const store = createRequestStore(database.dialect);
 
@@ -254,6 +258,20 @@ export function createRequestService({
             requiredApprovals: created.requiredApprovals,
           },
         });
+        await events.publish(trx, {
+          type: 'deployment.requested',
+          projectId,
+          data: {
+            requestId: created.id,
+            prompt: prompt.name,
+            environment: env.name,
+            variants: release.variants,
+            enabled: release.enabled,
+            author: who.name,
+            reason: created.reason,
+            requiredApprovals: created.requiredApprovals,
+          },
+        });
         return created;
       });
       return publicRequest(request, []);
@@ -306,9 +324,26 @@ export function createRequestService({
             { details: { id: request.id, author: request.author } },
           );
         }
-        await record(trx, projectId, request, principal, 'approve', comment);
+        const recorded = await record(trx, projectId, request, principal, 'approve', comment);
         const decisions = await store.decisions(trx, [request.id]);
         const approvers = decisions.filter((d) => d.decision === 'approve');
+        if (recorded) {
+          await events.publish(trx, {
+            type: 'deployment.approved',
+            projectId,
+            data: {
+              requestId: request.id,
+              prompt: request.prompt,
+              environment: request.environment,
+              approver: recorded.user,
+              comment: recorded.comment,
+              approvals: approvers.length,
+              requiredApprovals: request.requiredApprovals,
+              // The approval that meets the quorum deploys: a `deployment.changed` follows in the same transaction.
+              complete: approvers.length >= request.requiredApprovals,
+            },
+          });
+        }
         if (approvers.length < request.requiredApprovals) return { kind: 'ok', request };
         const { deployment } = await deployments.deployApproved(
           trx,
