@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   metrics: () => import('./commands/metrics.ts').then((m) => m.metricsCommand),
   traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
+  redteam: () => import('./commands/redteam.ts').then((m) => m.redteamCommand),
   'import-langfuse': () => import('./commands/import-langfuse.ts').then((m) => m.importLangfuseCommand),
   backup: () => import('./commands/portability.ts').then((m) => m.backupCommand),
   export: () => import('./commands/portability.ts').then((m) => m.exportCommand),
@@ -51,6 +52,8 @@ const SUMMARIES: Partial<Record<string, string>> = {
   traces: 'list [--prompt --env --status --since 24h] | show <traceId>: recorded traces and their span trees',
   'import-langfuse': '<export.json> | --from <url>: copy prompts, versions and labels out of Langfuse',
   eval: '[-c config]: run a test suite (promptline.eval.yaml or promptfooconfig.yaml); exit 1 below thresholds',
+  redteam:
+    '<prompt|config> [--provider <p>] [-o <file>] [--fail-on high]: attack a prompt offline; exit 1 on findings',
   backup: '<file>: a consistent copy of the SQLite database, taken while the server runs',
   export: '<file>: the whole project as one streamed file (.gz to compress)',
   import: '<file>: load an export into this server’s empty project, all or nothing',

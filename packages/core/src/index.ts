@@ -23,6 +23,7 @@ export * from './portability.ts';
 export * from './pricing/index.ts';
 export * from './prompt-file/index.ts';
 export * from './providers/index.ts';
+export * from './redteam/index.ts';
 export * from './release.ts';
 export * from './schemas.ts';
 export * from './semver.ts';

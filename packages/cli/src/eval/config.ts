@@ -55,7 +55,7 @@ const UNSUPPORTED_TOP: Record<string, string> = {
   extensions: 'extension hooks are not supported.',
   env: 'the `env` block is not supported: set the variables in the environment of `promptline eval`.',
   sharing: '`sharing` is not supported: results stay local (write them with -o).',
-  redteam: 'red teaming is not supported.',
+  redteam: 'the `redteam` block is read by `promptline redteam <config>`, not by eval.',
 };
 
 const DefaultTest = z
@@ -575,13 +575,27 @@ export async function loadEvalConfig(
   env: Record<string, string | undefined>,
   options: LoadOptions = {},
 ): Promise<LoadedConfig> {
-  const baseDir = dirname(resolve(path));
   let raw: unknown;
   try {
     raw = await readStructured(path);
   } catch (err) {
     throw configError(path, `cannot read or parse: ${(err as Error).message}`);
   }
+  return parseEvalConfig(raw, path, env, options);
+}
+
+/**
+ * Reads an already parsed config (`promptline redteam` takes its `redteam` block off first).
+ *
+ * @throws AppError CONFIG_INVALID naming the file, the place and what is wrong or unsupported.
+ */
+export async function parseEvalConfig(
+  raw: unknown,
+  path: string,
+  env: Record<string, string | undefined>,
+  options: LoadOptions = {},
+): Promise<LoadedConfig> {
+  const baseDir = dirname(resolve(path));
   if (raw && typeof raw === 'object') {
     for (const key of Object.keys(raw)) {
       const hint = UNSUPPORTED_TOP[key];
