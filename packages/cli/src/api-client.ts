@@ -31,6 +31,9 @@ import type {
   ResolveResult,
   Role,
   RollbackRequest,
+  Rollout,
+  RolloutGuardrail,
+  RolloutStep,
   TraceDetail,
   TracePage,
   UpdateEnvironmentRequest,
@@ -256,6 +259,23 @@ export function createApiClient(options: ApiClientOptions) {
         `/api/v1/deployment-requests/${id}/${action}`,
         comment === undefined ? {} : { comment },
       ),
+    startRollout: (
+      name: string,
+      request: {
+        env: string;
+        version: number;
+        steps?: RolloutStep[];
+        guardrails: RolloutGuardrail[];
+        minSamples?: number;
+        onRegression: 'rollback' | 'pause';
+        reason?: string;
+      },
+    ) => call<Rollout>('POST', `${prompt(name)}/rollouts`, request),
+    listRollouts: (params: { prompt?: string | undefined; status?: string | undefined } = {}) =>
+      call<{ items: Rollout[] }>('GET', `/api/v1/rollouts${query(params)}`),
+    getRollout: (id: number) => call<Rollout>('GET', `/api/v1/rollouts/${id}`),
+    rolloutAction: (id: number, action: 'pause' | 'resume' | 'advance' | 'abort', reason?: string) =>
+      call<Rollout>('POST', `/api/v1/rollouts/${id}/${action}`, reason === undefined ? {} : { reason }),
     auditHead: () => call<AuditHead>('GET', '/api/v1/audit/head'),
     auditCheckpoint: () => call<AuditCheckpoint>('GET', '/api/v1/audit/checkpoint'),
 

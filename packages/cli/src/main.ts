@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: () => import('./commands/keys.ts').then((m) => m.keysCommand),
   audit: () => import('./commands/audit.ts').then((m) => m.auditCommand),
   requests: () => import('./commands/requests.ts').then((m) => m.requestsCommand),
+  rollouts: () => import('./commands/rollouts.ts').then((m) => m.rolloutsCommand),
   metrics: () => import('./commands/metrics.ts').then((m) => m.metricsCommand),
   traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
@@ -48,6 +49,8 @@ const SUMMARIES: Partial<Record<string, string>> = {
   keys: 'create <name> | list | revoke <id>: API keys',
   audit: 'list | verify [--head h] | head | checkpoint: the hash-chained audit log',
   requests: 'list | show <id> | approve <id> | reject <id> | cancel <id>: deployment requests',
+  rollouts:
+    'start <name> --env <env> --version <n> | list | show <id> | pause | resume | advance | abort <id>: guarded rollouts',
   metrics: '<name> [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version',
   traces: 'list [--prompt --env --status --since 24h] | show <traceId>: recorded traces and their span trees',
   'import-langfuse': '<export.json> | --from <url>: copy prompts, versions and labels out of Langfuse',

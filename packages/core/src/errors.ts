@@ -68,6 +68,15 @@ export const ERROR_CODES = {
   DEPLOYMENT_REQUEST_NOT_FOUND: 404,
   /** The request was already deployed, rejected, cancelled, or went stale. */
   REQUEST_NOT_PENDING: 409,
+  // Guarded rollouts and experiments
+  ROLLOUT_NOT_FOUND: 404,
+  /** Another rollout or experiment of the prompt is running or paused in the environment. */
+  ROLLOUT_ACTIVE: 409,
+  /** Nothing single-version and enabled is live to serve as control, or the candidate is it. */
+  ROLLOUT_NO_CONTROL: 409,
+  /** Pause, resume, advance or abort asked of a rollout whose status does not allow it. */
+  ROLLOUT_NOT_ACTIVE: 409,
+  INVALID_ROLLOUT: 422,
   // Templates
   TEMPLATE_SYNTAX: 422,
   TEMPLATE_VARIABLE_MISSING: 422,

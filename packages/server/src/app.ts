@@ -72,6 +72,9 @@ import { registerProviderRoutes } from './providers/routes.ts';
 import { createEphemeralSecretBox } from './providers/secret-box.ts';
 import { createProviderService } from './providers/service.ts';
 import { registerRequestRoutes } from './requests/routes.ts';
+import { createRolloutChecks } from './rollouts/check.ts';
+import { registerRolloutRoutes } from './rollouts/routes.ts';
+import { createRolloutService } from './rollouts/service.ts';
 import { createRequestService } from './requests/service.ts';
 import { registerResolutionRoutes } from './resolution/routes.ts';
 import { createResolutionService } from './resolution/service.ts';
@@ -127,6 +130,8 @@ export interface BuildAppOptions {
   readiness?: { timeoutMs?: number };
   /** Webhook delivery tuning: how long one send may take (default 10 000 ms). */
   webhooks?: { timeoutMs?: number };
+  /** Guarded rollouts: seconds between guardrail checks (default 5; DESIGN.md promises at most 10). */
+  rollouts?: { checkEverySeconds?: number };
 }
 
 /** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
@@ -141,7 +146,7 @@ const LOG_REDACT = [
 ];
 
 const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|metrics(?:\/compare)?))?\/?(\?.*)?$/;
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|metrics(?:\/compare)?|rollouts|experiments))?\/?(\?.*)?$/;
 
 const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
 
@@ -287,6 +292,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   // Rollups per prompt version; its `sink` is what trace ingestion writes through.
   const rollups = createMetricsService({ database, clock, audit, jobs });
+  const rollouts = createRolloutService({ database, clock, audit, deployments });
+  const rolloutChecks = createRolloutChecks({
+    rollouts,
+    deployments,
+    metrics: rollups,
+    clock,
+    jobs,
+    checkEverySeconds: options.rollouts?.checkEverySeconds,
+    logger: app.log,
+  });
   const evals = createEvalService({
     database,
     jobs,
@@ -419,6 +434,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerJobRoutes(app, { jobs });
   registerWebhookRoutes(app, { webhooks });
   registerMetricsRoutes(app, { metrics: rollups });
+  registerRolloutRoutes(app, { rollouts, checks: rolloutChecks });
   registerSessionRoutes(app, { sessions });
   registerTraceRoutes(app, { traces, settings: createTraceSettingsService({ database, clock, audit }) });
   registerOtelRoutes(app, { otel: createOtelService({ traces, metrics: metrics?.spans }) });

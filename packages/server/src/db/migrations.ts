@@ -11,6 +11,7 @@ import { metricTablesMigration } from '../metrics/migration.ts';
 import { promptArchiveMigration } from '../prompts/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { policiesAndRequestsMigration } from '../requests/migration.ts';
+import { rolloutTablesMigration } from '../rollouts/migration.ts';
 import { sessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
 import { usersMigration } from '../users/migration.ts';
@@ -185,6 +186,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0182_users': usersMigration(dialect),
     '0189_prompt_archive': promptArchiveMigration(),
     '0220_webhooks': webhookTablesMigration(dialect),
+    // Numbered in 0200–0209, renamed to sort after every migration on main when it landed.
+    '0221_rollouts': rolloutTablesMigration(dialect),
   };
 }
 

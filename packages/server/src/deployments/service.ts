@@ -343,6 +343,91 @@ export function createDeploymentService({
     };
   }
 
+  async function rollbackIn(
+    trx: Db,
+    projectId: number,
+    name: string,
+    envName: string,
+    request: RollbackRequest,
+    actor: string,
+  ): Promise<Deployment> {
+    const { prompt, env } = await target(trx, projectId, name, envName, true);
+    const current = await store.current(trx, prompt.id, env.id);
+    if (!current) {
+      throw new AppError(
+        'NOTHING_TO_ROLL_BACK',
+        `"${name}" has never been deployed to ${envName}, so there is nothing to roll back. Deploy a version first.`,
+      );
+    }
+    let restored: StoredHistoryEntry | undefined;
+    if (request.to !== undefined) {
+      restored = await store.findHistory(trx, request.to);
+      if (!restored || restored.promptId !== prompt.id || restored.environmentId !== env.id) {
+        throw new AppError(
+          'HISTORY_ENTRY_NOT_FOUND',
+          `No history entry ${request.to} for "${name}" in ${envName}.`,
+          {
+            details: { prompt: name, environment: envName },
+            hint: `List entries with GET /api/v1/prompts/{name}/deployments/${envName}/history.`,
+          },
+        );
+      }
+      if (restored.id === current.historyId) {
+        throw new AppError(
+          'NOTHING_TO_ROLL_BACK',
+          `History entry ${request.to} is already live for "${name}" in ${envName}; there is nothing to restore.`,
+        );
+      }
+    } else {
+      // The chain of rollback targets walks back through releases in the order they were live,
+      // skipping ones already undone, so rollback, rollback goes C → B → A.
+      const live = await store.findHistory(trx, current.historyId);
+      const targetId = live?.rollbackTarget ?? null;
+      restored = targetId === null ? undefined : await store.findHistory(trx, targetId);
+      if (!restored) {
+        throw new AppError(
+          'NOTHING_TO_ROLL_BACK',
+          `There is no earlier release of "${name}" in ${envName} to roll back to.`,
+          {
+            details: { prompt: name, environment: envName },
+            hint: 'Deploy a version explicitly, or pick an entry with {"to": <history id>}.',
+          },
+        );
+      }
+    }
+    const overridden = await checkPartials(trx, prompt, env, releaseOf(restored), {
+      force: request.force === true,
+      onlyOthers: true,
+    });
+    const entry = await makeLive(
+      trx,
+      projectId,
+      prompt,
+      env,
+      {
+        action: 'rollback',
+        variants: restored.variants,
+        enabled: restored.enabled,
+        previous: releaseOf(current),
+        restoredFrom: restored.id,
+        rollbackTarget: restored.rollbackTarget,
+        actor,
+        reason: request.reason ?? null,
+        at: isoNow(clock),
+        requestId: null,
+        approvedBy: null,
+      },
+      overridden,
+    );
+    return toDeployment(name, env.name, {
+      variants: entry.variants,
+      enabled: entry.enabled,
+      historyId: entry.id,
+      updatedAt: entry.at,
+      updatedBy: actor,
+    });
+  }
+
   return {
     /**
      * History entries as the audit chain seals them; `check` also compares each live release (the
@@ -484,85 +569,30 @@ export function createDeploymentService({
       request: RollbackRequest,
       actor: string,
     ): Promise<Deployment> {
-      const deployment = await database.db.transaction().execute(async (trx) => {
-        const { prompt, env } = await target(trx, projectId, name, envName, true);
-        const current = await store.current(trx, prompt.id, env.id);
-        if (!current) {
-          throw new AppError(
-            'NOTHING_TO_ROLL_BACK',
-            `"${name}" has never been deployed to ${envName}, so there is nothing to roll back. Deploy a version first.`,
-          );
-        }
-        let restored: StoredHistoryEntry | undefined;
-        if (request.to !== undefined) {
-          restored = await store.findHistory(trx, request.to);
-          if (!restored || restored.promptId !== prompt.id || restored.environmentId !== env.id) {
-            throw new AppError(
-              'HISTORY_ENTRY_NOT_FOUND',
-              `No history entry ${request.to} for "${name}" in ${envName}.`,
-              {
-                details: { prompt: name, environment: envName },
-                hint: `List entries with GET /api/v1/prompts/{name}/deployments/${envName}/history.`,
-              },
-            );
-          }
-          if (restored.id === current.historyId) {
-            throw new AppError(
-              'NOTHING_TO_ROLL_BACK',
-              `History entry ${request.to} is already live for "${name}" in ${envName}; there is nothing to restore.`,
-            );
-          }
-        } else {
-          // The chain of rollback targets walks back through releases in the order they were live,
-          // skipping ones already undone, so rollback, rollback goes C → B → A.
-          const live = await store.findHistory(trx, current.historyId);
-          const targetId = live?.rollbackTarget ?? null;
-          restored = targetId === null ? undefined : await store.findHistory(trx, targetId);
-          if (!restored) {
-            throw new AppError(
-              'NOTHING_TO_ROLL_BACK',
-              `There is no earlier release of "${name}" in ${envName} to roll back to.`,
-              {
-                details: { prompt: name, environment: envName },
-                hint: 'Deploy a version explicitly, or pick an entry with {"to": <history id>}.',
-              },
-            );
-          }
-        }
-        const overridden = await checkPartials(trx, prompt, env, releaseOf(restored), {
-          force: request.force === true,
-          onlyOthers: true,
-        });
-        const entry = await makeLive(
-          trx,
-          projectId,
-          prompt,
-          env,
-          {
-            action: 'rollback',
-            variants: restored.variants,
-            enabled: restored.enabled,
-            previous: releaseOf(current),
-            restoredFrom: restored.id,
-            rollbackTarget: restored.rollbackTarget,
-            actor,
-            reason: request.reason ?? null,
-            at: isoNow(clock),
-            requestId: null,
-            approvedBy: null,
-          },
-          overridden,
-        );
-        return toDeployment(name, env.name, {
-          variants: entry.variants,
-          enabled: entry.enabled,
-          historyId: entry.id,
-          updatedAt: entry.at,
-          updatedBy: actor,
-        });
-      });
+      const deployment = await database.db
+        .transaction()
+        .execute((trx) => rollbackIn(trx, projectId, name, envName, request, actor));
       return published(projectId, envName, name, deployment);
     },
+
+    /**
+     * A deploy inside the caller's transaction, with every check of `deploy` (policy, eval gate,
+     * partials): what a guarded rollout's steps use, so they commit with its own state. Call
+     * `publish` after the commit when `changed`.
+     */
+    deployInTransaction(
+      trx: Db,
+      projectId: number,
+      name: string,
+      envName: string,
+      request: DeployRequest,
+      actor: DeployActor,
+    ): Promise<{ deployment: Deployment; changed: boolean }> {
+      return deployIn(trx, projectId, name, envName, request, actor, undefined);
+    },
+
+    /** A rollback inside the caller's transaction (a rollout's automatic one); `publish` after the commit. */
+    rollbackInTransaction: rollbackIn,
 
     async get(projectId: number, name: string, envName: string): Promise<Deployment> {
       const { prompt, env } = await target(database.db, projectId, name, envName, false);

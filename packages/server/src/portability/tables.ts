@@ -115,6 +115,27 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
     refs: { request_id: 'deployment_requests' },
   },
   {
+    // Ids of history entries point into the exported history (remapped); an imported running
+    // rollout goes on being checked on the target.
+    table: 'rollouts',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: {
+      prompt_id: 'prompts',
+      environment_id: 'environments',
+      control_history_id: 'deployment_history',
+      last_history_id: 'deployment_history',
+    },
+  },
+  {
+    table: 'rollout_events',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: { rollout_id: 'rollouts', history_id: 'deployment_history' },
+  },
+  {
     table: 'prompt_thresholds',
     scope: { column: 'project_id' },
     key: ['id'],

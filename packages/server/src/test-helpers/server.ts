@@ -53,6 +53,8 @@ export interface TestServerOptions {
   rateLimits?: BuildAppOptions['rateLimits'];
   /** /readyz tuning. */
   readiness?: BuildAppOptions['readiness'];
+  /** Guarded rollouts: seconds between checks (default 5). */
+  rollouts?: BuildAppOptions['rollouts'];
   /** A database to serve instead of a fresh one (it must be migrated); the caller closes it. */
   database?: TestDatabase;
 }
@@ -73,6 +75,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
     ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
     ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
+    ...(options.rollouts === undefined ? {} : { rollouts: options.rollouts }),
   });
   let url = '';
   if (options.listen ?? true) {

@@ -103,6 +103,20 @@ export async function seedProject(api: TestClient): Promise<void> {
     'approve',
   );
 
+  // A guarded rollout in qa, aborted: the rollout, its events and the history entries it made.
+  await ok(api.put(`${p('shared/footer')}/deployments/qa`, { version: 1 }), 'deploy footer qa');
+  await ok(api.put(`${p('support/triage')}/deployments/qa`, { version: 1 }), 'deploy qa');
+  const rollout = await ok(
+    api.post(`${p('support/triage')}/rollouts`, {
+      env: 'qa',
+      version: 2,
+      steps: [{ weight: 1000, durationSeconds: 3600 }],
+      guardrails: [{ metric: 'errorRate', maxRegression: 0.1 }],
+    }),
+    'rollout',
+  );
+  await ok(api.post(`/api/v1/rollouts/${String(rollout.id)}/abort`, { reason: 'seeded' }), 'abort rollout');
+
   await ok(
     api.post('/api/v1/datasets', {
       name: 'tickets',

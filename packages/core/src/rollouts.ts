@@ -1,0 +1,95 @@
+/**
+ * Guarded rollouts: the request that starts one and the shape the API answers. The decisions
+ * themselves are in stats/ (guardrail.ts, rollout.ts).
+ */
+import { z } from 'zod';
+import { EnvironmentName, RowId } from './schemas.ts';
+
+export const RolloutStep = z.object({
+  /** Candidate share in basis points (500 = 5 %); steps grow, the last may be 10 000. */
+  weight: z.number().int().min(1).max(10_000),
+  /** How long the step lasts at least before it advances (with enough samples). */
+  durationSeconds: z.number().int().min(0).max(30 * 86_400),
+});
+
+export const RolloutGuardrail = z.object({
+  /** `errorRate`, `latencyP95`, `costPerCall` or `score:<name>` (scores: higher is better). */
+  metric: z.string().min(1).max(200),
+  /** Tolerated regression relative to control: 0.05 = 5 % worse than control. */
+  maxRegression: z.number().min(0).max(100),
+});
+
+export const CreateRolloutRequest = z.object({
+  env: EnvironmentName,
+  /** The candidate version; control is the single version live in `env` now. */
+  version: RowId,
+  /** Default 5 % → 25 % → 50 % → 100 %, 10 minutes each. */
+  steps: z.array(RolloutStep).min(1).max(20).optional(),
+  guardrails: z.array(RolloutGuardrail).max(20).default([]),
+  /** Observations per arm before a step advances (default 100). */
+  minSamples: z.number().int().min(0).max(10_000_000).optional(),
+  onRegression: z.enum(['rollback', 'pause']).default('rollback'),
+  reason: z.string().max(2000).optional(),
+});
+
+export const RolloutStatus = z.enum(['running', 'paused', 'completed', 'rolled_back', 'aborted']);
+
+export const GuardrailState = RolloutGuardrail.extend({
+  verdict: z.enum(['pass', 'regression', 'insufficient', 'pending']),
+  control: z.number().nullable(),
+  candidate: z.number().nullable(),
+  n: z.object({ control: z.number().int(), candidate: z.number().int() }),
+  /** Anytime-valid interval of candidate − control (for latencyP95: share of calls above the limit). */
+  interval: z.tuple([z.number(), z.number()]).nullable(),
+  threshold: z.number().nullable(),
+  evidence: z.string(),
+});
+
+export const RolloutEvent = z.object({
+  at: z.string(),
+  kind: z.enum(['start', 'advance', 'pause', 'resume', 'abort', 'complete', 'rollback', 'regression']),
+  step: z.number().int(),
+  actor: z.string(),
+  message: z.string(),
+  historyId: z.number().int().nullable(),
+});
+
+export const Rollout = z.object({
+  id: z.number().int(),
+  prompt: z.string(),
+  environment: z.string(),
+  candidate: z.number().int(),
+  control: z.number().int(),
+  status: RolloutStatus,
+  /** Index into `steps` of the step live now. */
+  step: z.number().int(),
+  currentStep: RolloutStep.extend({ index: z.number().int(), startedAt: z.string() }),
+  steps: z.array(RolloutStep),
+  guardrails: z.array(GuardrailState),
+  minSamples: z.number().int(),
+  onRegression: z.enum(['rollback', 'pause']),
+  createdBy: z.string(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  lastCheckAt: z.string().nullable(),
+  /** Why it ended or paused. */
+  reason: z.string().nullable(),
+  events: z.array(RolloutEvent),
+});
+
+export const RolloutQuery = z.object({
+  prompt: z.string().max(500).optional(),
+  status: RolloutStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const RolloutActionBody = z.object({ reason: z.string().max(2000).optional() });
+
+export type RolloutStep = z.infer<typeof RolloutStep>;
+export type RolloutGuardrail = z.infer<typeof RolloutGuardrail>;
+export type CreateRolloutRequest = z.infer<typeof CreateRolloutRequest>;
+export type RolloutStatus = z.infer<typeof RolloutStatus>;
+export type GuardrailState = z.infer<typeof GuardrailState>;
+export type RolloutEvent = z.infer<typeof RolloutEvent>;
+export type Rollout = z.infer<typeof Rollout>;
+export type RolloutQuery = z.infer<typeof RolloutQuery>;
