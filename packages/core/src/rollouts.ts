@@ -9,7 +9,11 @@ export const RolloutStep = z.object({
   /** Candidate share in basis points (500 = 5 %); steps grow, the last may be 10 000. */
   weight: z.number().int().min(1).max(10_000),
   /** How long the step lasts at least before it advances (with enough samples). */
-  durationSeconds: z.number().int().min(0).max(30 * 86_400),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400),
 });
 
 export const RolloutGuardrail = z.object({
