@@ -278,6 +278,15 @@ export function createApiClient(options: ApiClientOptions) {
       call<Rollout>('POST', `/api/v1/rollouts/${id}/${action}`, reason === undefined ? {} : { reason }),
     auditHead: () => call<AuditHead>('GET', '/api/v1/audit/head'),
     auditCheckpoint: () => call<AuditCheckpoint>('GET', '/api/v1/audit/checkpoint'),
+    /** Every version live in `env`: author, approvals, gating eval run, periods, chain proofs (JSON). */
+    lineage: (name: string, env: string) =>
+      call<Record<string, unknown>>('GET', `${prompt(name)}/lineage${query({ env })}`),
+    /** The same lineage as a printable HTML page. */
+    lineageHtml: async (name: string, env: string) =>
+      (await stream('GET', `${prompt(name)}/lineage${query({ env, format: 'html' })}`)).text(),
+    /** What `env` served at `at`, with the chain's proof. */
+    snapshotAt: (env: string, at: string) =>
+      call<Record<string, unknown>>('GET', `${environment(env)}/snapshot${query({ at })}`),
 
     /** One page of traces, newest first; pass the previous page's `nextCursor` as `cursor`. */
     listTraces: (params: {

@@ -47,7 +47,8 @@ const SUMMARIES: Partial<Record<string, string>> = {
   render: '<name> --env <env> --var k=v: the prompt as an environment serves it',
   envs: 'list | create <name>: environments',
   keys: 'create <name> | list | revoke <id>: API keys',
-  audit: 'list | verify [--head h] | head | checkpoint: the hash-chained audit log',
+  audit:
+    'list | verify [--head h] | head | checkpoint | lineage <prompt> | served <env> --at t: the audit log and its proofs',
   requests: 'list | show <id> | approve <id> | reject <id> | cancel <id>: deployment requests',
   rollouts:
     'start <name> --env <env> --version <n> | list | show <id> | pause | resume | advance | abort <id>: guarded rollouts',

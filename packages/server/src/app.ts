@@ -48,6 +48,8 @@ import { createLangfusePromptService } from './langfuse/prompts.ts';
 import { registerLangfuseRoutes } from './langfuse/routes.ts';
 import './http/types.ts';
 import { validatorCompiler } from './http/validation.ts';
+import { registerLineageRoutes } from './lineage/routes.ts';
+import { createLineageService } from './lineage/service.ts';
 import { type ChangeFeed, createLocalChangeFeed } from './live/change-feed.ts';
 import { registerLiveRoutes } from './live/routes.ts';
 import { createUpdateStream } from './live/update-stream.ts';
@@ -146,7 +148,7 @@ const LOG_REDACT = [
 ];
 
 const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|metrics(?:\/compare)?|rollouts|experiments))?\/?(\?.*)?$/;
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|experiments))?\/?(\?.*)?$/;
 
 const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
 
@@ -421,7 +423,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerPromptRoutes(app, { prompts });
   registerDeploymentRoutes(app, { deployments });
   registerRequestRoutes(app, { requests });
-  registerResolutionRoutes(app, { resolution });
+  const lineage = createLineageService({ deployments, prompts, audit, now: () => clock.now() });
+  registerResolutionRoutes(app, { resolution, lineage });
+  registerLineageRoutes(app, { lineage });
   registerEnvironmentRoutes(app, { environments });
   registerApiKeyRoutes(app, { auth });
   registerMemberRoutes(app, { users });

@@ -1,8 +1,9 @@
-/** `promptline audit list|verify|head|checkpoint`: the hash-chained audit log. */
+/** `promptline audit list|verify|head|checkpoint|lineage|served`: the hash-chained audit log. */
 import { parsePositiveInt } from '../args.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { defineGroup } from '../kit.ts';
 import { formatTable, paint } from '../output.ts';
+import { lineageCommand, servedCommand } from './audit-proof.ts';
 
 /** The `audit` command group. */
 export const auditCommand = defineGroup({
@@ -168,6 +169,8 @@ export const auditCommand = defineGroup({
         return EXIT.ok;
       },
     },
+    lineage: lineageCommand,
+    served: servedCommand,
   },
 });
 

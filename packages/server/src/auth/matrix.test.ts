@@ -71,6 +71,7 @@ const MINIMUM: Record<string, Least> = {
   'POST /api/v1/eval-runs/{id}/cancel': 'editor',
   'GET /api/v1/eval-runs/{id}/compare': 'viewer',
   'GET /api/v1/eval-runs/{id}/events': 'viewer',
+  'GET /api/v1/prompts/{name}/lineage': 'viewer',
   'GET /api/v1/prompts/{name}/thresholds': 'viewer',
   'PUT /api/v1/prompts/{name}/thresholds': 'editor',
   'GET /api/v1/environments/{env}/stream': 'viewer',

@@ -17,7 +17,7 @@ import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import { environmentNotFound } from '../environments/errors.ts';
 import type { EnvironmentStore, StoredEnvironment } from '../environments/store.ts';
-import type { EvalGate } from '../evals/gate.ts';
+import type { EvalGate, GatePass } from '../evals/gate.ts';
 import { type EventPublisher, noEvents } from '../events/bus.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
 import { promptNotFound } from '../prompts/errors.ts';
@@ -151,6 +151,8 @@ export function createDeploymentService({
     env: StoredEnvironment,
     entry: Omit<StoredHistoryEntry, 'id' | 'promptId' | 'environmentId' | 'forced'>,
     overridden: PartialBreakage | undefined,
+    /** The eval runs that let the release through its environment's gate (recorded for lineage). */
+    gate: GatePass[] = [],
   ): Promise<StoredHistoryEntry> {
     const stored = await store.insertHistory(trx, projectId, {
       ...entry,
@@ -174,6 +176,7 @@ export function createDeploymentService({
         // The chain covers the history row itself: editing it in the database is found by `audit verify`.
         sealed: [{ table: 'deployment_history', id: stored.id, hash: historyRecordHash(stored) }],
         ...(entry.restoredFrom === null ? {} : { restoredFrom: entry.restoredFrom }),
+        ...(gate.length === 0 ? {} : { gate }),
         ...(overridden === undefined
           ? {}
           : { forced: true, overridden: { code: overridden.code, ...overridden.details } }),
@@ -248,13 +251,13 @@ export function createDeploymentService({
     current: Release | undefined,
     actor: DeployActor,
     approval: { requestId: number } | undefined,
-  ): Promise<void> {
+  ): Promise<GatePass[]> {
     const policy = effectivePolicy(env.policy);
     const role = typeof actor === 'string' ? undefined : actor.role;
     const killSwitch =
       current !== undefined && canonicalJson(current.variants) === canonicalJson(release.variants);
     // The route already limits deploys to editors and admins, who keep the switch whatever deployRoles says.
-    if (killSwitch) return;
+    if (killSwitch) return [];
     // An approved request was checked for its author's role when it was opened; freezes still hold.
     checkDeployer(policy, env.name, approval === undefined ? role : undefined, clock.now());
     if (approval === undefined) {
@@ -270,13 +273,14 @@ export function createDeploymentService({
       }
     }
     if (policy.requireEvalPass && evalGate) {
-      await evalGate.check(
+      return evalGate.check(
         trx,
         projectId,
         prompt.name,
         release.variants.map((v) => v.version),
       );
     }
+    return [];
   }
 
   async function deployIn(
@@ -306,7 +310,7 @@ export function createDeploymentService({
     if (current && sameRelease(current, release)) {
       return { deployment: toDeployment(name, env.name, current), changed: false };
     }
-    await checkPolicy(trx, projectId, prompt, env, release, current, actor, approval);
+    const gate = await checkPolicy(trx, projectId, prompt, env, release, current, actor, approval);
     const overridden = await checkPartials(trx, prompt, env, release, {
       force: request.force === true,
       onlyOthers: !release.enabled,
@@ -331,6 +335,7 @@ export function createDeploymentService({
         approvedBy: approval?.approvedBy ?? null,
       },
       overridden,
+      gate,
     );
     return {
       deployment: toDeployment(name, env.name, {
@@ -695,6 +700,20 @@ export function createDeploymentService({
      *
      * @throws AppError DEPLOYMENT_NOT_FOUND when nothing was deployed yet at that instant.
      */
+    /** The history entry of every prompt that had one in `envName` at `at` (what it served then), by prompt name. */
+    async releasesAt(projectId: number, envName: string, at: Date): Promise<HistoryEntry[]> {
+      const env = await environments.findByName(database.db, projectId, envName);
+      if (!env) throw environmentNotFound(envName);
+      const entries = await store.historyAtForEnvironment(database.db, env.id, at.toISOString());
+      const names = await prompts.namesOf(database.db, [...new Set(entries.map((e) => e.promptId))]);
+      return entries
+        .flatMap((e) => {
+          const name = names.get(e.promptId);
+          return name === undefined ? [] : [toHistoryEntry(name, env.name, e)];
+        })
+        .sort((a, b) => (a.prompt < b.prompt ? -1 : a.prompt > b.prompt ? 1 : 0));
+    },
+
     async historyAt(projectId: number, name: string, envName: string, at: Date): Promise<HistoryEntry> {
       const { prompt, env } = await target(database.db, projectId, name, envName, false);
       const entry = await store.historyAt(database.db, prompt.id, env.id, at.toISOString());

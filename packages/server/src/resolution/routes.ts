@@ -4,7 +4,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
 import { EnvParams, PromptParams, problemResponses } from '../http/schemas.ts';
+import type { LineageService } from '../lineage/service.ts';
 import type { ResolutionService } from './service.ts';
+
+const SnapshotQuery = z.object({
+  /** An instant in the past (ISO 8601): what the environment served then, with the audit chain's proof. */
+  at: z.iso.datetime({ offset: true }).optional(),
+});
 
 const tags = ['resolution'];
 
@@ -25,7 +31,7 @@ function sendRaw(reply: FastifyReply, json: string): FastifyReply {
 /** Resolve, render and environment snapshots. */
 export function registerResolutionRoutes(
   app: FastifyInstance,
-  { resolution }: { resolution: ResolutionService },
+  { resolution, lineage }: { resolution: ResolutionService; lineage: LineageService },
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -72,14 +78,25 @@ export function registerResolutionRoutes(
       operationId: 'getSnapshot',
       tags,
       summary: 'Every prompt an environment serves, with content; ETag and 304 on If-None-Match',
+      description:
+        "With `at` (ISO 8601, in the past): what the environment served at that instant — each prompt's release then, its versions' content and hashes, the history entry that made it live, the audit event that sealed that entry — and the chain as verified now. No ETag then.",
       params: EnvParams,
+      querystring: SnapshotQuery,
       response: {
-        200: Snapshot,
+        200: z.union([Snapshot, z.looseObject({ at: z.string(), chain: z.unknown() })]),
         304: z.null().describe('Not modified: the ETag still matches'),
         ...problemResponses,
       },
     },
     handler: async (request, reply) => {
+      if (request.query.at !== undefined) {
+        const past = await lineage.snapshotAt(
+          principalOf(request).projectId,
+          request.params.env,
+          new Date(request.query.at),
+        );
+        return sendRaw(reply.header('cache-control', 'no-store'), JSON.stringify(past));
+      }
       const snapshot = await resolution.snapshot(principalOf(request).projectId, request.params.env);
       reply.header('etag', snapshot.etag).header('cache-control', 'no-cache');
       if (etagMatches(request.headers['if-none-match'], snapshot.etag))
