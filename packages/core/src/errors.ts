@@ -93,6 +93,19 @@ export const ERROR_CODES = {
   LAST_ADMIN_MEMBER: 409,
   /** A key may not reach further than the user it acts as. */
   KEY_ROLE_ABOVE_MEMBER: 409,
+  // Signing in (SSO, passwords, invitations)
+  /** The server has no OpenID Connect provider configured (PROMPTLINE_OIDC_ISSUER…). */
+  SSO_NOT_CONFIGURED: 404,
+  /** The SSO callback's state is missing, does not match this browser's, or its sign-in attempt expired or was used. */
+  SSO_STATE_INVALID: 400,
+  /** The identity provider refused the code (expired, reused) or its answer did not verify (ID token, nonce, issuer). */
+  SSO_FAILED: 401,
+  /** The identity provider does not vouch for the email address (`email_verified` is not true). */
+  SSO_EMAIL_UNVERIFIED: 403,
+  /** The email's domain is not in PROMPTLINE_OIDC_ALLOWED_DOMAINS. */
+  SSO_DOMAIN_NOT_ALLOWED: 403,
+  /** The account may not sign in: a service account, or a person in no project. */
+  ACCOUNT_NOT_ALLOWED: 403,
   AUDIT_CHAIN_BROKEN: 409,
   // Providers
   PROVIDER_NOT_CONFIGURED: 422,

@@ -55,6 +55,7 @@ import { registerLiveRoutes } from './live/routes.ts';
 import { createUpdateStream } from './live/update-stream.ts';
 import { registerMetricsRoutes } from './metrics/routes.ts';
 import { createMetricsService } from './metrics/service.ts';
+import type { OidcSettings } from './oidc/settings.ts';
 import { registerOtelRoutes } from './otel/routes.ts';
 import { createOtelService } from './otel/service.ts';
 import { registerPlaygroundRoutes } from './playground/routes.ts';
@@ -81,6 +82,7 @@ import { createSnapshotCache } from './resolution/snapshot-cache.ts';
 import { createRolloutChecks } from './rollouts/check.ts';
 import { registerRolloutRoutes } from './rollouts/routes.ts';
 import { createRolloutService } from './rollouts/service.ts';
+import { registerPeopleSignIn } from './session/people.ts';
 import { registerSessionRoutes } from './session/routes.ts';
 import { createSessionService } from './session/service.ts';
 import { createTraceMaintenance } from './traces/maintenance.ts';
@@ -134,6 +136,11 @@ export interface BuildAppOptions {
   webhooks?: { timeoutMs?: number };
   /** Guarded rollouts: seconds between guardrail checks (default 5; DESIGN.md promises at most 10). */
   rollouts?: { checkEverySeconds?: number };
+  /**
+   * Single sign-on with an OpenID Connect provider (see oidc/settings.ts); default none. A function
+   * is called on first use (a test that learns its own URL only once listening).
+   */
+  oidc?: OidcSettings | (() => OidcSettings) | undefined;
 }
 
 /** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
@@ -398,7 +405,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Also sets x-request-id on every response.
   // Cookies are parsed before the auth hook, which accepts the browser's session cookie.
   await app.register(fastifyCookie);
-  const sessions = createSessionService({ database, clock, auth, users });
+  const sessions = createSessionService({ database, clock, auth, users, audit });
   installAuth(app, auth, sessions);
 
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -440,6 +447,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerMetricsRoutes(app, { metrics: rollups });
   registerRolloutRoutes(app, { rollouts, checks: rolloutChecks });
   registerSessionRoutes(app, { sessions });
+  registerPeopleSignIn(app, {
+    database,
+    clock,
+    audit,
+    users,
+    sessions,
+    projects: projectStore,
+    oidc: options.oidc,
+  });
   registerTraceRoutes(app, { traces, settings: createTraceSettingsService({ database, clock, audit }) });
   registerOtelRoutes(app, { otel: createOtelService({ traces, metrics: metrics?.spans }) });
   const langfuseIngestion = createLangfuseIngestionService({ database, clock, traces });

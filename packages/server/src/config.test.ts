@@ -88,3 +88,45 @@ it('reads the metrics and rate-limit settings: on/off, the metrics token, and bu
     }),
   );
 });
+
+it('reads single sign-on: issuer, client, public URL, default role, domains, group → role map', async () => {
+  const { oidcSettingsOf } = await import('./oidc/settings.ts');
+  const config = loadConfig({
+    PROMPTLINE_PUBLIC_URL: 'https://promptline.example.com/',
+    PROMPTLINE_OIDC_ISSUER: 'https://login.example.com/realms/acme',
+    PROMPTLINE_OIDC_CLIENT_ID: 'promptline',
+    PROMPTLINE_OIDC_CLIENT_SECRET: 's3cret',
+    PROMPTLINE_OIDC_DEFAULT_ROLE: 'reviewer',
+    PROMPTLINE_OIDC_ALLOWED_DOMAINS: 'Example.com, @acme.org',
+    PROMPTLINE_OIDC_ROLE_MAP: 'pl-admins=admin, team=writers=editor',
+  });
+  expect(oidcSettingsOf(config)).toEqual({
+    issuer: 'https://login.example.com/realms/acme',
+    clientId: 'promptline',
+    clientSecret: 's3cret',
+    redirectUri: 'https://promptline.example.com/auth/oidc/callback',
+    defaultRole: 'reviewer',
+    allowedDomains: ['example.com', 'acme.org'],
+    groupsClaim: 'groups',
+    roleMap: { 'pl-admins': 'admin', 'team=writers': 'editor' },
+    scopes: 'openid email profile',
+  });
+  expect(oidcSettingsOf(loadConfig({}))).toBeUndefined();
+});
+
+it('refuses an SSO configuration that cannot work, naming the variables', () => {
+  expect(() => loadConfig({ PROMPTLINE_OIDC_ISSUER: 'https://login.example.com' })).toThrowError(
+    /PROMPTLINE_OIDC_CLIENT_ID: required.*PROMPTLINE_PUBLIC_URL: required/,
+  );
+  expect(() =>
+    loadConfig({
+      PROMPTLINE_PUBLIC_URL: 'https://p.example.com',
+      PROMPTLINE_OIDC_ISSUER: 'https://login.example.com',
+      PROMPTLINE_OIDC_CLIENT_ID: 'x',
+      PROMPTLINE_OIDC_ROLE_MAP: 'admins=owner',
+    }),
+  ).toThrowError(/PROMPTLINE_OIDC_ROLE_MAP: "admins=owner" is not <group>=<role>/);
+  expect(() => loadConfig({ PROMPTLINE_OIDC_DEFAULT_ROLE: 'root' })).toThrowError(
+    /PROMPTLINE_OIDC_DEFAULT_ROLE/,
+  );
+});

@@ -1,4 +1,4 @@
-import { AppError } from '@promptline/core';
+import { AppError, Role } from '@promptline/core';
 import { z } from 'zod';
 import {
   type Budget,
@@ -6,6 +6,7 @@ import {
   parseBudgetLimit,
   type RateLimitSettings,
 } from './http/rate-limit.ts';
+import { DomainList, RoleMapText } from './oidc/settings.ts';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -22,40 +23,71 @@ const BudgetText = z.string().transform((text, ctx) => {
 });
 
 /** The server's configuration, validated once at start. */
-export const ServerConfig = z.object({
-  port: z.coerce.number().int().min(0).max(65_535).default(4100),
-  // Loopback by default: a fresh install is reachable only from this machine until someone
-  // decides otherwise (PROMPTLINE_HOST=0.0.0.0 in a container or behind a proxy).
-  host: z.string().min(1).default('127.0.0.1'),
-  dataDir: z.string().min(1).default('./.promptline'),
-  databaseUrl: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL, or leave it unset for the embedded SQLite')
-    .optional(),
-  apiKey: z.string().min(16, 'use at least 16 characters').optional(),
-  logLevel: LogLevel.default('info'),
-  /** 32 bytes (base64 or hex) that encrypt provider credentials; default: `<dataDir>/secret.key`, made on first start. */
-  secretKey: z.string().min(1).optional(),
-  /** PEM (PKCS#8) Ed25519 key signing audit checkpoints; default: `<dataDir>/audit-signing.pem`, made on first start. */
-  auditSigningKey: z.string().min(1).optional(),
-  /**
-   * How long a job claim holds without renewal (default 30 s, renewed every third of it): a job of
-   * an instance that died is picked up again this long after. Lower means faster failover, more writes.
-   */
-  jobLeaseMs: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
-  /** How often each instance polls the job queue for due jobs (default 1 s). Lower means less delay, more queries. */
-  jobPollMs: z.coerce.number().int().min(10).max(60_000).optional(),
-  /** `GET /metrics` and the per-request accounting behind it (default on). */
-  metrics: OnOff.default(true),
-  /** Bearer token that opens `GET /metrics` from other machines (besides any API key). */
-  metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
-  /** Rate limits per API key (default on, with generous budgets). */
-  rateLimit: OnOff.default(true),
-  rateLimitServe: BudgetText.optional(),
-  rateLimitIngest: BudgetText.optional(),
-  rateLimitWrite: BudgetText.optional(),
-  rateLimitRead: BudgetText.optional(),
-});
+export const ServerConfig = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65_535).default(4100),
+    // Loopback by default: a fresh install is reachable only from this machine until someone
+    // decides otherwise (PROMPTLINE_HOST=0.0.0.0 in a container or behind a proxy).
+    host: z.string().min(1).default('127.0.0.1'),
+    dataDir: z.string().min(1).default('./.promptline'),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'use a postgres:// URL, or leave it unset for the embedded SQLite')
+      .optional(),
+    apiKey: z.string().min(16, 'use at least 16 characters').optional(),
+    logLevel: LogLevel.default('info'),
+    /** 32 bytes (base64 or hex) that encrypt provider credentials; default: `<dataDir>/secret.key`, made on first start. */
+    secretKey: z.string().min(1).optional(),
+    /** PEM (PKCS#8) Ed25519 key signing audit checkpoints; default: `<dataDir>/audit-signing.pem`, made on first start. */
+    auditSigningKey: z.string().min(1).optional(),
+    /**
+     * How long a job claim holds without renewal (default 30 s, renewed every third of it): a job of
+     * an instance that died is picked up again this long after. Lower means faster failover, more writes.
+     */
+    jobLeaseMs: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
+    /** How often each instance polls the job queue for due jobs (default 1 s). Lower means less delay, more queries. */
+    jobPollMs: z.coerce.number().int().min(10).max(60_000).optional(),
+    /** `GET /metrics` and the per-request accounting behind it (default on). */
+    metrics: OnOff.default(true),
+    /** Bearer token that opens `GET /metrics` from other machines (besides any API key). */
+    metricsToken: z.string().min(16, 'use at least 16 characters').optional(),
+    /** Rate limits per API key (default on, with generous budgets). */
+    rateLimit: OnOff.default(true),
+    rateLimitServe: BudgetText.optional(),
+    rateLimitIngest: BudgetText.optional(),
+    rateLimitWrite: BudgetText.optional(),
+    rateLimitRead: BudgetText.optional(),
+    /** The address people reach the server at (e.g. https://promptline.example.com): SSO's redirect URI is built from it. */
+    publicUrl: z.url({ protocol: /^https?$/, message: 'use an http(s):// URL' }).optional(),
+    /** OpenID Connect single sign-on (on when the issuer is set). */
+    oidcIssuer: z.url({ protocol: /^https?$/, message: 'use an http(s):// URL' }).optional(),
+    oidcClientId: z.string().min(1).optional(),
+    oidcClientSecret: z.string().min(1).optional(),
+    oidcDefaultRole: Role.optional(),
+    oidcAllowedDomains: DomainList.optional(),
+    oidcGroupsClaim: z.string().min(1).optional(),
+    oidcRoleMap: RoleMapText.optional(),
+    oidcScopes: z
+      .string()
+      .regex(/(^|\s)openid(\s|$)/, 'the scopes must include openid')
+      .optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (!config.oidcIssuer) return;
+    if (!config.oidcClientId)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['oidcClientId'],
+        message: 'required when PROMPTLINE_OIDC_ISSUER is set',
+      });
+    if (!config.publicUrl)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicUrl'],
+        message:
+          'required when PROMPTLINE_OIDC_ISSUER is set (the redirect URI is <public url>/auth/oidc/callback)',
+      });
+  });
 
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -64,7 +96,8 @@ export type ServerConfig = z.infer<typeof ServerConfig>;
  * `PROMPTLINE_DATA_DIR`, `PROMPTLINE_DATABASE_URL`, `PROMPTLINE_API_KEY`, `PROMPTLINE_LOG_LEVEL`,
  * `PROMPTLINE_SECRET_KEY`, `PROMPTLINE_AUDIT_SIGNING_KEY`, `PROMPTLINE_JOB_LEASE_MS`, `PROMPTLINE_JOB_POLL_MS`,
  * `PROMPTLINE_METRICS`, `PROMPTLINE_METRICS_TOKEN`, `PROMPTLINE_RATE_LIMIT`,
- * `PROMPTLINE_RATE_LIMIT_SERVE|INGEST|WRITE|READ`).
+ * `PROMPTLINE_RATE_LIMIT_SERVE|INGEST|WRITE|READ`, `PROMPTLINE_PUBLIC_URL`, `PROMPTLINE_OIDC_ISSUER|CLIENT_ID|
+ * CLIENT_SECRET|DEFAULT_ROLE|ALLOWED_DOMAINS|GROUPS_CLAIM|ROLE_MAP|SCOPES`).
  *
  * @throws AppError CONFIG_INVALID naming each bad variable.
  */
@@ -88,6 +121,15 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     rateLimitIngest: blank(env.PROMPTLINE_RATE_LIMIT_INGEST),
     rateLimitWrite: blank(env.PROMPTLINE_RATE_LIMIT_WRITE),
     rateLimitRead: blank(env.PROMPTLINE_RATE_LIMIT_READ),
+    publicUrl: blank(env.PROMPTLINE_PUBLIC_URL),
+    oidcIssuer: blank(env.PROMPTLINE_OIDC_ISSUER),
+    oidcClientId: blank(env.PROMPTLINE_OIDC_CLIENT_ID),
+    oidcClientSecret: blank(env.PROMPTLINE_OIDC_CLIENT_SECRET),
+    oidcDefaultRole: blank(env.PROMPTLINE_OIDC_DEFAULT_ROLE),
+    oidcAllowedDomains: blank(env.PROMPTLINE_OIDC_ALLOWED_DOMAINS),
+    oidcGroupsClaim: blank(env.PROMPTLINE_OIDC_GROUPS_CLAIM),
+    oidcRoleMap: blank(env.PROMPTLINE_OIDC_ROLE_MAP),
+    oidcScopes: blank(env.PROMPTLINE_OIDC_SCOPES),
   };
   const parsed = ServerConfig.safeParse(raw);
   if (!parsed.success) {
@@ -109,6 +151,15 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       rateLimitIngest: 'PROMPTLINE_RATE_LIMIT_INGEST',
       rateLimitWrite: 'PROMPTLINE_RATE_LIMIT_WRITE',
       rateLimitRead: 'PROMPTLINE_RATE_LIMIT_READ',
+      publicUrl: 'PROMPTLINE_PUBLIC_URL',
+      oidcIssuer: 'PROMPTLINE_OIDC_ISSUER',
+      oidcClientId: 'PROMPTLINE_OIDC_CLIENT_ID',
+      oidcClientSecret: 'PROMPTLINE_OIDC_CLIENT_SECRET',
+      oidcDefaultRole: 'PROMPTLINE_OIDC_DEFAULT_ROLE',
+      oidcAllowedDomains: 'PROMPTLINE_OIDC_ALLOWED_DOMAINS',
+      oidcGroupsClaim: 'PROMPTLINE_OIDC_GROUPS_CLAIM',
+      oidcRoleMap: 'PROMPTLINE_OIDC_ROLE_MAP',
+      oidcScopes: 'PROMPTLINE_OIDC_SCOPES',
     };
     const errors = parsed.error.issues.map((issue) => ({
       path: names[String(issue.path[0])] ?? issue.path.join('.'),

@@ -10,6 +10,7 @@ import { loadConfig, rateLimitSettings } from './config.ts';
 import { createDatabase } from './db/database.ts';
 import { createPostgresChangeFeed } from './live/postgres-change-feed.ts';
 import { adminKeyBanner, browsableUrl, prettyLogStream } from './logging.ts';
+import { oidcSettingsOf } from './oidc/settings.ts';
 import { setUpDatabase } from './setup.ts';
 
 async function main(): Promise<void> {
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     auditSigner,
     logger,
     jobs: { leaseMs: config.jobLeaseMs, pollMs: config.jobPollMs },
+    oidc: oidcSettingsOf(config),
     ...(changeFeed ? { changeFeed } : {}),
     ...(config.metrics ? { metricsToken: config.metricsToken } : { metrics: false as const }),
     rateLimits: (() => {

@@ -51,6 +51,7 @@ const MINIMUM: Record<string, Least> = {
   'POST /api/v1/session': 'public',
   'GET /api/v1/session': 'viewer',
   'DELETE /api/v1/session': 'public',
+  'GET /api/v1/auth/methods': 'public',
   'POST /api/v1/prompts': 'editor',
   'GET /api/v1/prompts': 'viewer',
   'GET /api/v1/prompts/{name}': 'viewer',

@@ -16,10 +16,11 @@ import { createApiKeyStore, type KeyIdentity, type StoredKey } from './store.ts'
 
 /** Who is calling: resolved from the API key (or the session) on every request. */
 export interface Principal {
-  keyId: number;
-  /** The key's name: recorded as author of versions and actor of audit events. */
+  /** The API key; null for a person's browser session (signed in with SSO or a password). */
+  keyId: number | null;
+  /** The key's name (a person's session: their email): recorded as author of versions and actor of audit events. */
   name: string;
-  /** The key's role, capped by its user's role in the project. */
+  /** The key's role, capped by its user's role in the project (a person's session: that role). */
   role: Role;
   projectId: number;
   /** The user the key acts as: approvals compare users, not keys. */
@@ -116,12 +117,14 @@ export function createAuthService({
   changeFeed?.subscribeKeys?.(forget);
 
   function touch(principal: Principal): void {
+    const keyId = principal.keyId;
+    if (keyId === null) return;
     const at = clock.now();
     const now = at.getTime();
-    const last = touched.get(principal.keyId);
+    const last = touched.get(keyId);
     if (last !== undefined && Math.abs(now - last) < TOUCH_INTERVAL_MS) return;
-    touched.set(principal.keyId, now);
-    store.touch(database.db, principal.keyId, at.toISOString()).catch(() => {
+    touched.set(keyId, now);
+    store.touch(database.db, keyId, at.toISOString()).catch(() => {
       // Best effort: a missed last-used stamp must never fail a request.
     });
   }

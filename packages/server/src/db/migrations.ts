@@ -8,11 +8,12 @@ import { jobTablesMigration } from '../jobs/migration.ts';
 import { langfusePendingMigration } from '../langfuse/migration.ts';
 import { apiKeyNotifyMigration, changeNotifyMigration } from '../live/migration.ts';
 import { metricTablesMigration } from '../metrics/migration.ts';
+import { oidcLoginsMigration } from '../oidc/migration.ts';
 import { promptArchiveMigration } from '../prompts/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { policiesAndRequestsMigration } from '../requests/migration.ts';
 import { rolloutTablesMigration } from '../rollouts/migration.ts';
-import { sessionsMigration } from '../session/migration.ts';
+import { sessionsMigration, userSessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
 import { usersMigration } from '../users/migration.ts';
 import { webhookTablesMigration } from '../webhooks/migration.ts';
@@ -188,6 +189,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0220_webhooks': webhookTablesMigration(dialect),
     // Numbered in 0200–0209, renamed to sort after every migration on main when it landed.
     '0221_rollouts': rolloutTablesMigration(dialect),
+    // Numbered in 0190–0199, renamed to sort after every migration on main when they landed.
+    '0230_user_sessions': userSessionsMigration(dialect),
+    '0231_oidc_logins': oidcLoginsMigration(dialect),
   };
 }
 

@@ -163,6 +163,13 @@ export async function registerGatewayRoutes(
 
       function callOf<Body>(request: FastifyRequest, body: Body, signal: AbortSignal): GatewayCall<Body> {
         const principal = principalOf(request);
+        // Budgets and spend are per key: the gateway is for applications, which hold keys.
+        if (principal.keyId === null) {
+          throw new AppError(
+            'FORBIDDEN',
+            'The gateway needs an API key: send "Authorization: Bearer <key>" (create one with POST /api/v1/api-keys).',
+          );
+        }
         return {
           projectId: principal.projectId,
           keyId: principal.keyId,

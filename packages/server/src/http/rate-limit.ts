@@ -201,9 +201,13 @@ export async function installRateLimits(app: FastifyInstance, options: RateLimit
     global: false,
     hook: 'onRequest',
     store: BudgetStore,
-    // The principal's key id (set by the auth hook, from its cache: no database round trip), else
-    // the peer's address (public routes).
-    keyGenerator: (request: FastifyRequest) => request.principal?.keyId ?? request.ip,
+    // The principal's key id (set by the auth hook, from its cache: no database round trip), a
+    // person's session by user, else the peer's address (public routes).
+    keyGenerator: (request: FastifyRequest) => {
+      const principal = request.principal;
+      if (!principal) return request.ip;
+      return principal.keyId ?? `user:${principal.userId}`;
+    },
     // Nothing added to answers within the budget; the refusal says everything.
     addHeadersOnExceeding: {
       'x-ratelimit-limit': false,

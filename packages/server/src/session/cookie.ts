@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import '@fastify/cookie';
 
 /** Name of the HTTP-only cookie that carries the session token. */
@@ -63,4 +63,17 @@ export function isHttps(request: FastifyRequest): boolean {
   const forwarded = request.headers['x-forwarded-proto'];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
   return request.protocol === 'https' || first === 'https';
+}
+
+/**
+ * Sets the session cookie: HTTP-only, SameSite=Strict, whole site, `Secure` over HTTPS. No Max-Age:
+ * the cookie goes when the browser closes; the server ends the session after 12 h idle.
+ */
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: isHttps(request),
+  });
 }

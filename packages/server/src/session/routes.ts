@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
 import { problemResponses } from '../http/schemas.ts';
-import { isHttps, SESSION_COOKIE, sessionTokenOf } from './cookie.ts';
+import { isHttps, SESSION_COOKIE, sessionTokenOf, setSessionCookie } from './cookie.ts';
 import type { SessionService } from './service.ts';
 
 const tags = ['session'];
@@ -16,7 +16,8 @@ export const OpenSessionRequest = z.object({ apiKey: z.string().min(1).max(500) 
 export const SessionInfo = z.object({
   /** The user the caller acts as. */
   user: z.object({ id: z.number().int(), email: z.string(), name: z.string(), initials: z.string() }),
-  keyName: z.string(),
+  /** The key behind the session or bearer; null when a person signed in (SSO, password). */
+  keyName: z.string().nullable(),
   role: Role,
   project: z.object({ id: z.number().int(), name: z.string() }),
   /** How this request was authenticated. */
@@ -53,13 +54,7 @@ export function registerSessionRoutes(
     },
     handler: async (request, reply) => {
       const { token } = await sessions.open(request.body.apiKey);
-      // No Max-Age: the cookie goes when the browser closes; the server ends it after 12 h idle.
-      reply.setCookie(SESSION_COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: isHttps(request),
-      });
+      setSessionCookie(request, reply, token);
       return reply.code(204).send(null);
     },
   });

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '@promptline/core';
+import type { AuditService } from '../audit/service.ts';
 import { type AuthService, type Principal, principalOfKey } from '../auth/service.ts';
 import type { Clock } from '../clock.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Db } from '../db/database.ts';
 import type { UserService } from '../users/service.ts';
-import { createSessionStore, projectName } from './store.ts';
+import { createSessionStore, projectName, type SignInMethod, type StoredUserSession } from './store.ts';
 
 /** A session lives this long after its last use (sliding). */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
@@ -13,20 +14,36 @@ const EXTEND_EVERY_MS = 5 * 60 * 1000;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** The principal of a person's session: it acts as the user, with their role in the session's project. */
+function principalOfUserSession(found: StoredUserSession): Principal | null {
+  if (found.memberRole === null || found.userStatus === 'service') return null;
+  return {
+    keyId: null,
+    name: found.userEmail,
+    role: found.memberRole,
+    projectId: found.projectId,
+    userId: found.userId,
+    userEmail: found.userEmail,
+  };
+}
+
 /**
- * Browser sessions opened with an API key. Stored server-side (only the token's hash) rather than
- * as a signed token, so that sign-out and key revocation end a session at once, on every instance.
+ * Browser sessions: opened with an API key, or by a person signing in (SSO, password). Stored
+ * server-side (only the token's hash) rather than as a signed token, so that sign-out, key
+ * revocation and removal from the project end a session at once, on every instance.
  */
 export function createSessionService({
   database,
   clock,
   auth,
   users,
+  audit,
 }: {
   database: Database;
   clock: Clock;
   auth: AuthService;
   users: UserService;
+  audit: AuditService;
 }) {
   const store = createSessionStore();
   const expiryFrom = (now: number) => new Date(now + SESSION_TTL_MS).toISOString();
@@ -38,7 +55,7 @@ export function createSessionService({
      */
     async open(apiKey: string): Promise<{ token: string; principal: Principal }> {
       const principal = await auth.authenticate(apiKey);
-      if (!principal) {
+      if (!principal || principal.keyId === null) {
         throw new AppError(
           'UNAUTHORIZED',
           'The API key is unknown or revoked. Check it, or ask an admin for a key (POST /api/v1/api-keys).',
@@ -56,11 +73,51 @@ export function createSessionService({
       return { token, principal };
     },
 
-    /** The caller behind a session token, or null when it is unknown, expired or its key was revoked. */
-    async authenticate(token: string): Promise<Principal | null> {
-      const found = await store.findByHash(database.db, hashToken(token));
+    /**
+     * Opens a person's session (inside the caller's transaction, which also audits the sign-in);
+     * returns the token for the cookie.
+     */
+    async openForUser(
+      trx: Db,
+      input: { userId: number; projectId: number; method: SignInMethod },
+    ): Promise<string> {
       const now = clock.now().getTime();
-      if (!found || Date.parse(found.expiresAt) <= now) return null;
+      const token = randomBytes(32).toString('base64url');
+      await store.deleteExpired(trx, new Date(now).toISOString());
+      await store.insertUserSession(trx, {
+        tokenHash: hashToken(token),
+        userId: input.userId,
+        projectId: input.projectId,
+        method: input.method,
+        createdAt: new Date(now).toISOString(),
+        expiresAt: expiryFrom(now),
+      });
+      return token;
+    },
+
+    /** Ends every session a person opened (not their keys' sessions). */
+    async closeAllOf(trx: Db, userId: number): Promise<void> {
+      await store.deleteUserSessionsOf(trx, userId);
+    },
+
+    /**
+     * The caller behind a session token, or null when it is unknown, expired, its key was revoked,
+     * or its person left the project.
+     */
+    async authenticate(token: string): Promise<Principal | null> {
+      const tokenHash = hashToken(token);
+      const found = await store.findByHash(database.db, tokenHash);
+      const now = clock.now().getTime();
+      if (!found) {
+        const person = await store.findUserSession(database.db, tokenHash);
+        if (!person || Date.parse(person.expiresAt) <= now) return null;
+        const principal = principalOfUserSession(person);
+        if (principal && Date.parse(person.expiresAt) - now < SESSION_TTL_MS - EXTEND_EVERY_MS) {
+          await store.extendUserSession(database.db, person.id, expiryFrom(now));
+        }
+        return principal;
+      }
+      if (Date.parse(found.expiresAt) <= now) return null;
       const principal = principalOfKey({
         id: found.keyId,
         projectId: found.projectId,
@@ -77,12 +134,12 @@ export function createSessionService({
       return principal;
     },
 
-    /** Who a principal is, for the app's top bar: user, key name, role and project. */
+    /** Who a principal is, for the app's top bar: user, key name (null for a person's session), role and project. */
     async describe(principal: Principal) {
       const user = await users.get(principal.userId);
       return {
         user: { id: user.id, email: user.email, name: user.name, initials: user.initials },
-        keyName: principal.name,
+        keyName: principal.keyId === null ? null : principal.name,
         role: principal.role,
         project: {
           id: principal.projectId,
@@ -91,9 +148,23 @@ export function createSessionService({
       };
     },
 
-    /** Ends a session (a no-op for an unknown token). */
+    /** Ends a session (a no-op for an unknown token); a person's sign-out is audited. */
     async close(token: string): Promise<void> {
-      await store.deleteByHash(database.db, hashToken(token));
+      const tokenHash = hashToken(token);
+      await store.deleteByHash(database.db, tokenHash);
+      const person = await store.findUserSession(database.db, tokenHash);
+      if (!person) return;
+      await database.db.transaction().execute(async (trx) => {
+        await store.deleteUserSession(trx, tokenHash);
+        await audit.append(trx, {
+          projectId: person.projectId,
+          actor: person.userEmail,
+          action: 'session.sign_out',
+          targetType: 'user',
+          target: person.userEmail,
+          data: { method: person.method },
+        });
+      });
     },
   };
 }

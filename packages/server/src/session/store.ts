@@ -13,7 +13,32 @@ export type SessionTables = {
     created_at: string;
     expires_at: string;
   };
+  user_sessions: {
+    id: Generated<number>;
+    token_hash: string;
+    user_id: number;
+    project_id: number;
+    method: string;
+    created_at: string;
+    expires_at: string;
+  };
 };
+
+/** How a person's session was opened. */
+export type SignInMethod = 'oidc' | 'password';
+
+/** A live person's session joined with the user and their membership of the session's project. */
+export interface StoredUserSession {
+  id: number;
+  expiresAt: string;
+  method: SignInMethod;
+  projectId: number;
+  userId: number;
+  userEmail: string;
+  userStatus: string;
+  /** Null when the user is no longer a member of the project. */
+  memberRole: Role | null;
+}
 
 /** A live session joined with the key behind it. */
 export interface StoredSession {
@@ -87,6 +112,78 @@ export function createSessionStore() {
     /** ISO timestamps of one format compare as strings, on both dialects. */
     async deleteExpired(db: Db, now: string): Promise<void> {
       await tables(db).deleteFrom('sessions').where('expires_at', '<=', now).execute();
+      await tables(db).deleteFrom('user_sessions').where('expires_at', '<=', now).execute();
+    },
+
+    async insertUserSession(
+      db: Db,
+      row: {
+        tokenHash: string;
+        userId: number;
+        projectId: number;
+        method: SignInMethod;
+        createdAt: string;
+        expiresAt: string;
+      },
+    ): Promise<void> {
+      await tables(db)
+        .insertInto('user_sessions')
+        .values({
+          token_hash: row.tokenHash,
+          user_id: row.userId,
+          project_id: row.projectId,
+          method: row.method,
+          created_at: row.createdAt,
+          expires_at: row.expiresAt,
+        })
+        .execute();
+    },
+
+    async findUserSession(db: Db, tokenHash: string): Promise<StoredUserSession | undefined> {
+      const row = await tables(db)
+        .selectFrom('user_sessions')
+        .innerJoin('users', 'users.id', 'user_sessions.user_id')
+        .leftJoin('members', (join) =>
+          join
+            .onRef('members.project_id', '=', 'user_sessions.project_id')
+            .onRef('members.user_id', '=', 'users.id'),
+        )
+        .select([
+          'user_sessions.id as id',
+          'user_sessions.expires_at as expiresAt',
+          'user_sessions.method as method',
+          'user_sessions.project_id as projectId',
+          'users.id as userId',
+          'users.email as userEmail',
+          'users.status as userStatus',
+          'members.role as memberRole',
+        ])
+        .where('user_sessions.token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return row
+        ? {
+            ...row,
+            method: row.method as SignInMethod,
+            memberRole: (row.memberRole as Role | null) ?? null,
+          }
+        : undefined;
+    },
+
+    async extendUserSession(db: Db, id: number, expiresAt: string): Promise<void> {
+      await tables(db)
+        .updateTable('user_sessions')
+        .set({ expires_at: expiresAt })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async deleteUserSession(db: Db, tokenHash: string): Promise<void> {
+      await tables(db).deleteFrom('user_sessions').where('token_hash', '=', tokenHash).execute();
+    },
+
+    /** Ends every session of a user (their password was reset, their account locked). */
+    async deleteUserSessionsOf(db: Db, userId: number): Promise<void> {
+      await tables(db).deleteFrom('user_sessions').where('user_id', '=', userId).execute();
     },
   };
 }

@@ -20,6 +20,7 @@ import type { Clock } from '../clock.ts';
 import type { Dialect } from '../db/database.ts';
 import type { JobSettings } from '../jobs/service.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
+import type { OidcSettings } from '../oidc/settings.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface TestServer {
@@ -57,11 +58,19 @@ export interface TestServerOptions {
   rollouts?: BuildAppOptions['rollouts'];
   /** A database to serve instead of a fresh one (it must be migrated); the caller closes it. */
   database?: TestDatabase;
+  /**
+   * Single sign-on settings (see startOidcProvider in test-helpers/oidc-provider.ts); a function gets
+   * the server's URL (its redirect URI is `<url>/auth/oidc/callback`).
+   */
+  oidc?: OidcSettings | ((url: string) => OidcSettings);
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase(options.dialect ?? 'sqlite'));
   const apiKey = generateApiKey();
+  const oidc = options.oidc;
+  // Read by the SSO settings on first use, once listening.
+  let url = '';
   await bootstrap(database, { apiKey, ...(options.clock ? { clock: options.clock } : {}) });
   const app = await buildApp({
     db: database,
@@ -76,8 +85,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
     ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
     ...(options.rollouts === undefined ? {} : { rollouts: options.rollouts }),
+    ...(oidc === undefined ? {} : { oidc: typeof oidc === 'function' ? () => oidc(url) : oidc }),
   });
-  let url = '';
   if (options.listen ?? true) {
     url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
   } else {

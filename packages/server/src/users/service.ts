@@ -119,8 +119,59 @@ export function createUserService({
     },
 
     /** The projects a user belongs to, with their role in each (the project switcher). */
-    async projectsOf(userId: number): Promise<{ id: number; name: string; role: Role }[]> {
-      return store.projectsOf(database.db, userId);
+    async projectsOf(
+      userId: number,
+      trx: Db = database.db,
+    ): Promise<{ id: number; name: string; role: Role }[]> {
+      return store.projectsOf(trx, userId);
+    },
+
+    /** Whether some person (not a service account) may administer the instance: else the first to sign in becomes admin. */
+    async hasAdminPerson(trx: Db): Promise<boolean> {
+      return (await store.countInstanceAdmins(trx, { people: true })) > 0;
+    },
+
+    /**
+     * Marks a person as signed in: `active`, with a better name than the email's local part when
+     * one is known, and instance admin when `instanceAdmin` (the first person of the instance).
+     */
+    async activate(
+      trx: Db,
+      user: User,
+      patch: { name?: string | undefined; instanceAdmin?: boolean },
+    ): Promise<void> {
+      const name = patch.name?.trim();
+      const rename = name && user.status === 'invited' && user.name === nameFromEmail(user.email);
+      await store.update(trx, user.id, {
+        status: 'active',
+        ...(rename ? { name, initials: initialsOf(name, user.email) } : {}),
+        ...(patch.instanceAdmin ? { instanceAdmin: true } : {}),
+      });
+    },
+
+    /**
+     * Sets a member's role inside the caller's transaction (SSO group mapping, first admin),
+     * audited; answers false and changes nothing when it would demote the project's last admin.
+     */
+    async syncRole(trx: Db, projectId: number, userId: number, role: Role, actor: string): Promise<boolean> {
+      const before = await store.memberRole(trx, projectId, userId);
+      if (before === role) return true;
+      if (before === 'admin') {
+        const admins = await store.adminMemberIds(trx, projectId, database.dialect === 'postgres');
+        if (admins.length === 1 && admins[0] === userId) return false;
+      }
+      const user = await store.findById(trx, userId);
+      await store.putMember(trx, projectId, userId, role, isoNow(clock));
+      await audit.append(trx, {
+        projectId,
+        actor,
+        action: before ? 'member.update' : 'member.add',
+        targetType: 'user',
+        target: user?.email ?? String(userId),
+        data: { before: before ? { role: before } : null, after: { role } },
+      });
+      onMembersChanged?.();
+      return true;
     },
 
     /**

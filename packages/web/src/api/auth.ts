@@ -85,3 +85,35 @@ export function forgetSession(): void {
   s?.removeItem(STORAGE_KEY);
   s?.removeItem(SIGNED_IN_FLAG);
 }
+
+/** What the server's sign-in page may offer (`GET /api/v1/auth/methods`). */
+export interface SignInMethods {
+  apiKey: boolean;
+  sso: boolean;
+}
+
+/** The sign-in methods; only the API key when the server cannot say (an older server). */
+export async function fetchSignInMethods(): Promise<SignInMethods> {
+  try {
+    const res = await fetch('/api/v1/auth/methods', { credentials: 'same-origin' });
+    if (!res.ok) return { apiKey: true, sso: false };
+    return (await res.json()) as SignInMethods;
+  } catch {
+    // Unreachable server: the key form still shows, and signing in reports the problem.
+    return { apiKey: true, sso: false };
+  }
+}
+
+/**
+ * After single sign-on the server has set the session cookie: confirms it works and remembers
+ * that this browser is signed in.
+ * @throws ApiProblem when the session does not work.
+ */
+export async function confirmSession(): Promise<void> {
+  const res = await fetch('/api/v1/session', { credentials: 'same-origin' });
+  if (!res.ok) {
+    // A body that is not JSON still yields a problem from the status.
+    throw problemFromBody(res.status, await res.json().catch(() => null), res.statusText);
+  }
+  storage()?.setItem(SIGNED_IN_FLAG, '1');
+}

@@ -1,16 +1,53 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
-import { signIn } from '../api/auth.ts';
+import { confirmSession, fetchSignInMethods, type SignInMethods, signIn } from '../api/auth.ts';
 import { api } from '../api/client.ts';
 import { ProblemView } from '../components/states.tsx';
 
-/** Sign in with an API key (`PROMPTLINE_API_KEY` of the server, or one created with the CLI). */
+/** Only same-app paths: an open redirect through ?next= would be a phishing aid. */
+const sameAppPath = (next: string | null) => (next?.startsWith('/') && !next.startsWith('//') ? next : '/');
+
+/** Why single sign-on was refused, in words (the server redirects here with `?error=<code>`). */
+const SSO_ERRORS: Record<string, string> = {
+  SSO_STATE_INVALID: 'This sign-in expired or did not start in this browser. Try again.',
+  SSO_FAILED: 'The identity provider’s answer could not be verified. Try again, or ask your administrator.',
+  SSO_EMAIL_UNVERIFIED: 'Your identity provider has not verified your email address.',
+  SSO_DOMAIN_NOT_ALLOWED: 'Accounts of your email domain may not sign in here. Use your work account.',
+  ACCOUNT_NOT_ALLOWED: 'This account may not sign in here. Ask an admin to add you to a project.',
+  SSO_NOT_CONFIGURED: 'Single sign-on is not configured on this server.',
+};
+
+/** Sign in: single sign-on when the server offers it, or an API key (`PROMPTLINE_API_KEY` of the server, or one created with the CLI). */
 export function SignInPage() {
   const [, navigate] = useLocation();
   const search = useSearch();
+  const params = new URLSearchParams(search);
+  const next = sameAppPath(params.get('next'));
+  const ssoError = params.get('error');
+  const ssoDone = params.get('signed_in') !== null;
+  const [methods, setMethods] = useState<SignInMethods | null>(null);
   const [key, setKey] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    void fetchSignInMethods().then((m) => {
+      if (live) setMethods(m);
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  // Back from the identity provider with the session cookie set: confirm it and go on.
+  useEffect(() => {
+    if (!ssoDone) return;
+    confirmSession().then(
+      () => navigate(next, { replace: true }),
+      (err: unknown) => setError(err),
+    );
+  }, [ssoDone, next, navigate]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -18,9 +55,7 @@ export function SignInPage() {
     setError(null);
     try {
       await signIn(key.trim(), () => api.listEnvironments());
-      const next = new URLSearchParams(search).get('next');
-      // Only same-app paths: an open redirect through ?next= would be a phishing aid.
-      navigate(next?.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+      navigate(next, { replace: true });
     } catch (err) {
       setError(err);
     } finally {
@@ -32,7 +67,26 @@ export function SignInPage() {
     <div className="sign-in">
       <form className="card sign-in-card" onSubmit={submit}>
         <h1>Promptline</h1>
-        <p className="muted">Sign in with an API key.</p>
+        {ssoError ? (
+          <div className="state state-error" role="alert">
+            <strong>Single sign-on failed</strong>
+            <p>{SSO_ERRORS[ssoError] ?? 'The sign-in was refused.'}</p>
+            <small className="muted">{ssoError}</small>
+          </div>
+        ) : null}
+        {methods?.sso ? (
+          <>
+            <a
+              className="button primary sign-in-sso"
+              href={`/auth/oidc/login?next=${encodeURIComponent(next)}`}
+            >
+              Sign in with SSO
+            </a>
+            <p className="muted small sign-in-or">or with an API key</p>
+          </>
+        ) : (
+          <p className="muted">Sign in with an API key.</p>
+        )}
         <label>
           API key
           <input
@@ -41,11 +95,11 @@ export function SignInPage() {
             value={key}
             onChange={(e) => setKey(e.target.value)}
             required
-            // biome-ignore lint/a11y/noAutofocus: the only field of the page
+            // biome-ignore lint/a11y/noAutofocus: the first field of the page
             autoFocus
           />
         </label>
-        <button type="submit" className="primary" disabled={busy || key.trim() === ''}>
+        <button type="submit" className={methods?.sso ? '' : 'primary'} disabled={busy || key.trim() === ''}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
         {error ? <ProblemView error={error} /> : null}

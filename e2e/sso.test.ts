@@ -1,0 +1,120 @@
+/**
+ * Single sign-on in a real Chromium: the web app's sign-in page → "Sign in with SSO" → the login
+ * and consent pages of a real OpenID Connect provider (oidc-provider on 127.0.0.1) → back in the
+ * app, signed in as that person through the HTTP-only session cookie. Then a refused domain lands
+ * on the sign-in page with the reason.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
+import { type OidcTestProvider, startOidcProvider } from '@promptline/server/test-helpers/oidc';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.ts';
+import { ensureWebBuild } from './build-web.ts';
+
+const SHOTS = resolve(import.meta.dirname, '../test-results/sso');
+
+describe('single sign-on in Chromium', () => {
+  let idp: OidcTestProvider;
+  let server: TestServer;
+  let browser: Browser;
+  const appErrors: string[] = [];
+
+  /** A fresh browser context (no cookies), with console errors of the app's own pages collected. */
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('console', (msg) => {
+      // The provider's development pages load a web font this offline machine cannot fetch.
+      if (msg.type() === 'error' && page.url().startsWith(server.url)) appErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => appErrors.push(`pageerror: ${err.message}`));
+    return page;
+  }
+
+  beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    await ensureWebBuild();
+    idp = await startOidcProvider({
+      accounts: {
+        ada: { email: 'ada@example.com', name: 'Ada Lovelace' },
+        mallory: { email: 'mallory@elsewhere.test' },
+      },
+    });
+    server = await startTestServer({
+      dialect: 'sqlite',
+      oidc: (url) => ({
+        issuer: idp.issuer,
+        clientId: idp.clientId,
+        clientSecret: idp.clientSecret,
+        redirectUri: `${url}/auth/oidc/callback`,
+        defaultRole: 'viewer',
+        allowedDomains: ['example.com'],
+        groupsClaim: 'groups',
+        roleMap: {},
+        scopes: 'openid email profile',
+      }),
+    });
+    idp.allowRedirect(`${server.url}/auth/oidc/callback`);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await idp?.close();
+  });
+
+  /** From the app's sign-in page through the provider's login and consent pages. */
+  async function signInWithSso(page: Page, login: string, shots: string) {
+    await page.goto(`${server.url}/datasets`);
+    await page.waitForURL(/\/sign-in\?next=/);
+    const sso = page.getByRole('link', { name: 'Sign in with SSO' });
+    await sso.waitFor();
+    await page.screenshot({ path: join(SHOTS, `${shots}-1-sign-in.png`) });
+    await sso.click();
+    await page.waitForURL((url) => url.origin === idp.issuer);
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill('any password');
+    await page.screenshot({ path: join(SHOTS, `${shots}-2-provider-login.png`) });
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+
+  it('clicks "Sign in with SSO", signs in at the provider and lands signed in where it was going', async () => {
+    const page = await newPage();
+    await signInWithSso(page, 'ada', 'ada');
+    await page.waitForURL((url) => url.origin === server.url && url.pathname === '/datasets');
+    await page.getByRole('heading', { name: 'Datasets' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'ada-3-signed-in.png') });
+    const cookie = (await page.context().cookies(server.url)).find((c) => c.name === 'promptline_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    const who = await page.evaluate(async () => (await fetch('/api/v1/session')).json());
+    expect(who).toMatchObject({
+      user: { email: 'ada@example.com', name: 'Ada Lovelace' },
+      keyName: null,
+      role: 'admin',
+      via: 'cookie',
+    });
+    expect(appErrors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('refuses an email outside the allowed domains and says why on the sign-in page', async () => {
+    const page = await newPage();
+    await signInWithSso(page, 'mallory', 'mallory');
+    await page.waitForURL((url) => url.origin === server.url && url.pathname === '/sign-in');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('SSO_DOMAIN_NOT_ALLOWED');
+    await page.screenshot({ path: join(SHOTS, 'mallory-3-refused.png') });
+    expect((await page.context().cookies(server.url)).some((c) => c.name === 'promptline_session')).toBe(
+      false,
+    );
+    expect(appErrors).toEqual([]);
+    await page.context().close();
+  });
+});

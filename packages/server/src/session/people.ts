@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AuditService } from '../audit/service.ts';
+import type { Clock } from '../clock.ts';
+import type { Database, Db } from '../db/database.ts';
+import { problemResponses } from '../http/schemas.ts';
+import { registerOidcRoutes } from '../oidc/routes.ts';
+import { createOidcService } from '../oidc/service.ts';
+import type { OidcSettings } from '../oidc/settings.ts';
+import { DEFAULT_PROJECT } from '../projects/seed.ts';
+import type { createProjectStore } from '../projects/store.ts';
+import type { UserService } from '../users/service.ts';
+import type { SessionService } from './service.ts';
+import { createPersonSignIn } from './sign-in.ts';
+
+/** `GET /api/v1/auth/methods`: what the sign-in page offers. */
+export const SignInMethods = z.object({
+  apiKey: z.literal(true),
+  /** Single sign-on with the configured OpenID Connect provider (`GET /auth/oidc/login`). */
+  sso: z.boolean(),
+});
+
+/**
+ * People signing in (not keys): single sign-on when configured, and the sign-in page's list of
+ * methods. Every way shares one person sign-in (joining rules, session, audit).
+ */
+export function registerPeopleSignIn(
+  app: FastifyInstance,
+  deps: {
+    database: Database;
+    clock: Clock;
+    audit: AuditService;
+    users: UserService;
+    sessions: SessionService;
+    /** The store of projects app.ts builds (the default project is where people join). */
+    projects: Pick<ReturnType<typeof createProjectStore>, 'findByName'>;
+    oidc?: OidcSettings | (() => OidcSettings) | undefined;
+  },
+): void {
+  const projects = deps.projects;
+  const defaultProjectId = async (db: Db) => {
+    const project = await projects.findByName(db, DEFAULT_PROJECT);
+    if (!project) throw new Error('the default project is missing: the server was not bootstrapped');
+    return project.id;
+  };
+  const people = createPersonSignIn({ ...deps, defaultProjectId });
+  const settings = deps.oidc;
+  const oidc = settings
+    ? createOidcService({
+        ...deps,
+        settings: typeof settings === 'function' ? settings : () => settings,
+        people,
+        logger: app.log,
+      })
+    : undefined;
+  registerOidcRoutes(app, { oidc });
+
+  app.withTypeProvider<ZodTypeProvider>().get('/api/v1/auth/methods', {
+    config: { public: true },
+    schema: {
+      operationId: 'signInMethods',
+      tags: ['session'],
+      summary: 'How one may sign in here: API key, single sign-on',
+      security: [],
+      response: { 200: SignInMethods, ...problemResponses },
+    },
+    handler: async () => ({ apiKey: true as const, sso: oidc !== undefined }),
+  });
+}
