@@ -19,6 +19,8 @@ const AuditPage = lazy(() => import('./pages/audit.tsx'));
 const DatasetsPage = lazy(() => import('./pages/datasets.tsx'));
 const DatasetPage = lazy(() => import('./pages/dataset.tsx'));
 const SettingsPage = lazy(() => import('./pages/settings.tsx'));
+const RequestsPage = lazy(() => import('./pages/requests.tsx'));
+const RequestPage = lazy(() => import('./pages/request.tsx'));
 
 function signInHref(location: string): string {
   const next = location + window.location.search;
@@ -68,6 +70,8 @@ export function App() {
           <Route path="/evals" component={EvalsPage} />
           <Route path="/evals/:id">{(params) => <EvalRunPage id={params.id} />}</Route>
           <Route path="/audit" component={AuditPage} />
+          <Route path="/requests" component={RequestsPage} />
+          <Route path="/requests/:id">{(params) => <RequestPage id={params.id} />}</Route>
           <Route path="/datasets" component={DatasetsPage} />
           <Route path="/datasets/*">
             {(params) => <DatasetPage name={decodeURIComponent(params['*'] ?? '')} />}

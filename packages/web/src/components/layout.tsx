@@ -8,6 +8,7 @@ const NAV = [
   { href: '/playground', label: 'Playground', match: (p: string) => p.startsWith('/playground') },
   { href: '/evals', label: 'Evals', match: (p: string) => p.startsWith('/evals') },
   { href: '/datasets', label: 'Datasets', match: (p: string) => p.startsWith('/datasets') },
+  { href: '/requests', label: 'Reviews', match: (p: string) => p.startsWith('/requests') },
   { href: '/audit', label: 'Audit', match: (p: string) => p.startsWith('/audit') },
   { href: '/settings', label: 'Settings', match: (p: string) => p.startsWith('/settings') },
 ];

@@ -1,8 +1,10 @@
 import type { Environment, HistoryEntry, Prompt, Release, Variant } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { useLocation } from 'wouter';
 import { api } from '../../api/client.ts';
 import { toProblem } from '../../api/problem.ts';
+import { requestsApi } from '../../api/requests.ts';
 import { Empty, Loading, ProblemView, QueryView } from '../../components/states.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import { describeRelease } from '../../lib/registry-filter.ts';
@@ -284,6 +286,17 @@ function DeployForm({
     e.preventDefault();
     deploy.mutate();
   };
+  const body = () =>
+    mode === 'single'
+      ? { version }
+      : { variants: rows.map((r, i) => ({ version: r.version, weight: weights[i] ?? 0 })) };
+  const [, navigate] = useLocation();
+  const openRequest = useMutation({
+    mutationFn: () => requestsApi.create(prompt.name, env.name, { ...body(), reason }),
+    onSuccess: (created) => navigate(`/requests/${created.id}`),
+  });
+  const needsApproval = (env.policy.requiredApprovals ?? 0) > 0;
+  const refusedForApproval = deploy.error ? toProblem(deploy.error).code === 'APPROVAL_REQUIRED' : false;
   const versionSelect = (value: number, onChange: (n: number) => void, label: string) => (
     <select aria-label={label} value={value} onChange={(e) => onChange(Number(e.target.value))}>
       {versions.map((n) => (
@@ -379,7 +392,29 @@ function DeployForm({
           {deploy.isPending ? 'Deploying…' : `Deploy to ${env.name}`}
         </button>
       </div>
-      {deploy.error ? <ProblemView error={deploy.error} /> : null}
+      <p className="muted" data-testid="policy-summary">
+        {policyText(env)}
+      </p>
+      {needsApproval || refusedForApproval ? (
+        <div className="row end">
+          <span className="grow muted">
+            {env.name} needs {env.policy.requiredApprovals ?? 1} approval(s): open a request that deploys once
+            approved.
+          </span>
+          <button
+            type="button"
+            onClick={() => openRequest.mutate()}
+            disabled={
+              openRequest.isPending || reason.trim() === '' || (mode === 'variants' && sum !== 10_000)
+            }
+            title={reason.trim() === '' ? 'A request needs a reason' : undefined}
+          >
+            {openRequest.isPending ? 'Opening…' : 'Request deployment'}
+          </button>
+        </div>
+      ) : null}
+      {deploy.error && !refusedForApproval ? <ProblemView error={deploy.error} /> : null}
+      {openRequest.error ? <ProblemView error={openRequest.error} /> : null}
     </form>
   );
 }
@@ -438,4 +473,18 @@ function LiveAt({ prompt, env }: { prompt: Prompt; env: Environment }) {
       ) : null}
     </form>
   );
+}
+
+/** The environment's policy in one sentence, so a deploy that will be refused says why beforehand. */
+function policyText(env: Environment): string {
+  const p = env.policy;
+  const parts: string[] = [];
+  if ((p.requiredApprovals ?? 0) > 0)
+    parts.push(`${p.requiredApprovals} approval(s)${p.noSelfApproval === false ? '' : ' by someone else'}`);
+  if (p.requireEvalPass) parts.push('a passing eval run on the gate dataset');
+  if (p.deployRoles) parts.push(`deploys by ${p.deployRoles.join(' or ')}`);
+  if ((p.freeze ?? []).length > 0) parts.push('freeze windows');
+  return parts.length === 0
+    ? `Policy of ${env.name}: none; editors and admins deploy directly.`
+    : `Policy of ${env.name}: ${parts.join(', ')}.`;
 }

@@ -1,0 +1,122 @@
+/**
+ * Reviews in a real Chromium against the real server: the deploy form explains staging's policy and
+ * opens a deployment request; the author cannot approve it; a reviewer finds it in the review inbox,
+ * sees the diff against what is live and the eval runs, approves, and the request deploys.
+ * Screenshots go to test-results/reviews/.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.ts';
+import { ensureWebBuild } from './build-web.ts';
+
+const SHOTS = resolve(import.meta.dirname, '../test-results/reviews');
+
+describe('review inbox and deployment requests, in Chromium', () => {
+  let api: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let reviewerKey = '';
+  const consoleErrors: string[] = [];
+  let step = 0;
+  const shot = async (name: string) => {
+    step++;
+    await page.screenshot({
+      path: join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`),
+      fullPage: true,
+    });
+  };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${api.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    expect(res.status, `${method} ${path}`).toBeLessThan(300);
+    return res.json();
+  };
+  const signIn = async (key: string) => {
+    await page.goto(`${api.url}/sign-in`);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  };
+
+  beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    await ensureWebBuild();
+    api = await startTestServer({ dialect: 'sqlite' });
+    await call('POST', '/prompts', {
+      name: 'rev/triage',
+      version: { type: 'text', template: 'Sort {{ticket}}' },
+    });
+    await call('POST', `/prompts/${encodeURIComponent('rev/triage')}/versions`, {
+      type: 'text',
+      template: 'Sort {{ticket}} by urgency',
+    });
+    await call('PUT', `/prompts/${encodeURIComponent('rev/triage')}/deployments/staging`, { version: 1 });
+    await call('PATCH', '/environments/staging', { policy: { requiredApprovals: 1 } });
+    reviewerKey = (
+      await call('POST', '/api-keys', { name: 'rita', role: 'reviewer', user: 'rita@people.test' })
+    ).key;
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  it('opens a request from the deploy form, refuses self-approval, and deploys on a reviewer approval', async () => {
+    await signIn(api.apiKey);
+    await page.goto(`${api.url}/prompts/rev%2Ftriage?tab=deployments`);
+    await page.getByRole('tab', { name: /^staging/ }).click();
+    await page
+      .getByTestId('policy-summary')
+      .filter({ hasText: 'Policy of staging: 1 approval(s) by someone else.' })
+      .waitFor();
+    await page.getByLabel('Version to deploy').selectOption('2');
+    const request = page.getByRole('button', { name: 'Request deployment' });
+    expect(await request.isDisabled()).toBe(true); // a request needs a reason
+    await page.getByLabel('Reason', { exact: true }).fill('Urgency first');
+    await shot('deploy-form-policy');
+    await request.click();
+    await page.waitForURL(/\/requests\/\d+$/);
+    await page.getByTestId('request-status').filter({ hasText: 'pending' }).waitFor();
+    await page.getByTestId('request-live').filter({ hasText: 'live now: v1' }).waitFor();
+    const diff = page.getByTestId('diff');
+    expect((await diff.locator('ins').allTextContents()).join('')).toContain('urgency');
+    await shot('request-page');
+
+    // The author may not approve their own request.
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText('SELF_APPROVAL').waitFor();
+    expect(consoleErrors.every((e) => e.includes('status of 403'))).toBe(true);
+    consoleErrors.length = 0;
+
+    await signIn(reviewerKey);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reviews' }).click();
+    const inbox = page.getByRole('table', { name: 'Deployment requests' });
+    await inbox.getByRole('cell', { name: 'rev/triage' }).waitFor();
+    await shot('review-inbox');
+    await inbox.getByRole('link', { name: /^#\d+$/ }).click();
+    await page.getByLabel('Comment').fill('Reads well');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByTestId('request-status').filter({ hasText: 'deployed' }).waitFor();
+    await page.getByTestId('request-approvals').filter({ hasText: '1 of 1 needed' }).waitFor();
+    await page.getByText('rita@people.test approved').or(page.getByText('rita approved')).first().waitFor();
+    await shot('request-deployed');
+    const live = await call('GET', `/prompts/${encodeURIComponent('rev/triage')}/deployments/staging`);
+    expect(live.version).toBe(2);
+    expect(consoleErrors).toEqual([]);
+  });
+});
