@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
   redteam: () => import('./commands/redteam.ts').then((m) => m.redteamCommand),
+  types: () => import('./commands/types.ts').then((m) => m.typesCommand),
   'import-langfuse': () => import('./commands/import-langfuse.ts').then((m) => m.importLangfuseCommand),
   backup: () => import('./commands/portability.ts').then((m) => m.backupCommand),
   export: () => import('./commands/portability.ts').then((m) => m.exportCommand),
@@ -58,6 +59,7 @@ const SUMMARIES: Partial<Record<string, string>> = {
   eval: '[-c config]: run a test suite (promptline.eval.yaml or promptfooconfig.yaml); exit 1 below thresholds',
   redteam:
     '<prompt|config> [--provider <p>] [-o <file>] [--fail-on high]: attack a prompt offline; exit 1 on findings',
+  types: 'generate [-o file] [--env <env>]: TypeScript types of prompt variables from their input schemas',
   backup: '<file>: a consistent copy of the SQLite database, taken while the server runs',
   export: '<file>: the whole project as one streamed file (.gz to compress)',
   import: '<file>: load an export into this server’s empty project, all or nothing',

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   VALIDATION_FAILED: 422,
+  /** Render variables that break the version's input schema; `errors` lists each field. */
+  INPUT_INVALID: 422,
   INVALID_CHARACTER: 422,
   JSON_TOO_DEEP: 422,
   /** Too many requests: wait for `Retry-After` and try again. */

@@ -9,6 +9,7 @@ export * from './audit-chain.ts';
 export * from './audit-seal.ts';
 export * from './bucketing.ts';
 export * from './canonical.ts';
+export * from './contract/index.ts';
 export * from './diff.ts';
 export * from './diff-view.ts';
 export * from './errors.ts';

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { AuditHead, TamperedRow } from './audit-seal.ts';
+import { InputContract, OutputContract } from './contract/shapes.ts';
 import { EnvironmentPolicy, PolicyPreset } from './policy.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -97,6 +98,10 @@ export const ModelConfig = z
     parameters: z.record(z.string(), JsonValue).optional(),
     responseFormat: JsonValue.optional(),
     tools: z.array(JsonValue).optional(),
+    /** Typed inputs: the variables' schema (Picoschema or JSON Schema), checked at every render. */
+    input: InputContract.optional(),
+    /** Output contract: JSON (with a schema) or text constraints, an implicit assertion of every eval. */
+    output: OutputContract.optional(),
   })
   .catchall(JsonValue);
 

@@ -51,7 +51,8 @@ interface Side {
 /**
  * The smallest bump the change from `prev` to `next` requires, or null when nothing changed:
  * - `major` when the variable contract changes: a variable added or removed (chat placeholders
- *   count as variables), or text ↔ chat;
+ *   count as variables), or text ↔ chat; or when the config's `input` schema or `output` contract
+ *   is added, changed or removed;
  * - `minor` when the template/messages text or the config changes otherwise;
  * - `patch` when the only difference is whitespace (runs of whitespace collapsed and ends trimmed
  *   in the template and in each message) and the config is equal.
@@ -61,6 +62,11 @@ interface Side {
 export function requiredBump(prev: Side, next: Side): SemverBump | null {
   if (prev.content.type !== next.content.type) return 'major';
   if (!sameSet(contractOf(prev.content), contractOf(next.content))) return 'major';
+  // Typed inputs and the output contract are what callers code against, like the variables.
+  for (const key of ['input', 'output'] as const) {
+    if (canonicalJson(prev.config?.[key] ?? null) !== canonicalJson(next.config?.[key] ?? null))
+      return 'major';
+  }
 
   const configEqual = canonicalJson(prev.config ?? {}) === canonicalJson(next.config ?? {});
   if (!configEqual) return 'minor';
@@ -104,7 +110,7 @@ export function nextSemver(prevSemver: string, required: SemverBump, requested?:
 
 const WHY: Record<SemverBump, string> = {
   major:
-    'the variable contract changed (a variable or placeholder was added or removed, or text and chat swapped)',
+    'the variable contract changed (a variable or placeholder was added or removed, text and chat swapped, or the input schema or output contract changed)',
   minor: 'the template text or the model config changed',
   patch: 'whitespace changed',
 };

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import fsPromises, { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { AppError, type DatasetItem, parsePromptFile } from '@promptline/core';
+import { AppError, type DatasetItem, type ModelConfig, parsePromptFile } from '@promptline/core';
 import {
   AssertionSpec,
   checkVarsTemplate,
@@ -244,6 +244,14 @@ function chatContent(value: unknown, where: string): EvalPromptContent | null {
   return { type: 'chat', messages };
 }
 
+/** A version's typed inputs and output contract, as the runner checks them. */
+function contracts(config: ModelConfig): Pick<EvalPrompt, 'input' | 'output'> {
+  return {
+    ...(config.input ? { input: config.input } : {}),
+    ...(config.output ? { output: config.output } : {}),
+  };
+}
+
 /** `x.py` or `x.py:function` (promptfoo's Python prompt functions): the file and the function. */
 function pythonFileRef(path: string): { path: string; functionName?: string } | null {
   const m = /^(.+\.py)(?::([A-Za-z_][\w.]*))?$/.exec(path);
@@ -289,7 +297,14 @@ async function promptsFromFile(
       throw new AppError('CONFIG_INVALID', `${where}: ${basename(path)}: ${(error as Error).message}`);
     }
     const id = label ?? basename(path);
-    return [{ id, label: id, content: { type: 'registry', content: file.content, partials: {} } }];
+    return [
+      {
+        id,
+        label: id,
+        content: { type: 'registry', content: file.content, partials: {} },
+        ...contracts(file.config),
+      },
+    ];
   }
   if (ext === '.json' || ext === '.yaml' || ext === '.yml') {
     const parsed: unknown = ext === '.json' ? JSON.parse(text) : parseYaml(text);
@@ -339,6 +354,7 @@ async function registryPrompts(
       label: id,
       content: { type: 'registry' as const, content: v.content, partials: v.partials },
       registry: { name: v.name, version: v.number },
+      ...contracts(v.config),
     };
   });
 }

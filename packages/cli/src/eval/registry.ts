@@ -18,6 +18,7 @@ import {
   JUDGE_PROMPTS,
   type JudgeKind,
   type JudgeOverrides,
+  type ModelConfig,
   type Prompt,
   parseAssertionType,
   type RegistryJudgePrompt,
@@ -70,6 +71,8 @@ export interface FetchedVersion {
   number: number;
   content: VersionContent;
   partials: Record<string, string>;
+  /** The version's model config (its input and output contracts among it). */
+  config: ModelConfig;
 }
 
 function describeRef(ref: PromptRef): string {
@@ -150,7 +153,7 @@ export function createRegistryLoader(client: RegistryClient) {
     const v = await version(name, number);
     const content = contentOf(v);
     const partials = Object.fromEntries(await collectPartials(content, latestTemplate));
-    return { name, number: v.number, content, partials };
+    return { name, number: v.number, content, partials, config: v.config };
   };
 
   return {

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { Ajv as AjvInstance, ValidateFunction } from 'ajv';
 import { canonicalJson } from '../canonical.ts';
+import type { SchemaIssueFinder } from '../contract/check.ts';
 
 /** Validates data against a schema; compiled validators are cached by the schema's canonical JSON. */
 export type JsonSchemaValidator = (schema: unknown, data: unknown) => { valid: boolean; errors: string };
@@ -37,5 +38,42 @@ export function createJsonSchemaValidator(): JsonSchemaValidator {
     }
     const valid = validate(data) as boolean;
     return { valid, errors: valid ? '' : ajv.errorsText(validate.errors) };
+  };
+}
+
+/**
+ * A {@link SchemaIssueFinder} with ajv: every offending field with its dotted path
+ * (`customer.name`, `tags.1`) and ajv's message; a missing required field is named itself.
+ */
+export function createSchemaIssueFinder(): SchemaIssueFinder {
+  let ajv: AjvInstance | null = null;
+  const cache = new Map<string, ValidateFunction>();
+  return (schema, data) => {
+    if (!ajv) {
+      const { Ajv } = require('ajv') as typeof import('ajv');
+      ajv = new Ajv({ allErrors: true, strict: false });
+    }
+    const key = canonicalJson(schema);
+    let validate = cache.get(key);
+    if (!validate) {
+      try {
+        validate = ajv.compile(schema as object);
+      } catch (err) {
+        return [{ path: '', message: `has an invalid JSON Schema: ${(err as Error).message}` }];
+      }
+      if (cache.size > 500) cache.clear();
+      cache.set(key, validate);
+    }
+    if (validate(data)) return [];
+    return (validate.errors ?? []).map((e) => {
+      const base = e.instancePath
+        .split('/')
+        .slice(1)
+        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const missing = (e.params as { missingProperty?: string }).missingProperty;
+      if (e.keyword === 'required' && missing !== undefined)
+        return { path: [...base, missing].join('.'), message: 'is required' };
+      return { path: base.join('.'), message: e.message ?? 'is invalid' };
+    });
   };
 }

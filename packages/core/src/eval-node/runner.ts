@@ -11,7 +11,8 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { assertInputs, checkOutput } from '../contract/check.ts';
+import { AppError, isAppError } from '../errors.ts';
 import {
   combineOutcomes,
   gradeOutput,
@@ -37,7 +38,7 @@ import type { HttpTransport, Provider, ProviderMessage, ProviderSettings } from 
 import { renderContent } from '../template/content.ts';
 import { type CachedResponse, type ResponseCache, responseCacheKey } from './cache.ts';
 import { type CodeRunner, createCodeRunner } from './code-runner.ts';
-import { createJsonSchemaValidator } from './json-schema.ts';
+import { createJsonSchemaValidator, createSchemaIssueFinder } from './json-schema.ts';
 import { resolveProviderSpec } from './provider-spec.ts';
 import { pythonPromptOutput, pythonProviderOutcome } from './python-results.ts';
 import { createPythonRunner, type PythonRunner } from './python-runner.ts';
@@ -260,6 +261,7 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
     return own.python;
   };
   const validateJsonSchema = createJsonSchemaValidator();
+  const findIssues = createSchemaIssueFinder();
 
   const clients = new Map<EvalProvider, Provider>();
   const limiters = new Map<EvalProvider, (signal?: AbortSignal) => Promise<void>>();
@@ -475,6 +477,7 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
     let rendered: { text: string; messages: ProviderMessage[] } = { text: '', messages: [] };
     let call: CallOutcome;
     try {
+      assertInputs(prompt.label, prompt.input, testCase.vars, findIssues);
       rendered =
         prompt.content.type === 'python'
           ? await renderPythonPrompt(prompt.content, testCase.vars, provider, python())
@@ -498,7 +501,7 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
         error: message,
         pass: false,
         score: 0,
-        reason: `Model call failed: ${message}`,
+        reason: isAppError(err) && err.code === 'INPUT_INVALID' ? message : `Model call failed: ${message}`,
         assertions: [],
         namedScores: {},
         latencyMs: 0,
@@ -522,12 +525,29 @@ export async function runEval(suite: EvalSuite, options: RunEvalOptions = {}): P
     const env: GradingEnv = needsModel
       ? { ...baseEnv, judge: judgeFor(testCase), embed: embedFor(testCase) }
       : baseEnv;
-    const grading = await gradeOutput(
+    let grading = await gradeOutput(
       testCase.assert,
       input,
       testCase.threshold !== undefined ? { threshold: testCase.threshold } : {},
       env,
     );
+    if (prompt.output) {
+      // The version's output contract is an assertion of every case, whatever the config lists.
+      const verdict = checkOutput(prompt.output, call.text, findIssues);
+      grading = combineOutcomes(
+        [
+          ...grading.assertions,
+          {
+            type: 'output-contract',
+            pass: verdict.pass,
+            score: verdict.pass ? 1 : 0,
+            reason: verdict.reason,
+            weight: 1,
+          },
+        ],
+        testCase.threshold,
+      );
+    }
     return {
       ...base,
       prompt: rendered.text,

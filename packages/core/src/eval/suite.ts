@@ -2,6 +2,7 @@
  * A normalised eval suite: what the runner executes, whatever config format it came from
  * (Promptline YAML, promptfoo's promptfooconfig.yaml, or the server's datasets later).
  */
+import type { InputContract, OutputContract } from '../contract/shapes.ts';
 import type { ModelParameters, ProviderSettings } from '../providers/types.ts';
 import type { VersionContent } from '../schemas.ts';
 import type { Thresholds } from './compare.ts';
@@ -29,6 +30,10 @@ export interface EvalPrompt {
   content: EvalPromptContent;
   /** The registry version this prompt is (copied onto its results). */
   registry?: ResultPromptRef;
+  /** The version's typed inputs: a case whose vars break them is an error, not a model call. */
+  input?: InputContract;
+  /** The version's output contract: an implicit `output-contract` assertion of every case. */
+  output?: OutputContract;
 }
 
 /** How a provider of the matrix is reached. */

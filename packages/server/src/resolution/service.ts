@@ -1,5 +1,6 @@
 import {
   AppError,
+  assertInputs,
   chooseVariant,
   collectPartials,
   isAppError,
@@ -8,6 +9,7 @@ import {
   renderContent,
   type SnapshotVersion,
 } from '@promptline/core';
+import { createSchemaIssueFinder } from '@promptline/core/node';
 import { environmentNotFound } from '../environments/errors.ts';
 import type { ResolutionMetrics } from '../prometheus/registry.ts';
 import { promptNotFound } from '../prompts/errors.ts';
@@ -30,6 +32,8 @@ export function createResolutionService({
 }) {
   /** `ok` or the error code: a bounded label whatever the caller sent. */
   const outcomeOf = (error: unknown) => (isAppError(error) ? error.code : 'INTERNAL');
+  /** Checks variables against a version's input schema (compiled schemas are cached). */
+  const findIssues = createSchemaIssueFinder();
 
   async function snapshotOf(projectId: number, env: string): Promise<CachedSnapshot> {
     const snapshot = await cache.get(projectId, env);
@@ -138,6 +142,8 @@ export function createResolutionService({
       };
     }
 
+    // Typed inputs: variables that break the version's schema are refused before rendering.
+    assertInputs(name, version.config.input, variables, findIssues);
     // A version is render content as it is (its other fields are ignored).
     // With strict: false a missing partial renders as empty (Mustache's rule), here as in the SDK.
     const partials = await collectPartials(version, partialTemplate, { strict: strict !== false });
