@@ -5,6 +5,7 @@
  * runner's worker threads, secret encryption) live in `@promptline/core/node`.
  */
 
+export * from './alerts.ts';
 export * from './audit-chain.ts';
 export * from './audit-seal.ts';
 export * from './bucketing.ts';

@@ -5,6 +5,8 @@ import { MAX_NAME_LENGTH } from '@promptline/core';
 import type { SecretBox } from '@promptline/core/node';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { registerAlertRoutes } from './alerts/routes.ts';
+import { createAlertService } from './alerts/service.ts';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { createAuditService } from './audit/service.ts';
 import type { CheckpointSigner } from './audit/signing.ts';
@@ -55,6 +57,8 @@ import { registerLiveRoutes } from './live/routes.ts';
 import { createUpdateStream } from './live/update-stream.ts';
 import { registerMetricsRoutes } from './metrics/routes.ts';
 import { createMetricsService } from './metrics/service.ts';
+import { registerNotificationRoutes } from './notifications/routes.ts';
+import { createNotificationService } from './notifications/service.ts';
 import type { OidcSettings } from './oidc/settings.ts';
 import { registerOtelRoutes } from './otel/routes.ts';
 import { createOtelService } from './otel/service.ts';
@@ -141,6 +145,8 @@ export interface BuildAppOptions {
    * is called on first use (a test that learns its own URL only once listening).
    */
   oidc?: OidcSettings | (() => OidcSettings) | undefined;
+  /** Alert evaluation tuning: seconds between evaluation passes (default 30). */
+  alerts?: { everySeconds?: number };
 }
 
 /** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
@@ -311,6 +317,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     checkEverySeconds: options.rollouts?.checkEverySeconds,
     logger: app.log,
   });
+  const notifications = createNotificationService({ database, clock, events });
+  const alerts = createAlertService({
+    database,
+    clock,
+    audit,
+    jobs,
+    metrics: rollups,
+    events,
+    everySeconds: options.alerts?.everySeconds,
+  });
   const evals = createEvalService({
     database,
     jobs,
@@ -444,6 +460,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerEvalRoutes(app, { evals });
   registerJobRoutes(app, { jobs });
   registerWebhookRoutes(app, { webhooks });
+  registerAlertRoutes(app, { alerts });
+  registerNotificationRoutes(app, { notifications });
   registerMetricsRoutes(app, { metrics: rollups });
   registerRolloutRoutes(app, { rollouts, checks: rolloutChecks });
   registerSessionRoutes(app, { sessions });

@@ -122,6 +122,13 @@ const MINIMUM: Record<string, Least> = {
   'GET /api/v1/webhooks/{id}/deliveries': 'viewer',
   'GET /api/v1/webhook-deliveries/{id}': 'viewer',
   'POST /api/v1/webhook-deliveries/{id}/redeliver': 'admin',
+  'POST /api/v1/alerts': 'editor',
+  'GET /api/v1/alerts': 'viewer',
+  'GET /api/v1/alerts/{id}': 'viewer',
+  'PATCH /api/v1/alerts/{id}': 'editor',
+  'DELETE /api/v1/alerts/{id}': 'editor',
+  'GET /api/v1/notifications': 'viewer',
+  'POST /api/v1/notifications/{id}/read': 'viewer',
 };
 
 const RANK: Record<Least, number> = { public: -1, viewer: 0, reviewer: 1, editor: 2, admin: 3 };

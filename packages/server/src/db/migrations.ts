@@ -1,5 +1,6 @@
 import { AppError } from '@promptline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { alertTablesMigration } from '../alerts/migration.ts';
 import { auditChainIdMigration, sealExistingRowsMigration } from '../audit/migration.ts';
 import { datasetTablesMigration } from '../datasets/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
@@ -8,6 +9,7 @@ import { jobTablesMigration } from '../jobs/migration.ts';
 import { langfusePendingMigration } from '../langfuse/migration.ts';
 import { apiKeyNotifyMigration, changeNotifyMigration } from '../live/migration.ts';
 import { metricTablesMigration } from '../metrics/migration.ts';
+import { notificationTablesMigration } from '../notifications/migration.ts';
 import { oidcLoginsMigration } from '../oidc/migration.ts';
 import { promptArchiveMigration } from '../prompts/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
@@ -192,6 +194,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     // Numbered in 0190–0199, renamed to sort after every migration on main when they landed.
     '0230_user_sessions': userSessionsMigration(dialect),
     '0231_oidc_logins': oidcLoginsMigration(dialect),
+    // Numbered in 0220–0229, renamed to sort after every migration on main when it landed.
+    '0232_alerts_and_notifications': inOrder(
+      alertTablesMigration(dialect),
+      notificationTablesMigration(dialect),
+    ),
   };
 }
 

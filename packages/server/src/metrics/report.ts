@@ -144,6 +144,14 @@ export function versionMetrics(
     });
 }
 
+/** Every version of `series` as one (version 0): the figures of a scope whatever version served. */
+export function mergeVersions(series: VersionSeries): VersionSeries {
+  const all = new Map<number, Accum>();
+  let i = 0;
+  for (const byT of series.values()) for (const accum of byT.values()) all.set(i++, accum);
+  return new Map([[0, new Map([[0, total(all)]])]]);
+}
+
 /** One arm of a comparison: the version's totals with the moments a statistical test needs. */
 export function compareArm(version: number, series: VersionSeries): CompareArm {
   const accum = total(series.get(version) ?? new Map());

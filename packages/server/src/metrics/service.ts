@@ -20,7 +20,7 @@ import type { Database, Db } from '../db/database.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { ScoreRecorded, SpanRecorded, TraceSink } from '../traces/sink.ts';
 import { aggregateSpans, bucketOf, scoreRow } from './aggregate.ts';
-import { accumulate, compareArm, versionMetrics } from './report.ts';
+import { accumulate, compareArm, mergeVersions, versionMetrics } from './report.ts';
 import { createMetricStore, type RollupRange } from './store.ts';
 import { requestedRange, seriesWindow, splitWindow } from './window.ts';
 
@@ -214,6 +214,32 @@ export function createMetricsService(options: MetricsServiceOptions) {
         a: arm(a),
         b: arm(b),
       };
+    },
+
+    /**
+     * The figures of a scope over [fromMs, toMs) (whole minutes, the current one included): one
+     * prompt or the whole project, optionally one version and one environment, all versions
+     * together (reported as version 0 unless one was asked for). What alert rules evaluate.
+     */
+    async windowSummary(
+      projectId: number,
+      scope: { prompt?: string | undefined; version?: number | undefined; environment?: string | undefined },
+      fromMs: number,
+      toMs: number,
+    ): Promise<CompareArm> {
+      const series = await read(
+        {
+          projectId,
+          prompt: scope.prompt,
+          environment: scope.environment,
+          step: null,
+          ...(scope.version === undefined ? {} : { versions: [scope.version] }),
+        },
+        Math.floor(fromMs / MINUTE_MS),
+        Math.ceil(toMs / MINUTE_MS),
+        false,
+      );
+      return { ...compareArm(0, mergeVersions(series)), version: scope.version ?? 0 };
     },
 
     async settings(projectId: number): Promise<MetricsSettings> {

@@ -98,7 +98,8 @@ export interface ScoreSumRow {
 
 export interface RollupRange {
   projectId: number;
-  prompt: string;
+  /** One prompt; undefined for every prompt of the project together (alert rules on a project). */
+  prompt: string | undefined;
   /** '' for spans without one; undefined for all environments together. */
   environment: string | undefined;
   /** Epoch minutes, [from, to). */
@@ -114,7 +115,7 @@ function rangeFilter(range: RollupRange) {
   return sql.join(
     [
       sql`project_id = ${range.projectId}`,
-      sql`prompt = ${range.prompt}`,
+      ...(range.prompt === undefined ? [] : [sql`prompt = ${range.prompt}`]),
       sql`bucket >= ${range.from}`,
       sql`bucket < ${range.to}`,
       ...(range.environment === undefined ? [] : [sql`environment = ${range.environment}`]),

@@ -200,6 +200,10 @@ export const INSTANCE_LOCAL_TABLES: Readonly<Record<string, string>> = {
   webhook_deliveries:
     'the instance’s delivery log of the last 30 days, operational history that is not replayed',
   webhook_attempts: 'attempts of the delivery log, which stays with the instance',
+  alert_rules:
+    'rules carry live state (firing since, last value) of this instance’s evaluation; create them again on the target (POST /api/v1/alerts)',
+  alert_transitions: 'the state history of this instance’s alert rules, which stay with it',
+  notifications: 'in-app notifications of this instance’s alerts',
   kysely_migration: 'the schema’s own migration record',
   kysely_migration_lock: 'the schema’s own migration lock',
   sqlite_sequence: 'SQLite’s autoincrement counters',

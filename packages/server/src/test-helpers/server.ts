@@ -56,6 +56,8 @@ export interface TestServerOptions {
   readiness?: BuildAppOptions['readiness'];
   /** Guarded rollouts: seconds between checks (default 5). */
   rollouts?: BuildAppOptions['rollouts'];
+  /** Alert evaluation tuning (seconds between passes). */
+  alerts?: BuildAppOptions['alerts'];
   /** A database to serve instead of a fresh one (it must be migrated); the caller closes it. */
   database?: TestDatabase;
   /**
@@ -86,6 +88,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
     ...(options.rollouts === undefined ? {} : { rollouts: options.rollouts }),
     ...(oidc === undefined ? {} : { oidc: typeof oidc === 'function' ? () => oidc(url) : oidc }),
+    ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
   });
   if (options.listen ?? true) {
     url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
