@@ -27,6 +27,8 @@ export function registerNotificationRoutes(
   });
 
   r.post('/api/v1/notifications/:id/read', {
+    // Reading is what viewers do: marking read changes nothing but the notification's own flag.
+    config: { role: 'viewer' },
     schema: {
       operationId: 'markNotificationRead',
       tags,
