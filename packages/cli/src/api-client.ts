@@ -36,12 +36,18 @@ import type {
   RolloutStep,
   TraceDetail,
   TracePage,
+  TracesToDatasetRequest,
+  TracesToDatasetResult,
   UpdateEnvironmentRequest,
   UpdatePromptRequest,
   Version,
   VersionDiff,
 } from '@promptline/core';
+import type { z } from 'zod';
 import { ApiError, UnreachableError } from './errors.ts';
+
+/** The body of `POST /api/v1/datasets/{name}/items/from-traces` as a client writes it (defaults filled by the server). */
+export type TracesToDatasetRequestInput = z.input<typeof TracesToDatasetRequest>;
 
 /** Where the server is and how to authenticate. */
 export interface ApiClientOptions {
@@ -299,6 +305,13 @@ export function createApiClient(options: ApiClientOptions) {
     }) => call<TracePage>('GET', `/api/v1/traces${query(params)}`),
     /** One trace: its spans depth first, with their scores (404 TRACE_NOT_FOUND). */
     getTrace: (traceId: string) => call<TraceDetail>('GET', `/api/v1/traces/${encodeURIComponent(traceId)}`),
+    /** Production spans → dataset items (`POST /api/v1/datasets/{name}/items/from-traces`). */
+    tracesToDataset: (dataset: string, body: TracesToDatasetRequestInput) =>
+      call<TracesToDatasetResult>(
+        'POST',
+        `/api/v1/datasets/${encodeURIComponent(dataset)}/items/from-traces`,
+        body,
+      ),
 
     /** `GET /api/v1/backup`: the SQLite copy as a response to read as a stream. */
     backup: () => stream('GET', '/api/v1/backup'),

@@ -54,7 +54,8 @@ const SUMMARIES: Partial<Record<string, string>> = {
   rollouts:
     'start <name> --env <env> --version <n> | list | show <id> | pause | resume | advance | abort <id>: guarded rollouts',
   metrics: '<name> [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version',
-  traces: 'list [--prompt --env --status --since 24h] | show <traceId>: recorded traces and their span trees',
+  traces:
+    'list [--prompt --env --status --since 24h] | show <traceId> | to-dataset <dataset> --filter status=error: recorded traces, their span trees, traces → dataset items',
   'import-langfuse': '<export.json> | --from <url>: copy prompts, versions and labels out of Langfuse',
   eval: '[-c config]: run a test suite (promptline.eval.yaml or promptfooconfig.yaml); exit 1 below thresholds',
   redteam:

@@ -115,3 +115,47 @@ it('traces show prints the span tree with durations, offsets, prompt, tokens, co
   expect(missing.code).not.toBe(0);
   expect(missing.stderr).toContain('No trace');
 });
+
+it('traces to-dataset turns the traces a filter picks into items of a dataset it creates', async () => {
+  const missing = await run(['traces', 'to-dataset', 'from-prod', '--filter', 'status=error']);
+  expect(missing.code).not.toBe(0);
+  expect(missing.stderr).toContain('from-prod');
+
+  const added = await run([
+    'traces',
+    'to-dataset',
+    'from-prod',
+    '--filter',
+    'status=error,prompt=support/triage',
+    '--since',
+    '24h',
+    '--create',
+  ]);
+  expect(added.stderr).toBe('');
+  expect(added.code).toBe(0);
+  expect(added.stdout).toBe('Added 1 item(s) to new dataset from-prod (revision 1).\n');
+
+  const byId = await run(['traces', 'to-dataset', 'from-prod', traceB, '--no-expected', '--json']);
+  expect(byId.code).toBe(0);
+  const result = JSON.parse(byId.stdout);
+  expect(result).toMatchObject({
+    created: false,
+    revision: 2,
+    items: [{ sourceTraceId: traceB, expected: null }],
+  });
+
+  const items = await fetch(`${server.url}/api/v1/datasets/from-prod/items`, {
+    headers: { authorization: `Bearer ${server.apiKey}` },
+  });
+  const body = (await items.json()) as { items: { sourceTraceId: string; metadata: { spanName: string } }[] };
+  expect(body.items.map((i) => [i.sourceTraceId, i.metadata.spanName])).toEqual([
+    [traceA, 'chat'],
+    [traceB, 'cron'],
+  ]);
+
+  const bad = await run(['traces', 'to-dataset', 'from-prod', '--filter', 'colour=red']);
+  expect(bad.code).not.toBe(0);
+  expect(bad.stderr).toContain('--filter takes key=value pairs');
+  const none = await run(['traces', 'to-dataset', 'from-prod']);
+  expect(none.stderr).toContain('--filter');
+});

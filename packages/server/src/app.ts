@@ -15,6 +15,7 @@ import { registerApiKeyRoutes } from './auth/routes.ts';
 import { createAuthService } from './auth/service.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { ServerConfig } from './config.ts';
+import { createTracesToDataset, registerTracesToDatasetRoute } from './datasets/from-traces.ts';
 import { registerDatasetRoutes } from './datasets/routes.ts';
 import { createDatasetService } from './datasets/service.ts';
 import type { Database } from './db/database.ts';
@@ -457,6 +458,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerProviderRoutes(app, { providers });
   registerPlaygroundRoutes(app, { playground });
   registerDatasetRoutes(app, { datasets });
+  registerTracesToDatasetRoute(app, { fromTraces: createTracesToDataset({ traces, datasets }) });
   registerEvalRoutes(app, { evals });
   registerJobRoutes(app, { jobs });
   registerWebhookRoutes(app, { webhooks });

@@ -1,4 +1,4 @@
-/** `promptline traces list|show`: recorded traces and one trace's span tree. */
+/** `promptline traces list|show|to-dataset`: recorded traces, one trace's span tree, traces → dataset items. */
 import type { TraceSpan, TraceSummary } from '@promptline/core';
 import { parsePositiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
@@ -26,6 +26,8 @@ function spanLine(span: TraceSpan, traceStartMs: number, color: boolean): string
   const message = span.status === 'error' && span.statusMessage ? ` ${span.statusMessage}` : '';
   return `${'  '.repeat(span.depth)}${span.name}  ${duration(span.durationMs)} (+${duration(offset)})${status}${message}${details.length > 0 ? `  ${details.join(' · ')}` : ''}\n`;
 }
+
+const FILTER_KEYS = ['prompt', 'version', 'env', 'status', 'userId', 'sessionId', 'model', 'q'];
 
 /** The `traces` command group. */
 export const tracesCommand = defineGroup({
@@ -112,6 +114,91 @@ export const tracesCommand = defineGroup({
           ),
         );
         if (page.nextCursor !== null) ctx.out(`\nMore traces: add --cursor ${page.nextCursor}\n`);
+      },
+    },
+    'to-dataset': {
+      name: 'traces to-dataset',
+      usage:
+        '<dataset> [traceId…] [--filter <k=v,…>] [--since <24h>] [--limit <n>] [--create] [--no-expected] [options]',
+      summary: 'Turn production traces into dataset items (a failure becomes a test case)',
+      description:
+        'Each trace gives one item: its span with a prompt (else its root) — the variables it was rendered\n' +
+        'with, its input and output as metadata, its output as the expected answer (edit it later, or\n' +
+        '--no-expected) and the trace id as sourceTraceId. Name traces by id, or pick them with --filter\n' +
+        '(keys: prompt, version, env, status, userId, sessionId, model, q) and --since; --limit caps them\n' +
+        '(default 100, max 1000). The items are one new revision of <dataset>; --create makes it if missing.',
+      options: {
+        filter: {
+          type: 'string',
+          value: '<k=v,…>',
+          description: 'Trace filter, e.g. status=error,prompt=support/triage,env=production',
+        },
+        since: {
+          type: 'string',
+          value: '<since>',
+          description: 'Only traces started after: 30m, 24h, 7d… or an ISO-8601 time',
+        },
+        limit: {
+          type: 'string',
+          value: '<n>',
+          description: 'At most this many traces (default 100, max 1000)',
+        },
+        create: { type: 'boolean', description: 'Create <dataset> when it does not exist' },
+        'no-expected': {
+          type: 'boolean',
+          description: 'Leave the expected answer empty instead of the span output',
+        },
+      },
+      positionals: { min: 1, max: 1001 },
+      examples: [
+        'promptline traces to-dataset triage-regressions --filter status=error,prompt=support/triage --since 24h --create',
+        'promptline traces to-dataset triage-regressions 4bf92f3577b34da6a3ce929d0e0e4736',
+      ],
+      async run(input, ctx) {
+        const [dataset = '', ...traceIds] = input.positionals;
+        for (const id of traceIds) {
+          if (!/^[0-9a-f]{32}$/.test(id))
+            throw new UsageError(`a trace id is 32 lowercase hex digits, got "${id}"`);
+        }
+        const filterText = input.string('filter');
+        const since = input.string('since');
+        if (traceIds.length > 0 && (filterText !== undefined || since !== undefined)) {
+          throw new UsageError('name traces by id or pick them with --filter/--since, not both');
+        }
+        if (traceIds.length === 0 && filterText === undefined && since === undefined) {
+          throw new UsageError(
+            'name trace ids, or pick traces with --filter (e.g. --filter status=error) or --since',
+          );
+        }
+        const filter: Record<string, string | number> = {};
+        for (const pair of (filterText ?? '').split(',').filter((p) => p.trim() !== '')) {
+          const eq = pair.indexOf('=');
+          const key = pair.slice(0, eq).trim();
+          const value = pair.slice(eq + 1).trim();
+          if (eq <= 0 || value === '' || !FILTER_KEYS.includes(key)) {
+            throw new UsageError(
+              `--filter takes key=value pairs with keys ${FILTER_KEYS.join(', ')}; got "${pair}"`,
+            );
+          }
+          filter[key] = key === 'version' ? parsePositiveInt(value, '--filter version') : value;
+        }
+        if (since !== undefined) filter.from = parseSince(since, Date.now());
+        const limitText = input.string('limit');
+        const result = await ctx.api.tracesToDataset(dataset, {
+          ...(traceIds.length > 0 ? { traces: traceIds.map((traceId) => ({ traceId })) } : { filter }),
+          ...(limitText === undefined ? {} : { limit: parsePositiveInt(limitText, '--limit') }),
+          create: input.flag('create'),
+          expected: input.flag('no-expected') ? 'none' : 'output',
+        });
+        if (ctx.printJson(result)) return;
+        if (result.items.length === 0) {
+          ctx.out(`No item added to ${dataset}: no trace matched.\n`);
+        } else {
+          ctx.out(
+            `Added ${result.items.length} item(s) to ${result.created ? 'new dataset ' : ''}${dataset} (revision ${result.revision}).\n`,
+          );
+        }
+        for (const s of result.skipped) ctx.out(`skipped ${s.traceId}: ${s.reason}\n`);
       },
     },
     show: {

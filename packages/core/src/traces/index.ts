@@ -6,3 +6,4 @@ export * from './metrics.ts';
 export * from './otel/index.ts';
 export * from './reading.ts';
 export * from './schemas.ts';
+export * from './to-dataset.ts';

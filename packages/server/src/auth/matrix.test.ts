@@ -48,6 +48,7 @@ const MINIMUM: Record<string, Least> = {
   'POST /api/v1/datasets/{name}/import': 'editor',
   'POST /api/v1/datasets/{name}/import/preview': 'editor',
   'GET /api/v1/datasets/{name}/export': 'viewer',
+  'POST /api/v1/datasets/{name}/items/from-traces': 'editor',
   'POST /api/v1/session': 'public',
   'GET /api/v1/session': 'viewer',
   'DELETE /api/v1/session': 'public',

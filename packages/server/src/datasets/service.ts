@@ -191,6 +191,57 @@ export function createDatasetService({
       });
     },
 
+    /**
+     * Adds items to a dataset, creating it first when it does not exist, in one transaction (made
+     * for production traces turned into cases: nothing is left half done).
+     *
+     * @throws AppError DATASET_NOT_FOUND when it does not exist and `create` is false
+     */
+    async addItemsCreating(
+      projectId: number,
+      name: string,
+      inputs: DatasetItemInput[],
+      options: { create: boolean; description?: string | undefined },
+      actor: string,
+    ): Promise<DatasetItemsWritten & { created: boolean }> {
+      return database.db.transaction().execute(async (trx) => {
+        const at = isoNow(clock);
+        let dataset = await store.find(trx, projectId, name, true);
+        const created = dataset === undefined;
+        if (!dataset) {
+          if (!options.create) throw datasetNotFound(name);
+          dataset = await store.insert(trx, projectId, {
+            name,
+            description: options.description ?? '',
+            actor,
+            at,
+          });
+          await audit.append(trx, {
+            projectId,
+            actor,
+            action: 'dataset.create',
+            targetType: 'dataset',
+            target: name,
+            data: { after: { description: dataset.description, revision: 0, items: 0 } },
+          });
+        }
+        const written = await appendItems(trx, dataset, inputs, at);
+        await audit.append(trx, {
+          projectId,
+          actor,
+          action: 'dataset.items.add',
+          targetType: 'dataset',
+          target: name,
+          data: {
+            after: { revision: written.revision, items: written.items.map((i) => i.id) },
+            // Ids only: the traces' content stays out of the audit log.
+            sourceTraceIds: inputs.map((i) => i.sourceTraceId ?? null),
+          },
+        });
+        return { ...written, created };
+      });
+    },
+
     async addItems(
       projectId: number,
       name: string,
