@@ -39,6 +39,36 @@ const ab10k = simulateExperiments({
   test,
 });
 
+// The same with the default tuning of an experiment (expectedUnitsPerArm 1 000).
+const tuned1000 = { alpha: 0.05, tuneAt: 1000 };
+const aa1000 = simulateExperiments({
+  runs: 1000,
+  batch: 100,
+  maxUnitsPerArm: 20_000,
+  controlRate: 0.2,
+  candidateRate: 0.2,
+  seed: 14,
+  test: tuned1000,
+});
+const ab1000 = simulateExperiments({
+  runs: 1000,
+  batch: 100,
+  maxUnitsPerArm: 40_000,
+  controlRate: 0.2,
+  candidateRate: 0.22,
+  seed: 15,
+  test: tuned1000,
+});
+const ab1000at10k = simulateExperiments({
+  runs: 1000,
+  batch: 100,
+  maxUnitsPerArm: 10_000,
+  controlRate: 0.2,
+  candidateRate: 0.22,
+  seed: 16,
+  test: tuned1000,
+});
+
 // Guarded rollouts: 20 calls/s, checks every 10 s, 5 % → 25 % → 50 % → 100 % with 10 minutes a step,
 // guardrail errorRate with maxRegression 0.05 (5 % worse than control), minSamples 100.
 const rollout = {
@@ -72,6 +102,11 @@ console.log(
         detectedWithin40000PerArm: ab.winnerShare,
         powerAt10000PerArm: ab10k.winnerShare,
         wrongSignShare: ab.wrongSignShare,
+      },
+      tunedFor1000: {
+        aaFalseWinnerShare: aa1000.winnerShare,
+        abMedianUnitsPerArmToDetection: ab1000.medianUnitsPerArmToDetection,
+        abPowerAt10000PerArm: ab1000at10k.winnerShare,
       },
     },
     rollouts: {

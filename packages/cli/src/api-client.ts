@@ -18,6 +18,8 @@ import type {
   DeploymentRequest,
   DeployRequest,
   Environment,
+  Experiment,
+  ExperimentResultsResponse,
   FieldIssue,
   HistoryEntry,
   ImportResult,
@@ -282,6 +284,24 @@ export function createApiClient(options: ApiClientOptions) {
     getRollout: (id: number) => call<Rollout>('GET', `/api/v1/rollouts/${id}`),
     rolloutAction: (id: number, action: 'pause' | 'resume' | 'advance' | 'abort', reason?: string) =>
       call<Rollout>('POST', `/api/v1/rollouts/${id}/${action}`, reason === undefined ? {} : { reason }),
+    startExperiment: (
+      name: string,
+      request: {
+        env: string;
+        variants: { version: number; weight: number }[];
+        metric: string;
+        secondary?: string[];
+        control?: number;
+        expectedUnitsPerArm?: number;
+        reason?: string;
+      },
+    ) => call<Experiment>('POST', `${prompt(name)}/experiments`, request),
+    listExperiments: (params: { prompt?: string | undefined; status?: string | undefined } = {}) =>
+      call<{ items: Experiment[] }>('GET', `/api/v1/experiments${query(params)}`),
+    experimentResults: (id: number) =>
+      call<ExperimentResultsResponse>('GET', `/api/v1/experiments/${id}/results`),
+    stopExperiment: (id: number, body: { ship?: number | 'winner'; reason?: string }) =>
+      call<Experiment>('POST', `/api/v1/experiments/${id}/stop`, body),
     auditHead: () => call<AuditHead>('GET', '/api/v1/audit/head'),
     auditCheckpoint: () => call<AuditCheckpoint>('GET', '/api/v1/audit/checkpoint'),
     /** Every version live in `env`: author, approvals, gating eval run, periods, chain proofs (JSON). */

@@ -79,6 +79,12 @@ export const ERROR_CODES = {
   /** Pause, resume, advance or abort asked of a rollout whose status does not allow it. */
   ROLLOUT_NOT_ACTIVE: 409,
   INVALID_ROLLOUT: 422,
+  EXPERIMENT_NOT_FOUND: 404,
+  /** Another experiment of the prompt is running in the environment. */
+  EXPERIMENT_RUNNING: 409,
+  /** Stop asked of an experiment already stopped. */
+  EXPERIMENT_STOPPED: 409,
+  INVALID_EXPERIMENT: 422,
   // Templates
   TEMPLATE_SYNTAX: 422,
   TEMPLATE_VARIABLE_MISSING: 422,

@@ -16,6 +16,7 @@ export * from './diff-view.ts';
 export * from './errors.ts';
 export * from './eval/index.ts';
 export * from './eval-run-stored.ts';
+export * from './experiments.ts';
 export * from './gateway/index.ts';
 export * from './identity.ts';
 export * from './jobs.ts';

@@ -50,6 +50,8 @@ import { createLangfuseIngestionService } from './langfuse/ingestion.ts';
 import { createLangfusePromptService } from './langfuse/prompts.ts';
 import { registerLangfuseRoutes } from './langfuse/routes.ts';
 import './http/types.ts';
+import { registerExperimentRoutes } from './experiments/routes.ts';
+import { createExperimentService } from './experiments/service.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { registerLineageRoutes } from './lineage/routes.ts';
 import { createLineageService } from './lineage/service.ts';
@@ -466,6 +468,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerNotificationRoutes(app, { notifications });
   registerMetricsRoutes(app, { metrics: rollups });
   registerRolloutRoutes(app, { rollouts, checks: rolloutChecks });
+  registerExperimentRoutes(app, {
+    experiments: createExperimentService({ database, clock, audit, deployments, traces }),
+  });
   registerSessionRoutes(app, { sessions });
   registerPeopleSignIn(app, {
     database,

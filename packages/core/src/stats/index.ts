@@ -1,5 +1,6 @@
 export * from './bayes.ts';
 export * from './cuped.ts';
+export * from './experiment.ts';
 export * from './guardrail.ts';
 export * from './rollout.ts';
 export * from './sequential.ts';

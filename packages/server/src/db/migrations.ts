@@ -4,6 +4,7 @@ import { alertTablesMigration } from '../alerts/migration.ts';
 import { auditChainIdMigration, sealExistingRowsMigration } from '../audit/migration.ts';
 import { datasetTablesMigration } from '../datasets/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
+import { experimentTablesMigration } from '../experiments/migration.ts';
 import { gatewayBudgetsMigration, gatewayRoutesMigration } from '../gateway/migration.ts';
 import { jobTablesMigration } from '../jobs/migration.ts';
 import { langfusePendingMigration } from '../langfuse/migration.ts';
@@ -199,6 +200,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       alertTablesMigration(dialect),
       notificationTablesMigration(dialect),
     ),
+    // Numbered in 0200–0209, renamed to sort after every migration on main when it landed.
+    '0233_experiments': experimentTablesMigration(dialect),
   };
 }
 

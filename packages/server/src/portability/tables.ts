@@ -136,6 +136,18 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
     refs: { rollout_id: 'rollouts', history_id: 'deployment_history' },
   },
   {
+    table: 'experiments',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: {
+      prompt_id: 'prompts',
+      environment_id: 'environments',
+      history_id: 'deployment_history',
+      shipped_history_id: 'deployment_history',
+    },
+  },
+  {
     table: 'prompt_thresholds',
     scope: { column: 'project_id' },
     key: ['id'],

@@ -27,6 +27,7 @@ import { createScoreStore } from './score-store.ts';
 import { spanRetentionDays } from './settings.ts';
 import type { TraceSink } from './sink.ts';
 import { createSpanStore } from './store.ts';
+import { type UnitMoments, type UnitQuery, unitMoments } from './unit-store.ts';
 
 const DAY_MS = 86_400_000;
 /** Most spans `GET /api/v1/traces/{traceId}` answers: the earliest ones of a larger trace. */
@@ -159,6 +160,12 @@ export function createTraceService({ database, clock, sink, prices, metrics }: T
     },
 
     /** A page of traces, newest first; `nextCursor` resumes after its last trace. */
+    /**
+     * Per-unit moments of a metric for each version of a prompt in an environment (experiments):
+     * read straight from the spans, so a span counts the moment its batch is acknowledged.
+     */
+    unitMoments: (query: UnitQuery): Promise<UnitMoments[]> => unitMoments(database.db, query),
+
     async list(projectId: number, query: ListTracesQuery): Promise<TracePage> {
       const [startMs, traceId] = query.cursor?.split('.') ?? [];
       const rows = await store.listTraces(

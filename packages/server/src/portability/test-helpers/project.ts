@@ -116,6 +116,19 @@ export async function seedProject(api: TestClient): Promise<void> {
     'rollout',
   );
   await ok(api.post(`/api/v1/rollouts/${String(rollout.id)}/abort`, { reason: 'seeded' }), 'abort rollout');
+  // An experiment in qa, stopped with its control shipped.
+  const experiment = await ok(
+    api.post(`${p('support/triage')}/experiments`, {
+      env: 'qa',
+      variants: [
+        { version: 1, weight: 5_000 },
+        { version: 2, weight: 5_000 },
+      ],
+      metric: 'errorRate',
+    }),
+    'experiment',
+  );
+  await ok(api.post(`/api/v1/experiments/${String(experiment.id)}/stop`, { ship: 1 }), 'stop experiment');
 
   await ok(
     api.post('/api/v1/datasets', {
