@@ -76,6 +76,36 @@ describe('review inbox and deployment requests, in Chromium', () => {
     await api?.close();
   });
 
+  it("edits a prompt's owner, reviewers and stakeholders, and the registry filters by owner", async () => {
+    await call('POST', '/prompts', { name: 'rev/other', owner: 'growth' });
+    await signIn(api.apiKey);
+    await page.goto(`${api.url}/prompts/rev%2Ftriage`);
+    await page.getByRole('button', { name: 'Edit ownership' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Ownership' });
+    await dialog.getByLabel('Owner').fill('support-team');
+    await dialog.getByLabel('Reviewers').fill('rita@people.test');
+    await dialog.getByLabel('Stakeholders').fill('#support-leads, lin@people.test');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page
+      .getByTestId('ownership')
+      .filter({
+        hasText:
+          'Owner support-team · reviewers rita@people.test · stakeholders #support-leads, lin@people.test',
+      })
+      .waitFor();
+    await shot('ownership');
+    const stored = await call('GET', `/prompts/${encodeURIComponent('rev/triage')}`);
+    expect(stored).toMatchObject({ owner: 'support-team', reviewers: ['rita@people.test'] });
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Registry' }).click();
+    await page.getByLabel('Owner').selectOption('support-team');
+    await page.waitForURL(/owner=support-team/);
+    await page.getByRole('link', { name: 'rev/triage' }).first().waitFor();
+    expect(await page.getByRole('link', { name: 'rev/other' }).count()).toBe(0);
+    await shot('registry-by-owner');
+  });
+
   it('opens a request from the deploy form, refuses self-approval, and deploys on a reviewer approval', async () => {
     await signIn(api.apiKey);
     await page.goto(`${api.url}/prompts/rev%2Ftriage?tab=deployments`);

@@ -153,11 +153,18 @@ export const Version = z.discriminatedUnion('type', [
 // ---------------------------------------------------------------------------------------------
 // Prompts
 
+/** Emails of who may approve the prompt's deploys where an environment's policy says `reviewers: "prompt"`. */
+const PromptReviewers = z.array(z.email().max(320).transform((e) => e.toLowerCase())).max(50);
+/** Who is told of the prompt's production changes: emails or team names, carried in `deployment.changed`. */
+const PromptStakeholders = z.array(z.string().trim().min(1).max(200)).max(50);
+
 export const CreatePromptRequest = z.object({
   name: PromptName,
   description: z.string().max(5000).optional(),
   owner: z.string().max(200).optional(),
   tags: z.array(Tag).max(50).optional(),
+  reviewers: PromptReviewers.optional(),
+  stakeholders: PromptStakeholders.optional(),
   /** Optional first version, created in the same transaction. */
   version: CreateVersionRequest.optional(),
 });
@@ -166,6 +173,10 @@ export const UpdatePromptRequest = z.object({
   description: z.string().max(5000).optional(),
   owner: z.string().max(200).optional(),
   tags: z.array(Tag).max(50).optional(),
+  /** Replaces the list. */
+  reviewers: PromptReviewers.optional(),
+  /** Replaces the list. */
+  stakeholders: PromptStakeholders.optional(),
   /**
    * true archives the prompt: it leaves the registry's lists and takes no new versions, keeping its
    * versions, history and audit trail; false restores it. Refused while an environment serves it.
@@ -182,6 +193,10 @@ export const Prompt = z.object({
   updatedAt: Timestamp,
   /** Number of the newest version; null while the prompt has none. */
   latestVersion: RowId.nullable(),
+  /** Who may approve its deploys under a `reviewers: "prompt"` policy (emails). */
+  reviewers: z.array(z.string()).optional(),
+  /** Who is told of its production changes. */
+  stakeholders: z.array(z.string()).optional(),
   /** When the prompt was archived (absent or null while it is in use). */
   archivedAt: Timestamp.nullable().optional(),
   /** What each environment serves, by environment name. */
@@ -543,6 +558,8 @@ export const ListPromptsQuery = z.object({
   tag: z.string().optional(),
   /** Only prompts whose name contains this text. */
   q: z.string().optional(),
+  /** Only prompts with exactly this owner. */
+  owner: z.string().optional(),
   /** Archived prompts: left out (`exclude`, the default), listed too (`include`) or alone (`only`). */
   archived: z.enum(['exclude', 'include', 'only']).optional(),
 });

@@ -12,7 +12,7 @@ import { apiKeyNotifyMigration, changeNotifyMigration } from '../live/migration.
 import { metricTablesMigration } from '../metrics/migration.ts';
 import { notificationTablesMigration } from '../notifications/migration.ts';
 import { oidcLoginsMigration } from '../oidc/migration.ts';
-import { promptArchiveMigration } from '../prompts/migration.ts';
+import { promptArchiveMigration, promptPeopleMigration } from '../prompts/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { policiesAndRequestsMigration } from '../requests/migration.ts';
 import { rolloutTablesMigration } from '../rollouts/migration.ts';
@@ -202,6 +202,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     ),
     // Numbered in 0200–0209, renamed to sort after every migration on main when it landed.
     '0233_experiments': experimentTablesMigration(dialect),
+    '0240_prompt_people': promptPeopleMigration(),
   };
 }
 

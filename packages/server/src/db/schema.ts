@@ -53,6 +53,8 @@ export interface PromptsTable {
   updated_at: string;
   latest_version: number | null;
   archived_at: string | null;
+  reviewers: string;
+  stakeholders: string;
 }
 
 export interface VersionsTable {

@@ -196,6 +196,9 @@ export function createDeploymentService({
         reason: entry.reason,
         historyId: stored.id,
         ...(entry.requestId === null ? {} : { requestId: entry.requestId, approvedBy: entry.approvedBy }),
+        // Who owns the prompt and who asked to be told of its changes (a webhook routes on them).
+        owner: prompt.owner,
+        stakeholders: prompt.stakeholders,
       },
     });
     return stored;

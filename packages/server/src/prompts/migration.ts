@@ -12,3 +12,22 @@ export function promptArchiveMigration(): Migration {
     },
   };
 }
+
+/**
+ * `prompts.reviewers` and `prompts.stakeholders` (JSON arrays): who may approve its deploys under a
+ * `reviewers: "prompt"` policy (emails), and who is told of its production changes.
+ */
+export function promptPeopleMigration(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('prompts')
+        .addColumn('reviewers', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+      await db.schema
+        .alterTable('prompts')
+        .addColumn('stakeholders', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  };
+}

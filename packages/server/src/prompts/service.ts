@@ -33,6 +33,8 @@ function publicPrompt(prompt: StoredPrompt): Prompt {
     updatedAt: prompt.updatedAt,
     latestVersion: prompt.latestVersion,
     archivedAt: prompt.archivedAt,
+    reviewers: prompt.reviewers,
+    stakeholders: prompt.stakeholders,
   };
 }
 
@@ -220,6 +222,8 @@ export function createPromptService({
           description: request.description ?? '',
           owner: request.owner ?? '',
           tags: request.tags ?? [],
+          reviewers: request.reviewers ?? [],
+          stakeholders: request.stakeholders ?? [],
           at,
         });
         await audit.append(trx, {
@@ -244,6 +248,7 @@ export function createPromptService({
       filter: {
         tag?: string | undefined;
         q?: string | undefined;
+        owner?: string | undefined;
         archived?: 'exclude' | 'include' | 'only' | undefined;
       },
     ): Promise<Prompt[]> {
@@ -283,6 +288,8 @@ export function createPromptService({
           description: patch.description ?? prompt.description,
           owner: patch.owner ?? prompt.owner,
           tags: patch.tags ?? prompt.tags,
+          reviewers: patch.reviewers ?? prompt.reviewers,
+          stakeholders: patch.stakeholders ?? prompt.stakeholders,
           at: isoNow(clock),
         });
         await audit.append(trx, {
@@ -292,8 +299,20 @@ export function createPromptService({
           targetType: 'prompt',
           target: name,
           data: {
-            before: { description: prompt.description, owner: prompt.owner, tags: prompt.tags },
-            after: { description: next.description, owner: next.owner, tags: next.tags },
+            before: {
+              description: prompt.description,
+              owner: prompt.owner,
+              tags: prompt.tags,
+              reviewers: prompt.reviewers,
+              stakeholders: prompt.stakeholders,
+            },
+            after: {
+              description: next.description,
+              owner: next.owner,
+              tags: next.tags,
+              reviewers: next.reviewers,
+              stakeholders: next.stakeholders,
+            },
           },
         });
         return publicPrompt(next);

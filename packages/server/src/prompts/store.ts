@@ -16,6 +16,10 @@ export interface StoredPrompt {
   latestVersion: number | null;
   /** When it was archived; null while in use. */
   archivedAt: string | null;
+  /** Emails of who may approve its deploys where the policy says `reviewers: "prompt"`. */
+  reviewers: string[];
+  /** Who is told of its production changes (emails or team names; carried in `deployment.changed`). */
+  stakeholders: string[];
 }
 
 /** A version as written: the prompt's name is known from its row. */
@@ -38,6 +42,8 @@ const PROMPT_COLUMNS = [
   'updated_at',
   'latest_version',
   'archived_at',
+  'reviewers',
+  'stakeholders',
 ] as const;
 
 const VERSION_COLUMNS = [
@@ -72,6 +78,8 @@ function toPrompt(row: PromptRow): StoredPrompt {
     updatedAt: row.updated_at,
     latestVersion: row.latest_version,
     archivedAt: row.archived_at,
+    reviewers: decodeJsonAs(Strings, row.reviewers, 'prompt reviewers'),
+    stakeholders: decodeJsonAs(Strings, row.stakeholders, 'prompt stakeholders'),
   };
 }
 
@@ -113,7 +121,15 @@ export function createPromptStore(dialect: Dialect) {
     async insert(
       db: Db,
       projectId: number,
-      input: { name: string; description: string; owner: string; tags: string[]; at: string },
+      input: {
+        name: string;
+        description: string;
+        owner: string;
+        tags: string[];
+        reviewers: string[];
+        stakeholders: string[];
+        at: string;
+      },
     ): Promise<StoredPrompt> {
       const row = await onUniqueViolation(
         () =>
@@ -125,6 +141,8 @@ export function createPromptStore(dialect: Dialect) {
               description: input.description,
               owner: input.owner,
               tags: encodeJson(input.tags),
+              reviewers: encodeJson(input.reviewers),
+              stakeholders: encodeJson(input.stakeholders),
               created_at: input.at,
               updated_at: input.at,
               latest_version: null,
@@ -167,6 +185,7 @@ export function createPromptStore(dialect: Dialect) {
       filter: {
         tag?: string | undefined;
         q?: string | undefined;
+        owner?: string | undefined;
         archived?: 'exclude' | 'include' | 'only' | undefined;
       },
     ) {
@@ -178,13 +197,21 @@ export function createPromptStore(dialect: Dialect) {
       return rows
         .map(toPrompt)
         .filter((p) => (filter.q ? p.name.includes(filter.q) : true))
-        .filter((p) => (filter.tag ? p.tags.includes(filter.tag) : true));
+        .filter((p) => (filter.tag ? p.tags.includes(filter.tag) : true))
+        .filter((p) => (filter.owner !== undefined ? p.owner === filter.owner : true));
     },
 
     async update(
       db: Db,
       id: number,
-      patch: { description: string; owner: string; tags: string[]; at: string },
+      patch: {
+        description: string;
+        owner: string;
+        tags: string[];
+        reviewers: string[];
+        stakeholders: string[];
+        at: string;
+      },
     ): Promise<StoredPrompt> {
       const row = await db
         .updateTable('prompts')
@@ -192,6 +219,8 @@ export function createPromptStore(dialect: Dialect) {
           description: patch.description,
           owner: patch.owner,
           tags: encodeJson(patch.tags),
+          reviewers: encodeJson(patch.reviewers),
+          stakeholders: encodeJson(patch.stakeholders),
           updated_at: patch.at,
         })
         .where('id', '=', id)

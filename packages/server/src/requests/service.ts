@@ -309,12 +309,25 @@ export function createRequestService({
       comment?: string,
     ): Promise<DeploymentRequest> {
       return decideOn(projectId, id, async (trx, request) => {
-        const { env } = await deployments.locate(trx, projectId, request.prompt, request.environment);
+        const { env, prompt } = await deployments.locate(trx, projectId, request.prompt, request.environment);
         const policy = effectivePolicy(env.policy);
         if (principal.role === 'viewer') {
           throw new AppError('NOT_A_REVIEWER', `Viewers cannot approve deployments to ${env.name}.`, {
             hint: 'Ask a member with the reviewer, editor or admin role.',
           });
+        }
+        if (policy.reviewers === 'prompt' && !prompt.reviewers.includes(principal.userEmail.toLowerCase())) {
+          throw new AppError(
+            'NOT_A_REVIEWER',
+            `The policy of ${env.name} lets only the reviewers of "${request.prompt}" approve its deploys, and ${principal.userEmail} is not one of them.`,
+            {
+              details: { prompt: request.prompt, reviewers: prompt.reviewers },
+              hint:
+                prompt.reviewers.length === 0
+                  ? `"${request.prompt}" has no reviewers yet: an editor sets them with PATCH /api/v1/prompts/{name} {"reviewers": ["ada@example.com"]}.`
+                  : `Ask one of: ${prompt.reviewers.join(', ')}.`,
+            },
+          );
         }
         const who = voterOf(principal);
         if (policy.noSelfApproval && who.voter === request.authorVoter) {

@@ -1,6 +1,7 @@
 import type { Prompt } from '@promptline/core';
 import { describe, expect, it } from 'vitest';
 import {
+  collectOwners,
   describeRelease,
   filterPrompts,
   formatFilter,
@@ -33,7 +34,7 @@ const prompts = indexPrompts([
   }),
   prompt('marketing/tagline', { tags: ['copy'] }),
 ]);
-const none = { q: '', tag: '', env: '', folder: '' };
+const none = { q: '', tag: '', owner: '', env: '', folder: '' };
 const names = (f: Partial<typeof none>) => filterPrompts(prompts, { ...none, ...f }).map((p) => p.name);
 
 describe('filterPrompts', () => {
@@ -53,12 +54,18 @@ describe('filterPrompts', () => {
     expect(names({ env: 'production' })).toEqual(['support/triage']);
     expect(names({ env: 'staging' })).toEqual([]);
   });
+
+  it('filters by exact owner, and lists the owners named', () => {
+    expect(names({ owner: 'payments' })).toEqual(['support/billing/refund']);
+    expect(names({ owner: 'pay' })).toEqual([]);
+    expect(collectOwners(prompts.map((x) => x.prompt))).toEqual(['payments']);
+  });
 });
 
 describe('filter in the URL', () => {
   it('round-trips through the query string and leaves out empty fields', () => {
-    const f = { q: 'a b', tag: '', env: 'production', folder: 'support/' };
-    expect(formatFilter(f)).toBe('?q=a+b&env=production&folder=support%2F');
+    const f = { q: 'a b', tag: '', owner: 'growth team', env: 'production', folder: 'support/' };
+    expect(formatFilter(f)).toBe('?q=a+b&owner=growth+team&env=production&folder=support%2F');
     expect(parseFilter(formatFilter(f))).toEqual(f);
     expect(formatFilter(none)).toBe('');
   });

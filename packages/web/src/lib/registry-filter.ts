@@ -5,6 +5,8 @@ export interface RegistryFilter {
   /** Free text: every word must appear in the name, description, owner or a tag. */
   q: string;
   tag: string;
+  /** Only prompts with exactly this owner. */
+  owner: string;
   /** Only prompts deployed (and enabled) in this environment. */
   env: string;
   /** Folder path with trailing slash (`support/`), or empty for all. */
@@ -25,12 +27,13 @@ export function indexPrompts(prompts: readonly Prompt[]): IndexedPrompt[] {
   }));
 }
 
-/** Reads the filter from a query string (`?q=&tag=&env=&folder=`). */
+/** Reads the filter from a query string (`?q=&tag=&owner=&env=&folder=`). */
 export function parseFilter(search: string): RegistryFilter {
   const p = new URLSearchParams(search);
   return {
     q: p.get('q') ?? '',
     tag: p.get('tag') ?? '',
+    owner: p.get('owner') ?? '',
     env: p.get('env') ?? '',
     folder: p.get('folder') ?? '',
   };
@@ -39,7 +42,7 @@ export function parseFilter(search: string): RegistryFilter {
 /** Writes the filter back as a query string, leaving out empty fields (`''` when all are empty). */
 export function formatFilter(filter: RegistryFilter): string {
   const p = new URLSearchParams();
-  for (const key of ['q', 'tag', 'env', 'folder'] as const) if (filter[key]) p.set(key, filter[key]);
+  for (const key of ['q', 'tag', 'owner', 'env', 'folder'] as const) if (filter[key]) p.set(key, filter[key]);
   const s = p.toString();
   return s ? `?${s}` : '';
 }
@@ -51,6 +54,7 @@ export function filterPrompts(items: readonly IndexedPrompt[], filter: RegistryF
   for (const { prompt, haystack } of items) {
     if (filter.folder && !prompt.name.startsWith(filter.folder)) continue;
     if (filter.tag && !prompt.tags.includes(filter.tag)) continue;
+    if (filter.owner && prompt.owner !== filter.owner) continue;
     if (filter.env) {
       const release = prompt.deployments?.[filter.env];
       if (!release?.enabled) continue;
@@ -59,6 +63,11 @@ export function filterPrompts(items: readonly IndexedPrompt[], filter: RegistryF
     out.push(prompt);
   }
   return out;
+}
+
+/** Every owner named, sorted, for the owner filter. */
+export function collectOwners(prompts: readonly Prompt[]): string[] {
+  return [...new Set(prompts.map((p) => p.owner).filter((o) => o !== ''))].sort();
 }
 
 /** Every tag in use, sorted, for the tag filter. */

@@ -8,6 +8,7 @@ import { DiffTab } from './prompt/diff-tab.tsx';
 import { EditorTab } from './prompt/editor-tab.tsx';
 import { PromptEvalsTab } from './prompt/evals-tab.tsx';
 import { HistoryTab } from './prompt/history-tab.tsx';
+import { Ownership } from './prompt/ownership.tsx';
 
 const TABS = [
   { id: 'editor', label: 'Editor' },
@@ -45,9 +46,9 @@ export default function PromptPage({ name }: { name: string }) {
                 <h1>{p.name}</h1>
                 <p className="muted">
                   {p.description || 'No description'}
-                  {p.owner ? ` · owner ${p.owner}` : ''}
                   {p.latestVersion ? ` · latest v${p.latestVersion}` : ' · no versions yet'}
                 </p>
+                <Ownership prompt={p} />
                 <div className="tags">
                   {p.tags.map((t) => (
                     <span key={t} className="tag">

@@ -8,6 +8,7 @@ import { Empty, Loading, ProblemView } from '../components/states.tsx';
 import { ancestorsOf, buildFolderTree, type FolderNode } from '../lib/folder-tree.ts';
 import { formatAgo } from '../lib/format.ts';
 import {
+  collectOwners,
   collectTags,
   describeRelease,
   filterPrompts,
@@ -44,6 +45,7 @@ export function RegistryPage() {
   // The sidebar (folder tree, tags) renders after the list, so 5 000 prompts show up first.
   const sidebarPrompts = useDeferredValue(prompts.data);
   const tags = useMemo(() => collectTags(sidebarPrompts ?? []), [sidebarPrompts]);
+  const owners = useMemo(() => collectOwners(sidebarPrompts ?? []), [sidebarPrompts]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -80,6 +82,17 @@ export function RegistryPage() {
             {tags.map((t) => (
               <option key={t} value={t}>
                 {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Owner
+          <select value={filter.owner} onChange={(e) => setFilter({ owner: e.target.value })}>
+            <option value="">Any owner</option>
+            {owners.map((o) => (
+              <option key={o} value={o}>
+                {o}
               </option>
             ))}
           </select>
@@ -143,10 +156,10 @@ function PromptList({
 }) {
   const indexed = useMemo(() => indexPrompts(prompts), [prompts]);
   const deferredQ = useDeferredValue(filter.q);
-  const { tag, env, folder } = filter;
+  const { tag, owner, env, folder } = filter;
   const visible = useMemo(
-    () => filterPrompts(indexed, { q: deferredQ, tag, env, folder }),
-    [indexed, deferredQ, tag, env, folder],
+    () => filterPrompts(indexed, { q: deferredQ, tag, owner, env, folder }),
+    [indexed, deferredQ, tag, owner, env, folder],
   );
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
