@@ -154,7 +154,14 @@ export const Version = z.discriminatedUnion('type', [
 // Prompts
 
 /** Emails of who may approve the prompt's deploys where an environment's policy says `reviewers: "prompt"`. */
-const PromptReviewers = z.array(z.email().max(320).transform((e) => e.toLowerCase())).max(50);
+const PromptReviewers = z
+  .array(
+    z
+      .email()
+      .max(320)
+      .transform((e) => e.toLowerCase()),
+  )
+  .max(50);
 /** Who is told of the prompt's production changes: emails or team names, carried in `deployment.changed`. */
 const PromptStakeholders = z.array(z.string().trim().min(1).max(200)).max(50);
 

@@ -126,8 +126,8 @@ export function createPromptStore(dialect: Dialect) {
         description: string;
         owner: string;
         tags: string[];
-        reviewers: string[];
-        stakeholders: string[];
+        reviewers?: string[];
+        stakeholders?: string[];
         at: string;
       },
     ): Promise<StoredPrompt> {
@@ -141,8 +141,8 @@ export function createPromptStore(dialect: Dialect) {
               description: input.description,
               owner: input.owner,
               tags: encodeJson(input.tags),
-              reviewers: encodeJson(input.reviewers),
-              stakeholders: encodeJson(input.stakeholders),
+              reviewers: encodeJson(input.reviewers ?? []),
+              stakeholders: encodeJson(input.stakeholders ?? []),
               created_at: input.at,
               updated_at: input.at,
               latest_version: null,
