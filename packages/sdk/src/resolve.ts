@@ -10,11 +10,13 @@ import {
   compileTemplate,
   extractPartials,
   extractVariables,
+  findSchemaIssues,
   type ModelConfig,
   type RenderedMessage,
   renderContent,
   type Snapshot,
   type SnapshotVersion,
+  toJsonSchema,
   type Variant,
   type VersionContent,
 } from '@promptline/core';
@@ -99,17 +101,43 @@ interface Meta {
   source: PromptSource;
 }
 
+/**
+ * The input check of a version that declares `config.input.schema`, or null. It runs before every
+ * strict render (the default) and throws INPUT_INVALID naming each field, as the server's render
+ * does; the schema is converted once, here.
+ */
+function inputCheck(meta: Meta): ((variables: Variables) => void) | null {
+  const schema = meta.config.input?.schema;
+  if (!schema) return null;
+  const json = toJsonSchema(schema);
+  return (variables) => {
+    const issues = findSchemaIssues(json, variables);
+    if (issues.length === 0) return;
+    const errors = issues.map((i) => ({
+      path: i.path === '' ? 'variables' : `variables.${i.path}`,
+      message: i.message,
+    }));
+    throw new AppError(
+      'INPUT_INVALID',
+      `The variables do not match the input schema of "${meta.name}": ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`,
+      { errors },
+    );
+  };
+}
+
 function buildText(meta: Meta, template: string, partials: PartialLookup): ResolvedTextPrompt {
   // Held here, not looked up per render: core's template cache is an LRU and may evict it.
   const compiled = compileTemplate(template);
   // Preallocated so a strict render (the default) allocates nothing besides its output.
   const strictOptions = { strict: true, partials };
   const lenientOptions = { strict: false, partials };
+  const check = inputCheck(meta);
   return Object.freeze({
     ...meta,
     type: 'text' as const,
     template,
     render(variables: Variables = {}, options: RenderOptions = STRICT): string {
+      if (check && options.strict !== false) check(variables);
       return compiled.render(variables, options.strict === false ? lenientOptions : strictOptions);
     },
   });
@@ -127,11 +155,13 @@ function buildChat(
   const content = { type: 'chat' as const, messages: messages as ChatMessage[] };
   const strictOptions = { strict: true, partials };
   const lenientOptions = { strict: false, partials };
+  const check = inputCheck(meta);
   return Object.freeze({
     ...meta,
     type: 'chat' as const,
     messages,
     render(variables: Variables = {}, options: RenderOptions = STRICT): RenderedMessage[] {
+      if (check && options.strict !== false) check(variables);
       const rendered = renderContent(
         content,
         variables,

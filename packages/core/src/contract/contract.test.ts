@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createSchemaIssueFinder } from '../eval-node/json-schema.ts';
 import { ModelConfig } from '../schemas.ts';
-import { checkOutput, generateTypes, inputIssues, isJsonSchema, toJsonSchema } from './index.ts';
+import {
+  checkOutput,
+  findSchemaIssues,
+  generateTypes,
+  inputIssues,
+  isJsonSchema,
+  toJsonSchema,
+} from './index.ts';
 
 const find = createSchemaIssueFinder();
 
@@ -121,5 +128,39 @@ describe('generateTypes', () => {
   };
 }`);
     expect(text).toContain('export type InputsOf<Name extends keyof PromptInputs> = PromptInputs[Name];');
+  });
+});
+
+describe('findSchemaIssues (the SDK validator)', () => {
+  it('names the same fields with the same messages as ajv over the keywords input schemas use', () => {
+    const schema = toJsonSchema({
+      user: { name: 'string', 'age?': 'integer' },
+      'role(enum)': ['admin', 'viewer'],
+      'tags?(array)': 'string',
+    });
+    const strict = {
+      type: 'object',
+      properties: {
+        n: { type: 'number', minimum: 1, maximum: 9 },
+        s: { type: 'string', minLength: 2, maxLength: 4, pattern: '^a' },
+        l: { type: 'array', minItems: 1, maxItems: 2 },
+      },
+      required: ['n'],
+      additionalProperties: false,
+    };
+    const cases: [unknown, unknown][] = [
+      [schema, {}],
+      [schema, { user: { name: 3, age: 1.5 }, role: 'root', tags: ['a', 2] }],
+      [schema, { user: 'x', role: 'admin', tags: null }],
+      [schema, { user: { name: 'a', age: null }, role: 'viewer' }],
+      [strict, { n: 0, s: 'bcdef', l: [], extra: 1 }],
+      [strict, { n: 10, s: 'a', l: [1, 2, 3] }],
+      [strict, { n: '1' }],
+    ];
+    for (const [s, data] of cases) {
+      const sort = (list: { path: string; message: string }[]) =>
+        [...list].sort((a, b) => `${a.path}${a.message}`.localeCompare(`${b.path}${b.message}`));
+      expect(sort(findSchemaIssues(s, data)), JSON.stringify(data)).toEqual(sort(find(s, data)));
+    }
   });
 });

@@ -6,3 +6,4 @@ export * from './check.ts';
 export * from './picoschema.ts';
 export * from './shapes.ts';
 export * from './typescript.ts';
+export * from './validate.ts';

@@ -70,9 +70,15 @@ export function createSchemaIssueFinder(): SchemaIssueFinder {
         .split('/')
         .slice(1)
         .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-      const missing = (e.params as { missingProperty?: string }).missingProperty;
-      if (e.keyword === 'required' && missing !== undefined)
-        return { path: [...base, missing].join('.'), message: 'is required' };
+      const params = e.params as { missingProperty?: string; additionalProperty?: string };
+      if (e.keyword === 'required' && params.missingProperty !== undefined)
+        return { path: [...base, params.missingProperty].join('.'), message: 'is required' };
+      // Named by the field itself, like a missing one.
+      if (e.keyword === 'additionalProperties' && params.additionalProperty !== undefined)
+        return {
+          path: [...base, params.additionalProperty].join('.'),
+          message: e.message ?? 'is not allowed',
+        };
       return { path: base.join('.'), message: e.message ?? 'is invalid' };
     });
   };
