@@ -24,6 +24,7 @@ export * from './langfuse.ts';
 export * from './policy.ts';
 export * from './portability.ts';
 export * from './pricing/index.ts';
+export * from './privacy.ts';
 export * from './prompt-file/index.ts';
 export * from './providers/index.ts';
 export * from './redteam/index.ts';

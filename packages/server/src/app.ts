@@ -69,6 +69,8 @@ import { registerPlaygroundRoutes } from './playground/routes.ts';
 import { createPlaygroundService } from './playground/service.ts';
 import { registerPortabilityRoutes } from './portability/routes.ts';
 import { createPortabilityService } from './portability/service.ts';
+import { registerPrivacyRoutes } from './privacy/routes.ts';
+import { createPrivacyService, type PrivacyService } from './privacy/service.ts';
 import { createProjectStore } from './projects/store.ts';
 import { installHttpMetrics, recordUnmatched } from './prometheus/http-metrics.ts';
 import { createServerMetrics, type ServerMetrics } from './prometheus/registry.ts';
@@ -360,9 +362,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const traces = createTraceService({
     database,
     clock,
+    // Redaction reads the privacy settings; the privacy service erases through this one (built below).
+    redactor: (projectId) => privacy.redactorFor(projectId),
     sink: rollups.sink,
     prices: (projectId) => providers.priceBook(projectId),
     metrics: metrics?.spans,
+  });
+  const privacy: PrivacyService = createPrivacyService({
+    database,
+    clock,
+    audit,
+    eraseTraces: (trx, projectId, userId) => traces.eraseEndUser(trx, projectId, userId),
+    eraseItems: (trx, projectId, traceIds) => datasets.eraseItemsFromTraces(trx, projectId, traceIds),
   });
   const projectStore = createProjectStore();
   createTraceMaintenance({ database, clock, projectIds: (db) => projectStore.listIds(db) }).register(jobs);
@@ -464,6 +475,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerEvalRoutes(app, { evals });
   registerJobRoutes(app, { jobs });
   registerWebhookRoutes(app, { webhooks });
+  registerPrivacyRoutes(app, { privacy });
   registerAlertRoutes(app, { alerts });
   registerNotificationRoutes(app, { notifications });
   registerMetricsRoutes(app, { metrics: rollups });

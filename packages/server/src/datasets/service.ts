@@ -242,6 +242,11 @@ export function createDatasetService({
       });
     },
 
+    /** Erasure of an end user: removes the items made from these traces, in the caller's transaction. */
+    async eraseItemsFromTraces(trx: Db, projectId: number, traceIds: readonly string[]): Promise<number> {
+      return store.eraseFromTraces(trx, projectId, traceIds);
+    },
+
     async addItems(
       projectId: number,
       name: string,
@@ -304,7 +309,16 @@ export function createDatasetService({
           action: 'dataset.item.update',
           targetType: 'dataset',
           target: name,
-          data: { item: id, before: publicItem(current), after: item, revision },
+          // Which fields changed, not their content: items made from production traces hold end-user
+          // text, and the append-only audit chain could not forget it on an erasure.
+          data: {
+            item: id,
+            revision,
+            changed: (['variables', 'expected', 'metadata', 'sourceTraceId'] as const).filter(
+              (f) => f in patch,
+            ),
+            sourceTraceId: next.sourceTraceId,
+          },
         });
         return item;
       });
@@ -329,7 +343,7 @@ export function createDatasetService({
           action: 'dataset.item.delete',
           targetType: 'dataset',
           target: name,
-          data: { item: id, before: publicItem(current), revision },
+          data: { item: id, revision, sourceTraceId: current.sourceTraceId },
         });
         return { revision };
       });

@@ -245,6 +245,33 @@ export function createDatasetStore(dialect: Dialect) {
         .execute();
       return rows.map(toItem);
     },
+
+    /**
+     * Deletes every row (all revisions) of a project's items made from these traces: an end
+     * user's erasure removes them from the history too. Answers how many distinct items.
+     */
+    async eraseFromTraces(db: Db, projectId: number, traceIds: readonly string[]): Promise<number> {
+      if (traceIds.length === 0) return 0;
+      let items = 0;
+      for (let i = 0; i < traceIds.length; i += 500) {
+        const chunk = traceIds.slice(i, i + 500);
+        const owned = datasetDb(db).selectFrom('datasets').select('id').where('project_id', '=', projectId);
+        const found = await datasetDb(db)
+          .selectFrom('dataset_items')
+          .select(['dataset_id', 'item_id'])
+          .distinct()
+          .where('dataset_id', 'in', owned)
+          .where('source_trace_id', 'in', chunk)
+          .execute();
+        items += found.length;
+        await datasetDb(db)
+          .deleteFrom('dataset_items')
+          .where('dataset_id', 'in', owned)
+          .where('source_trace_id', 'in', chunk)
+          .execute();
+      }
+      return items;
+    },
   };
 }
 

@@ -179,6 +179,7 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
   { table: 'price_overrides', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
   { table: 'trace_settings', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
   { table: 'metric_settings', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
+  { table: 'privacy_settings', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
   { table: 'gateway_routes', scope: { column: 'project_id' }, key: ['model'], mergeOn: ['model'] },
   { table: 'traces', scope: { column: 'project_id' }, key: ['trace_id'] },
   { table: 'spans', scope: { column: 'project_id' }, key: ['trace_id', 'span_id', 'start_ms'] },

@@ -40,5 +40,19 @@ export function createScoreStore() {
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+
+    /** Deletes every score of these traces; answers how many. */
+    async deleteOfTraces(db: Db, projectId: number, traceIds: readonly string[]): Promise<number> {
+      let removed = 0;
+      for (let i = 0; i < traceIds.length; i += 500) {
+        const result = await traceDb(db)
+          .deleteFrom('scores')
+          .where('project_id', '=', projectId)
+          .where('trace_id', 'in', traceIds.slice(i, i + 500))
+          .executeTakeFirst();
+        removed += Number(result.numDeletedRows);
+      }
+      return removed;
+    },
   };
 }

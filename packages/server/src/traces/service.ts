@@ -5,6 +5,7 @@ import {
   isAppError,
   type ListTracesQuery,
   type PriceBook,
+  type Redactor,
   type Score,
   type SpanInput,
   spanTimeMs,
@@ -12,7 +13,7 @@ import {
   type TracePage,
 } from '@promptline/core';
 import { type Clock, isoNow } from '../clock.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Db } from '../db/database.ts';
 import type { SpanMetrics } from '../prometheus/registry.ts';
 import { score, spanTree, traceSummary } from './decode.ts';
 import {
@@ -40,6 +41,18 @@ function traceNotFound(traceId: string): AppError {
   );
 }
 
+/** A span with its free text redacted: input, output, variables, attributes and status message. */
+function redactSpan(redact: Redactor, span: SpanInput): SpanInput {
+  return {
+    ...span,
+    ...(span.input === undefined ? {} : { input: redact.value(span.input) }),
+    ...(span.output === undefined ? {} : { output: redact.value(span.output) }),
+    ...(span.variables === undefined ? {} : { variables: redact.value(span.variables) }),
+    ...(span.attributes === undefined ? {} : { attributes: redact.value(span.attributes) }),
+    ...(span.statusMessage === undefined ? {} : { statusMessage: redact.text(span.statusMessage) }),
+  };
+}
+
 export interface TraceServiceOptions {
   database: Database;
   clock: Clock;
@@ -49,6 +62,8 @@ export interface TraceServiceOptions {
   prices: (projectId: number) => Promise<PriceBook>;
   /** Counts spans written and refused (/metrics). */
   metrics?: SpanMetrics | undefined;
+  /** The project's PII redactor (null: redaction off), applied before anything is written. */
+  redactor?: ((projectId: number) => Promise<Redactor | null>) | undefined;
 }
 
 /** The `reason` label of a batch refused by the rules below. */
@@ -62,7 +77,14 @@ const REFUSAL_REASONS: Partial<Record<string, string>> = {
  * scores and retention. A batch is written in one transaction with the sink's aggregates: it is
  * all there, counted once, or not at all.
  */
-export function createTraceService({ database, clock, sink, prices, metrics }: TraceServiceOptions) {
+export function createTraceService({
+  database,
+  clock,
+  sink,
+  prices,
+  metrics,
+  redactor,
+}: TraceServiceOptions) {
   const store = createSpanStore(database.dialect);
   const scores = createScoreStore();
 
@@ -135,9 +157,10 @@ export function createTraceService({ database, clock, sink, prices, metrics }: T
       options: { refusalsCountedByCaller?: boolean } = {},
     ): Promise<{ accepted: number }> {
       if (spans.length === 0) return { accepted: 0 };
+      const redact = await redactor?.(projectId);
       let prepared: PreparedSpan[];
       try {
-        prepared = await prepare(projectId, spans);
+        prepared = await prepare(projectId, redact ? spans.map((s) => redactSpan(redact, s)) : spans);
       } catch (error) {
         const reason = isAppError(error) ? REFUSAL_REASONS[error.code] : undefined;
         if (reason && !options.refusalsCountedByCaller) metrics?.rejected(source, reason, spans.length);
@@ -157,6 +180,21 @@ export function createTraceService({ database, clock, sink, prices, metrics }: T
       });
       metrics?.ingested(source, spans.length);
       return { accepted: spans.length };
+    },
+
+    /**
+     * Erases an end user inside the caller's transaction: every trace with a span of `userId`, with
+     * all its spans and scores. Answers the erased trace ids (for the items derived from them) and counts.
+     */
+    async eraseEndUser(
+      trx: Db,
+      projectId: number,
+      userId: string,
+    ): Promise<{ traceIds: string[]; spans: number; scores: number }> {
+      const traceIds = await store.tracesOfUser(trx, projectId, userId);
+      const spans = await store.deleteTraces(trx, projectId, traceIds);
+      const removedScores = await scores.deleteOfTraces(trx, projectId, traceIds);
+      return { traceIds, spans, scores: removedScores };
     },
 
     /** A page of traces, newest first; `nextCursor` resumes after its last trace. */
@@ -225,6 +263,7 @@ export function createTraceService({ database, clock, sink, prices, metrics }: T
             `Trace ${request.traceId} has no span ${request.spanId}. Send the span (POST /api/v1/traces) before its score, or leave spanId out to score the trace.`,
           );
         }
+        const redact = await redactor?.(projectId);
         const row = await scores.insert(trx, {
           project_id: projectId,
           trace_id: request.traceId,
@@ -234,7 +273,8 @@ export function createTraceService({ database, clock, sink, prices, metrics }: T
           data_type: dataType,
           value_number: typeof value === 'string' ? null : Number(value),
           value_text: typeof value === 'string' ? value : null,
-          comment: request.comment ?? null,
+          comment:
+            request.comment === undefined ? null : redact ? redact.text(request.comment) : request.comment,
           source: request.source,
           created_at: createdAt,
         });

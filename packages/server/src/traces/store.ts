@@ -327,6 +327,38 @@ export function createSpanStore(dialect: Dialect) {
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+
+    /** The traces with at least one span of an end user (a scan of the project's spans: erasure is rare). */
+    async tracesOfUser(db: Db, projectId: number, userId: string): Promise<string[]> {
+      const rows = await traceDb(db)
+        .selectFrom('spans')
+        .select('trace_id')
+        .distinct()
+        .where('project_id', '=', projectId)
+        .where('user_id', '=', userId)
+        .execute();
+      return rows.map((r) => r.trace_id);
+    },
+
+    /** Deletes whole traces (spans and summary rows); answers the spans removed. */
+    async deleteTraces(db: Db, projectId: number, traceIds: readonly string[]): Promise<number> {
+      let removed = 0;
+      for (let i = 0; i < traceIds.length; i += 500) {
+        const chunk = traceIds.slice(i, i + 500);
+        const result = await traceDb(db)
+          .deleteFrom('spans')
+          .where('project_id', '=', projectId)
+          .where('trace_id', 'in', chunk)
+          .executeTakeFirst();
+        removed += Number(result.numDeletedRows);
+        await traceDb(db)
+          .deleteFrom('traces')
+          .where('project_id', '=', projectId)
+          .where('trace_id', 'in', chunk)
+          .execute();
+      }
+      return removed;
+    },
   };
 }
 

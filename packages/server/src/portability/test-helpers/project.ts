@@ -173,6 +173,14 @@ export async function seedProject(api: TestClient): Promise<void> {
   await ok(api.put('/api/v1/traces/settings', { spanRetentionDays: 14 }), 'trace settings');
   await ok(api.put('/api/v1/metrics/settings', { rollupRetentionDays: 200 }), 'metric settings');
   await ok(
+    api.put('/api/v1/privacy/redaction', {
+      enabled: false,
+      detectors: ['email', 'card'],
+      customPatterns: [{ name: 'ticket', pattern: 'TCK-\\d+' }],
+    }),
+    'privacy settings',
+  );
+  await ok(
     api.put('/api/v1/gateway/routes', { model: 'openai/gpt-4o', fallbacks: ['mock/echo'], timeoutMs: 5_000 }),
     'gateway route',
   );
