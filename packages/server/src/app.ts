@@ -313,15 +313,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Rollups per prompt version; its `sink` is what trace ingestion writes through.
   const rollups = createMetricsService({ database, clock, audit, jobs });
   const rollouts = createRolloutService({ database, clock, audit, deployments });
-  const rolloutChecks = createRolloutChecks({
-    rollouts,
-    deployments,
-    metrics: rollups,
-    clock,
-    jobs,
-    checkEverySeconds: options.rollouts?.checkEverySeconds,
-    logger: app.log,
-  });
   const notifications = createNotificationService({ database, clock, events });
   const alerts = createAlertService({
     database,
@@ -331,6 +322,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     metrics: rollups,
     events,
     everySeconds: options.alerts?.everySeconds,
+  });
+  const rolloutChecks = createRolloutChecks({
+    rollouts,
+    deployments,
+    metrics: rollups,
+    clock,
+    jobs,
+    alerts,
+    checkEverySeconds: options.rollouts?.checkEverySeconds,
+    logger: app.log,
   });
   const evals = createEvalService({
     database,

@@ -9,11 +9,13 @@ import {
   decideRollout,
   evaluateGuardrail,
   type GuardrailState,
+  type GuardrailVerdict,
   isAppError,
   type Rollout,
   type RolloutDecision,
 } from '@promptline/core';
 import { z } from 'zod';
+import type { AlertService } from '../alerts/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
@@ -34,6 +36,7 @@ export function createRolloutChecks({
   metrics,
   clock,
   jobs,
+  alerts,
   checkEverySeconds,
   logger,
 }: {
@@ -42,6 +45,8 @@ export function createRolloutChecks({
   metrics: MetricsService;
   clock: Clock;
   jobs?: Pick<JobService, 'register' | 'every'> | undefined;
+  /** Alert rules firing on the candidate (its prompt and version, in the environment or all) count as a regression. */
+  alerts?: Pick<AlertService, 'list'> | undefined;
   checkEverySeconds?: number | undefined;
   logger?: RolloutCheckLogger | undefined;
 }) {
@@ -51,7 +56,27 @@ export function createRolloutChecks({
     const comparison = await metrics.compare(r.projectId, r.prompt, r.environment, r.control, r.candidate, {
       from: r.startedAt,
     });
-    const raw = r.guardrails.map((g) => evaluateGuardrail(g, comparison.a, comparison.b));
+    const raw: GuardrailVerdict[] = r.guardrails.map((g) => evaluateGuardrail(g, comparison.a, comparison.b));
+    const firing = (await alerts?.list(r.projectId))?.filter(
+      (rule) =>
+        rule.enabled &&
+        rule.state === 'firing' &&
+        rule.prompt === r.prompt &&
+        rule.version === r.candidate &&
+        (rule.environment === null || rule.environment === r.environment),
+    );
+    for (const rule of firing ?? []) {
+      raw.push({
+        metric: `alert:${rule.name}`,
+        verdict: 'regression',
+        control: null,
+        candidate: rule.lastValue,
+        n: { control: comparison.a.count, candidate: comparison.b.count },
+        interval: null,
+        threshold: null,
+        evidence: `alert "${rule.name}" (rule ${rule.id}, ${rule.metric}) firing on v${r.candidate} since ${rule.stateSince}, last value ${rule.lastValue ?? 'n/a'}`,
+      });
+    }
     const states: GuardrailState[] = raw.map((v, i) => ({
       ...v,
       maxRegression: r.guardrails[i]?.maxRegression ?? 0,

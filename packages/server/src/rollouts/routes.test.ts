@@ -179,6 +179,34 @@ describeServer(
       ]);
     });
 
+    it('an alert firing on the candidate counts as a regression', async () => {
+      const { api } = ctx();
+      const name = 'ro/alert';
+      await promptLive(api, name);
+      const rule = await api.post('/api/v1/alerts', {
+        name: 'candidate errors',
+        prompt: name,
+        version: 2,
+        environment: 'production',
+        metric: 'errorRate',
+        windowMinutes: 5,
+        condition: { type: 'threshold', operator: 'gt', value: 0.2 },
+        minSamples: 10,
+      });
+      expect(rule.status).toBe(201);
+      // No guardrail of its own: only the alert can stop it.
+      const started = await api.post(`${p(name)}/rollouts`, {
+        env: 'production',
+        version: 2,
+        steps: [{ weight: 5000, durationSeconds: 3600 }],
+      });
+      await ingest(api, spans(name, 'production', 2, 20, 10));
+      const r = await until(api, started.body.id, (x) => x.status !== 'running');
+      expect(r.status).toBe('rolled_back');
+      expect(r.reason).toMatch(/alert "candidate errors" \(rule \d+, errorRate\) firing on v2 since/);
+      expect((await api.get(`${p(name)}/deployments/production`)).body.version).toBe(1);
+    });
+
     it('a manual deploy during a rollout aborts it and stays live', async () => {
       const { api } = ctx();
       const name = 'ro/manual';
@@ -258,5 +286,5 @@ describeServer(
       }
     });
   },
-  { rollouts: { checkEverySeconds: 1 } },
+  { rollouts: { checkEverySeconds: 1 }, alerts: { everySeconds: 1 } },
 );
