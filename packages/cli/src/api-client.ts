@@ -26,6 +26,7 @@ import type {
   LangfuseCreatePromptRequest,
   LangfusePrompt,
   MetricsInterval,
+  Promotion,
   Prompt,
   PromptMetrics,
   RenderRequest,
@@ -302,6 +303,10 @@ export function createApiClient(options: ApiClientOptions) {
       call<ExperimentResultsResponse>('GET', `/api/v1/experiments/${id}/results`),
     stopExperiment: (id: number, body: { ship?: number | 'winner'; reason?: string }) =>
       call<Experiment>('POST', `/api/v1/experiments/${id}/stop`, body),
+    promote: (
+      name: string,
+      request: { from: string; to: string; minSoakSeconds?: number; dryRun?: boolean; reason?: string },
+    ) => call<Promotion>('POST', `${prompt(name)}/promote`, request),
     auditHead: () => call<AuditHead>('GET', '/api/v1/audit/head'),
     auditCheckpoint: () => call<AuditCheckpoint>('GET', '/api/v1/audit/checkpoint'),
     /** Every version live in `env`: author, approvals, gating eval run, periods, chain proofs (JSON). */

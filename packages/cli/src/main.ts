@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   audit: () => import('./commands/audit.ts').then((m) => m.auditCommand),
   requests: () => import('./commands/requests.ts').then((m) => m.requestsCommand),
   rollouts: () => import('./commands/rollouts.ts').then((m) => m.rolloutsCommand),
+  promote: () => import('./commands/promote.ts').then((m) => m.promoteCommand),
   experiments: () => import('./commands/experiments.ts').then((m) => m.experimentsCommand),
   metrics: () => import('./commands/metrics.ts').then((m) => m.metricsCommand),
   traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
@@ -54,6 +55,7 @@ const SUMMARIES: Partial<Record<string, string>> = {
   requests: 'list | show <id> | approve <id> | reject <id> | cancel <id>: deployment requests',
   rollouts:
     'start <name> --env <env> --version <n> | list | show <id> | pause | resume | advance | abort <id>: guarded rollouts',
+  promote: '<name> --from <env> --to <env> [--min-soak 1h] [--dry-run]: the gates, then the promotion',
   experiments:
     'start <name> --env <env> --variants v:w,… --metric m | list | results <id> | stop <id> [--ship v|winner]: A/B tests',
   metrics: '<name> [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version',

@@ -85,6 +85,8 @@ export const ERROR_CODES = {
   /** Stop asked of an experiment already stopped. */
   EXPERIMENT_STOPPED: 409,
   INVALID_EXPERIMENT: 422,
+  /** A promotion gate failed; the answer lists every gate with its verdict. */
+  PROMOTION_BLOCKED: 409,
   // Templates
   TEMPLATE_SYNTAX: 422,
   TEMPLATE_VARIABLE_MISSING: 422,

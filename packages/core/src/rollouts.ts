@@ -97,3 +97,39 @@ export type GuardrailState = z.infer<typeof GuardrailState>;
 export type RolloutEvent = z.infer<typeof RolloutEvent>;
 export type Rollout = z.infer<typeof Rollout>;
 export type RolloutQuery = z.infer<typeof RolloutQuery>;
+
+export const PromoteRequest = z.object({
+  from: EnvironmentName,
+  to: EnvironmentName,
+  /** The source must have served the version this long (default 0: no minimum). */
+  minSoakSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400)
+    .default(0),
+  /** Evaluate and show the gates, change nothing. */
+  dryRun: z.boolean().default(false),
+  reason: z.string().max(2000).optional(),
+});
+
+export const PromotionGate = z.object({
+  /** `source`, `soak`, `guardrails`, `target` (the target's policy, eval gate and partials). */
+  name: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+});
+
+export const Promotion = z.object({
+  prompt: z.string(),
+  from: z.string(),
+  to: z.string(),
+  version: z.number().int().nullable(),
+  gates: z.array(PromotionGate),
+  promoted: z.boolean(),
+  historyId: z.number().int().nullable(),
+});
+
+export type PromoteRequest = z.infer<typeof PromoteRequest>;
+export type PromotionGate = z.infer<typeof PromotionGate>;
+export type Promotion = z.infer<typeof Promotion>;

@@ -76,6 +76,8 @@ import { installHttpMetrics, recordUnmatched } from './prometheus/http-metrics.t
 import { createServerMetrics, type ServerMetrics } from './prometheus/registry.ts';
 import { registerPrometheusRoutes } from './prometheus/routes.ts';
 import { registerScrapedMetrics } from './prometheus/scraped.ts';
+import { registerPromotionRoutes } from './promotions/routes.ts';
+import { createPromotionService } from './promotions/service.ts';
 import { registerPromptRoutes } from './prompts/routes.ts';
 import { createPromptService } from './prompts/service.ts';
 import { createPromptStore } from './prompts/store.ts';
@@ -166,7 +168,7 @@ const LOG_REDACT = [
 ];
 
 const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|experiments))?\/?(\?.*)?$/;
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|experiments|promote))?\/?(\?.*)?$/;
 
 const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
 
@@ -481,6 +483,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerNotificationRoutes(app, { notifications });
   registerMetricsRoutes(app, { metrics: rollups });
   registerRolloutRoutes(app, { rollouts, checks: rolloutChecks });
+  registerPromotionRoutes(app, {
+    promotions: createPromotionService({ database, clock, deployments, rollouts, alerts }),
+  });
   registerExperimentRoutes(app, {
     experiments: createExperimentService({ database, clock, audit, deployments, traces }),
   });

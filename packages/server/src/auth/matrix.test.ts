@@ -98,6 +98,7 @@ const MINIMUM: Record<string, Least> = {
   'POST /api/v1/rollouts/{id}/advance': 'editor',
   'POST /api/v1/rollouts/{id}/abort': 'editor',
   'POST /api/v1/prompts/{name}/experiments': 'editor',
+  'POST /api/v1/prompts/{name}/promote': 'editor',
   'GET /api/v1/experiments': 'viewer',
   'GET /api/v1/experiments/{id}': 'viewer',
   'GET /api/v1/experiments/{id}/results': 'viewer',

@@ -266,6 +266,16 @@ export function createRolloutService({
       return present(database.db, created);
     },
 
+    /** The running or paused rollout of a prompt (row id) in an environment (row id), if any. */
+    async activeIn(
+      db: Db,
+      promptId: number,
+      environmentId: number,
+    ): Promise<{ id: number; status: string } | undefined> {
+      const r = await store.findActive(db, promptId, environmentId);
+      return r ? { id: r.id, status: r.status } : undefined;
+    },
+
     async get(projectId: number, id: number): Promise<Rollout> {
       const r = await store.find(database.db, id);
       if (!r || r.projectId !== projectId) throw notFound(id);
