@@ -222,6 +222,41 @@ describeServer(
       await receiver.waitFor((r) => r.some((x) => x.path === path('off')));
     });
 
+    it('delivers eval.completed when a run ends, with its verdict', async () => {
+      const { api } = ctx();
+      const hook = (
+        await api.post('/api/v1/webhooks', {
+          name: 'evals',
+          url: `${receiver.url}${path('evals')}`,
+          events: ['eval.completed'],
+        })
+      ).body;
+      await api.post('/api/v1/prompts', {
+        name: 'hook/eval',
+        version: { type: 'text', template: 'Capital of {{country}}?' },
+      });
+      await api.post('/api/v1/datasets', {
+        name: 'hook-capitals',
+        items: [{ variables: { country: 'France' } }, { variables: { country: 'Peru' } }],
+      });
+      const started = await api.post('/api/v1/eval-runs', {
+        prompt: 'hook/eval',
+        versions: [1],
+        dataset: 'hook-capitals',
+        models: [{ provider: 'mock', model: 'echo' }],
+        assertions: [{ type: 'icontains', value: '{{country}}' }],
+      });
+      expect(started.status).toBe(202);
+      const [sent] = (await receiver.waitFor((r) => r.some((x) => x.path === path('evals')), 20_000)).filter(
+        (x) => x.path === path('evals'),
+      );
+      const event = new StandardWebhook(hook.secret).verify(sent?.body ?? '', signed(sent?.headers ?? {}));
+      expect(event).toMatchObject({
+        type: 'eval.completed',
+        data: { runId: started.body.id, prompt: 'hook/eval', status: 'completed' },
+      });
+    });
+
     it('rotates a secret, refuses bad input with stable codes, and deletes', async () => {
       const { api } = ctx();
       const bad = await api.post('/api/v1/webhooks', {
