@@ -116,6 +116,10 @@ export const ERROR_CODES = {
   SSO_DOMAIN_NOT_ALLOWED: 403,
   /** The account may not sign in: a service account, or a person in no project. */
   ACCOUNT_NOT_ALLOWED: 403,
+  /** Wrong email or password (the same answer for an unknown email, and for an account without a password). */
+  INVALID_CREDENTIALS: 401,
+  /** Too many failed passwords for this email: wait for the lockout to end, or ask an admin to set a new password. */
+  ACCOUNT_LOCKED: 423,
   AUDIT_CHAIN_BROKEN: 409,
   // Providers
   PROVIDER_NOT_CONFIGURED: 422,

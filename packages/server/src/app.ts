@@ -65,6 +65,7 @@ import { createNotificationService } from './notifications/service.ts';
 import type { OidcSettings } from './oidc/settings.ts';
 import { registerOtelRoutes } from './otel/routes.ts';
 import { createOtelService } from './otel/service.ts';
+import type { PasswordSettings } from './passwords/service.ts';
 import { registerPlaygroundRoutes } from './playground/routes.ts';
 import { createPlaygroundService } from './playground/service.ts';
 import { registerPortabilityRoutes } from './portability/routes.ts';
@@ -154,6 +155,8 @@ export interface BuildAppOptions {
   oidc?: OidcSettings | (() => OidcSettings) | undefined;
   /** Alert evaluation tuning: seconds between evaluation passes (default 30). */
   alerts?: { everySeconds?: number };
+  /** Password lockout and throttling (PROMPTLINE_PASSWORD_*); default 5 failures, 15 minutes, 30 attempts a minute per address. */
+  passwords?: PasswordSettings | undefined;
 }
 
 /** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
@@ -164,6 +167,7 @@ const LOG_REDACT = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.body.apiKey',
+  'req.body.password',
   'req.body.headers',
 ];
 
@@ -498,6 +502,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     sessions,
     projects: projectStore,
     oidc: options.oidc,
+    passwords: options.passwords,
   });
   registerTraceRoutes(app, { traces, settings: createTraceSettingsService({ database, clock, audit }) });
   registerOtelRoutes(app, { otel: createOtelService({ traces, metrics: metrics?.spans }) });

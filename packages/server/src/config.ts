@@ -7,6 +7,7 @@ import {
   type RateLimitSettings,
 } from './http/rate-limit.ts';
 import { DomainList, RoleMapText } from './oidc/settings.ts';
+import { DEFAULT_PASSWORD_SETTINGS, type PasswordSettings } from './passwords/service.ts';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -59,6 +60,12 @@ export const ServerConfig = z
     rateLimitRead: BudgetText.optional(),
     /** The address people reach the server at (e.g. https://promptline.example.com): SSO's redirect URI is built from it. */
     publicUrl: z.url({ protocol: /^https?$/, message: 'use an http(s):// URL' }).optional(),
+    /** Failed passwords in a row that lock an email (default 5). */
+    passwordMaxFailures: z.coerce.number().int().min(1).max(1000).optional(),
+    /** How long such a lockout lasts, in minutes (default 15). */
+    passwordLockoutMinutes: z.coerce.number().int().min(1).max(10_080).optional(),
+    /** Password attempts per client address (default `30/1m`), or `off`. */
+    passwordRateLimit: BudgetText.optional(),
     /** OpenID Connect single sign-on (on when the issuer is set). */
     oidcIssuer: z.url({ protocol: /^https?$/, message: 'use an http(s):// URL' }).optional(),
     oidcClientId: z.string().min(1).optional(),
@@ -96,7 +103,7 @@ export type ServerConfig = z.infer<typeof ServerConfig>;
  * `PROMPTLINE_DATA_DIR`, `PROMPTLINE_DATABASE_URL`, `PROMPTLINE_API_KEY`, `PROMPTLINE_LOG_LEVEL`,
  * `PROMPTLINE_SECRET_KEY`, `PROMPTLINE_AUDIT_SIGNING_KEY`, `PROMPTLINE_JOB_LEASE_MS`, `PROMPTLINE_JOB_POLL_MS`,
  * `PROMPTLINE_METRICS`, `PROMPTLINE_METRICS_TOKEN`, `PROMPTLINE_RATE_LIMIT`,
- * `PROMPTLINE_RATE_LIMIT_SERVE|INGEST|WRITE|READ`, `PROMPTLINE_PUBLIC_URL`, `PROMPTLINE_OIDC_ISSUER|CLIENT_ID|
+ * `PROMPTLINE_RATE_LIMIT_SERVE|INGEST|WRITE|READ`, `PROMPTLINE_PASSWORD_MAX_FAILURES|LOCKOUT_MINUTES|RATE_LIMIT`, `PROMPTLINE_PUBLIC_URL`, `PROMPTLINE_OIDC_ISSUER|CLIENT_ID|
  * CLIENT_SECRET|DEFAULT_ROLE|ALLOWED_DOMAINS|GROUPS_CLAIM|ROLE_MAP|SCOPES`).
  *
  * @throws AppError CONFIG_INVALID naming each bad variable.
@@ -122,6 +129,9 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
     rateLimitWrite: blank(env.PROMPTLINE_RATE_LIMIT_WRITE),
     rateLimitRead: blank(env.PROMPTLINE_RATE_LIMIT_READ),
     publicUrl: blank(env.PROMPTLINE_PUBLIC_URL),
+    passwordMaxFailures: blank(env.PROMPTLINE_PASSWORD_MAX_FAILURES),
+    passwordLockoutMinutes: blank(env.PROMPTLINE_PASSWORD_LOCKOUT_MINUTES),
+    passwordRateLimit: blank(env.PROMPTLINE_PASSWORD_RATE_LIMIT),
     oidcIssuer: blank(env.PROMPTLINE_OIDC_ISSUER),
     oidcClientId: blank(env.PROMPTLINE_OIDC_CLIENT_ID),
     oidcClientSecret: blank(env.PROMPTLINE_OIDC_CLIENT_SECRET),
@@ -152,6 +162,9 @@ export function loadConfig(env: Record<string, string | undefined>): ServerConfi
       rateLimitWrite: 'PROMPTLINE_RATE_LIMIT_WRITE',
       rateLimitRead: 'PROMPTLINE_RATE_LIMIT_READ',
       publicUrl: 'PROMPTLINE_PUBLIC_URL',
+      passwordMaxFailures: 'PROMPTLINE_PASSWORD_MAX_FAILURES',
+      passwordLockoutMinutes: 'PROMPTLINE_PASSWORD_LOCKOUT_MINUTES',
+      passwordRateLimit: 'PROMPTLINE_PASSWORD_RATE_LIMIT',
       oidcIssuer: 'PROMPTLINE_OIDC_ISSUER',
       oidcClientId: 'PROMPTLINE_OIDC_CLIENT_ID',
       oidcClientSecret: 'PROMPTLINE_OIDC_CLIENT_SECRET',
@@ -184,5 +197,20 @@ export function rateLimitSettings(config: ServerConfig): RateLimitSettings | fal
     ingest: pick('ingest', config.rateLimitIngest),
     write: pick('write', config.rateLimitWrite),
     read: pick('read', config.rateLimitRead),
+  };
+}
+
+/** Password lockout and throttling: the defaults with each variable set replacing its own. */
+export function passwordSettings(config: ServerConfig): PasswordSettings {
+  return {
+    maxFailures: config.passwordMaxFailures ?? DEFAULT_PASSWORD_SETTINGS.maxFailures,
+    lockoutMs:
+      config.passwordLockoutMinutes === undefined
+        ? DEFAULT_PASSWORD_SETTINGS.lockoutMs
+        : config.passwordLockoutMinutes * 60_000,
+    perAddress:
+      config.passwordRateLimit === undefined
+        ? DEFAULT_PASSWORD_SETTINGS.perAddress
+        : config.passwordRateLimit,
   };
 }

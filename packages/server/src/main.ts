@@ -6,7 +6,7 @@ import { isAppError } from '@promptline/core';
 import { createSecretBox, loadOrCreateSecretKey } from '@promptline/core/node';
 import { buildApp } from './app.ts';
 import { createCheckpointSigner, loadOrCreateSigningKey } from './audit/signing.ts';
-import { loadConfig, rateLimitSettings } from './config.ts';
+import { loadConfig, passwordSettings, rateLimitSettings } from './config.ts';
 import { createDatabase } from './db/database.ts';
 import { createPostgresChangeFeed } from './live/postgres-change-feed.ts';
 import { adminKeyBanner, browsableUrl, prettyLogStream } from './logging.ts';
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     logger,
     jobs: { leaseMs: config.jobLeaseMs, pollMs: config.jobPollMs },
     oidc: oidcSettingsOf(config),
+    passwords: passwordSettings(config),
     ...(changeFeed ? { changeFeed } : {}),
     ...(config.metrics ? { metricsToken: config.metricsToken } : { metrics: false as const }),
     rateLimits: (() => {

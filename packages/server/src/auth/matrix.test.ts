@@ -53,6 +53,8 @@ const MINIMUM: Record<string, Least> = {
   'GET /api/v1/session': 'viewer',
   'DELETE /api/v1/session': 'public',
   'GET /api/v1/auth/methods': 'public',
+  'POST /api/v1/session/password': 'public',
+  'PUT /api/v1/members/{userId}/password': 'admin',
   'POST /api/v1/prompts': 'editor',
   'GET /api/v1/prompts': 'viewer',
   'GET /api/v1/prompts/{name}': 'viewer',

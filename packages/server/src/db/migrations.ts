@@ -12,6 +12,7 @@ import { apiKeyNotifyMigration, changeNotifyMigration } from '../live/migration.
 import { metricTablesMigration } from '../metrics/migration.ts';
 import { notificationTablesMigration } from '../notifications/migration.ts';
 import { oidcLoginsMigration } from '../oidc/migration.ts';
+import { passwordsMigration } from '../passwords/migration.ts';
 import { privacySettingsMigration } from '../privacy/migration.ts';
 import { promptArchiveMigration, promptPeopleMigration } from '../prompts/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
@@ -206,6 +207,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0240_prompt_people': promptPeopleMigration(),
     // Numbered in 0220–0229, renamed to sort after every migration on main when it landed.
     '0241_privacy_settings': privacySettingsMigration(),
+    '0242_passwords': passwordsMigration(dialect),
   };
 }
 

@@ -199,6 +199,8 @@ export const INSTANCE_LOCAL_TABLES: Readonly<Record<string, string>> = {
   sessions: 'secrets (browser session tokens) bound to this instance’s keys',
   user_sessions: 'secrets (browser session tokens) of this instance’s people, who are not exported',
   oidc_logins: 'sign-in attempts in flight with the identity provider, gone within minutes',
+  user_passwords: 'password hashes of the instance’s people, who are not exported',
+  sign_in_failures: 'failed password counts and lockouts of this instance',
   provider_credentials: 'secrets (provider API keys); configure them again on the target',
   gateway_key_budgets: 'budgets belong to API keys, which are not exported; set them on the target’s keys',
   gateway_key_spend: 'spend counters of API keys, which are not exported',

@@ -8,6 +8,8 @@ import { problemResponses } from '../http/schemas.ts';
 import { registerOidcRoutes } from '../oidc/routes.ts';
 import { createOidcService } from '../oidc/service.ts';
 import type { OidcSettings } from '../oidc/settings.ts';
+import { registerPasswordRoutes } from '../passwords/routes.ts';
+import { createPasswordService, type PasswordSettings } from '../passwords/service.ts';
 import { DEFAULT_PROJECT } from '../projects/seed.ts';
 import type { createProjectStore } from '../projects/store.ts';
 import type { UserService } from '../users/service.ts';
@@ -17,6 +19,8 @@ import { createPersonSignIn } from './sign-in.ts';
 /** `GET /api/v1/auth/methods`: what the sign-in page offers. */
 export const SignInMethods = z.object({
   apiKey: z.literal(true),
+  /** Email and password (`POST /api/v1/session/password`), for people an admin or an invitation gave one. */
+  password: z.boolean(),
   /** Single sign-on with the configured OpenID Connect provider (`GET /auth/oidc/login`). */
   sso: z.boolean(),
 });
@@ -36,6 +40,7 @@ export function registerPeopleSignIn(
     /** The store of projects app.ts builds (the default project is where people join). */
     projects: Pick<ReturnType<typeof createProjectStore>, 'findByName'>;
     oidc?: OidcSettings | (() => OidcSettings) | undefined;
+    passwords?: PasswordSettings | undefined;
   },
 ): void {
   const projects = deps.projects;
@@ -55,16 +60,18 @@ export function registerPeopleSignIn(
       })
     : undefined;
   registerOidcRoutes(app, { oidc });
+  const passwords = createPasswordService({ ...deps, people, settings: deps.passwords });
+  registerPasswordRoutes(app, { passwords });
 
   app.withTypeProvider<ZodTypeProvider>().get('/api/v1/auth/methods', {
     config: { public: true },
     schema: {
       operationId: 'signInMethods',
       tags: ['session'],
-      summary: 'How one may sign in here: API key, single sign-on',
+      summary: 'How one may sign in here: API key, password, single sign-on',
       security: [],
       response: { 200: SignInMethods, ...problemResponses },
     },
-    handler: async () => ({ apiKey: true as const, sso: oidc !== undefined }),
+    handler: async () => ({ apiKey: true as const, password: true, sso: oidc !== undefined }),
   });
 }

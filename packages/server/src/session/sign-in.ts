@@ -25,6 +25,8 @@ export interface PersonSignInInput {
   joinRole: Role;
   /** A role the identity provider asserts (group mapping): applied to an existing member too. */
   assertedRole?: Role | undefined;
+  /** Make this person admin when no person administers the instance (SSO; default true). */
+  promoteFirstAdmin?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export function createPersonSignIn({
       const email = normalizeEmail(input.email);
       return database.db.transaction().execute(async (trx) => {
         const projectId = await defaultProjectId(trx);
-        const firstAdmin = !(await users.hasAdminPerson(trx));
+        const firstAdmin = (input.promoteFirstAdmin ?? true) && !(await users.hasAdminPerson(trx));
         let user = await users.findByEmail(email, trx);
         if (user?.status === 'service') {
           throw new AppError(
@@ -117,6 +119,20 @@ export function createPersonSignIn({
           data: { method: input.method, role: project.role, joined, firstAdmin },
         });
         return { token, userId: user.id, email, projectId: project.id, role: project.role };
+      });
+    },
+
+    /** Audits a sign-in event other than a sign-in or a refusal (a lockout) in the default project. */
+    async record(action: string, email: string, data: Record<string, unknown>): Promise<void> {
+      await database.db.transaction().execute(async (trx) => {
+        await audit.append(trx, {
+          projectId: await defaultProjectId(trx),
+          actor: 'system',
+          action,
+          targetType: 'user',
+          target: email,
+          data,
+        });
       });
     },
 

@@ -65,6 +65,8 @@ export interface TestServerOptions {
    * the server's URL (its redirect URI is `<url>/auth/oidc/callback`).
    */
   oidc?: OidcSettings | ((url: string) => OidcSettings);
+  /** Password lockout and throttling; default the server's. */
+  passwords?: BuildAppOptions['passwords'];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -89,6 +91,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.rollouts === undefined ? {} : { rollouts: options.rollouts }),
     ...(oidc === undefined ? {} : { oidc: typeof oidc === 'function' ? () => oidc(url) : oidc }),
     ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
+    ...(options.passwords === undefined ? {} : { passwords: options.passwords }),
   });
   if (options.listen ?? true) {
     url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');

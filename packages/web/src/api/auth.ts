@@ -89,6 +89,7 @@ export function forgetSession(): void {
 /** What the server's sign-in page may offer (`GET /api/v1/auth/methods`). */
 export interface SignInMethods {
   apiKey: boolean;
+  password: boolean;
   sso: boolean;
 }
 
@@ -96,11 +97,11 @@ export interface SignInMethods {
 export async function fetchSignInMethods(): Promise<SignInMethods> {
   try {
     const res = await fetch('/api/v1/auth/methods', { credentials: 'same-origin' });
-    if (!res.ok) return { apiKey: true, sso: false };
+    if (!res.ok) return { apiKey: true, password: false, sso: false };
     return (await res.json()) as SignInMethods;
   } catch {
     // Unreachable server: the key form still shows, and signing in reports the problem.
-    return { apiKey: true, sso: false };
+    return { apiKey: true, password: false, sso: false };
   }
 }
 
@@ -111,6 +112,24 @@ export async function fetchSignInMethods(): Promise<SignInMethods> {
  */
 export async function confirmSession(): Promise<void> {
   const res = await fetch('/api/v1/session', { credentials: 'same-origin' });
+  if (!res.ok) {
+    // A body that is not JSON still yields a problem from the status.
+    throw problemFromBody(res.status, await res.json().catch(() => null), res.statusText);
+  }
+  storage()?.setItem(SIGNED_IN_FLAG, '1');
+}
+
+/**
+ * Signs in with email and password (`POST /api/v1/session/password`): the server sets the cookie.
+ * @throws ApiProblem when refused (wrong credentials, locked, throttled).
+ */
+export async function signInWithPassword(email: string, password: string): Promise<void> {
+  const res = await fetch('/api/v1/session/password', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   if (!res.ok) {
     // A body that is not JSON still yields a problem from the status.
     throw problemFromBody(res.status, await res.json().catch(() => null), res.statusText);

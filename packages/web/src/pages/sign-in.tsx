@@ -1,6 +1,12 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
-import { confirmSession, fetchSignInMethods, type SignInMethods, signIn } from '../api/auth.ts';
+import {
+  confirmSession,
+  fetchSignInMethods,
+  type SignInMethods,
+  signIn,
+  signInWithPassword,
+} from '../api/auth.ts';
 import { api } from '../api/client.ts';
 import { ProblemView } from '../components/states.tsx';
 
@@ -17,7 +23,60 @@ const SSO_ERRORS: Record<string, string> = {
   SSO_NOT_CONFIGURED: 'Single sign-on is not configured on this server.',
 };
 
-/** Sign in: single sign-on when the server offers it, or an API key (`PROMPTLINE_API_KEY` of the server, or one created with the CLI). */
+/** Email and password, for people an admin or an invitation gave one. */
+function PasswordForm({ next }: { next: string }) {
+  const [, navigate] = useLocation();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signInWithPassword(email.trim(), password);
+      navigate(next, { replace: true });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="sign-in-form" onSubmit={submit}>
+      <label>
+        Email
+        <input
+          type="email"
+          autoComplete="username"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          required
+        />
+      </label>
+      <label>
+        Password
+        <input
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
+      </label>
+      <button type="submit" className="primary" disabled={busy || email.trim() === '' || password === ''}>
+        {busy ? 'Checking…' : 'Continue'}
+      </button>
+      {error ? <ProblemView error={error} /> : null}
+    </form>
+  );
+}
+
+/**
+ * Sign in: single sign-on when the server offers it, email and password, or an API key
+ * (`PROMPTLINE_API_KEY` of the server, or one created with the CLI).
+ */
 export function SignInPage() {
   const [, navigate] = useLocation();
   const search = useSearch();
@@ -65,7 +124,7 @@ export function SignInPage() {
 
   return (
     <div className="sign-in">
-      <form className="card sign-in-card" onSubmit={submit}>
+      <div className="card sign-in-card">
         <h1>Promptline</h1>
         {ssoError ? (
           <div className="state state-error" role="alert">
@@ -75,38 +134,37 @@ export function SignInPage() {
           </div>
         ) : null}
         {methods?.sso ? (
-          <>
-            <a
-              className="button primary sign-in-sso"
-              href={`/auth/oidc/login?next=${encodeURIComponent(next)}`}
-            >
-              Sign in with SSO
-            </a>
-            <p className="muted small sign-in-or">or with an API key</p>
-          </>
-        ) : (
-          <p className="muted">Sign in with an API key.</p>
-        )}
-        <label>
-          API key
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={key}
-            onChange={(e) => setKey(e.target.value)}
-            required
-            // biome-ignore lint/a11y/noAutofocus: the first field of the page
-            autoFocus
-          />
-        </label>
-        <button type="submit" className={methods?.sso ? '' : 'primary'} disabled={busy || key.trim() === ''}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-        {error ? <ProblemView error={error} /> : null}
-        <p className="muted small">
-          A fresh server registers the key given in <code>PROMPTLINE_API_KEY</code> at start.
-        </p>
-      </form>
+          <a
+            className="button primary sign-in-sso"
+            href={`/auth/oidc/login?next=${encodeURIComponent(next)}`}
+          >
+            Sign in with SSO
+          </a>
+        ) : null}
+        {methods?.password ? <PasswordForm next={next} /> : null}
+        <form className="sign-in-form" onSubmit={submit}>
+          <p className="muted small sign-in-or">
+            {methods?.sso || methods?.password ? 'or with an API key' : 'Sign in with an API key.'}
+          </p>
+          <label>
+            API key
+            <input
+              type="password"
+              autoComplete="off"
+              value={key}
+              onChange={(e) => setKey(e.target.value)}
+              required
+            />
+          </label>
+          <button type="submit" disabled={busy || key.trim() === ''}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+          {error ? <ProblemView error={error} /> : null}
+          <p className="muted small">
+            A fresh server registers the key given in <code>PROMPTLINE_API_KEY</code> at start.
+          </p>
+        </form>
+      </div>
     </div>
   );
 }

@@ -1,0 +1,173 @@
+import { AppError, normalizeEmail } from '@promptline/core';
+import type { AuditService } from '../audit/service.ts';
+import { type Clock, isoNow } from '../clock.ts';
+import type { Database, Db } from '../db/database.ts';
+import type { SessionService } from '../session/service.ts';
+import type { PersonSession, PersonSignIn } from '../session/sign-in.ts';
+import type { UserService } from '../users/service.ts';
+import { decoyHash, hashPassword, verifyPassword } from './hash.ts';
+import { createPasswordStore } from './store.ts';
+
+/** Lockout and throttling of password sign-in (PROMPTLINE_PASSWORD_*). */
+export interface PasswordSettings {
+  /** Failed attempts in a row that lock an email (default 5). */
+  maxFailures: number;
+  /** How long a lockout lasts (default 15 minutes). */
+  lockoutMs: number;
+  /** Attempts one client address may make per window (default 30 a minute); null: no limit. */
+  perAddress: { max: number; windowMs: number } | null;
+}
+
+export const DEFAULT_PASSWORD_SETTINGS: PasswordSettings = {
+  maxFailures: 5,
+  lockoutMs: 15 * 60_000,
+  perAddress: { max: 30, windowMs: 60_000 },
+};
+
+/**
+ * Local passwords, the fallback for installs without an identity provider: scrypt hashes with a
+ * salt per user (hash.ts), a lockout per email after repeated failures (counted in the database, so
+ * it holds across instances), and a throttle per client address (in memory, per instance).
+ */
+export function createPasswordService({
+  database,
+  clock,
+  audit,
+  users,
+  sessions,
+  people,
+  settings = DEFAULT_PASSWORD_SETTINGS,
+}: {
+  database: Database;
+  clock: Clock;
+  audit: AuditService;
+  users: UserService;
+  sessions: SessionService;
+  people: PersonSignIn;
+  settings?: PasswordSettings;
+}) {
+  const store = createPasswordStore();
+  const windows = new Map<string, { start: number; count: number }>();
+
+  function throttle(address: string): void {
+    const limit = settings.perAddress;
+    if (!limit) return;
+    const now = clock.now().getTime();
+    let window = windows.get(address);
+    if (!window || now - window.start >= limit.windowMs) {
+      if (windows.size > 10_000) windows.clear();
+      window = { start: now, count: 0 };
+      windows.set(address, window);
+    }
+    window.count++;
+    if (window.count > limit.max) {
+      const seconds = Math.ceil((window.start + limit.windowMs - now) / 1000);
+      throw new AppError(
+        'RATE_LIMITED',
+        `Too many sign-in attempts from this address. Try again in ${seconds} s.`,
+        {
+          details: { retryAfter: seconds },
+        },
+      );
+    }
+  }
+
+  return {
+    /**
+     * Checks a password and opens the person's session.
+     * @throws AppError INVALID_CREDENTIALS, ACCOUNT_LOCKED, RATE_LIMITED, ACCOUNT_NOT_ALLOWED — refusals audited.
+     */
+    async signIn(emailInput: string, password: string, address: string): Promise<PersonSession> {
+      throttle(address);
+      const email = normalizeEmail(emailInput);
+      const now = clock.now().getTime();
+      const record = await store.failures(database.db, email);
+      if (record?.lockedUntil && Date.parse(record.lockedUntil) > now) {
+        throw await people.fail(
+          'password',
+          new AppError(
+            'ACCOUNT_LOCKED',
+            `Too many failed passwords for ${email}: sign-in is locked until ${record.lockedUntil}.`,
+            { hint: 'Wait, or ask an admin to set a new password (PUT /api/v1/members/{userId}/password).' },
+          ),
+          { email },
+        );
+      }
+      const user = await users.findByEmail(email);
+      const stored = user && user.status !== 'service' ? await store.hashOf(database.db, user.id) : undefined;
+      // Always one scrypt, so that an unknown email answers as slowly as a wrong password.
+      const matches = await verifyPassword(password, stored ?? (await decoyHash()));
+      if (!stored || !matches) {
+        const at = isoNow(clock);
+        const failures = await store.addFailure(database.db, email, at);
+        if (failures >= settings.maxFailures) {
+          const until = new Date(now + settings.lockoutMs).toISOString();
+          await store.lock(database.db, email, until);
+          await people.record('session.locked', email, { failures, lockedUntil: until });
+        }
+        throw await people.fail(
+          'password',
+          new AppError('INVALID_CREDENTIALS', 'Wrong email or password.', {
+            hint: 'Check both, or ask an admin to set a new password.',
+          }),
+          { email },
+        );
+      }
+      await store.clear(database.db, email);
+      try {
+        return await people.signIn({
+          email,
+          method: 'password',
+          create: false,
+          joinRole: 'viewer',
+          promoteFirstAdmin: false,
+        });
+      } catch (error) {
+        if (error instanceof AppError) throw await people.fail('password', error, { email });
+        throw error;
+      }
+    },
+
+    /** Sets a user's password inside the caller's transaction (an invitation being accepted, the first admin). */
+    async setIn(trx: Db, userId: number, password: string): Promise<void> {
+      await store.put(trx, userId, await hashPassword(password), isoNow(clock));
+    },
+
+    /**
+     * An admin sets the password of a member of their project: it replaces any other, lifts a
+     * lockout and ends the person's open sessions.
+     * @throws AppError MEMBER_NOT_FOUND; ACCOUNT_NOT_ALLOWED for a service account.
+     */
+    async setForMember(projectId: number, userId: number, password: string, actor: string): Promise<void> {
+      const hash = await hashPassword(password);
+      await database.db.transaction().execute(async (trx) => {
+        const role = await users.roleIn(projectId, userId, trx);
+        const user = role ? await users.get(userId, trx) : undefined;
+        if (!user) {
+          throw new AppError('MEMBER_NOT_FOUND', `User ${userId} is not a member of this project.`, {
+            hint: 'List members with GET /api/v1/members.',
+          });
+        }
+        if (user.status === 'service') {
+          throw new AppError(
+            'ACCOUNT_NOT_ALLOWED',
+            `${user.email} is a service account: it signs in with API keys only.`,
+          );
+        }
+        await store.put(trx, userId, hash, isoNow(clock));
+        await store.clear(trx, user.email);
+        await sessions.closeAllOf(trx, userId);
+        await audit.append(trx, {
+          projectId,
+          actor,
+          action: 'user.password_set',
+          targetType: 'user',
+          target: user.email,
+          data: { by: 'admin' },
+        });
+      });
+    },
+  };
+}
+
+export type PasswordService = ReturnType<typeof createPasswordService>;
