@@ -58,6 +58,17 @@ export const redteamCommand = defineCommand({
       value: '<p>',
       description: 'LLM judge confirming heuristic findings (harmful answers)',
     },
+    attacker: {
+      type: 'string',
+      value: '<p>',
+      description: 'Attacker model writing more attacks per plugin (besides the shipped ones)',
+    },
+    attacks: {
+      type: 'string',
+      value: '<n>',
+      description: 'Attacks the attacker writes per plugin (default 3)',
+    },
+    purpose: { type: 'string', value: '<text>', description: 'What the prompt is for, told to the attacker' },
     'max-concurrency': { type: 'string', value: '<n>', description: 'Probes in flight at once (default 4)' },
     version: {
       type: 'string',
@@ -103,6 +114,9 @@ export const redteamCommand = defineCommand({
           strategies: input.list('strategies'),
           injectVar: input.string('inject-var'),
           judge: input.string('judge'),
+          attacker: input.string('attacker'),
+          attacks: input.string('attacks'),
+          purpose: input.string('purpose'),
           concurrency: input.string('max-concurrency'),
           version: input.string('version'),
           environment: input.string('env'),

@@ -42,6 +42,9 @@ export interface RedteamCliOptions {
   strategies: string[];
   injectVar?: string | undefined;
   judge?: string | undefined;
+  attacker?: string | undefined;
+  attacks?: string | undefined;
+  purpose?: string | undefined;
   concurrency?: string | undefined;
   version?: string | undefined;
   environment?: string | undefined;
@@ -122,6 +125,7 @@ function summary(report: RedteamReport): string {
   const s = report.summary;
   const lines = [
     `Red team of ${report.prompt} against ${report.provider}: ${report.probes} probes (${report.plugins.length} plugins, ${report.strategies.length} strategies), ${report.calls} calls, ${(report.durationMs / 1000).toFixed(1)} s`,
+    ...(s.generatedAttacks > 0 ? [`  ${s.generatedAttacks} attacks written by the attacker model`] : []),
     `  findings: critical ${s.bySeverity.critical}, high ${s.bySeverity.high}, medium ${s.bySeverity.medium}, low ${s.bySeverity.low}${s.clearedByJudge ? ` (${s.clearedByJudge} cleared by the judge)` : ''}`,
   ];
   // One line per plugin and detector, most severe first: the files have every finding.
@@ -208,6 +212,12 @@ export async function runRedteamCli(options: RedteamCliOptions, ctx: RedteamCliC
     const judgeCall = judgeProvider
       ? sendVia({ ...judgeProvider, parameters: { temperature: 0, ...judgeProvider.parameters } }, transport)
       : null;
+    const attackerProvider = options.attacker
+      ? resolveProviderSpec(options.attacker, { env: ctx.env, baseDir: ctx.cwd }, '--attacker')
+      : null;
+    const attackerCall = attackerProvider ? sendVia(attackerProvider, transport) : null;
+    const attacks = positiveInt(options.attacks, '--attacks');
+    const purpose = options.purpose ?? source.block.purpose;
     const injectVar = options.injectVar ?? source.block.injectVar;
     const run = await runRedteam({
       prompt: { ...source.prompt, ...(injectVar ? { injectVar } : {}) },
@@ -224,6 +234,11 @@ export async function runRedteamCli(options: RedteamCliOptions, ctx: RedteamCliC
       ...(judgeCall
         ? { judge: async (messages, signal) => (await judgeCall(messages, undefined, signal)).text }
         : {}),
+      ...(attackerCall
+        ? { attacker: async (messages, signal) => (await attackerCall(messages, undefined, signal)).text }
+        : {}),
+      ...(attacks ? { attacksPerPlugin: attacks } : {}),
+      ...(purpose ? { purpose } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     const report = buildRedteamReport(run, { provider: source.providerLabel, failOn });

@@ -17,6 +17,8 @@ export interface ProbeSetOptions {
   toolNames?: readonly string[];
   /** Source of the one-off codes (default `Math.random`; tests pass a seeded one). */
   random?: () => number;
+  /** Attacks an attacker model wrote, by plugin id: sent as written, after the shipped ones. */
+  generated?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The plugins a selection names, in shipped order. @throws AppError CONFIG_INVALID naming an unknown id. */
@@ -110,6 +112,17 @@ export function generateProbes(options: ProbeSetOptions = {}): Probe[] {
         marker,
       });
     });
+    for (const [i, template] of (options.generated?.[plugin.id] ?? []).entries()) {
+      const { text, marker } = materialise(plugin, template, i, tools, random);
+      probes.push({
+        id: `${plugin.id}#g${i + 1}/basic`,
+        plugin,
+        strategy: 'basic',
+        attack: text,
+        turns: [text],
+        marker,
+      });
+    }
     const first = plugin.attacks[0];
     if (first === undefined) return;
     for (const strategy of strategies) {

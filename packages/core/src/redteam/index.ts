@@ -3,6 +3,7 @@
  * an optional LLM judge, the run and its report. Pure: the target is a function, so it runs in
  * Node, a browser or the server alike.
  */
+export * from './attacker.ts';
 export * from './detect.ts';
 export * from './format.ts';
 export * from './generate.ts';

@@ -29,6 +29,8 @@ export interface RedteamReport {
     failing: number;
     errors: number;
     clearedByJudge: number;
+    /** Attacks an attacker model wrote (`--attacker`), sent besides the shipped ones. */
+    generatedAttacks: number;
     cancelled: boolean;
   };
   findings: Finding[];
@@ -82,6 +84,7 @@ export function buildRedteamReport(
       failing,
       errors: run.errors.length,
       clearedByJudge: run.cleared,
+      generatedAttacks: run.generated,
       cancelled: run.cancelled,
     },
     findings: run.findings,

@@ -4,7 +4,8 @@
  * against any provider client, the mock, or a test double with real HTTP behind it.
  */
 import type { ProviderMessage, ToolCall } from '../providers/types.ts';
-import { generateProbes, type ProbeSetOptions, selectStrategies } from './generate.ts';
+import { attackerMessages, parseAttackerAnswer } from './attacker.ts';
+import { generateProbes, type ProbeSetOptions, selectPlugins, selectStrategies } from './generate.ts';
 import { gradeProbe } from './grade.ts';
 import { judgeMessages, parseJudgeVerdict } from './judge.ts';
 import { type PreparedPrompt, preparePrompt, type RedteamPrompt } from './target.ts';
@@ -34,6 +35,12 @@ export interface RunRedteamOptions {
   signal?: AbortSignal;
   /** Canary to plant (default: a random one). */
   canary?: string;
+  /** An attacker model writing `attacksPerPlugin` more attacks per plugin (it answers the text of a call). */
+  attacker?: (messages: ProviderMessage[], signal?: AbortSignal) => Promise<string>;
+  /** Attacks the attacker writes per plugin (default 3). */
+  attacksPerPlugin?: number;
+  /** What the prompt is for, told to the attacker. */
+  purpose?: string;
   onProgress?(progress: { done: number; total: number; findings: number; errors: number }): void;
 }
 
@@ -58,6 +65,8 @@ export interface RedteamRun {
   errors: ProbeError[];
   /** Heuristic findings the judge cleared. */
   cleared: number;
+  /** Attacks the attacker model wrote, by plugin. */
+  generated: number;
   cancelled: boolean;
   durationMs: number;
 }
@@ -103,9 +112,31 @@ function errorText(error: unknown): string {
 export async function runRedteam(options: RunRedteamOptions): Promise<RedteamRun> {
   const started = performance.now();
   const prompt = preparePrompt(options.prompt, options.canary);
-  const probes = generateProbes({ ...options.probes, toolNames: prompt.toolNames });
   const findings: Finding[] = [];
   const errors: ProbeError[] = [];
+  const generated: Record<string, string[]> = {};
+  if (options.attacker) {
+    // Plugins graded by refusal are left to the shipped requests: an attacker model would be
+    // asked to write harmful requests itself.
+    for (const plugin of selectPlugins(options.probes?.plugins, prompt.toolNames.length > 0)) {
+      if (plugin.detector === 'refusal') continue;
+      try {
+        const answer = await options.attacker(
+          attackerMessages(plugin, options.attacksPerPlugin ?? 3, options.purpose),
+          options.signal,
+        );
+        generated[plugin.id] = parseAttackerAnswer(answer, plugin);
+      } catch (error) {
+        errors.push({
+          probe: `${plugin.id}#attacker`,
+          plugin: plugin.id,
+          strategy: 'attacker',
+          message: errorText(error),
+        });
+      }
+    }
+  }
+  const probes = generateProbes({ ...options.probes, toolNames: prompt.toolNames, generated });
   const signal = options.signal;
   let calls = 0;
   let done = 0;
@@ -171,6 +202,7 @@ export async function runRedteam(options: RunRedteamOptions): Promise<RedteamRun
     findings,
     errors,
     cleared,
+    generated: Object.values(generated).reduce((sum, list) => sum + list.length, 0),
     cancelled,
     durationMs: performance.now() - started,
   };
