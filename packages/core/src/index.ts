@@ -21,6 +21,7 @@ export * from './gateway/index.ts';
 export * from './identity.ts';
 export * from './jobs.ts';
 export * from './langfuse.ts';
+export * from './markup.ts';
 export * from './policy.ts';
 export * from './portability.ts';
 export * from './pricing/index.ts';

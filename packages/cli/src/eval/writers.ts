@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { escapeMarkup } from '@promptline/core';
 import type { EvalResult, EvalSink, RunOutcome } from '@promptline/core/node';
 import type { ConfigSources } from './config.ts';
 import { csvField } from './csv.ts';
@@ -117,18 +118,6 @@ function csvSink(path: string): EvalSink {
   };
 }
 
-function escapeXml(text: string): string {
-  return (
-    text
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-  );
-}
-
 function caseName(r: EvalResult): string {
   if (r.description) return r.description;
   const vars = JSON.stringify(r.vars);
@@ -143,9 +132,9 @@ function htmlSink(path: string, description: string | null): EvalSink {
     started = true;
     await write(
       stream,
-      `<!doctype html><html><head><meta charset="utf-8"><title>Promptline eval${description ? ` — ${escapeXml(description)}` : ''}</title>
+      `<!doctype html><html><head><meta charset="utf-8"><title>Promptline eval${description ? ` — ${escapeMarkup(description)}` : ''}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;display:flex;flex-direction:column}#summary{order:-1}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}pre{white-space:pre-wrap;margin:0;max-width:60em}.pass{background:#e8f5e9}.fail{background:#ffebee}</style></head><body>
-<h1>Promptline eval${description ? ` — ${escapeXml(description)}` : ''}</h1>
+<h1>Promptline eval${description ? ` — ${escapeMarkup(description)}` : ''}</h1>
 <table id="results"><thead><tr><th>Prompt</th><th>Provider</th><th>Case</th><th>Output</th><th>Result</th><th>Score</th><th>Latency</th></tr></thead><tbody>\n`,
     );
   };
@@ -154,7 +143,7 @@ function htmlSink(path: string, description: string | null): EvalSink {
       await start();
       await write(
         stream,
-        `<tr class="${r.pass ? 'pass' : 'fail'}"><td>${escapeXml(r.promptLabel)}</td><td>${escapeXml(r.providerLabel)}</td><td>${escapeXml(caseName(r))}</td><td><pre>${escapeXml(r.error ?? r.output)}</pre></td><td>${r.pass ? 'PASS' : `FAIL: ${escapeXml(r.reason)}`}</td><td>${r.score.toFixed(2)}</td><td>${Math.round(r.latencyMs)} ms</td></tr>\n`,
+        `<tr class="${r.pass ? 'pass' : 'fail'}"><td>${escapeMarkup(r.promptLabel)}</td><td>${escapeMarkup(r.providerLabel)}</td><td>${escapeMarkup(caseName(r))}</td><td><pre>${escapeMarkup(r.error ?? r.output)}</pre></td><td>${r.pass ? 'PASS' : `FAIL: ${escapeMarkup(r.reason)}`}</td><td>${r.score.toFixed(2)}</td><td>${Math.round(r.latencyMs)} ms</td></tr>\n`,
       );
     },
     async close(outcome) {
@@ -162,7 +151,7 @@ function htmlSink(path: string, description: string | null): EvalSink {
       const rows = outcome.summary.groups
         .map(
           (g) =>
-            `<tr><td>${escapeXml(g.promptLabel)}</td><td>${escapeXml(g.providerLabel)}</td><td>${(g.passRate * 100).toFixed(1)}% (${g.passed}/${g.total})</td><td>${g.meanScore.toFixed(3)}</td><td>$${g.costUsd.toFixed(4)}</td><td>${Math.round(g.latencyP50Ms)} / ${Math.round(g.latencyP95Ms)} ms</td></tr>`,
+            `<tr><td>${escapeMarkup(g.promptLabel)}</td><td>${escapeMarkup(g.providerLabel)}</td><td>${(g.passRate * 100).toFixed(1)}% (${g.passed}/${g.total})</td><td>${g.meanScore.toFixed(3)}</td><td>$${g.costUsd.toFixed(4)}</td><td>${Math.round(g.latencyP50Ms)} / ${Math.round(g.latencyP95Ms)} ms</td></tr>`,
         )
         .join('\n');
       await write(
@@ -184,12 +173,13 @@ function junitSink(path: string, description: string | null): EvalSink {
   const cases = open(casesPath);
   return {
     async onResult(r) {
-      const name = escapeXml(caseName(r));
-      const classname = escapeXml(`${r.promptLabel} › ${r.providerLabel}`);
+      const name = escapeMarkup(caseName(r));
+      const classname = escapeMarkup(`${r.promptLabel} › ${r.providerLabel}`);
       const time = (r.latencyMs / 1000).toFixed(3);
       let body = '';
-      if (r.error !== null) body = `<error message="${escapeXml(r.error)}"/>`;
-      else if (!r.pass) body = `<failure message="${escapeXml(r.reason)}">${escapeXml(r.output)}</failure>`;
+      if (r.error !== null) body = `<error message="${escapeMarkup(r.error)}"/>`;
+      else if (!r.pass)
+        body = `<failure message="${escapeMarkup(r.reason)}">${escapeMarkup(r.output)}</failure>`;
       await write(
         cases,
         `    <testcase classname="${classname}" name="${name}" time="${time}">${body}</testcase>\n`,
@@ -201,7 +191,7 @@ function junitSink(path: string, description: string | null): EvalSink {
       const out = open(path);
       await write(
         out,
-        `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${s.total}" failures="${s.failed - s.errors}" errors="${s.errors}" time="${(outcome.durationMs / 1000).toFixed(3)}">\n  <testsuite name="${escapeXml(description ?? 'promptline eval')}" tests="${s.total}" failures="${s.failed - s.errors}" errors="${s.errors}">\n`,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites tests="${s.total}" failures="${s.failed - s.errors}" errors="${s.errors}" time="${(outcome.durationMs / 1000).toFixed(3)}">\n  <testsuite name="${escapeMarkup(description ?? 'promptline eval')}" tests="${s.total}" failures="${s.failed - s.errors}" errors="${s.errors}">\n`,
       );
       for await (const chunk of createReadStream(casesPath, 'utf8')) await write(out, chunk as string);
       await write(out, '  </testsuite>\n</testsuites>\n');

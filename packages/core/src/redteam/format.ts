@@ -2,22 +2,12 @@
  * The report as JUnit XML (one test suite per plugin, one test case per finding or per clean
  * plugin), Markdown (for a pull-request comment) and a self-contained HTML page.
  */
+import { escapeMarkup } from '../markup.ts';
 import type { RedteamReport } from './report.ts';
 import { SEVERITIES } from './types.ts';
 
-function xml(text: string): string {
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-  );
-}
-
-const html = xml;
+const xml = escapeMarkup;
+const html = escapeMarkup;
 
 /** One line of Markdown table text: no pipes or line breaks. */
 function cell(text: string, max = 160): string {

@@ -2,18 +2,13 @@
  * The lineage report as a printable HTML page (for an auditor, or a PDF through the browser's
  * print dialog): self-contained, no script, every value escaped.
  */
+import { escapeMarkup } from '@promptline/core';
 import type { Lineage } from './service.ts';
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
 
 const percent = (weight: number) => `${(weight / 100).toFixed(weight % 100 === 0 ? 0 : 2)}%`;
 
 export function lineageHtml(lineage: Lineage): string {
-  const e = escapeHtml;
+  const e = escapeMarkup;
   const rows = lineage.versions
     .map((version) => {
       const live = version.live

@@ -4,16 +4,14 @@ import { Link } from 'wouter';
 import { type RequestStatus, requestsApi } from '../api/requests.ts';
 import { Empty, QueryView } from '../components/states.tsx';
 import { formatAgo } from '../lib/format.ts';
+import { describeRelease } from '../lib/registry-filter.ts';
 import { useQueryParams } from '../lib/use-query-params.ts';
 
 const STATUSES: RequestStatus[] = ['pending', 'deployed', 'rejected', 'cancelled', 'stale'];
 
-/** What a request asks to serve, in the words of the deployments tab. */
+/** What a request asks to serve, as the deployments tab writes it; a switched-off release keeps its versions. */
 export function releaseText(request: Pick<DeploymentRequest, 'variants' | 'enabled'>): string {
-  const text =
-    request.variants.length === 1
-      ? `v${request.variants[0]?.version}`
-      : request.variants.map((v) => `v${v.version} ${v.weight / 100}%`).join(' · ');
+  const text = describeRelease({ variants: request.variants, enabled: true });
   return request.enabled ? text : `${text} (off)`;
 }
 
