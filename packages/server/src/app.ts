@@ -1,3 +1,10 @@
+/**
+ * The application: builds every feature's store and service once and registers their routes, hooks
+ * and jobs on one Fastify instance. Over 500 lines because it is the one place where features are
+ * wired to each other (who may call whose service), which is easiest to audit in one file; the
+ * request-level plumbing (path re-encoding of prompt names, log redaction, body limits) is the part
+ * to move out next, into http/.
+ */
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';

@@ -1,3 +1,11 @@
+/**
+ * The deployments feature's service. Over 500 lines because every write path (deploy, approved
+ * deploy, rollback, their in-transaction forms for rollouts and experiments) shares one locking
+ * order, one policy check and one `makeLive` that seals and publishes each change; keeping them
+ * together keeps that order visible. The read side (history, `historyAt`, `releasesAt`,
+ * `releasesOfPrompts`, `servedIn`, snapshots) touches none of it and is the cut to make next, into
+ * a `reads.ts` beside this file.
+ */
 import {
   AppError,
   canonicalJson,
