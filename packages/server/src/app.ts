@@ -363,11 +363,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           kind: 'openai-compatible',
           baseUrl,
           prices,
+          knownSecrets: await providers.knownSecrets(projectId),
           ...(metrics ? { transport: meteredTransport('openai-compatible', metrics.providers) } : {}),
         };
       }
       return providers.settingsFor(projectId, provider, prices);
     },
+    knownSecrets: (projectId) => providers.knownSecrets(projectId),
     logger: app.log,
     events,
   });

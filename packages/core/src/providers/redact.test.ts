@@ -29,6 +29,12 @@ describe('secretsOf', () => {
     );
   });
 
+  it("adds the server's knownSecrets (the project's other credentials), short ones left out", () => {
+    expect(secretsOf({ apiKey: KEY, knownSecrets: ['sk-other-provider-1', 'tiny'] }).sort()).toEqual(
+      [KEY, 'sk-other-provider-1'].sort(),
+    );
+  });
+
   it('ignores values too short to be secrets and a malformed base URL', () => {
     expect(secretsOf({ apiKey: 'x', headers: { 'x-a': 'short' }, baseUrl: 'not a url' })).toEqual([]);
   });

@@ -27,16 +27,22 @@ const PUBLIC_HEADERS = new Set([
 
 /**
  * The secret values in provider settings: the API key, every header value except well-known
- * public ones (the token of an `Authorization: Bearer …` too), and a password or query value in
- * the base URL.
+ * public ones (the token of an `Authorization: Bearer …` too), a password or query value in the
+ * base URL, and the `knownSecrets` a server adds (the project's other stored credentials). This is
+ * the one definition of what a provider error must not show; every path that reports a provider's
+ * words (the provider runtime, the OpenAI passthrough, the gateway's forwarded refusals and
+ * in-stream errors, the eval HTTP provider) redacts with it.
  */
-export function secretsOf(settings: Pick<ProviderSettings, 'apiKey' | 'headers' | 'baseUrl'>): string[] {
+export function secretsOf(
+  settings: Pick<ProviderSettings, 'apiKey' | 'headers' | 'baseUrl' | 'knownSecrets'>,
+): string[] {
   const found = new Set<string>();
   const add = (value: string | undefined | null) => {
     const trimmed = value?.trim();
     if (trimmed !== undefined && trimmed.length >= MIN_SECRET_LENGTH) found.add(trimmed);
   };
   add(settings.apiKey);
+  for (const value of settings.knownSecrets ?? []) add(value);
   for (const [name, value] of Object.entries(settings.headers ?? {})) {
     if (PUBLIC_HEADERS.has(name.toLowerCase())) continue;
     add(value);

@@ -118,6 +118,12 @@ export interface ProviderSettings {
   mockDelayMs?: number;
   /** How requests are sent (default the global `fetch`); `@promptline/core/node` has a faster one for Node. */
   transport?: HttpTransport;
+  /**
+   * More values to keep out of every error this provider reports, besides its own key and
+   * headers: a server passes the project's other stored credentials, so an upstream that echoes
+   * whatever it knows leaks none of them (see `secretsOf`).
+   */
+  knownSecrets?: readonly string[];
 }
 
 /** What a provider client reads of an HTTP answer: the part of `fetch`'s `Response` it uses. */

@@ -25,6 +25,8 @@ export interface EvalDeps {
   store: EvalStore;
   promptStore: PromptStore;
   resolveProvider: ProviderResolver;
+  /** The project's stored provider secrets, redacted from the error text of uploaded runs. */
+  knownSecrets?: ((projectId: number) => Promise<readonly string[]>) | undefined;
   /** Runs executing at once in this process. */
   maxConcurrentRuns: number;
   logger?: FastifyBaseLogger | undefined;

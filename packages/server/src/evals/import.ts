@@ -2,7 +2,7 @@
  * Upload of a finished local run (`promptline eval -o results.json|.jsonl`): stored as a completed
  * run with source `cli` in one transaction, its summary and verdict computed here.
  */
-import { AppError, type EvalResult, type EvalRun } from '@promptline/core';
+import { AppError, type EvalResult, type EvalRun, redactSecrets } from '@promptline/core';
 import { createSummaryAccumulator, type ResultDatasetItem } from '@promptline/core/node';
 import { isoNow } from '../clock.ts';
 import { promptNotFound } from '../prompts/store.ts';
@@ -26,6 +26,21 @@ function importedRow(runId: number, r: EvalResult, version: number | null): NewR
     caseKey: `${what}|${which}|${r.providerId}|${r.repeatIndex}`,
     vars: r.vars,
   });
+}
+
+/**
+ * The result with the project's provider secrets taken out of the text a provider may have
+ * written into it (the call's error and the grading reasons, where a judge's error lands): a local
+ * run may have used the same keys the server stores, and viewers read stored results.
+ */
+function withoutSecrets(r: EvalResult, secrets: readonly string[]): EvalResult {
+  if (secrets.length === 0) return r;
+  return {
+    ...r,
+    error: r.error === null ? null : redactSecrets(r.error, secrets),
+    reason: redactSecrets(r.reason, secrets),
+    assertions: r.assertions.map((a) => ({ ...a, reason: redactSecrets(a.reason, secrets) })),
+  };
 }
 
 export function createImport(deps: EvalDeps, thresholds: Thresholds, publicRun: (run: StoredRun) => EvalRun) {
@@ -52,6 +67,7 @@ export function createImport(deps: EvalDeps, thresholds: Thresholds, publicRun: 
       }
       if (meta.prompt && !(await promptStore.findByName(database.db, projectId, meta.prompt)))
         throw promptNotFound(meta.prompt);
+      const secrets = (await deps.knownSecrets?.(projectId)) ?? [];
       return database.db.transaction().execute(async (trx) => {
         const at = isoNow(clock);
         const run = await store.insertRun(trx, projectId, {
@@ -85,7 +101,8 @@ export function createImport(deps: EvalDeps, thresholds: Thresholds, publicRun: 
         let dataset: ResultDatasetItem | null = null;
         let oneDataset = true;
         let batch: NewResult[] = [];
-        for (const r of results) {
+        for (const uploaded of results) {
+          const r = withoutSecrets(uploaded, secrets);
           if (r.registry) {
             named.add(r.registry.name);
             linked ??= r.registry.name;

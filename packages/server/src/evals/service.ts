@@ -35,6 +35,8 @@ export interface EvalServiceOptions {
   jobs: JobService;
   /** Provider settings for a model of a run; default: `mock` and explicit `baseUrl` only. */
   resolveProvider?: ProviderResolver;
+  /** The project's stored provider secrets, redacted from uploaded runs (default: none). */
+  knownSecrets?: (projectId: number) => Promise<readonly string[]>;
   /** Runs executing at once in this process (default 2); more wait queued. */
   maxConcurrentRuns?: number;
   logger?: FastifyBaseLogger;
@@ -54,6 +56,7 @@ export function createEvalService(options: EvalServiceOptions) {
     store: createEvalStore(),
     promptStore: options.promptStore,
     resolveProvider: options.resolveProvider ?? defaultProviderResolver,
+    knownSecrets: options.knownSecrets,
     maxConcurrentRuns: options.maxConcurrentRuns ?? 2,
     logger: options.logger,
     events: options.events ?? noEvents,

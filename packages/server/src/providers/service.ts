@@ -11,6 +11,7 @@ import {
   type ProviderKind,
   type ProviderSettings,
   type ProviderTestResult,
+  secretsOf,
 } from '@promptline/core';
 import type { SecretBox } from '@promptline/core/node';
 import { z } from 'zod';
@@ -213,7 +214,28 @@ export function createProviderService({
     },
 
     /**
-     * How to call `provider` for this project (decrypted), with the project's prices.
+     * Every secret this project stores for any provider (keys, secret header values and bearer
+     * tokens, base-URL passwords): what no provider error may show, whichever provider it came
+     * from. Settings from {@link settingsFor} carry them as `knownSecrets`; uploads of local runs
+     * are redacted with them too.
+     */
+    async knownSecrets(projectId: number): Promise<string[]> {
+      const found = new Set<string>();
+      for (const stored of await store.list(database.db, projectId)) {
+        const secret = decrypt(projectId, stored);
+        const values = secretsOf({
+          ...(secret.apiKey === undefined ? {} : { apiKey: secret.apiKey }),
+          ...(secret.headers === undefined ? {} : { headers: secret.headers }),
+          ...(stored.baseUrl === null ? {} : { baseUrl: stored.baseUrl }),
+        });
+        for (const value of values) found.add(value);
+      }
+      return [...found];
+    },
+
+    /**
+     * How to call `provider` for this project (decrypted), with the project's prices and the
+     * project's other secrets to redact from its errors.
      *
      * @throws AppError PROVIDER_NOT_CONFIGURED when it needs credentials nobody stored.
      */
@@ -230,9 +252,11 @@ export function createProviderService({
         );
       }
       const secret = decrypt(projectId, stored);
+      const knownSecrets = await service.knownSecrets(projectId);
       return {
         kind: stored.kind as ProviderSettings['kind'],
         prices,
+        knownSecrets,
         ...(secret.apiKey === undefined ? {} : { apiKey: secret.apiKey }),
         ...(secret.headers === undefined ? {} : { headers: secret.headers }),
         ...(stored.baseUrl === null ? {} : { baseUrl: stored.baseUrl }),
