@@ -53,6 +53,14 @@ export const ERROR_CODES = {
   NOTHING_TO_ROLL_BACK: 409,
   HISTORY_ENTRY_NOT_FOUND: 404,
   INVALID_WEIGHTS: 422,
+  /** Targeting rules or pins that cannot be stored (too deep, a unit pinned twice). */
+  INVALID_TARGETING: 422,
+  SEGMENT_NOT_FOUND: 404,
+  /** Deleting a segment that a live release's rules name. */
+  SEGMENT_IN_USE: 409,
+  SCHEDULE_NOT_FOUND: 404,
+  /** Cancelling a scheduled release that was already applied, refused or cancelled. */
+  SCHEDULE_NOT_PENDING: 409,
   DEPLOY_PARTIAL_MISSING: 409,
   DEPLOY_PARTIAL_CYCLE: 409,
   DEPLOY_PARTIAL_TOO_DEEP: 409,

@@ -35,6 +35,8 @@ export * from './schemas.ts';
 export * from './semver.ts';
 export * from './sse.ts';
 export * from './stats/index.ts';
+export * from './targeting.ts';
+export * from './targeting-schema.ts';
 export * from './template/index.ts';
 export * from './traces/index.ts';
 export * from './webhooks.ts';

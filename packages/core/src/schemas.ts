@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { AuditHead, TamperedRow } from './audit-seal.ts';
 import { InputContract, OutputContract } from './contract/shapes.ts';
 import { EnvironmentPolicy, PolicyPreset } from './policy.ts';
+import { ContextAttributes, SegmentDefinition, Targeting } from './targeting-schema.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Bounds every number a client sends must respect: rows ids, version numbers and counters are
@@ -263,6 +264,8 @@ export const Release = z.object({
   variants: z.array(Variant).min(1),
   /** Kill switch: a disabled release resolves to nothing (the SDK serves its fallback). */
   enabled: z.boolean(),
+  /** Pins and rules tried before the weighted split (absent: none). */
+  targeting: Targeting.optional(),
 });
 
 /** Body of `PUT /api/v1/prompts/{name}/deployments/{env}`: one version, or weighted variants. */
@@ -279,12 +282,16 @@ export const DeployRequest = z.union([
     reason: z.string().max(2000).optional(),
     enabled: z.boolean().optional(),
     force: Force,
+    /** Pins and rules tried before the weighted split; absent or empty: none. */
+    targeting: Targeting.optional(),
   }),
   z.object({
     variants: z.array(Variant).min(1).max(20),
     reason: z.string().max(2000).optional(),
     enabled: z.boolean().optional(),
     force: Force,
+    /** Pins and rules tried before the weighted split; absent or empty: none. */
+    targeting: Targeting.optional(),
   }),
 ]);
 
@@ -300,6 +307,7 @@ export const Deployment = z.object({
   environment: EnvironmentName,
   variants: z.array(Variant),
   enabled: z.boolean(),
+  targeting: Targeting.optional(),
   /** Single version when the release has one variant, else null. */
   version: RowId.nullable(),
   updatedAt: Timestamp,
@@ -320,12 +328,14 @@ export const HistoryEntry = z.object({
   version: RowId.nullable(),
   variants: z.array(Variant),
   enabled: z.boolean(),
+  targeting: Targeting.optional(),
   /** The release live before this entry, null for the first. */
   previous: z
     .object({
       version: RowId.nullable(),
       variants: z.array(Variant),
       enabled: z.boolean(),
+      targeting: Targeting.optional(),
     })
     .nullable(),
   /** For a rollback, the history entry whose release was restored. */
@@ -335,6 +345,8 @@ export const HistoryEntry = z.object({
   /** Made with `force: true` over a refusal of the partial check. */
   forced: z.boolean(),
   at: Timestamp,
+  /** The scheduled release that made the change; absent for any other. */
+  scheduleId: RowId.optional(),
   /** The deployment request that made the change; null for a direct one. */
   requestId: RowId.nullable().optional(),
   /** Who approved that request. */
@@ -347,7 +359,10 @@ export const HistoryEntry = z.object({
 export const ResolveResult = z.object({
   prompt: PromptName,
   environment: EnvironmentName,
-  /** Index of the chosen variant in the release. */
+  /**
+   * Index of the chosen version in the release's served list: its variants, then the versions only
+   * its targeting serves (`targetedVersions`), so a value ≥ the number of variants is a targeted one.
+   */
   variant: z.number().int().min(0),
   /** Number of the chosen version (the whole version follows in `number`, `semver`, …). */
   version: RowId,
@@ -366,6 +381,8 @@ export const RenderRequest = z.object({
   version: RowId.optional(),
   variables: z.record(z.string(), JsonValue).default({}),
   unit: z.string().max(500).optional(),
+  /** Context attributes the release's targeting rules read (`plan`, `country`…). */
+  attributes: ContextAttributes.optional(),
   strict: z.boolean().default(true),
 });
 
@@ -419,9 +436,13 @@ export const Snapshot = z.object({
     z.object({
       variants: z.array(Variant),
       enabled: z.boolean(),
+      /** Pins and rules, evaluated before the split (`chooseServed`); absent when none. */
+      targeting: Targeting.optional(),
       versions: z.record(z.string(), SnapshotVersion),
     }),
   ),
+  /** The project segments the prompts' rules name, by name; absent when none. */
+  segments: z.record(z.string(), SegmentDefinition).optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -578,11 +599,14 @@ export const HistoryQuery = z.object({
 });
 
 /** Query of `GET /api/v1/prompts/{name}/resolve`. */
-export const ResolveQuery = z.object({
-  env: EnvironmentName,
-  /** Stable id (user, session…) that keeps a caller on the same variant; random pick without. */
-  unit: z.string().max(500).optional(),
-});
+export const ResolveQuery = z
+  .object({
+    env: EnvironmentName,
+    /** Stable id (user, session…) that keeps a caller on the same variant; random pick without. */
+    unit: z.string().max(500).optional(),
+  })
+  // `attr.<name>=<value>`: context attributes for the release's targeting rules (`attr.plan=enterprise`).
+  .catchall(z.string().max(2000));
 
 /** Query of `GET /api/v1/prompts/{name}/diff`. */
 export const DiffQuery = z.object({
