@@ -48,6 +48,8 @@ export function registerApiKeyRoutes(app: FastifyInstance, { auth }: { auth: Aut
       operationId: 'revokeApiKey',
       tags,
       summary: 'Revoke an API key; it stops working at once',
+      description:
+        "The key is refused with 401 by this instance as soon as the answer is sent. Other instances on the same PostgreSQL hear of it through the change feed (a trigger NOTIFYs in the revoking transaction) and refuse it within a second, typically tens of milliseconds. Only while an instance has lost its LISTEN connection may it accept a key from its cache, for at most 30 s (it forgets every cached key when it reconnects). With SQLite there is one instance. Refused with 409 LAST_ADMIN_KEY for the project's last active admin key.",
       params: z.object({ id: RowIdParam }),
       response: { 200: ApiKey, ...problemResponses },
     },

@@ -47,8 +47,9 @@ export function principalOfKey(
 }
 
 /**
- * Key lookups are cached this long. On PostgreSQL a revocation on another instance reaches this
- * one through the change feed at once; the bound matters only when that feed is down.
+ * Key lookups are cached this long. On PostgreSQL a revocation or a membership change on another
+ * instance reaches this one through the change feed at once (triggers 0080 and 0300); the bound
+ * matters only while that feed's LISTEN connection is down.
  */
 const CACHE_TTL_MS = 30_000;
 /**

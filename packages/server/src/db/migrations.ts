@@ -8,7 +8,7 @@ import { experimentTablesMigration } from '../experiments/migration.ts';
 import { gatewayBudgetsMigration, gatewayRoutesMigration } from '../gateway/migration.ts';
 import { jobTablesMigration } from '../jobs/migration.ts';
 import { langfusePendingMigration } from '../langfuse/migration.ts';
-import { apiKeyNotifyMigration, changeNotifyMigration } from '../live/migration.ts';
+import { apiKeyNotifyMigration, changeNotifyMigration, memberNotifyMigration } from '../live/migration.ts';
 import { metricTablesMigration } from '../metrics/migration.ts';
 import { notificationTablesMigration } from '../notifications/migration.ts';
 import { oidcLoginsMigration } from '../oidc/migration.ts';
@@ -208,6 +208,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     // Numbered in 0220–0229, renamed to sort after every migration on main when it landed.
     '0241_privacy_settings': privacySettingsMigration(),
     '0242_passwords': passwordsMigration(dialect),
+    '0300_member_notify': memberNotifyMigration(dialect),
   };
 }
 

@@ -25,7 +25,7 @@ export interface ChangeFeed {
   resyncFrom?(list: EnvironmentLister): void;
   /**
    * For feeds that span instances: an API key was revoked or restored elsewhere (`keyId`), or any
-   * key may have changed while the feed was down (`null`). The auth service drops what it cached.
+   * key may have changed (`null`): a membership changed (roles are capped by it) or the feed was down. The auth service drops what it cached.
    * A single-process feed needs none: the instance that revokes clears its own cache.
    */
   subscribeKeys?(listener: (keyId: number | null) => void): () => void;

@@ -82,3 +82,30 @@ export function apiKeyNotifyMigration(dialect: Dialect): Migration {
     },
   };
 }
+
+/**
+ * PostgreSQL only: a trigger that NOTIFYs `promptline_changes` when a project membership is
+ * added, changes role or ends, in the same transaction. A key's role is capped by its user's role
+ * in the project and a key of someone who left stops working, so every instance drops its cached
+ * key lookups (`keyId` null: any key may have changed) the moment the change commits. Membership
+ * changes are rare; forgetting the whole cache for one costs one lookup per active key.
+ */
+export function memberNotifyMigration(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      if (dialect !== 'postgres') return;
+      await sql`
+        create function promptline_notify_member() returns trigger
+        language plpgsql set search_path from current as $$
+        begin
+          perform pg_notify('promptline_changes', json_build_object(
+            'kind', 'api-key', 'schema', tg_table_schema, 'origin', 'db', 'keyId', null)::text);
+          return null;
+        end
+        $$`.execute(db);
+      await sql`
+        create trigger members_notify after insert or delete or update of role on members
+        for each row execute function promptline_notify_member()`.execute(db);
+    },
+  };
+}

@@ -256,4 +256,51 @@ describe('two server instances on one PostgreSQL schema', () => {
     expect(status).toBe(401);
     expect(tookMs).toBeLessThan(1_000);
   });
+
+  it("a member demoted or removed through A loses the key's rights on B at once, not after the 30 s cache", async () => {
+    const created = await a.call('POST', '/api/v1/api-keys', {
+      name: 'dana-ci',
+      role: 'editor',
+      user: 'dana@example.com',
+    });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    // An editor may add versions (404: no such prompt); a viewer is refused before that (403).
+    const write = (server: LiveServer) =>
+      fetch(`${server.url}/api/v1/prompts/no-such-prompt/versions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'text', template: 'x' }),
+      });
+    const read = (server: LiveServer) =>
+      fetch(`${server.url}/api/v1/prompts`, { headers: { authorization: `Bearer ${key}` } });
+    // B has looked the key up as an editor's and holds it in its cache.
+    expect((await write(b)).status).toBe(404);
+    expect((await write(b)).status).toBe(404);
+
+    // Polls B until `request` answers `want`; 3 s is far below the cache's 30 s.
+    async function untilOnB(request: () => Promise<Response>, want: number, what: string) {
+      const startedAt = performance.now();
+      let status = (await request()).status;
+      while (status !== want && performance.now() - startedAt < 3_000) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        status = (await request()).status;
+      }
+      console.log(
+        `[live] postgres, ${what} on A → seen on B: ${(performance.now() - startedAt).toFixed(1)} ms`,
+      );
+      expect(status).toBe(want);
+    }
+
+    const demoted = await a.call('PUT', '/api/v1/members', { email: 'dana@example.com', role: 'viewer' });
+    expect(demoted.status).toBe(200);
+    expect((await write(a)).status).toBe(403);
+    await untilOnB(() => write(b), 403, 'member demoted to viewer');
+    expect((await read(b)).status).toBe(200);
+
+    const removed = await a.call('DELETE', `/api/v1/members/${created.body.user.id}`);
+    expect(removed.status).toBe(204);
+    expect((await read(a)).status).toBe(401);
+    await untilOnB(() => read(b), 401, 'member removed');
+  });
 });

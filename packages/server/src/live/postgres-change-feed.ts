@@ -30,13 +30,14 @@ export interface PostgresChangeFeed extends ChangeFeed {
   subscribeKeys(listener: (keyId: number | null) => void): () => void;
 }
 
-/** A notification's payload (ours, or the triggers' of migrations `0021_change_notify` and `0080_api_key_notify`). */
+/** A notification's payload (ours, or the triggers' of migrations `0021_change_notify`, `0080_api_key_notify` and `0300_member_notify`). */
 const Payload = z.union([
   z.object({
     kind: z.literal('api-key'),
     schema: z.string().optional(),
     origin: z.string().optional(),
-    keyId: z.number().int(),
+    // Null: any key may have changed (a membership changed: roles are capped by it).
+    keyId: z.number().int().nullable(),
   }),
   z.object({
     kind: z.literal('deployment').optional(),
