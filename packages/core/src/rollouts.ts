@@ -81,6 +81,29 @@ export const Rollout = z.object({
   events: z.array(RolloutEvent),
 });
 
+/** One recorded check of one guardrail: where its interval stood, on how many samples. */
+export const GuardrailPoint = z.object({
+  at: z.string(),
+  /** Index of the step live at the check. */
+  step: z.number().int(),
+  verdict: GuardrailState.shape.verdict,
+  control: z.number().nullable(),
+  candidate: z.number().nullable(),
+  interval: z.tuple([z.number(), z.number()]).nullable(),
+  threshold: z.number().nullable(),
+  n: z.object({ control: z.number().int(), candidate: z.number().int() }),
+});
+
+/**
+ * A rollout's guardrail history, oldest point first. Checks whose figures did not change, and
+ * checks closer together than 1 % of the rollout's age, are not recorded (verdict changes always
+ * are), so a rollout of days keeps hundreds of points per guardrail, not tens of thousands.
+ */
+export const RolloutChecks = z.object({
+  rollout: z.number().int(),
+  guardrails: z.array(z.object({ metric: z.string(), points: z.array(GuardrailPoint) })),
+});
+
 export const RolloutQuery = z.object({
   prompt: z.string().max(500).optional(),
   status: RolloutStatus.optional(),
@@ -97,6 +120,8 @@ export type GuardrailState = z.infer<typeof GuardrailState>;
 export type RolloutEvent = z.infer<typeof RolloutEvent>;
 export type Rollout = z.infer<typeof Rollout>;
 export type RolloutQuery = z.infer<typeof RolloutQuery>;
+export type GuardrailPoint = z.infer<typeof GuardrailPoint>;
+export type RolloutChecks = z.infer<typeof RolloutChecks>;
 
 export const PromoteRequest = z.object({
   from: EnvironmentName,

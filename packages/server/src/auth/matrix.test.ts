@@ -95,6 +95,7 @@ const MINIMUM: Record<string, Least> = {
   'POST /api/v1/prompts/{name}/rollouts': 'editor',
   'GET /api/v1/rollouts': 'viewer',
   'GET /api/v1/rollouts/{id}': 'viewer',
+  'GET /api/v1/rollouts/{id}/checks': 'viewer',
   'POST /api/v1/rollouts/{id}/pause': 'editor',
   'POST /api/v1/rollouts/{id}/resume': 'editor',
   'POST /api/v1/rollouts/{id}/advance': 'editor',

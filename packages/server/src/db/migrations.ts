@@ -17,6 +17,7 @@ import { privacySettingsMigration } from '../privacy/migration.ts';
 import { promptArchiveMigration, promptPeopleMigration } from '../prompts/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { policiesAndRequestsMigration } from '../requests/migration.ts';
+import { rolloutChecksMigration } from '../rollouts/history-migration.ts';
 import { rolloutTablesMigration } from '../rollouts/migration.ts';
 import { sessionsMigration, userSessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
@@ -209,6 +210,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0241_privacy_settings': privacySettingsMigration(),
     '0242_passwords': passwordsMigration(dialect),
     '0300_member_notify': memberNotifyMigration(dialect),
+    '0320_rollout_checks': rolloutChecksMigration(dialect),
   };
 }
 

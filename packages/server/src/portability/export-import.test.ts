@@ -100,7 +100,7 @@ function roundTrip(from: Dialect, to: Dialect) {
     let imported: { status: number; body: Record<string, unknown> };
 
     beforeAll(async () => {
-      source = await startTestServer({ dialect: from, listen: false });
+      source = await startTestServer({ dialect: from, listen: false, rollouts: { checkEverySeconds: 1 } });
       target = await startTestServer({ dialect: to, listen: false });
       await Promise.all([rolledUp(source), rolledUp(target)]);
       await seedProject(createTestClient(source.app, source.apiKey));

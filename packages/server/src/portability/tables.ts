@@ -136,6 +136,14 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
     refs: { rollout_id: 'rollouts', history_id: 'deployment_history' },
   },
   {
+    // The guardrail history: the evidence behind a rollout's steps travels with it.
+    table: 'rollout_checks',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: { rollout_id: 'rollouts' },
+  },
+  {
     table: 'experiments',
     scope: { column: 'project_id' },
     key: ['id'],

@@ -217,11 +217,9 @@ export function createRolloutChecks({
       { control: a.count, candidate: b.count },
     );
     await change(transact, id, r.step, async (trx, locked) => {
-      await store.update(trx, locked.id, {
-        verdicts: states,
-        lastCheckAt: isoNow(clock),
-        updatedAt: isoNow(clock),
-      });
+      const at = isoNow(clock);
+      await store.update(trx, locked.id, { verdicts: states, lastCheckAt: at, updatedAt: at });
+      await rollouts.history.record(trx, locked, states, at);
       return apply(trx, locked, decision, 'promptline');
     });
   }

@@ -121,6 +121,25 @@ describeServer(
       expect(entry).toMatchObject({ action: 'rollback', version: 1, actor: `rollout ${started.body.id}` });
       expect(entry.reason).toBe(r.reason);
       expect(r.events.map((e: { kind: string }) => e.kind)).toEqual(['start', 'rollback']);
+
+      // The guardrail history ends on the regression that decided the rollback, with its interval.
+      const checks = await api.get(`/api/v1/rollouts/${started.body.id}/checks`);
+      expect(checks.status).toBe(200);
+      expect(checks.body.guardrails.map((g: { metric: string }) => g.metric)).toEqual(['errorRate']);
+      const points = checks.body.guardrails[0].points;
+      expect(points.at(-1)).toMatchObject({
+        verdict: 'regression',
+        step: 0,
+        n: { control: 200, candidate: 100 },
+        interval: r.guardrails[0].interval,
+        threshold: r.guardrails[0].threshold,
+      });
+      expect(points.at(-1).interval[0]).toBeGreaterThan(points.at(-1).threshold);
+      // Checks before the spans arrived found nothing new after the first: at most one such point.
+      expect(
+        points.filter((x: { n: { candidate: number } }) => x.n.candidate === 0).length,
+      ).toBeLessThanOrEqual(1);
+      expect((await api.get('/api/v1/rollouts/999999/checks')).body.code).toBe('ROLLOUT_NOT_FOUND');
     });
 
     it('pauses instead when told to, leaving the split live', async () => {

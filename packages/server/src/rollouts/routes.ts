@@ -1,4 +1,11 @@
-import { CreateRolloutRequest, listOf, Rollout, RolloutActionBody, RolloutQuery } from '@promptline/core';
+import {
+  CreateRolloutRequest,
+  listOf,
+  Rollout,
+  RolloutActionBody,
+  RolloutChecks,
+  RolloutQuery,
+} from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -57,6 +64,19 @@ export function registerRolloutRoutes(
       response: { 200: Rollout, ...problemResponses },
     },
     handler: async (request) => rollouts.get(principalOf(request).projectId, request.params.id),
+  });
+
+  r.get('/api/v1/rollouts/:id/checks', {
+    schema: {
+      operationId: 'getRolloutChecks',
+      tags,
+      summary: "Each guardrail's interval over time: the recorded checks, oldest first",
+      description:
+        'A point per guardrail per recorded check: `verdict`, `control`, `candidate`, `interval` (the anytime-valid interval of candidate − control), `threshold`, `n` per arm. Checks that changed nothing, or came sooner than 1 % of the rollout age after the last point, are not recorded; verdict changes always are.',
+      params: IdParams,
+      response: { 200: RolloutChecks, ...problemResponses },
+    },
+    handler: async (request) => rollouts.checks(principalOf(request).projectId, request.params.id),
   });
 
   const actions = {

@@ -13,6 +13,7 @@ import {
   type GuardrailState,
   isGuardrailMetric,
   type Rollout,
+  type RolloutChecks,
   type RolloutEvent,
   type RolloutQuery,
   type RolloutStep,
@@ -23,6 +24,7 @@ import type { Principal } from '../auth/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
+import { createGuardrailHistory } from './history.ts';
 import { createRolloutStore, type StoredRollout } from './store.ts';
 
 export type Transact = <T>(write: (trx: Db) => Promise<T>) => Promise<T>;
@@ -92,6 +94,7 @@ export function createRolloutService({
   deployments: DeploymentService;
 }) {
   const store = createRolloutStore(database.dialect);
+  const history = createGuardrailHistory();
   const transact: Transact = (write) => database.db.transaction().execute(write);
 
   async function present(db: Db, r: StoredRollout): Promise<Rollout> {
@@ -166,6 +169,7 @@ export function createRolloutService({
 
   const service = {
     store,
+    history,
     transact,
     /** The database handle reads outside a transaction use. */
     db: (): Db => database.db,
@@ -280,6 +284,13 @@ export function createRolloutService({
       const r = await store.find(database.db, id);
       if (!r || r.projectId !== projectId) throw notFound(id);
       return present(database.db, r);
+    },
+
+    /** Each guardrail's recorded checks, oldest first. @throws AppError ROLLOUT_NOT_FOUND */
+    async checks(projectId: number, id: number): Promise<RolloutChecks> {
+      const r = await store.find(database.db, id);
+      if (!r || r.projectId !== projectId) throw notFound(id);
+      return history.read(database.db, r);
     },
 
     async list(projectId: number, query: RolloutQuery): Promise<Rollout[]> {

@@ -103,7 +103,7 @@ export async function seedProject(api: TestClient): Promise<void> {
     'approve',
   );
 
-  // A guarded rollout in qa, aborted: the rollout, its events and the history entries it made.
+  // A guarded rollout in qa, aborted: the rollout, its events, a guardrail check and the history entries it made.
   await ok(api.put(`${p('shared/footer')}/deployments/qa`, { version: 1 }), 'deploy footer qa');
   await ok(api.put(`${p('support/triage')}/deployments/qa`, { version: 1 }), 'deploy qa');
   const rollout = await ok(
@@ -115,6 +115,15 @@ export async function seedProject(api: TestClient): Promise<void> {
     }),
     'rollout',
   );
+  // One guardrail check recorded first (the seeding server checks every second).
+  const checkDeadline = Date.now() + 10_000;
+  for (;;) {
+    const checks = await ok(api.get(`/api/v1/rollouts/${String(rollout.id)}/checks`), 'rollout checks');
+    const [first] = checks.guardrails as { points: unknown[] }[];
+    if ((first?.points.length ?? 0) > 0) break;
+    if (Date.now() > checkDeadline) throw new Error('no rollout check was recorded within 10 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await ok(api.post(`/api/v1/rollouts/${String(rollout.id)}/abort`, { reason: 'seeded' }), 'abort rollout');
   // An experiment in qa, stopped with its control shipped.
   const experiment = await ok(
