@@ -256,6 +256,33 @@ describe('web app pages for datasets and settings, in Chromium', () => {
     await page.getByLabel(/Show 1 revoked/).check();
     await row.getByText(/revoked/).waitFor();
     expect((await call('GET', '/prompts', undefined, key)).status).toBe(401);
+
+    // An application key (read-only, production only, support/* prompts), then rotated with no grace.
+    await form.getByLabel('Name').fill('storefront');
+    await form.getByLabel('Read-only application key').check();
+    await form.getByRole('group', { name: 'Only these environments' }).getByLabel('production').check();
+    await form.getByLabel('Prompts').fill('support/*');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    const appKey = (await page.getByTestId('new-key-value').textContent()) ?? '';
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    const appRow = table.getByRole('row').filter({ hasText: 'storefront' });
+    await appRow.getByText('read-only · only production · prompts support/*').waitFor();
+    expect(await appRow.textContent()).toContain('viewer');
+    expect((await call('GET', '/environments/production/snapshot', undefined, appKey)).status).toBe(200);
+    expect((await call('GET', '/prompts', undefined, appKey)).body.code).toBe('KEY_SCOPE');
+    await appRow.getByRole('button', { name: 'Rotate storefront' }).click();
+    const rotate = page.getByRole('dialog', { name: 'Rotate “storefront”?' });
+    await rotate.getByLabel('Grace period (seconds)').fill('0');
+    await shot('api-key-rotate');
+    await rotate.getByRole('button', { name: 'Rotate key' }).click();
+    await page.getByText('Key “storefront” (viewer) rotated.').waitFor();
+    const rotated = (await page.getByTestId('new-key-value').textContent()) ?? '';
+    expect(rotated).toMatch(/^pl_/);
+    expect(rotated).not.toBe(appKey);
+    expect((await call('GET', '/environments/production/snapshot', undefined, rotated)).status).toBe(200);
+    expect((await call('GET', '/environments/production/snapshot', undefined, appKey)).body.code).toBe(
+      'KEY_EXPIRED',
+    );
   });
 
   it('configures an OpenAI-compatible provider with a key and a header, tests it, and never shows the secret', async () => {

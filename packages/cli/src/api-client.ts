@@ -242,8 +242,21 @@ export function createApiClient(options: ApiClientOptions) {
       call<Environment>('PATCH', environment(name), request),
 
     listApiKeys: () => call<{ items: ApiKey[] }>('GET', '/api/v1/api-keys'),
-    createApiKey: (request: { name: string; role?: Role }) =>
-      call<CreatedApiKey>('POST', '/api/v1/api-keys', request),
+    createApiKey: (request: {
+      name: string;
+      role?: Role;
+      environments?: string[];
+      promptPrefix?: string;
+      readOnly?: boolean;
+      expiresAt?: string;
+    }) => call<CreatedApiKey>('POST', '/api/v1/api-keys', request),
+    /** A new secret for a key; the old one keeps working for `graceSeconds`. */
+    rotateApiKey: (id: number, graceSeconds?: number) =>
+      call<CreatedApiKey>(
+        'POST',
+        `/api/v1/api-keys/${id}/rotate`,
+        graceSeconds === undefined ? {} : { graceSeconds },
+      ),
     revokeApiKey: (id: number) => call<ApiKey | undefined>('DELETE', `/api/v1/api-keys/${id}`),
 
     /** One page of audit events, newest first; pass the previous page's `nextCursor` as `cursor`. */

@@ -226,6 +226,48 @@ describe('the registry flow', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^error UNAUTHORIZED: /);
   });
+
+  it('creates limited keys (--read-only --env --prefix --expires) and rotates them', async () => {
+    const app = JSON.parse(
+      await ok([
+        'keys',
+        'create',
+        'web-app',
+        '--read-only',
+        '--env',
+        'production',
+        '--expires',
+        '90d',
+        '--json',
+      ]),
+    );
+    expect(app).toMatchObject({ role: 'viewer', readOnly: true, environments: ['production'] });
+    expect(Date.parse(app.expiresAt) - Date.now()).toBeGreaterThan(89 * 86_400_000);
+    const scoped = await run(['prompts', 'list'], { PROMPTLINE_API_KEY: app.key });
+    expect(scoped.code).toBe(1);
+    expect(scoped.stderr).toMatch(/^error KEY_SCOPE: .*read-only application key/);
+    const team = await ok([
+      'keys',
+      'create',
+      'team',
+      '--prefix',
+      'support/*',
+      '--env',
+      'staging,development',
+    ]);
+    expect(team).toContain('(env development,staging; prompts support/*)');
+    expect(await ok(['keys', 'list'])).toMatch(/web-app\s+viewer.*read-only; env production; expires /);
+    const bad = await run(['keys', 'create', 'x', '--expires', 'tomorrow']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--expires must be an ISO 8601 time');
+
+    const rotated = await ok(['keys', 'rotate', String(app.id), '--grace', '0']);
+    expect(rotated).toMatch(new RegExp(`^Rotated key #${app.id} into viewer key #\\d+ "web-app"`));
+    const secret = rotated.split('\n')[1] ?? '';
+    expect(secret).toMatch(/^pl_/);
+    const old = await run(['prompts', 'list'], { PROMPTLINE_API_KEY: app.key });
+    expect(old.stderr).toMatch(/^error KEY_EXPIRED: /);
+  });
 });
 
 describe('registry upkeep', () => {

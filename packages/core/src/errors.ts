@@ -111,6 +111,10 @@ export const ERROR_CODES = {
   LAST_ADMIN_MEMBER: 409,
   /** A key may not reach further than the user it acts as. */
   KEY_ROLE_ABOVE_MEMBER: 409,
+  /** The key is limited (read-only, environments, prompt prefix) and this request is outside its scope. */
+  KEY_SCOPE: 403,
+  /** The key's `expiresAt` passed (or the grace period of a rotated key ended). */
+  KEY_EXPIRED: 403,
   // Signing in (SSO, passwords, invitations)
   /** The server has no OpenID Connect provider configured (PROMPTLINE_OIDC_ISSUER…). */
   SSO_NOT_CONFIGURED: 404,

@@ -504,6 +504,36 @@ export const CreateApiKeyRequest = z.object({
   user: z.email().max(320).optional(),
   /** The kind of account created when `user` names someone new. */
   account: z.enum(['invited', 'service']).default('invited'),
+  /** Environments the key may name (resolve, render, snapshot, stream, deploy…); default all. */
+  environments: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
+  /**
+   * Prompt names the key may touch: `support/*` (or `support/`) is every prompt under `support/`,
+   * a name without `*` that one prompt. Default all.
+   */
+  promptPrefix: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^*]*\*?$/, 'a prompt name or a prefix ending in one "*" (support/*)')
+    .optional(),
+  /**
+   * An application key: it may only read snapshots and streams, resolve and render (in its
+   * environments) and send traces and scores. Its role is `viewer`.
+   */
+  readOnly: z.boolean().default(false),
+  /** After this instant the key is refused (`403 KEY_EXPIRED`). */
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** Body of `POST /api/v1/api-keys/{id}/rotate`. */
+export const RotateApiKeyRequest = z.object({
+  /** How long the old secret keeps working (0: stops at once; at most 30 days). */
+  graceSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 24 * 3600)
+    .default(3600),
 });
 
 export const ApiKey = z.object({
@@ -517,6 +547,16 @@ export const ApiKey = z.object({
   createdAt: Timestamp,
   revokedAt: Timestamp.nullable(),
   lastUsedAt: Timestamp.nullable(),
+  /** Environments the key is limited to; null: every environment. */
+  environments: z.array(z.string()).nullable(),
+  /** The prompt-name prefix the key is limited to (`support/*`); null: every prompt. */
+  promptPrefix: z.string().nullable(),
+  /** An application key: reads snapshots, streams, resolves and renders, sends traces and scores, nothing else. */
+  readOnly: z.boolean(),
+  /** When the key stops working; null: never. A rotated key's grace period ends here. */
+  expiresAt: Timestamp.nullable(),
+  /** The key this one replaced by rotation. */
+  rotatedFrom: RowId.nullable(),
 });
 
 /** Returned once, at creation: the only time the secret is shown. */
@@ -675,6 +715,7 @@ export type VersionDiff = z.infer<typeof VersionDiff>;
 export type Role = z.infer<typeof Role>;
 export type ApiKey = z.infer<typeof ApiKey>;
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
+export type RotateApiKeyRequest = z.infer<typeof RotateApiKeyRequest>;
 export type AuditEvent = z.infer<typeof AuditEvent>;
 export type AuditVerification = z.infer<typeof AuditVerification>;
 export type Problem = z.infer<typeof Problem>;

@@ -266,7 +266,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   // A key's role is capped by its user's membership: a membership change empties the key cache.
   const users = createUserService({ database, clock, audit, onMembersChanged: () => auth.forgetAll() });
-  const auth = createAuthService({ database, clock, audit, users, changeFeed });
+  const auth = createAuthService({
+    database,
+    clock,
+    audit,
+    users,
+    changeFeed,
+    // Built below; only asked when a key limited to environments is created.
+    environmentNames: async (projectId) => (await environments.list(projectId)).map((e) => e.name),
+  });
   // Stores another feature works with inside its own transactions are built once, here, and
   // passed in: a feature never builds another feature's store.
   // What features publish (`version.created`, `deployment.changed`, `alert.fired`…), inside
@@ -452,7 +460,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Cookies are parsed before the auth hook, which accepts the browser's session cookie.
   await app.register(fastifyCookie);
   const sessions = createSessionService({ database, clock, auth, users, audit });
-  installAuth(app, auth, sessions);
+  installAuth(app, auth, sessions, () => clock.now().getTime());
 
   const r = app.withTypeProvider<ZodTypeProvider>();
   registerHealthRoutes(app, {

@@ -2,6 +2,15 @@ import { AppError, type Role, roleAtLeast } from '@promptline/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import '../http/types.ts';
 import { csrfProblem, sessionTokenOf } from '../session/cookie.ts';
+import {
+  APPLICATION_ROUTES,
+  addressesPrompt,
+  environmentOf,
+  type KeyScope,
+  PROMPT_SCOPED_ROUTES,
+  promptInScope,
+  scopeError,
+} from './scope.ts';
 import type { AuthService, Principal } from './service.ts';
 
 /** The authenticated caller of a route that requires a key. */
@@ -41,8 +50,51 @@ export function installAuth(
   auth: AuthService,
   /** Browser sessions: the `promptline_session` cookie is accepted where no bearer key is sent. */
   sessions?: { authenticate(token: string): Promise<Principal | null> },
+  /** The app's clock in epoch ms (key expiry). */
+  now: () => number = Date.now,
 ): void {
+  const check = (request: FastifyRequest, principal: Principal | null) =>
+    checkAccess(request, principal, now);
   app.decorateRequest('principal', null);
+  // A limited key's environment may be in the body (render, rollouts, experiments): checked once
+  // the body is parsed. Unlimited keys (the usual case) pass with one property test.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const scope = request.principal?.scope;
+    if (!scope || (!scope.environments && scope.promptPrefix === null)) return done();
+    const body = request.body;
+    if (
+      scope.promptPrefix !== null &&
+      request.method === 'POST' &&
+      request.routeOptions.url === '/api/v1/prompts'
+    ) {
+      const name = (body as { name?: unknown } | undefined)?.name;
+      if (typeof name === 'string' && !promptInScope(scope.promptPrefix, name)) {
+        return done(
+          scopeError(
+            `This key is limited to the prompts ${scope.promptPrefix}; "${name}" is outside.`,
+            'Name the prompt inside the prefix, or use a key without a prompt prefix.',
+          ),
+        );
+      }
+    }
+    const environments = scope.environments;
+    if (!environments) return done();
+    const env = environmentOf(body);
+    if (env !== undefined && !environments.has(env)) return done(outsideEnvironments(env, environments));
+    if (
+      env === undefined &&
+      request.method === 'POST' &&
+      request.routeOptions.url === '/api/v1/prompts/:name/render'
+    ) {
+      return done(
+        scopeError(
+          'A key limited to environments renders what an environment serves, not a version by number.',
+          `Send "env" (one of ${[...environments].join(', ')}) instead of "version".`,
+        ),
+      );
+    }
+    done();
+  });
   // Callback style with a synchronous path for cached keys: this runs before every request,
   // resolve (the hot path) included.
   app.addHook('onRequest', (request, reply, done) => {
@@ -103,11 +155,73 @@ export function installAuth(
   });
 }
 
-function check(request: FastifyRequest, principal: Principal | null): AppError | undefined {
+function outsideEnvironments(env: string, environments: ReadonlySet<string>): AppError {
+  return scopeError(
+    `This key is limited to the environments ${[...environments].join(', ')}; the request names ${env}.`,
+    'Use a key whose environments include it (POST /api/v1/api-keys with "environments").',
+  );
+}
+
+/** The refusal of a limited key's request outside its limits, if it is. */
+function checkScope(request: FastifyRequest, principal: Principal, scope: KeyScope, now: number) {
+  if (scope.expiresAt !== null && now >= scope.expiresAt) {
+    return new AppError(
+      'KEY_EXPIRED',
+      `The key "${principal.name}" expired at ${new Date(scope.expiresAt).toISOString()}.`,
+      { hint: 'Use its replacement, or ask an admin for a new key (POST /api/v1/api-keys).' },
+    );
+  }
+  const url = request.routeOptions.url ?? '';
+  const route = `${request.method === 'HEAD' ? 'GET' : request.method} ${url}`;
+  if (scope.readOnly && !APPLICATION_ROUTES.has(route)) {
+    return scopeError(
+      `The key "${principal.name}" is a read-only application key: it may read snapshots and streams, resolve and render, and send traces and scores — not ${route}.`,
+      'Use a key that is not read-only for anything else.',
+    );
+  }
+  if (scope.promptPrefix !== null) {
+    const name = addressesPrompt(url) ? (request.params as { name?: unknown }).name : undefined;
+    if (
+      typeof name === 'string' ? !promptInScope(scope.promptPrefix, name) : !PROMPT_SCOPED_ROUTES.has(route)
+    ) {
+      return scopeError(
+        typeof name === 'string'
+          ? `The key "${principal.name}" is limited to the prompts ${scope.promptPrefix}; "${name}" is outside.`
+          : `The key "${principal.name}" is limited to the prompts ${scope.promptPrefix}; ${route} reaches beyond them.`,
+        'Use a key without a prompt prefix for project-wide requests.',
+      );
+    }
+  }
+  if (scope.environments) {
+    const env =
+      environmentOf(request.params) ??
+      environmentOf(request.query) ??
+      // Langfuse-compatible reads name the environment as a label (production by default).
+      (url.startsWith('/api/public/v2/prompts/:name')
+        ? ((request.query as { label?: string }).label ?? 'production')
+        : undefined);
+    if (env !== undefined && !scope.environments.has(env))
+      return outsideEnvironments(env, scope.environments);
+  }
+  return undefined;
+}
+
+function checkAccess(
+  request: FastifyRequest,
+  principal: Principal | null,
+  now: () => number,
+): AppError | undefined {
   if (!principal) {
     return new AppError('UNAUTHORIZED', 'The API key is unknown or revoked.', {
       hint: 'Use a valid key, or create one with POST /api/v1/api-keys.',
     });
+  }
+  const scope = principal.scope;
+  if (scope) {
+    const refused = checkScope(request, principal, scope, now());
+    if (refused) return refused;
+    // An application key's routes are its whole permission, whatever role they ask of others.
+    if (scope.readOnly) return undefined;
   }
   const config = request.routeOptions.config;
   const needed: Role =

@@ -22,6 +22,7 @@ const MINIMUM: Record<string, Least> = {
   'POST /api/v1/api-keys': 'admin',
   'GET /api/v1/api-keys': 'admin',
   'DELETE /api/v1/api-keys/{id}': 'admin',
+  'POST /api/v1/api-keys/{id}/rotate': 'admin',
   'GET /api/v1/members': 'viewer',
   'PUT /api/v1/members': 'admin',
   'DELETE /api/v1/members/{userId}': 'admin',

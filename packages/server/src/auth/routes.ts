@@ -1,4 +1,11 @@
-import { ApiKey, CreateApiKeyRequest, CreatedApiKey, listOf, RowIdParam } from '@promptline/core';
+import {
+  ApiKey,
+  CreateApiKeyRequest,
+  CreatedApiKey,
+  listOf,
+  RotateApiKeyRequest,
+  RowIdParam,
+} from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -19,7 +26,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, { auth }: { auth: Aut
       tags,
       summary: 'Create an API key (its secret is shown only in this response)',
       description:
-        'The key acts as the user named by `user` (an email: created as an invited account, or a service account with `"account": "service"`, and added to the project with the key\'s role when new), else as the caller\'s user. Its role cannot exceed that user\'s role in the project (409 KEY_ROLE_ABOVE_MEMBER).',
+        'The key acts as the user named by `user` (an email: created as an invited account, or a service account with `"account": "service"`, and added to the project with the key\'s role when new), else as the caller\'s user. Its role cannot exceed that user\'s role in the project (409 KEY_ROLE_ABOVE_MEMBER). Limits: `environments` (the only environments it may name), `promptPrefix` (`support/*`: the only prompts it may touch), `readOnly` (an application key: snapshots, streams, resolve, render, traces and scores only; its role is viewer) and `expiresAt`. A request outside them is `403 KEY_SCOPE`; after the expiry, `403 KEY_EXPIRED`.',
       body: CreateApiKeyRequest,
       response: { 201: CreatedApiKey, ...problemResponses },
     },
@@ -40,6 +47,26 @@ export function registerApiKeyRoutes(app: FastifyInstance, { auth }: { auth: Aut
       response: { 200: listOf(ApiKey), ...problemResponses },
     },
     handler: async (request) => ({ items: await auth.list(principalOf(request).projectId) }),
+  });
+
+  r.post('/api/v1/api-keys/:id/rotate', {
+    config: { role: 'admin' },
+    schema: {
+      operationId: 'rotateApiKey',
+      tags,
+      summary: 'Rotate an API key: a new secret (shown once); the old one works for graceSeconds more',
+      description:
+        'The new key has the same name, role, user and limits. The old key is refused with `403 KEY_EXPIRED` once `graceSeconds` (default 3600, 0: at once) have passed.',
+      params: z.object({ id: RowIdParam }),
+      body: RotateApiKeyRequest,
+      response: { 201: CreatedApiKey, ...problemResponses },
+    },
+    handler: async (request, reply) => {
+      const p = principalOf(request);
+      return reply
+        .code(201)
+        .send(await auth.rotate(p.projectId, request.params.id, request.body.graceSeconds, p.name));
+    },
   });
 
   r.delete('/api/v1/api-keys/:id', {

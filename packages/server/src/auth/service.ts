@@ -12,7 +12,8 @@ import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
 import type { UserService } from '../users/service.ts';
-import { createApiKeyStore, type KeyIdentity, type StoredKey } from './store.ts';
+import { type KeyScope, scopeOf } from './scope.ts';
+import { createApiKeyStore, type KeyIdentity, type KeyLimits, type StoredKey } from './store.ts';
 
 /** Who is calling: resolved from the API key (or the session) on every request. */
 export interface Principal {
@@ -26,16 +27,31 @@ export interface Principal {
   /** The user the key acts as: approvals compare users, not keys. */
   userId: number;
   userEmail: string;
+  /** The key's limits (read-only, environments, prompts, expiry); absent for an unlimited key or a person. */
+  scope?: KeyScope | undefined;
 }
 
 /** The principal a key stands for, or null when it is revoked or its user left the project. */
 export function principalOfKey(
-  key: Pick<KeyIdentity, 'id' | 'projectId' | 'name' | 'role' | 'revokedAt' | 'memberRole'> & {
+  key: Pick<
+    KeyIdentity,
+    | 'id'
+    | 'projectId'
+    | 'name'
+    | 'role'
+    | 'revokedAt'
+    | 'memberRole'
+    | 'environments'
+    | 'promptPrefix'
+    | 'readOnly'
+    | 'expiresAt'
+  > & {
     user: { id: number; email: string };
   },
 ): Principal | null {
   if (key.revokedAt !== null || key.memberRole === null) return null;
   const role = ROLE_RANK[key.memberRole] < ROLE_RANK[key.role] ? key.memberRole : key.role;
+  const scope = scopeOf(key);
   return {
     keyId: key.id,
     name: key.name,
@@ -43,8 +59,17 @@ export function principalOfKey(
     projectId: key.projectId,
     userId: key.user.id,
     userEmail: key.user.email,
+    ...(scope ? { scope } : {}),
   };
 }
+
+const NO_LIMITS: KeyLimits = {
+  environments: null,
+  promptPrefix: null,
+  readOnly: false,
+  expiresAt: null,
+  rotatedFrom: null,
+};
 
 /**
  * Key lookups are cached this long. On PostgreSQL a revocation or a membership change on another
@@ -78,6 +103,11 @@ function publicKey(key: StoredKey): ApiKey {
     createdAt: key.createdAt,
     revokedAt: key.revokedAt,
     lastUsedAt: key.lastUsedAt,
+    environments: key.environments,
+    promptPrefix: key.promptPrefix,
+    readOnly: key.readOnly,
+    expiresAt: key.expiresAt,
+    rotatedFrom: key.rotatedFrom,
   };
 }
 
@@ -88,11 +118,14 @@ export function createAuthService({
   audit,
   users,
   changeFeed,
+  environmentNames,
 }: {
   database: Database;
   clock: Clock;
   audit: AuditService;
   users: UserService;
+  /** The project's environment names: a key limited to environments must name existing ones. */
+  environmentNames?: (projectId: number) => Promise<string[]>;
   /** Carries revocations made on other instances (PostgreSQL); absent or local: this instance only. */
   changeFeed?: ChangeFeed;
 }) {
@@ -138,6 +171,7 @@ export function createAuthService({
     name: string,
     role: Role,
     actor: string,
+    limits: KeyLimits = NO_LIMITS,
   ) {
     const stored = await store.insert(trx, {
       projectId,
@@ -147,16 +181,62 @@ export function createAuthService({
       prefix: key.slice(0, 10),
       keyHash: hashApiKey(key),
       createdAt: isoNow(clock),
+      ...limits,
     });
+    const scoped = Object.fromEntries(
+      Object.entries(limits).filter(([, value]) => value !== null && value !== false),
+    );
     await audit.append(trx, {
       projectId,
       actor,
       action: 'api_key.create',
       targetType: 'api_key',
       target: String(stored.id),
-      data: { after: { id: stored.id, name, role, prefix: stored.prefix, user: stored.user.email } },
+      data: {
+        after: { id: stored.id, name, role, prefix: stored.prefix, user: stored.user.email, ...scoped },
+      },
     });
     return stored;
+  }
+
+  /** Checks a new key's limits: known environments, an expiry in the future. */
+  async function limitsOf(
+    projectId: number,
+    input: {
+      environments?: string[] | undefined;
+      promptPrefix?: string | undefined;
+      readOnly?: boolean;
+      expiresAt?: string | undefined;
+    },
+  ): Promise<KeyLimits> {
+    let expiresAt: string | null = null;
+    if (input.expiresAt !== undefined) {
+      const at = Date.parse(input.expiresAt);
+      if (at <= clock.now().getTime()) {
+        throw new AppError('VALIDATION_FAILED', `expiresAt ${input.expiresAt} is not in the future.`, {
+          errors: [{ path: 'expiresAt', message: 'must be in the future' }],
+        });
+      }
+      expiresAt = new Date(at).toISOString();
+    }
+    let environments: string[] | null = null;
+    if (input.environments !== undefined) {
+      environments = [...new Set(input.environments)].sort();
+      const known = new Set(environmentNames ? await environmentNames(projectId) : environments);
+      const unknown = environments.filter((env) => !known.has(env));
+      if (unknown.length > 0) {
+        throw new AppError('ENVIRONMENT_NOT_FOUND', `No environment named ${unknown.join(', ')}.`, {
+          hint: 'List environments with GET /api/v1/environments.',
+        });
+      }
+    }
+    return {
+      environments,
+      promptPrefix: input.promptPrefix ?? null,
+      readOnly: input.readOnly ?? false,
+      expiresAt,
+      rotatedFrom: null,
+    };
   }
 
   return {
@@ -168,10 +248,23 @@ export function createAuthService({
      */
     async create(
       projectId: number,
-      input: { name: string; role: Role; user?: string | undefined; account?: 'invited' | 'service' },
+      input: {
+        name: string;
+        role: Role;
+        user?: string | undefined;
+        account?: 'invited' | 'service';
+        environments?: string[] | undefined;
+        promptPrefix?: string | undefined;
+        readOnly?: boolean;
+        expiresAt?: string | undefined;
+      },
       creator: { userId: number; name: string },
     ): Promise<CreatedApiKey> {
       const key = generateApiKey();
+      const limits = await limitsOf(projectId, input);
+      // An application key reads and reports, nothing more: its role is viewer whatever was asked.
+      const role: Role = limits.readOnly ? 'viewer' : input.role;
+      input = { ...input, role };
       const stored = await database.db.transaction().execute(async (trx) => {
         let userId = creator.userId;
         if (input.user !== undefined) {
@@ -192,8 +285,60 @@ export function createAuthService({
             },
           );
         }
-        return insertKey(trx, projectId, userId, key, input.name, input.role, creator.name);
+        return insertKey(trx, projectId, userId, key, input.name, input.role, creator.name, limits);
       });
+      return { ...publicKey(stored), key };
+    },
+
+    /**
+     * Rotates a key: a new secret with the same name, role, user and limits; the old one keeps
+     * working for `graceSeconds` (0: stops at once), then is refused with KEY_EXPIRED.
+     * @throws AppError API_KEY_NOT_FOUND; KEY_EXPIRED when the key is revoked or already expired.
+     */
+    async rotate(projectId: number, id: number, graceSeconds: number, actor: string): Promise<CreatedApiKey> {
+      const key = generateApiKey();
+      const now = clock.now().getTime();
+      const stored = await database.db.transaction().execute(async (trx) => {
+        const old = await store.findById(trx, projectId, id);
+        if (!old) {
+          throw new AppError('API_KEY_NOT_FOUND', `No API key with id ${id}.`, {
+            hint: 'List keys with GET /api/v1/api-keys.',
+          });
+        }
+        if (old.revokedAt !== null || (old.expiresAt !== null && Date.parse(old.expiresAt) <= now)) {
+          throw new AppError(
+            'KEY_EXPIRED',
+            `Key ${id} ("${old.name}") is ${old.revokedAt ? 'revoked' : 'expired'}: there is nothing to rotate.`,
+            { hint: 'Create a new key with POST /api/v1/api-keys.' },
+          );
+        }
+        const graceEnds = now + graceSeconds * 1000;
+        const oldEnds =
+          old.expiresAt !== null && Date.parse(old.expiresAt) < graceEnds
+            ? old.expiresAt
+            : new Date(graceEnds).toISOString();
+        await store.expire(trx, projectId, id, oldEnds);
+        const created = await insertKey(trx, projectId, old.user.id, key, old.name, old.role, actor, {
+          environments: old.environments,
+          promptPrefix: old.promptPrefix,
+          readOnly: old.readOnly,
+          expiresAt: old.expiresAt,
+          rotatedFrom: old.id,
+        });
+        await audit.append(trx, {
+          projectId,
+          actor,
+          action: 'api_key.rotate',
+          targetType: 'api_key',
+          target: String(id),
+          data: {
+            before: { id, expiresAt: old.expiresAt },
+            after: { expiresAt: oldEnds, replacedBy: created.id },
+          },
+        });
+        return created;
+      });
+      forget(id);
       return { ...publicKey(stored), key };
     },
 

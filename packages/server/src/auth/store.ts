@@ -26,6 +26,20 @@ interface Row {
   user_id: number;
   user_email: string;
   user_name: string;
+  environments: string | null;
+  prompt_prefix: string | null;
+  read_only: number;
+  expires_at: string | null;
+  rotated_from: number | null;
+}
+
+/** The limits a key is created with (see scope.ts). */
+export interface KeyLimits {
+  environments: string[] | null;
+  promptPrefix: string | null;
+  readOnly: boolean;
+  expiresAt: string | null;
+  rotatedFrom: number | null;
 }
 
 function toKey(row: Row): StoredKey {
@@ -39,6 +53,11 @@ function toKey(row: Row): StoredKey {
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
+    environments: row.environments === null ? null : (JSON.parse(row.environments) as string[]),
+    promptPrefix: row.prompt_prefix,
+    readOnly: row.read_only === 1,
+    expiresAt: row.expires_at,
+    rotatedFrom: row.rotated_from,
   };
 }
 
@@ -56,6 +75,11 @@ function keysWithUser(db: Db) {
       'api_keys.created_at as created_at',
       'api_keys.revoked_at as revoked_at',
       'api_keys.last_used_at as last_used_at',
+      'api_keys.environments as environments',
+      'api_keys.prompt_prefix as prompt_prefix',
+      'api_keys.read_only as read_only',
+      'api_keys.expires_at as expires_at',
+      'api_keys.rotated_from as rotated_from',
       'users.id as user_id',
       'users.email as user_email',
       'users.name as user_name',
@@ -75,7 +99,7 @@ export function createApiKeyStore() {
         prefix: string;
         keyHash: string;
         createdAt: string;
-      },
+      } & KeyLimits,
     ): Promise<StoredKey> {
       const row = await db
         .insertInto('api_keys')
@@ -89,6 +113,11 @@ export function createApiKeyStore() {
           created_at: input.createdAt,
           revoked_at: null,
           last_used_at: null,
+          environments: input.environments === null ? null : JSON.stringify(input.environments),
+          prompt_prefix: input.promptPrefix,
+          read_only: input.readOnly ? 1 : 0,
+          expires_at: input.expiresAt,
+          rotated_from: input.rotatedFrom,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -157,6 +186,16 @@ export function createApiKeyStore() {
         .where('project_id', '=', projectId)
         .where('id', '=', id)
         .where('revoked_at', 'is', null)
+        .execute();
+    },
+
+    /** Sets when a key stops working (rotation's grace period). */
+    async expire(db: Db, projectId: number, id: number, at: string): Promise<void> {
+      await db
+        .updateTable('api_keys')
+        .set({ expires_at: at })
+        .where('project_id', '=', projectId)
+        .where('id', '=', id)
         .execute();
     },
 

@@ -2,6 +2,7 @@ import { AppError } from '@promptline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { alertTablesMigration } from '../alerts/migration.ts';
 import { auditChainIdMigration, sealExistingRowsMigration } from '../audit/migration.ts';
+import { apiKeyScopesMigration } from '../auth/migration.ts';
 import { datasetTablesMigration } from '../datasets/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
 import { experimentTablesMigration } from '../experiments/migration.ts';
@@ -211,6 +212,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0242_passwords': passwordsMigration(dialect),
     '0300_member_notify': memberNotifyMigration(dialect),
     '0320_rollout_checks': rolloutChecksMigration(dialect),
+    '0350_api_key_scopes': apiKeyScopesMigration(),
   };
 }
 

@@ -27,6 +27,14 @@ export interface ApiKeysTable {
   last_used_at: string | null;
   /** The user the key acts as (set on every key since migration 0182_users). */
   user_id: number | null;
+  /** JSON array of environment names; null: every environment (migration 0350_api_key_scopes). */
+  environments: string | null;
+  /** `support/*` or one prompt's name; null: every prompt. */
+  prompt_prefix: string | null;
+  /** 1: an application key (reads snapshots, streams, resolves, renders; sends traces and scores). */
+  read_only: number;
+  expires_at: string | null;
+  rotated_from: number | null;
 }
 
 export interface EnvironmentsTable {

@@ -13,6 +13,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { principalOf } from '../auth/hook.ts';
+import { promptInScope } from '../auth/scope.ts';
 import { PromptParams, problemResponses } from '../http/schemas.ts';
 import type { PromptService } from './service.ts';
 
@@ -45,9 +46,13 @@ export function registerPromptRoutes(app: FastifyInstance, { prompts }: { prompt
       querystring: ListPromptsQuery,
       response: { 200: listOf(Prompt), ...problemResponses },
     },
-    handler: async (request) => ({
-      items: await prompts.list(principalOf(request).projectId, request.query),
-    }),
+    handler: async (request) => {
+      const p = principalOf(request);
+      const items = await prompts.list(p.projectId, request.query);
+      const pattern = p.scope?.promptPrefix;
+      // A prompt-scoped key lists only its prompts.
+      return { items: pattern ? items.filter((item) => promptInScope(pattern, item.name)) : items };
+    },
   });
 
   r.get('/api/v1/prompts/:name', {

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
+import { scopedSnapshot, scopeError } from '../auth/scope.ts';
 import { EnvParams, PromptParams, problemResponses } from '../http/schemas.ts';
 import type { LineageService } from '../lineage/service.ts';
 import type { ResolutionService } from './service.ts';
@@ -89,6 +90,13 @@ export function registerResolutionRoutes(
       },
     },
     handler: async (request, reply) => {
+      const promptPrefix = principalOf(request).scope?.promptPrefix ?? null;
+      if (request.query.at !== undefined && promptPrefix !== null) {
+        throw scopeError(
+          `A key limited to the prompts ${promptPrefix} cannot read a past snapshot (it covers every prompt).`,
+          "Read each prompt's lineage (GET /api/v1/prompts/{name}/lineage) instead.",
+        );
+      }
       if (request.query.at !== undefined) {
         const past = await lineage.snapshotAt(
           principalOf(request).projectId,
@@ -97,7 +105,9 @@ export function registerResolutionRoutes(
         );
         return sendRaw(reply.header('cache-control', 'no-store'), JSON.stringify(past));
       }
-      const snapshot = await resolution.snapshot(principalOf(request).projectId, request.params.env);
+      const whole = await resolution.snapshot(principalOf(request).projectId, request.params.env);
+      // A prompt-scoped key sees only its prompts.
+      const snapshot = promptPrefix === null ? whole : scopedSnapshot(whole.body, whole.etag, promptPrefix);
       reply.header('etag', snapshot.etag).header('cache-control', 'no-cache');
       if (etagMatches(request.headers['if-none-match'], snapshot.etag))
         return (reply as FastifyReply).code(304).send();

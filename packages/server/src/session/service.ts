@@ -126,6 +126,10 @@ export function createSessionService({
         revokedAt: found.keyRevokedAt,
         memberRole: found.memberRole,
         user: { id: found.userId, email: found.userEmail },
+        environments: found.environments,
+        promptPrefix: found.promptPrefix,
+        readOnly: found.readOnly,
+        expiresAt: found.keyExpiresAt,
       });
       if (!principal) return null;
       if (Date.parse(found.expiresAt) - now < SESSION_TTL_MS - EXTEND_EVERY_MS) {

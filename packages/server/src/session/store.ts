@@ -53,6 +53,11 @@ export interface StoredSession {
   userEmail: string;
   /** The user's role in the key's project; null when no longer a member. */
   memberRole: Role | null;
+  /** The key's limits (see auth/scope.ts). */
+  environments: string[] | null;
+  promptPrefix: string | null;
+  readOnly: boolean;
+  keyExpiresAt: string | null;
 }
 
 const tables = (db: Db) => db.withTables<SessionTables & UserTables>();
@@ -93,11 +98,21 @@ export function createSessionStore() {
           'api_keys.role as role',
           'api_keys.project_id as projectId',
           'api_keys.revoked_at as keyRevokedAt',
+          'api_keys.environments as environments',
+          'api_keys.prompt_prefix as promptPrefix',
+          'api_keys.read_only as readOnly',
+          'api_keys.expires_at as keyExpiresAt',
         ])
         .where('sessions.token_hash', '=', tokenHash)
         .executeTakeFirst();
       return row
-        ? { ...row, role: row.role as Role, memberRole: (row.memberRole as Role | null) ?? null }
+        ? {
+            ...row,
+            role: row.role as Role,
+            memberRole: (row.memberRole as Role | null) ?? null,
+            environments: row.environments === null ? null : (JSON.parse(row.environments) as string[]),
+            readOnly: row.readOnly === 1,
+          }
         : undefined;
     },
 

@@ -86,8 +86,16 @@ export const datasetsApi = {
 
 export const keysApi = {
   list: () => request<{ items: ApiKey[] }>('/api-keys').then((r) => r.items),
-  create: (body: { name: string; role: Role }) =>
-    request<CreatedApiKey>('/api-keys', { method: 'POST', body }),
+  create: (body: {
+    name: string;
+    role: Role;
+    readOnly?: boolean;
+    environments?: string[];
+    promptPrefix?: string;
+    expiresAt?: string;
+  }) => request<CreatedApiKey>('/api-keys', { method: 'POST', body }),
+  rotate: (id: number, graceSeconds: number) =>
+    request<CreatedApiKey>(`/api-keys/${id}/rotate`, { method: 'POST', body: { graceSeconds } }),
   revoke: (id: number) => request<ApiKey>(`/api-keys/${id}`, { method: 'DELETE' }),
 };
 

@@ -6,6 +6,14 @@ import { CopyButton } from '../../components/copy-button.tsx';
 import { ConfirmDialog } from '../../components/dialog.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
+import {
+  describeLimits,
+  KeyLimitsFields,
+  type KeyLimitsInput,
+  limitsBody,
+  NO_LIMITS,
+  RotateKey,
+} from './api-key-limits.tsx';
 
 const ROLES: { role: Role; what: string }[] = [
   { role: 'viewer', what: 'reads everything, changes nothing (dashboards, SDKs that only resolve)' },
@@ -19,6 +27,7 @@ export function ApiKeysPage() {
   const keys = useQuery({ queryKey: ['api-keys'], queryFn: keysApi.list });
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const [rotating, setRotating] = useState<ApiKey | null>(null);
   const [showRevoked, setShowRevoked] = useState(false);
   return (
     <div className="stack">
@@ -54,6 +63,7 @@ export function ApiKeysPage() {
                       <th>Key</th>
                       <th>Created</th>
                       <th>Last used</th>
+                      <th>Limits</th>
                       <th>
                         <span className="sr-only">Actions</span>
                       </th>
@@ -69,20 +79,31 @@ export function ApiKeysPage() {
                         <td className="mono small">{k.prefix}…</td>
                         <td title={k.createdAt}>{formatTime(k.createdAt)}</td>
                         <td title={k.lastUsedAt ?? ''}>{k.lastUsedAt ? formatAgo(k.lastUsedAt) : 'never'}</td>
+                        <td className="small">{describeLimits(k)}</td>
                         <td className="right">
                           {k.revokedAt ? (
                             <span className="badge fail" title={k.revokedAt}>
                               revoked {formatAgo(k.revokedAt)}
                             </span>
                           ) : (
-                            <button
-                              type="button"
-                              className="danger small"
-                              aria-label={`Revoke ${k.name}`}
-                              onClick={() => setRevoking(k)}
-                            >
-                              Revoke
-                            </button>
+                            <span className="row end">
+                              <button
+                                type="button"
+                                className="small"
+                                aria-label={`Rotate ${k.name}`}
+                                onClick={() => setRotating(k)}
+                              >
+                                Rotate
+                              </button>
+                              <button
+                                type="button"
+                                className="danger small"
+                                aria-label={`Revoke ${k.name}`}
+                                onClick={() => setRevoking(k)}
+                              >
+                                Revoke
+                              </button>
+                            </span>
                           )}
                         </td>
                       </tr>
@@ -95,6 +116,9 @@ export function ApiKeysPage() {
         }}
       </QueryView>
       {revoking ? <RevokeKey apiKey={revoking} onClose={() => setRevoking(null)} /> : null}
+      {rotating ? (
+        <RotateKey apiKey={rotating} onClose={() => setRotating(null)} onRotated={setCreated} />
+      ) : null}
     </div>
   );
 }
@@ -103,10 +127,13 @@ function CreateKey({ onCreated }: { onCreated: (k: CreatedApiKey) => void }) {
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('editor');
+  const [limits, setLimits] = useState<KeyLimitsInput>(NO_LIMITS);
   const create = useMutation({
-    mutationFn: () => keysApi.create({ name: name.trim(), role }),
+    mutationFn: () =>
+      keysApi.create({ name: name.trim(), role: limits.readOnly ? 'viewer' : role, ...limitsBody(limits) }),
     onSuccess: async (k) => {
       setName('');
+      setLimits(NO_LIMITS);
       onCreated(k);
       await queryClient.invalidateQueries({ queryKey: ['api-keys'] });
     },
@@ -131,7 +158,11 @@ function CreateKey({ onCreated }: { onCreated: (k: CreatedApiKey) => void }) {
         </label>
         <label>
           Role
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          <select
+            value={limits.readOnly ? 'viewer' : role}
+            disabled={limits.readOnly}
+            onChange={(e) => setRole(e.target.value as Role)}
+          >
             {ROLES.map((r) => (
               <option key={r.role} value={r.role}>
                 {r.role}
@@ -143,6 +174,7 @@ function CreateKey({ onCreated }: { onCreated: (k: CreatedApiKey) => void }) {
       <p className="muted small">
         {role}: {ROLES.find((r) => r.role === role)?.what}.
       </p>
+      <KeyLimitsFields value={limits} onChange={setLimits} />
       <div className="row end">
         <button type="submit" className="primary" disabled={create.isPending || !name.trim()}>
           {create.isPending ? 'Creating…' : 'Create key'}
@@ -157,7 +189,8 @@ function NewKey({ created, onDone }: { created: CreatedApiKey; onDone: () => voi
   return (
     <section className="card stack new-key" aria-label="New API key" data-testid="new-key">
       <strong>
-        Key “{created.name}” ({created.role}) created. Copy it now: it is shown only once.
+        Key “{created.name}” ({created.role}) {created.rotatedFrom ? 'rotated' : 'created'}. Copy it now: it
+        is shown only once.
       </strong>
       <div className="row">
         <code className="grow secret" data-testid="new-key-value">
