@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { canonicalJson, contentHash, sha256Hex } from './canonical.ts';
 import type { ChatMessage, ModelConfig, Release, Variant } from './schemas.ts';
+import type { Targeting } from './targeting-schema.ts';
 
 /** One row named by an audit event: its table, row id and record hash. */
 export const Seal = z.object({
@@ -92,6 +93,8 @@ export interface SealedHistoryRow {
   /** The deployment request that made the change, and who approved it (null for a direct change). */
   requestId?: number | null | undefined;
   approvedBy?: string[] | null | undefined;
+  /** Pins and rules of the release (absent or null when it has none). */
+  targeting?: Targeting | null | undefined;
 }
 
 /**
@@ -119,6 +122,7 @@ export function historyRecordHash(row: SealedHistoryRow): string {
       at,
       ...(row.requestId == null ? {} : { requestId: row.requestId }),
       ...(row.approvedBy == null ? {} : { approvedBy: row.approvedBy }),
+      ...(row.targeting == null ? {} : { targeting: row.targeting }),
     }),
   );
 }

@@ -345,8 +345,6 @@ export const HistoryEntry = z.object({
   /** Made with `force: true` over a refusal of the partial check. */
   forced: z.boolean(),
   at: Timestamp,
-  /** The scheduled release that made the change; absent for any other. */
-  scheduleId: RowId.optional(),
   /** The deployment request that made the change; null for a direct one. */
   requestId: RowId.nullable().optional(),
   /** Who approved that request. */

@@ -101,6 +101,8 @@ import { createSnapshotCache } from './resolution/snapshot-cache.ts';
 import { createRolloutChecks } from './rollouts/check.ts';
 import { registerRolloutRoutes } from './rollouts/routes.ts';
 import { createRolloutService } from './rollouts/service.ts';
+import { registerSegmentRoutes } from './segments/routes.ts';
+import { createSegmentService } from './segments/service.ts';
 import { registerPeopleSignIn } from './session/people.ts';
 import { registerSessionRoutes } from './session/routes.ts';
 import { createSessionService } from './session/service.ts';
@@ -290,6 +292,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     store: environmentStore,
   });
   changeFeed.resyncFrom?.(() => environments.everywhere());
+  // Segments and deployments ask each other (is it used? does it exist?), each through the other's service.
+  const segments = createSegmentService({
+    database,
+    clock,
+    audit,
+    changeFeed,
+    environments: environmentStore,
+    usingSegment: (db, projectId, name) => deployments.usingSegment(db, projectId, name),
+  });
   const deployments = createDeploymentService({
     database,
     clock,
@@ -299,6 +310,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     environments: environmentStore,
     evalGate: createEvalGate({ promptStore }),
     events,
+    segments,
   });
   const prompts = createPromptService({ database, clock, audit, store: promptStore, deployments, events });
   // The chain covers versions and deployment history row by row: `audit verify` recomputes them.
@@ -306,7 +318,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   audit.addSealedSource(deployments.sealedSource);
   const requests = createRequestService({ database, clock, audit, deployments, events });
   audit.addSealedSource(requests.sealedSource);
-  const cache = createSnapshotCache({ deployments, clock, changeFeed });
+  const cache = createSnapshotCache({ deployments, segments, clock, changeFeed });
   const resolution = createResolutionService({ cache, prompts, metrics: metrics?.resolution });
   const datasets = createDatasetService({ database, clock, audit });
   app.addHook('onClose', async () => cache.close());
@@ -483,6 +495,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   registerPromptRoutes(app, { prompts });
   registerDeploymentRoutes(app, { deployments });
+  registerSegmentRoutes(app, { segments });
   registerRequestRoutes(app, { requests });
   const lineage = createLineageService({ deployments, prompts, audit, now: () => clock.now() });
   registerResolutionRoutes(app, { resolution, lineage });

@@ -4,6 +4,7 @@ import { alertTablesMigration } from '../alerts/migration.ts';
 import { auditChainIdMigration, sealExistingRowsMigration } from '../audit/migration.ts';
 import { apiKeyScopesMigration } from '../auth/migration.ts';
 import { datasetTablesMigration } from '../datasets/migration.ts';
+import { releaseTargetingMigration } from '../deployments/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
 import { experimentTablesMigration } from '../experiments/migration.ts';
 import { gatewayBudgetsMigration, gatewayRoutesMigration } from '../gateway/migration.ts';
@@ -20,6 +21,7 @@ import { providerTablesMigration } from '../providers/migration.ts';
 import { policiesAndRequestsMigration } from '../requests/migration.ts';
 import { rolloutChecksMigration } from '../rollouts/history-migration.ts';
 import { rolloutTablesMigration } from '../rollouts/migration.ts';
+import { segmentsMigration } from '../segments/migration.ts';
 import { sessionsMigration, userSessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
 import { usersMigration } from '../users/migration.ts';
@@ -213,6 +215,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0300_member_notify': memberNotifyMigration(dialect),
     '0320_rollout_checks': rolloutChecksMigration(dialect),
     '0350_api_key_scopes': apiKeyScopesMigration(),
+    // Numbered in 0310–0319, renamed to sort after every migration on main when they landed.
+    '0351_release_targeting': releaseTargetingMigration(),
+    '0352_segments': segmentsMigration(dialect),
   };
 }
 

@@ -93,6 +93,8 @@ export interface DeploymentsTable {
   history_id: number;
   updated_at: string;
   updated_by: string;
+  /** JSON Targeting (pins and rules), null when the release has none. */
+  targeting: string | null;
 }
 
 export interface DeploymentHistoryTable {
@@ -116,6 +118,8 @@ export interface DeploymentHistoryTable {
   request_id: number | null;
   /** JSON array of the approvers' names, for a change made by a request. */
   approved_by: string | null;
+  /** JSON Targeting (pins and rules) of the release, null when it has none. */
+  targeting: string | null;
 }
 
 export interface AuditEventsTable {

@@ -12,6 +12,7 @@ import {
   partialGraphProblems,
   type Release,
   type ServedForGraph,
+  targetedVersions,
   type VersionContent,
 } from '@promptline/core';
 import type { Db } from '../db/database.ts';
@@ -36,7 +37,11 @@ async function graphOf(
   prompts: PromptStore,
   releases: readonly { promptId: number; prompt: string; release: Release }[],
 ): Promise<Map<string, ServedForGraph>> {
-  const picked = (r: Release) => r.variants.filter((v) => v.weight > 0).map((v) => v.version);
+  // Versions only targeting serves are served too: their partials must resolve as well.
+  const picked = (r: Release) => [
+    ...r.variants.filter((v) => v.weight > 0).map((v) => v.version),
+    ...targetedVersions(r.variants, r.targeting),
+  ];
   const versions = await prompts.findVersions(
     db,
     releases

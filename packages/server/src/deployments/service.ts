@@ -16,9 +16,13 @@ import {
   type HistoryEntry,
   historyRecordHash,
   normalizeRelease,
+  normalizeTargeting,
   type Release,
   type RollbackRequest,
+  segmentsOf,
   singleVersion,
+  type Targeting,
+  targetedVersions,
 } from '@promptline/core';
 import type { AuditService, SealedSource } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
@@ -39,6 +43,7 @@ function toDeployment(prompt: string, environment: string, release: CurrentRelea
     environment,
     variants: release.variants,
     enabled: release.enabled,
+    ...withTargeting(release.targeting),
     version: singleVersion(release.variants),
     updatedAt: release.updatedAt,
     updatedBy: release.updatedBy,
@@ -55,11 +60,13 @@ function toHistoryEntry(prompt: string, environment: string, entry: StoredHistor
     version: singleVersion(entry.variants),
     variants: entry.variants,
     enabled: entry.enabled,
+    ...withTargeting(entry.targeting),
     previous: entry.previous
       ? {
           version: singleVersion(entry.previous.variants),
           variants: entry.previous.variants,
           enabled: entry.previous.enabled,
+          ...withTargeting(entry.previous.targeting),
         }
       : null,
     restoredFrom: entry.restoredFrom,
@@ -75,12 +82,33 @@ function toHistoryEntry(prompt: string, environment: string, entry: StoredHistor
 /** Who deploys: a name (internal callers), or the caller with its role and user. */
 export type DeployActor = string | { name: string; role?: string; userId?: number | null };
 
+/** `{targeting}` when there is one, else nothing: releases without rules keep their old shape (and hashes). */
+function withTargeting(targeting: Targeting | undefined): { targeting?: Targeting } {
+  return targeting === undefined ? {} : { targeting };
+}
+
+function sameTargeting(a: Release, b: Release): boolean {
+  return canonicalJson(a.targeting ?? null) === canonicalJson(b.targeting ?? null);
+}
+
 function sameRelease(a: Release, b: Release): boolean {
-  return a.enabled === b.enabled && canonicalJson(a.variants) === canonicalJson(b.variants);
+  return (
+    a.enabled === b.enabled && canonicalJson(a.variants) === canonicalJson(b.variants) && sameTargeting(a, b)
+  );
 }
 
 function releaseOf(r: Release): Release {
-  return { variants: r.variants, enabled: r.enabled };
+  return { variants: r.variants, enabled: r.enabled, ...withTargeting(r.targeting) };
+}
+
+/** Every version a release can serve: its variants', then those only its targeting names. */
+function servedVersions(r: Release): number[] {
+  return [...r.variants.map((v) => v.version), ...targetedVersions(r.variants, r.targeting)];
+}
+
+/** Tells which of these segment names the project lacks (the segments feature answers). */
+export interface SegmentLookup {
+  missing(db: Db, projectId: number, names: string[]): Promise<string[]>;
 }
 
 /** One prompt as an environment serves it, with the versions its variants name. */
@@ -113,6 +141,7 @@ export function createDeploymentService({
   environments,
   evalGate,
   events = noEvents,
+  segments,
 }: {
   database: Database;
   clock: Clock;
@@ -124,6 +153,8 @@ export function createDeploymentService({
   evalGate?: Pick<EvalGate, 'check'>;
   /** Told `deployment.changed` inside the transaction of every change (webhooks subscribe). */
   events?: EventPublisher;
+  /** Refuses targeting that names segments the project lacks; without it (tests of other features) unchecked. */
+  segments?: SegmentLookup;
 }) {
   const store = createDeploymentStore(database.dialect);
 
@@ -199,6 +230,7 @@ export function createDeploymentService({
         action: entry.action,
         variants: entry.variants,
         enabled: entry.enabled,
+        ...withTargeting(entry.targeting),
         previous: entry.previous,
         actor: entry.actor,
         reason: entry.reason,
@@ -243,6 +275,22 @@ export function createDeploymentService({
     return breakage;
   }
 
+  /** Refuses targeting that names a segment the project does not have (any more). */
+  async function checkSegments(trx: Db, projectId: number, targeting: Targeting | undefined): Promise<void> {
+    const named = segmentsOf(targeting);
+    const absent = named.length > 0 && segments ? await segments.missing(trx, projectId, named) : [];
+    if (absent.length > 0) {
+      throw new AppError(
+        'SEGMENT_NOT_FOUND',
+        `The targeting names segment(s) ${absent.join(', ')} that do not exist.`,
+        {
+          details: { missing: absent },
+          hint: 'Create them first with PUT /api/v1/segments/{name} or `promptline segments set <name>`.',
+        },
+      );
+    }
+  }
+
   function published<T>(projectId: number, envName: string, name: string, value: T): T {
     changeFeed.publish({ projectId: String(projectId), environment: envName, prompt: name });
     return value;
@@ -266,7 +314,9 @@ export function createDeploymentService({
     const policy = effectivePolicy(env.policy);
     const role = typeof actor === 'string' ? undefined : actor.role;
     const killSwitch =
-      current !== undefined && canonicalJson(current.variants) === canonicalJson(release.variants);
+      current !== undefined &&
+      canonicalJson(current.variants) === canonicalJson(release.variants) &&
+      sameTargeting(current, release);
     // The route already limits deploys to editors and admins, who keep the switch whatever deployRoles says.
     if (killSwitch) return [];
     // An approved request was checked for its author's role when it was opened; freezes still hold.
@@ -284,12 +334,7 @@ export function createDeploymentService({
       }
     }
     if (policy.requireEvalPass && evalGate) {
-      return evalGate.check(
-        trx,
-        projectId,
-        prompt.name,
-        release.variants.map((v) => v.version),
-      );
+      return evalGate.check(trx, projectId, prompt.name, servedVersions(release));
     }
     return [];
   }
@@ -303,10 +348,17 @@ export function createDeploymentService({
     actor: DeployActor,
     approval: { requestId: number; approvedBy: string[] } | undefined,
   ): Promise<{ deployment: Deployment; changed: boolean }> {
-    const release = normalizeRelease(request);
+    const normalized = normalizeRelease(request);
     const actorName = typeof actor === 'string' ? actor : actor.name;
     const { prompt, env } = await target(trx, projectId, name, envName, true);
-    const numbers = release.variants.map((v) => v.version);
+    const current = await store.current(trx, prompt.id, env.id);
+    // A deploy that does not mention targeting keeps the live one (a rollout step, a promotion);
+    // `"targeting": {}` removes it.
+    const targeting =
+      request.targeting === undefined ? current?.targeting : normalizeTargeting(request.targeting);
+    const release: Release = { ...normalized, ...withTargeting(targeting) };
+    await checkSegments(trx, projectId, targeting);
+    const numbers = servedVersions(release);
     const found = new Set(
       (await prompts.findVersions(trx, [{ promptId: prompt.id, name, numbers }])).map((v) => v.number),
     );
@@ -317,7 +369,6 @@ export function createDeploymentService({
         hint: 'Save it first, or list versions with GET /api/v1/prompts/{name}/versions.',
       });
     }
-    const current = await store.current(trx, prompt.id, env.id);
     if (current && sameRelease(current, release)) {
       return { deployment: toDeployment(name, env.name, current), changed: false };
     }
@@ -335,6 +386,7 @@ export function createDeploymentService({
         action: 'deploy',
         variants: release.variants,
         enabled: release.enabled,
+        ...withTargeting(release.targeting),
         previous: current ? releaseOf(current) : null,
         restoredFrom: null,
         // Rolling back from this entry restores whatever it replaced.
@@ -411,6 +463,7 @@ export function createDeploymentService({
         );
       }
     }
+    await checkSegments(trx, projectId, restored.targeting);
     const overridden = await checkPartials(trx, prompt, env, releaseOf(restored), {
       force: request.force === true,
       onlyOthers: true,
@@ -424,6 +477,7 @@ export function createDeploymentService({
         action: 'rollback',
         variants: restored.variants,
         enabled: restored.enabled,
+        ...withTargeting(restored.targeting),
         previous: releaseOf(current),
         restoredFrom: restored.id,
         rollbackTarget: restored.rollbackTarget,
@@ -438,6 +492,7 @@ export function createDeploymentService({
     return toDeployment(name, env.name, {
       variants: entry.variants,
       enabled: entry.enabled,
+      ...withTargeting(entry.targeting),
       historyId: entry.id,
       updatedAt: entry.at,
       updatedBy: actor,
@@ -622,6 +677,19 @@ export function createDeploymentService({
       return toDeployment(name, env.name, current);
     },
 
+    /** The live releases whose rules name segment `name`, as `prompt@environment` (a segment in use cannot be deleted). */
+    async usingSegment(db: Db, projectId: number, name: string): Promise<string[]> {
+      const live = (await store.listForProject(db, projectId)).filter((r) =>
+        segmentsOf(r.targeting).includes(name),
+      );
+      if (live.length === 0) return [];
+      const prompts_ = await prompts.namesOf(db, [...new Set(live.map((r) => r.promptId))]);
+      const envs = new Map((await environments.list(db, projectId)).map((e) => [e.id, e.name]));
+      return live.map(
+        (r) => `${prompts_.get(r.promptId) ?? r.promptId}@${envs.get(r.environmentId) ?? r.environmentId}`,
+      );
+    },
+
     /** The releases of one prompt, in the environments' order of promotion. */
     async list(projectId: number, name: string): Promise<Deployment[]> {
       const prompt = await prompts.findByName(database.db, projectId, name);
@@ -678,7 +746,7 @@ export function createDeploymentService({
         wanted.map(({ release, prompt }) => ({
           promptId: release.promptId,
           name: prompt,
-          numbers: release.variants.map((v) => v.version),
+          numbers: servedVersions(release),
         })),
       );
       const byPrompt = new Map<number, StoredVersion[]>();
@@ -692,6 +760,7 @@ export function createDeploymentService({
         prompt,
         variants: release.variants,
         enabled: release.enabled,
+        ...withTargeting(release.targeting),
         versions: byPrompt.get(release.promptId) ?? [],
       }));
       served.sort((a, b) => (a.prompt < b.prompt ? -1 : a.prompt > b.prompt ? 1 : 0));

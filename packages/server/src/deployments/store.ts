@@ -1,4 +1,4 @@
-import { Release, Variant } from '@promptline/core';
+import { Release, Targeting, Variant } from '@promptline/core';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { decodeBool, decodeJsonAs, encodeBool, encodeJson } from '../db/codecs.ts';
@@ -31,6 +31,8 @@ export interface StoredHistoryEntry {
   /** The deployment request that made this change, and its approvers; null for a direct change. */
   requestId: number | null;
   approvedBy: string[] | null;
+  /** Pins and rules of the release; undefined when it has none. */
+  targeting?: Targeting | undefined;
 }
 
 /** A live release with the row ids of its prompt and environment (names belong to those features). */
@@ -42,6 +44,11 @@ export interface PlacedRelease extends CurrentRelease {
 const Variants = z.array(Variant);
 const Names = z.array(z.string());
 const decodeVariants = (text: string) => decodeJsonAs(Variants, text, 'deployment variants');
+/** The targeting column: absent from the release when null. */
+const targetingOf = (text: string | null): { targeting?: Targeting } =>
+  text === null ? {} : { targeting: decodeJsonAs(Targeting, text, 'release targeting') };
+const encodeTargeting = (targeting: Targeting | undefined) =>
+  targeting === undefined ? null : encodeJson(targeting);
 
 const HISTORY_COLUMNS = [
   'id',
@@ -59,6 +66,7 @@ const HISTORY_COLUMNS = [
   'at',
   'request_id',
   'approved_by',
+  'targeting',
 ] as const;
 
 /** A history row as HISTORY_COLUMNS selects it (everything but the project). */
@@ -87,6 +95,7 @@ export function toEntry(row: HistoryRow): StoredHistoryEntry {
     requestId: row.request_id,
     approvedBy:
       row.approved_by === null ? null : decodeJsonAs(Names, row.approved_by, 'approvers of a history entry'),
+    ...targetingOf(row.targeting),
   };
 }
 
@@ -98,6 +107,7 @@ const PLACED_COLUMNS = [
   'history_id',
   'updated_at',
   'updated_by',
+  'targeting',
 ] as const;
 
 function toPlaced(row: {
@@ -108,6 +118,7 @@ function toPlaced(row: {
   history_id: number;
   updated_at: string;
   updated_by: string;
+  targeting: string | null;
 }): PlacedRelease {
   return {
     promptId: row.prompt_id,
@@ -117,6 +128,7 @@ function toPlaced(row: {
     historyId: row.history_id,
     updatedAt: row.updated_at,
     updatedBy: row.updated_by,
+    ...targetingOf(row.targeting),
   };
 }
 
@@ -143,7 +155,7 @@ export function createDeploymentStore(dialect: Dialect) {
     async current(db: Db, promptId: number, environmentId: number): Promise<CurrentRelease | undefined> {
       const row = await db
         .selectFrom('deployments')
-        .select(['variants', 'enabled', 'history_id', 'updated_at', 'updated_by'])
+        .select(['variants', 'enabled', 'history_id', 'updated_at', 'updated_by', 'targeting'])
         .where('prompt_id', '=', promptId)
         .where('environment_id', '=', environmentId)
         .executeTakeFirst();
@@ -154,6 +166,7 @@ export function createDeploymentStore(dialect: Dialect) {
         historyId: row.history_id,
         updatedAt: row.updated_at,
         updatedBy: row.updated_by,
+        ...targetingOf(row.targeting),
       };
     },
 
@@ -201,6 +214,7 @@ export function createDeploymentStore(dialect: Dialect) {
           at: entry.at,
           request_id: entry.requestId,
           approved_by: entry.approvedBy === null ? null : encodeJson(entry.approvedBy),
+          targeting: encodeTargeting(entry.targeting),
         })
         .returning(HISTORY_COLUMNS)
         .executeTakeFirstOrThrow();
@@ -215,6 +229,7 @@ export function createDeploymentStore(dialect: Dialect) {
         history_id: entry.id,
         updated_at: entry.at,
         updated_by: entry.actor,
+        targeting: encodeTargeting(entry.targeting),
       };
       await db
         .insertInto('deployments')

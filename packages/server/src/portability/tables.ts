@@ -66,6 +66,8 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
     mergeOn: ['name'],
   },
   { table: 'prompts', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  // Before the releases whose targeting names them (by name, so no id to remap).
+  { table: 'segments', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
   {
     table: 'versions',
     scope: { column: 'project_id' },

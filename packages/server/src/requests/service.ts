@@ -211,6 +211,18 @@ export function createRequestService({
       body: DeployRequest,
       principal: Principal,
     ): Promise<DeploymentRequest> {
+      if (body.targeting !== undefined) {
+        // Not dropped silently: a request deploys variants only, and keeps the live targeting.
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'A deployment request cannot carry targeting yet; it deploys variants and keeps the live targeting.',
+          {
+            errors: [
+              { path: 'targeting', message: 'remove it, or deploy the targeting where the policy allows' },
+            ],
+          },
+        );
+      }
       const release = normalizeRelease(body);
       const request = await database.db.transaction().execute(async (trx) => {
         const { prompt, env, current } = await deployments.locate(

@@ -1,4 +1,11 @@
-import { RenderRequest, RenderResult, ResolveQuery, ResolveResult, Snapshot } from '@promptline/core';
+import {
+  attributesFromQuery,
+  RenderRequest,
+  RenderResult,
+  ResolveQuery,
+  ResolveResult,
+  Snapshot,
+} from '@promptline/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -44,7 +51,7 @@ export function registerResolutionRoutes(
       tags,
       summary: 'Which version an environment serves (to a unit)',
       description:
-        'The variant is picked by MurmurHash3 (x86, 32-bit, seed 0) of "<prompt>:<unit>" modulo 10000 against the cumulative weights; random without `unit`.',
+        'Targeting first: a unit pinned by the release gets its version, else the first rule whose condition the context matches (`attr.<name>=<value>` parameters, e.g. `attr.plan=enterprise`). Otherwise the variant is picked by MurmurHash3 (x86, 32-bit, seed 0) of "<prompt>:<unit>" modulo 10000 against the cumulative weights; random without `unit`. `variant` indexes the served list: the variants, then the versions only targeting serves.',
       params: PromptParams,
       querystring: ResolveQuery,
       response: { 200: ResolveResult, ...problemResponses },
@@ -56,6 +63,7 @@ export function registerResolutionRoutes(
         request.params.name,
         request.query.env,
         request.query.unit,
+        attributesFromQuery(request.query),
       );
       return sendRaw(reply, body);
     },

@@ -1,6 +1,8 @@
 import {
   AppError,
   assertInputs,
+  type ContextAttributes,
+  chooseServed,
   chooseVariant,
   collectPartials,
   isAppError,
@@ -8,6 +10,7 @@ import {
   type RenderResult,
   renderContent,
   type SnapshotVersion,
+  targetedVersions,
 } from '@promptline/core';
 import { createSchemaIssueFinder } from '@promptline/core/node';
 import { environmentNotFound } from '../environments/errors.ts';
@@ -41,6 +44,21 @@ export function createResolutionService({
     return snapshot;
   }
 
+  /**
+   * The index in a prompt's served list for a caller: the weighted split alone when the release
+   * has no targeting (the hot path stays a hash), else pins and rules first.
+   */
+  function pickFor(
+    name: string,
+    served: ServedPrompt,
+    snapshot: CachedSnapshot,
+    unit: string | undefined,
+    attributes: ContextAttributes | undefined,
+  ): number {
+    if (served.targeting === undefined) return chooseVariant(name, served.variants, unit);
+    return chooseServed(name, served, snapshot.segments, { unit, attributes });
+  }
+
   /** Why a prompt is not served: it does not exist, is not deployed here, or is switched off. */
   async function notServed(projectId: number, name: string, env: string, served: ServedPrompt | undefined) {
     if (served && !served.enabled) {
@@ -60,16 +78,32 @@ export function createResolutionService({
     });
   }
 
+  /** The version number at an index of a prompt's served list (variants, then targeted versions). */
+  function servedNumber(served: ServedPrompt, index: number): number {
+    const variant = served.variants[index];
+    if (variant) return variant.version;
+    return targetedVersions(served.variants, served.targeting)[index - served.variants.length] ?? 0;
+  }
+
   return {
-    /** The serialised ResolveResult for `name` in `env`, variant picked by `unit` (random without). */
-    async resolve(projectId: number, name: string, env: string, unit: string | undefined): Promise<string> {
+    /**
+     * The serialised ResolveResult for `name` in `env`: pins and rules for `unit` and `attributes`
+     * first, else the variant picked by `unit` (random without).
+     */
+    async resolve(
+      projectId: number,
+      name: string,
+      env: string,
+      unit: string | undefined,
+      attributes?: ContextAttributes,
+    ): Promise<string> {
       try {
         const cached = cache.get(projectId, env);
         const snapshot = 'then' in cached ? await cached : cached;
         if (!snapshot) throw environmentNotFound(env);
         const served = snapshot.prompts.get(name);
         if (!served?.enabled) throw await notServed(projectId, name, env, served);
-        const body = served.resolved[chooseVariant(name, served.variants, unit)];
+        const body = served.resolved[pickFor(name, served, snapshot, unit, attributes)];
         if (!body)
           throw new AppError(
             'INTERNAL',
@@ -119,9 +153,8 @@ export function createResolutionService({
       const snapshot = await snapshotOf(projectId, env);
       const served = snapshot.prompts.get(name);
       if (!served?.enabled) throw await notServed(projectId, name, env, served);
-      variant = chooseVariant(name, served.variants, request.unit);
-      const number = served.variants[variant]?.version ?? 0;
-      const found = served.versions.get(number);
+      variant = pickFor(name, served, snapshot, request.unit, request.attributes);
+      const found = served.versions.get(servedNumber(served, variant));
       if (!found)
         throw new AppError('INTERNAL', `The release of "${name}" in ${env} names a missing version.`);
       version = found;
@@ -130,7 +163,9 @@ export function createResolutionService({
       partialTemplate = (partial) => {
         const p = snapshot.prompts.get(partial);
         if (!p?.enabled) return undefined;
-        const v = p.versions.get(p.variants[chooseVariant(partial, p.variants, request.unit)]?.version ?? 0);
+        const v = p.versions.get(
+          servedNumber(p, pickFor(partial, p, snapshot, request.unit, request.attributes)),
+        );
         return v?.type === 'text' ? v.template : undefined;
       };
     } else {

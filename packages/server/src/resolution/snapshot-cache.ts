@@ -1,8 +1,12 @@
 import {
   canonicalJson,
+  type SegmentDefinition,
   type Snapshot,
   type SnapshotVersion,
+  segmentsOf,
   sha256Hex,
+  type Targeting,
+  targetedVersions,
   type Variant,
 } from '@promptline/core';
 import type { Clock } from '../clock.ts';
@@ -15,8 +19,10 @@ import type { StoredVersion } from '../prompts/store.ts';
 export interface ServedPrompt {
   variants: Variant[];
   enabled: boolean;
+  /** Pins and rules, tried before the split; undefined when none (the hot path skips them). */
+  targeting: Targeting | undefined;
   versions: Map<number, SnapshotVersion>;
-  /** The `resolve` response of each variant, serialised once per snapshot build. */
+  /** The `resolve` response of each served version (variants, then targeted ones), serialised once per snapshot build. */
   resolved: string[];
 }
 
@@ -29,6 +35,8 @@ export interface CachedSnapshot {
   /** Strong, quoted ETag derived from the content only, so every instance computes the same one. */
   etag: string;
   prompts: Map<string, ServedPrompt>;
+  /** The segments the releases' rules name, by name. */
+  segments: Record<string, SegmentDefinition>;
 }
 
 function toSnapshotVersion(v: StoredVersion): SnapshotVersion {
@@ -45,10 +53,13 @@ function toSnapshotVersion(v: StoredVersion): SnapshotVersion {
  */
 export function createSnapshotCache({
   deployments,
+  segments: segmentSource,
   clock,
   changeFeed,
 }: {
   deployments: Pick<DeploymentService, 'servedIn'>;
+  /** The definitions of the segments rules name; without it (tests of other features) none. */
+  segments?: { definitions(projectId: number, names: string[]): Promise<Record<string, SegmentDefinition>> };
   clock: Clock;
   changeFeed: ChangeFeed;
 }) {
@@ -76,12 +87,19 @@ export function createSnapshotCache({
     for (const release of releases) {
       byPrompt.set(release.promptId, new Map(release.versions.map((v) => [v.number, toSnapshotVersion(v)])));
     }
-    const served = new Map<string, ServedPrompt>();
+    const servedPrompts = new Map<string, ServedPrompt>();
+    const named = [...new Set(releases.flatMap((r) => segmentsOf(r.targeting)))];
+    const segments =
+      named.length > 0 && segmentSource ? await segmentSource.definitions(projectId, named) : {};
     const snapshotPrompts: Snapshot['prompts'] = {};
     for (const release of releases) {
       const versionMap = byPrompt.get(release.promptId) ?? new Map<number, SnapshotVersion>();
-      const resolved = release.variants.map((variant, index) => {
-        const v = versionMap.get(variant.version);
+      const served = [
+        ...release.variants.map((v) => v.version),
+        ...targetedVersions(release.variants, release.targeting),
+      ];
+      const resolved = served.map((number, index) => {
+        const v = versionMap.get(number);
         if (!v) return '';
         return JSON.stringify({
           prompt: release.prompt,
@@ -97,26 +115,30 @@ export function createSnapshotCache({
           hash: v.hash,
         });
       });
-      served.set(release.prompt, {
+      servedPrompts.set(release.prompt, {
         variants: release.variants,
         enabled: release.enabled,
+        targeting: release.targeting,
         versions: versionMap,
         resolved,
       });
       snapshotPrompts[release.prompt] = {
         variants: release.variants,
         enabled: release.enabled,
+        ...(release.targeting === undefined ? {} : { targeting: release.targeting }),
         versions: Object.fromEntries([...versionMap].map(([n, v]) => [String(n), v])),
       };
     }
-    const etag = `"${sha256Hex(canonicalJson({ environment: environment.name, prompts: snapshotPrompts }))}"`;
+    const withSegments = Object.keys(segments).length > 0 ? { segments } : {};
+    const etag = `"${sha256Hex(canonicalJson({ environment: environment.name, prompts: snapshotPrompts, ...withSegments }))}"`;
     const snapshot: Snapshot = {
       environment: environment.name,
       etag,
       generatedAt: clock.now().toISOString(),
       prompts: snapshotPrompts,
+      ...withSegments,
     };
-    return { environment, snapshot, body: JSON.stringify(snapshot), etag, prompts: served };
+    return { environment, snapshot, body: JSON.stringify(snapshot), etag, prompts: servedPrompts, segments };
   }
 
   return {

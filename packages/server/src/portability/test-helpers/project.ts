@@ -85,6 +85,18 @@ export async function seedProject(api: TestClient): Promise<void> {
   );
   await ok(api.put(`${p('support/triage')}/deployments/production`, { version: 3 }), 'deploy 3');
   await ok(api.post(`${p('support/triage')}/deployments/production/rollback`, { reason: 'bad' }), 'rollback');
+  // Targeting: a segment, and a release whose rules name it (history and live rows carry it).
+  await ok(api.put('/api/v1/segments/internal', { units: ['staff-1'], description: 'staff' }), 'segment');
+  await ok(
+    api.put(`${p('chat/helper')}/deployments/production`, {
+      version: 1,
+      targeting: {
+        rules: [{ when: { segment: 'internal' }, version: 1 }],
+        pins: [{ unit: 'u', version: 1 }],
+      },
+    }),
+    'deploy with targeting',
+  );
   // A deployment request approved by another key: requests, decisions and a history entry naming them.
   const opened = await ok(
     api.post(`${p('support/triage')}/deployments/staging/requests`, { version: 2, reason: 'review me' }),
