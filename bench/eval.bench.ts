@@ -7,13 +7,18 @@
  *   npx tsc -b                                      # the bench runs the built CLI
  *   npm exec -- node --conditions=source bench/eval.bench.ts            # sizes 200,2000
  *   BENCH_EVAL_SIZES=200,2000,10000 npm exec -- node --conditions=source bench/eval.bench.ts
+ *
+ * BENCH_EVAL_REPEATS=n runs each tool n times per size (default 1) and reports the median run, with
+ * every run's wall and CPU beside it: on a shared machine one run says little. BENCH_EVAL_BASELINE_BIN
+ * names another `promptline` bin (an older checkout's packages/cli/bin/promptline.js) measured the
+ * same way, side by side. The load average at the start and the end is in the output.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -22,6 +27,8 @@ const promptfooBin = join(root, 'bench/.scratch/node_modules/promptfoo/dist/src/
 // time Node's type stripping of every module, which no user pays.
 const promptlineBin = join(root, 'packages/cli/bin/promptline.js');
 const sizes = (process.env.BENCH_EVAL_SIZES ?? '200,2000').split(',').map(Number);
+const repeats = Math.max(1, Number(process.env.BENCH_EVAL_REPEATS ?? 1));
+const baselineBin = process.env.BENCH_EVAL_BASELINE_BIN;
 const LATENCY_MS = 20;
 
 async function startServer() {
@@ -128,9 +135,20 @@ async function measure(
   };
 }
 
-function figures(m: Measure, calls: number) {
+/** Runs `once` `repeats` times: the run of median wall time, and every run's wall and CPU. */
+async function median<T extends Measure>(once: () => Promise<T>): Promise<T & { runs: string[] }> {
+  const all: T[] = [];
+  for (let i = 0; i < repeats; i++) all.push(await once());
+  const sorted = [...all].sort((a, b) => a.wallS - b.wallS);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)] as T;
+  return { ...mid, runs: all.map((m) => `${m.wallS.toFixed(2)} s wall, ${m.cpuS.toFixed(2)} s CPU`) };
+}
+
+function figures(m: Measure & { runs?: string[] }, calls: number) {
   return {
     wallS: Number(m.wallS.toFixed(2)),
+    cpuS: Number(m.cpuS.toFixed(2)),
+    ...(m.runs && m.runs.length > 1 ? { runs: m.runs } : {}),
     callsPerS: Number((calls / m.wallS).toFixed(1)),
     cpuMsPerCall: Number(((m.cpuS * 1000) / calls).toFixed(3)),
     peakRssMb: m.peakRssMb,
@@ -139,6 +157,8 @@ function figures(m: Measure, calls: number) {
 }
 
 const out: Record<string, unknown> = {
+  loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+  repeats,
   latencyMs: LATENCY_MS,
   concurrency: 50,
   prompts: 2,
@@ -162,51 +182,67 @@ try {
     await writeFile(join(dir, 'promptfooconfig.yaml'), config(url, cases));
     const expected = cases * 2;
     const run: Record<string, unknown> = { cases, calls: expected };
+    const promptline = (bin: string) =>
+      median(() =>
+        measure(
+          [
+            '--no-warnings',
+            bin,
+            'eval',
+            '-c',
+            'promptfooconfig.yaml',
+            '--no-cache',
+            '--max-concurrency',
+            '50',
+            '-o',
+            'promptline.jsonl',
+          ],
+          dir,
+          {},
+        ),
+      );
     let before = calls();
-    const pl = await measure(
-      [
-        '--no-warnings',
-        promptlineBin,
-        'eval',
-        '-c',
-        'promptfooconfig.yaml',
-        '--no-cache',
-        '--max-concurrency',
-        '50',
-        '-o',
-        'promptline.jsonl',
-      ],
-      dir,
-      {},
-    );
-    run.promptline = { ...figures(pl, expected), serverCalls: calls() - before };
+    const pl = await promptline(promptlineBin);
+    run.promptline = { ...figures(pl, expected), serverCalls: (calls() - before) / repeats };
     if (pl.exitCode !== 0) run.promptlineStderr = pl.stderr;
+    if (baselineBin) {
+      before = calls();
+      const base = await promptline(baselineBin);
+      run.baseline = {
+        bin: baselineBin,
+        ...figures(base, expected),
+        serverCalls: (calls() - before) / repeats,
+      };
+      if (base.exitCode !== 0) run.baselineStderr = base.stderr;
+    }
     if (havePromptfoo) {
       before = calls();
-      const pf = await measure(
-        [
-          promptfooBin,
-          'eval',
-          '-c',
-          'promptfooconfig.yaml',
-          '--no-cache',
-          '--max-concurrency',
-          '50',
-          '--no-table',
-          '--no-progress-bar',
-          '-o',
-          'promptfoo.json',
-        ],
-        dir,
-        {
-          PROMPTFOO_DISABLE_TELEMETRY: '1',
-          PROMPTFOO_DISABLE_UPDATE: '1',
-          PROMPTFOO_CONFIG_DIR: join(dir, '.promptfoo'),
-          PROMPTFOO_DISABLE_SHARING: '1',
-          OPENAI_API_KEY: 'sk-bench',
-        },
+      const pf = await median(() =>
+        measure(
+          [
+            promptfooBin,
+            'eval',
+            '-c',
+            'promptfooconfig.yaml',
+            '--no-cache',
+            '--max-concurrency',
+            '50',
+            '--no-table',
+            '--no-progress-bar',
+            '-o',
+            'promptfoo.json',
+          ],
+          dir,
+          {
+            PROMPTFOO_DISABLE_TELEMETRY: '1',
+            PROMPTFOO_DISABLE_UPDATE: '1',
+            PROMPTFOO_CONFIG_DIR: join(dir, '.promptfoo'),
+            PROMPTFOO_DISABLE_SHARING: '1',
+            OPENAI_API_KEY: 'sk-bench',
+          },
+        ),
       );
-      run.promptfoo = { ...figures(pf, expected), serverCalls: calls() - before };
+      run.promptfoo = { ...figures(pf, expected), serverCalls: (calls() - before) / repeats };
       if (pf.exitCode !== 0 && pf.exitCode !== 100) run.promptfooStderr = pf.stderr;
       try {
         const doc = JSON.parse(await readFile(join(dir, 'promptfoo.json'), 'utf8')) as {
@@ -233,4 +269,5 @@ try {
   server.close();
   await rm(work, { recursive: true, force: true });
 }
+out.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -11,7 +11,8 @@
 import { existsSync } from 'node:fs';
 import fsPromises, { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { AppError, type DatasetItem, type ModelConfig, parsePromptFile } from '@promptline/core';
+import type { DatasetItem, ModelConfig, parsePromptFile } from '@promptline/core';
+import { AppError } from '@promptline/core/errors';
 import {
   AssertionSpec,
   checkVarsTemplate,
@@ -292,7 +293,8 @@ async function promptsFromFile(
     // A prompts-as-code file (`promptline pull`): evaluated as the registry would render it.
     let file: ReturnType<typeof parsePromptFile>;
     try {
-      file = parsePromptFile(text);
+      // Loaded here: its YAML parser is ~70 modules no other config needs (eval start-up).
+      file = (await import('@promptline/core/prompt-file')).parsePromptFile(text);
     } catch (error) {
       throw new AppError('CONFIG_INVALID', `${where}: ${basename(path)}: ${(error as Error).message}`);
     }

@@ -176,10 +176,15 @@ describe('promptline eval (black box)', () => {
     expect(none.stderr).toMatch(/No eval config found/);
   });
 
-  it('runs a promptfoo config unchanged with the verdicts promptfoo documents', async () => {
+  // A small suite runs in the command's own thread; PROMPTLINE_EVAL_WORKER=1 sends it to the
+  // heap-limited worker thread bigger suites (over 1 000 calls) use: both give the same verdicts.
+  it.each([
+    ['in the command thread', {}],
+    ['in the worker thread', { PROMPTLINE_EVAL_WORKER: '1' }],
+  ])('runs a promptfoo config unchanged with the verdicts promptfoo documents (%s)', async (_, env) => {
     const dir = join(examples, 'promptfoo-compat');
-    const file = join(out, 'compat.jsonl');
-    const res = await run(['-o', file, '--no-cache'], dir);
+    const file = join(out, `compat-${Object.keys(env).length}.jsonl`);
+    const res = await run(['-o', file, '--no-cache'], dir, env);
     expect(res.code).toBe(1);
     const results = (await readFile(file, 'utf8'))
       .trim()

@@ -4,7 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { AppError, isAppError } from '@promptline/core';
+// Not the `@promptline/core` index: it would load all of core (~250 modules) for two names.
+import { AppError, isAppError } from '@promptline/core/errors';
 import {
   createDiskCache,
   createNodeTransport,
@@ -58,8 +59,41 @@ function asServerResult(r: EvalResult, prompt: string): EvalResult {
   return { ...r, promptId, key };
 }
 
+/**
+ * A run whose arguments and config are read and checked: how many model calls it will make, and
+ * what does them. Preparing may already have answered (`--help`, a usage or config error).
+ */
+export type PreparedEval = { code: number } | { calls: number; execute(): Promise<number> };
+
 /** Runs `promptline eval` with `argv` and answers the exit code. */
 export async function runEvalCli(argv: string[], ctx: EvalCliContext): Promise<number> {
+  const prepared = await prepareEvalCli(argv, ctx);
+  return 'code' in prepared ? prepared.code : prepared.execute();
+}
+
+/** Reports a failure of preparing or running as its exit code (2: the user's to fix). */
+function failure(err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${err.message}\n`);
+    return 2;
+  }
+  if (
+    isAppError(err) &&
+    (err.code === 'CONFIG_INVALID' || err.code === 'PROVIDER_NOT_CONFIGURED' || err.status < 500)
+  ) {
+    process.stderr.write(`Configuration error (${err.code}): ${err.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`promptline eval failed: ${(err as Error).stack ?? String(err)}\n`);
+  return 1;
+}
+
+/**
+ * Reads the arguments and the config of `promptline eval` (registry references and judge prompts
+ * included) without calling a model; `execute()` runs the suite, writes the files and answers the
+ * exit code.
+ */
+export async function prepareEvalCli(argv: string[], ctx: EvalCliContext): Promise<PreparedEval> {
   let values: ReturnType<typeof parse>['values'];
   function parse(args: string[]) {
     return parseArgs({
@@ -83,11 +117,11 @@ export async function runEvalCli(argv: string[], ctx: EvalCliContext): Promise<n
     values = parse(argv).values;
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${EVAL_HELP}`);
-    return 2;
+    return { code: 2 };
   }
   if (values.help) {
     process.stdout.write(EVAL_HELP);
-    return 0;
+    return { code: 0 };
   }
   try {
     const cwd = ctx.cwd;
@@ -139,73 +173,67 @@ export async function runEvalCli(argv: string[], ctx: EvalCliContext): Promise<n
       }
     }
     const baseline = values.baseline ? await readBaseline(resolve(cwd, values.baseline)) : undefined;
-    const sinks: EvalSink[] = outputs.map((p) => createResultWriter(p, suite.description, loaded.sources));
-    // With a server configured the run is also stored there; a failed upload is reported but
-    // does not change the suite's verdict.
-    const serverUrl = values.upload ? ctx.env.PROMPTLINE_URL : undefined;
-    const linked = linkedPrompt(loaded.sources);
-    const upload = serverUrl
-      ? await (await import('./upload.ts')).createUploadSink({
-          url: serverUrl,
-          apiKey: ctx.env.PROMPTLINE_API_KEY,
-          ...(linked ? { prompt: linked } : {}),
-        })
-      : null;
-    let uploadError: unknown = null;
-    if (upload) {
-      sinks.push({
-        onResult: (r) => upload.onResult(linked ? asServerResult(r, linked) : r),
-        async close(o) {
-          try {
-            await upload.close?.(o);
-          } catch (err) {
-            uploadError = err;
-          }
-        },
-      });
+    const calls = suite.cases.length * suite.repeat * suite.prompts.length * suite.providers.length;
+    const execute = () => executeEval().catch(failure);
+    return { calls, execute };
+
+    async function executeEval(): Promise<number> {
+      const sinks: EvalSink[] = outputs.map((p) => createResultWriter(p, suite.description, loaded.sources));
+      // With a server configured the run is also stored there; a failed upload is reported but
+      // does not change the suite's verdict.
+      const serverUrl = values.upload ? ctx.env.PROMPTLINE_URL : undefined;
+      const linked = linkedPrompt(loaded.sources);
+      const upload = serverUrl
+        ? await (await import('./upload.ts')).createUploadSink({
+            url: serverUrl,
+            apiKey: ctx.env.PROMPTLINE_API_KEY,
+            ...(linked ? { prompt: linked } : {}),
+          })
+        : null;
+      let uploadError: unknown = null;
+      if (upload) {
+        sinks.push({
+          onResult: (r) => upload.onResult(linked ? asServerResult(r, linked) : r),
+          async close(o) {
+            try {
+              await upload.close?.(o);
+            } catch (err) {
+              uploadError = err;
+            }
+          },
+        });
+      }
+      const tty = ctx.tty && !values.json;
+      const bar = tty ? createProgressBar(process.stderr) : null;
+      const cacheDir = ctx.env.PROMPTLINE_CACHE_DIR || resolve(cwd, '.promptline', 'cache', 'eval');
+      // node:http instead of fetch for the model calls (a fraction of the CPU per call), except when
+      // Node's fetch is asked to use the proxy variables, which node:http would not.
+      const transport = ctx.env.NODE_USE_ENV_PROXY ? null : createNodeTransport();
+      const outcome = await runEval(suite, {
+        sinks,
+        cache: values.cache ? createDiskCache(cacheDir) : null,
+        signal: ctx.signal,
+        env: ctx.env,
+        ...(transport ? { transport: transport.send } : {}),
+        ...(baseline ? { baseline } : {}),
+        ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
+        ...(Object.keys(judgePrompts).length > 0 ? { judgePrompts } : {}),
+      }).finally(() => transport?.close());
+      bar?.done();
+      if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+      else process.stdout.write(formatSummaryTable(outcome));
+      for (const out of outputs) process.stderr.write(`Wrote ${out}\n`);
+      if (upload?.run) process.stderr.write(`Uploaded to ${serverUrl} as eval run ${upload.run.id}\n`);
+      if (uploadError) {
+        process.stderr.write(
+          `Upload to ${serverUrl} failed: ${(uploadError as Error).message} (pass --no-upload to skip it)\n`,
+        );
+      }
+      if (outcome.cancelled) return 130;
+      if (outcome.thresholds.met) return 0;
+      return values['promptfoo-exit-codes'] ? 100 : 1;
     }
-    const tty = ctx.tty && !values.json;
-    const bar = tty ? createProgressBar(process.stderr) : null;
-    const cacheDir = ctx.env.PROMPTLINE_CACHE_DIR || resolve(cwd, '.promptline', 'cache', 'eval');
-    // node:http instead of fetch for the model calls (a fraction of the CPU per call), except when
-    // Node's fetch is asked to use the proxy variables, which node:http would not.
-    const transport = ctx.env.NODE_USE_ENV_PROXY ? null : createNodeTransport();
-    const outcome = await runEval(suite, {
-      sinks,
-      cache: values.cache ? createDiskCache(cacheDir) : null,
-      signal: ctx.signal,
-      env: ctx.env,
-      ...(transport ? { transport: transport.send } : {}),
-      ...(baseline ? { baseline } : {}),
-      ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
-      ...(Object.keys(judgePrompts).length > 0 ? { judgePrompts } : {}),
-    }).finally(() => transport?.close());
-    bar?.done();
-    if (values.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
-    else process.stdout.write(formatSummaryTable(outcome));
-    for (const out of outputs) process.stderr.write(`Wrote ${out}\n`);
-    if (upload?.run) process.stderr.write(`Uploaded to ${serverUrl} as eval run ${upload.run.id}\n`);
-    if (uploadError) {
-      process.stderr.write(
-        `Upload to ${serverUrl} failed: ${(uploadError as Error).message} (pass --no-upload to skip it)\n`,
-      );
-    }
-    if (outcome.cancelled) return 130;
-    if (outcome.thresholds.met) return 0;
-    return values['promptfoo-exit-codes'] ? 100 : 1;
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    if (
-      isAppError(err) &&
-      (err.code === 'CONFIG_INVALID' || err.code === 'PROVIDER_NOT_CONFIGURED' || err.status < 500)
-    ) {
-      process.stderr.write(`Configuration error (${err.code}): ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`promptline eval failed: ${(err as Error).stack ?? String(err)}\n`);
-    return 1;
+    return { code: failure(err) };
   }
 }

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { escapeMarkup } from '@promptline/core';
+import { escapeMarkup } from '@promptline/core/markup';
 import type { EvalResult, EvalSink, RunOutcome } from '@promptline/core/node';
 import type { ConfigSources } from './config.ts';
 import { csvField } from './csv.ts';

@@ -4,11 +4,19 @@
  * thousands of small calls that is most of the run's own CPU. Answers the way `fetch` would:
  * redirects and proxied setups are handed to `fetch` itself, compressed bodies are decompressed.
  */
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { Agent } from 'node:https';
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import zlib from 'node:zlib';
 import type { HttpResponse, HttpTransport } from '../providers/types.ts';
+
+// Built-ins through require, not import: an ESM import of node:http reads every export of it, and
+// its lazy web getters load undici (~20 ms of every `promptline eval` start). TLS and zlib load
+// only when a call needs them (an https URL, a compressed answer).
+const load = createRequire(import.meta.url);
+const http = load('node:http') as typeof import('node:http');
+const https = () => load('node:https') as typeof import('node:https');
+const zlib = () => load('node:zlib') as typeof import('node:zlib');
 
 /** A transport and the agents behind it; `close()` ends their idle connections. */
 export interface NodeTransport {
@@ -22,11 +30,11 @@ function decoded(res: IncomingMessage): Readable {
   switch (res.headers['content-encoding']?.trim().toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
-      return res.pipe(zlib.createGunzip());
+      return res.pipe(zlib().createGunzip());
     case 'deflate':
-      return res.pipe(zlib.createInflate());
+      return res.pipe(zlib().createInflate());
     case 'br':
-      return res.pipe(zlib.createBrotliDecompress());
+      return res.pipe(zlib().createBrotliDecompress());
     default:
       return res;
   }
@@ -84,16 +92,16 @@ function toResponse(res: IncomingMessage): HttpResponse {
  * transport.close();
  */
 export function createNodeTransport(): NodeTransport {
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true }),
-    'https:': new https.Agent({ keepAlive: true }),
-  };
+  const plain = new http.Agent({ keepAlive: true });
+  let secure: Agent | undefined;
   const send: HttpTransport = (url, init) => {
     const target = new URL(url);
-    const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return fetch(url, init);
+    const tls = target.protocol === 'https:';
+    if (tls) secure ??= new (https().Agent)({ keepAlive: true });
+    const agent = tls ? secure : plain;
     return new Promise<HttpResponse>((resolve, reject) => {
-      const request = (target.protocol === 'https:' ? https : http).request(
+      const request = (tls ? https() : http).request(
         target,
         {
           method: init.method,
@@ -123,8 +131,8 @@ export function createNodeTransport(): NodeTransport {
   return {
     send,
     close() {
-      agents['http:'].destroy();
-      agents['https:'].destroy();
+      plain.destroy();
+      secure?.destroy();
     },
   };
 }
