@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  /** A streaming route asked for without `Accept: text/event-stream`. */
+  NOT_ACCEPTABLE: 406,
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   URI_TOO_LONG: 414,

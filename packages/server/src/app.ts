@@ -110,6 +110,7 @@ import { createTraceMaintenance } from './traces/maintenance.ts';
 import { registerTraceRoutes } from './traces/routes.ts';
 import { createTraceService } from './traces/service.ts';
 import { createTraceSettingsService } from './traces/settings.ts';
+import { createTraceTail } from './traces/tail.ts';
 import { registerMemberRoutes } from './users/routes.ts';
 import { createUserService } from './users/service.ts';
 import { defaultWebDist, registerWebApp } from './web/static.ts';
@@ -395,6 +396,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   // Every way in (native API, OpenTelemetry, gateway, SDK) stores spans through this one service.
   // Written spans and scores reach the metrics rollups through its sink, in the writing transaction.
+  const traceTail = createTraceTail({
+    onListenerError: (error) => app.log.error({ err: error }, 'trace tail listener failed'),
+  });
   const traces = createTraceService({
     database,
     clock,
@@ -403,6 +407,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     sink: rollups.sink,
     prices: (projectId) => providers.priceBook(projectId),
     metrics: metrics?.spans,
+    tail: traceTail,
   });
   const privacy: PrivacyService = createPrivacyService({
     database,
@@ -534,7 +539,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     oidc: options.oidc,
     passwords: options.passwords,
   });
-  registerTraceRoutes(app, { traces, settings: createTraceSettingsService({ database, clock, audit }) });
+  registerTraceRoutes(app, {
+    traces,
+    settings: createTraceSettingsService({ database, clock, audit }),
+    tail: traceTail,
+  });
   registerOtelRoutes(app, { otel: createOtelService({ traces, metrics: metrics?.spans }) });
   const langfuseIngestion = createLangfuseIngestionService({ database, clock, traces });
   langfuseIngestion.register(jobs);

@@ -21,6 +21,7 @@ const DatasetPage = lazy(() => import('./pages/dataset.tsx'));
 const SettingsPage = lazy(() => import('./pages/settings.tsx'));
 const RequestsPage = lazy(() => import('./pages/requests.tsx'));
 const RequestPage = lazy(() => import('./pages/request.tsx'));
+const TracesPage = lazy(() => import('./pages/traces.tsx'));
 
 function signInHref(location: string): string {
   const next = location + window.location.search;
@@ -72,6 +73,7 @@ export function App() {
           <Route path="/audit" component={AuditPage} />
           <Route path="/requests" component={RequestsPage} />
           <Route path="/requests/:id">{(params) => <RequestPage id={params.id} />}</Route>
+          <Route path="/traces" component={TracesPage} />
           <Route path="/datasets" component={DatasetsPage} />
           <Route path="/datasets/*">
             {(params) => <DatasetPage name={decodeURIComponent(params['*'] ?? '')} />}

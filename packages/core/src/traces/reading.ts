@@ -25,8 +25,17 @@ export const ListTracesQuery = z.object({
   /** Traces that started at or after `from` and before `to`. */
   from: IsoInstant.optional(),
   to: IsoInstant.optional(),
-  /** Part of the trace's name (its root span's), case-insensitive. */
+  /**
+   * Free text, case-insensitive: traces with a span whose name, input or output contains it
+   * (through SQLite's FTS5 trigram index and PostgreSQL's pg_trgm). Shorter than 3 characters, no
+   * trigram index can serve it: it then matches the trace's name only.
+   */
   q: z.string().min(1).max(200).optional(),
+  /** Traces with a score of this name (on any of their spans). */
+  score: z.string().min(1).max(200).optional(),
+  /** With `score`: only numeric or boolean values at least / at most this (booleans are 0 and 1). */
+  scoreMin: z.coerce.number().finite().optional(),
+  scoreMax: z.coerce.number().finite().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: TraceCursor.optional(),
 });
@@ -56,6 +65,45 @@ export const TraceSummary = z.object({
   errorCount: z.number().int(),
 });
 
+/**
+ * An event of the live tail (`GET /api/v1/traces/tail`): a trace that received spans, with the
+ * totals of the spans just written (not the trace's running totals: the list merges them).
+ */
+export const TraceTailEvent = z.object({
+  traceId: TraceId,
+  spans: z.array(
+    z.object({
+      spanId: SpanId,
+      parentSpanId: z.string().nullable(),
+      name: z.string(),
+      startTime: z.string(),
+      endTime: z.string(),
+      durationMs: z.number(),
+      status: z.enum(['ok', 'error']),
+      prompt: z
+        .object({ name: z.string(), version: z.number().int(), environment: z.string().nullable() })
+        .nullable(),
+      model: z.string().nullable(),
+      userId: z.string().nullable(),
+      sessionId: z.string().nullable(),
+      usage: z.object({ input: z.number(), output: z.number() }),
+      costUsd: z.number().nullable(),
+    }),
+  ),
+});
+
+/** Query of the live tail: the list's filters that can be checked on a span as it arrives. */
+export const TraceTailQuery = ListTracesQuery.pick({
+  prompt: true,
+  version: true,
+  env: true,
+  status: true,
+  userId: true,
+  sessionId: true,
+  model: true,
+  q: true,
+});
+
 export const TracePage = z.object({
   items: z.array(TraceSummary),
   /** Pass as `cursor` for the next (older) page; null on the last page. */
@@ -80,6 +128,8 @@ export type TraceCursor = z.infer<typeof TraceCursor>;
 export type ListTracesQuery = z.infer<typeof ListTracesQuery>;
 export type TraceSummary = z.infer<typeof TraceSummary>;
 export type TracePage = z.infer<typeof TracePage>;
+export type TraceTailEvent = z.infer<typeof TraceTailEvent>;
+export type TraceTailQuery = z.infer<typeof TraceTailQuery>;
 export type TraceSpan = z.infer<typeof TraceSpan>;
 export type TraceDetail = z.infer<typeof TraceDetail>;
 export type TraceSettings = z.infer<typeof TraceSettings>;

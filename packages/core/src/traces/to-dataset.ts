@@ -52,3 +52,5 @@ export const TracesToDatasetResult = z.object({
 
 export type TracesToDatasetRequest = z.infer<typeof TracesToDatasetRequest>;
 export type TracesToDatasetResult = z.infer<typeof TracesToDatasetResult>;
+/** The request as a client writes it (defaults may be left out). */
+export type TracesToDatasetInput = z.input<typeof TracesToDatasetRequest>;

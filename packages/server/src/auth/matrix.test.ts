@@ -125,6 +125,7 @@ const MINIMUM: Record<string, Least> = {
   'DELETE /api/v1/gateway/routes': 'admin',
   'GET /api/v1/traces': 'viewer',
   'GET /api/v1/traces/{traceId}': 'viewer',
+  'GET /api/v1/traces/tail': 'viewer',
   'POST /api/v1/scores': 'editor',
   'GET /api/v1/traces/settings': 'viewer',
   'PUT /api/v1/traces/settings': 'admin',

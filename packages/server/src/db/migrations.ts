@@ -24,6 +24,7 @@ import { rolloutTablesMigration } from '../rollouts/migration.ts';
 import { segmentsMigration } from '../segments/migration.ts';
 import { sessionsMigration, userSessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
+import { spanSearchMigration } from '../traces/search-migration.ts';
 import { usersMigration } from '../users/migration.ts';
 import { webhookTablesMigration } from '../webhooks/migration.ts';
 import type { Database, Dialect } from './database.ts';
@@ -218,6 +219,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     // Numbered in 0310–0319, renamed to sort after every migration on main when they landed.
     '0351_release_targeting': releaseTargetingMigration(),
     '0352_segments': segmentsMigration(dialect),
+    // Numbered in 0340–0349, renamed to sort after every migration on main when it landed.
+    '0353_span_search': spanSearchMigration(dialect),
   };
 }
 

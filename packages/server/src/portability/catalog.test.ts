@@ -4,7 +4,10 @@ import { createPortabilityStore } from './store.ts';
 import { EXPORTED_TABLES, INSTANCE_LOCAL_TABLES } from './tables.ts';
 
 /** Tables only one dialect has (its own bookkeeping). */
-const DIALECT_ONLY = new Set(['sqlite_sequence']);
+const DIALECT_ONLY = new Set([
+  'sqlite_sequence',
+  ...['spans_fts', 'spans_fts_data', 'spans_fts_idx', 'spans_fts_docsize', 'spans_fts_config'],
+]);
 
 forEachDialect((dialect, get) => {
   const store = createPortabilityStore(dialect);

@@ -200,6 +200,12 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
 
 /** Tables that stay with the instance, and why. */
 export const INSTANCE_LOCAL_TABLES: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(
+    ['spans_fts', 'spans_fts_data', 'spans_fts_idx', 'spans_fts_docsize', 'spans_fts_config'].map((t) => [
+      t,
+      'SQLite’s full-text index of spans (FTS5 and its shadow tables): rebuilt by triggers as the imported spans are written',
+    ]),
+  ),
   projects: 'the tenant itself: an import fills the project of the key that runs it, whatever it is called',
   api_keys: 'secrets (key hashes); the target instance has its own keys',
   users:

@@ -9,7 +9,25 @@ import pg from 'pg';
  */
 const url = process.env.PROMPTLINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-export function setup(): () => Promise<void> {
+/**
+ * pg_trgm (the span search index) is installed once per database, in `public`: migrations of test
+ * files running side by side would otherwise race to create it, and the first test schema to hold
+ * it would take it along when dropped.
+ */
+async function installExtensions(): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    await client.query('create extension if not exists pg_trgm with schema public');
+  } catch (error) {
+    console.warn(`could not install pg_trgm: ${String(error)}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export async function setup(): Promise<() => Promise<void>> {
+  await installExtensions();
   const run = randomBytes(4).toString('hex');
   // Test workers are forked after this runs, so they inherit it.
   process.env.PROMPTLINE_TEST_RUN = run;

@@ -11,13 +11,20 @@ import {
   TracePage,
   TraceParams,
   TraceSettings,
+  TraceTailQuery,
 } from '@promptline/core';
 import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
 import { problemResponses } from '../http/schemas.ts';
+import { openSse, type SseStream } from '../http/sse.ts';
 import type { TraceService } from './service.ts';
 import type { TraceSettingsService } from './settings.ts';
+import { type TraceTail, tailEvents } from './tail.ts';
+
+/** A tail client that has not read this much is cut off (it reconnects and reloads the list). */
+const TAIL_MAX_BUFFERED_BYTES = 1 << 20;
 
 const tags = ['traces'];
 
@@ -39,9 +46,52 @@ const refuseOversizedBatch: preValidationHookHandler = (request, _reply, done) =
 /** Native trace ingestion and reading back: `/api/v1/traces…`. */
 export function registerTraceRoutes(
   app: FastifyInstance,
-  { traces, settings }: { traces: TraceService; settings: TraceSettingsService },
+  { traces, settings, tail }: { traces: TraceService; settings: TraceSettingsService; tail: TraceTail },
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const openTails = new Set<SseStream>();
+  // Open streams would hold server.close() until their clients leave.
+  app.addHook('onClose', async () => {
+    for (const stream of openTails) stream.end();
+  });
+
+  r.get('/api/v1/traces/tail', {
+    schema: {
+      operationId: 'tailTraces',
+      tags,
+      summary:
+        'Server-sent events: the spans of this project as they are stored, filtered like the trace list',
+      description:
+        'Answers `text/event-stream` (ask with `Accept: text/event-stream`, else `406 NOT_ACCEPTABLE`): a `ready` event, then one `spans` event per trace that received spans (data: `TraceTailEvent`, `{ traceId, spans: [...] }`) once their batch is durable, and a `: heartbeat` comment every 15 s. Filters are checked span by span; `q` looks in the span’s name, input and output.',
+      querystring: TraceTailQuery,
+      response: { 200: z.string().describe('text/event-stream'), ...problemResponses },
+    },
+    handler: async (request, reply) => {
+      const { projectId } = principalOf(request);
+      if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
+        throw new AppError(
+          'NOT_ACCEPTABLE',
+          'This route streams server-sent events: send `Accept: text/event-stream` (an EventSource does). To list traces, use GET /api/v1/traces.',
+        );
+      }
+      const query = request.query;
+      reply.hijack();
+      const stream = openSse(reply.raw, {
+        headers: { 'x-request-id': request.id },
+        retryMs: 2_000,
+        maxBufferedBytes: TAIL_MAX_BUFFERED_BYTES,
+      });
+      openTails.add(stream);
+      const unsubscribe = tail.subscribe(projectId, (spans) => {
+        for (const event of tailEvents(query, spans)) stream.send('spans', event);
+      });
+      stream.signal.addEventListener('abort', () => {
+        unsubscribe();
+        openTails.delete(stream);
+      });
+      stream.send('ready', {});
+    },
+  });
 
   r.post('/api/v1/traces', {
     bodyLimit: MAX_TRACE_BATCH_BYTES,

@@ -28,6 +28,7 @@ import { createScoreStore } from './score-store.ts';
 import { spanRetentionDays } from './settings.ts';
 import type { TraceSink } from './sink.ts';
 import { createSpanStore } from './store.ts';
+import { publishedSpans, type TraceTail } from './tail.ts';
 import { type UnitMoments, type UnitQuery, unitMoments } from './unit-store.ts';
 
 const DAY_MS = 86_400_000;
@@ -64,6 +65,8 @@ export interface TraceServiceOptions {
   metrics?: SpanMetrics | undefined;
   /** The project's PII redactor (null: redaction off), applied before anything is written. */
   redactor?: ((projectId: number) => Promise<Redactor | null>) | undefined;
+  /** Hears every written span once its batch has committed (the trace list's live tail). */
+  tail?: TraceTail | undefined;
 }
 
 /** The `reason` label of a batch refused by the rules below. */
@@ -84,6 +87,7 @@ export function createTraceService({
   prices,
   metrics,
   redactor,
+  tail,
 }: TraceServiceOptions) {
   const store = createSpanStore(database.dialect);
   const scores = createScoreStore();
@@ -168,9 +172,10 @@ export function createTraceService({
       }
       const receivedAt = isoNow(clock);
       const rows = prepared.map((p) => spanRow(projectId, p, source, receivedAt));
+      let written: PreparedSpan[] = [];
       await database.db.transaction().execute(async (trx) => {
         const inserted = await store.insertSpans(trx, rows);
-        const written = writtenSpans(prepared, inserted);
+        written = writtenSpans(prepared, inserted);
         if (written.length === 0) return;
         await store.mergeTraces(trx, traceSummaries(projectId, written));
         await sink.spansWritten(
@@ -178,6 +183,8 @@ export function createTraceService({
           written.map((p) => recorded(projectId, p)),
         );
       });
+      // After the commit: the tail never shows a span a rollback would take back.
+      if (tail && written.length > 0) tail.publish(projectId, publishedSpans(written));
       metrics?.ingested(source, spans.length);
       return { accepted: spans.length };
     },
@@ -220,6 +227,9 @@ export function createTraceService({
           fromMs: query.from === undefined ? undefined : Date.parse(query.from),
           toMs: query.to === undefined ? undefined : Date.parse(query.to),
           q: query.q,
+          score: query.score,
+          scoreMin: query.scoreMin,
+          scoreMax: query.scoreMax,
           after: startMs && traceId ? { startMs: Number(startMs), traceId } : undefined,
         },
         query.limit,

@@ -7,6 +7,7 @@ import { type Selectable, sql } from 'kysely';
 import { toNumber } from '../db/codecs.ts';
 import type { Db, Dialect } from '../db/database.ts';
 import { type SpansTable, type TracesTable, traceDb } from './migration.ts';
+import { SPAN_TEXT_SQL } from './search-migration.ts';
 
 /** A span row to insert (the table's columns). */
 export type NewSpanRow = SpansTable;
@@ -49,6 +50,10 @@ export interface TraceFilter {
   fromMs?: number | undefined;
   toMs?: number | undefined;
   q?: string | undefined;
+  /** Traces with a score of this name, its numeric value within [scoreMin, scoreMax] when given. */
+  score?: string | undefined;
+  scoreMin?: number | undefined;
+  scoreMax?: number | undefined;
   /** Resume after this trace (the cursor): strictly older in (start, trace id) order. */
   after?: { startMs: number; traceId: string } | undefined;
 }
@@ -60,6 +65,23 @@ export type StoredSpan = Selectable<SpansTable>;
 
 /** `%` and `_` in a user's search text are literal. */
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Shortest search text a trigram index can serve. */
+const MIN_INDEXED_SEARCH = 3;
+
+/**
+ * The traces with a span whose name, input or output contains `text` (case-insensitive), through
+ * the index of migration 0353_span_search: FTS5 trigrams on SQLite, pg_trgm on PostgreSQL.
+ */
+function spanTextMatch(dialect: Dialect, projectId: number, text: string) {
+  if (dialect === 'postgres') {
+    // The very expression the GIN index is built on, or the planner cannot use it.
+    return sql<boolean>`trace_id in (select trace_id from spans where project_id = ${projectId} and ${sql.raw(SPAN_TEXT_SQL)} ilike ${likePattern(text)})`;
+  }
+  // One FTS5 phrase: inside double quotes only `"` needs escaping (doubled).
+  const phrase = `"${text.replaceAll('"', '""')}"`;
+  return sql<boolean>`trace_id in (select s.trace_id from spans_fts join spans s on s.rowid = spans_fts.rowid where spans_fts match ${phrase} and s.project_id = ${projectId})`;
+}
 
 // Column types for PostgreSQL's unnest insert, in table order.
 const SPAN_COLUMN_TYPES: readonly [keyof NewSpanRow, string][] = [
@@ -161,7 +183,25 @@ export function createSpanStore(dialect: Dialect) {
       if (f.model !== undefined) q = q.where('model', '=', f.model);
       if (f.fromMs !== undefined) q = q.where('start_ms', '>=', f.fromMs);
       if (f.toMs !== undefined) q = q.where('start_ms', '<', f.toMs);
-      if (f.q !== undefined) q = q.where(sql`lower(root_name)`, 'like', sql`${likePattern(f.q)} escape '\\'`);
+      const text = f.q;
+      if (text !== undefined && [...text].length >= MIN_INDEXED_SEARCH) {
+        q = q.where(spanTextMatch(dialect, projectId, text));
+      } else if (text !== undefined) {
+        q = q.where(sql`lower(root_name)`, 'like', sql`${likePattern(text)} escape '\\'`);
+      }
+      if (f.score !== undefined) {
+        const { score, scoreMin, scoreMax } = f;
+        q = q.where('trace_id', 'in', (eb) => {
+          let scored = eb
+            .selectFrom('scores')
+            .select('scores.trace_id')
+            .where('scores.project_id', '=', projectId)
+            .where('scores.name', '=', score);
+          if (scoreMin !== undefined) scored = scored.where('scores.value_number', '>=', scoreMin);
+          if (scoreMax !== undefined) scored = scored.where('scores.value_number', '<=', scoreMax);
+          return scored;
+        });
+      }
       const after = f.after;
       if (after) {
         q = q.where((eb) =>

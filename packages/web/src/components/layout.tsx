@@ -7,6 +7,7 @@ const NAV = [
   { href: '/', label: 'Registry', match: (p: string) => p === '/' || p.startsWith('/prompts') },
   { href: '/playground', label: 'Playground', match: (p: string) => p.startsWith('/playground') },
   { href: '/evals', label: 'Evals', match: (p: string) => p.startsWith('/evals') },
+  { href: '/traces', label: 'Traces', match: (p: string) => p.startsWith('/traces') },
   { href: '/datasets', label: 'Datasets', match: (p: string) => p.startsWith('/datasets') },
   { href: '/requests', label: 'Reviews', match: (p: string) => p.startsWith('/requests') },
   { href: '/audit', label: 'Audit', match: (p: string) => p.startsWith('/audit') },

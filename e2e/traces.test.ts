@@ -1,0 +1,162 @@
+/**
+ * The trace explorer in a real Chromium against the real server: the list with its filters and
+ * free-text search, the live tail (a span sent while the page is open shows up without a reload),
+ * and "Add to dataset" from the filtered list. Any console error fails it; screenshots go to
+ * test-results/traces/.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SpanInputDraft } from '@promptline/core';
+import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.ts';
+import { ensureWebBuild } from './build-web.ts';
+
+const SHOTS = resolve(import.meta.dirname, '../test-results/traces');
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+describe('traces in Chromium', () => {
+  let api: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  let step = 0;
+  const shot = async (name: string) => {
+    step++;
+    await page.screenshot({
+      path: join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`),
+      fullPage: true,
+    });
+    expect(consoleErrors.join('\n'), `console errors before "${name}"`).toBe('');
+  };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${api.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    expect(res.status, `${method} ${path}`).toBeLessThan(300);
+    return res.json();
+  };
+  const span = (over: Partial<SpanInputDraft>, agoMs: number): SpanInputDraft => ({
+    traceId: hex(16),
+    spanId: hex(8),
+    name: 'chat',
+    startTime: Date.now() - agoMs,
+    endTime: Date.now() - agoMs + 800,
+    status: 'ok',
+    ...over,
+  });
+  const rows = () => page.getByTestId('trace-row');
+
+  beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    await ensureWebBuild();
+    api = await startTestServer({ dialect: 'sqlite' });
+    const spans: SpanInputDraft[] = [];
+    for (let i = 0; i < 60; i++) {
+      spans.push(
+        span(
+          {
+            name: `answer ${i}`,
+            prompt: {
+              name: 'support/reply',
+              version: 1 + (i % 2),
+              environment: i % 3 === 0 ? 'staging' : 'production',
+            },
+            model: 'gpt-4o-mini',
+            usage: { input: 100, output: 20 },
+            userId: `user-${i % 5}`,
+            input: [{ role: 'user', content: i === 7 ? 'My parcel never arrived' : `question ${i}` }],
+            output: `answer number ${i}`,
+            status: i % 10 === 0 ? 'error' : 'ok',
+          },
+          (60 - i) * 60_000,
+        ),
+      );
+    }
+    await call('POST', '/traces', { spans });
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    await page.goto(`${api.url}/sign-in`);
+    await page.getByLabel('API key').fill(api.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  it('lists traces newest first, filters them and searches their inputs', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Traces' }).click();
+    await expect.poll(() => rows().count()).toBeGreaterThan(10);
+    // Virtualised: far fewer rows in the document than traces listed.
+    expect(await rows().count()).toBeLessThan(60);
+    await expect.poll(() => rows().first().textContent()).toContain('answer 59');
+    await shot('list');
+
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('error');
+    await expect.poll(() => rows().count()).toBe(6);
+    expect(page.url()).toContain('status=error');
+    await page.getByRole('button', { name: 'Clear' }).click();
+
+    await page.getByLabel('Environment').fill('staging');
+    await page.getByLabel('Version').fill('2');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    // i % 3 === 0 and i odd: 3, 9, 15, … 57.
+    await expect.poll(() => rows().count()).toBe(10);
+    await page.getByRole('button', { name: 'Clear' }).click();
+
+    await page.getByLabel('Search input and output').fill('parcel never');
+    await page.getByLabel('Search input and output').press('Enter');
+    await expect.poll(() => rows().count()).toBe(1);
+    await expect.poll(() => rows().first().textContent()).toContain('answer 7');
+    await shot('search');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => rows().count()).toBeGreaterThan(10);
+  });
+
+  it('shows new spans live, only those matching the filters', async () => {
+    await page.getByLabel('Environment').fill('production');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.getByTestId('tail-status').textContent()).toContain('Live');
+    const prompt = { name: 'support/reply', version: 3 };
+    await call('POST', '/traces', {
+      spans: [
+        span({ name: 'live in staging', prompt: { ...prompt, environment: 'staging' } }, 1_000),
+        span({ name: 'live in production', prompt: { ...prompt, environment: 'production' } }, 500),
+      ],
+    });
+    await expect.poll(() => rows().first().textContent()).toContain('live in production');
+    expect(await page.getByText('live in staging').count()).toBe(0);
+    await shot('live-tail');
+  });
+
+  it('adds the filtered traces to a new dataset', async () => {
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('error');
+    await expect.poll(() => rows().count()).toBe(6);
+    await page.getByRole('button', { name: 'Add to dataset…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add to dataset' });
+    await dialog.getByLabel('New dataset name').fill('prod/errors');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await expect
+      .poll(() => dialog.getByTestId('add-to-dataset-done').textContent())
+      .toContain('Added 6 items');
+    await shot('added-filtered');
+    const items = await call('GET', `/datasets/${encodeURIComponent('prod/errors')}/items`);
+    expect(items.items).toHaveLength(6);
+    expect(items.items.every((it: { sourceTraceId: string | null }) => it.sourceTraceId)).toBe(true);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+});

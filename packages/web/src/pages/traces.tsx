@@ -1,0 +1,215 @@
+import type { TraceSummary, TraceTailEvent } from '@promptline/core';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Link } from 'wouter';
+import { tailCovers, traceFilters, tracesApi } from '../api/traces.ts';
+import { Empty, ProblemView } from '../components/states.tsx';
+import { formatMs, formatTime, formatUsd } from '../lib/format.ts';
+import { mergeTail } from '../lib/trace-list.ts';
+import { useQueryParams } from '../lib/use-query-params.ts';
+import { type AddTarget, AddToDatasetDialog } from './traces/add-to-dataset.tsx';
+import { TraceFilterForm } from './traces/filters.tsx';
+import './traces/traces.css';
+
+const ROW_HEIGHT = 36;
+const PAGE = 100;
+/** Tail events kept before the oldest are dropped (the list keeps what they merged). */
+const MAX_EVENTS = 2_000;
+
+/**
+ * The trace explorer: every trace of the project, newest first, filtered by the query string
+ * (`/traces?prompt=&version=&env=&model=&status=&userId=&sessionId=&score=&scoreMax=&from=&to=&q=`),
+ * paged by cursor as the list scrolls, virtualised, with a live tail of new spans.
+ */
+export default function TracesPage() {
+  const [params, setParams] = useQueryParams();
+  const filters = useMemo(() => traceFilters(params), [params]);
+  const key = JSON.stringify(filters);
+  const live = params.live !== '0';
+  const [events, setEvents] = useState<TraceTailEvent[]>([]);
+  const [connected, setConnected] = useState(false);
+  const [adding, setAdding] = useState<AddTarget | null>(null);
+
+  const pages = useInfiniteQuery({
+    queryKey: ['traces', key],
+    queryFn: ({ pageParam, signal }) => tracesApi.list(filters, pageParam, PAGE, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+
+  // A new first page already holds what the tail said before it: start over.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset whenever the first page is (re)loaded
+  useEffect(() => setEvents([]), [pages.data?.pages[0]]);
+
+  const tailable = tailCovers(filters);
+  useEffect(() => {
+    if (!live || !tailable) {
+      setConnected(false);
+      return;
+    }
+    return tracesApi.tail(
+      JSON.parse(key),
+      (event) => setEvents((list) => [...list.slice(-(MAX_EVENTS - 1)), event]),
+      setConnected,
+    );
+  }, [key, live, tailable]);
+
+  const loaded = useMemo(() => pages.data?.pages.flatMap((p) => p.items) ?? [], [pages.data]);
+  const rows = useMemo(() => mergeTail(loaded, events), [loaded, events]);
+
+  return (
+    <div className="stack">
+      <div className="toolbar">
+        <h1 className="grow">Traces</h1>
+        <span className={connected ? 'badge live' : 'badge'} data-testid="tail-status" aria-live="polite">
+          {!tailable
+            ? 'Live tail off (time or score filter)'
+            : connected
+              ? '● Live'
+              : live
+                ? 'Connecting…'
+                : 'Paused'}
+        </span>
+        <button
+          type="button"
+          className="ghost"
+          onClick={() => setParams({ live: live ? '0' : null }, true)}
+          disabled={!tailable}
+        >
+          {live ? 'Pause live tail' : 'Resume live tail'}
+        </button>
+        <button
+          type="button"
+          onClick={() => setAdding({ kind: 'filter', filters, count: loaded.length })}
+          disabled={loaded.length === 0}
+        >
+          Add to dataset…
+        </button>
+      </div>
+      <TraceFilterForm filters={filters} onApply={(next) => setParams(next, true)} />
+      {pages.error ? (
+        <ProblemView error={pages.error} onRetry={() => pages.refetch()} />
+      ) : pages.isPending ? (
+        <p className="muted">Loading traces…</p>
+      ) : rows.length === 0 ? (
+        <Empty title={Object.keys(filters).length ? 'No trace matches these filters' : 'No traces yet'}>
+          Send spans with the SDK, the gateway or OpenTelemetry (see docs/traces.md); new ones appear here
+          live.
+        </Empty>
+      ) : (
+        <TraceTable
+          rows={rows}
+          hasMore={pages.hasNextPage}
+          loadMore={() => {
+            if (!pages.isFetchingNextPage) pages.fetchNextPage();
+          }}
+        />
+      )}
+      {adding ? <AddToDatasetDialog target={adding} onClose={() => setAdding(null)} /> : null}
+    </div>
+  );
+}
+
+const COLUMNS =
+  '170px minmax(160px, 2fr) minmax(120px, 1.3fr) 100px minmax(90px, 1fr) 64px minmax(80px, 1fr) 80px 90px 80px 50px';
+
+function TraceTable({
+  rows,
+  hasMore,
+  loadMore,
+}: {
+  rows: TraceSummary[];
+  hasMore: boolean;
+  loadMore: () => void;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    initialRect: { width: 1200, height: 700 },
+  });
+  const items = virtualizer.getVirtualItems();
+  const last = items.at(-1)?.index ?? 0;
+  useEffect(() => {
+    if (hasMore && last >= rows.length - 20) loadMore();
+  }, [hasMore, last, rows.length, loadMore]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs after each commit of new rows
+  useLayoutEffect(() => {
+    // Marks read by bench/traces-page.bench.ts: first rows drawn, and a filter change drawn.
+    if (performance.getEntriesByName('traces-start').length > 0) {
+      performance.measure('traces-render', 'traces-start');
+      performance.clearMarks('traces-start');
+    }
+  }, [rows]);
+
+  return (
+    <div className="trace-table">
+      {/* Column titles for sighted users; each row reads as one line of labelled values. */}
+      <div className="trace-row head" aria-hidden="true" style={{ gridTemplateColumns: COLUMNS }}>
+        {[
+          'Started',
+          'Name',
+          'Prompt',
+          'Environment',
+          'Model',
+          'Status',
+          'User',
+          'Duration',
+          'Tokens',
+          'Cost',
+          'Spans',
+        ].map((h) => (
+          <span key={h}>{h}</span>
+        ))}
+      </div>
+      <div ref={scroller} className="trace-scroll">
+        <ul
+          className="plain"
+          aria-label="Traces"
+          style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
+        >
+          {items.map((item) => {
+            const t = rows[item.index];
+            return t ? <TraceRow key={t.traceId} trace={t} top={item.start} /> : null;
+          })}
+        </ul>
+      </div>
+      <p className="muted small">
+        {rows.length} trace{rows.length === 1 ? '' : 's'} listed{hasMore ? ' — scroll for older ones' : ''}
+      </p>
+    </div>
+  );
+}
+
+const TraceRow = memo(function TraceRow({ trace: t, top }: { trace: TraceSummary; top: number }) {
+  return (
+    <li
+      className="trace-row"
+      data-testid="trace-row"
+      data-trace-id={t.traceId}
+      style={{ gridTemplateColumns: COLUMNS, transform: `translateY(${top}px)` }}
+    >
+      <span title={t.startTime}>{formatTime(t.startTime)}</span>
+      <span className="ellipsis">
+        <Link href={`/traces/${t.traceId}`}>{t.name}</Link>
+      </span>
+      <span className="ellipsis">{t.prompt ? `${t.prompt.name} v${t.prompt.version}` : '—'}</span>
+      <span className="ellipsis">{t.prompt?.environment ?? '—'}</span>
+      <span className="ellipsis">{t.model ?? '—'}</span>
+      <span>
+        <span className={t.status === 'error' ? 'badge fail' : 'badge pass'}>{t.status}</span>
+      </span>
+      <span className="ellipsis">{t.userId ?? '—'}</span>
+      <span>{formatMs(t.durationMs)}</span>
+      <span>
+        {t.usage.input}/{t.usage.output}
+      </span>
+      <span>{formatUsd(t.costUsd)}</span>
+      <span title="spans">{t.spanCount}</span>
+    </li>
+  );
+});
