@@ -10,7 +10,12 @@ import { experimentTablesMigration } from '../experiments/migration.ts';
 import { gatewayBudgetsMigration, gatewayRoutesMigration } from '../gateway/migration.ts';
 import { jobTablesMigration } from '../jobs/migration.ts';
 import { langfusePendingMigration } from '../langfuse/migration.ts';
-import { apiKeyNotifyMigration, changeNotifyMigration, memberNotifyMigration } from '../live/migration.ts';
+import {
+  apiKeyExpiryNotifyMigration,
+  apiKeyNotifyMigration,
+  changeNotifyMigration,
+  memberNotifyMigration,
+} from '../live/migration.ts';
 import { metricTablesMigration } from '../metrics/migration.ts';
 import { notificationTablesMigration } from '../notifications/migration.ts';
 import { oidcLoginsMigration } from '../oidc/migration.ts';
@@ -216,6 +221,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0300_member_notify': memberNotifyMigration(dialect),
     '0320_rollout_checks': rolloutChecksMigration(dialect),
     '0350_api_key_scopes': apiKeyScopesMigration(),
+    // From the 0300–0309 range; numbered to sort after 0350_api_key_scopes, whose column it watches.
+    '0360_api_key_expiry_notify': apiKeyExpiryNotifyMigration(dialect),
     // Numbered in 0310–0319, renamed to sort after every migration on main when they landed.
     '0351_release_targeting': releaseTargetingMigration(),
     '0352_segments': segmentsMigration(dialect),

@@ -109,3 +109,23 @@ export function memberNotifyMigration(dialect: Dialect): Migration {
     },
   };
 }
+
+/**
+ * PostgreSQL only: the API-key trigger of `0080_api_key_notify` also fires when a key's expiry
+ * changes. Rotation (`POST /api/v1/api-keys/{id}/rotate`) ends the old key by setting its
+ * `expires_at`; the expiry is part of the cached key, so without this another instance would
+ * accept the old key for up to 30 s after a rotation with `graceSeconds: 0`.
+ */
+export function apiKeyExpiryNotifyMigration(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      if (dialect !== 'postgres') return;
+      await sql`drop trigger api_keys_notify on api_keys`.execute(db);
+      await sql`
+        create trigger api_keys_notify after update of revoked_at, expires_at on api_keys
+        for each row when (old.revoked_at is distinct from new.revoked_at
+          or old.expires_at is distinct from new.expires_at)
+        execute function promptline_notify_api_key()`.execute(db);
+    },
+  };
+}

@@ -257,6 +257,33 @@ describe('two server instances on one PostgreSQL schema', () => {
     expect(tookMs).toBeLessThan(1_000);
   });
 
+  it('a key rotated through A with no grace period stops working on B at once, not after the 30 s cache', async () => {
+    const created = await a.call('POST', '/api/v1/api-keys', { name: 'rotated', role: 'editor' });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    const asKey = (server: LiveServer) =>
+      fetch(`${server.url}/api/v1/prompts`, { headers: { authorization: `Bearer ${key}` } });
+    // B has looked the key up (no expiry yet) and holds it in its cache.
+    expect((await asKey(b)).status).toBe(200);
+    expect((await asKey(b)).status).toBe(200);
+
+    const rotated = await a.call('POST', `/api/v1/api-keys/${created.body.id}/rotate`, { graceSeconds: 0 });
+    expect(rotated.status).toBe(201);
+    const startedAt = performance.now();
+    let status = (await asKey(b)).status;
+    // 3 s is far below the cache's 30 s.
+    while (status === 200 && performance.now() - startedAt < 3_000) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      status = (await asKey(b)).status;
+    }
+    console.log(
+      `[live] postgres, key rotated on A → old key refused on B: ${(performance.now() - startedAt).toFixed(1)} ms`,
+    );
+    expect(status).toBe(403);
+    const refused = await asKey(b);
+    expect(((await refused.json()) as { code: string }).code).toBe('KEY_EXPIRED');
+  });
+
   it("a member demoted or removed through A loses the key's rights on B at once, not after the 30 s cache", async () => {
     const created = await a.call('POST', '/api/v1/api-keys', {
       name: 'dana-ci',
