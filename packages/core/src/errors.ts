@@ -134,6 +134,14 @@ export const ERROR_CODES = {
   INVALID_CREDENTIALS: 401,
   /** Too many failed passwords for this email: wait for the lockout to end, or ask an admin to set a new password. */
   ACCOUNT_LOCKED: 423,
+  /** The invitation link is unknown, used, revoked or expired. */
+  INVITATION_INVALID: 410,
+  /** The first-run screen was used already, or an admin person exists: sign in instead. */
+  SETUP_DONE: 409,
+  /** The first-run screen works only from the server's own machine or with the bootstrap key. */
+  SETUP_NOT_ALLOWED: 403,
+  /** Changing one's password: the current password given is wrong. */
+  WRONG_PASSWORD: 403,
   AUDIT_CHAIN_BROKEN: 409,
   // Providers
   PROVIDER_NOT_CONFIGURED: 422,

@@ -560,6 +560,44 @@ export const ApiKey = z.object({
 /** Returned once, at creation: the only time the secret is shown. */
 export const CreatedApiKey = ApiKey.extend({ key: z.string() });
 
+/** Body of `POST /api/v1/invitations`. */
+export const CreateInvitationRequest = z.object({
+  email: z.email().max(320),
+  role: Role.default('viewer'),
+  /** How long the link works (default 7 days, at most 30). */
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(7 * 24),
+});
+
+/** An invitation to join a project (without its token). */
+export const Invitation = z.object({
+  id: RowId,
+  email: z.string(),
+  role: Role,
+  createdBy: z.string(),
+  createdAt: Timestamp,
+  expiresAt: Timestamp,
+  /** `pending` until used, revoked or past its expiry. */
+  status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
+});
+
+/** Returned once, at creation: the one-time link's token and path (`/invite/<token>`). */
+export const CreatedInvitation = Invitation.extend({ token: z.string(), path: z.string() });
+
+/** What the invitation page shows before accepting (`POST /api/v1/invitations/inspect`). */
+export const InvitationPreview = z.object({
+  email: z.string(),
+  role: Role,
+  project: z.string(),
+  expiresAt: Timestamp,
+  /** The person has a password already (they may sign in instead). */
+  hasAccount: z.boolean(),
+});
+
 export const AuditEvent = z.object({
   id: RowId,
   actor: z.string(),
@@ -714,6 +752,10 @@ export type Role = z.infer<typeof Role>;
 export type ApiKey = z.infer<typeof ApiKey>;
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 export type RotateApiKeyRequest = z.infer<typeof RotateApiKeyRequest>;
+export type CreateInvitationRequest = z.infer<typeof CreateInvitationRequest>;
+export type Invitation = z.infer<typeof Invitation>;
+export type CreatedInvitation = z.infer<typeof CreatedInvitation>;
+export type InvitationPreview = z.infer<typeof InvitationPreview>;
 export type AuditEvent = z.infer<typeof AuditEvent>;
 export type AuditVerification = z.infer<typeof AuditVerification>;
 export type Problem = z.infer<typeof Problem>;

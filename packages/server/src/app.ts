@@ -535,6 +535,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     audit,
     users,
     sessions,
+    auth,
     projects: projectStore,
     oidc: options.oidc,
     passwords: options.passwords,

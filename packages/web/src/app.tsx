@@ -6,6 +6,7 @@ import { onUnauthorized } from './api/client.ts';
 import { Layout } from './components/layout.tsx';
 import { Loading } from './components/states.tsx';
 import { NewPromptPage } from './pages/new-prompt.tsx';
+import { FirstRunPage, InvitePage } from './pages/onboarding.tsx';
 import { RegistryPage } from './pages/registry.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 
@@ -19,6 +20,7 @@ const AuditPage = lazy(() => import('./pages/audit.tsx'));
 const DatasetsPage = lazy(() => import('./pages/datasets.tsx'));
 const DatasetPage = lazy(() => import('./pages/dataset.tsx'));
 const SettingsPage = lazy(() => import('./pages/settings.tsx'));
+const AccountPage = lazy(() => import('./pages/account.tsx'));
 const RequestsPage = lazy(() => import('./pages/requests.tsx'));
 const RequestPage = lazy(() => import('./pages/request.tsx'));
 const TracesPage = lazy(() => import('./pages/traces.tsx'));
@@ -56,6 +58,9 @@ export function App() {
   );
 
   if (location === '/sign-in') return <SignInPage />;
+  // Public pages: joining by invitation, and the first-run screen.
+  if (location.startsWith('/invite/')) return <InvitePage token={decodeURIComponent(location.slice(8))} />;
+  if (location === '/setup') return <FirstRunPage />;
   if (!isSignedIn()) return <Redirect to={signInHref(location)} replace />;
 
   return (
@@ -78,6 +83,7 @@ export function App() {
           <Route path="/datasets/*">
             {(params) => <DatasetPage name={decodeURIComponent(params['*'] ?? '')} />}
           </Route>
+          <Route path="/account" component={AccountPage} />
           <Route path="/settings" component={() => <SettingsPage section={undefined} />} />
           <Route path="/settings/:section">{(params) => <SettingsPage section={params.section} />}</Route>
           <Route>

@@ -8,6 +8,7 @@ import { releaseTargetingMigration } from '../deployments/migration.ts';
 import { evalRunJobsMigration, evalTablesMigration } from '../evals/schema.ts';
 import { experimentTablesMigration } from '../experiments/migration.ts';
 import { gatewayBudgetsMigration, gatewayRoutesMigration } from '../gateway/migration.ts';
+import { invitationsMigration } from '../invitations/migration.ts';
 import { jobTablesMigration } from '../jobs/migration.ts';
 import { langfusePendingMigration } from '../langfuse/migration.ts';
 import {
@@ -228,6 +229,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0352_segments': segmentsMigration(dialect),
     // Numbered in 0340–0349, renamed to sort after every migration on main when it landed.
     '0353_span_search': spanSearchMigration(dialect),
+    // Numbered 0351 in its branch, renamed to sort after every migration on main when it landed.
+    '0354_invitations': invitationsMigration(dialect),
   };
 }
 

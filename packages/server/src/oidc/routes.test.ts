@@ -29,6 +29,7 @@ for (const dialect of DIALECTS) {
         accounts: {
           ada: { email: 'Ada@Example.com', name: 'Ada Lovelace' },
           bob: { email: 'bob@example.com' },
+          dora: { email: 'dora@example.com' },
           carol: { email: 'carol@sub.example.org', groups: ['staff', 'pl-editors'] },
           eve: { email: 'eve@example.com', emailVerified: false },
           mallory: { email: 'mallory@evil.test' },
@@ -176,6 +177,22 @@ for (const dialect of DIALECTS) {
       expect((await me(token)).json()).toMatchObject({
         user: { email: 'carol@sub.example.org' },
         role: 'editor',
+      });
+    });
+
+    it('claims an invitation: an invited person signing in with SSO joins with the invited role', async () => {
+      const invited = await api.post('/api/v1/invitations', { email: 'dora@example.com', role: 'reviewer' });
+      expect(invited.status).toBe(201);
+      const token = sessionOf(await signInAs('dora')) ?? '';
+      expect((await me(token)).json()).toMatchObject({
+        user: { email: 'dora@example.com' },
+        role: 'reviewer',
+      });
+      const listed = (await api.get('/api/v1/invitations')).body.items as { id: number; status: string }[];
+      expect(listed.find((i) => i.id === invited.body.id)?.status).toBe('accepted');
+      expect((await auditActions('invitation.accept'))[0]).toMatchObject({
+        actor: 'dora@example.com',
+        data: { role: 'reviewer', method: 'oidc' },
       });
     });
 

@@ -44,6 +44,31 @@ export function registerPasswordRoutes(
     },
   });
 
+  r.put('/api/v1/me/password', {
+    config: { role: 'viewer' },
+    schema: {
+      operationId: 'changeOwnPassword',
+      tags: ['session'],
+      summary: 'Change your own password (the current one is required); your other sessions end',
+      description:
+        'A wrong current password is `403 WRONG_PASSWORD` (audited). Every session of yours ends; the one making this request (a browser session) gets a new cookie and stays signed in.',
+      body: z.object({ currentPassword: z.string().min(1).max(1000), newPassword: NewPassword }),
+      response: { 204: z.null(), ...problemResponses },
+    },
+    handler: async (request, reply) => {
+      const p = principalOf(request);
+      const viaSession = p.keyId === null;
+      const token = await passwords.changeOwn(
+        { userId: p.userId, email: p.userEmail, projectId: p.projectId },
+        request.body,
+        request.ip,
+        viaSession,
+      );
+      if (token) setSessionCookie(request, reply, token);
+      return reply.code(204).send(null);
+    },
+  });
+
   r.put('/api/v1/members/:userId/password', {
     config: { role: 'admin' },
     schema: {

@@ -128,6 +128,65 @@ export function createPasswordService({
       }
     },
 
+    /** Whether a user has a password (inside the caller's transaction or not). */
+    async hasPassword(db: Db, userId: number): Promise<boolean> {
+      return (await store.hashOf(db, userId)) !== undefined;
+    },
+
+    /**
+     * A person changes their own password, giving the current one. Every session of theirs ends;
+     * when `reopen` names the project of the caller's own session, a new one is opened for it and
+     * its token answered (so the person stays signed in here).
+     * @throws AppError WRONG_PASSWORD (audited as user.password_change_failed), RATE_LIMITED, ACCOUNT_NOT_ALLOWED.
+     */
+    async changeOwn(
+      who: { userId: number; email: string; projectId: number },
+      input: { currentPassword: string; newPassword: string },
+      address: string,
+      reopen: boolean,
+    ): Promise<string | null> {
+      throttle(address);
+      const user = await users.get(who.userId);
+      if (user.status === 'service') {
+        throw new AppError('ACCOUNT_NOT_ALLOWED', `${user.email} is a service account: it has no password.`);
+      }
+      const stored = await store.hashOf(database.db, user.id);
+      const matches = await verifyPassword(input.currentPassword, stored ?? (await decoyHash()));
+      if (!stored || !matches) {
+        await database.db.transaction().execute(async (trx) => {
+          await audit.append(trx, {
+            projectId: who.projectId,
+            actor: user.email,
+            action: 'user.password_change_failed',
+            targetType: 'user',
+            target: user.email,
+            data: {},
+          });
+        });
+        throw new AppError('WRONG_PASSWORD', 'The current password is wrong.', {
+          hint: stored
+            ? 'Type your current password again.'
+            : 'You have no password yet: ask an admin to set one.',
+        });
+      }
+      const hash = await hashPassword(input.newPassword);
+      return database.db.transaction().execute(async (trx) => {
+        await store.put(trx, user.id, hash, isoNow(clock));
+        await sessions.closeAllOf(trx, user.id);
+        await audit.append(trx, {
+          projectId: who.projectId,
+          actor: user.email,
+          action: 'user.password_changed',
+          targetType: 'user',
+          target: user.email,
+          data: { by: 'self' },
+        });
+        return reopen
+          ? sessions.openForUser(trx, { userId: user.id, projectId: who.projectId, method: 'password' })
+          : null;
+      });
+    },
+
     /** Sets a user's password inside the caller's transaction (an invitation being accepted, the first admin). */
     async setIn(trx: Db, userId: number, password: string): Promise<void> {
       await store.put(trx, userId, await hashPassword(password), isoNow(clock));

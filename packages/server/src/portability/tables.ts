@@ -217,6 +217,9 @@ export const INSTANCE_LOCAL_TABLES: Readonly<Record<string, string>> = {
   oidc_logins: 'sign-in attempts in flight with the identity provider, gone within minutes',
   user_passwords: 'password hashes of the instance’s people, who are not exported',
   sign_in_failures: 'failed password counts and lockouts of this instance',
+  invitations:
+    'one-time links (token hashes) for this instance’s people, who are not exported; invite again on the target',
+  first_run: 'whether this instance’s first-run screen was used',
   provider_credentials: 'secrets (provider API keys); configure them again on the target',
   gateway_key_budgets: 'budgets belong to API keys, which are not exported; set them on the target’s keys',
   gateway_key_spend: 'spend counters of API keys, which are not exported',

@@ -2,9 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuditService } from '../audit/service.ts';
+import type { AuthService } from '../auth/service.ts';
 import type { Clock } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import { problemResponses } from '../http/schemas.ts';
+import { createFirstRun } from '../invitations/first-run.ts';
+import { registerInvitationRoutes } from '../invitations/routes.ts';
+import { createInvitationService } from '../invitations/service.ts';
 import { registerOidcRoutes } from '../oidc/routes.ts';
 import { createOidcService } from '../oidc/service.ts';
 import type { OidcSettings } from '../oidc/settings.ts';
@@ -15,6 +19,7 @@ import type { createProjectStore } from '../projects/store.ts';
 import type { UserService } from '../users/service.ts';
 import type { SessionService } from './service.ts';
 import { createPersonSignIn } from './sign-in.ts';
+import { projectName } from './store.ts';
 
 /** `GET /api/v1/auth/methods`: what the sign-in page offers. */
 export const SignInMethods = z.object({
@@ -37,6 +42,8 @@ export function registerPeopleSignIn(
     audit: AuditService;
     users: UserService;
     sessions: SessionService;
+    /** Checks the first-run screen's bootstrap key. */
+    auth: Pick<AuthService, 'authenticate'>;
     /** The store of projects app.ts builds (the default project is where people join). */
     projects: Pick<ReturnType<typeof createProjectStore>, 'findByName'>;
     oidc?: OidcSettings | (() => OidcSettings) | undefined;
@@ -49,7 +56,14 @@ export function registerPeopleSignIn(
     if (!project) throw new Error('the default project is missing: the server was not bootstrapped');
     return project.id;
   };
-  const people = createPersonSignIn({ ...deps, defaultProjectId });
+  // Invitations set passwords through the passwords feature, built below (called only later).
+  const invitations = createInvitationService({
+    ...deps,
+    setPassword: (trx, userId, password) => passwords.setIn(trx, userId, password),
+    hasPassword: (db, userId) => passwords.hasPassword(db, userId),
+    projectName,
+  });
+  const people = createPersonSignIn({ ...deps, defaultProjectId, claimInvitations: invitations.claim });
   const settings = deps.oidc;
   const oidc = settings
     ? createOidcService({
@@ -62,6 +76,13 @@ export function registerPeopleSignIn(
   registerOidcRoutes(app, { oidc });
   const passwords = createPasswordService({ ...deps, people, settings: deps.passwords });
   registerPasswordRoutes(app, { passwords });
+  const firstRun = createFirstRun({
+    ...deps,
+    invitations,
+    setPassword: (trx, userId, password) => passwords.setIn(trx, userId, password),
+    defaultProjectId,
+  });
+  registerInvitationRoutes(app, { invitations, firstRun });
 
   app.withTypeProvider<ZodTypeProvider>().get('/api/v1/auth/methods', {
     config: { public: true },

@@ -42,6 +42,7 @@ export function createPersonSignIn({
   users,
   sessions,
   defaultProjectId,
+  claimInvitations,
 }: {
   database: Database;
   audit: AuditService;
@@ -49,6 +50,8 @@ export function createPersonSignIn({
   sessions: SessionService;
   /** The project people join and failures are audited in. */
   defaultProjectId: (db: Db) => Promise<number>;
+  /** Makes a person who proved their email a member wherever they were invited (invitations). */
+  claimInvitations?: (trx: Db, userId: number, email: string) => Promise<void>;
 }) {
   async function chooseProject(trx: Db, userId: number, preferred: number) {
     const projects = await users.projectsOf(userId, trx);
@@ -93,6 +96,7 @@ export function createPersonSignIn({
         } else {
           await users.activate(trx, user, { name: input.name, instanceAdmin: firstAdmin });
         }
+        await claimInvitations?.(trx, user.id, email);
         if (firstAdmin) {
           await users.syncRole(trx, projectId, user.id, 'admin', email);
         } else if (input.assertedRole && !joined) {

@@ -48,6 +48,9 @@ export function Layout({ children }: { children: ReactNode }) {
           >
             {theme === 'dark' ? '☀ Light' : '☾ Dark'}
           </button>
+          <Link href="/account" className={location === '/account' ? 'nav-link active' : 'nav-link'}>
+            Account
+          </Link>
           <button
             type="button"
             className="ghost"

@@ -1,6 +1,7 @@
 import { Link, Redirect } from 'wouter';
 import { ApiKeysPage } from './settings/api-keys.tsx';
 import { EnvironmentsPage } from './settings/environments.tsx';
+import { PeoplePage } from './settings/people.tsx';
 import { PricesPage } from './settings/prices.tsx';
 import { ProvidersPage } from './settings/providers.tsx';
 
@@ -9,9 +10,10 @@ const SECTIONS = [
   { id: 'providers', label: 'Providers', page: ProvidersPage },
   { id: 'prices', label: 'Prices', page: PricesPage },
   { id: 'api-keys', label: 'API keys', page: ApiKeysPage },
+  { id: 'people', label: 'People', page: PeoplePage },
 ] as const;
 
-/** The project's settings, one section per URL: `/settings/<environments|providers|prices|api-keys>`. */
+/** The project's settings, one section per URL: `/settings/<environments|providers|prices|api-keys|people>`. */
 export default function SettingsPage({ section }: { section: string | undefined }) {
   const current = SECTIONS.find((s) => s.id === section);
   if (!current) return <Redirect to="/settings/environments" replace />;

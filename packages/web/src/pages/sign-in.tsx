@@ -8,6 +8,7 @@ import {
   signInWithPassword,
 } from '../api/auth.ts';
 import { api } from '../api/client.ts';
+import { peopleApi } from '../api/people.ts';
 import { ProblemView } from '../components/states.tsx';
 
 /** Only same-app paths: an open redirect through ?next= would be a phishing aid. */
@@ -89,11 +90,18 @@ export function SignInPage() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
+  const [firstRun, setFirstRun] = useState(false);
   useEffect(() => {
     let live = true;
     void fetchSignInMethods().then((m) => {
       if (live) setMethods(m);
     });
+    peopleApi.setupNeeded().then(
+      (needed) => {
+        if (live) setFirstRun(needed);
+      },
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -126,6 +134,14 @@ export function SignInPage() {
     <div className="sign-in">
       <div className="card sign-in-card">
         <h1>Promptline</h1>
+        {firstRun ? (
+          <div className="state" role="note">
+            <strong>No admin yet</strong>
+            <p>
+              This server has no admin account. <a href="/setup">Create the first admin</a>.
+            </p>
+          </div>
+        ) : null}
         {ssoError ? (
           <div className="state state-error" role="alert">
             <strong>Single sign-on failed</strong>

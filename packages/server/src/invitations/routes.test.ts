@@ -1,0 +1,159 @@
+/**
+ * Invitations, the first-run screen's API and changing one's own password (issue 11), over
+ * app.inject on both databases.
+ */
+import { expect, it } from 'vitest';
+import { createManualClock, createTestClient, describeServer } from '../test-helpers/index.ts';
+
+const clock = createManualClock(new Date('2026-06-01T10:00:00.000Z'));
+const PASSWORD = 'correct horse battery staple';
+
+describeServer(
+  (ctx) => {
+    const post = (url: string, payload: unknown, extra: { cookie?: string; remoteAddress?: string } = {}) =>
+      ctx().server.app.inject({
+        method: 'POST',
+        url,
+        payload: payload as Record<string, unknown>,
+        ...(extra.remoteAddress ? { remoteAddress: extra.remoteAddress } : {}),
+        headers: extra.cookie ? { cookie: extra.cookie } : {},
+      });
+    const cookieOf = (response: { headers: Record<string, unknown> }) =>
+      String(response.headers['set-cookie']).split(';')[0] ?? '';
+    const whoami = async (cookie: string) =>
+      ctx().server.app.inject({ url: '/api/v1/session', headers: { cookie } });
+
+    it('first run: open while no person is admin; from elsewhere only with the bootstrap key; works once', async () => {
+      const anonymous = createTestClient(ctx().server.app, undefined);
+      expect((await anonymous.get('/api/v1/setup')).body).toEqual({ needed: true });
+      const body = { email: 'Root@Example.test', name: 'Ruth Root', password: PASSWORD };
+      const remote = await post('/api/v1/setup', body, { remoteAddress: '10.1.2.3' });
+      expect(remote.statusCode).toBe(403);
+      expect(remote.json().code).toBe('SETUP_NOT_ALLOWED');
+      const wrongKey = await post(
+        '/api/v1/setup',
+        { ...body, bootstrapKey: 'pl_nope' },
+        { remoteAddress: '10.1.2.3' },
+      );
+      expect(wrongKey.json().code).toBe('SETUP_NOT_ALLOWED');
+      const done = await post(
+        '/api/v1/setup',
+        { ...body, bootstrapKey: ctx().server.apiKey },
+        { remoteAddress: '10.1.2.3' },
+      );
+      expect(done.statusCode).toBe(204);
+      const me = await whoami(cookieOf(done));
+      expect(me.json()).toMatchObject({
+        user: { email: 'root@example.test', name: 'Ruth Root' },
+        role: 'admin',
+      });
+      expect((await anonymous.get('/api/v1/setup')).body).toEqual({ needed: false });
+      const again = await post('/api/v1/setup', { ...body, email: 'other@example.test' });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().code).toBe('SETUP_DONE');
+      const signIn = await post('/api/v1/session/password', {
+        email: 'root@example.test',
+        password: PASSWORD,
+      });
+      expect(signIn.statusCode).toBe(204);
+    });
+
+    it('an invitation link sets a password and joins the project with its role, once', async () => {
+      const { api } = ctx();
+      const created = await api.post('/api/v1/invitations', { email: 'Bob@Example.test', role: 'editor' });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ email: 'bob@example.test', role: 'editor', status: 'pending' });
+      expect(created.body.path).toBe(`/invite/${created.body.token}`);
+      const list = await api.get('/api/v1/invitations');
+      expect(list.text).not.toContain(created.body.token);
+      expect(list.body.items[0]).toMatchObject({ email: 'bob@example.test', status: 'pending' });
+      const token = created.body.token as string;
+      const preview = await post('/api/v1/invitations/inspect', { token });
+      expect(preview.json()).toMatchObject({
+        email: 'bob@example.test',
+        role: 'editor',
+        project: 'default',
+        hasAccount: false,
+      });
+      const short = await post('/api/v1/invitations/accept', { token, password: 'short' });
+      expect(short.statusCode).toBe(422);
+      const accepted = await post('/api/v1/invitations/accept', {
+        token,
+        password: PASSWORD,
+        name: 'Bob Builder',
+      });
+      expect(accepted.statusCode).toBe(204);
+      expect((await whoami(cookieOf(accepted))).json()).toMatchObject({
+        user: { email: 'bob@example.test', name: 'Bob Builder' },
+        role: 'editor',
+        keyName: null,
+      });
+      const twice = await post('/api/v1/invitations/accept', { token, password: PASSWORD });
+      expect(twice.statusCode).toBe(410);
+      expect(twice.json().code).toBe('INVITATION_INVALID');
+      expect((await post('/api/v1/invitations/inspect', { token })).statusCode).toBe(410);
+      expect((await api.get('/api/v1/invitations')).body.items[0].status).toBe('accepted');
+      const members = await api.get('/api/v1/members');
+      expect(members.body.items).toContainEqual(
+        expect.objectContaining({
+          role: 'editor',
+          user: expect.objectContaining({ email: 'bob@example.test', status: 'active' }),
+        }),
+      );
+      const audit = JSON.stringify((await api.get('/api/v1/audit?limit=200')).body);
+      expect(audit).toContain('invitation.create');
+      expect(audit).toContain('invitation.accept');
+    });
+
+    it('a revoked or expired invitation link is refused', async () => {
+      const { api } = ctx();
+      const revoked = (await api.post('/api/v1/invitations', { email: 'carol@example.test' })).body;
+      expect((await api.delete(`/api/v1/invitations/${revoked.id}`)).body.status).toBe('revoked');
+      const late = await post('/api/v1/invitations/accept', { token: revoked.token, password: PASSWORD });
+      expect(late.json().code).toBe('INVITATION_INVALID');
+      expect((await api.delete(`/api/v1/invitations/${revoked.id}`)).status).toBe(410);
+      const expiring = (
+        await api.post('/api/v1/invitations', { email: 'dave@example.test', expiresInHours: 1 })
+      ).body;
+      clock.advance(3_600_001);
+      const expired = await post('/api/v1/invitations/accept', { token: expiring.token, password: PASSWORD });
+      expect(expired.json().code).toBe('INVITATION_INVALID');
+      const listed = (await api.get('/api/v1/invitations')).body.items;
+      expect(listed.find((i: { id: number }) => i.id === expiring.id).status).toBe('expired');
+    });
+
+    it('a person changes their own password with the current one; other sessions end', async () => {
+      const first = await post('/api/v1/session/password', { email: 'bob@example.test', password: PASSWORD });
+      const second = await post('/api/v1/session/password', {
+        email: 'bob@example.test',
+        password: PASSWORD,
+      });
+      const cookie = cookieOf(first);
+      const change = (currentPassword: string, newPassword: string) =>
+        ctx().server.app.inject({
+          method: 'PUT',
+          url: '/api/v1/me/password',
+          headers: { cookie },
+          payload: { currentPassword, newPassword },
+        });
+      const wrong = await change('not my password', 'a brand new passphrase');
+      expect(wrong.statusCode).toBe(403);
+      expect(wrong.json().code).toBe('WRONG_PASSWORD');
+      const changed = await change(PASSWORD, 'a brand new passphrase');
+      expect(changed.statusCode).toBe(204);
+      expect((await whoami(cookieOf(changed))).statusCode).toBe(200);
+      expect((await whoami(cookieOf(second))).statusCode).toBe(401);
+      const old = await post('/api/v1/session/password', { email: 'bob@example.test', password: PASSWORD });
+      expect(old.statusCode).toBe(401);
+      const fresh = await post('/api/v1/session/password', {
+        email: 'bob@example.test',
+        password: 'a brand new passphrase',
+      });
+      expect(fresh.statusCode).toBe(204);
+      const audit = JSON.stringify((await ctx().api.get('/api/v1/audit?limit=200')).body);
+      expect(audit).toContain('user.password_changed');
+      expect(audit).toContain('user.password_change_failed');
+    });
+  },
+  { clock },
+);

@@ -1,0 +1,71 @@
+import { useMutation } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { peopleApi } from '../api/people.ts';
+import { ProblemView } from '../components/states.tsx';
+
+/** `/account`: change your own password (the current one is required). */
+export default function AccountPage() {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [done, setDone] = useState(false);
+  const change = useMutation({
+    mutationFn: () => peopleApi.changePassword({ currentPassword: current, newPassword: next }),
+    onSuccess: () => {
+      setCurrent('');
+      setNext('');
+      setDone(true);
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setDone(false);
+    change.mutate();
+  };
+  return (
+    <div className="stack">
+      <div className="toolbar">
+        <h1 className="grow">Your account</h1>
+      </div>
+      <form className="card form" onSubmit={submit} aria-label="Change your password">
+        <h2>Change your password</h2>
+        <label>
+          Current password
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={current}
+            onChange={(e) => setCurrent(e.target.value)}
+            required
+          />
+        </label>
+        <label>
+          New password (at least 12 characters)
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+            minLength={12}
+            required
+          />
+        </label>
+        <p className="muted small">Your other sessions are signed out; this one stays signed in.</p>
+        <div className="row end">
+          <button
+            type="submit"
+            className="primary"
+            disabled={change.isPending || !current || next.length < 12}
+          >
+            {change.isPending ? 'Changing…' : 'Change password'}
+          </button>
+        </div>
+        {done ? (
+          <p role="status" className="ok">
+            Password changed.
+          </p>
+        ) : null}
+        {change.error ? <ProblemView error={change.error} /> : null}
+      </form>
+    </div>
+  );
+}
