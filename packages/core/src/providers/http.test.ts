@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../errors.ts';
 import { createNodeTransport } from '../eval-node/http-transport.ts';
 import { retryAfterMs } from './http.ts';
-import { createProvider } from './index.ts';
+import { createOpenAiPassthrough, createProvider } from './index.ts';
 import {
   collect,
   sendJson,
@@ -314,6 +314,55 @@ for (const [transportName, transport] of TRANSPORTS) {
         // (node:http hands a redirect to fetch, which asks the old URL once more.)
         expect(server.requests.at(-1)?.url).toBe('/v1/chat/completions');
         expect(server.requests.at(-1)?.body).toMatchObject({ model: 'gpt-4o-mini' });
+      });
+    });
+
+    describe('secrets in what a provider says', () => {
+      // An upstream that echoes the key it was sent and a secret it should not even know (another
+      // credential of the same project, passed as knownSecrets).
+      const KEY = 'sk-live-Qw8Er5Ty2Ui9Op3As6';
+      const OTHER = 'sk-other-Zx1Cv4Bn7Ml0Kj3Hg';
+      const echo = (auth: string | undefined) => `bad key ${auth ?? ''} (also ${OTHER})`;
+      const settings = (url: string): ProviderSettings => ({
+        kind: 'openai-compatible',
+        apiKey: KEY,
+        baseUrl: url,
+        knownSecrets: [OTHER],
+        maxRetries: 0,
+        ...(transport ? { transport } : {}),
+      });
+
+      it('are redacted from thrown errors, answered refusals and errors inside a stream', async () => {
+        server = await startWireServer((req, res) => {
+          const body = req.body as { stream?: boolean };
+          if (body.stream) {
+            void sendSse(res, [
+              { data: { choices: [{ index: 0, delta: { content: 'Hi' } }] } },
+              { data: { error: { message: echo(req.headers.authorization) } } },
+            ]);
+          } else sendJson(res, 401, { error: { message: echo(req.headers.authorization) } });
+        });
+        const error = await make(settings(server.url))
+          .complete(ask)
+          .catch((e: unknown) => e);
+        expect(isAppError(error)).toBe(true);
+        expect((error as Error).message).toContain('bad key Bearer [redacted] (also [redacted])');
+
+        const streamed = await collect(make(settings(server.url)).stream(ask)).catch((e: unknown) => e);
+        expect((streamed as Error).message).toContain('(also [redacted])');
+        expect((streamed as Error).message).not.toContain(KEY);
+
+        const passthrough = createOpenAiPassthrough(settings(server.url));
+        const refusal = await passthrough.post('chat/completions', { model: 'm', messages: [] });
+        refusal.dispose();
+        expect(refusal.response.status).toBe(401);
+        const text = await refusal.response.text();
+        expect(text).toContain('[redacted]');
+        for (const said of [text, (error as Error).message, String((streamed as Error).stack)]) {
+          expect(said).not.toContain(KEY);
+          expect(said).not.toContain(OTHER);
+        }
+        expect(passthrough.redact(`key=${KEY}`)).toBe('key=[redacted]');
       });
     });
   });

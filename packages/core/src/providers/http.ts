@@ -1,4 +1,5 @@
 import { AppError, isAppError } from '../errors.ts';
+import { redactError, redactSecrets } from './redact.ts';
 import type { HttpResponse, HttpTransport } from './types.ts';
 
 /** What one call to a provider needs to talk HTTP: who it is, when to stop, how to retry. */
@@ -20,6 +21,11 @@ export interface CallContext {
   startedAt: number;
   /** Sends the requests (default `fetch`). */
   transport: HttpTransport | undefined;
+  /**
+   * What no error of this call may show (`secretsOf` its settings): {@link toProviderError} and the
+   * refusal {@link postJson} answers redact them — the one place every provider error passes.
+   */
+  secrets: readonly string[];
 }
 
 export interface CallOptions {
@@ -29,6 +35,7 @@ export interface CallOptions {
   maxRetries: number;
   baseDelayMs: number;
   transport?: HttpTransport | undefined;
+  secrets?: readonly string[] | undefined;
 }
 
 /** Turns a provider's error body into its human message (each wire format nests it differently). */
@@ -90,6 +97,7 @@ export function openCall(options: CallOptions): CallContext {
     baseDelayMs: options.baseDelayMs,
     startedAt: performance.now(),
     transport: options.transport,
+    secrets: options.secrets ?? [],
   };
 }
 
@@ -145,8 +153,10 @@ export async function postJson(
       await sleep(ctx, retryAfter ?? backoff(ctx.baseDelayMs, attempt));
       continue;
     }
-    if (options.returnRefusal) return refusal(response, text);
-    throw httpError(ctx.provider, response.status, response.statusText, text, readMessage, attempt);
+    // The provider's own words leave here only with the call's secrets taken out (an upstream may echo them).
+    const said = redactSecrets(text, ctx.secrets);
+    if (options.returnRefusal) return refusal(response, said);
+    throw httpError(ctx.provider, response.status, response.statusText, said, readMessage, attempt);
   }
 }
 
@@ -270,10 +280,16 @@ export function streamError(provider: string, message: string): AppError {
 
 /**
  * Maps whatever broke a call to what the caller should see: its own abort reason when it
- * cancelled, a timeout error, or a network error; AppErrors pass through.
+ * cancelled, a timeout error, or a network error; AppErrors pass through. Every error a provider
+ * client throws comes through here, so this is where the call's secrets are redacted from it
+ * (message, hint, details and cause chain; see redact.ts).
  */
 export function toProviderError(ctx: CallContext, error: unknown, retries: number): unknown {
   if (ctx.callerSignal?.aborted) return ctx.callerSignal.reason;
+  return redactError(describeFailure(ctx, error, retries), ctx.secrets);
+}
+
+function describeFailure(ctx: CallContext, error: unknown, retries: number): unknown {
   if (ctx.timedOut()) {
     return new AppError(
       'PROVIDER_TIMEOUT',

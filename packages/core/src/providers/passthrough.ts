@@ -1,8 +1,8 @@
 import type { SseEvent } from '../sse.ts';
 import { postJson, toProviderError } from './http.ts';
 import { openAiWire } from './openai.ts';
-import { redactError, redactSecrets, secretsOf } from './redact.ts';
-import { joinUrl, startCall, type WireResult } from './runtime.ts';
+import { redactSecrets } from './redact.ts';
+import { callSecrets, joinUrl, startCall, type WireResult } from './runtime.ts';
 import type { HttpResponse, ProviderSettings } from './types.ts';
 
 /** One POST sent through {@link OpenAiPassthrough.post}: the provider's final answer. */
@@ -51,6 +51,11 @@ export interface OpenAiPassthrough {
   tap(): PassthroughTap;
   /** The human message of an OpenAI-shaped error body. */
   errorMessage(body: unknown): string | undefined;
+  /**
+   * `text` with this provider's secrets redacted, for provider text the caller forwards itself (an
+   * error event inside a stream). Thrown errors and answered refusals are redacted already.
+   */
+  redact(text: string): string;
 }
 
 /** Builds the passthrough for already checked settings (see `createOpenAiPassthrough` in index). */
@@ -66,8 +71,9 @@ export function openAiPassthrough(
     apiKey: endpoint.apiKey,
     headers: settings.headers,
   });
-  // Errors this passthrough throws or reports never carry the credentials (redact.ts).
-  const secrets = secretsOf({ ...settings, apiKey: endpoint.apiKey });
+  // Errors this passthrough throws or reports never carry the credentials (redact.ts): thrown ones
+  // and refusals through the call context (toProviderError, postJson), stream errors here.
+  const secrets = callSecrets(settings);
   const headers: Record<string, string> = { ...settings.headers };
   if (endpoint.apiKey !== undefined && endpoint.apiKey !== '')
     headers.authorization = `Bearer ${endpoint.apiKey}`;
@@ -88,7 +94,7 @@ export function openAiPassthrough(
         return { response, startedAt: ctx.startedAt, signal: ctx.signal, dispose: ctx.dispose };
       } catch (error) {
         ctx.dispose();
-        throw redactError(toProviderError(ctx, error, 0), secrets);
+        throw toProviderError(ctx, error, 0);
       }
     },
     parseChat: (body) => wire.parseChat(body, { model: '', messages: [] }),
@@ -111,6 +117,7 @@ export function openAiPassthrough(
       };
     },
     errorMessage: wire.errorMessage,
+    redact: (text) => redactSecrets(text, secrets),
   };
 }
 

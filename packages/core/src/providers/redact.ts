@@ -1,8 +1,9 @@
 /**
  * Redaction of provider credentials from error text. An upstream (a proxy, a self-hosted server,
  * a vendor's "invalid key sk-…" message) may echo the key or a header it was sent; that text then
- * reaches playground events, stored eval results (readable by viewers) and logs. The provider
- * runtime passes every error it throws through {@link redactError}, so every caller benefits.
+ * reaches playground events, stored eval results (readable by viewers) and logs. Every provider
+ * call's context (http.ts) applies {@link redactError} to each error it reports and
+ * {@link redactSecrets} to each refusal it answers, so every caller benefits.
  */
 import { AppError, isAppError } from '../errors.ts';
 import type { ProviderSettings } from './types.ts';
@@ -29,9 +30,9 @@ const PUBLIC_HEADERS = new Set([
  * The secret values in provider settings: the API key, every header value except well-known
  * public ones (the token of an `Authorization: Bearer …` too), a password or query value in the
  * base URL, and the `knownSecrets` a server adds (the project's other stored credentials). This is
- * the one definition of what a provider error must not show; every path that reports a provider's
- * words (the provider runtime, the OpenAI passthrough, the gateway's forwarded refusals and
- * in-stream errors, the eval HTTP provider) redacts with it.
+ * the one definition of what a provider error must not show; every call context redacts with it
+ * (http.ts), and so do the two paths that pass a provider's words on without an error (the
+ * passthrough's in-stream errors, the eval HTTP provider).
  */
 export function secretsOf(
   settings: Pick<ProviderSettings, 'apiKey' | 'headers' | 'baseUrl' | 'knownSecrets'>,

@@ -9,7 +9,7 @@ import {
   readJson,
   toProviderError,
 } from './http.ts';
-import { redactError, secretsOf } from './redact.ts';
+import { secretsOf } from './redact.ts';
 import type {
   ChatRequest,
   ChatResult,
@@ -70,13 +70,30 @@ export function defaultPriceBook(): PriceBook {
   return defaultPrices;
 }
 
-/** Starts a call with the settings' defaults and the request's own signal and timeout; `dispose()` it when it settles. */
+// secretsOf once per settings object, not per call (it parses the base URL).
+const secretsBySettings = new WeakMap<ProviderSettings, readonly string[]>();
+
+/** What no error of a call with `settings` may show (memoised `secretsOf`). */
+export function callSecrets(settings: ProviderSettings): readonly string[] {
+  let secrets = secretsBySettings.get(settings);
+  if (secrets === undefined) {
+    secrets = secretsOf(settings);
+    secretsBySettings.set(settings, secrets);
+  }
+  return secrets;
+}
+
+/**
+ * Starts a call with the settings' defaults and the request's own signal and timeout; `dispose()`
+ * it when it settles. Its errors have the settings' secrets redacted (see `toProviderError`).
+ */
 export function startCall(
   id: string,
   settings: ProviderSettings,
   request: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined },
 ): CallContext {
   return openCall({
+    secrets: callSecrets(settings),
     provider: id,
     signal: request.signal,
     timeoutMs: request.timeoutMs ?? settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -121,8 +138,7 @@ function round(ms: number): number {
 /** A provider that speaks `format` over HTTP with retries, timeouts, cancellation and cost. */
 export function createWireProvider(id: string, settings: ProviderSettings, format: WireFormat): Provider {
   const prices = settings.prices ?? defaultPriceBook();
-  // Every error leaving this provider has the credentials it was given redacted (redact.ts).
-  const secrets = secretsOf(settings);
+  // Every error leaving this provider goes through toProviderError, which redacts the call's secrets.
 
   async function complete(request: ChatRequest): Promise<ChatResult> {
     const ctx = startCall(id, settings, request);
@@ -133,7 +149,7 @@ export function createWireProvider(id: string, settings: ProviderSettings, forma
       const latencyMs = performance.now() - ctx.startedAt;
       return await completeResult(id, prices, request, wire, { latencyMs, timeToFirstTokenMs: null });
     } catch (error) {
-      throw redactError(toProviderError(ctx, error, 0), secrets);
+      throw toProviderError(ctx, error, 0);
     } finally {
       ctx.dispose();
     }
@@ -159,7 +175,7 @@ export function createWireProvider(id: string, settings: ProviderSettings, forma
         for (const piece of decoder.flush?.() ?? []) yield piece;
         wire = decoder.finish();
       } catch (error) {
-        throw redactError(toProviderError(ctx, error, 0), secrets);
+        throw toProviderError(ctx, error, 0);
       }
       const latencyMs = performance.now() - ctx.startedAt;
       const result = await completeResult(id, prices, request, wire, { latencyMs, timeToFirstTokenMs });
@@ -180,7 +196,7 @@ export function createWireProvider(id: string, settings: ProviderSettings, forma
         const response = await postJson(ctx, http.url, http.headers, http.body, format.errorMessage);
         return parseEmbeddings(await readJson(ctx, response));
       } catch (error) {
-        throw redactError(toProviderError(ctx, error, 0), secrets);
+        throw toProviderError(ctx, error, 0);
       } finally {
         ctx.dispose();
       }

@@ -4,8 +4,6 @@ import {
   createProvider,
   type EmbeddingsRequest,
   estimateTokens,
-  redactSecrets,
-  secretsOf,
 } from '@promptline/core';
 import { openAiError } from './errors.ts';
 import {
@@ -56,8 +54,7 @@ export async function callEmbeddings(
       answer.dispose();
     }
     if (!answer.response.ok) {
-      // An upstream may echo the key it was sent; the gateway's caller must never see it.
-      text = redactSecrets(text, secretsOf(target.settings));
+      // Already free of the project's secrets: core redacts every refusal it answers (providers/http.ts).
       let parsed: { error?: { message?: unknown } } | undefined;
       try {
         parsed = JSON.parse(text) as typeof parsed;

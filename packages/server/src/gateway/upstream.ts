@@ -13,8 +13,6 @@ import {
   isAppError,
   type PriceBook,
   type ProviderSettings,
-  redactSecrets,
-  secretsOf,
   type ToolCall,
   type Usage,
   type WireResult,
@@ -163,8 +161,8 @@ async function passthroughChat(
   const { response } = answer;
   if (!response.ok) {
     answer.dispose();
-    // An upstream may echo the key it was sent; the gateway's caller must never see it.
-    const text = redactSecrets(await response.text(), secretsOf(target.settings));
+    // Already free of the project's secrets: core redacts every refusal it answers (providers/http.ts).
+    const text = await response.text();
     return {
       ...refusedByUpstream(response.status, response.statusText, text, client.errorMessage),
       headers: forwardedHeaders(response.headers),
@@ -234,7 +232,7 @@ async function passthroughChat(
           // OpenAI's usage-only chunk (no choices) would break clients that did not ask for it.
           if (!clientWantsUsage && usageChunkOnly(frame)) continue;
           // An error event may echo the key too; answer text is passed untouched.
-          out += `${frame.includes('"error"') ? redactSecrets(frame, secretsOf(target.settings)) : frame}\n\n`;
+          out += `${frame.includes('"error"') ? client.redact(frame) : frame}\n\n`;
         }
         if (out !== '') yield out;
       }
@@ -242,9 +240,7 @@ async function passthroughChat(
     } catch (cause) {
       error = signal.aborted
         ? 'the client disconnected'
-        : cause instanceof Error
-          ? cause.message
-          : String(cause);
+        : client.redact(cause instanceof Error ? cause.message : String(cause));
       if (!signal.aborted) {
         yield `data: ${JSON.stringify(openAiError(502, `${client.id} failed in the middle of the answer: ${error}`))}\n\n`;
       }
