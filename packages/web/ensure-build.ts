@@ -4,8 +4,9 @@
  * first (`prestart`), so a fresh clone's first start builds the app; browser tests and the web
  * bench call it too. Run directly: `node packages/web/ensure-build.ts`.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 /** Absolute path of the web package. */
@@ -35,11 +36,39 @@ export function isWebBuildStale(): boolean {
   return newest > statSync(built).mtimeMs;
 }
 
-/** Builds the web app if needed; returns the dist path. */
+/** Held while one process builds; test workers running side by side wait for it instead of racing. */
+const LOCK = join(WEB_ROOT, '.build-lock');
+/** A lock older than this was left by a build that died; it is taken over. */
+const STALE_LOCK_MS = 5 * 60_000;
+
+function tryLock(): boolean {
+  try {
+    mkdirSync(LOCK);
+    return true;
+  } catch {
+    const since = statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs;
+    if (since !== undefined && Date.now() - since > STALE_LOCK_MS) {
+      rmSync(LOCK, { recursive: true, force: true });
+    }
+    return false;
+  }
+}
+
+/** Builds the web app if needed (one build at a time across processes); returns the dist path. */
 export async function ensureWebBuild(): Promise<string> {
-  if (isWebBuildStale()) {
-    const { build } = await import('vite');
-    await build({ root: WEB_ROOT, configFile: join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+  while (isWebBuildStale()) {
+    if (!tryLock()) {
+      await sleep(200);
+      continue;
+    }
+    try {
+      if (isWebBuildStale()) {
+        const { build } = await import('vite');
+        await build({ root: WEB_ROOT, configFile: join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+      }
+    } finally {
+      rmSync(LOCK, { recursive: true, force: true });
+    }
   }
   return WEB_DIST;
 }

@@ -41,7 +41,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('the registry flow', () => {
+// Each test runs the CLI process several times in a row: seconds on a quiet machine, more when
+// other test files share the cores.
+describe('the registry flow', { timeout: 120_000 }, () => {
   it('creates, versions, deploys, renders, diffs, rolls back and answers history --at', async () => {
     expect(
       await ok([
@@ -270,7 +272,7 @@ describe('the registry flow', () => {
   });
 });
 
-describe('registry upkeep', () => {
+describe('registry upkeep', { timeout: 120_000 }, () => {
   it('prompts update changes only what is given; --tag replaces the tags, --clear-tags empties them', async () => {
     await ok(['prompts', 'create', 'ops/notes', '--owner', 'alice', '--tag', 'old', '--file', 'triage.txt']);
     const updated = await ok([
@@ -485,7 +487,7 @@ describe('registry upkeep', () => {
   });
 });
 
-describe('failures', () => {
+describe('failures', { timeout: 120_000 }, () => {
   it('an unknown prompt exits 1 with the problem code on one line', async () => {
     const result = await run(['prompts', 'show', 'does/not-exist']);
     expect(result.code).toBe(1);

@@ -171,6 +171,8 @@ export interface BuildAppOptions {
 
 /** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
 const BODY_LIMIT = 1024 * 1024;
+/** How long stopping waits for open requests before it cuts their connections. */
+const SHUTDOWN_GRACE_MS = 5_000;
 
 /** Fastify's serializers log no headers or bodies; this keeps keys out even if someone adds them. */
 const LOG_REDACT = [
@@ -455,6 +457,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   // Open streams would keep close() waiting for ever: end them before the server stops.
   app.addHook('preClose', async () => updates.close());
+  // Any other connection still open after the grace period (a stalled client, a stream of
+  // another feature) is cut, so stopping never hangs: SIGTERM ends the process within seconds.
+  app.addHook('preClose', async () => {
+    setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+  });
   app.decorate('liveUpdates', updates);
 
   await app.register(fastifySwagger, {

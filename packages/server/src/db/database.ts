@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { CurrentSchemaPostgresDialect } from './pg-introspector.ts';
 import type { DatabaseSchema } from './schema.ts';
 import { openSqlite } from './sqlite-adapter.ts';
 
@@ -62,7 +63,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     pool.on('error', onError);
     // A checked-out connection: its query, if one is running, gets the error too; the pool drops it on release.
     pool.on('connect', (client) => client.on('error', onError));
-    const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DatabaseSchema>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
     return {
       db,
       dialect: 'postgres',

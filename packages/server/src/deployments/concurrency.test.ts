@@ -42,6 +42,7 @@ describeServer(
       }
     }
 
+    // 100 concurrent requests each: seconds alone, longer when other test files share the cores.
     it(`${N} concurrent creates on one parent: one winner, ${N - 1} × 409, no gap`, async () => {
       const { api } = ctx();
       await api.post('/api/v1/prompts', {
@@ -64,7 +65,7 @@ describeServer(
       const versions = await api.get(`${p('race/parent')}/versions?limit=200`);
       expect(versions.body.items.map((v: { number: number }) => v.number)).toEqual([2, 1]);
       expect(versions.body.items[0].template).toBe(winners[0]?.body.template);
-    });
+    }, 90_000);
 
     it(`${N} concurrent creates without a parent: all saved as ${N} distinct, gapless numbers`, async () => {
       const { api } = ctx();
@@ -88,7 +89,7 @@ describeServer(
       // Each version's parent is the one just below it: no writer based itself on a stale head.
       for (const row of rows) expect(row.parent).toBe(row.number === 1 ? null : row.number - 1);
       expect(new Set(rows.map((v) => v.template)).size).toBe(N + 1);
-    });
+    }, 90_000);
 
     it(`${N} concurrent deploys to one environment: all live in turn, history is one unbroken chain`, async () => {
       const { api } = ctx();
@@ -131,7 +132,7 @@ describeServer(
       expect(live.body.historyId).toBe(entries.at(-1)?.id);
       const resolved = await api.get(`${p('race/deploy')}/resolve?env=production`);
       expect(resolved.body.version).toBe(entries.at(-1)?.version);
-    });
+    }, 90_000);
 
     it('the audit chain verifies after the races', async () => {
       const { api } = ctx();
