@@ -130,4 +130,40 @@ describe('first run, invitations and own password in Chromium', () => {
     // Refusals the test caused on purpose (403 wrong password, 410 used link) are logged by the console.
     expect(appErrors.filter((e) => !/\b(403|410)\b/.test(e))).toEqual([]);
   });
+
+  it('the instance admin creates a second project and switches between projects in the top bar', async () => {
+    const page = await newPage();
+    await page.goto(`${server.url}/sign-in`);
+    await page.getByLabel('Email').fill('root@example.com');
+    await page.getByLabel('Password').fill('first admin passphrase');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    // A prompt in the default project, to tell the projects apart.
+    await page.evaluate(async () => {
+      await fetch('/api/v1/prompts', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'default/only-here' }),
+      });
+    });
+    await page.goto(`${server.url}/settings/projects`);
+    const form = page.getByRole('form', { name: 'Create a project' });
+    await form.getByLabel('Project name').fill('beta');
+    await form.getByRole('button', { name: 'Create project' }).click();
+    expect(await page.getByTestId('project-key').textContent()).toMatch(/^pl_/);
+    await page.getByRole('table', { name: 'Projects' }).getByText('beta').waitFor();
+    await shot(page, '5-project-created');
+    const switcher = page.getByRole('combobox', { name: 'Project' });
+    await switcher.selectOption({ label: 'beta' });
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.getByRole('combobox', { name: 'Project' }).waitFor();
+    expect((await who(page)).project.name).toBe('beta');
+    await page.getByText('default/only-here').waitFor({ state: 'detached' });
+    await shot(page, '6-switched-to-beta');
+    await page.getByRole('combobox', { name: 'Project' }).selectOption({ label: 'default' });
+    await page.getByText('default/only-here').waitFor();
+    expect((await who(page)).project.name).toBe('default');
+    await page.context().close();
+    expect(appErrors.filter((e) => !/\b(403|410)\b/.test(e))).toEqual([]);
+  });
 });

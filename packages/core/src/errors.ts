@@ -113,6 +113,14 @@ export const ERROR_CODES = {
   LAST_ADMIN_MEMBER: 409,
   /** A key may not reach further than the user it acts as. */
   KEY_ROLE_ABOVE_MEMBER: 409,
+  // Projects
+  /** Only instance admins create projects. */
+  INSTANCE_ADMIN_REQUIRED: 403,
+  PROJECT_EXISTS: 409,
+  /** Switching to a project one is not a member of. */
+  PROJECT_NOT_MEMBER: 403,
+  /** A session opened with an API key stays in the key's project. */
+  SESSION_PROJECT_FIXED: 409,
   /** The key is limited (read-only, environments, prompt prefix) and this request is outside its scope. */
   KEY_SCOPE: 403,
   /** The key's `expiresAt` passed (or the grace period of a rotated key ended). */

@@ -560,6 +560,30 @@ export const ApiKey = z.object({
 /** Returned once, at creation: the only time the secret is shown. */
 export const CreatedApiKey = ApiKey.extend({ key: z.string() });
 
+/** Body of `POST /api/v1/projects`. */
+export const CreateProjectRequest = z.object({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and "-", starting with a letter or digit'),
+});
+
+/** A project as its members see it, with the caller's role in it. */
+export const ProjectSummary = z.object({
+  id: RowId,
+  name: z.string(),
+  /** The caller's role; null for an instance admin who is not a member. */
+  role: Role.nullable(),
+  /** The project the caller's key or session acts in. */
+  current: z.boolean(),
+});
+
+/** Answer of `POST /api/v1/projects`: the project and an admin key of it (shown once). */
+export const CreatedProject = z.object({
+  project: ProjectSummary,
+  /** Acts as the creator, admin of the new project: the way to drive it headless. */
+  apiKey: z.object({ id: RowId, name: z.string(), key: z.string() }),
+});
+
 /** Body of `POST /api/v1/invitations`. */
 export const CreateInvitationRequest = z.object({
   email: z.email().max(320),
@@ -753,6 +777,9 @@ export type ApiKey = z.infer<typeof ApiKey>;
 export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 export type RotateApiKeyRequest = z.infer<typeof RotateApiKeyRequest>;
 export type CreateInvitationRequest = z.infer<typeof CreateInvitationRequest>;
+export type CreateProjectRequest = z.infer<typeof CreateProjectRequest>;
+export type ProjectSummary = z.infer<typeof ProjectSummary>;
+export type CreatedProject = z.infer<typeof CreatedProject>;
 export type Invitation = z.infer<typeof Invitation>;
 export type CreatedInvitation = z.infer<typeof CreatedInvitation>;
 export type InvitationPreview = z.infer<typeof InvitationPreview>;

@@ -79,6 +79,8 @@ import { registerPortabilityRoutes } from './portability/routes.ts';
 import { createPortabilityService } from './portability/service.ts';
 import { registerPrivacyRoutes } from './privacy/routes.ts';
 import { createPrivacyService, type PrivacyService } from './privacy/service.ts';
+import { registerProjectRoutes } from './projects/routes.ts';
+import { createProjectService } from './projects/service.ts';
 import { createProjectStore } from './projects/store.ts';
 import { installHttpMetrics, recordUnmatched } from './prometheus/http-metrics.ts';
 import { createServerMetrics, type ServerMetrics } from './prometheus/registry.ts';
@@ -515,6 +517,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerEnvironmentRoutes(app, { environments });
   registerApiKeyRoutes(app, { auth });
   registerMemberRoutes(app, { users });
+  registerProjectRoutes(app, {
+    projects: createProjectService({ database, clock, audit, users, environments, auth }),
+    sessions,
+  });
   registerAuditRoutes(app, { audit });
   registerLiveRoutes(app, { updates, snapshotOf });
   registerProviderRoutes(app, { providers });
@@ -564,6 +570,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     portability: createPortabilityService({ database, clock, audit, metrics: rollups }),
     projectName: async (projectId) =>
       (await projectStore.nameOf(database.db, projectId)) ?? String(projectId),
+    isInstanceAdmin: async (userId) => (await users.get(userId)).instanceAdmin,
   });
   if (options.web !== false) await registerWebApp(app, { dist: options.web?.dist ?? defaultWebDist() });
 

@@ -49,7 +49,13 @@ export function registerPortabilityRoutes(
   {
     portability,
     projectName,
-  }: { portability: PortabilityService; projectName: (projectId: number) => Promise<string> },
+    isInstanceAdmin,
+  }: {
+    portability: PortabilityService;
+    projectName: (projectId: number) => Promise<string>;
+    /** The backup holds every project: only an instance admin may take it. */
+    isInstanceAdmin: (userId: number) => Promise<boolean>;
+  },
 ): void {
   app.register(async (scope) => {
     // The import body is the raw file, read as it arrives (no body limit: it is never buffered).
@@ -69,7 +75,14 @@ export function registerPortabilityRoutes(
           'Answers the SQLite file (`application/vnd.sqlite3`), made with `VACUUM INTO` on a connection of its own: writes go on meanwhile and the copy is one consistent moment. Every project of the instance is in it; restore by stopping the server and putting the file in place of `$PROMPTLINE_DATA_DIR/promptline.db`. On PostgreSQL it answers 409 `BACKUP_NOT_SUPPORTED`: use pg_dump.',
         response: { 200: z.string().describe('application/vnd.sqlite3'), ...problemResponses },
       },
-      handler: async (_request, reply) => {
+      handler: async (request, reply) => {
+        if (!(await isInstanceAdmin(principalOf(request).userId))) {
+          throw new AppError(
+            'INSTANCE_ADMIN_REQUIRED',
+            'The backup holds every project of the instance: only an instance admin takes it.',
+            { hint: 'Export this project instead: GET /api/v1/export (promptline export).' },
+          );
+        }
         const file = await portability.backup();
         const stream = createReadStream(file.path);
         stream.on('close', file.remove);

@@ -152,6 +152,27 @@ export function createSessionService({
       };
     },
 
+    /**
+     * Moves a person's browser session to another project they are a member of.
+     * @throws AppError PROJECT_NOT_MEMBER; SESSION_PROJECT_FIXED for a session opened with an API key (keys belong to one project).
+     */
+    async switchProject(token: string, projectId: number): Promise<void> {
+      const tokenHash = hashToken(token);
+      const person = await store.findUserSession(database.db, tokenHash);
+      if (!person) {
+        throw new AppError(
+          'SESSION_PROJECT_FIXED',
+          'This session was opened with an API key, which belongs to one project. Sign in as a person to switch projects, or use a key of the other project.',
+        );
+      }
+      if (!(await users.roleIn(projectId, person.userId))) {
+        throw new AppError('PROJECT_NOT_MEMBER', `You are not a member of project ${projectId}.`, {
+          hint: 'List your projects with GET /api/v1/projects; an admin of the project can add you.',
+        });
+      }
+      await store.setUserSessionProject(database.db, tokenHash, projectId);
+    },
+
     /** Ends a session (a no-op for an unknown token); a person's sign-out is audited. */
     async close(token: string): Promise<void> {
       const tokenHash = hashToken(token);

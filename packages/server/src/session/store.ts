@@ -196,6 +196,16 @@ export function createSessionStore() {
       await tables(db).deleteFrom('user_sessions').where('token_hash', '=', tokenHash).execute();
     },
 
+    /** Moves a person's session to another project (the project switcher). */
+    async setUserSessionProject(db: Db, tokenHash: string, projectId: number): Promise<boolean> {
+      const result = await tables(db)
+        .updateTable('user_sessions')
+        .set({ project_id: projectId })
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
     /** Ends every session of a user (their password was reset, their account locked). */
     async deleteUserSessionsOf(db: Db, userId: number): Promise<void> {
       await tables(db).deleteFrom('user_sessions').where('user_id', '=', userId).execute();

@@ -1,9 +1,11 @@
 import type {
   CreatedInvitation,
+  CreatedProject,
   CreateInvitationRequest,
   Invitation,
   InvitationPreview,
   Member,
+  ProjectSummary,
 } from '@promptline/core';
 import { request } from './client.ts';
 
@@ -21,6 +23,10 @@ export const peopleApi = {
   setupNeeded: () => request<{ needed: boolean }>('/setup').then((r) => r.needed),
   setup: (body: { email: string; name?: string; password: string; bootstrapKey?: string }) =>
     request<void>('/setup', { method: 'POST', body }),
+  projects: () => request<{ items: ProjectSummary[] }>('/projects').then((r) => r.items),
+  createProject: (name: string) => request<CreatedProject>('/projects', { method: 'POST', body: { name } }),
+  switchProject: (projectId: number) =>
+    request<void>('/session/project', { method: 'PUT', body: { projectId } }),
   changePassword: (body: { currentPassword: string; newPassword: string }) =>
     request<void>('/me/password', { method: 'PUT', body }),
 };

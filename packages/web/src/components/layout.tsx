@@ -2,6 +2,7 @@ import { type ReactNode, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { signOut } from '../api/auth.ts';
 import { applyTheme, initialTheme, type Theme } from '../lib/theme.ts';
+import { ProjectSwitcher } from './project-switcher.tsx';
 
 const NAV = [
   { href: '/', label: 'Registry', match: (p: string) => p === '/' || p.startsWith('/prompts') },
@@ -40,6 +41,7 @@ export function Layout({ children }: { children: ReactNode }) {
           ))}
         </nav>
         <div className="topbar-actions">
+          <ProjectSwitcher />
           <button
             type="button"
             className="ghost"

@@ -3,6 +3,7 @@ import { ApiKeysPage } from './settings/api-keys.tsx';
 import { EnvironmentsPage } from './settings/environments.tsx';
 import { PeoplePage } from './settings/people.tsx';
 import { PricesPage } from './settings/prices.tsx';
+import { ProjectsPage } from './settings/projects.tsx';
 import { ProvidersPage } from './settings/providers.tsx';
 
 const SECTIONS = [
@@ -11,9 +12,10 @@ const SECTIONS = [
   { id: 'prices', label: 'Prices', page: PricesPage },
   { id: 'api-keys', label: 'API keys', page: ApiKeysPage },
   { id: 'people', label: 'People', page: PeoplePage },
+  { id: 'projects', label: 'Projects', page: ProjectsPage },
 ] as const;
 
-/** The project's settings, one section per URL: `/settings/<environments|providers|prices|api-keys|people>`. */
+/** The project's settings, one section per URL: `/settings/<environments|providers|prices|api-keys|people|projects>`. */
 export default function SettingsPage({ section }: { section: string | undefined }) {
   const current = SECTIONS.find((s) => s.id === section);
   if (!current) return <Redirect to="/settings/environments" replace />;

@@ -1,0 +1,35 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { peopleApi } from '../api/people.ts';
+
+/**
+ * The project switcher in the top bar: the person's projects; choosing one moves the session there
+ * and reloads the app (every page's data is the project's). Hidden with a single project.
+ */
+export function ProjectSwitcher() {
+  const projects = useQuery({ queryKey: ['projects'], queryFn: peopleApi.projects });
+  const change = useMutation({
+    mutationFn: (id: number) => peopleApi.switchProject(id),
+    onSuccess: () => window.location.assign('/'),
+  });
+  const mine = (projects.data ?? []).filter((p) => p.role !== null);
+  const current = (projects.data ?? []).find((p) => p.current);
+  if (!current || mine.length < 2)
+    return current ? <span className="muted small">{current.name}</span> : null;
+  return (
+    <label className="inline small" title={change.error ? String(change.error) : undefined}>
+      <span className="sr-only">Project</span>
+      <select
+        aria-label="Project"
+        value={current.id}
+        disabled={change.isPending}
+        onChange={(e) => change.mutate(Number(e.target.value))}
+      >
+        {mine.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

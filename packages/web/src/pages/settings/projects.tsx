@@ -1,0 +1,91 @@
+import type { CreatedProject } from '@promptline/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { peopleApi } from '../../api/people.ts';
+import { CopyButton } from '../../components/copy-button.tsx';
+import { ProblemView, QueryView } from '../../components/states.tsx';
+
+/** Projects of the instance: the caller's, and creating one (instance admins). URL: `/settings/projects`. */
+export function ProjectsPage() {
+  const queryClient = useQueryClient();
+  const projects = useQuery({ queryKey: ['projects'], queryFn: peopleApi.projects });
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<CreatedProject | null>(null);
+  const create = useMutation({
+    mutationFn: () => peopleApi.createProject(name.trim()),
+    onSuccess: async (project) => {
+      setName('');
+      setCreated(project);
+      await queryClient.invalidateQueries({ queryKey: ['projects'] });
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
+  };
+  return (
+    <div className="stack">
+      <form className="card form" onSubmit={submit} aria-label="Create a project">
+        <h2>Create a project</h2>
+        <p className="muted small">
+          Instance admins only. It starts with development, staging and production, and you as its admin;
+          switch to it with the project menu in the top bar.
+        </p>
+        <div className="row wrap">
+          <label className="grow">
+            Project name
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="e.g. support-bot"
+              pattern="[a-z0-9][a-z0-9\-]*"
+              maxLength={63}
+              required
+            />
+          </label>
+        </div>
+        <div className="row end">
+          <button type="submit" className="primary" disabled={create.isPending || !name.trim()}>
+            {create.isPending ? 'Creating…' : 'Create project'}
+          </button>
+        </div>
+        {create.error ? <ProblemView error={create.error} /> : null}
+      </form>
+      {created ? (
+        <section className="card stack" aria-label="New project">
+          <strong>
+            Project “{created.project.name}” created. Its admin key (acting as you) is shown only once:
+          </strong>
+          <div className="row">
+            <code className="grow secret" data-testid="project-key">
+              {created.apiKey.key}
+            </code>
+            <CopyButton text={created.apiKey.key} label="Copy key" />
+          </div>
+        </section>
+      ) : null}
+      <QueryView query={projects} loadingLabel="Loading projects…">
+        {(items) => (
+          <table className="table" aria-label="Projects">
+            <thead>
+              <tr>
+                <th>Project</th>
+                <th>Your role</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((p) => (
+                <tr key={p.id}>
+                  <td>
+                    {p.name} {p.current ? <span className="badge">current</span> : null}
+                  </td>
+                  <td>{p.role ?? 'not a member (instance admin)'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryView>
+    </div>
+  );
+}
