@@ -1,7 +1,9 @@
 /**
  * The resolve endpoint under load against a bare Fastify route, each in its own child process so
  * the load generator (autocannon, here) never shares their event loop. 50 connections, 10 s each,
- * after a 2 s warm-up. Prints {resolve_rps, bare_rps, ratio, resolve_p99_ms, bare_p99_ms}.
+ * after a 2 s warm-up. Prints {resolve_rps, bare_rps, ratio, resolve_p99_ms, bare_p99_ms}, and the
+ * same resolve with a read-only application key limited to production and the prompt
+ * (app_key_rps, app_key_p99_ms: what the key-scope check costs on the hot path).
  * Goal: ratio ≥ 0.9, p99 < 5 ms (issue 9). Run it on a quiet machine: on a loaded one the two
  * servers and autocannon compete for the cores and the ratio means little.
  */
@@ -86,18 +88,35 @@ async function main() {
     await run(resolveUrl, RESOLVE_PATH, headers, 2);
     const resolved = await run(resolveUrl, RESOLVE_PATH, headers, DURATION);
 
+    const created = await fetch(`${base}/api/v1/api-keys`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        name: 'bench app',
+        readOnly: true,
+        environments: ['production'],
+        promptPrefix: 'x',
+      }),
+    });
+    if (!created.ok) throw new Error(`POST /api/v1/api-keys: ${created.status} ${await created.text()}`);
+    const appHeaders = { authorization: `Bearer ${((await created.json()) as { key: string }).key}` };
+    await run(resolveUrl, RESOLVE_PATH, appHeaders, 2);
+    const scoped = await run(resolveUrl, RESOLVE_PATH, appHeaders, DURATION);
+
     const bareUrl = `http://127.0.0.1:${barePort}/bare`;
     await waitHealthy(bareUrl, bare);
     await run(bareUrl, '/bare', headers, 2);
     const bareResult = await run(bareUrl, '/bare', headers, DURATION);
 
-    const failures = resolved.non2xx + resolved.errors;
+    const failures = resolved.non2xx + resolved.errors + scoped.non2xx + scoped.errors;
     const figures = {
       resolve_rps: Math.round(resolved.requests.average),
       bare_rps: Math.round(bareResult.requests.average),
       ratio: Number((resolved.requests.average / bareResult.requests.average).toFixed(3)),
       resolve_p99_ms: resolved.latency.p99,
       bare_p99_ms: bareResult.latency.p99,
+      app_key_rps: Math.round(scoped.requests.average),
+      app_key_p99_ms: scoped.latency.p99,
       resolve_failures: failures,
       connections: CONNECTIONS,
       duration_s: DURATION,

@@ -1,7 +1,8 @@
 /**
  * The authorisation matrix across two projects (issue 11): project A holds a prompt, a deployment,
  * a dataset and a trace carrying a marker; an admin key of project B (a person who is admin of B
- * only) calls every /api/v1 route of the OpenAPI document, with A's real names and ids in the path
+ * only) calls every route of the OpenAPI document under /api/v1, /api/public (Langfuse), /gateway and
+ * /otel, with A's real names and ids in the path
  * and plausible bodies. No successful answer may contain A's data, and A's audit chain — where
  * every write to A lands — must not move. Plus: creating projects, listing them, and a person's
  * session switching between their projects.
@@ -125,8 +126,10 @@ describeServer((ctx) => {
     const document = server.app.swagger() as { paths: Record<string, Record<string, unknown>> };
     const leaks: string[] = [];
     let swept = 0;
+    let langfuse = 0;
     for (const [path, item] of Object.entries(document.paths)) {
-      if (!path.startsWith('/api/v1/')) continue;
+      if (!['/api/v1/', '/api/public/', '/gateway/', '/otel/'].some((prefix) => path.startsWith(prefix)))
+        continue;
       for (const method of Object.keys(item)) {
         if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
         const route = `${method.toUpperCase()} ${path}`;
@@ -144,6 +147,7 @@ describeServer((ctx) => {
                   ? await b.put(url, body)
                   : await b.patch(url, body);
         swept++;
+        if (path.startsWith('/api/public/')) langfuse++;
         if (response.status >= 500) leaks.push(`${route}: ${response.status}`);
         // Echoing a name the caller sent is no leak; A's content (MARK) never is in the request.
         const markers = [MARK, PROMPT, DATASET, TRACE].filter((m) => !decodeURIComponent(url).includes(m));
@@ -154,6 +158,7 @@ describeServer((ctx) => {
     }
     expect(leaks).toEqual([]);
     expect(swept).toBeGreaterThan(100);
+    expect(langfuse, 'Langfuse-compatible routes swept').toBeGreaterThan(3);
     // Nothing was written to A: every write to a project appends to its audit chain.
     expect((await a.get('/api/v1/audit/head')).body).toEqual(headBefore);
     expect((await a.get(`${p(PROMPT)}/versions`)).body.items).toHaveLength(1);
@@ -163,6 +168,46 @@ describeServer((ctx) => {
     expect((await b.get('/api/v1/prompts')).body.items).toEqual([]);
     expect((await b.get('/api/v1/environments/production/snapshot')).body.prompts).toEqual({});
   }, 120_000);
+
+  it("B's live stream (real HTTP) never carries A's prompts, nor A's deploys", async () => {
+    const { api: a, server } = ctx();
+    const address = (await server.app.listen({ port: 0, host: '127.0.0.1' })).replace(
+      'localhost',
+      '127.0.0.1',
+    );
+    const bKey = (await a.post('/api/v1/projects', { name: 'beta-stream' })).body.apiKey.key as string;
+    const b = createTestClient(server.app, bKey);
+    expect((await b.post('/api/v1/prompts', { name: 'beta/own' })).status).toBe(201);
+    expect((await b.post(`${p('beta/own')}/versions`, { type: 'text', template: 'beta' })).status).toBe(201);
+    const controller = new AbortController();
+    const response = await fetch(`${address}/api/v1/environments/production/stream`, {
+      headers: { authorization: `Bearer ${bKey}` },
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await readUntil('"reason":"connect"');
+    // A deploys a new version to its production; then B deploys: B hears its own change only.
+    expect((await a.post(`${p(PROMPT)}/versions`, { type: 'text', template: `${MARK} v2` })).status).toBe(
+      201,
+    );
+    expect((await a.put(`${p(PROMPT)}/deployments/production`, { version: 2 })).status).toBe(200);
+    expect((await b.put(`${p('beta/own')}/deployments/production`, { version: 1 })).status).toBe(200);
+    await readUntil('beta/own');
+    controller.abort();
+    expect(text).toContain('"reason":"change"');
+    expect(text).not.toContain(MARK);
+    expect(text).not.toContain(PROMPT);
+  });
 
   it("a person's session switches between their projects; a key's session cannot", async () => {
     const { api, server } = ctx();

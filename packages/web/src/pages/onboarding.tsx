@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useLocation } from 'wouter';
-import { confirmSession } from '../api/auth.ts';
+import { confirmSession, fetchSignInMethods } from '../api/auth.ts';
 import { peopleApi } from '../api/people.ts';
 import { Loading, ProblemView } from '../components/states.tsx';
 
@@ -48,6 +48,7 @@ export function InvitePage({ token }: { token: string }) {
     queryFn: () => peopleApi.inspect(token),
     retry: false,
   });
+  const methods = useQuery({ queryKey: ['sign-in-methods'], queryFn: fetchSignInMethods });
   const accept = useMutation({
     mutationFn: async () => {
       await peopleApi.accept({
@@ -89,10 +90,12 @@ export function InvitePage({ token }: { token: string }) {
               {accept.isPending ? 'Joining…' : 'Set password and join'}
             </button>
             {accept.error ? <ProblemView error={accept.error} /> : null}
-            <p className="muted small">
-              Or <a href="/sign-in">sign in</a> with single sign-on as {preview.data.email}: that accepts it
-              too.
-            </p>
+            {methods.data?.sso ? (
+              <p className="muted small">
+                Or <a href="/sign-in">sign in</a> with single sign-on as {preview.data.email}: that accepts it
+                too.
+              </p>
+            ) : null}
           </form>
         ) : null}
       </div>
