@@ -43,6 +43,8 @@ export function registerMemberRoutes(app: FastifyInstance, { users }: { users: U
       operationId: 'removeMember',
       tags,
       summary: 'Remove a member from the project; their keys in it stop working',
+      description:
+        'Their keys are refused with 401 by every instance: this one at once, others on the same PostgreSQL within a second (the change feed makes them drop their cached keys). A role change lowers or raises their keys the same way.',
       params: z.object({ userId: RowIdParam }),
       response: { 204: z.null(), ...problemResponses },
     },
