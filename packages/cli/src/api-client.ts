@@ -10,6 +10,7 @@ import type {
   AuditPage,
   AuditVerification,
   CreatedApiKey,
+  CreatedProject,
   CreateEnvironmentRequest,
   CreatePromptRequest,
   CreateVersionRequest,
@@ -26,6 +27,7 @@ import type {
   LangfuseCreatePromptRequest,
   LangfusePrompt,
   MetricsInterval,
+  ProjectSummary,
   Promotion,
   Prompt,
   PromptMetrics,
@@ -240,6 +242,9 @@ export function createApiClient(options: ApiClientOptions) {
     /** Renames, re-ranks, (un)protects or (un)archives an environment. */
     updateEnvironment: (name: string, request: UpdateEnvironmentRequest) =>
       call<Environment>('PATCH', environment(name), request),
+
+    listProjects: () => call<{ items: ProjectSummary[] }>('GET', '/api/v1/projects'),
+    createProject: (name: string) => call<CreatedProject>('POST', '/api/v1/projects', { name }),
 
     listApiKeys: () => call<{ items: ApiKey[] }>('GET', '/api/v1/api-keys'),
     createApiKey: (request: {

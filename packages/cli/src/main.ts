@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   render: () => import('./commands/render.ts').then((m) => m.renderCommand),
   envs: () => import('./commands/envs.ts').then((m) => m.envsCommand),
   keys: () => import('./commands/keys.ts').then((m) => m.keysCommand),
+  projects: () => import('./commands/projects.ts').then((m) => m.projectsCommand),
   audit: () => import('./commands/audit.ts').then((m) => m.auditCommand),
   requests: () => import('./commands/requests.ts').then((m) => m.requestsCommand),
   rollouts: () => import('./commands/rollouts.ts').then((m) => m.rolloutsCommand),
@@ -49,7 +50,8 @@ const SUMMARIES: Partial<Record<string, string>> = {
   status: '<dir>: what push would do',
   render: '<name> --env <env> --var k=v: the prompt as an environment serves it',
   envs: 'list | create <name>: environments',
-  keys: 'create <name> | list | revoke <id>: API keys',
+  keys: 'create <name> [--env --prefix --read-only --expires] | list | rotate <id> | revoke <id>: API keys',
+  projects: 'list | create <name>: projects (creating takes an instance admin)',
   audit:
     'list | verify [--head h] | head | checkpoint | lineage <prompt> | served <env> --at t: the audit log and its proofs',
   requests: 'list | show <id> | approve <id> | reject <id> | cancel <id>: deployment requests',

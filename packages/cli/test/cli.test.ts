@@ -229,6 +229,20 @@ describe('the registry flow', { timeout: 120_000 }, () => {
     expect(refused.stderr).toMatch(/^error UNAUTHORIZED: /);
   });
 
+  it('creates a project and lists projects; the printed key works in the new project only', async () => {
+    const created = await ok(['projects', 'create', 'cli-beta']);
+    expect(created).toMatch(/^Created project #\d+ "cli-beta"/);
+    const key = created.trim().split('\n').at(-1) ?? '';
+    expect(key).toMatch(/^pl_/);
+    expect(await ok(['projects', 'list'])).toMatch(/cli-beta\s+admin[\s\S]*default \*\s+admin/);
+    expect(JSON.parse(await ok(['prompts', 'list', '--json'], { PROMPTLINE_API_KEY: key })).items).toEqual(
+      [],
+    );
+    const taken = await run(['projects', 'create', 'cli-beta']);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/^error PROJECT_EXISTS: /);
+  });
+
   it('creates limited keys (--read-only --env --prefix --expires) and rotates them', async () => {
     const app = JSON.parse(
       await ok([

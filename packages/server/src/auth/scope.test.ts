@@ -148,6 +148,19 @@ describeServer(
       await through(client.get('/api/v1/prompts'), 200);
       clock.advance(3_600_000);
       await refusedAs(client.get('/api/v1/prompts'), 'KEY_EXPIRED');
+      const { key } = await keyOf({
+        name: 'later',
+        role: 'viewer',
+        expiresAt: new Date(clock.now().getTime() + 1000).toISOString(),
+      });
+      clock.advance(1000);
+      const session = await ctx().server.app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { apiKey: key },
+      });
+      expect(session.statusCode).toBe(403);
+      expect(session.json().code).toBe('KEY_EXPIRED');
       const past = await ctx().api.post('/api/v1/api-keys', { name: 'late', expiresAt: inHour });
       expect(past.status).toBe(422);
       expect(past.body.code).toBe('VALIDATION_FAILED');
@@ -187,6 +200,20 @@ describeServer(
       const audit = await api.get('/api/v1/audit?action=api_key.rotate');
       expect(audit.status).toBe(200);
       expect(JSON.stringify(audit.body)).toContain('api_key.rotate');
+    });
+
+    it("a rotated key past its grace period does not count as the project's admin key", async () => {
+      const project = await ctx().api.post('/api/v1/projects', { name: 'rotation' });
+      expect(project.status).toBe(201);
+      const only = createTestClient(ctx().server.app, project.body.apiKey.key);
+      const rotated = await only.post(`/api/v1/api-keys/${project.body.apiKey.id}/rotate`, {
+        graceSeconds: 0,
+      });
+      expect(rotated.status).toBe(201);
+      const fresh = createTestClient(ctx().server.app, rotated.body.key);
+      const revoke = await fresh.delete(`/api/v1/api-keys/${rotated.body.id}`);
+      expect(revoke.status).toBe(409);
+      expect(revoke.body.code).toBe('LAST_ADMIN_KEY');
     });
 
     it('a browser session opened with a limited key keeps its limits', async () => {

@@ -408,7 +408,12 @@ export function createAuthService({
         }
         if (found.revokedAt === null) {
           if (found.role === 'admin') {
-            const admins = await store.activeAdminIds(trx, projectId, database.dialect === 'postgres');
+            const admins = await store.activeAdminIds(
+              trx,
+              projectId,
+              database.dialect === 'postgres',
+              isoNow(clock),
+            );
             if (admins.length === 1 && admins[0] === id) {
               throw new AppError(
                 'LAST_ADMIN_KEY',

@@ -165,16 +165,18 @@ export function createApiKeyStore() {
     },
 
     /**
-     * Ids of the project's active admin keys. `lock` (PostgreSQL) holds their rows until the
+     * Ids of the project's active (not revoked, not expired) admin keys. `lock` (PostgreSQL) holds their rows until the
      * transaction ends, so two concurrent revocations cannot each leave the other as the last admin.
      */
-    async activeAdminIds(db: Db, projectId: number, lock: boolean): Promise<number[]> {
+    async activeAdminIds(db: Db, projectId: number, lock: boolean, now: string): Promise<number[]> {
       let q = db
         .selectFrom('api_keys')
         .select('id')
         .where('project_id', '=', projectId)
         .where('role', '=', 'admin')
-        .where('revoked_at', 'is', null);
+        .where('revoked_at', 'is', null)
+        // An expired key (a rotated one past its grace period) unlocks nothing.
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
       if (lock) q = q.forUpdate();
       return (await q.execute()).map((row) => row.id);
     },

@@ -55,6 +55,12 @@ export function createSessionService({
      */
     async open(apiKey: string): Promise<{ token: string; principal: Principal }> {
       const principal = await auth.authenticate(apiKey);
+      const expiresAt = principal?.scope?.expiresAt ?? null;
+      if (expiresAt !== null && clock.now().getTime() >= expiresAt) {
+        throw new AppError('KEY_EXPIRED', `The key expired at ${new Date(expiresAt).toISOString()}.`, {
+          hint: 'Use its replacement, or ask an admin for a new key (POST /api/v1/api-keys).',
+        });
+      }
       if (!principal || principal.keyId === null) {
         throw new AppError(
           'UNAUTHORIZED',
