@@ -202,6 +202,15 @@ function checkScope(request: FastifyRequest, principal: Principal, scope: KeySco
         : undefined);
     if (env !== undefined && !scope.environments.has(env))
       return outsideEnvironments(env, scope.environments);
+    if (
+      url.startsWith('/api/public/v2/prompts/:name') &&
+      (request.query as { version?: unknown }).version !== undefined
+    ) {
+      return scopeError(
+        'A key limited to environments reads what an environment serves (a label), not a version by number.',
+        `Ask by label (one of ${[...scope.environments].join(', ')}) instead of version.`,
+      );
+    }
   }
   return undefined;
 }

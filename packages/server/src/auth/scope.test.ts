@@ -73,6 +73,27 @@ describeServer(
       await through(c.post('/api/v1/traces', { spans: [span('a'.repeat(32))] }), 202);
       const score = await c.post('/api/v1/scores', { traceId: 'a'.repeat(32), name: 'thumbs', value: true });
       expect([201, 202]).toContain(score.status);
+      // Langfuse SDKs' getPrompt: a label is an environment; by version it is refused.
+      const basic = { authorization: `Basic ${Buffer.from(`pk-lf:${app.key}`).toString('base64')}` };
+      const langfuse = (query: string) =>
+        ctx().server.app.inject({
+          url: `/api/public/v2/prompts/${encodeURIComponent('support/triage')}${query}`,
+          headers: basic,
+        });
+      expect((await langfuse('')).statusCode).toBe(200);
+      expect((await langfuse('?label=production')).statusCode).toBe(200);
+      const ingest = await ctx().server.app.inject({
+        method: 'POST',
+        url: '/api/public/ingestion',
+        headers: basic,
+        payload: { batch: [] },
+      });
+      expect(ingest.statusCode, ingest.body).toBeLessThan(300);
+      for (const query of ['?label=staging', '?label=latest', '?version=1']) {
+        const refused = await langfuse(query);
+        expect(refused.statusCode, query).toBe(403);
+        expect(refused.json().code).toBe('KEY_SCOPE');
+      }
       // Other environments, rendering by version, and every other route are out of scope.
       await refusedAs(c.get('/api/v1/environments/staging/snapshot'), 'KEY_SCOPE');
       await refusedAs(c.get('/api/v1/environments/staging/stream'), 'KEY_SCOPE');

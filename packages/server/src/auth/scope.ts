@@ -49,6 +49,9 @@ export const APPLICATION_ROUTES: ReadonlySet<string> = new Set([
   'POST /api/v1/scores',
   'POST /otel/v1/traces',
   'POST /api/public/otel/v1/traces',
+  // The Langfuse SDKs' getPrompt (a label is an environment) and their trace and score ingestion.
+  'GET /api/public/v2/prompts/:name',
+  'POST /api/public/ingestion',
 ]);
 
 /**
