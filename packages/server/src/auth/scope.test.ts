@@ -146,7 +146,6 @@ describeServer(
       // Project-wide reads would show other prompts' data.
       await refusedAs(client.get('/api/v1/datasets'), 'KEY_SCOPE');
       await refusedAs(client.get('/api/v1/audit'), 'KEY_SCOPE');
-      await refusedAs(client.get('/api/v1/environments/production/stream'), 'KEY_SCOPE');
       const snapshot = await client.get('/api/v1/environments/production/snapshot');
       expect(Object.keys(snapshot.body.prompts)).toEqual(['support/triage']);
       const whole = await ctx().api.get('/api/v1/environments/production/snapshot');
@@ -161,6 +160,55 @@ describeServer(
       const one = await keyOf({ name: 'one prompt', role: 'viewer', promptPrefix: 'billing/refund' });
       await through(one.client.get(p('billing/refund')), 200);
       await refusedAs(one.client.get(p('billing/refund-v2')), 'KEY_SCOPE');
+    });
+
+    it("a prompt-scoped key's live stream (real HTTP) carries only its prompts, under the snapshot's ETag", async () => {
+      const { api, server } = ctx();
+      const { key, client } = await keyOf({
+        name: 'support stream',
+        role: 'viewer',
+        promptPrefix: 'support/*',
+      });
+      const address = (await server.app.listen({ port: 0, host: '127.0.0.1' })).replace(
+        'localhost',
+        '127.0.0.1',
+      );
+      const controller = new AbortController();
+      const response = await fetch(`${address}/api/v1/environments/staging/stream`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const readUntil = async (needle: string) => {
+        while (!text.includes(needle)) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += decoder.decode(value, { stream: true });
+        }
+      };
+      await readUntil('\n\n');
+      await readUntil('"reason":"connect"');
+      const snapshot = await client.get('/api/v1/environments/staging/snapshot');
+      expect(text).toContain(`"etag":${JSON.stringify(snapshot.headers.etag)}`);
+      expect(text).toContain('support/triage');
+      // A change outside the scope is not announced; one inside is, as a delta of its prompts only.
+      await through(api.post(`${p('billing/refund')}/versions`, { type: 'text', template: 'v2' }), 201);
+      await through(api.put(`${p('billing/refund')}/deployments/staging`, { version: 2 }), 200);
+      await through(
+        api.post(`${p('support/triage')}/versions`, { type: 'text', template: 'v-next {{who}}' }),
+        201,
+      );
+      const head = (await api.get(`${p('support/triage')}/versions`)).body.items.length as number;
+      await through(api.put(`${p('support/triage')}/deployments/staging`, { version: head }), 200);
+      await readUntil('"reason":"change"');
+      await readUntil('\n\n');
+      controller.abort();
+      expect(text).not.toContain('billing/refund');
+      const after = await client.get('/api/v1/environments/staging/snapshot');
+      expect(text).toContain(`"etag":${JSON.stringify(after.headers.etag)}`);
     });
 
     it('an expired key is refused with KEY_EXPIRED; an expiry in the past is refused at creation', async () => {

@@ -63,6 +63,7 @@ export const PROMPT_SCOPED_ROUTES: ReadonlySet<string> = new Set([
   'GET /api/v1/prompts',
   'POST /api/v1/prompts',
   'GET /api/v1/environments/:env/snapshot',
+  'GET /api/v1/environments/:env/stream',
   'GET /api/v1/environments',
   'GET /api/v1/session',
   'POST /api/v1/traces',
@@ -100,6 +101,11 @@ export function scopedSnapshot(body: string, etag: string, pattern: string): { b
   for (const [name, served] of Object.entries(snapshot.prompts)) {
     if (promptInScope(pattern, name)) prompts[name] = served;
   }
-  const scoped = `"${createHash('sha256').update(`${etag}\n${pattern}`).digest('hex').slice(0, 27)}"`;
+  const scoped = scopedEtag(etag, pattern);
   return { body: JSON.stringify({ ...snapshot, etag: scoped, prompts }), etag: scoped };
+}
+
+/** The ETag of an environment snapshot cut to a prompt scope: the same for the snapshot route and the stream. */
+export function scopedEtag(etag: string, pattern: string): string {
+  return `"${createHash('sha256').update(`${etag}\n${pattern}`).digest('hex').slice(0, 27)}"`;
 }

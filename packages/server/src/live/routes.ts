@@ -25,7 +25,8 @@ export function registerLiveRoutes(
       response: { 200: z.string().describe('text/event-stream'), ...problemResponses },
     },
     handler: async (request, reply) => {
-      const { projectId } = principalOf(request);
+      const principal = principalOf(request);
+      const projectId = principal.projectId;
       const env = request.params.env;
       // Unknown environments are answered as problem+json before the stream starts.
       const current: StreamSnapshot | undefined = await snapshotOf(projectId, env);
@@ -35,6 +36,8 @@ export function registerLiveRoutes(
       updates.attach(projectId, env, reply.raw, current, {
         headers: { 'x-request-id': request.id },
         ...(typeof lastEventId === 'string' ? { lastEventId } : {}),
+        // A prompt-scoped key hears only of its prompts.
+        promptPrefix: principal.scope?.promptPrefix ?? null,
       });
     },
   });

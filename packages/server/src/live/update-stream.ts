@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Snapshot } from '@promptline/core';
+import { promptInScope, scopedEtag } from '../auth/scope.ts';
 import { openSse, type SseStream } from '../http/sse.ts';
 import type { ChangeFeed, DeploymentChange } from './change-feed.ts';
 
@@ -66,6 +67,8 @@ interface Client {
 interface Group {
   projectId: number;
   environment: string;
+  /** A prompt-scoped key's pattern (`support/*`): the group sees only those prompts; null: all. */
+  pattern: string | null;
   clients: Set<Client>;
   changed: Set<string>;
   dirty: boolean;
@@ -143,7 +146,31 @@ export function createUpdateStream(options: UpdateStreamOptions) {
   let connections = 0;
   let closed = false;
 
-  const keyOf = (projectId: number | string, environment: string) => `${projectId}\u0000${environment}`;
+  const keyOf = (projectId: number | string, environment: string, pattern: string | null) =>
+    `${projectId}\u0000${environment}\u0000${pattern ?? ''}`;
+  /** Each snapshot cut to each prompt scope, built once: frames and deltas are cached per object. */
+  const scopedCuts = new WeakMap<StreamSnapshot, Map<string, StreamSnapshot>>();
+
+  /** `current` as a prompt-scoped group sees it: only its prompts, under an ETag of its own. */
+  function cut(current: StreamSnapshot, pattern: string | null): StreamSnapshot {
+    if (pattern === null) return current;
+    let byPattern = scopedCuts.get(current);
+    if (!byPattern) {
+      byPattern = new Map();
+      scopedCuts.set(current, byPattern);
+    }
+    let scoped = byPattern.get(pattern);
+    if (!scoped) {
+      const etag = scopedEtag(current.etag, pattern);
+      const prompts = Object.fromEntries(
+        Object.entries(current.snapshot.prompts).filter(([name]) => promptInScope(pattern, name)),
+      );
+      const snapshot: Snapshot = { ...current.snapshot, etag, prompts };
+      scoped = { etag, snapshot, body: JSON.stringify(snapshot) };
+      byPattern.set(pattern, scoped);
+    }
+    return scoped;
+  }
 
   /** `known`: the client said (Last-Event-ID) it holds this snapshot already, so it is not resent. */
   function connectFrame(environment: string, current: StreamSnapshot, known: boolean): Buffer {
@@ -178,7 +205,8 @@ export function createUpdateStream(options: UpdateStreamOptions) {
   function detach(group: Group, client: Client): void {
     if (!group.clients.delete(client)) return;
     connections--;
-    if (group.clients.size === 0 && !group.running) groups.delete(keyOf(group.projectId, group.environment));
+    if (group.clients.size === 0 && !group.running)
+      groups.delete(keyOf(group.projectId, group.environment, group.pattern));
   }
 
   async function deliver(group: Group): Promise<void> {
@@ -189,7 +217,8 @@ export function createUpdateStream(options: UpdateStreamOptions) {
         group.changed.clear();
         let next: StreamSnapshot | undefined;
         try {
-          next = await options.snapshotOf(group.projectId, group.environment);
+          const whole = await options.snapshotOf(group.projectId, group.environment);
+          next = whole && cut(whole, group.pattern);
         } catch (error) {
           options.onError?.(error);
           next = undefined;
@@ -206,14 +235,22 @@ export function createUpdateStream(options: UpdateStreamOptions) {
       }
     } finally {
       group.running = false;
-      if (group.clients.size === 0) groups.delete(keyOf(group.projectId, group.environment));
+      if (group.clients.size === 0) groups.delete(keyOf(group.projectId, group.environment, group.pattern));
     }
   }
 
   function onChange(change: DeploymentChange): void {
-    const group = groups.get(keyOf(change.projectId, change.environment));
-    if (!group) return;
-    group.changed.add(change.prompt);
+    for (const group of groups.values()) {
+      if (String(group.projectId) !== change.projectId || group.environment !== change.environment) continue;
+      // A prompt-scoped group hears only of its prompts (`*`, the whole environment, reaches all).
+      if (group.pattern !== null && change.prompt !== '*' && !promptInScope(group.pattern, change.prompt))
+        continue;
+      notify(group, change.prompt);
+    }
+  }
+
+  function notify(group: Group, prompt: string): void {
+    group.changed.add(prompt);
     group.dirty = true;
     if (group.running) return;
     group.running = true;
@@ -236,18 +273,29 @@ export function createUpdateStream(options: UpdateStreamOptions) {
       environment: string,
       res: ServerResponse,
       current: StreamSnapshot,
-      { headers = {}, lastEventId }: { headers?: Record<string, string>; lastEventId?: string } = {},
+      {
+        headers = {},
+        lastEventId,
+        promptPrefix = null,
+      }: {
+        headers?: Record<string, string>;
+        lastEventId?: string;
+        /** A prompt-scoped key's pattern: the stream carries only those prompts. */
+        promptPrefix?: string | null;
+      } = {},
     ): void {
       if (closed) {
         res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('shutting down');
         return;
       }
-      const key = keyOf(projectId, environment);
+      current = cut(current, promptPrefix);
+      const key = keyOf(projectId, environment, promptPrefix);
       let group = groups.get(key);
       if (!group) {
         group = {
           projectId,
           environment,
+          pattern: promptPrefix,
           clients: new Set(),
           changed: new Set(),
           dirty: false,
