@@ -160,6 +160,23 @@ describe('first run, invitations and own password in Chromium', () => {
     expect((await who(page)).project.name).toBe('beta');
     await page.getByText('default/only-here').waitFor({ state: 'detached' });
     await shot(page, '6-switched-to-beta');
+    // Bob has an account: the link to beta asks for his password, and leaves it as it is.
+    await page.goto(`${server.url}/settings/people`);
+    await page.getByRole('form', { name: 'Invite someone' }).getByLabel('Email').fill('bob@example.com');
+    await page.getByRole('button', { name: 'Create invitation link' }).click();
+    const link = (await page.getByTestId('invitation-link').textContent()) ?? '';
+    const bobPage = await newPage();
+    await bobPage.goto(link);
+    const accept = bobPage.getByRole('form', { name: 'Accept the invitation' });
+    await accept.getByLabel(/^Your password/).fill('bob second passphrase');
+    await accept.getByRole('button', { name: 'Join', exact: true }).click();
+    await bobPage.waitForURL((url) => url.pathname === '/');
+    expect(await who(bobPage)).toMatchObject({
+      user: { email: 'bob@example.com' },
+      project: { name: 'beta' },
+    });
+    await bobPage.context().close();
+    await page.goto(`${server.url}/`);
     await page.getByRole('combobox', { name: 'Project' }).selectOption({ label: 'default' });
     await page.getByText('default/only-here').waitFor();
     expect((await who(page)).project.name).toBe('default');

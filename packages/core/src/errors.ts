@@ -144,6 +144,8 @@ export const ERROR_CODES = {
   ACCOUNT_LOCKED: 423,
   /** The invitation link is unknown, used, revoked or expired. */
   INVITATION_INVALID: 410,
+  /** The invited email has an account that signs in another way: sign in to accept. */
+  ACCOUNT_EXISTS: 409,
   /** The first-run screen was used already, or an admin person exists: sign in instead. */
   SETUP_DONE: 409,
   /** The first-run screen works only from the server's own machine or with the bootstrap key. */

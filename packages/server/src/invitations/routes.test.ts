@@ -154,6 +154,48 @@ describeServer(
       expect(audit).toContain('user.password_changed');
       expect(audit).toContain('user.password_change_failed');
     });
+
+    it('an invitation link never takes over an existing account', async () => {
+      const { api, server } = ctx();
+      const other = createTestClient(
+        server.app,
+        (await api.post('/api/v1/projects', { name: 'other' })).body.apiKey.key,
+      );
+      // Bob has a password: the link needs it, and leaves it as it is.
+      const bob = (await other.post('/api/v1/invitations', { email: 'bob@example.test', role: 'viewer' }))
+        .body;
+      const preview = await post('/api/v1/invitations/inspect', { token: bob.token });
+      expect(preview.json().hasAccount).toBe(true);
+      const takeover = await post('/api/v1/invitations/accept', {
+        token: bob.token,
+        password: 'attacker passphrase',
+      });
+      expect(takeover.statusCode).toBe(403);
+      expect(takeover.json().code).toBe('WRONG_PASSWORD');
+      const joined = await post('/api/v1/invitations/accept', {
+        token: bob.token,
+        password: 'a brand new passphrase',
+      });
+      expect(joined.statusCode).toBe(204);
+      expect((await whoami(cookieOf(joined))).json()).toMatchObject({
+        project: { name: 'other' },
+        role: 'viewer',
+      });
+      const attacker = await post('/api/v1/session/password', {
+        email: 'bob@example.test',
+        password: 'attacker passphrase',
+      });
+      expect(attacker.statusCode).toBe(401);
+      // Ivy is a member elsewhere without a password: she accepts by signing in, not through the link.
+      expect((await api.put('/api/v1/members', { email: 'ivy@example.test', role: 'editor' })).status).toBe(
+        200,
+      );
+      const ivy = (await other.post('/api/v1/invitations', { email: 'ivy@example.test' })).body;
+      const refused = await post('/api/v1/invitations/accept', { token: ivy.token, password: PASSWORD });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().code).toBe('ACCOUNT_EXISTS');
+      expect((await post('/api/v1/invitations/inspect', { token: ivy.token })).statusCode).toBe(200);
+    });
   },
   { clock },
 );

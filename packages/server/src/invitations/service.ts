@@ -36,6 +36,7 @@ export function createInvitationService({
   sessions,
   setPassword,
   hasPassword,
+  verifyPassword,
   projectName,
 }: {
   database: Database;
@@ -46,6 +47,7 @@ export function createInvitationService({
   /** Sets a user's password inside the caller's transaction (the passwords feature). */
   setPassword: (trx: Db, userId: number, password: string) => Promise<void>;
   hasPassword: (trx: Db, userId: number) => Promise<boolean>;
+  verifyPassword: (trx: Db, userId: number, password: string) => Promise<boolean>;
   projectName: (db: Db, projectId: number) => Promise<string | undefined>;
 }) {
   const store = createInvitationStore();
@@ -168,8 +170,27 @@ export function createInvitationService({
         if (user.status === 'service') {
           throw new AppError('ACCOUNT_NOT_ALLOWED', `${row.email} is a service account: it never signs in.`);
         }
+        // The link is a bearer token the inviting admin holds too: it may create an account, never
+        // take over one. An account with a password accepts with that password (unchanged); one
+        // that signs in otherwise, or belongs to other projects, accepts by signing in (SSO).
+        if (await hasPassword(trx, user.id)) {
+          if (!(await verifyPassword(trx, user.id, input.password))) {
+            throw new AppError('WRONG_PASSWORD', `${row.email} has a password already: enter it to accept.`, {
+              hint: 'Forgot it? Ask an admin of your project to set a new one, then accept with it.',
+            });
+          }
+        } else {
+          const elsewhere = (await users.projectsOf(user.id, trx)).some((p) => p.id !== row.projectId);
+          if (user.status === 'active' || elsewhere) {
+            throw new AppError(
+              'ACCOUNT_EXISTS',
+              `${row.email} has an account already: sign in with single sign-on as ${row.email} to accept the invitation.`,
+              { hint: 'Or ask an admin of your project to set your password, then accept with it.' },
+            );
+          }
+          await setPassword(trx, user.id, input.password);
+        }
         const role = await join(trx, row, user.id, row.email);
-        await setPassword(trx, user.id, input.password);
         await users.activate(trx, user, { name: input.name });
         const session = await sessions.openForUser(trx, {
           userId: user.id,

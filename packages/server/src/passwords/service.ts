@@ -128,6 +128,13 @@ export function createPasswordService({
       }
     },
 
+    /** Whether `password` is the user's (false without one; always one scrypt, like sign-in). */
+    async verifyFor(db: Db, userId: number, password: string): Promise<boolean> {
+      const stored = await store.hashOf(db, userId);
+      const matches = await verifyPassword(password, stored ?? (await decoyHash()));
+      return stored !== undefined && matches;
+    },
+
     /** Whether a user has a password (inside the caller's transaction or not). */
     async hasPassword(db: Db, userId: number): Promise<boolean> {
       return (await store.hashOf(db, userId)) !== undefined;

@@ -61,6 +61,7 @@ export function registerPeopleSignIn(
     ...deps,
     setPassword: (trx, userId, password) => passwords.setIn(trx, userId, password),
     hasPassword: (db, userId) => passwords.hasPassword(db, userId),
+    verifyPassword: (db, userId, password) => passwords.verifyFor(db, userId, password),
     projectName,
   });
   const people = createPersonSignIn({ ...deps, defaultProjectId, claimInvitations: invitations.claim });

@@ -43,6 +43,7 @@ export function InvitePage({ token }: { token: string }) {
   const [, navigate] = useLocation();
   const [name, setName] = useState('');
   const pair = usePasswordPair();
+  const [current, setCurrent] = useState('');
   const preview = useQuery({
     queryKey: ['invitation', token],
     queryFn: () => peopleApi.inspect(token),
@@ -53,7 +54,8 @@ export function InvitePage({ token }: { token: string }) {
     mutationFn: async () => {
       await peopleApi.accept({
         token,
-        password: pair.password,
+        // An existing account accepts with its password (left as it is).
+        password: preview.data?.hasAccount ? current : pair.password,
         ...(name.trim() ? { name: name.trim() } : {}),
       });
       await confirmSession();
@@ -85,9 +87,26 @@ export function InvitePage({ token }: { token: string }) {
                 autoComplete="name"
               />
             </label>
-            {pair.fields}
-            <button type="submit" className="primary" disabled={!pair.ok || accept.isPending}>
-              {accept.isPending ? 'Joining…' : 'Set password and join'}
+            {preview.data.hasAccount ? (
+              <label>
+                Your password (you have an account: it stays as it is)
+                <input
+                  type="password"
+                  autoComplete="current-password"
+                  value={current}
+                  onChange={(e) => setCurrent(e.target.value)}
+                  required
+                />
+              </label>
+            ) : (
+              pair.fields
+            )}
+            <button
+              type="submit"
+              className="primary"
+              disabled={(preview.data.hasAccount ? !current : !pair.ok) || accept.isPending}
+            >
+              {accept.isPending ? 'Joining…' : preview.data.hasAccount ? 'Join' : 'Set password and join'}
             </button>
             {accept.error ? <ProblemView error={accept.error} /> : null}
             {methods.data?.sso ? (
