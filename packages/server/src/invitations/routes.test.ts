@@ -195,6 +195,24 @@ describeServer(
       expect(refused.statusCode).toBe(409);
       expect(refused.json().code).toBe('ACCOUNT_EXISTS');
       expect((await post('/api/v1/invitations/inspect', { token: ivy.token })).statusCode).toBe(200);
+      // Nor may an admin of one project set the password of a person who belongs to another.
+      const otherAdmin = await other.post('/api/v1/api-keys', {
+        name: 'other admin',
+        role: 'admin',
+        user: 'olga@example.test',
+        account: 'service',
+      });
+      const olga = createTestClient(server.app, otherAdmin.body.key);
+      const bobId = (await olga.get('/api/v1/members')).body.items.find(
+        (m: { user: { email: string } }) => m.user.email === 'bob@example.test',
+      ).user.id as number;
+      const reset = await olga.put(`/api/v1/members/${bobId}/password`, { password: 'attacker passphrase' });
+      expect(reset.status).toBe(403);
+      expect(reset.body.code).toBe('INSTANCE_ADMIN_REQUIRED');
+      // The instance admin may.
+      expect(
+        (await other.put(`/api/v1/members/${bobId}/password`, { password: 'a brand new passphrase' })).status,
+      ).toBe(204);
     });
   },
   { clock },

@@ -81,7 +81,13 @@ export function registerPasswordRoutes(
     },
     handler: async (request, reply) => {
       const p = principalOf(request);
-      await passwords.setForMember(p.projectId, request.params.userId, request.body.password, p.name);
+      await passwords.setForMember(
+        p.projectId,
+        request.params.userId,
+        request.body.password,
+        p.name,
+        p.userId,
+      );
       return reply.code(204).send(null);
     },
   });

@@ -204,7 +204,14 @@ export function createPasswordService({
      * lockout and ends the person's open sessions.
      * @throws AppError MEMBER_NOT_FOUND; ACCOUNT_NOT_ALLOWED for a service account.
      */
-    async setForMember(projectId: number, userId: number, password: string, actor: string): Promise<void> {
+    async setForMember(
+      projectId: number,
+      userId: number,
+      password: string,
+      actor: string,
+      /** The admin's user: a person who belongs to other projects too takes an instance admin. */
+      by?: number,
+    ): Promise<void> {
       const hash = await hashPassword(password);
       await database.db.transaction().execute(async (trx) => {
         const role = await users.roleIn(projectId, userId, trx);
@@ -213,6 +220,17 @@ export function createPasswordService({
           throw new AppError('MEMBER_NOT_FOUND', `User ${userId} is not a member of this project.`, {
             hint: 'List members with GET /api/v1/members.',
           });
+        }
+        // A password opens every project of the person: an admin of one project must not reach the others.
+        const elsewhere = (await users.projectsOf(userId, trx)).some((p) => p.id !== projectId);
+        if (elsewhere && by !== undefined && !(await users.get(by, trx)).instanceAdmin) {
+          throw new AppError(
+            'INSTANCE_ADMIN_REQUIRED',
+            `${user.email} belongs to other projects too: only an instance admin sets their password.`,
+            {
+              hint: 'Ask an instance admin, or ask the person to change it themselves (PUT /api/v1/me/password).',
+            },
+          );
         }
         if (user.status === 'service') {
           throw new AppError(
