@@ -176,6 +176,22 @@ describe('first run, invitations and own password in Chromium', () => {
       project: { name: 'beta' },
     });
     await bobPage.context().close();
+    // Members of beta: change Bob's role, then remove him.
+    await page.reload();
+    const members = page.getByRole('table', { name: 'Members' });
+    await members.getByLabel('Role of bob@example.com').selectOption('editor');
+    await expect
+      .poll(async () =>
+        page.evaluate(async () => {
+          const list = (await (await fetch('/api/v1/members')).json()) as {
+            items: { role: string; user: { email: string } }[];
+          };
+          return list.items.find((m) => m.user.email === 'bob@example.com')?.role;
+        }),
+      )
+      .toBe('editor');
+    await members.getByRole('button', { name: 'Remove bob@example.com' }).click();
+    await members.getByText('bob@example.com').waitFor({ state: 'detached' });
     await page.goto(`${server.url}/`);
     await page.getByRole('combobox', { name: 'Project' }).selectOption({ label: 'default' });
     await page.getByText('default/only-here').waitFor();

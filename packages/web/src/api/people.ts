@@ -6,12 +6,16 @@ import type {
   InvitationPreview,
   Member,
   ProjectSummary,
+  Role,
 } from '@promptline/core';
 import { request } from './client.ts';
 
 /** People: members, invitations, the first-run screen and one's own password. */
 export const peopleApi = {
   members: () => request<{ items: Member[] }>('/members').then((r) => r.items),
+  putMember: (email: string, role: Role) =>
+    request<Member>('/members', { method: 'PUT', body: { email, role } }),
+  removeMember: (userId: number) => request<void>(`/members/${userId}`, { method: 'DELETE' }),
   invite: (body: Partial<CreateInvitationRequest> & { email: string }) =>
     request<CreatedInvitation>('/invitations', { method: 'POST', body }),
   invitations: () => request<{ items: Invitation[] }>('/invitations').then((r) => r.items),

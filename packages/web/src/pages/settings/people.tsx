@@ -11,7 +11,6 @@ const ROLES: Role[] = ['viewer', 'reviewer', 'editor', 'admin'];
 /** Members of the project and invitations (one-time links). URL: `/settings/people`. */
 export function PeoplePage() {
   const queryClient = useQueryClient();
-  const members = useQuery({ queryKey: ['members'], queryFn: peopleApi.members });
   const invitations = useQuery({ queryKey: ['invitations'], queryFn: peopleApi.invitations });
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('viewer');
@@ -119,14 +118,39 @@ export function PeoplePage() {
           )
         }
       </QueryView>
-      <QueryView query={members} loadingLabel="Loading members…">
-        {(items) => (
+      <MembersTable />
+    </div>
+  );
+}
+
+/** The project's members: change a role or remove someone (admins; the last admin is kept). */
+function MembersTable() {
+  const queryClient = useQueryClient();
+  const members = useQuery({ queryKey: ['members'], queryFn: peopleApi.members });
+  const done = () => queryClient.invalidateQueries({ queryKey: ['members'] });
+  const change = useMutation({
+    mutationFn: ({ email, role }: { email: string; role: Role }) => peopleApi.putMember(email, role),
+    onSettled: done,
+  });
+  const remove = useMutation({
+    mutationFn: (userId: number) => peopleApi.removeMember(userId),
+    onSettled: done,
+  });
+  const error = change.error ?? remove.error;
+  return (
+    <QueryView query={members} loadingLabel="Loading members…">
+      {(items) => (
+        <section className="stack">
+          {error ? <ProblemView error={error} /> : null}
           <table className="table" aria-label="Members">
             <thead>
               <tr>
                 <th>Member</th>
                 <th>Role</th>
                 <th>Status</th>
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -136,15 +160,37 @@ export function PeoplePage() {
                     {m.user.name} <span className="muted small">{m.user.email}</span>
                   </td>
                   <td>
-                    <span className="badge">{m.role}</span>
+                    <select
+                      aria-label={`Role of ${m.user.email}`}
+                      value={m.role}
+                      disabled={change.isPending}
+                      onChange={(e) => change.mutate({ email: m.user.email, role: e.target.value as Role })}
+                    >
+                      {ROLES.map((r) => (
+                        <option key={r} value={r}>
+                          {r}
+                        </option>
+                      ))}
+                    </select>
                   </td>
                   <td>{m.user.status}</td>
+                  <td className="right">
+                    <button
+                      type="button"
+                      className="danger small"
+                      aria-label={`Remove ${m.user.email}`}
+                      disabled={remove.isPending}
+                      onClick={() => remove.mutate(m.user.id)}
+                    >
+                      Remove
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
-        )}
-      </QueryView>
-    </div>
+        </section>
+      )}
+    </QueryView>
   );
 }
