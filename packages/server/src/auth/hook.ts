@@ -5,6 +5,7 @@ import { csrfProblem, sessionTokenOf } from '../session/cookie.ts';
 import {
   APPLICATION_ROUTES,
   addressesPrompt,
+  bodyEnvironments,
   environmentOf,
   type KeyScope,
   PROMPT_SCOPED_ROUTES,
@@ -81,6 +82,9 @@ export function installAuth(
     if (!environments) return done();
     const env = environmentOf(body);
     if (env !== undefined && !environments.has(env)) return done(outsideEnvironments(env, environments));
+    const named = bodyEnvironments(request.method, request.routeOptions.url ?? '', body);
+    const outside = named.find((name) => !environments.has(name));
+    if (outside !== undefined) return done(outsideEnvironments(outside, environments));
     if (
       env === undefined &&
       request.method === 'POST' &&

@@ -123,6 +123,27 @@ describeServer(
         'KEY_SCOPE',
       );
       await refusedAs(client.post(`${p('support/triage')}/deployments/production/rollback`, {}), 'KEY_SCOPE');
+      // Environments named elsewhere in a body: a promotion's target, Langfuse labels.
+      await refusedAs(
+        client.post(`${p('support/triage')}/promote`, { from: 'staging', to: 'production' }),
+        'KEY_SCOPE',
+      );
+      const basic = { authorization: `Basic ${Buffer.from(`pk:${key}`).toString('base64')}` };
+      const labelled = await ctx().server.app.inject({
+        method: 'POST',
+        url: '/api/public/v2/prompts',
+        headers: basic,
+        payload: { name: 'support/triage', type: 'text', prompt: 'via labels', labels: ['production'] },
+      });
+      expect(labelled.statusCode, labelled.body).toBe(403);
+      expect(labelled.json().code).toBe('KEY_SCOPE');
+      const relabel = await ctx().server.app.inject({
+        method: 'PATCH',
+        url: `/api/public/v2/prompts/${encodeURIComponent('support/triage')}/versions/1`,
+        headers: basic,
+        payload: { newLabels: ['production'] },
+      });
+      expect(relabel.json().code).toBe('KEY_SCOPE');
       // Routes that name no environment are not limited by it.
       await through(client.get('/api/v1/prompts'), 200);
       const unknown = await ctx().api.post('/api/v1/api-keys', { name: 'x', environments: ['nowhere'] });

@@ -81,6 +81,24 @@ export function scopeError(message: string, hint?: string): AppError {
   return new AppError('KEY_SCOPE', message, hint ? { hint } : undefined);
 }
 
+/**
+ * Environments a request body names besides `env`: a promotion's `from` and `to`, and the labels
+ * (environments) a Langfuse-compatible write deploys to (`latest` is no environment).
+ */
+export function bodyEnvironments(method: string, url: string, body: unknown): string[] {
+  if (!body || typeof body !== 'object') return [];
+  const fields = body as Record<string, unknown>;
+  const strings = (value: unknown) =>
+    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  if (method === 'POST' && url === '/api/v1/prompts/:name/promote') {
+    return [fields.from, fields.to].filter((v): v is string => typeof v === 'string');
+  }
+  if (url.startsWith('/api/public/v2/prompts') && method !== 'GET') {
+    return [...strings(fields.labels), ...strings(fields.newLabels)].filter((label) => label !== 'latest');
+  }
+  return [];
+}
+
 /** Which environment a request names in its path, query or body (`env`), if any. */
 export function environmentOf(source: unknown): string | undefined {
   if (source && typeof source === 'object' && 'env' in source) {
