@@ -24,6 +24,8 @@ const AccountPage = lazy(() => import('./pages/account.tsx'));
 const RequestsPage = lazy(() => import('./pages/requests.tsx'));
 const RequestPage = lazy(() => import('./pages/request.tsx'));
 const TracesPage = lazy(() => import('./pages/traces.tsx'));
+const RolloutsPage = lazy(() => import('./pages/rollouts.tsx'));
+const RolloutPage = lazy(() => import('./pages/rollout.tsx'));
 
 function signInHref(location: string): string {
   const next = location + window.location.search;
@@ -79,6 +81,8 @@ export function App() {
           <Route path="/requests" component={RequestsPage} />
           <Route path="/requests/:id">{(params) => <RequestPage id={params.id} />}</Route>
           <Route path="/traces" component={TracesPage} />
+          <Route path="/rollouts" component={RolloutsPage} />
+          <Route path="/rollouts/:id">{(params) => <RolloutPage id={params.id} />}</Route>
           <Route path="/datasets" component={DatasetsPage} />
           <Route path="/datasets/*">
             {(params) => <DatasetPage name={decodeURIComponent(params['*'] ?? '')} />}

@@ -10,6 +10,7 @@ const NAV = [
   { href: '/evals', label: 'Evals', match: (p: string) => p.startsWith('/evals') },
   { href: '/traces', label: 'Traces', match: (p: string) => p.startsWith('/traces') },
   { href: '/datasets', label: 'Datasets', match: (p: string) => p.startsWith('/datasets') },
+  { href: '/rollouts', label: 'Rollouts', match: (p: string) => p.startsWith('/rollouts') },
   { href: '/requests', label: 'Reviews', match: (p: string) => p.startsWith('/requests') },
   { href: '/audit', label: 'Audit', match: (p: string) => p.startsWith('/audit') },
   { href: '/settings', label: 'Settings', match: (p: string) => p.startsWith('/settings') },

@@ -1,0 +1,179 @@
+/**
+ * Guarded rollouts in a real Chromium against the real server (checks every second): started from
+ * the deploy form, followed on the rollout page until the guardrail proves a regression and rolls
+ * back (interval chart, evidence); pause / resume / advance / abort by an editor; a viewer sees no
+ * buttons. Screenshots go to test-results/rollouts/.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.ts';
+import { ensureWebBuild } from './build-web.ts';
+
+const SHOTS = resolve(import.meta.dirname, '../test-results/rollouts');
+const NAME = 'ro/web';
+
+/** `count` calls of `version` in production, the first `errors` failed, all within the last seconds. */
+function spans(version: number, count: number, errors: number) {
+  const start = Date.now() - 2_000;
+  return Array.from({ length: count }, (_, i) => ({
+    traceId: randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    name: 'llm.call',
+    startTime: start,
+    endTime: start + 100,
+    status: i < errors ? 'error' : 'ok',
+    prompt: { name: NAME, version, environment: 'production' },
+    unit: `u-${version}-${i}`,
+  }));
+}
+
+describe('rollout page, in Chromium', () => {
+  let api: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let viewerKey = '';
+  const consoleErrors: string[] = [];
+  let step = 0;
+  const shot = async (name: string) => {
+    step++;
+    await page.screenshot({
+      path: join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`),
+      fullPage: true,
+    });
+  };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${api.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    expect(res.status, `${method} ${path}`).toBeLessThan(300);
+    return res.json();
+  };
+  const signIn = async (key: string) => {
+    await page.goto(`${api.url}/sign-in`);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  };
+
+  beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    await ensureWebBuild();
+    api = await startTestServer({ dialect: 'sqlite', rollouts: { checkEverySeconds: 1 } });
+    await call('POST', '/prompts', { name: NAME, version: { type: 'text', template: 'Answer {{q}}' } });
+    for (const template of ['Answer {{q}} briefly', 'Answer {{q}} in detail']) {
+      await call('POST', `/prompts/${encodeURIComponent(NAME)}/versions`, { type: 'text', template });
+    }
+    await call('PUT', `/prompts/${encodeURIComponent(NAME)}/deployments/production`, { version: 1 });
+    viewerKey = (await call('POST', '/api-keys', { name: 'vic', role: 'viewer' })).key;
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  it('starts a rollout from the deploy form and watches its guardrail roll it back', async () => {
+    await signIn(api.apiKey);
+    await page.goto(`${api.url}/prompts/${encodeURIComponent(NAME)}?tab=deployments&env=production`);
+    await page.getByText('Guarded rollout').click();
+    await page.getByLabel('Candidate version').selectOption('2');
+    await page.getByLabel('Steps in percent').fill('50, 100');
+    await page.getByLabel('Minutes per step').fill('60');
+    await page.getByLabel('Error rate tolerance in percent').fill('5');
+    await shot('rollout-form');
+    await page.getByRole('button', { name: 'Start rollout in production' }).click();
+    await page.waitForURL(/\/rollouts\/\d+$/);
+    const id = Number(page.url().split('/').at(-1));
+    await page.getByTestId('rollout-status').filter({ hasText: 'running' }).waitFor();
+    await page.getByTestId('rollout-step').filter({ hasText: 'step 1 of 2 (50%)' }).waitFor();
+    const live = await call('GET', `/prompts/${encodeURIComponent(NAME)}/deployments/production`);
+    expect(live.variants).toEqual([
+      { version: 2, weight: 5000 },
+      { version: 1, weight: 5000 },
+    ]);
+
+    await call('POST', '/traces', { spans: [...spans(1, 200, 4), ...spans(2, 100, 40)] });
+    await page.getByTestId('rollout-status').filter({ hasText: 'rolled back' }).waitFor();
+    await page.getByTestId('verdict-errorRate').filter({ hasText: 'regression' }).waitFor();
+    await page
+      .getByTestId('evidence-errorRate')
+      .filter({ hasText: /error rate 40\.0% vs 2\.0%/ })
+      .waitFor();
+    // The chart draws the recorded interval; its label names the last one and the threshold.
+    const chart = page.getByRole('img', {
+      name: /^errorRate: interval of candidate − control over \d+ check/,
+    });
+    await chart.waitFor();
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+    expect(await chart.locator('circle.regression').count()).toBeGreaterThanOrEqual(1);
+    await page
+      .getByTestId('rollout-reason')
+      .filter({ hasText: `rollout ${id} rolled back to v1` })
+      .waitFor();
+    // Ended: no buttons.
+    expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+    await shot('rolled-back');
+
+    // The prompt's deployments tab lists it.
+    await page.goto(`${api.url}/prompts/${encodeURIComponent(NAME)}?tab=deployments&env=production`);
+    const table = page.getByRole('region', { name: 'Rollouts in production' });
+    await table.getByRole('link', { name: `#${id}` }).waitFor();
+    await table.getByText('rolled back').waitFor();
+  });
+
+  it('pauses, resumes, advances and aborts from the page; a viewer only follows', async () => {
+    const started = await call('POST', `/prompts/${encodeURIComponent(NAME)}/rollouts`, {
+      env: 'production',
+      version: 3,
+      steps: [
+        { weight: 1000, durationSeconds: 3600 },
+        { weight: 3000, durationSeconds: 3600 },
+        { weight: 10_000, durationSeconds: 0 },
+      ],
+      guardrails: [{ metric: 'latencyP95', maxRegression: 0.2 }],
+    });
+    await signIn(viewerKey);
+    await page.goto(`${api.url}/rollouts/${started.id}`);
+    await page.getByTestId('rollout-readonly').filter({ hasText: 'viewer' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+
+    await signIn(api.apiKey);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Rollouts' }).click();
+    await page
+      .getByRole('table', { name: 'Rollouts' })
+      .getByRole('link', { name: `#${started.id}` })
+      .click();
+    await page.getByTestId('step-progress').waitFor();
+    await page.getByLabel('Reason for the action').fill('looking at p95');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByTestId('rollout-status').filter({ hasText: 'paused' }).waitFor();
+    await page.getByTestId('rollout-reason').filter({ hasText: 'paused by' }).waitFor();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByTestId('rollout-status').filter({ hasText: 'running' }).waitFor();
+    await page.getByRole('button', { name: 'Advance to next step' }).click();
+    await page.getByTestId('rollout-step').filter({ hasText: 'step 2 of 3 (30%)' }).waitFor();
+    await shot('advanced');
+    await page.getByRole('button', { name: 'Abort (back to control)' }).click();
+    await page.getByTestId('rollout-status').filter({ hasText: 'aborted' }).waitFor();
+    const live = await call('GET', `/prompts/${encodeURIComponent(NAME)}/deployments/production`);
+    expect(live.version).toBe(1);
+    const kinds = (await call('GET', `/rollouts/${started.id}`)).events.map((e: { kind: string }) => e.kind);
+    expect(kinds).toEqual(['start', 'pause', 'resume', 'advance', 'abort']);
+    await page.getByRole('list', { name: 'Rollout events' }).getByText('looking at p95').waitFor();
+    expect(consoleErrors).toEqual([]);
+  });
+});
