@@ -108,6 +108,17 @@ describeServer(
       await refusedAs(c.get('/api/v1/traces'), 'KEY_SCOPE');
       await refusedAs(c.put(`${p('support/triage')}/deployments/production`, { version: 1 }), 'KEY_SCOPE');
       await refusedAs(c.get('/api/v1/api-keys'), 'KEY_SCOPE');
+      // Nor the instance's Prometheus metrics (asked from another machine, where a key is needed).
+      const scrape = (key: string) =>
+        ctx().server.app.inject({
+          url: '/metrics',
+          remoteAddress: '10.0.0.9',
+          headers: { authorization: `Bearer ${key}` },
+        });
+      const metrics = await scrape(app.key);
+      expect(metrics.statusCode).toBe(403);
+      expect(metrics.json().code).toBe('KEY_SCOPE');
+      expect((await scrape(ctx().server.apiKey)).statusCode).toBe(200);
     });
 
     it('a key limited to environments deploys only there', async () => {

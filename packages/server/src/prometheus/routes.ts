@@ -46,6 +46,21 @@ export function registerPrometheusRoutes(
             'The bearer is neither a valid API key nor PROMPTLINE_METRICS_TOKEN. Use an API key of any role, or the metrics token.',
           );
         }
+        // A limited key (expired, an application key, one limited to prompts) does not read the
+        // instance's metrics: they span every project and prompt.
+        const scope = principal.scope;
+        if (
+          scope &&
+          (scope.readOnly ||
+            scope.promptPrefix !== null ||
+            (scope.expiresAt !== null && Date.now() >= scope.expiresAt))
+        ) {
+          throw new AppError(
+            'KEY_SCOPE',
+            `The key "${principal.name}" is limited or expired: it cannot read the instance's metrics.`,
+            { hint: 'Scrape with PROMPTLINE_METRICS_TOKEN, or with a key without limits.' },
+          );
+        }
       }
       const { contentType, text } = await metrics.scrape();
       return reply.type(contentType).send(text);
