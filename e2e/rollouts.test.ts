@@ -176,4 +176,38 @@ describe('rollout page, in Chromium', () => {
     await page.getByRole('list', { name: 'Rollout events' }).getByText('looking at p95').waitFor();
     expect(consoleErrors).toEqual([]);
   });
+
+  it('where approvals are needed, the form opens a request carrying the rollout; its approval starts it', async () => {
+    await call('PUT', `/prompts/${encodeURIComponent(NAME)}/deployments/staging`, { version: 1 });
+    await call('PATCH', '/environments/staging', { policy: { requiredApprovals: 1 } });
+    const reviewer = (
+      await call('POST', '/api-keys', { name: 'rita', role: 'reviewer', user: 'rita@people.test' })
+    ).key;
+    await signIn(api.apiKey);
+    await page.goto(`${api.url}/prompts/${encodeURIComponent(NAME)}?tab=deployments&env=staging`);
+    await page.getByText('Guarded rollout').click();
+    await page.getByLabel('Candidate version').selectOption('3');
+    await page.getByLabel('Steps in percent').fill('10, 100');
+    await page.getByLabel('Reason', { exact: true }).fill('detail helps');
+    await page.getByRole('button', { name: 'Request rollout' }).click();
+    await page.waitForURL(/\/requests\/\d+$/);
+    const requestId = Number(page.url().split('/').at(-1));
+    await page.getByTestId('request-rollout').filter({ hasText: 'A guarded rollout: 10% → 100%' }).waitFor();
+    await shot('request-with-rollout');
+    const approved = await fetch(`${api.url}/api/v1/deployment-requests/${requestId}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${reviewer}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(approved.status).toBe(200);
+    await page.reload();
+    await page.getByTestId('request-status').filter({ hasText: 'deployed' }).waitFor();
+    await page
+      .getByTestId('request-rollout')
+      .getByRole('link', { name: /^rollout #\d+$/ })
+      .click();
+    await page.getByTestId('rollout-step').filter({ hasText: 'step 1 of 2 (10%)' }).waitFor();
+    await page.getByTestId('rollout-status').filter({ hasText: 'running' }).waitFor();
+    expect(consoleErrors).toEqual([]);
+  });
 });

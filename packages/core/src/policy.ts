@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import { RolloutRequestPlan } from './rollout-plan.ts';
 
 /** Roles a policy can name (the reviewer role may approve but not deploy by default). */
 const PolicyRole = z.enum(['admin', 'editor', 'reviewer', 'viewer']);
@@ -147,6 +148,8 @@ export const DeploymentRequest = z.object({
   historyId: z.number().int().nullable(),
   /** Why it went stale, when it did. */
   staleReason: z.string().nullable(),
+  /** A guarded rollout of the single version in `variants`, started by the approval that completes the quorum. */
+  rollout: RolloutRequestPlan.nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -3,36 +3,15 @@
  * themselves are in stats/ (guardrail.ts, rollout.ts).
  */
 import { z } from 'zod';
+import { RolloutGuardrail, RolloutRequestPlan, RolloutStep } from './rollout-plan.ts';
 import { EnvironmentName, RowId } from './schemas.ts';
 
-export const RolloutStep = z.object({
-  /** Candidate share in basis points (500 = 5 %); steps grow, the last may be 10 000. */
-  weight: z.number().int().min(1).max(10_000),
-  /** How long the step lasts at least before it advances (with enough samples). */
-  durationSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(30 * 86_400),
-});
+export * from './rollout-plan.ts';
 
-export const RolloutGuardrail = z.object({
-  /** `errorRate`, `latencyP95`, `costPerCall` or `score:<name>` (scores: higher is better). */
-  metric: z.string().min(1).max(200),
-  /** Tolerated regression relative to control: 0.05 = 5 % worse than control. */
-  maxRegression: z.number().min(0).max(100),
-});
-
-export const CreateRolloutRequest = z.object({
+export const CreateRolloutRequest = RolloutRequestPlan.extend({
   env: EnvironmentName,
   /** The candidate version; control is the single version live in `env` now. */
   version: RowId,
-  /** Default 5 % → 25 % → 50 % → 100 %, 10 minutes each. */
-  steps: z.array(RolloutStep).min(1).max(20).optional(),
-  guardrails: z.array(RolloutGuardrail).max(20).default([]),
-  /** Observations per arm before a step advances (default 100). */
-  minSamples: z.number().int().min(0).max(10_000_000).optional(),
-  onRegression: z.enum(['rollback', 'pause']).default('rollback'),
   reason: z.string().max(2000).optional(),
 });
 
@@ -78,6 +57,8 @@ export const Rollout = z.object({
   lastCheckAt: z.string().nullable(),
   /** Why it ended or paused. */
   reason: z.string().nullable(),
+  /** The deployment request whose approval started it (its steps need no new approvals). */
+  requestId: z.number().int().nullable(),
   events: z.array(RolloutEvent),
 });
 
@@ -112,8 +93,6 @@ export const RolloutQuery = z.object({
 
 export const RolloutActionBody = z.object({ reason: z.string().max(2000).optional() });
 
-export type RolloutStep = z.infer<typeof RolloutStep>;
-export type RolloutGuardrail = z.infer<typeof RolloutGuardrail>;
 export type CreateRolloutRequest = z.infer<typeof CreateRolloutRequest>;
 export type RolloutStatus = z.infer<typeof RolloutStatus>;
 export type GuardrailState = z.infer<typeof GuardrailState>;

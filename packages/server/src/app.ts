@@ -321,7 +321,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // The chain covers versions and deployment history row by row: `audit verify` recomputes them.
   audit.addSealedSource(prompts.sealedSource);
   audit.addSealedSource(deployments.sealedSource);
-  const requests = createRequestService({ database, clock, audit, deployments, events });
+  const rollouts = createRolloutService({ database, clock, audit, deployments });
+  const requests = createRequestService({ database, clock, audit, deployments, events, rollouts });
   audit.addSealedSource(requests.sealedSource);
   const cache = createSnapshotCache({ deployments, segments, clock, changeFeed });
   const resolution = createResolutionService({ cache, prompts, metrics: metrics?.resolution });
@@ -350,7 +351,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   // Rollups per prompt version; its `sink` is what trace ingestion writes through.
   const rollups = createMetricsService({ database, clock, audit, jobs });
-  const rollouts = createRolloutService({ database, clock, audit, deployments });
   const notifications = createNotificationService({ database, clock, events });
   const alerts = createAlertService({
     database,

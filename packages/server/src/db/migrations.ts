@@ -25,6 +25,7 @@ import { privacySettingsMigration } from '../privacy/migration.ts';
 import { promptArchiveMigration, promptPeopleMigration } from '../prompts/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { policiesAndRequestsMigration } from '../requests/migration.ts';
+import { rolloutApprovalsMigration } from '../rollouts/approval-migration.ts';
 import { rolloutChecksMigration } from '../rollouts/history-migration.ts';
 import { rolloutTablesMigration } from '../rollouts/migration.ts';
 import { segmentsMigration } from '../segments/migration.ts';
@@ -231,6 +232,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0353_span_search': spanSearchMigration(dialect),
     // Numbered 0351 in its branch, renamed to sort after every migration on main when it landed.
     '0354_invitations': invitationsMigration(dialect),
+    // From the 0320–0329 range; numbered to sort after every migration on main when it was written.
+    '0370_rollout_approvals': rolloutApprovalsMigration(),
   };
 }
 

@@ -128,6 +128,7 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
       environment_id: 'environments',
       control_history_id: 'deployment_history',
       last_history_id: 'deployment_history',
+      request_id: 'deployment_requests',
     },
   },
   {

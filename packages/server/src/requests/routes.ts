@@ -4,6 +4,7 @@ import {
   DeploymentRequestQuery,
   DeployRequest,
   listOf,
+  RolloutRequestPlan,
 } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -14,7 +15,10 @@ import type { RequestService } from './service.ts';
 
 const tags = ['deployment requests'];
 const IdParams = z.object({ id: z.coerce.number().int().min(1).max(2_147_483_647) });
-const CreateBody = z.intersection(DeployRequest, z.object({ reason: z.string().min(1).max(2000) }));
+const CreateBody = z.intersection(
+  DeployRequest,
+  z.object({ reason: z.string().min(1).max(2000), rollout: RolloutRequestPlan.optional() }),
+);
 
 /** Deployment requests: `/api/v1/prompts/{name}/deployments/{env}/requests`, `/api/v1/deployment-requests…`. */
 export function registerRequestRoutes(
@@ -30,7 +34,7 @@ export function registerRequestRoutes(
       tags,
       summary: 'Ask for a deploy that the environment policy makes wait for approvals',
       description:
-        'Same body as the deploy (`{version}` or `{variants}`, `enabled`, `force`) plus a required `reason`. Answers `{id, status: "pending", …}`; it deploys when approvals meet the policy.',
+        'Same body as the deploy (`{version}` or `{variants}`, `enabled`, `force`) plus a required `reason`, and optionally `rollout: {steps?, guardrails, minSamples?, onRegression}` with `{version}`: then the approval that completes the quorum starts that guarded rollout instead of deploying, and its later steps and an automatic rollback need no new approvals. Answers `{id, status: "pending", …}`; it deploys when approvals meet the policy.',
       params: PromptEnvParams,
       body: CreateBody,
       response: { 201: DeploymentRequest, ...problemResponses },

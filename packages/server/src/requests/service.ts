@@ -6,6 +6,8 @@ import {
   decisionRecordHash,
   effectivePolicy,
   normalizeRelease,
+  type RolloutRequestPlan,
+  singleVersion,
 } from '@promptline/core';
 import type { AuditService, SealedSource } from '../audit/service.ts';
 import type { Principal } from '../auth/service.ts';
@@ -13,6 +15,7 @@ import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
 import { type EventPublisher, noEvents } from '../events/bus.ts';
+import type { RolloutService } from '../rollouts/service.ts';
 import { createRequestStore, type StoredDecision, type StoredRequest } from './store.ts';
 
 /** Who decides: the user a key acts as (approvals compare users), or the key when it has none. */
@@ -72,6 +75,7 @@ function publicRequest(request: StoredRequest, decisions: StoredDecision[]): Dep
     headVersion: request.headVersion,
     historyId: request.historyId,
     staleReason: request.staleReason,
+    rollout: request.rollout,
     createdAt: request.createdAt,
     updatedAt: request.updatedAt,
   };
@@ -93,6 +97,7 @@ export function createRequestService({
   audit,
   deployments,
   events = noEvents,
+  rollouts,
 }: {
   database: Database;
   clock: Clock;
@@ -100,6 +105,8 @@ export function createRequestService({
   deployments: Pick<DeploymentService, 'locate' | 'deployApproved' | 'publish'>;
   /** Told `deployment.requested` and `deployment.approved` in the deciding transaction. */
   events?: EventPublisher;
+  /** Starts the rollout a request carries when its quorum is met. */
+  rollouts?: Pick<RolloutService, 'startIn' | 'checkPlan'>;
 }) {
   const store = createRequestStore(database.dialect);
 
@@ -208,7 +215,7 @@ export function createRequestService({
       projectId: number,
       name: string,
       envName: string,
-      body: DeployRequest,
+      body: DeployRequest & { rollout?: RolloutRequestPlan | undefined },
       principal: Principal,
     ): Promise<DeploymentRequest> {
       if (body.targeting !== undefined) {
@@ -224,6 +231,16 @@ export function createRequestService({
         );
       }
       const release = normalizeRelease(body);
+      if (body.rollout) {
+        if (singleVersion(release.variants) === null || !release.enabled) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'A request that carries a rollout names the one candidate version: {"version": N, "rollout": {…}}.',
+            { errors: [{ path: 'variants', message: 'use "version" with a rollout' }] },
+          );
+        }
+        rollouts?.checkPlan(body.rollout);
+      }
       const request = await database.db.transaction().execute(async (trx) => {
         const { prompt, env, current } = await deployments.locate(
           trx,
@@ -254,6 +271,7 @@ export function createRequestService({
           requiredApprovals: Math.max(1, policy.requiredApprovals),
           baseHistoryId: current?.historyId ?? null,
           headVersion: prompt.latestVersion,
+          rollout: body.rollout ?? null,
           createdAt: at,
           updatedAt: at,
         });
@@ -370,6 +388,30 @@ export function createRequestService({
           });
         }
         if (approvers.length < request.requiredApprovals) return { kind: 'ok', request };
+        const approval = { requestId: request.id, approvedBy: approvers.map((d) => d.user) };
+        const version = singleVersion(request.variants);
+        if (request.rollout && rollouts && version !== null) {
+          // The quorum starts the rollout; its later steps deploy under this same approval.
+          const started = await rollouts.startIn(
+            trx,
+            projectId,
+            request.prompt,
+            { ...request.rollout, env: request.environment, version, reason: request.reason },
+            { name: request.author, role: null, userId: request.authorId },
+            approval,
+          );
+          const at = isoNow(clock);
+          await store.setStatus(trx, request.id, {
+            status: 'deployed',
+            at,
+            historyId: started.lastHistoryId,
+          });
+          return {
+            kind: 'ok',
+            request: { ...request, status: 'deployed', historyId: started.lastHistoryId, updatedAt: at },
+            published: { env: request.environment, prompt: request.prompt },
+          };
+        }
         const { deployment } = await deployments.deployApproved(
           trx,
           projectId,
@@ -382,7 +424,7 @@ export function createRequestService({
             ...(request.force ? { force: true } : {}),
           },
           { name: request.author },
-          { requestId: request.id, approvedBy: approvers.map((d) => d.user) },
+          approval,
         );
         const at = isoNow(clock);
         await store.setStatus(trx, request.id, { status: 'deployed', at, historyId: deployment.historyId });

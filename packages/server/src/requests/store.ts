@@ -1,4 +1,4 @@
-import { type RequestDecision, Variant } from '@promptline/core';
+import { type RequestDecision, RolloutRequestPlan, Variant } from '@promptline/core';
 import { type Generated, type Selectable, sql } from 'kysely';
 import { z } from 'zod';
 import { decodeBool, decodeJsonAs, encodeBool, encodeJson } from '../db/codecs.ts';
@@ -25,6 +25,8 @@ export interface StoredRequest {
   headVersion: number | null;
   historyId: number | null;
   staleReason: string | null;
+  /** A rollout plan: the approval that completes the quorum starts a rollout instead of a deploy. */
+  rollout: RolloutRequestPlan | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -58,6 +60,7 @@ interface RequestsTable {
   required_approvals: number;
   base_history_id: number | null;
   head_version: number | null;
+  rollout: string | null;
   history_id: number | null;
   stale_reason: string | null;
   created_at: string;
@@ -103,6 +106,10 @@ function toRequest(row: Row): StoredRequest {
     headVersion: row.head_version,
     historyId: row.history_id,
     staleReason: row.stale_reason,
+    rollout:
+      row.rollout === null
+        ? null
+        : decodeJsonAs(RolloutRequestPlan, row.rollout, 'deployment request rollout'),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -147,6 +154,7 @@ export function createRequestStore(dialect: Dialect) {
           required_approvals: input.requiredApprovals,
           base_history_id: input.baseHistoryId,
           head_version: input.headVersion,
+          rollout: input.rollout === null ? null : encodeJson(input.rollout),
           history_id: null,
           stale_reason: null,
           created_at: input.createdAt,

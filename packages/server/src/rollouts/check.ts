@@ -128,14 +128,7 @@ export function createRolloutChecks({
     const reason = `rollout ${r.id}: ${complete ? `completed, v${r.candidate} at 100%` : ''}${
       complete ? ` (${decision.reason})` : decision.reason
     }`;
-    const { deployment } = await deployments.deployInTransaction(
-      trx,
-      r.projectId,
-      r.prompt,
-      r.environment,
-      { ...stepRelease(r, weight), reason },
-      deployAs,
-    );
+    const { deployment } = await rollouts.deployStep(trx, r, { ...stepRelease(r, weight), reason }, deployAs);
     await store.update(trx, r.id, {
       status: complete ? 'completed' : 'running',
       step: toStep,

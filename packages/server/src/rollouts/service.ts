@@ -10,7 +10,9 @@ import {
   type CreateRolloutRequest,
   DEFAULT_MIN_SAMPLES,
   DEFAULT_ROLLOUT_STEPS,
+  type DeployRequest,
   type GuardrailState,
+  isAppError,
   isGuardrailMetric,
   type Rollout,
   type RolloutChecks,
@@ -23,7 +25,7 @@ import type { AuditService } from '../audit/service.ts';
 import type { Principal } from '../auth/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
-import type { DeploymentService } from '../deployments/service.ts';
+import type { DeployActor, DeploymentService } from '../deployments/service.ts';
 import { createGuardrailHistory } from './history.ts';
 import { createRolloutStore, type StoredRollout } from './store.ts';
 
@@ -117,6 +119,7 @@ export function createRolloutService({
       updatedAt: r.updatedAt,
       lastCheckAt: r.lastCheckAt,
       reason: r.reason,
+      requestId: r.approval?.requestId ?? null,
       events: await store.events(db, r.id),
     };
   }
@@ -188,86 +191,127 @@ export function createRolloutService({
       body: CreateRolloutRequest,
       actor: Principal,
     ): Promise<Rollout> {
-      const steps = body.steps ?? [...DEFAULT_ROLLOUT_STEPS];
-      checkPlan(steps, body.guardrails);
-      const first = steps[0] as RolloutStep;
-      const created = await transact(async (trx) => {
-        const { prompt, env, current } = await deployments.locate(trx, projectId, name, body.env, [
-          body.version,
-        ]);
-        const active = await store.findActive(trx, prompt.id, env.id);
-        if (active) {
-          throw new AppError(
-            'ROLLOUT_ACTIVE',
-            `Rollout ${active.id} of "${name}" in ${env.name} is ${active.status}; abort it first (POST /api/v1/rollouts/${active.id}/abort).`,
-            { details: { id: active.id } },
-          );
-        }
-        const control = current ? singleVersion(current.variants) : null;
-        if (!current?.enabled || control === null) {
-          throw new AppError(
-            'ROLLOUT_NO_CONTROL',
-            `A rollout needs one version live and enabled in ${env.name} as control; "${name}" ${
-              !current
-                ? 'is not deployed there'
-                : !current.enabled
-                  ? 'is switched off there'
-                  : 'serves several variants there'
-            }.`,
-            {
-              hint: `Deploy the control version first: PUT /api/v1/prompts/{name}/deployments/${env.name} {"version": N}.`,
-            },
-          );
-        }
-        if (control === body.version) {
-          throw new AppError(
-            'ROLLOUT_NO_CONTROL',
-            `Version ${control} is already live in ${env.name}: roll out another one.`,
-          );
-        }
-        const now = isoNow(clock);
-        const r = await store.insert(trx, {
-          projectId,
-          promptId: prompt.id,
-          environmentId: env.id,
-          prompt: name,
-          environment: env.name,
-          candidate: body.version,
-          control,
-          controlHistoryId: current.historyId,
-          lastHistoryId: current.historyId,
-          status: 'running',
-          steps,
-          guardrails: body.guardrails,
-          minSamples: body.minSamples ?? DEFAULT_MIN_SAMPLES,
-          onRegression: body.onRegression,
-          step: 0,
-          stepStartedAt: now,
-          verdicts: pendingVerdicts(body.guardrails),
-          createdBy: actor.name,
-          createdByRole: actor.role,
-          reason: body.reason ?? null,
-          startedAt: now,
-          updatedAt: now,
-          lastCheckAt: null,
-        });
-        const message = `rollout ${r.id} started by ${actor.name}: v${body.version} at ${first.weight / 100}% against v${control}${
-          body.reason ? ` (${body.reason})` : ''
-        }`;
-        const { deployment } = await deployments.deployInTransaction(
+      const created = await transact((trx) =>
+        service.startIn(
           trx,
           projectId,
           name,
-          env.name,
-          { ...stepRelease(r, first.weight), reason: message },
-          { name: rolloutActor(r), role: actor.role, userId: actor.userId },
-        );
-        await store.update(trx, r.id, { lastHistoryId: deployment.historyId, updatedAt: now });
-        await record(trx, r, { kind: 'start', actor: actor.name, message, historyId: deployment.historyId });
-        return { ...r, lastHistoryId: deployment.historyId };
+          body,
+          { name: actor.name, role: actor.role, userId: actor.userId },
+          null,
+        ),
+      ).catch((error: unknown) => {
+        if (!isAppError(error) || error.code !== 'APPROVAL_REQUIRED') throw error;
+        throw new AppError('APPROVAL_REQUIRED', error.message, {
+          details: { ...(error.details ?? {}) },
+          hint: `Open a deployment request that carries the rollout: POST /api/v1/prompts/{name}/deployments/${body.env}/requests {"version": ${body.version}, "reason": "…", "rollout": {"steps": […], "guardrails": […], "onRegression": "${body.onRegression}"}}; the approval that completes the quorum starts it.`,
+        });
       });
       deployments.publish(projectId, created.environment, name);
       return present(database.db, created);
+    },
+
+    /**
+     * Starts a rollout inside the caller's transaction. With `approval` (a deployment request whose
+     * quorum was just met) the first step and every later one deploy as approved by those people:
+     * no new approvals, while freezes, the eval gate and the partial check still apply. Call
+     * `deployments.publish` after the commit.
+     */
+    async startIn(
+      trx: Db,
+      projectId: number,
+      name: string,
+      body: CreateRolloutRequest,
+      actor: { name: string; role: string | null; userId?: number | null | undefined },
+      approval: StoredRollout['approval'],
+    ): Promise<StoredRollout> {
+      const steps = body.steps ?? [...DEFAULT_ROLLOUT_STEPS];
+      checkPlan(steps, body.guardrails);
+      const first = steps[0] as RolloutStep;
+      const { prompt, env, current } = await deployments.locate(trx, projectId, name, body.env, [
+        body.version,
+      ]);
+      const active = await store.findActive(trx, prompt.id, env.id);
+      if (active) {
+        throw new AppError(
+          'ROLLOUT_ACTIVE',
+          `Rollout ${active.id} of "${name}" in ${env.name} is ${active.status}; abort it first (POST /api/v1/rollouts/${active.id}/abort).`,
+          { details: { id: active.id } },
+        );
+      }
+      const control = current ? singleVersion(current.variants) : null;
+      if (!current?.enabled || control === null) {
+        throw new AppError(
+          'ROLLOUT_NO_CONTROL',
+          `A rollout needs one version live and enabled in ${env.name} as control; "${name}" ${
+            !current
+              ? 'is not deployed there'
+              : !current.enabled
+                ? 'is switched off there'
+                : 'serves several variants there'
+          }.`,
+          {
+            hint: `Deploy the control version first: PUT /api/v1/prompts/{name}/deployments/${env.name} {"version": N}.`,
+          },
+        );
+      }
+      if (control === body.version) {
+        throw new AppError(
+          'ROLLOUT_NO_CONTROL',
+          `Version ${control} is already live in ${env.name}: roll out another one.`,
+        );
+      }
+      const now = isoNow(clock);
+      const r = await store.insert(trx, {
+        projectId,
+        promptId: prompt.id,
+        environmentId: env.id,
+        prompt: name,
+        environment: env.name,
+        candidate: body.version,
+        control,
+        controlHistoryId: current.historyId,
+        lastHistoryId: current.historyId,
+        status: 'running',
+        steps,
+        guardrails: body.guardrails,
+        minSamples: body.minSamples ?? DEFAULT_MIN_SAMPLES,
+        onRegression: body.onRegression,
+        step: 0,
+        stepStartedAt: now,
+        verdicts: pendingVerdicts(body.guardrails),
+        createdBy: actor.name,
+        createdByRole: actor.role,
+        approval,
+        reason: body.reason ?? null,
+        startedAt: now,
+        updatedAt: now,
+        lastCheckAt: null,
+      });
+      const message = `rollout ${r.id} started by ${actor.name}: v${body.version} at ${first.weight / 100}% against v${control}${
+        body.reason ? ` (${body.reason})` : ''
+      }`;
+      const { deployment } = await service.deployStep(
+        trx,
+        r,
+        { ...stepRelease(r, first.weight), reason: message },
+        { name: rolloutActor(r), ...(actor.role ? { role: actor.role } : {}), userId: actor.userId ?? null },
+      );
+      await store.update(trx, r.id, { lastHistoryId: deployment.historyId, updatedAt: now });
+      await record(trx, r, { kind: 'start', actor: actor.name, message, historyId: deployment.historyId });
+      return { ...r, lastHistoryId: deployment.historyId };
+    },
+
+    /** Deploys a step of `r`: as approved when an approved request started it, else under the policy. */
+    deployStep(trx: Db, r: StoredRollout, release: DeployRequest, actor: DeployActor) {
+      return r.approval
+        ? deployments.deployApproved(trx, r.projectId, r.prompt, r.environment, release, actor, r.approval)
+        : deployments.deployInTransaction(trx, r.projectId, r.prompt, r.environment, release, actor);
+    },
+
+    /** Refuses a plan a rollout could not run (what a deployment request checks before it is opened). @throws AppError INVALID_ROLLOUT */
+    checkPlan(plan: Pick<CreateRolloutRequest, 'steps' | 'guardrails'>): void {
+      checkPlan(plan.steps ?? [...DEFAULT_ROLLOUT_STEPS], plan.guardrails);
     },
 
     /** The running or paused rollout of a prompt (row id) in an environment (row id), if any. */

@@ -36,6 +36,8 @@ export interface StoredRollout {
   startedAt: string;
   updatedAt: string;
   lastCheckAt: string | null;
+  /** The approved deployment request that started it: later steps deploy as approved by the same people. */
+  approval: { requestId: number; approvedBy: string[] } | null;
 }
 
 interface RolloutsTable {
@@ -63,6 +65,8 @@ interface RolloutsTable {
   started_at: string;
   updated_at: string;
   last_check_at: string | null;
+  request_id: number | null;
+  approved_by: string | null;
 }
 
 interface EventsTable {
@@ -119,6 +123,16 @@ function toRollout(row: Selectable<RolloutsTable>): StoredRollout {
     startedAt: row.started_at,
     updatedAt: row.updated_at,
     lastCheckAt: row.last_check_at,
+    approval:
+      row.request_id === null
+        ? null
+        : {
+            requestId: row.request_id,
+            approvedBy:
+              row.approved_by === null
+                ? []
+                : decodeJsonAs(z.array(z.string()), row.approved_by, 'rollout approvers'),
+          },
   };
 }
 
@@ -152,6 +166,8 @@ export function createRolloutStore(dialect: Dialect) {
           started_at: r.startedAt,
           updated_at: r.updatedAt,
           last_check_at: r.lastCheckAt,
+          request_id: r.approval?.requestId ?? null,
+          approved_by: r.approval ? encodeJson(r.approval.approvedBy) : null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

@@ -2,7 +2,7 @@
  * Client of deployment requests (`/api/v1/deployment-requests`, `…/deployments/{env}/requests`):
  * the review inbox, a request's page, and the deploy form when a policy asks for approvals.
  */
-import type { DeploymentRequest, DeployRequest } from '@promptline/core';
+import type { DeploymentRequest, DeployRequest, RolloutRequestPlan } from '@promptline/core';
 import { encodeName, request } from './client.ts';
 
 export type RequestStatus = DeploymentRequest['status'];
@@ -13,7 +13,11 @@ export const requestsApi = {
       (r) => r.items,
     ),
   get: (id: number) => request<DeploymentRequest>(`/deployment-requests/${id}`),
-  create: (prompt: string, env: string, body: DeployRequest & { reason: string }) =>
+  create: (
+    prompt: string,
+    env: string,
+    body: DeployRequest & { reason: string; rollout?: Partial<RolloutRequestPlan> },
+  ) =>
     request<DeploymentRequest>(
       `/prompts/${encodeName(prompt)}/deployments/${encodeURIComponent(env)}/requests`,
       { method: 'POST', body },

@@ -5,6 +5,7 @@ import { Link } from 'wouter';
 import { api } from '../api/client.ts';
 import { evalsApi } from '../api/evals.ts';
 import { requestsApi } from '../api/requests.ts';
+import { rolloutsApi } from '../api/rollouts.ts';
 import { Empty, ProblemView, QueryView } from '../components/states.tsx';
 import { formatTime } from '../lib/format.ts';
 import { DiffView } from './prompt/diff-tab.tsx';
@@ -61,6 +62,7 @@ function RequestView({ request }: { request: DeploymentRequest }) {
           </>
         ) : null}
       </dl>
+      {request.rollout ? <RequestedRollout request={request} /> : null}
       {request.decisions.length > 0 ? (
         <ul aria-label="Decisions">
           {request.decisions.map((d) => (
@@ -80,6 +82,35 @@ function RequestView({ request }: { request: DeploymentRequest }) {
       <h2>Eval runs of the requested version</h2>
       <Runs request={request} />
     </div>
+  );
+}
+
+/** The rollout a request carries: its plan, and once approved the rollout it started. */
+function RequestedRollout({ request }: { request: DeploymentRequest }) {
+  const plan = request.rollout;
+  const started = useQuery({
+    queryKey: ['rollouts', { prompt: request.prompt }],
+    queryFn: () => rolloutsApi.list({ prompt: request.prompt }),
+    enabled: request.status === 'deployed',
+  });
+  if (!plan) return null;
+  const rollout = started.data?.find((r) => r.requestId === request.id);
+  const steps = plan.steps?.map((s) => `${s.weight / 100}%`).join(' → ') ?? '5% → 25% → 50% → 100% (default)';
+  return (
+    <p className="notice" data-testid="request-rollout">
+      A guarded rollout: {steps}; guardrails{' '}
+      {plan.guardrails.length === 0
+        ? 'none'
+        : plan.guardrails.map((g) => `${g.metric} (${(g.maxRegression * 100).toFixed(1)}%)`).join(', ')}
+      ; on regression {plan.onRegression}. The approval that completes the quorum starts it; its later steps
+      and an automatic rollback need no new approval.
+      {rollout ? (
+        <>
+          {' '}
+          Started as <Link href={`/rollouts/${rollout.id}`}>rollout #{rollout.id}</Link>.
+        </>
+      ) : null}
+    </p>
   );
 }
 

@@ -2,6 +2,8 @@ import type { Environment, Prompt, RolloutGuardrail, RolloutStep } from '@prompt
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useLocation } from 'wouter';
+import { toProblem } from '../../api/problem.ts';
+import { requestsApi } from '../../api/requests.ts';
 import { rolloutsApi } from '../../api/rollouts.ts';
 import { ProblemView } from '../../components/states.tsx';
 
@@ -61,15 +63,18 @@ export function RolloutForm({
   }));
   const [, navigate] = useLocation();
   const queryClient = useQueryClient();
+  const plan = {
+    ...('steps' in parsed ? { steps: parsed.steps } : {}),
+    guardrails,
+    minSamples: Number(minSamples) || 0,
+    onRegression,
+  };
   const start = useMutation({
     mutationFn: () =>
       rolloutsApi.start(prompt.name, {
         env: env.name,
         version,
-        ...('steps' in parsed ? { steps: parsed.steps } : {}),
-        guardrails,
-        minSamples: Number(minSamples) || 0,
-        onRegression,
+        ...plan,
         ...(reason.trim() ? { reason: reason.trim() } : {}),
       }),
     onSuccess: async (r) => {
@@ -77,6 +82,15 @@ export function RolloutForm({
       navigate(`/rollouts/${r.id}`);
     },
   });
+  // Where the policy needs approvals, a request carries the plan; the approval that completes the quorum starts it.
+  const openRequest = useMutation({
+    mutationFn: () =>
+      requestsApi.create(prompt.name, env.name, { version, reason: reason.trim(), rollout: plan }),
+    onSuccess: (created) => navigate(`/requests/${created.id}`),
+  });
+  const needsApproval =
+    (env.policy.requiredApprovals ?? 0) > 0 ||
+    (start.error ? toProblem(start.error).code === 'APPROVAL_REQUIRED' : false);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     start.mutate();
@@ -193,7 +207,26 @@ export function RolloutForm({
         </button>
       </div>
       <p className="muted">{policy}</p>
-      {start.error ? <ProblemView error={start.error} /> : null}
+      {needsApproval ? (
+        <div className="row end">
+          <span className="grow muted">
+            {env.name} needs approvals: open a request that starts this rollout once approved (its later steps
+            and an automatic rollback need no new approval).
+          </span>
+          <button
+            type="button"
+            onClick={() => openRequest.mutate()}
+            disabled={
+              openRequest.isPending || reason.trim() === '' || 'error' in parsed || control === undefined
+            }
+            title={reason.trim() === '' ? 'A request needs a reason' : undefined}
+          >
+            {openRequest.isPending ? 'Opening…' : 'Request rollout'}
+          </button>
+        </div>
+      ) : null}
+      {start.error && !needsApproval ? <ProblemView error={start.error} /> : null}
+      {openRequest.error ? <ProblemView error={openRequest.error} /> : null}
     </form>
   );
 }
