@@ -210,4 +210,45 @@ describe('rollout page, in Chromium', () => {
     await page.getByTestId('rollout-status').filter({ hasText: 'running' }).waitFor();
     expect(consoleErrors).toEqual([]);
   });
+
+  it('replays a candidate on the last production calls from the rollout form, side by side', async () => {
+    const name = 'ro/replay';
+    const config = { provider: 'mock', model: 'mock-1' };
+    await call('POST', '/prompts', { name, version: { type: 'text', template: 'Answer {{q}}', config } });
+    await call('POST', `/prompts/${encodeURIComponent(name)}/versions`, {
+      type: 'text',
+      template: 'Reply to {{q}}',
+      config,
+    });
+    await call('PUT', `/prompts/${encodeURIComponent(name)}/deployments/production`, { version: 1 });
+    const start = Date.now() - 5_000;
+    await call('POST', '/traces', {
+      spans: ['refund', 'invoice'].map((q, i) => ({
+        traceId: randomBytes(16).toString('hex'),
+        spanId: randomBytes(8).toString('hex'),
+        name: 'llm.call',
+        startTime: start + i,
+        endTime: start + i + 100,
+        status: 'ok',
+        prompt: { name, version: 1, environment: 'production' },
+        variables: { q },
+      })),
+    });
+    await signIn(api.apiKey);
+    await page.goto(`${api.url}/prompts/${encodeURIComponent(name)}?tab=deployments&env=production`);
+    await page.getByText('Guarded rollout').click();
+    await page.getByLabel('Candidate version').selectOption('2');
+    await page.getByRole('button', { name: 'Replay v2 on the last 100 production calls' }).click();
+    await page.waitForURL(/\/evals\/\d+$/);
+    await page.locator('.badge.status-completed').waitFor({ timeout: 20_000 });
+    const matrix = page.getByTestId('eval-matrix');
+    expect(await matrix.locator('thead th').allTextContents()).toEqual([
+      'Case',
+      expect.stringMatching(/^v1 · mock/),
+      expect.stringMatching(/^v2 · mock/),
+    ]);
+    expect(await matrix.locator('tbody tr').count()).toBe(2);
+    await shot('replay-run');
+    expect(consoleErrors).toEqual([]);
+  });
 });

@@ -19,6 +19,7 @@ import type {
   DeploymentRequest,
   DeployRequest,
   Environment,
+  EvalRun,
   Experiment,
   ExperimentResultsResponse,
   FieldIssue,
@@ -33,6 +34,8 @@ import type {
   PromptMetrics,
   RenderRequest,
   RenderResult,
+  Replay,
+  ReplayInput,
   ResolveResult,
   Role,
   RollbackRequest,
@@ -321,6 +324,8 @@ export function createApiClient(options: ApiClientOptions) {
       call<ExperimentResultsResponse>('GET', `/api/v1/experiments/${id}/results`),
     stopExperiment: (id: number, body: { ship?: number | 'winner'; reason?: string }) =>
       call<Experiment>('POST', `/api/v1/experiments/${id}/stop`, body),
+    replay: (name: string, request: ReplayInput) => call<Replay>('POST', `${prompt(name)}/replays`, request),
+    evalRun: (id: number) => call<EvalRun>('GET', `/api/v1/eval-runs/${id}`),
     promote: (
       name: string,
       request: { from: string; to: string; minSoakSeconds?: number; dryRun?: boolean; reason?: string },

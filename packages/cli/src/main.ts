@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   requests: () => import('./commands/requests.ts').then((m) => m.requestsCommand),
   rollouts: () => import('./commands/rollouts.ts').then((m) => m.rolloutsCommand),
   promote: () => import('./commands/promote.ts').then((m) => m.promoteCommand),
+  replay: () => import('./commands/replay.ts').then((m) => m.replayCommand),
   experiments: () => import('./commands/experiments.ts').then((m) => m.experimentsCommand),
   metrics: () => import('./commands/metrics.ts').then((m) => m.metricsCommand),
   traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
@@ -58,6 +59,8 @@ const SUMMARIES: Partial<Record<string, string>> = {
   rollouts:
     'start <name> --env <env> --version <n> | list | show <id> | pause | resume | advance | abort <id>: guarded rollouts',
   promote: '<name> --from <env> --to <env> [--min-soak 1h] [--dry-run]: the gates, then the promotion',
+  replay:
+    '<name> --env <env> --version <n> [--last 100] [--model p/m] [--wait]: a candidate on the last production calls, next to the live version',
   experiments:
     'start <name> --env <env> --variants v:w,… --metric m | list | results <id> | stop <id> [--ship v|winner]: A/B tests',
   metrics: '<name> [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version',

@@ -89,6 +89,8 @@ export const ERROR_CODES = {
   /** Pause, resume, advance or abort asked of a rollout whose status does not allow it. */
   ROLLOUT_NOT_ACTIVE: 409,
   INVALID_ROLLOUT: 422,
+  /** A replay found no production call of the live version to run the candidate on. */
+  REPLAY_NO_TRAFFIC: 409,
   EXPERIMENT_NOT_FOUND: 404,
   /** Another experiment of the prompt is running in the environment. */
   EXPERIMENT_RUNNING: 409,

@@ -30,6 +30,7 @@ export * from './prompt-file/index.ts';
 export * from './providers/index.ts';
 export * from './redteam/index.ts';
 export * from './release.ts';
+export * from './replays.ts';
 export * from './rollouts.ts';
 export * from './schemas.ts';
 export * from './semver.ts';

@@ -95,6 +95,8 @@ import { meteredTransport } from './providers/metered-transport.ts';
 import { registerProviderRoutes } from './providers/routes.ts';
 import { createEphemeralSecretBox } from './providers/secret-box.ts';
 import { createProviderService } from './providers/service.ts';
+import { registerReplayRoutes } from './replays/routes.ts';
+import { createReplayService } from './replays/service.ts';
 import { registerRequestRoutes } from './requests/routes.ts';
 import { createRequestService } from './requests/service.ts';
 import { registerResolutionRoutes } from './resolution/routes.ts';
@@ -186,7 +188,7 @@ const LOG_REDACT = [
 ];
 
 const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|experiments|promote))?\/?(\?.*)?$/;
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|replays|experiments|promote))?\/?(\?.*)?$/;
 
 const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
 
@@ -526,8 +528,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerProviderRoutes(app, { providers });
   registerPlaygroundRoutes(app, { playground });
   registerDatasetRoutes(app, { datasets });
-  registerTracesToDatasetRoute(app, { fromTraces: createTracesToDataset({ traces, datasets }) });
+  const fromTraces = createTracesToDataset({ traces, datasets });
+  registerTracesToDatasetRoute(app, { fromTraces });
   registerEvalRoutes(app, { evals });
+  registerReplayRoutes(app, {
+    replays: createReplayService({ database, clock, deployments, prompts, fromTraces, evals }),
+  });
   registerJobRoutes(app, { jobs });
   registerWebhookRoutes(app, { webhooks });
   registerPrivacyRoutes(app, { privacy });

@@ -109,6 +109,7 @@ const MINIMUM: Record<string, Least> = {
   'GET /api/v1/prompts/{name}/metrics': 'viewer',
   'GET /api/v1/prompts/{name}/metrics/compare': 'viewer',
   'POST /api/v1/prompts/{name}/rollouts': 'editor',
+  'POST /api/v1/prompts/{name}/replays': 'editor',
   'GET /api/v1/rollouts': 'viewer',
   'GET /api/v1/rollouts/{id}': 'viewer',
   'GET /api/v1/rollouts/{id}/checks': 'viewer',

@@ -2,7 +2,14 @@
  * Client of guarded rollouts (`/api/v1/rollouts…`, `/api/v1/prompts/{name}/rollouts`) and of who
  * the caller is (`/api/v1/session`), which decides the buttons a rollout page offers.
  */
-import type { CreateRolloutRequest, Role, Rollout, RolloutChecks, RolloutStatus } from '@promptline/core';
+import type {
+  CreateRolloutRequest,
+  Replay,
+  Role,
+  Rollout,
+  RolloutChecks,
+  RolloutStatus,
+} from '@promptline/core';
 import { encodeName, request } from './client.ts';
 
 export type RolloutAction = 'pause' | 'resume' | 'advance' | 'abort';
@@ -35,4 +42,10 @@ export const STATUS_TEXT: Record<RolloutStatus, string> = {
   completed: 'completed',
   rolled_back: 'rolled back',
   aborted: 'aborted',
+};
+
+/** Replay before release: a candidate on the last production calls of the live version. */
+export const replaysApi = {
+  start: (prompt: string, body: { env: string; version: number; last?: number }) =>
+    request<Replay>(`/prompts/${encodeName(prompt)}/replays`, { method: 'POST', body }),
 };

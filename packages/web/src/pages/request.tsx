@@ -6,6 +6,7 @@ import { api } from '../api/client.ts';
 import { evalsApi } from '../api/evals.ts';
 import { requestsApi } from '../api/requests.ts';
 import { rolloutsApi } from '../api/rollouts.ts';
+import { ReplayButton } from '../components/replay-button.tsx';
 import { Empty, ProblemView, QueryView } from '../components/states.tsx';
 import { formatTime } from '../lib/format.ts';
 import { DiffView } from './prompt/diff-tab.tsx';
@@ -80,6 +81,19 @@ function RequestView({ request }: { request: DeploymentRequest }) {
         {(p) => <LiveDiff request={request} prompt={p} />}
       </QueryView>
       <h2>Eval runs of the requested version</h2>
+      {request.status === 'pending' && single(request.variants) !== undefined ? (
+        <div className="row">
+          <span className="grow muted">
+            How would it have answered real traffic? A replay runs it on the latest calls next to what is
+            live; the run then shows here.
+          </span>
+          <ReplayButton
+            prompt={request.prompt}
+            env={request.environment}
+            version={single(request.variants) ?? 0}
+          />
+        </div>
+      ) : null}
       <Runs request={request} />
     </div>
   );

@@ -5,6 +5,7 @@ import { useLocation } from 'wouter';
 import { toProblem } from '../../api/problem.ts';
 import { requestsApi } from '../../api/requests.ts';
 import { rolloutsApi } from '../../api/rollouts.ts';
+import { ReplayButton } from '../../components/replay-button.tsx';
 import { ProblemView } from '../../components/states.tsx';
 
 const METRICS = [
@@ -198,6 +199,9 @@ export function RolloutForm({
         <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder="Why this rollout" />
       </label>
       <div className="row end">
+        {control !== undefined && version !== control ? (
+          <ReplayButton prompt={prompt.name} env={env.name} version={version} />
+        ) : null}
         <button
           type="submit"
           className="primary"
