@@ -29,6 +29,7 @@ function expectedOf(text: string, output: unknown): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
+    // Edited into something that is no longer JSON: the text as typed is the expected answer.
     return text;
   }
 }
