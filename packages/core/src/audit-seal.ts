@@ -43,6 +43,10 @@ export interface SealedVersionRow {
   author: string;
   createdAt: string;
   parent: number | null;
+  /** The merged branch's head, for a merge version (its second parent). */
+  mergeParent?: number | null | undefined;
+  /** The branch it was saved on; null or absent on the main line. */
+  branch?: string | null | undefined;
   /** The stored content hash. */
   hash: string;
 }
@@ -50,7 +54,8 @@ export interface SealedVersionRow {
 /**
  * Record hash of a version row. The content hash is recomputed from type, template/messages and
  * config, so an edited template changes the record hash even when the stored `hash` column is
- * left as it was; the stored column is covered too.
+ * left as it was; the stored column is covered too. A merge's second parent and a branch enter
+ * only when set, so main-line rows sealed before branches existed keep their hash.
  */
 export function versionRecordHash(row: SealedVersionRow): string {
   const content =
@@ -71,6 +76,8 @@ export function versionRecordHash(row: SealedVersionRow): string {
       author: row.author,
       createdAt: row.createdAt,
       parent: row.parent,
+      ...(row.mergeParent == null ? {} : { mergeParent: row.mergeParent }),
+      ...(row.branch == null ? {} : { branch: row.branch }),
     }),
   );
 }

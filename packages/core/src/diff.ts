@@ -36,7 +36,7 @@ const diffSequences: typeof diffSequencesModule.default =
   typeof diffSequencesModule === 'function' ? diffSequencesModule : diffSequencesModule.default;
 
 /** A stretch both sides share: `length` items from `a[aStart]` and `b[bStart]`. */
-interface CommonRun {
+export interface CommonRun {
   length: number;
   aStart: number;
   bStart: number;
@@ -65,8 +65,11 @@ function intern(a: readonly string[], b: readonly string[]): [Int32Array, Int32A
   return [encode(a), encode(b)];
 }
 
-/** Common runs of a longest common subsequence of `a` and `b`, in order; null over the budget. */
-function commonRuns(a: readonly string[], b: readonly string[]): CommonRun[] | null {
+/**
+ * Common runs of a longest common subsequence of `a` and `b`, in order; null over the budget.
+ * The three-way merge (merge/) aligns both sides against the base with it.
+ */
+export function commonRuns(a: readonly string[], b: readonly string[]): CommonRun[] | null {
   const [left, right] = intern(a, b);
   const runs: CommonRun[] = [];
   let budget = MAX_COMPARISONS;
@@ -94,7 +97,8 @@ function commonRuns(a: readonly string[], b: readonly string[]): CommonRun[] | n
 // whitespace is a token of its own (so `{{name}}` splits into `{`, `{`, `name`, `}`, `}`).
 const TOKEN = /[\p{L}\p{M}\p{N}_]+|\s+|[\s\S]/gu;
 
-function tokenize(text: string): string[] {
+/** Word-level tokens as the diff and the merge see them; joined, they give `text` back. */
+export function tokenize(text: string): string[] {
   return text.match(TOKEN) ?? [];
 }
 

@@ -47,6 +47,16 @@ export const ERROR_CODES = {
   /** A `.prompt` file or `promptline.deploy.yaml` that cannot be read (prompts as code). */
   PROMPT_FILE_INVALID: 422,
   DEPLOY_FILE_INVALID: 422,
+  // Branches and merges
+  BRANCH_NOT_FOUND: 404,
+  /** A branch of that name exists (open or deleted: names are never reused, their versions keep them). */
+  BRANCH_EXISTS: 409,
+  /** The merge found changes on both sides of the same region, message or key; `details` has the hunks. */
+  MERGE_CONFLICT: 409,
+  /** The branch has nothing the target lacks (its head is already an ancestor of the target's). */
+  NOTHING_TO_MERGE: 409,
+  /** The environment's policy accepts only main-line versions (`allowBranches` is not set). */
+  BRANCH_VERSION_NOT_ALLOWED: 409,
   // Environments and deployments
   ENVIRONMENT_NOT_FOUND: 404,
   ENVIRONMENT_EXISTS: 409,

@@ -22,6 +22,7 @@ export * from './identity.ts';
 export * from './jobs.ts';
 export * from './langfuse.ts';
 export * from './markup.ts';
+export * from './merge/index.ts';
 export * from './policy.ts';
 export * from './portability.ts';
 export * from './pricing/index.ts';

@@ -42,8 +42,23 @@ export const EnvironmentPolicy = z
     deployRoles: z.array(PolicyRole).min(1).max(4).optional(),
     /** Windows in which deploys are refused (`DEPLOY_FROZEN`). */
     freeze: z.array(FreezeWindow).max(20).optional(),
+    /**
+     * Whether versions saved on a branch may be deployed here. Default: yes while the policy is
+     * empty (development, experiments), no once it sets anything else — a governed environment
+     * serves main-line versions only (`BRANCH_VERSION_NOT_ALLOWED`) unless this says `true`.
+     */
+    allowBranches: z.boolean().optional(),
   })
   .strict();
+
+/**
+ * Whether an environment with this (stored) policy accepts versions saved on a branch: as its
+ * `allowBranches` says, else only while the policy sets nothing at all.
+ */
+export function allowsBranchVersions(policy: EnvironmentPolicy): boolean {
+  if (policy.allowBranches !== undefined) return policy.allowBranches;
+  return Object.values(policy).every((value) => value === undefined);
+}
 export type EnvironmentPolicy = z.infer<typeof EnvironmentPolicy>;
 
 /** Presets an admin can apply with `PATCH /api/v1/environments/{env}` `{"policyPreset": …}`. */

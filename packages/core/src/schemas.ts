@@ -58,6 +58,21 @@ export const PromptName = z
     'use lowercase letters, digits, "-", "_" and ".", with segments joined by "/" (e.g. support/triage)',
   );
 
+/**
+ * A branch of a prompt: path-like like prompt names (`experiment/shorter`), at most 100
+ * characters; `main` names the main line and is no branch name.
+ */
+export const BranchName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(
+    PROMPT_NAME_PATTERN,
+    'use lowercase letters, digits, "-", "_" and ".", with segments joined by "/" (e.g. experiment/shorter)',
+  )
+  .refine((name) => name !== 'main', '"main" is the main line, not a branch: pick another name')
+  .refine((name) => !name.includes('..'), 'a branch name has no ".."');
+
 export const EnvironmentName = z
   .string()
   .min(1)
@@ -121,12 +136,16 @@ export const CreateVersionRequest = z.discriminatedUnion('type', [
     message: z.string().max(2000).optional(),
     parent: RowId.optional(),
     bump: SemverBump.optional(),
+    /** The branch to save on (its head is what `parent` is checked against); the main line when absent. */
+    branch: BranchName.optional(),
   }),
   ChatContent.extend({
     config: ModelConfig.optional(),
     message: z.string().max(2000).optional(),
     parent: RowId.optional(),
     bump: SemverBump.optional(),
+    /** The branch to save on (its head is what `parent` is checked against); the main line when absent. */
+    branch: BranchName.optional(),
   }),
 ]);
 
@@ -142,6 +161,10 @@ const VersionBase = z.object({
   createdAt: Timestamp,
   /** The number of the version this one was edited from; null for the first. */
   parent: RowId.nullable(),
+  /** Every parent: `[parent]`, `[]` for the first, and for a merge `[target head, merged head]`. */
+  parents: z.array(RowId).optional(),
+  /** The branch the version was saved on; null (or absent) on the main line. */
+  branch: BranchName.nullable().optional(),
   /** SHA-256 (hex) of the canonical JSON of `{type, template|messages, config}`. */
   hash: z.string(),
 });
@@ -199,7 +222,7 @@ export const Prompt = z.object({
   tags: z.array(z.string()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-  /** Number of the newest version; null while the prompt has none. */
+  /** Number of the newest main-line version (branches have heads of their own); null while it has none. */
   latestVersion: RowId.nullable(),
   /** Who may approve its deploys under a `reviewers: "prompt"` policy (emails). */
   reviewers: z.array(z.string()).optional(),

@@ -88,6 +88,9 @@ import { registerPrometheusRoutes } from './prometheus/routes.ts';
 import { registerScrapedMetrics } from './prometheus/scraped.ts';
 import { registerPromotionRoutes } from './promotions/routes.ts';
 import { createPromotionService } from './promotions/service.ts';
+import { registerBranchRoutes } from './prompts/branch-routes.ts';
+import { createBranchService } from './prompts/branch-service.ts';
+import { createBranchStore } from './prompts/branch-store.ts';
 import { registerPromptRoutes } from './prompts/routes.ts';
 import { createPromptService } from './prompts/service.ts';
 import { createPromptStore } from './prompts/store.ts';
@@ -188,7 +191,7 @@ const LOG_REDACT = [
 ];
 
 const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|replays|experiments|promote))?\/?(\?.*)?$/;
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|replays|experiments|promote|branches(?:\/[^/?]+(?:\/compare)?)?|graph|merges(?:\/preview)?))?\/?(\?.*)?$/;
 
 const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
 
@@ -319,7 +322,24 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     events,
     segments,
   });
-  const prompts = createPromptService({ database, clock, audit, store: promptStore, deployments, events });
+  const branchStore = createBranchStore(database.dialect);
+  const prompts = createPromptService({
+    database,
+    clock,
+    audit,
+    store: promptStore,
+    branches: branchStore,
+    deployments,
+    events,
+  });
+  const branches = createBranchService({
+    database,
+    clock,
+    audit,
+    store: promptStore,
+    branches: branchStore,
+    events,
+  });
   // The chain covers versions and deployment history row by row: `audit verify` recomputes them.
   audit.addSealedSource(prompts.sealedSource);
   audit.addSealedSource(deployments.sealedSource);
@@ -510,6 +530,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   registerPromptRoutes(app, { prompts });
+  registerBranchRoutes(app, { branches });
   registerDeploymentRoutes(app, { deployments });
   registerSegmentRoutes(app, { segments });
   registerRequestRoutes(app, { requests });

@@ -22,7 +22,7 @@ import { notificationTablesMigration } from '../notifications/migration.ts';
 import { oidcLoginsMigration } from '../oidc/migration.ts';
 import { passwordsMigration } from '../passwords/migration.ts';
 import { privacySettingsMigration } from '../privacy/migration.ts';
-import { promptArchiveMigration, promptPeopleMigration } from '../prompts/migration.ts';
+import { branchesMigration, promptArchiveMigration, promptPeopleMigration } from '../prompts/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
 import { policiesAndRequestsMigration } from '../requests/migration.ts';
 import { rolloutApprovalsMigration } from '../rollouts/approval-migration.ts';
@@ -234,6 +234,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0354_invitations': invitationsMigration(dialect),
     // From the 0320–0329 range; numbered to sort after every migration on main when it was written.
     '0370_rollout_approvals': rolloutApprovalsMigration(),
+    // Numbered in 0330–0339, renamed to sort after every migration on main when it landed.
+    '0371_branches': branchesMigration(dialect),
   };
 }
 

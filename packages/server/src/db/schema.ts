@@ -81,6 +81,10 @@ export interface VersionsTable {
   created_at: string;
   parent: number | null;
   hash: string;
+  /** The branch it was saved on (prompts/branches); null on the main line. */
+  branch: string | null;
+  /** A merge version's second parent: the head of the branch it merged. */
+  merge_parent: number | null;
 }
 
 export interface DeploymentsTable {

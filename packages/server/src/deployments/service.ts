@@ -8,6 +8,7 @@
  */
 import {
   AppError,
+  allowsBranchVersions,
   canonicalJson,
   checkDeployer,
   type Deployment,
@@ -32,6 +33,7 @@ import type { EnvironmentStore, StoredEnvironment } from '../environments/store.
 import type { EvalGate, GatePass } from '../evals/gate.ts';
 import { type EventPublisher, noEvents } from '../events/bus.ts';
 import type { ChangeFeed } from '../live/change-feed.ts';
+import { branchVersionRefused } from '../prompts/branch-errors.ts';
 import { promptNotFound } from '../prompts/errors.ts';
 import type { PromptStore, StoredPrompt, StoredVersion } from '../prompts/store.ts';
 import { type PartialBreakage, partialBreakage, partialBreakageError } from './partial-check.ts';
@@ -359,9 +361,8 @@ export function createDeploymentService({
     const release: Release = { ...normalized, ...withTargeting(targeting) };
     await checkSegments(trx, projectId, targeting);
     const numbers = servedVersions(release);
-    const found = new Set(
-      (await prompts.findVersions(trx, [{ promptId: prompt.id, name, numbers }])).map((v) => v.number),
-    );
+    const stored = await prompts.findVersions(trx, [{ promptId: prompt.id, name, numbers }]);
+    const found = new Set(stored.map((v) => v.number));
     const missing = numbers.filter((n) => !found.has(n));
     if (missing.length > 0) {
       throw new AppError('VERSION_NOT_FOUND', `Prompt "${name}" has no version ${missing.join(', ')}.`, {
@@ -371,6 +372,10 @@ export function createDeploymentService({
     }
     if (current && sameRelease(current, release)) {
       return { deployment: toDeployment(name, env.name, current), changed: false };
+    }
+    const onBranches = stored.filter((v) => v.branch != null);
+    if (onBranches.length > 0 && release.enabled && !allowsBranchVersions(env.policy)) {
+      throw branchVersionRefused(name, env.name, onBranches);
     }
     const gate = await checkPolicy(trx, projectId, prompt, env, release, current, actor, approval);
     const overridden = await checkPartials(trx, prompt, env, release, {

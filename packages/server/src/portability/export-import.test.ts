@@ -122,7 +122,7 @@ function roundTrip(from: Dialect, to: Dialect) {
       });
       const trailer = JSON.parse(lines.at(-1) ?? '');
       expect(trailer.end).toBe(true);
-      expect(trailer.rows).toMatchObject({ prompts: 3, versions: 5, datasets: 1, eval_runs: 2 });
+      expect(trailer.rows).toMatchObject({ prompts: 3, versions: 7, datasets: 1, eval_runs: 2 });
       expect(trailer.rows.eval_results).toBeGreaterThan(0);
       expect(trailer.rows.spans).toBe(3);
       expect(lines.length).toBe(
@@ -136,7 +136,7 @@ function roundTrip(from: Dialect, to: Dialect) {
 
     it('imports everything and the target holds the same content as the source', async () => {
       expect(imported.status).toBe(200);
-      expect(imported.body).toMatchObject({ reattachedEvents: 1, rows: { prompts: 3, versions: 5 } });
+      expect(imported.body).toMatchObject({ reattachedEvents: 1, rows: { prompts: 3, versions: 7 } });
       const sourceDump = await canonicalDump(source.database.db, PROJECT);
       const targetDump = await canonicalDump(target.database.db, PROJECT, sourceDump.audit_events?.length);
       // The fixture reaches every exported table, so each one's round trip is compared.

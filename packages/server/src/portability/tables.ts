@@ -76,6 +76,14 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
     refs: { prompt_id: 'prompts' },
   },
   {
+    // Branches name versions by number (base, head), which travel unchanged.
+    table: 'prompt_branches',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: { prompt_id: 'prompts' },
+  },
+  {
     table: 'deployment_history',
     scope: { column: 'project_id' },
     key: ['id'],

@@ -1,14 +1,8 @@
 import {
-  AppError,
   type CreatePromptRequest,
   type CreateVersionRequest,
-  contentHash,
   diffVersions,
-  extractVariables,
-  FIRST_SEMVER,
-  nextSemver,
   type Prompt,
-  requiredBump,
   type UpdatePromptRequest,
   type Version,
   type VersionContent,
@@ -20,8 +14,11 @@ import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
 import { type EventPublisher, noEvents } from '../events/bus.ts';
-import { promptArchived, promptNotFound, promptServed, versionNotFound } from './errors.ts';
-import type { PromptStore, StoredPrompt, StoredVersion } from './store.ts';
+import { openBranch } from './branch-errors.ts';
+import type { BranchStore } from './branch-store.ts';
+import { promptNotFound, promptServed, versionNotFound } from './errors.ts';
+import type { PromptStore, StoredPrompt } from './store.ts';
+import { createVersionWriter, publicVersion, type SaveVersionResult } from './version-writer.ts';
 
 function publicPrompt(prompt: StoredPrompt): Prompt {
   return {
@@ -38,22 +35,14 @@ function publicPrompt(prompt: StoredPrompt): Prompt {
   };
 }
 
-/** Strips the row id: what the API serves. */
-export function publicVersion({ promptId: _promptId, ...version }: StoredVersion): Version {
-  return version;
-}
-
 function contentOf(request: CreateVersionRequest): VersionContent {
   return request.type === 'text'
     ? { type: 'text', template: request.template }
     : { type: 'chat', messages: request.messages };
 }
 
-/** The result of saving a version: `created` is false when the content equalled the head's. */
-export interface SaveVersionResult {
-  version: Version;
-  created: boolean;
-}
+export type { SaveVersionResult } from './version-writer.ts';
+export { publicVersion };
 
 /**
  * Prompts and their immutable versions: registration, saving (with conflict detection), diff.
@@ -66,16 +55,22 @@ export function createPromptService({
   store,
   deployments,
   events = noEvents,
+  branches,
 }: {
   database: Database;
   clock: Clock;
   audit: AuditService;
   /** The prompt store, built once in app.ts (deployments locks prompt rows with the same one). */
   store: PromptStore;
+  branches: BranchStore;
   deployments: Pick<DeploymentService, 'releasesOfPrompts'>;
   /** Told `version.created` inside the saving transaction (webhooks subscribe). */
   events?: EventPublisher;
 }) {
+  const writer = createVersionWriter({ clock, audit, store, branches, events });
+  const requireOpenBranch = (db: Db, prompt: StoredPrompt, name: string, lock = false) =>
+    openBranch(branches, db, prompt, name, lock);
+
   async function requirePrompt(db: Db, projectId: number, name: string, lock = false): Promise<StoredPrompt> {
     const prompt = await store.findByName(db, projectId, name, lock);
     if (!prompt) throw promptNotFound(name);
@@ -116,6 +111,7 @@ export function createPromptService({
     return next;
   }
 
+  /** Saves a version of a request on the main line or on the branch it names. */
   async function saveVersion(
     trx: Db,
     projectId: number,
@@ -123,78 +119,22 @@ export function createPromptService({
     request: CreateVersionRequest,
     actor: string,
   ): Promise<SaveVersionResult> {
-    if (prompt.archivedAt !== null) throw promptArchived(prompt.name);
-    const content = contentOf(request);
-    const config = request.config ?? {};
-    const hash = contentHash(content, config);
-    const head =
-      prompt.latestVersion === null ? undefined : await store.findVersion(trx, prompt, prompt.latestVersion);
-
-    // Identical content first: a client retrying a save that did land gets its version back, not a conflict.
-    if (head && head.hash === hash) return { version: publicVersion(head), created: false };
-
-    if (request.parent !== undefined && head?.number !== request.parent) {
-      throw new AppError(
-        'VERSION_CONFLICT',
-        head
-          ? `"${prompt.name}" has moved on: its latest version is ${head.number}, not ${request.parent}. Fetch version ${head.number}, re-apply your change on top of it and save with "parent": ${head.number}.`
-          : `"${prompt.name}" has no versions yet, so "parent": ${request.parent} cannot be its head. Save without "parent".`,
-        { details: { head: head?.number ?? null, parent: request.parent } },
-      );
-    }
-
-    const variables = extractVariables(content);
-    let semver = FIRST_SEMVER;
-    if (head) {
-      const required = requiredBump({ content: head, config: head.config }, { content, config }) ?? 'patch';
-      semver = nextSemver(head.semver, required, request.bump);
-    }
-    const number = (head?.number ?? 0) + 1;
-    const at = isoNow(clock);
-    const base = {
-      number,
-      semver,
-      config,
-      variables,
-      message: request.message ?? '',
-      author: actor,
-      createdAt: at,
-      parent: head?.number ?? null,
-      hash,
-    };
-    const { version: stored, sealable } = await store.insertVersion(
+    const branch =
+      request.branch === undefined ? null : await requireOpenBranch(trx, prompt, request.branch, true);
+    return writer.save(
       trx,
       projectId,
       prompt,
-      content.type === 'text' ? { ...base, ...content } : { ...base, ...content },
-    );
-    await store.setLatest(trx, prompt.id, number, at);
-    await audit.append(trx, {
-      projectId,
+      {
+        content: contentOf(request),
+        config: request.config ?? {},
+        message: request.message,
+        bump: request.bump,
+        parent: request.parent,
+        branch,
+      },
       actor,
-      action: 'version.create',
-      targetType: 'prompt',
-      target: prompt.name,
-      data: {
-        after: { number, semver, hash, parent: base.parent, message: base.message },
-        // The chain covers the row itself: editing it in the database is found by `audit verify`.
-        sealed: [{ table: 'versions', id: sealable.row.id, hash: versionRecordHash(sealable.row) }],
-      },
-    });
-    await events.publish(trx, {
-      type: 'version.created',
-      projectId,
-      data: {
-        prompt: prompt.name,
-        version: number,
-        semver,
-        hash,
-        author: actor,
-        message: base.message,
-        parent: base.parent,
-      },
-    });
-    return { version: publicVersion(stored), created: true };
+    );
   }
 
   return {

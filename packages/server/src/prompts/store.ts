@@ -62,6 +62,8 @@ const VERSION_COLUMNS = [
   'versions.created_at',
   'versions.parent',
   'versions.hash',
+  'versions.branch',
+  'versions.merge_parent',
 ] as const;
 
 const Strings = z.array(z.string());
@@ -83,6 +85,13 @@ function toPrompt(row: PromptRow): StoredPrompt {
   };
 }
 
+/** A version's parents: none for the first, the one it was edited from, and a merge's second. */
+function parentsOf(row: { parent: number | null; merge_parent: number | null }): number[] {
+  // `== null`: the 0180 migration reads rows from before the merge_parent column existed.
+  if (row.parent == null) return [];
+  return row.merge_parent == null ? [row.parent] : [row.parent, row.merge_parent];
+}
+
 /** Decodes a version row; `prompt` is the prompt's name (versions rows carry only its id). */
 export function toVersion(row: VersionRow, prompt: string): StoredVersion {
   const base = {
@@ -96,6 +105,8 @@ export function toVersion(row: VersionRow, prompt: string): StoredVersion {
     author: row.author,
     createdAt: row.created_at,
     parent: row.parent,
+    parents: parentsOf(row),
+    branch: row.branch ?? null,
     hash: row.hash,
   };
   return row.type === 'chat'
@@ -111,8 +122,8 @@ export interface SealableVersion {
 
 export function toSealable(row: VersionRow, prompt: string): SealableVersion {
   const version = toVersion(row, prompt);
-  const { prompt: _name, ...rest } = version;
-  return { prompt, row: { ...rest, id: row.id } };
+  const { prompt: _name, parents: _parents, ...rest } = version;
+  return { prompt, row: { ...rest, mergeParent: row.merge_parent ?? null, id: row.id } };
 }
 
 /** SQL of prompts and their versions. */
@@ -248,11 +259,21 @@ export function createPromptStore(dialect: Dialect) {
         .execute();
     },
 
+    /** The highest version number of a prompt on any line (0 with none): numbers are unique per prompt. */
+    async maxNumber(db: Db, promptId: number): Promise<number> {
+      const row = await db
+        .selectFrom('versions')
+        .select((eb) => eb.fn.max('number').as('top'))
+        .where('prompt_id', '=', promptId)
+        .executeTakeFirst();
+      return Number(row?.top ?? 0);
+    },
+
     async insertVersion(
       db: Db,
       projectId: number,
       prompt: { id: number; name: string },
-      version: NewVersion,
+      version: NewVersion & { mergeParent?: number | null },
     ): Promise<{ version: StoredVersion; sealable: SealableVersion }> {
       const row = await onUniqueViolation(
         () =>
@@ -273,6 +294,8 @@ export function createPromptStore(dialect: Dialect) {
               created_at: version.createdAt,
               parent: version.parent,
               hash: version.hash,
+              branch: version.branch ?? null,
+              merge_parent: version.mergeParent ?? null,
             })
             .returning(VERSION_COLUMNS)
             .executeTakeFirstOrThrow(),

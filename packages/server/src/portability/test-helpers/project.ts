@@ -232,6 +232,21 @@ export async function seedProject(api: TestClient): Promise<void> {
     'score',
   );
   await ok(api.post('/api/v1/scores', { traceId: span.traceId, name: 'label', value: 'good' }), 'score 2');
+  // A branch with a version of its own, merged back: branch rows, `versions.branch` and a merge's second parent travel.
+  await ok(api.post(`${p('chat/helper')}/branches`, { name: 'exp/brief' }), 'branch');
+  await ok(
+    api.post(`${p('chat/helper')}/versions`, {
+      type: 'chat',
+      messages: [
+        { role: 'system', content: 'You help with {{topic}}, briefly. Ünïcödé ✓' },
+        { role: 'user', content: '{{question}}' },
+      ],
+      config: { provider: 'openai', model: 'gpt-4o-mini', temperature: 0.2 },
+      branch: 'exp/brief',
+    }),
+    'branch version',
+  );
+  await ok(api.post(`${p('chat/helper')}/merges`, { branch: 'exp/brief' }), 'merge');
 }
 
 type Dumped = Record<string, unknown>;
