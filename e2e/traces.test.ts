@@ -159,4 +159,76 @@ describe('traces in Chromium', () => {
     expect(items.items.every((it: { sourceTraceId: string | null }) => it.sourceTraceId)).toBe(true);
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
+
+  it('shows a trace as a waterfall with a readable conversation, and adds a span with an edited expected output', async () => {
+    const traceId = hex(16);
+    const root = hex(8);
+    const llm = hex(8);
+    await call('POST', '/prompts', {
+      name: 'support/reply',
+      version: { type: 'text', template: 'Reply to {{q}}' },
+    });
+    await call('POST', '/traces', {
+      spans: [
+        span({ traceId, spanId: root, name: 'POST /chat', userId: 'u-1' }, 5_000),
+        span(
+          {
+            traceId,
+            spanId: llm,
+            parentSpanId: root,
+            name: 'openai.chat',
+            prompt: { name: 'support/reply', version: 1, environment: 'production' },
+            model: 'gpt-4o-mini',
+            usage: { input: 42, output: 7 },
+            timeToFirstTokenMs: 123,
+            variables: { q: 'refund' },
+            attributes: { 'http.route': '/chat', retries: 0 },
+            input: [
+              { role: 'system', content: 'Be kind.' },
+              { role: 'user', content: 'Where is my refund?' },
+            ],
+            output: { answer: 'It is on its way', confidence: 0.9 },
+          },
+          4_900,
+        ),
+      ],
+    });
+    await call('POST', '/scores', { traceId, spanId: llm, name: 'helpful', value: 1, comment: 'great' });
+    await page.goto(`${api.url}/traces/${traceId}`);
+    await expect.poll(() => page.getByTestId('span-row').count()).toBe(2);
+    const detail = page.getByRole('region', { name: 'Span detail' });
+    await expect.poll(() => detail.getByRole('heading', { level: 2 }).textContent()).toBe('openai.chat');
+    const conversation = detail.getByRole('list', { name: 'Input' });
+    await expect.poll(() => conversation.textContent()).toContain('Where is my refund?');
+    const text = (await detail.textContent()) ?? '';
+    expect(text).toContain('123 ms');
+    expect(text).toContain('42 in / 7 out');
+    expect(text).toContain('helpful');
+    expect(text).toContain('http.route');
+    expect(await detail.getByRole('link', { name: 'support/reply v1' }).getAttribute('href')).toBe(
+      '/prompts/support%2Freply?v=1',
+    );
+    await shot('trace');
+
+    await page.getByTestId('span-row').first().click();
+    await expect.poll(() => detail.getByRole('heading', { level: 2 }).textContent()).toBe('POST /chat');
+    await page.getByTestId('span-row').nth(1).click();
+    await detail.getByRole('button', { name: 'Add to dataset…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add to dataset' });
+    await dialog.getByLabel('Dataset').selectOption('prod/errors');
+    const expected = dialog.getByLabel('Expected output');
+    expect(JSON.parse(await expected.inputValue())).toEqual({ answer: 'It is on its way', confidence: 0.9 });
+    await expected.fill('{"answer": "It is on its way, within 5 days"}');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await expect
+      .poll(() => dialog.getByTestId('add-to-dataset-done').textContent())
+      .toContain('Added 1 item');
+    await shot('added-span');
+    const items = await call('GET', `/datasets/${encodeURIComponent('prod/errors')}/items`);
+    const added = items.items.find((it: { sourceTraceId: string }) => it.sourceTraceId === traceId);
+    expect(added).toMatchObject({
+      variables: { q: 'refund' },
+      expected: { answer: 'It is on its way, within 5 days' },
+    });
+  });
 });

@@ -26,6 +26,7 @@ const RequestPage = lazy(() => import('./pages/request.tsx'));
 const TracesPage = lazy(() => import('./pages/traces.tsx'));
 const RolloutsPage = lazy(() => import('./pages/rollouts.tsx'));
 const RolloutPage = lazy(() => import('./pages/rollout.tsx'));
+const TracePage = lazy(() => import('./pages/trace.tsx'));
 
 function signInHref(location: string): string {
   const next = location + window.location.search;
@@ -83,6 +84,7 @@ export function App() {
           <Route path="/traces" component={TracesPage} />
           <Route path="/rollouts" component={RolloutsPage} />
           <Route path="/rollouts/:id">{(params) => <RolloutPage id={params.id} />}</Route>
+          <Route path="/traces/:id">{(params) => <TracePage traceId={params.id} />}</Route>
           <Route path="/datasets" component={DatasetsPage} />
           <Route path="/datasets/*">
             {(params) => <DatasetPage name={decodeURIComponent(params['*'] ?? '')} />}
