@@ -328,7 +328,14 @@ export function createApiClient(options: ApiClientOptions) {
     evalRun: (id: number) => call<EvalRun>('GET', `/api/v1/eval-runs/${id}`),
     promote: (
       name: string,
-      request: { from: string; to: string; minSoakSeconds?: number; dryRun?: boolean; reason?: string },
+      request: {
+        from: string;
+        to: string;
+        minSoakSeconds?: number;
+        dryRun?: boolean;
+        request?: boolean;
+        reason?: string;
+      },
     ) => call<Promotion>('POST', `${prompt(name)}/promote`, request),
     auditHead: () => call<AuditHead>('GET', '/api/v1/audit/head'),
     auditCheckpoint: () => call<AuditCheckpoint>('GET', '/api/v1/audit/checkpoint'),

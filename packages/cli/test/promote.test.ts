@@ -42,3 +42,32 @@ it('shows the gates, refuses on a failed one, then promotes', async () => {
   expect(promoted.stdout).toMatch(/Promoted v2 to production \(history entry \d+\)\.\n$/);
   expect((await call('GET', '/api/v1/prompts/cli%2Fpromo/deployments/production')).version).toBe(2);
 }, 120_000);
+
+it('--request opens a deployment request where the target needs approvals', async () => {
+  await call('POST', '/api/v1/prompts', {
+    name: 'cli/promo-req',
+    version: { type: 'text', template: 'one' },
+  });
+  await call('POST', '/api/v1/prompts/cli%2Fpromo-req/versions', { type: 'text', template: 'two' });
+  await call('PUT', '/api/v1/prompts/cli%2Fpromo-req/deployments/production', { version: 1 });
+  await call('PUT', '/api/v1/prompts/cli%2Fpromo-req/deployments/staging', { version: 2 });
+  await call('PATCH', '/api/v1/environments/production', { policy: { requiredApprovals: 1 } });
+  try {
+    const args = ['promote', 'cli/promo-req', '--from', 'staging', '--to', 'production'];
+    const refused = await runCli(args, { server });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/FAIL {2}target {5}APPROVAL_REQUIRED/);
+    const asked = await runCli([...args, '--request'], { server });
+    expect(asked.stderr).toBe('');
+    expect(asked.code).toBe(0);
+    const id = /deployment request (\d+) opened \(promptline requests show \1\)\.\n$/.exec(asked.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(await call('GET', `/api/v1/deployment-requests/${id}`)).toMatchObject({
+      status: 'pending',
+      variants: [{ version: 2, weight: 10_000 }],
+    });
+    expect((await call('GET', '/api/v1/prompts/cli%2Fpromo-req/deployments/production')).version).toBe(1);
+  } finally {
+    await call('PATCH', '/api/v1/environments/production', { policy: {} });
+  }
+}, 120_000);

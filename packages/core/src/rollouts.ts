@@ -114,6 +114,11 @@ export const PromoteRequest = z.object({
     .default(0),
   /** Evaluate and show the gates, change nothing. */
   dryRun: z.boolean().default(false),
+  /**
+   * Where the target's policy needs approvals and every other gate passes: open a deployment
+   * request for the version (it deploys once approved) instead of being refused.
+   */
+  request: z.boolean().default(false),
   reason: z.string().max(2000).optional(),
 });
 
@@ -132,6 +137,8 @@ export const Promotion = z.object({
   gates: z.array(PromotionGate),
   promoted: z.boolean(),
   historyId: z.number().int().nullable(),
+  /** The deployment request opened with `request: true` where the target needs approvals. */
+  requestId: z.number().int().nullable(),
 });
 
 export type PromoteRequest = z.infer<typeof PromoteRequest>;

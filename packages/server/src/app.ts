@@ -563,7 +563,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerMetricsRoutes(app, { metrics: rollups });
   registerRolloutRoutes(app, { rollouts, checks: rolloutChecks });
   registerPromotionRoutes(app, {
-    promotions: createPromotionService({ database, clock, deployments, rollouts, alerts }),
+    promotions: createPromotionService({ database, clock, deployments, rollouts, alerts, requests }),
   });
   registerExperimentRoutes(app, {
     experiments: createExperimentService({ database, clock, audit, deployments, traces }),

@@ -33,6 +33,10 @@ export const promoteCommand = defineCommand({
       description: 'Least time live in the source: 30m, 1h, 2d',
     },
     'dry-run': { type: 'boolean', description: 'Show the gates and change nothing' },
+    request: {
+      type: 'boolean',
+      description: 'Where the target needs approvals: open a deployment request instead of failing',
+    },
     reason: { type: 'string', value: '<text>', description: 'Why, recorded in the history' },
   },
   positionals: { min: 1, max: 1 },
@@ -51,7 +55,10 @@ export const promoteCommand = defineCommand({
       ...(reason === undefined ? {} : { reason }),
     };
     const trial = await ctx.api.promote(name, { ...request, dryRun: true });
-    const blocked = trial.gates.some((g) => !g.ok) || trial.version === null;
+    // Approvals alone are no block when a request is asked for: the promotion opens it.
+    const approvalsOnly = (g: { name: string; detail: string }) =>
+      input.flag('request') && g.name === 'target' && g.detail.startsWith('APPROVAL_REQUIRED');
+    const blocked = trial.gates.some((g) => !g.ok && !approvalsOnly(g)) || trial.version === null;
     if (input.flag('dry-run') || blocked) {
       if (!ctx.printJson(trial)) {
         ctx.out(gatesText(trial));
@@ -60,12 +67,17 @@ export const promoteCommand = defineCommand({
       return blocked ? EXIT.failure : EXIT.ok;
     }
     if (!ctx.json) ctx.out(gatesText(trial));
-    const done = await ctx.api.promote(name, request);
+    const done = await ctx.api.promote(name, {
+      ...request,
+      ...(input.flag('request') ? { request: true } : {}),
+    });
     if (!ctx.printJson(done)) {
       ctx.out(
-        done.promoted
-          ? `Promoted v${done.version} to ${done.to} (history entry ${done.historyId}).\n`
-          : `${done.to} already serves v${done.version}; nothing changed.\n`,
+        done.requestId !== null
+          ? `${done.to} needs approvals: deployment request ${done.requestId} opened (promptline requests show ${done.requestId}).\n`
+          : done.promoted
+            ? `Promoted v${done.version} to ${done.to} (history entry ${done.historyId}).\n`
+            : `${done.to} already serves v${done.version}; nothing changed.\n`,
       );
     }
     return EXIT.ok;

@@ -10,6 +10,59 @@ describeServer((ctx) => {
     expect((await api.put(`${p(name)}/deployments/staging`, { version: 2 })).status).toBe(200);
   }
 
+  it('where the target needs approvals, `request: true` opens a deployment request instead of being refused', async () => {
+    const { api } = ctx();
+    const name = 'promo/approvals';
+    await staged(name);
+    expect(
+      (await api.patch('/api/v1/environments/production', { policy: { requiredApprovals: 1 } })).status,
+    ).toBe(200);
+    try {
+      const url = `${p(name)}/promote`;
+      const refused = await api.post(url, { from: 'staging', to: 'production' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe('PROMOTION_BLOCKED');
+      expect(refused.body.gates.find((g: { name: string }) => g.name === 'target').detail).toMatch(
+        /^APPROVAL_REQUIRED/,
+      );
+      // Another gate failing: no request either.
+      const unsoaked = await api.post(url, {
+        from: 'staging',
+        to: 'production',
+        minSoakSeconds: 3600,
+        request: true,
+      });
+      expect(unsoaked.body.code).toBe('PROMOTION_BLOCKED');
+      expect(
+        (await api.get(`/api/v1/deployment-requests?prompt=${encodeURIComponent(name)}`)).body.items,
+      ).toEqual([]);
+
+      const asked = await api.post(url, {
+        from: 'staging',
+        to: 'production',
+        request: true,
+        reason: 'soaked',
+      });
+      expect(asked.status).toBe(200);
+      expect(asked.body).toMatchObject({ version: 2, promoted: false, historyId: null });
+      expect(asked.body.requestId).toEqual(expect.any(Number));
+      expect(asked.body.gates.find((g: { name: string }) => g.name === 'target')).toMatchObject({
+        ok: true,
+        detail: `production needs approvals: deployment request ${asked.body.requestId} opened (it deploys v2 once approved)`,
+      });
+      const opened = (await api.get(`/api/v1/deployment-requests/${asked.body.requestId}`)).body;
+      expect(opened).toMatchObject({
+        status: 'pending',
+        environment: 'production',
+        variants: [{ version: 2, weight: 10_000 }],
+        reason: 'promoted from staging: soaked',
+      });
+      expect((await api.get(`${p(name)}/deployments/production`)).body.version).toBe(1);
+    } finally {
+      await api.patch('/api/v1/environments/production', { policy: {} });
+    }
+  });
+
   it('shows the gates on a dry run without changing anything, then promotes', async () => {
     const { api } = ctx();
     const name = 'promo/ok';

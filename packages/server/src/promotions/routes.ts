@@ -17,7 +17,7 @@ export function registerPromotionRoutes(
       tags: ['deployments'],
       summary: 'Promote the version one environment serves to another, through the gates (shown first)',
       description:
-        'Body `{from, to, minSoakSeconds?, dryRun?, reason?}`. Gates: `source` (one enabled version served), `soak` (served at least minSoakSeconds), `guardrails` (no alert firing on it in the source, no rollout moving it), `target` (the target policy, eval gate and partials, tried in a transaction rolled back unless all pass). `dryRun` answers the gates and changes nothing; a failed gate answers 409 PROMOTION_BLOCKED with `details.gates`.',
+        'Body `{from, to, minSoakSeconds?, dryRun?, request?, reason?}`. Gates: `source` (one enabled version served), `soak` (served at least minSoakSeconds), `guardrails` (no alert firing on it in the source, no rollout moving it), `target` (the target policy, eval gate and partials, tried in a transaction rolled back unless all pass). `dryRun` answers the gates and changes nothing; a failed gate answers 409 PROMOTION_BLOCKED with `details.gates`. With `request: true`, when the only failing gate is the target policy asking for approvals, a deployment request for the version is opened instead (`requestId`); it deploys once approved.',
       params: PromptParams,
       body: PromoteRequest,
       response: { 200: Promotion, ...problemResponses },

@@ -18,6 +18,7 @@ import type { Principal } from '../auth/service.ts';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
+import type { RequestService } from '../requests/service.ts';
 import type { RolloutService } from '../rollouts/service.ts';
 
 /** Thrown inside the trial transaction to roll it back. */
@@ -36,12 +37,15 @@ export function createPromotionService({
   deployments,
   rollouts,
   alerts,
+  requests,
 }: {
   database: Database;
   clock: Clock;
   deployments: DeploymentService;
   rollouts: Pick<RolloutService, 'activeIn'>;
   alerts: Pick<AlertService, 'list'>;
+  /** Opens the request of a promotion whose target needs approvals (`request: true`). */
+  requests?: Pick<RequestService, 'create'>;
 }) {
   return {
     /**
@@ -104,6 +108,8 @@ export function createPromotionService({
       });
       let historyId: number | null = null;
       let promoted = false;
+      let requestId: number | null = null;
+      let needsApproval = false;
       if (version !== null) {
         const commit = gates.every((g) => g.ok) && !body.dryRun;
         try {
@@ -131,10 +137,28 @@ export function createPromotionService({
           if (error instanceof TrialOnly) {
             // The trial answered; nothing it wrote is kept.
           } else if (isAppError(error)) {
+            needsApproval = error.code === 'APPROVAL_REQUIRED';
             gates.push({ name: 'target', ok: false, detail: `${error.code}: ${error.message}` });
           } else {
             throw error;
           }
+        }
+      }
+      // Only the approvals are missing: the way through is a request, asked for with `request: true`.
+      const onlyApprovals = needsApproval && gates.filter((g) => !g.ok).every((g) => g.name === 'target');
+      if (body.request && onlyApprovals && requests && version !== null && !body.dryRun) {
+        const opened = await requests.create(
+          projectId,
+          name,
+          body.to,
+          { version, reason: `promoted from ${body.from}${body.reason ? `: ${body.reason}` : ''}` },
+          actor,
+        );
+        requestId = opened.id;
+        const target = gates.find((g) => g.name === 'target');
+        if (target) {
+          target.ok = true;
+          target.detail = `${body.to} needs approvals: deployment request ${opened.id} opened (it deploys v${version} once approved)`;
         }
       }
       if (promoted) deployments.publish(projectId, body.to, name);
@@ -146,6 +170,7 @@ export function createPromotionService({
         gates,
         promoted,
         historyId,
+        requestId,
       };
       if (!body.dryRun && !gates.every((g) => g.ok)) {
         throw new AppError(
