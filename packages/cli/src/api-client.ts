@@ -9,6 +9,8 @@ import type {
   AuditHead,
   AuditPage,
   AuditVerification,
+  Branch,
+  CreateBranchRequest,
   CreatedApiKey,
   CreatedProject,
   CreateEnvironmentRequest,
@@ -27,6 +29,9 @@ import type {
   ImportResult,
   LangfuseCreatePromptRequest,
   LangfusePrompt,
+  MergePreview,
+  MergeRequest,
+  MergeResult,
   MetricsInterval,
   ProjectSummary,
   Promotion,
@@ -201,6 +206,19 @@ export function createApiClient(options: ApiClientOptions) {
     /** Langfuse-compatible: saves a version (and the prompt when new); its labels deploy it to those environments. */
     langfuseCreatePrompt: (request: LangfuseCreatePromptRequest) =>
       call<LangfusePrompt>('POST', '/api/public/v2/prompts', request),
+    listBranches: (name: string, includeDeleted = false) =>
+      call<{ items: Branch[] }>('GET', `${prompt(name)}/branches${includeDeleted ? '?deleted=include' : ''}`),
+    createBranch: (name: string, request: CreateBranchRequest) =>
+      call<Branch>('POST', `${prompt(name)}/branches`, request),
+    deleteBranch: (name: string, branch: string) =>
+      call<Branch>('DELETE', `${prompt(name)}/branches/${encodeURIComponent(branch)}`),
+    previewMerge: (name: string, branch: string, into?: string) =>
+      call<MergePreview>(
+        'GET',
+        `${prompt(name)}/merges/preview?branch=${encodeURIComponent(branch)}${into === undefined ? '' : `&into=${encodeURIComponent(into)}`}`,
+      ),
+    merge: (name: string, request: MergeRequest) =>
+      call<MergeResult>('POST', `${prompt(name)}/merges`, request),
     listVersions: (name: string) => call<{ items: Version[] }>('GET', `${prompt(name)}/versions`),
     getVersion: (name: string, number: number) => call<Version>('GET', `${prompt(name)}/versions/${number}`),
     diff: (name: string, from: number, to: number) =>

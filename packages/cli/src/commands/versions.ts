@@ -16,7 +16,7 @@ export const versionsCommand = defineGroup({
     create: {
       name: 'versions create',
       usage:
-        '<name> --file <path> [--config <json|file>] [--message <text>] [--parent <n>] [--bump major|minor|patch] [options]',
+        '<name> --file <path> [--branch <branch>] [--config <json|file>] [--message <text>] [--parent <n>] [--bump major|minor|patch] [options]',
       summary: 'Save a new version from a file',
       description:
         'Saves the file as a new immutable version. A .json file holds {type, template | messages, config}\n' +
@@ -49,6 +49,11 @@ export const versionsCommand = defineGroup({
           value: '<level>',
           description: 'Ask for at least a major, minor or patch bump',
         },
+        branch: {
+          type: 'string',
+          value: '<branch>',
+          description: 'Save on this branch (--parent is checked against its head)',
+        },
       },
       positionals: { min: 1, max: 1 },
       examples: [
@@ -65,11 +70,13 @@ export const versionsCommand = defineGroup({
         const message = input.string('message');
         const parent = input.string('parent');
         const bump = input.string('bump');
+        const branch = input.string('branch');
+        if (branch !== undefined) request.branch = branch;
         if (message !== undefined) request.message = message;
         if (parent !== undefined) request.parent = parsePositiveInt(parent, '--parent');
         if (config !== undefined) request.config = config;
         else if (request.config === undefined) {
-          const kept = await previousConfig(ctx.api, name, request.parent);
+          const kept = await previousConfig(ctx.api, name, request.parent, branch);
           if (kept !== undefined) request.config = kept;
         }
         if (bump !== undefined) {
@@ -133,8 +140,13 @@ async function previousConfig(
   api: ApiClient,
   name: string,
   parent: number | undefined,
+  branch?: string | undefined,
 ): Promise<ModelConfig | undefined> {
-  const number = parent ?? (await api.getPrompt(name)).latestVersion;
+  const head =
+    branch === undefined
+      ? (await api.getPrompt(name)).latestVersion
+      : ((await api.listBranches(name)).items.find((b) => b.name === branch)?.head ?? null);
+  const number = parent ?? head;
   if (number === null) return undefined;
   return (await api.getVersion(name, number)).config;
 }
