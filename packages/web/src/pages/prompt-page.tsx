@@ -8,6 +8,7 @@ import { DiffTab } from './prompt/diff-tab.tsx';
 import { EditorTab } from './prompt/editor-tab.tsx';
 import { PromptEvalsTab } from './prompt/evals-tab.tsx';
 import { HistoryTab } from './prompt/history-tab.tsx';
+import { MonitoringTab } from './prompt/monitoring-tab.tsx';
 import { Ownership } from './prompt/ownership.tsx';
 
 const TABS = [
@@ -16,6 +17,7 @@ const TABS = [
   { id: 'diff', label: 'Diff' },
   { id: 'deployments', label: 'Deployments' },
   { id: 'evals', label: 'Evals' },
+  { id: 'monitoring', label: 'Monitoring' },
 ] as const;
 
 /** One prompt: editor, version timeline, diff, deployments and evals. URL: `/prompts/<name>?tab=…`. */
@@ -84,6 +86,7 @@ export default function PromptPage({ name }: { name: string }) {
               {tab === 'diff' ? <DiffTab prompt={p} /> : null}
               {tab === 'deployments' ? <DeploymentsTab prompt={p} /> : null}
               {tab === 'evals' ? <PromptEvalsTab prompt={p} /> : null}
+              {tab === 'monitoring' ? <MonitoringTab prompt={p} /> : null}
             </div>
           </>
         )}

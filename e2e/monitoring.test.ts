@@ -1,0 +1,109 @@
+/**
+ * The prompt's Monitoring tab in a real Chromium against the real server: charts drawn by uPlot
+ * (loaded lazily), one line per version, deployments marked on the time axis, a chart per score,
+ * and the version-vs-version table. Screenshots go to test-results/monitoring/.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SpanInputDraft } from '@promptline/core';
+import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.ts';
+import { ensureWebBuild } from './build-web.ts';
+
+const SHOTS = resolve(import.meta.dirname, '../test-results/monitoring');
+const NAME = 'mon/reply';
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+describe('monitoring tab in Chromium', () => {
+  let api: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${api.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    expect(res.status, `${method} ${path}`).toBeLessThan(300);
+    return res.json();
+  };
+  const spans = (version: number, count: number, agoMs: number, latency: number): SpanInputDraft[] =>
+    Array.from({ length: count }, (_, i) => {
+      const start = Date.now() - agoMs + i * 1_000;
+      return {
+        traceId: hex(16),
+        spanId: hex(8),
+        name: 'chat',
+        startTime: start,
+        endTime: start + latency,
+        status: i === 0 ? 'error' : 'ok',
+        prompt: { name: NAME, version, environment: 'production' },
+        model: 'gpt-4o-mini',
+        usage: { input: 50, output: 10 },
+      };
+    });
+
+  beforeAll(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    await ensureWebBuild();
+    api = await startTestServer({ dialect: 'sqlite' });
+    const p = `/prompts/${encodeURIComponent(NAME)}`;
+    await call('POST', '/prompts', { name: NAME, version: { type: 'text', template: 'Reply to {{q}}' } });
+    await call('POST', `${p}/versions`, { type: 'text', template: 'Reply kindly to {{q}}' });
+    await call('PUT', `${p}/deployments/production`, { version: 1 });
+    const v1 = spans(1, 8, 30 * 60_000, 400);
+    await call('POST', '/traces', { spans: v1 });
+    await call('PUT', `${p}/deployments/production`, { version: 2 });
+    const v2 = spans(2, 8, 10 * 60_000, 900);
+    await call('POST', '/traces', { spans: v2 });
+    await call('POST', '/scores', { traceId: v2[1]?.traceId, name: 'helpful', value: 0.8 });
+    // Rollups are written with the spans; wait (bounded) until the metrics answer both versions.
+    for (let i = 0; i < 100; i++) {
+      if ((await call('GET', `${p}/metrics?env=production`)).versions.length === 2) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    await page.goto(`${api.url}/sign-in`);
+    await page.getByLabel('API key').fill(api.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  it('charts each metric split by version, with the deployments marked, and compares the versions', async () => {
+    await page.goto(`${api.url}/prompts/${encodeURIComponent(NAME)}`);
+    await page.getByRole('tab', { name: 'Monitoring' }).click();
+    const charts = page.getByTestId('chart');
+    // Requests, error rate, p50/p95/p99, tokens, cost, and the score.
+    await expect.poll(() => charts.count()).toBe(8);
+    await expect.poll(() => page.locator('.chart canvas').count()).toBe(8);
+    const requests = page.locator('[data-testid="chart"][data-title="Requests"]');
+    expect(await requests.getAttribute('data-markers')).toBe('2');
+    const legend = (await requests.locator('.u-legend').textContent()) ?? '';
+    expect(legend).toContain('v1');
+    expect(legend).toContain('v2');
+    expect(await page.locator('[data-testid="chart"][data-title="Score: helpful"]').count()).toBe(1);
+    expect(await page.getByTestId('deploy-markers').textContent()).toContain('deploy v2');
+    const rows = page.getByRole('table', { name: 'Versions compared' }).locator('tbody tr');
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toMatch(/^v28/);
+    expect(await rows.nth(1).textContent()).toContain('12.5 %');
+    await page.screenshot({ path: join(SHOTS, '01-monitoring.png'), fullPage: true });
+    expect(consoleErrors.join('\n')).toBe('');
+  });
+});
