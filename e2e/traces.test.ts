@@ -231,4 +231,50 @@ describe('traces in Chromium', () => {
       expected: { answer: 'It is on its way, within 5 days' },
     });
   });
+
+  it('shows a session as a conversation, end users by cost, and the notifications bell', async () => {
+    const session = `sess-${hex(3)}`;
+    const user = `buyer-${hex(3)}`;
+    await call('POST', '/traces', {
+      spans: [
+        span(
+          {
+            sessionId: session,
+            userId: user,
+            costUsd: 5,
+            input: [{ role: 'user', content: 'First question' }],
+            output: 'First answer',
+          },
+          3_000,
+        ),
+        span(
+          {
+            sessionId: session,
+            userId: user,
+            costUsd: 5,
+            input: [{ role: 'user', content: 'Second question' }],
+            output: 'Second answer',
+          },
+          2_000,
+        ),
+      ],
+    });
+    await page.goto(`${api.url}/sessions/${session}`);
+    const turns = page.getByTestId('session-turn');
+    await expect.poll(() => turns.count()).toBe(2);
+    await expect.poll(() => turns.nth(1).textContent()).toContain('Second answer');
+    expect(await turns.nth(0).textContent()).toContain('First question');
+    await shot('session');
+
+    await page.goto(`${api.url}/users`);
+    const first = page.getByRole('table', { name: 'End users' }).locator('tbody tr').first();
+    await expect.poll(() => first.textContent()).toContain(user);
+    expect(await first.textContent()).toContain('$10.0000');
+
+    const bell = page.getByRole('button', { name: /^Notifications, \d+ unread$/ });
+    expect(await bell.getAttribute('aria-label')).toBe('Notifications, 0 unread');
+    await bell.click();
+    await page.getByText('No notifications.').waitFor();
+    await shot('users-bell');
+  });
 });

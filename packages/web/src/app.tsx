@@ -27,6 +27,8 @@ const TracesPage = lazy(() => import('./pages/traces.tsx'));
 const RolloutsPage = lazy(() => import('./pages/rollouts.tsx'));
 const RolloutPage = lazy(() => import('./pages/rollout.tsx'));
 const TracePage = lazy(() => import('./pages/trace.tsx'));
+const SessionPage = lazy(() => import('./pages/session.tsx'));
+const TraceUsersPage = lazy(() => import('./pages/trace-users.tsx'));
 
 function signInHref(location: string): string {
   const next = location + window.location.search;
@@ -85,6 +87,10 @@ export function App() {
           <Route path="/rollouts" component={RolloutsPage} />
           <Route path="/rollouts/:id">{(params) => <RolloutPage id={params.id} />}</Route>
           <Route path="/traces/:id">{(params) => <TracePage traceId={params.id} />}</Route>
+          <Route path="/sessions/:id">
+            {(params) => <SessionPage sessionId={decodeURIComponent(params.id)} />}
+          </Route>
+          <Route path="/users" component={TraceUsersPage} />
           <Route path="/datasets" component={DatasetsPage} />
           <Route path="/datasets/*">
             {(params) => <DatasetPage name={decodeURIComponent(params['*'] ?? '')} />}

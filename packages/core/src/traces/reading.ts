@@ -118,6 +118,26 @@ export const TraceDetail = TraceSummary.extend({ spans: z.array(TraceSpan) });
 
 export const TraceParams = z.object({ traceId: TraceId });
 
+/** Query of `GET /api/v1/traces/users`: end users over a window (default the last 7 days). */
+export const TraceUsersQuery = z.object({
+  from: IsoInstant.optional(),
+  to: IsoInstant.optional(),
+  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+});
+
+/** One end user's volume and cost over the window (traces counted by their user, the first that arrived). */
+export const TraceUser = z.object({
+  userId: z.string(),
+  traces: z.number().int(),
+  errors: z.number().int(),
+  usage: z.object({ input: z.number(), output: z.number() }),
+  costUsd: z.number().nullable(),
+  lastSeen: z.string(),
+});
+
+/** Answer of `GET /api/v1/traces/users`: most costly first. */
+export const TraceUsers = z.object({ from: z.string(), to: z.string(), items: z.array(TraceUser) });
+
 /** How long a project keeps spans. */
 export const TraceSettings = z.object({
   /** Spans (and their scores) older than this many days are removed and refused at ingestion. */
@@ -133,3 +153,6 @@ export type TraceTailQuery = z.infer<typeof TraceTailQuery>;
 export type TraceSpan = z.infer<typeof TraceSpan>;
 export type TraceDetail = z.infer<typeof TraceDetail>;
 export type TraceSettings = z.infer<typeof TraceSettings>;
+export type TraceUsersQuery = z.infer<typeof TraceUsersQuery>;
+export type TraceUser = z.infer<typeof TraceUser>;
+export type TraceUsers = z.infer<typeof TraceUsers>;

@@ -12,6 +12,8 @@ import {
   TraceParams,
   TraceSettings,
   TraceTailQuery,
+  TraceUsers,
+  TraceUsersQuery,
 } from '@promptline/core';
 import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -120,6 +122,18 @@ export function registerTraceRoutes(
       response: { 200: TracePage, ...problemResponses },
     },
     handler: async (request) => traces.list(principalOf(request).projectId, request.query),
+  });
+
+  r.get('/api/v1/traces/users', {
+    schema: {
+      operationId: 'listTraceUsers',
+      tags,
+      summary:
+        'End users over a window (default the last 7 days): traces, errors, tokens and cost each, most costly first',
+      querystring: TraceUsersQuery,
+      response: { 200: TraceUsers, ...problemResponses },
+    },
+    handler: async (request) => traces.users(principalOf(request).projectId, request.query),
   });
 
   r.get('/api/v1/traces/:traceId', {

@@ -86,6 +86,30 @@ describe.each(DIALECTS)('trace search and live tail (%s)', (dialect) => {
     expect(await ids(`${u}&score=other`)).toEqual([]);
   });
 
+  it('sums volume and cost per end user over a window, most costly first', async () => {
+    const tag = randomBytes(3).toString('hex');
+    const [big, small] = [`big-${tag}`, `small-${tag}`];
+    await ingest([
+      testSpan({ userId: big, costUsd: 2, usage: { input: 10, output: 1 } }, 5_000),
+      testSpan({ userId: big, costUsd: 1, status: 'error' }, 4_000),
+      testSpan({ userId: small, costUsd: 0.5 }, 3_000),
+    ]);
+    const from = encodeURIComponent(new Date(Date.now() - 10_000).toISOString());
+    const response = await api.get(`/api/v1/traces/users?from=${from}`);
+    expect(response.status).toBe(200);
+    const mine = response.body.items.filter((u: { userId: string }) => u.userId.endsWith(tag));
+    expect(mine).toEqual([
+      expect.objectContaining({
+        userId: big,
+        traces: 2,
+        errors: 1,
+        costUsd: 3,
+        usage: { input: 10, output: 1 },
+      }),
+      expect.objectContaining({ userId: small, traces: 1, errors: 0, costUsd: 0.5 }),
+    ]);
+  });
+
   it('streams spans once stored, only those its filters let through; refuses a client that does not ask for events', async () => {
     const refused = await api.get('/api/v1/traces/tail');
     expect(refused.status).toBe(406);

@@ -11,6 +11,8 @@ import {
   spanTimeMs,
   type TraceDetail,
   type TracePage,
+  type TraceUsers,
+  type TraceUsersQuery,
 } from '@promptline/core';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
@@ -238,6 +240,25 @@ export function createTraceService({
       return {
         items: rows.map(traceSummary),
         nextCursor: rows.length === query.limit && last ? `${Number(last.start_ms)}.${last.trace_id}` : null,
+      };
+    },
+
+    /** End users' volume and cost over a window (default the last 7 days), most costly first. */
+    async users(projectId: number, query: TraceUsersQuery): Promise<TraceUsers> {
+      const toMs = query.to === undefined ? clock.now().getTime() : Date.parse(query.to);
+      const fromMs = query.from === undefined ? toMs - 7 * DAY_MS : Date.parse(query.from);
+      const rows = await store.usersBetween(database.db, projectId, fromMs, toMs, query.limit);
+      return {
+        from: new Date(fromMs).toISOString(),
+        to: new Date(toMs).toISOString(),
+        items: rows.map((r) => ({
+          userId: r.user_id ?? '',
+          traces: Number(r.traces),
+          errors: Number(r.errors ?? 0),
+          usage: { input: Number(r.input_tokens ?? 0), output: Number(r.output_tokens ?? 0) },
+          costUsd: r.cost_usd === null ? null : Number(r.cost_usd),
+          lastSeen: new Date(Number(r.last_ms)).toISOString(),
+        })),
       };
     },
 

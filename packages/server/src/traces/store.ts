@@ -214,6 +214,31 @@ export function createSpanStore(dialect: Dialect) {
       return q.orderBy('start_ms', 'desc').orderBy('trace_id', 'desc').limit(limit).execute();
     },
 
+    /** End users of the project's traces that started in [fromMs, toMs), most costly first. */
+    async usersBetween(db: Db, projectId: number, fromMs: number, toMs: number, limit: number) {
+      return traceDb(db)
+        .selectFrom('traces')
+        .select((eb) => [
+          'user_id',
+          eb.fn.countAll<number | string>().as('traces'),
+          eb.fn.sum<number | string>(sql`case when error_count > 0 then 1 else 0 end`).as('errors'),
+          eb.fn.sum<number | string>('input_tokens').as('input_tokens'),
+          eb.fn.sum<number | string>('output_tokens').as('output_tokens'),
+          eb.fn.sum<number | null>('cost_usd').as('cost_usd'),
+          eb.fn.max<number | string>('end_ms').as('last_ms'),
+        ])
+        .where('project_id', '=', projectId)
+        .where('user_id', 'is not', null)
+        .where('start_ms', '>=', fromMs)
+        .where('start_ms', '<', toMs)
+        .groupBy('user_id')
+        .orderBy(sql`coalesce(sum(cost_usd), 0)`, 'desc')
+        .orderBy(sql`count(*)`, 'desc')
+        .orderBy('user_id')
+        .limit(limit)
+        .execute();
+    },
+
     async findTrace(db: Db, projectId: number, traceId: string): Promise<StoredTrace | undefined> {
       return traceDb(db)
         .selectFrom('traces')

@@ -1,8 +1,11 @@
-import { type ReactNode, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { signOut } from '../api/auth.ts';
 import { applyTheme, initialTheme, type Theme } from '../lib/theme.ts';
 import { ProjectSwitcher } from './project-switcher.tsx';
+
+// Its own chunk: the first page's budget holds, the bell appears a moment later.
+const NotificationBell = lazy(() => import('./notification-bell.tsx'));
 
 const NAV = [
   { href: '/', label: 'Registry', match: (p: string) => p === '/' || p.startsWith('/prompts') },
@@ -42,6 +45,9 @@ export function Layout({ children }: { children: ReactNode }) {
           ))}
         </nav>
         <div className="topbar-actions">
+          <Suspense fallback={null}>
+            <NotificationBell />
+          </Suspense>
           <ProjectSwitcher />
           <button
             type="button"

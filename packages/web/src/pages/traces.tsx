@@ -62,6 +62,7 @@ export default function TracesPage() {
     <div className="stack">
       <div className="toolbar">
         <h1 className="grow">Traces</h1>
+        <Link href="/users">End users</Link>
         <span className={connected ? 'badge live' : 'badge'} data-testid="tail-status" aria-live="polite">
           {!tailable
             ? 'Live tail off (time or score filter)'
