@@ -3,6 +3,7 @@ import { Link } from 'wouter';
 import { api } from '../api/client.ts';
 import { QueryView } from '../components/states.tsx';
 import { useQueryParams } from '../lib/use-query-params.ts';
+import { BranchesTab } from './prompt/branches-tab.tsx';
 import { DeploymentsTab } from './prompt/deployments-tab.tsx';
 import { DiffTab } from './prompt/diff-tab.tsx';
 import { EditorTab } from './prompt/editor-tab.tsx';
@@ -15,6 +16,7 @@ const TABS = [
   { id: 'editor', label: 'Editor' },
   { id: 'history', label: 'History' },
   { id: 'diff', label: 'Diff' },
+  { id: 'branches', label: 'Branches' },
   { id: 'deployments', label: 'Deployments' },
   { id: 'evals', label: 'Evals' },
   { id: 'monitoring', label: 'Monitoring' },
@@ -84,6 +86,7 @@ export default function PromptPage({ name }: { name: string }) {
               {tab === 'editor' ? <EditorTab prompt={p} /> : null}
               {tab === 'history' ? <HistoryTab prompt={p} /> : null}
               {tab === 'diff' ? <DiffTab prompt={p} /> : null}
+              {tab === 'branches' ? <BranchesTab prompt={p} /> : null}
               {tab === 'deployments' ? <DeploymentsTab prompt={p} /> : null}
               {tab === 'evals' ? <PromptEvalsTab prompt={p} /> : null}
               {tab === 'monitoring' ? <MonitoringTab prompt={p} /> : null}
