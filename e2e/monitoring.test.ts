@@ -106,4 +106,19 @@ describe('monitoring tab in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, '01-monitoring.png'), fullPage: true });
     expect(consoleErrors.join('\n')).toBe('');
   });
+
+  it('the project dashboard charts every prompt and links to its Monitoring tab', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring' }).click();
+    const row = page.getByRole('table', { name: 'Prompts' }).locator('tbody tr');
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.first().textContent()).toContain('16');
+    await expect.poll(() => page.locator('.chart canvas').count()).toBe(3);
+    const legend =
+      (await page.locator('[data-testid="chart"][data-title="Requests"] .u-legend').textContent()) ?? '';
+    expect(legend).toContain(NAME);
+    await row.first().getByRole('link', { name: NAME }).click();
+    await expect.poll(() => page.getByRole('tab', { name: 'Monitoring', selected: true }).count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, '02-dashboard.png'), fullPage: true });
+    expect(consoleErrors.join('\n')).toBe('');
+  });
 });

@@ -27,6 +27,7 @@ const TracesPage = lazy(() => import('./pages/traces.tsx'));
 const RolloutsPage = lazy(() => import('./pages/rollouts.tsx'));
 const RolloutPage = lazy(() => import('./pages/rollout.tsx'));
 const TracePage = lazy(() => import('./pages/trace.tsx'));
+const DashboardPage = lazy(() => import('./pages/dashboard.tsx'));
 const SessionPage = lazy(() => import('./pages/session.tsx'));
 const TraceUsersPage = lazy(() => import('./pages/trace-users.tsx'));
 
@@ -91,6 +92,7 @@ export function App() {
             {(params) => <SessionPage sessionId={decodeURIComponent(params.id)} />}
           </Route>
           <Route path="/users" component={TraceUsersPage} />
+          <Route path="/monitoring" component={DashboardPage} />
           <Route path="/datasets" component={DatasetsPage} />
           <Route path="/datasets/*">
             {(params) => <DatasetPage name={decodeURIComponent(params['*'] ?? '')} />}

@@ -11,6 +11,7 @@ const NAV = [
   { href: '/', label: 'Registry', match: (p: string) => p === '/' || p.startsWith('/prompts') },
   { href: '/playground', label: 'Playground', match: (p: string) => p.startsWith('/playground') },
   { href: '/evals', label: 'Evals', match: (p: string) => p.startsWith('/evals') },
+  { href: '/monitoring', label: 'Monitoring', match: (p: string) => p.startsWith('/monitoring') },
   { href: '/traces', label: 'Traces', match: (p: string) => p.startsWith('/traces') },
   { href: '/datasets', label: 'Datasets', match: (p: string) => p.startsWith('/datasets') },
   { href: '/rollouts', label: 'Rollouts', match: (p: string) => p.startsWith('/rollouts') },

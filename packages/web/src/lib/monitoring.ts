@@ -77,3 +77,45 @@ export function deployMarkers(history: HistoryEntry[], from: string, to: string)
           : `${h.action} ${h.variants.map((v) => `v${v.version}:${v.weight / 100}%`).join(' ')}`,
     }));
 }
+
+/** One prompt's totals over the window (versions summed; p95 of its busiest version). */
+export function promptTotals(metrics: PromptMetrics) {
+  const count = metrics.versions.reduce((n, v) => n + v.count, 0);
+  const errors = metrics.versions.reduce((n, v) => n + v.errors, 0);
+  const cost = metrics.versions.reduce((n, v) => n + v.costUsd, 0);
+  const busiest = [...metrics.versions].sort((a, b) => b.count - a.count)[0];
+  return { prompt: metrics.prompt, count, errors, costUsd: cost, p95: busiest?.latencyMs.p95 ?? null };
+}
+
+/** The project's charts: one line per prompt (its versions summed) for requests, error rate and cost. */
+export function projectCharts(all: PromptMetrics[]): { xs: number[]; charts: ChartData[] } {
+  const times = new Set<string>();
+  for (const m of all) for (const v of m.versions) for (const p of v.series) times.add(p.t);
+  const ts = [...times].sort((a, b) => Date.parse(a) - Date.parse(b));
+  const sums = all.map((m) => {
+    const at = new Map<string, { count: number; errors: number; cost: number }>();
+    for (const v of m.versions) {
+      for (const p of v.series) {
+        const s = at.get(p.t) ?? { count: 0, errors: 0, cost: 0 };
+        at.set(p.t, { count: s.count + p.count, errors: s.errors + p.errors, cost: s.cost + p.costUsd });
+      }
+    }
+    return { label: m.prompt, at };
+  });
+  const line = (value: (s: { count: number; errors: number; cost: number }) => number | null) =>
+    sums.map(({ label, at }) => ({
+      label,
+      values: ts.map((t) => {
+        const s = at.get(t);
+        return s && s.count > 0 ? value(s) : null;
+      }),
+    }));
+  return {
+    xs: ts.map((t) => Date.parse(t) / 1000),
+    charts: [
+      { title: 'Requests', unit: 'count', series: line((s) => s.count) },
+      { title: 'Error rate', unit: 'ratio', series: line((s) => s.errors / s.count) },
+      { title: 'Cost', unit: 'usd', series: line((s) => s.cost) },
+    ],
+  };
+}
