@@ -137,6 +137,10 @@ export const ERROR_CODES = {
   KEY_SCOPE: 403,
   /** The key's `expiresAt` passed (or the grace period of a rotated key ended). */
   KEY_EXPIRED: 403,
+  /** A feedback token altered, made by another server key, or for another trace. */
+  FEEDBACK_TOKEN_INVALID: 403,
+  /** A feedback token past its expiry: mint a new one. */
+  FEEDBACK_TOKEN_EXPIRED: 403,
   // Signing in (SSO, passwords, invitations)
   /** The server has no OpenID Connect provider configured (PROMPTLINE_OIDC_ISSUER…). */
   SSO_NOT_CONFIGURED: 404,

@@ -113,6 +113,7 @@ import { createSegmentService } from './segments/service.ts';
 import { registerPeopleSignIn } from './session/people.ts';
 import { registerSessionRoutes } from './session/routes.ts';
 import { createSessionService } from './session/service.ts';
+import { createFeedbackTokens } from './traces/feedback.ts';
 import { createTraceMaintenance } from './traces/maintenance.ts';
 import { registerTraceRoutes } from './traces/routes.ts';
 import { createTraceService } from './traces/service.ts';
@@ -584,6 +585,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     traces,
     settings: createTraceSettingsService({ database, clock, audit }),
     tail: traceTail,
+    feedback: createFeedbackTokens({ secretBox, clock, traces }),
   });
   registerOtelRoutes(app, { otel: createOtelService({ traces, metrics: metrics?.spans }) });
   const langfuseIngestion = createLangfuseIngestionService({ database, clock, traces });

@@ -154,6 +154,29 @@ export const Span = SpanInput.omit({ startTime: true, endTime: true, status: tru
   scores: z.array(Score),
 });
 
+/** Body of `POST /api/v1/traces/{traceId}/feedback-tokens`: how long the token lives. */
+export const MintFeedbackTokenRequest = z.object({
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(3_600),
+});
+
+/** A write-only token for user feedback on one trace, safe to hand to a browser. */
+export const FeedbackToken = z.object({ token: z.string(), traceId: TraceId, expiresAt: z.string() });
+
+/** Body of `POST /api/v1/feedback` (no API key: the token says which trace, until when). */
+export const FeedbackRequest = CreateScoreRequest.pick({
+  spanId: true,
+  name: true,
+  value: true,
+  comment: true,
+}).extend({
+  token: z.string().min(1).max(2_000),
+});
+
 export type TraceId = z.infer<typeof TraceId>;
 export type SpanId = z.infer<typeof SpanId>;
 export type SpanTime = z.infer<typeof SpanTime>;
@@ -170,6 +193,9 @@ export type TraceBatchAccepted = z.infer<typeof TraceBatchAccepted>;
 export type ScoreSource = z.infer<typeof ScoreSource>;
 export type ScoreDataType = z.infer<typeof ScoreDataType>;
 export type CreateScoreRequest = z.infer<typeof CreateScoreRequest>;
+export type MintFeedbackTokenRequest = z.infer<typeof MintFeedbackTokenRequest>;
+export type FeedbackToken = z.infer<typeof FeedbackToken>;
+export type FeedbackRequest = z.infer<typeof FeedbackRequest>;
 export type Score = z.infer<typeof Score>;
 export type Span = z.infer<typeof Span>;
 

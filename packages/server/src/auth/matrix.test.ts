@@ -147,6 +147,8 @@ const MINIMUM: Record<string, Least> = {
   'GET /api/v1/traces/{traceId}': 'viewer',
   'GET /api/v1/traces/tail': 'viewer',
   'GET /api/v1/traces/users': 'viewer',
+  'POST /api/v1/traces/{traceId}/feedback-tokens': 'editor',
+  'POST /api/v1/feedback': 'public',
   'POST /api/v1/scores': 'editor',
   'GET /api/v1/traces/settings': 'viewer',
   'PUT /api/v1/traces/settings': 'admin',

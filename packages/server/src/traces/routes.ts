@@ -1,9 +1,12 @@
 import {
   AppError,
   CreateScoreRequest,
+  FeedbackRequest,
+  FeedbackToken,
   ListTracesQuery,
   MAX_SPANS_PER_BATCH,
   MAX_TRACE_BATCH_BYTES,
+  MintFeedbackTokenRequest,
   Score,
   TraceBatch,
   TraceBatchAccepted,
@@ -21,6 +24,7 @@ import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
 import { problemResponses } from '../http/schemas.ts';
 import { openSse, type SseStream } from '../http/sse.ts';
+import type { FeedbackTokens } from './feedback.ts';
 import type { TraceService } from './service.ts';
 import type { TraceSettingsService } from './settings.ts';
 import { type TraceTail, tailEvents } from './tail.ts';
@@ -48,9 +52,60 @@ const refuseOversizedBatch: preValidationHookHandler = (request, _reply, done) =
 /** Native trace ingestion and reading back: `/api/v1/traces…`. */
 export function registerTraceRoutes(
   app: FastifyInstance,
-  { traces, settings, tail }: { traces: TraceService; settings: TraceSettingsService; tail: TraceTail },
+  {
+    traces,
+    settings,
+    tail,
+    feedback,
+  }: { traces: TraceService; settings: TraceSettingsService; tail: TraceTail; feedback: FeedbackTokens },
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post('/api/v1/traces/:traceId/feedback-tokens', {
+    schema: {
+      operationId: 'mintFeedbackToken',
+      tags,
+      summary:
+        'A short-lived, write-only token a browser may use to score this trace (POST /api/v1/feedback)',
+      params: TraceParams,
+      body: MintFeedbackTokenRequest,
+      response: { 201: FeedbackToken, ...problemResponses },
+    },
+    handler: async (request, reply) =>
+      reply
+        .code(201)
+        .send(feedback.mint(principalOf(request).projectId, request.params.traceId, request.body)),
+  });
+
+  // Called from any origin by a page holding a token (never a key): CORS allows it, without credentials.
+  const cors = { 'access-control-allow-origin': '*' };
+  app.options('/api/v1/feedback', { config: { public: true } }, async (_request, reply) =>
+    reply
+      .code(204)
+      .headers({
+        ...cors,
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '86400',
+      })
+      .send(),
+  );
+  r.post('/api/v1/feedback', {
+    config: { public: true },
+    schema: {
+      operationId: 'sendFeedback',
+      tags,
+      summary:
+        'User feedback from a browser: a score (source user) on the trace of a feedback token, no API key',
+      body: FeedbackRequest,
+      response: { 201: Score, ...problemResponses },
+    },
+    handler: async (request, reply) =>
+      reply
+        .code(201)
+        .headers(cors)
+        .send(await feedback.redeem(request.body)),
+  });
   const openTails = new Set<SseStream>();
   // Open streams would hold server.close() until their clients leave.
   app.addHook('onClose', async () => {
