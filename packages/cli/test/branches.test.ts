@@ -107,3 +107,33 @@ it('merges a clean branch, refuses an unknown one with its code, and deletes a b
   expect((await runCli(['branches', 'list', 'cli/br'], { server })).stdout).not.toContain('exp/y');
   expect((await runCli(['branches', 'list', 'cli/br', '--all'], { server })).stdout).toContain('exp/y');
 });
+
+it('pull writes the main line’s head; pull/push --branch work on the branch’s heads', async () => {
+  await runCli(['branches', 'create', 'cli/br', 'exp/z'], { server });
+  await writeFile(join(dir, 'z.txt'), 'on the branch\n');
+  await runCli(['versions', 'create', 'cli/br', '--file', join(dir, 'z.txt'), '--branch', 'exp/z'], {
+    server,
+  });
+  const mainDir = join(dir, 'main');
+  expect((await runCli(['pull', mainDir], { server })).code).toBe(0);
+  const mainFile = await readFile(join(mainDir, 'cli', 'br.prompt'), 'utf8');
+  expect(mainFile).toContain('Be very terse.');
+  expect(mainFile).toContain('version: 6');
+
+  const branchDir = join(dir, 'branch');
+  expect((await runCli(['pull', branchDir, '--branch', 'exp/z'], { server })).code).toBe(0);
+  const branchPath = join(branchDir, 'cli', 'br.prompt');
+  const branchFile = await readFile(branchPath, 'utf8');
+  expect(branchFile).toContain('on the branch');
+  expect(branchFile).toContain('version: 7');
+  await writeFile(branchPath, branchFile.replace('on the branch', 'still on the branch'));
+  const pushed = await runCli(['push', branchDir, '--branch', 'exp/z'], { server });
+  expect(pushed.stderr).toBe('');
+  expect(pushed.code).toBe(0);
+  expect(await call('GET', '/api/v1/prompts/cli%2Fbr/versions/8')).toMatchObject({
+    branch: 'exp/z',
+    parents: [7],
+    template: 'still on the branch\n',
+  });
+  expect((await call('GET', '/api/v1/prompts/cli%2Fbr')).latestVersion).toBe(6);
+});

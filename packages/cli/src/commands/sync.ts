@@ -20,6 +20,14 @@ import {
 import { loadRegistry, type Plan, planPush, unresolved } from '../sync/plan.ts';
 import { formatPlan, planJson } from '../sync/report.ts';
 
+const branchOption = {
+  branch: {
+    type: 'string',
+    value: '<branch>',
+    description: 'Work on this branch: its heads, for the prompts that have it (promptline branches create)',
+  },
+} as const;
+
 const prefixOption = {
   prefix: {
     type: 'string' as const,
@@ -44,9 +52,13 @@ export async function planFolder(
 ): Promise<{ dir: string; plan: Plan }> {
   const [dir = ''] = input.positionals;
   const prefix = input.string('prefix');
+  const branch = input.string('branch');
   const [locals, desired] = await Promise.all([readFolder(dir, prefix), readDeployFile(dir)]);
-  const registry = await loadRegistry(ctx.api, prefix);
-  return { dir, plan: planPush(locals, registry, desired, prefix, archiveMissing) };
+  const registry = await loadRegistry(ctx.api, prefix, branch);
+  if (branch === undefined) return { dir, plan: planPush(locals, registry, desired, prefix, archiveMissing) };
+  // On a branch: only the files of prompts that have it, no new prompts, no deploys, no archiving.
+  const onBranch = locals.filter((local) => registry.prompts.has(local.name));
+  return { dir, plan: planPush(onBranch, registry, [], prefix, false) };
 }
 
 function refusal(plan: Plan, dir: string, ctx: Context): number | undefined {
@@ -91,13 +103,13 @@ function driftNote(plan: Plan, ctx: Context): number {
 /** `promptline status <dir>`. */
 export const statusCommand = defineCommand({
   name: 'status',
-  usage: '<dir> [--prefix <prefix>] [options]',
+  usage: '<dir> [--prefix <prefix>] [--branch <branch>] [options]',
   summary: 'List what `promptline push` would do',
   description:
     'Compares the .prompt files under <dir> (and promptline.deploy.yaml) with the registry: new,\n' +
     'modified, conflict (edited from a version that is no longer the head), behind (the registry moved\n' +
     'on, the file is unedited), missing (no file) and the deploys. Exits 0; `push --dry-run` is the CI gate.',
-  options: prefixOption,
+  options: { ...prefixOption, ...branchOption },
   positionals: { min: 1, max: 1 },
   examples: ['promptline status prompts/', 'promptline status prompts/ --prefix support/ --json'],
   async run(input, ctx) {
@@ -110,7 +122,8 @@ export const statusCommand = defineCommand({
 /** `promptline push <dir>`. */
 export const pushCommand = defineCommand({
   name: 'push',
-  usage: '<dir> [--message <text>] [--prefix <prefix>] [--dry-run] [--archive-missing] [options]',
+  usage:
+    '<dir> [--message <text>] [--prefix <prefix>] [--branch <branch>] [--dry-run] [--archive-missing] [options]',
   summary: 'Create a version for each changed .prompt file and apply promptline.deploy.yaml',
   description:
     'Creates prompts for new files, a version for each changed file (one transaction per prompt, with\n' +
@@ -139,6 +152,7 @@ export const pushCommand = defineCommand({
       description: 'Archive prompts under the prefix that have no file (kept with their history; restorable)',
     },
     ...prefixOption,
+    ...branchOption,
   },
   positionals: { min: 1, max: 1 },
   examples: [
@@ -161,6 +175,7 @@ export const pushCommand = defineCommand({
     const result = await applyPlan(ctx.api, plan, {
       dir,
       message: input.string('message') ?? 'promptline push',
+      branch: input.string('branch'),
       progress: (line) => {
         if (!ctx.json) ctx.out(`${line}\n`);
       },
@@ -199,7 +214,7 @@ function pullOutcome(
 /** `promptline pull <dir>`. */
 export const pullCommand = defineCommand({
   name: 'pull',
-  usage: '<dir> [--prefix <prefix>] [--force] [options]',
+  usage: '<dir> [--prefix <prefix>] [--branch <branch>] [--force] [options]',
   summary: "Write each prompt's newest version to <dir>/<name>.prompt",
   description:
     'Writes one file per prompt (a name\'s "/" become folders) with its description, owner, tags, model\n' +
@@ -209,6 +224,7 @@ export const pullCommand = defineCommand({
   options: {
     force: { type: 'boolean', description: 'Overwrite files edited from an older version (conflicts)' },
     ...prefixOption,
+    ...branchOption,
   },
   positionals: { min: 1, max: 1 },
   examples: ['promptline pull prompts/', 'promptline pull prompts/ --prefix support/'],
@@ -216,7 +232,7 @@ export const pullCommand = defineCommand({
     const [dir = ''] = input.positionals;
     const prefix = input.string('prefix');
     const force = input.flag('force');
-    const registry = await loadRegistry(ctx.api, prefix);
+    const registry = await loadRegistry(ctx.api, prefix, input.string('branch'));
     await mkdir(dir, { recursive: true });
     const locals = new Map((await readFolder(dir, prefix)).map((local) => [local.name, local]));
     const report: Array<{ name: string; path: string; outcome: PullOutcome; version: number }> = [];

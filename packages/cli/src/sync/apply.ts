@@ -24,6 +24,8 @@ export interface ApplyOptions {
   message: string;
   /** One line per change made, as it is made. */
   progress(line: string): void;
+  /** Save versions on this branch (`push --branch`). */
+  branch?: string | undefined;
 }
 
 /**
@@ -36,8 +38,18 @@ export interface ApplyResult {
   archiveFailures: Array<{ name: string; error: ApiError }>;
 }
 
-function versionRequest(file: PromptFile, message: string, parent: number | undefined): CreateVersionRequest {
-  const base = { config: file.config, message, ...(parent === undefined ? {} : { parent }) };
+function versionRequest(
+  file: PromptFile,
+  message: string,
+  parent: number | undefined,
+  branch?: string | undefined,
+): CreateVersionRequest {
+  const base = {
+    config: file.config,
+    message,
+    ...(parent === undefined ? {} : { parent }),
+    ...(branch === undefined ? {} : { branch }),
+  };
   return file.content.type === 'text'
     ? { type: 'text', template: file.content.template, ...base }
     : { type: 'chat', messages: file.content.messages, ...base };
@@ -72,7 +84,7 @@ async function applyEntry(api: ApiClient, entry: Entry, options: ApplyOptions): 
     if (entry.newVersion) {
       const saved = await api.createVersion(
         entry.name,
-        versionRequest(entry.local.file, options.message, entry.head?.number),
+        versionRequest(entry.local.file, options.message, entry.head?.number, options.branch),
       );
       version = saved.version;
       options.progress(`created ${entry.name} v${version.number} (${version.semver})`);

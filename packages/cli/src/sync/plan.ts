@@ -18,21 +18,40 @@ export interface Registry {
   archived: Set<string>;
 }
 
-/** Reads the prompts under `prefix` (with their releases) and their head versions. */
-export async function loadRegistry(api: ApiClient, prefix: string | undefined): Promise<Registry> {
+/**
+ * Reads the prompts under `prefix` (with their releases) and their head versions: the main line's,
+ * or with `branch` that branch's — and then only the prompts that have it open.
+ */
+export async function loadRegistry(
+  api: ApiClient,
+  prefix: string | undefined,
+  branch?: string | undefined,
+): Promise<Registry> {
   const [{ items }, environments, archived] = await Promise.all([
     api.listPrompts(),
     api.listEnvironments(),
     api.listPrompts({ archived: 'only' }),
   ]);
-  const chosen = items.filter((prompt) => underPrefix(prompt.name, prefix));
-  const heads = await Promise.all(
-    chosen.map((prompt) =>
-      prompt.latestVersion === null
-        ? Promise.resolve(undefined)
-        : api.getVersion(prompt.name, prompt.latestVersion),
-    ),
-  );
+  let chosen = items.filter((prompt) => underPrefix(prompt.name, prefix));
+  let heads: Array<Version | undefined>;
+  if (branch === undefined) {
+    heads = await Promise.all(
+      chosen.map((prompt) =>
+        prompt.latestVersion === null
+          ? Promise.resolve(undefined)
+          : api.getVersion(prompt.name, prompt.latestVersion),
+      ),
+    );
+  } else {
+    const branchHeads = await Promise.all(
+      chosen.map(
+        async (prompt) => (await api.listBranches(prompt.name)).items.find((b) => b.name === branch)?.head,
+      ),
+    );
+    chosen = chosen.filter((_, i) => branchHeads[i] !== undefined);
+    const numbers = branchHeads.filter((n): n is number => n !== undefined);
+    heads = await Promise.all(chosen.map((prompt, i) => api.getVersion(prompt.name, numbers[i] ?? 0)));
+  }
   return {
     prompts: new Map(chosen.map((prompt, i) => [prompt.name, { prompt, head: heads[i] }])),
     environments: new Set(environments.items.map((environment) => environment.name)),
