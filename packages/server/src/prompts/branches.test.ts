@@ -65,7 +65,7 @@ describeServer((ctx) => {
   });
 
   it('merges cleanly into main: a merge version with two parents, semver against main, audited and sealed', async () => {
-    const { api } = ctx();
+    const { api, server } = ctx();
     await api.post('/api/v1/prompts', {
       name: 'br/merge',
       version: text('Hello {{name}}.\nBe brief.\nBye.\n', {
@@ -126,6 +126,19 @@ describeServer((ctx) => {
     expect(actions).toEqual(expect.arrayContaining(['branch.create', 'version.merge']));
     const verify = await api.get('/api/v1/audit/verify');
     expect(verify.body).toMatchObject({ ok: true });
+
+    // The merge's second parent is sealed: rewriting it in SQL is found, putting it back passes.
+    const promptId = `(select id from prompts where name = 'br/merge')`;
+    await server.database.exec(
+      `update versions set merge_parent = 1 where number = 4 and prompt_id = ${promptId}`,
+    );
+    const broken = (await api.get('/api/v1/audit/verify')).body;
+    expect(broken.ok).toBe(false);
+    expect(broken.tampered).toEqual([expect.objectContaining({ table: 'versions', target: 'br/merge v4' })]);
+    await server.database.exec(
+      `update versions set merge_parent = 2 where number = 4 and prompt_id = ${promptId}`,
+    );
+    expect((await api.get('/api/v1/audit/verify')).body.ok).toBe(true);
   });
 
   it('answers conflicts as structured hunks, writes nothing, and takes a resolution with both parents', async () => {
