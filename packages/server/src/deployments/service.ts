@@ -597,12 +597,10 @@ export function createDeploymentService({
       if (!prompt) throw promptNotFound(name);
       const env = await environments.findByName(trx, projectId, envName);
       if (!env) throw environmentNotFound(envName);
+      let stored: StoredVersion[] = [];
       if (versions.length > 0) {
-        const found = new Set(
-          (await prompts.findVersions(trx, [{ promptId: prompt.id, name, numbers: versions }])).map(
-            (v) => v.number,
-          ),
-        );
+        stored = await prompts.findVersions(trx, [{ promptId: prompt.id, name, numbers: versions }]);
+        const found = new Set(stored.map((v) => v.number));
         const missing = versions.filter((n) => !found.has(n));
         if (missing.length > 0) {
           throw new AppError('VERSION_NOT_FOUND', `Prompt "${name}" has no version ${missing.join(', ')}.`, {
@@ -612,7 +610,7 @@ export function createDeploymentService({
         }
       }
       const current = await store.current(trx, prompt.id, env.id);
-      return { prompt, env, current };
+      return { prompt, env, current, versions: stored };
     },
 
     /** Tells the feed a change committed elsewhere (deployApproved) is live. */

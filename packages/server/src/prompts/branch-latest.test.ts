@@ -69,6 +69,13 @@ describeServer((ctx) => {
       versions: [{ version: 2, branch: 'exp/try' }],
     });
     expect((await api.get(`${p('lt/deploy')}/deployments/staging`)).status).toBe(404);
+    // A deployment request for it is refused when opened, not left for a reviewer to find undeployable.
+    const request = await api.post(`${p('lt/deploy')}/deployments/staging/requests`, {
+      version: 2,
+      reason: 'try it',
+    });
+    expect(request.status).toBe(409);
+    expect(request.body.code).toBe('BRANCH_VERSION_NOT_ALLOWED');
     // Main-line versions still deploy there.
     expect((await api.put(`${p('lt/deploy')}/deployments/staging`, { version: 1 })).status).toBe(200);
 

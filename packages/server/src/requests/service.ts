@@ -1,5 +1,6 @@
 import {
   AppError,
+  allowsBranchVersions,
   checkDeployer,
   type DeploymentRequest,
   type DeployRequest,
@@ -15,6 +16,7 @@ import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { DeploymentService } from '../deployments/service.ts';
 import { type EventPublisher, noEvents } from '../events/bus.ts';
+import { branchVersionRefused } from '../prompts/branch-errors.ts';
 import type { RolloutService } from '../rollouts/service.ts';
 import { createRequestStore, type StoredDecision, type StoredRequest } from './store.ts';
 
@@ -242,13 +244,18 @@ export function createRequestService({
         rollouts?.checkPlan(body.rollout);
       }
       const request = await database.db.transaction().execute(async (trx) => {
-        const { prompt, env, current } = await deployments.locate(
+        const { prompt, env, current, versions } = await deployments.locate(
           trx,
           projectId,
           name,
           envName,
           release.variants.map((v) => v.version),
         );
+        // Refused when opened, not only when approved: a reviewer should never see a request that cannot deploy.
+        const onBranches = versions.filter((v) => v.branch != null);
+        if (onBranches.length > 0 && release.enabled && !allowsBranchVersions(env.policy)) {
+          throw branchVersionRefused(name, env.name, onBranches);
+        }
         const policy = effectivePolicy(env.policy);
         checkDeployer(policy, env.name, principal.role, clock.now());
         const who = voterOf(principal);
