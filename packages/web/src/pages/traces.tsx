@@ -24,6 +24,8 @@ const MAX_EVENTS = 2_000;
  */
 export default function TracesPage() {
   const [params, setParams] = useQueryParams();
+  // Read by bench/traces-page.bench.ts: from here to the rows drawn ('traces-render').
+  useState(() => performance.mark('traces-start'));
   const filters = useMemo(() => traceFilters(params), [params]);
   const key = JSON.stringify(filters);
   const live = params.live !== '0';
@@ -88,7 +90,13 @@ export default function TracesPage() {
           Add to dataset…
         </button>
       </div>
-      <TraceFilterForm filters={filters} onApply={(next) => setParams(next, true)} />
+      <TraceFilterForm
+        filters={filters}
+        onApply={(next) => {
+          performance.mark('traces-start');
+          setParams(next, true);
+        }}
+      />
       {pages.error ? (
         <ProblemView error={pages.error} onRetry={() => pages.refetch()} />
       ) : pages.isPending ? (

@@ -1,6 +1,6 @@
 import type { Prompt, PromptMetrics } from '@promptline/core';
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { api, encodeName, request } from '../../api/client.ts';
 import { Empty, Loading, QueryView } from '../../components/states.tsx';
@@ -29,6 +29,8 @@ const FORMAT: Record<ChartData['unit'], (v: number) => string> = {
  */
 export function MonitoringTab({ prompt }: { prompt: Prompt }) {
   const [params, setParams] = useQueryParams();
+  // Read by bench/traces-page.bench.ts: from here to each chart drawn ('chart-drawn').
+  useState(() => performance.mark('monitoring-start'));
   const env = params.env ?? 'production';
   const range: Range = params.range && params.range in RANGES ? (params.range as Range) : '24h';
   const envs = useQuery({ queryKey: ['environments'], queryFn: api.listEnvironments });
