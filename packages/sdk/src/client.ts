@@ -6,7 +6,7 @@
  * Over 500 lines because the snapshot's life (first load, disk cache, stream, polling fallback,
  * reconnect) is one state machine; HTTP errors, stream events and tracing moved to their own files.
  */
-import { AppError, parseSse, type Snapshot } from '@promptline/core';
+import { AppError, type ContextAttributes, parseSse, type Snapshot } from '@promptline/core';
 import { createBackoff } from './backoff.ts';
 import { httpError, unreachable } from './http-errors.ts';
 import {
@@ -62,6 +62,11 @@ export type ConnectionState = 'connecting' | 'streaming' | 'polling' | 'idle' | 
 export interface PromptOptions {
   /** The unit that bucketing keeps on one variant (user id, session id…). Random per call without one. */
   unit?: string;
+  /**
+   * Context attributes the release's targeting rules read (`{ plan: 'enterprise', country: 'fr' }`):
+   * a matching rule (or the unit's pin) decides before the weighted split, as on the server.
+   */
+  attributes?: ContextAttributes;
 }
 
 /** A live view of one environment's deployed prompts, and the recorder of what the application did with them. */
@@ -504,7 +509,13 @@ export function createClient(options: ClientOptions): PromptlineClient {
     prompt(name, promptOptions) {
       const entry = entries.get(name);
       if (entry !== undefined) {
-        const resolved = pick(name, entry, promptOptions?.unit);
+        const resolved = pick(
+          name,
+          entry,
+          promptOptions?.unit,
+          promptOptions?.attributes,
+          snapshot?.segments,
+        );
         if (resolved !== undefined) return resolved;
       }
       const fallback = fallbacks.get(name)?.resolved[0];

@@ -4,7 +4,7 @@
  * `fetch` and web streams: runs on Node, Bun, Deno and edge runtimes.
  */
 
-export { AppError, isAppError } from '@promptline/core';
+export { AppError, type ContextAttributes, isAppError } from '@promptline/core';
 export {
   type ClientOptions,
   type ConnectionState,

@@ -6,6 +6,8 @@
 import {
   AppError,
   type ChatMessage,
+  type ContextAttributes,
+  chooseServed,
   chooseVariant,
   compileTemplate,
   extractPartials,
@@ -16,6 +18,8 @@ import {
   renderContent,
   type Snapshot,
   type SnapshotVersion,
+  type Targeting,
+  targetedVersions,
   toJsonSchema,
   type Variant,
   type VersionContent,
@@ -35,14 +39,23 @@ type PartialLookup = (name: string) => string | undefined;
 /** One prompt of the current snapshot (or a fallback), ready to resolve. */
 export interface PromptEntry {
   readonly variants: readonly Variant[];
-  /** `resolved[i]` serves variant i; empty when the release is disabled (kill switch). */
+  /**
+   * `resolved[i]` serves entry i of the served list (the variants, then the versions only the
+   * targeting serves); empty when the release is disabled (kill switch).
+   */
   readonly resolved: readonly ResolvedPrompt[];
   readonly enabled: boolean;
+  /** Pins and rules tried before the split; absent when none (the pick is then a hash at most). */
+  readonly targeting?: Targeting;
   /**
-   * Set when a variant includes partials that are themselves split: that variant is rebuilt per
-   * call, bound to the unit (rare; everything else is shared and allocation-free).
+   * Set when a variant includes partials that are themselves split or targeted: that variant is
+   * rebuilt per call, bound to the caller (rare; everything else is shared and allocation-free).
    */
-  readonly bindToUnit?: (variant: number, unit: string | undefined) => ResolvedPrompt | undefined;
+  readonly bindToUnit?: (
+    variant: number,
+    unit: string | undefined,
+    attributes?: ContextAttributes,
+  ) => ResolvedPrompt | undefined;
   /** Some variant includes partials: its rendering depends on other releases, so it is rebuilt with them. */
   readonly usesPartials?: boolean;
 }
@@ -54,12 +67,23 @@ const STRICT = { strict: true } as const;
  * for `name`, its variant picked for the same unit; a partial that is not deployed there or is
  * switched off is not found.
  */
-function partialLookup(snapshot: () => Snapshot | undefined, unit: string | undefined): PartialLookup {
+function partialLookup(
+  snapshot: () => Snapshot | undefined,
+  unit: string | undefined,
+  attributes?: ContextAttributes,
+): PartialLookup {
   return (name) => {
-    const entry = snapshot()?.prompts[name];
+    const held = snapshot();
+    const entry = held?.prompts[name];
     if (entry === undefined || !entry.enabled || entry.variants.length === 0) return undefined;
-    const variant = entry.variants[chooseVariant(name, entry.variants, unit)];
-    const version = variant === undefined ? undefined : entry.versions[String(variant.version)];
+    const index =
+      entry.targeting === undefined
+        ? chooseVariant(name, entry.variants, unit)
+        : chooseServed(name, entry, held?.segments ?? {}, { unit, attributes });
+    const number =
+      entry.variants[index]?.version ??
+      targetedVersions(entry.variants, entry.targeting)[index - entry.variants.length];
+    const version = number === undefined ? undefined : entry.versions[String(number)];
     return version?.type === 'text' ? version.template : undefined;
   };
 }
@@ -76,7 +100,7 @@ function dependsOnUnit(snapshot: Snapshot, content: VersionContent): boolean {
     seen.add(name);
     const entry = snapshot.prompts[name];
     if (entry === undefined || !entry.enabled) continue;
-    if (entry.variants.length > 1) return true;
+    if (entry.variants.length > 1 || entry.targeting !== undefined) return true;
     const version = entry.versions[String(entry.variants[0]?.version)];
     if (version?.type === 'text') {
       try {
@@ -254,13 +278,18 @@ function entryBuilder(
   return (name, release) => {
     if (release.variants.length === 0) return undefined;
     if (!release.enabled) return { variants: release.variants, resolved: [], enabled: false };
+    const targeting = release.targeting === undefined ? {} : { targeting: release.targeting };
     try {
-      const versions = release.variants.map((variant) => {
-        const version = release.versions[String(variant.version)];
+      const served = [
+        ...release.variants.map((v) => v.version),
+        ...targetedVersions(release.variants, release.targeting),
+      ];
+      const versions = served.map((number) => {
+        const version = release.versions[String(number)];
         if (version === undefined) {
           throw new AppError(
             'VERSION_NOT_FOUND',
-            `The snapshot of "${snapshot.environment}" deploys ${name} v${variant.version} without its content; upgrade the Promptline server. Serving the fallback for ${name}.`,
+            `The snapshot of "${snapshot.environment}" deploys ${name} v${number} without its content; upgrade the Promptline server. Serving the fallback for ${name}.`,
           );
         }
         return version;
@@ -276,15 +305,23 @@ function entryBuilder(
             resolved,
             enabled: true,
             usesPartials,
-            bindToUnit: (i, unit) => {
+            ...targeting,
+            bindToUnit: (i, unit, attributes) => {
               const version = versions[i];
               if (version === undefined) return undefined;
               return perUnit[i] === true
-                ? buildVersion(name, snapshot.environment, i, version, source, partialLookup(current, unit))
+                ? buildVersion(
+                    name,
+                    snapshot.environment,
+                    i,
+                    version,
+                    source,
+                    partialLookup(current, unit, attributes),
+                  )
                 : resolved[i];
             },
           }
-        : { variants: release.variants, resolved, enabled: true, usesPartials };
+        : { variants: release.variants, resolved, enabled: true, usesPartials, ...targeting };
     } catch (error) {
       onProblem(
         error instanceof AppError
@@ -330,19 +367,50 @@ export function buildFallback(
 }
 
 /**
- * Picks the resolved prompt of an entry for a unit (the same pick as the server's `resolve`), or
- * undefined when the release is switched off.
+ * Picks the resolved prompt of an entry for a unit and its attributes (the same pick as the
+ * server's `resolve`: pins and rules first, then the split), or undefined when the release is
+ * switched off. `segments` are the snapshot's.
  */
-export function pick(name: string, entry: PromptEntry, unit: string | undefined): ResolvedPrompt | undefined {
+export function pick(
+  name: string,
+  entry: PromptEntry,
+  unit: string | undefined,
+  attributes?: ContextAttributes,
+  segments?: Snapshot['segments'],
+): ResolvedPrompt | undefined {
   const { resolved } = entry;
   if (resolved.length === 0) return undefined;
-  const variant = resolved.length === 1 ? 0 : chooseVariant(name, entry.variants, unit);
-  return entry.bindToUnit === undefined ? resolved[variant] : entry.bindToUnit(variant, unit);
+  const variant =
+    entry.targeting !== undefined
+      ? chooseServed(name, entry, segments ?? {}, { unit, attributes })
+      : resolved.length === 1
+        ? 0
+        : chooseVariant(name, entry.variants, unit);
+  return entry.bindToUnit === undefined ? resolved[variant] : entry.bindToUnit(variant, unit, attributes);
 }
 
 /** A plain object (not null, not an array): the shape checks of snapshots and configs start here. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Rules with a condition and a version, pins with a unit and a version: what the pick reads. */
+function targetingShape(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const { rules, pins } = value;
+  if (
+    rules !== undefined &&
+    !(
+      Array.isArray(rules) &&
+      rules.every((r) => isRecord(r) && isRecord(r.when) && typeof r.version === 'number')
+    )
+  )
+    return false;
+  return (
+    pins === undefined ||
+    (Array.isArray(pins) &&
+      pins.every((p) => isRecord(p) && typeof p.unit === 'string' && typeof p.version === 'number'))
+  );
 }
 
 function isVersion(value: unknown): boolean {
@@ -384,6 +452,9 @@ export function snapshotProblem(value: unknown): string | undefined {
       }
     }
     if (!isRecord(release.versions)) return `prompts["${name}"].versions is not an object`;
+    if (release.targeting !== undefined && !targetingShape(release.targeting)) {
+      return `prompts["${name}"].targeting is not a targeting`;
+    }
     for (const [key, version] of Object.entries(release.versions)) {
       if (!isVersion(version)) return `prompts["${name}"].versions["${key}"] is not a version`;
     }
@@ -407,6 +478,10 @@ export function changedPrompts(
       : JSON.stringify([
           release.enabled,
           release.variants.map((v) => [v.version, v.weight, release.versions[String(v.version)]?.hash ?? '']),
+          release.targeting ?? null,
+          targetedVersions(release.variants, release.targeting).map(
+            (n) => release.versions[String(n)]?.hash ?? '',
+          ),
         ]);
   if (candidates !== undefined) {
     return candidates.filter((name) => signature(before?.prompts[name]) !== signature(after.prompts[name]));

@@ -191,8 +191,14 @@ export function createUpdateStream(options: UpdateStreamOptions) {
   function changeFrame(group: Group, next: StreamSnapshot | undefined, fallbackNames: string[]): Buffer {
     if (!next) return frame(null, `${headJson(null, group.environment, fallbackNames, 'change')}}`);
     const base = group.base;
+    // A delta carries releases only: when the segments their rules name changed, clients fetch the snapshot.
+    const sameSegments =
+      base !== undefined &&
+      JSON.stringify(base.snapshot.segments ?? null) === JSON.stringify(next.snapshot.segments ?? null);
     const delta =
-      base && base.etag !== next.etag ? deltaOf(releaseJson, base.snapshot, next.snapshot) : undefined;
+      base && sameSegments && base.etag !== next.etag
+        ? deltaOf(releaseJson, base.snapshot, next.snapshot)
+        : undefined;
     const names = delta?.names ?? fallbackNames;
     const head = headJson(next.etag, group.environment, names, 'change');
     const json =
