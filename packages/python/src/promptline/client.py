@@ -136,15 +136,17 @@ class Client:
         self._started.wait(self._ready_timeout if timeout is None else timeout)
         return self._source or "fallback"
 
-    def prompt(self, name: str, *, unit: Optional[str] = None) -> ResolvedPrompt:
-        """Resolves ``name`` from memory for ``unit``: the same variant as the server's ``resolve``.
+    def prompt(self, name: str, *, unit: Optional[str] = None, attributes: Optional[Mapping[str, Any]] = None) -> ResolvedPrompt:
+        """Resolves ``name`` from memory for ``unit`` and context ``attributes`` (read by the
+        release's targeting rules): the same version as the server's ``resolve``.
 
         :raises PromptlineError: ``DEPLOYMENT_NOT_FOUND`` when the environment serves nothing for it
             (not deployed, or switched off) and no fallback was given. Never because of the network.
         """
         entry = self._entries.get(name)
         if entry is not None:
-            resolved = pick(name, entry, unit)
+            snapshot = self._snapshot
+            resolved = pick(name, entry, unit, attributes, None if snapshot is None else snapshot.get("segments"))
             if resolved is not None:
                 return resolved
         fallback = self._fallbacks.get(name)

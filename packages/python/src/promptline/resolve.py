@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .bucketing import choose_variant
+from .targeting import choose_served, targeted_versions
 from .errors import PromptlineError
 from .template import (
     PartialLookup,
@@ -86,11 +87,23 @@ class PromptEntry:
     resolved: Tuple[ResolvedPrompt, ...]
     enabled: bool
     uses_partials: bool = False
-    #: Set when a variant includes partials that are themselves split: rebuilt per call for the unit.
-    bind_to_unit: Optional[Callable[[int, Optional[str]], Optional[ResolvedPrompt]]] = None
+    #: Set when a variant includes partials that are themselves split or targeted: rebuilt per call.
+    bind_to_unit: Optional[Callable[..., Optional[ResolvedPrompt]]] = None
+    #: Pins and rules tried before the split (``resolved`` then also serves the versions only they name).
+    targeting: Optional[Mapping[str, Any]] = None
 
 
-def partial_lookup(snapshot: Callable[[], Optional[Snapshot]], unit: Optional[str]) -> PartialLookup:
+def _served_number(variants: Sequence[Mapping[str, Any]], targeting: Optional[Mapping[str, Any]], index: int) -> Optional[int]:
+    if index < len(variants):
+        return variants[index]["version"]
+    extra = targeted_versions(variants, targeting)
+    k = index - len(variants)
+    return extra[k] if k < len(extra) else None
+
+
+def partial_lookup(
+    snapshot: Callable[[], Optional[Snapshot]], unit: Optional[str], attributes: Optional[Mapping[str, Any]] = None
+) -> PartialLookup:
     """``{{> name}}`` includes what the environment serves for ``name``, its variant picked for the
     same unit; a partial not deployed there or switched off is not found."""
 
@@ -100,8 +113,13 @@ def partial_lookup(snapshot: Callable[[], Optional[Snapshot]], unit: Optional[st
         if entry is None or not entry["enabled"] or not entry["variants"]:
             return None
         variants = entry["variants"]
-        variant = variants[choose_variant(name, variants, unit)]
-        version = entry["versions"].get(str(variant["version"]))
+        targeting = entry.get("targeting")
+        if targeting:
+            index = choose_served(name, variants, targeting, current.get("segments") or {}, unit, attributes)
+        else:
+            index = choose_variant(name, variants, unit)
+        number = _served_number(variants, targeting, index)
+        version = None if number is None else entry["versions"].get(str(number))
         return version["template"] if version is not None and version["type"] == "text" else None
 
     return lookup
@@ -118,7 +136,7 @@ def _depends_on_unit(snapshot: Snapshot, content: Mapping[str, Any]) -> bool:
         entry = snapshot["prompts"].get(name)
         if entry is None or not entry["enabled"]:
             continue
-        if len(entry["variants"]) > 1:
+        if len(entry["variants"]) > 1 or entry.get("targeting"):
             return True
         version = entry["versions"].get(str(entry["variants"][0]["version"])) if entry["variants"] else None
         if version is not None and version["type"] == "text":
@@ -173,31 +191,34 @@ def _entry_builder(
             return None
         if not release["enabled"]:
             return PromptEntry(variants=variants, resolved=(), enabled=False)
+        targeting = release.get("targeting") or None
         try:
             versions = []
-            for variant in variants:
-                version = release["versions"].get(str(variant["version"]))
+            for number in [v["version"] for v in variants] + targeted_versions(variants, targeting):
+                version = release["versions"].get(str(number))
                 if version is None:
                     raise PromptlineError(
                         "VERSION_NOT_FOUND",
                         'The snapshot of "%s" deploys %s v%s without its content; upgrade the Promptline server. Serving the fallback for %s.'
-                        % (environment, name, variant["version"], name),
+                        % (environment, name, number, name),
                     )
                 versions.append(version)
             resolved = tuple(_build_version(name, environment, i, v, source, shared) for i, v in enumerate(versions))
             uses_partials = any(extract_partials(v) for v in versions)
             per_unit = [uses_partials and _depends_on_unit(snapshot, v) for v in versions]
             if not any(per_unit):
-                return PromptEntry(variants=variants, resolved=resolved, enabled=True, uses_partials=uses_partials)
+                return PromptEntry(variants=variants, resolved=resolved, enabled=True, uses_partials=uses_partials, targeting=targeting)
 
-            def bind(i: int, unit: Optional[str]) -> Optional[ResolvedPrompt]:
+            def bind(i: int, unit: Optional[str], attributes: Optional[Mapping[str, Any]] = None) -> Optional[ResolvedPrompt]:
                 if i >= len(versions):
                     return None
                 if per_unit[i]:
-                    return _build_version(name, environment, i, versions[i], source, partial_lookup(current, unit))
+                    return _build_version(name, environment, i, versions[i], source, partial_lookup(current, unit, attributes))
                 return resolved[i]
 
-            return PromptEntry(variants=variants, resolved=resolved, enabled=True, uses_partials=True, bind_to_unit=bind)
+            return PromptEntry(
+                variants=variants, resolved=resolved, enabled=True, uses_partials=True, bind_to_unit=bind, targeting=targeting
+            )
         except PromptlineError as error:
             on_problem(error)
             return None
@@ -270,14 +291,26 @@ def build_fallback(
     return PromptEntry(variants=({"version": 0, "weight": 10_000},), resolved=(resolved,), enabled=True)
 
 
-def pick(name: str, entry: PromptEntry, unit: Optional[str]) -> Optional[ResolvedPrompt]:
-    """The resolved prompt of an entry for a unit (the server's pick), None when switched off."""
+def pick(
+    name: str,
+    entry: PromptEntry,
+    unit: Optional[str],
+    attributes: Optional[Mapping[str, Any]] = None,
+    segments: Optional[Mapping[str, Any]] = None,
+) -> Optional[ResolvedPrompt]:
+    """The resolved prompt of an entry for a unit and its attributes (the server's pick: pins and
+    rules first, then the split), None when switched off. ``segments`` are the snapshot's."""
     resolved = entry.resolved
     if not resolved:
         return None
-    variant = 0 if len(resolved) == 1 else choose_variant(name, entry.variants, unit)
+    if entry.targeting:
+        variant = choose_served(name, entry.variants, entry.targeting, segments or {}, unit, attributes)
+    else:
+        variant = 0 if len(resolved) == 1 else choose_variant(name, entry.variants, unit)
     if entry.bind_to_unit is not None:
-        return entry.bind_to_unit(variant, unit)
+        return entry.bind_to_unit(variant, unit, attributes)
+    if variant >= len(resolved):
+        return None
     return resolved[variant]
 
 
@@ -336,7 +369,13 @@ def _signature(release: Optional[Mapping[str, Any]]) -> str:
         return ""
     versions = release["versions"]
     return json.dumps(
-        [release["enabled"], [[v["version"], v["weight"], (versions.get(str(v["version"])) or {}).get("hash", "")] for v in release["variants"]]]
+        [
+            release["enabled"],
+            [[v["version"], v["weight"], (versions.get(str(v["version"])) or {}).get("hash", "")] for v in release["variants"]],
+            release.get("targeting"),
+            [(versions.get(str(n)) or {}).get("hash", "") for n in targeted_versions(release["variants"], release.get("targeting"))],
+        ],
+        sort_keys=True,
     )
 
 
