@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.ts';
 import { ensureWebBuild } from './build-web.ts';
 
+/** expect.poll with room for a loaded machine (its default gives up after 1 s). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 50 });
 const SHOTS = resolve(import.meta.dirname, '../test-results/monitoring');
 const NAME = 'mon/reply';
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -90,8 +92,8 @@ describe('monitoring tab in Chromium', () => {
     await page.getByRole('tab', { name: 'Monitoring' }).click();
     const charts = page.getByTestId('chart');
     // Requests, error rate, p50/p95/p99, tokens, cost, and the score.
-    await expect.poll(() => charts.count()).toBe(8);
-    await expect.poll(() => page.locator('.chart canvas').count()).toBe(8);
+    await poll(() => charts.count()).toBe(8);
+    await poll(() => page.locator('.chart canvas').count()).toBe(8);
     const requests = page.locator('[data-testid="chart"][data-title="Requests"]');
     expect(await requests.getAttribute('data-markers')).toBe('2');
     const legend = (await requests.locator('.u-legend').textContent()) ?? '';
@@ -110,14 +112,14 @@ describe('monitoring tab in Chromium', () => {
   it('the project dashboard charts every prompt and links to its Monitoring tab', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring' }).click();
     const row = page.getByRole('table', { name: 'Prompts' }).locator('tbody tr');
-    await expect.poll(() => row.count()).toBe(1);
+    await poll(() => row.count()).toBe(1);
     expect(await row.first().textContent()).toContain('16');
-    await expect.poll(() => page.locator('.chart canvas').count()).toBe(3);
+    await poll(() => page.locator('.chart canvas').count()).toBe(3);
     const legend =
       (await page.locator('[data-testid="chart"][data-title="Requests"] .u-legend').textContent()) ?? '';
     expect(legend).toContain(NAME);
     await row.first().getByRole('link', { name: NAME }).click();
-    await expect.poll(() => page.getByRole('tab', { name: 'Monitoring', selected: true }).count()).toBe(1);
+    await poll(() => page.getByRole('tab', { name: 'Monitoring', selected: true }).count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, '02-dashboard.png'), fullPage: true });
     expect(consoleErrors.join('\n')).toBe('');
   });

@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.ts';
 import { ensureWebBuild } from './build-web.ts';
 
+/** expect.poll with room for a loaded machine (its default gives up after 1 s). */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 50 });
 const SHOTS = resolve(import.meta.dirname, '../test-results/traces');
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
@@ -99,14 +101,14 @@ describe('traces in Chromium', () => {
 
   it('lists traces newest first, filters them and searches their inputs', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Traces' }).click();
-    await expect.poll(() => rows().count()).toBeGreaterThan(10);
+    await poll(() => rows().count()).toBeGreaterThan(10);
     // Virtualised: far fewer rows in the document than traces listed.
     expect(await rows().count()).toBeLessThan(60);
-    await expect.poll(() => rows().first().textContent()).toContain('answer 59');
+    await poll(() => rows().first().textContent()).toContain('answer 59');
     await shot('list');
 
     await page.getByRole('combobox', { name: 'Status' }).selectOption('error');
-    await expect.poll(() => rows().count()).toBe(6);
+    await poll(() => rows().count()).toBe(6);
     expect(page.url()).toContain('status=error');
     await page.getByRole('button', { name: 'Clear' }).click();
 
@@ -114,22 +116,22 @@ describe('traces in Chromium', () => {
     await page.getByLabel('Version').fill('2');
     await page.getByRole('button', { name: 'Apply' }).click();
     // i % 3 === 0 and i odd: 3, 9, 15, … 57.
-    await expect.poll(() => rows().count()).toBe(10);
+    await poll(() => rows().count()).toBe(10);
     await page.getByRole('button', { name: 'Clear' }).click();
 
     await page.getByLabel('Search input and output').fill('parcel never');
     await page.getByLabel('Search input and output').press('Enter');
-    await expect.poll(() => rows().count()).toBe(1);
-    await expect.poll(() => rows().first().textContent()).toContain('answer 7');
+    await poll(() => rows().count()).toBe(1);
+    await poll(() => rows().first().textContent()).toContain('answer 7');
     await shot('search');
     await page.getByRole('button', { name: 'Clear' }).click();
-    await expect.poll(() => rows().count()).toBeGreaterThan(10);
+    await poll(() => rows().count()).toBeGreaterThan(10);
   });
 
   it('shows new spans live, only those matching the filters', async () => {
     await page.getByLabel('Environment').fill('production');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await expect.poll(() => page.getByTestId('tail-status').textContent()).toContain('Live');
+    await poll(() => page.getByTestId('tail-status').textContent()).toContain('Live');
     const prompt = { name: 'support/reply', version: 3 };
     await call('POST', '/traces', {
       spans: [
@@ -137,7 +139,7 @@ describe('traces in Chromium', () => {
         span({ name: 'live in production', prompt: { ...prompt, environment: 'production' } }, 500),
       ],
     });
-    await expect.poll(() => rows().first().textContent()).toContain('live in production');
+    await poll(() => rows().first().textContent()).toContain('live in production');
     expect(await page.getByText('live in staging').count()).toBe(0);
     await shot('live-tail');
   });
@@ -145,7 +147,7 @@ describe('traces in Chromium', () => {
   it('adds the filtered traces to a new dataset', async () => {
     await page.getByRole('button', { name: 'Clear' }).click();
     await page.getByRole('combobox', { name: 'Status' }).selectOption('error');
-    await expect.poll(() => rows().count()).toBe(6);
+    await poll(() => rows().count()).toBe(6);
     await page.getByRole('button', { name: 'Add to dataset…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add to dataset' });
     await dialog.getByLabel('New dataset name').fill('prod/errors');
@@ -195,11 +197,11 @@ describe('traces in Chromium', () => {
     });
     await call('POST', '/scores', { traceId, spanId: llm, name: 'helpful', value: 1, comment: 'great' });
     await page.goto(`${api.url}/traces/${traceId}`);
-    await expect.poll(() => page.getByTestId('span-row').count()).toBe(2);
+    await poll(() => page.getByTestId('span-row').count()).toBe(2);
     const detail = page.getByRole('region', { name: 'Span detail' });
-    await expect.poll(() => detail.getByRole('heading', { level: 2 }).textContent()).toBe('openai.chat');
+    await poll(() => detail.getByRole('heading', { level: 2 }).textContent()).toBe('openai.chat');
     const conversation = detail.getByRole('list', { name: 'Input' });
-    await expect.poll(() => conversation.textContent()).toContain('Where is my refund?');
+    await poll(() => conversation.textContent()).toContain('Where is my refund?');
     const text = (await detail.textContent()) ?? '';
     expect(text).toContain('123 ms');
     expect(text).toContain('42 in / 7 out');
@@ -211,7 +213,7 @@ describe('traces in Chromium', () => {
     await shot('trace');
 
     await page.getByTestId('span-row').first().click();
-    await expect.poll(() => detail.getByRole('heading', { level: 2 }).textContent()).toBe('POST /chat');
+    await poll(() => detail.getByRole('heading', { level: 2 }).textContent()).toBe('POST /chat');
     await page.getByTestId('span-row').nth(1).click();
     await detail.getByRole('button', { name: 'Add to dataset…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add to dataset' });
@@ -261,14 +263,14 @@ describe('traces in Chromium', () => {
     });
     await page.goto(`${api.url}/sessions/${session}`);
     const turns = page.getByTestId('session-turn');
-    await expect.poll(() => turns.count()).toBe(2);
-    await expect.poll(() => turns.nth(1).textContent()).toContain('Second answer');
+    await poll(() => turns.count()).toBe(2);
+    await poll(() => turns.nth(1).textContent()).toContain('Second answer');
     expect(await turns.nth(0).textContent()).toContain('First question');
     await shot('session');
 
     await page.goto(`${api.url}/users`);
     const first = page.getByRole('table', { name: 'End users' }).locator('tbody tr').first();
-    await expect.poll(() => first.textContent()).toContain(user);
+    await poll(() => first.textContent()).toContain(user);
     expect(await first.textContent()).toContain('$10.0000');
 
     const bell = page.getByRole('button', { name: /^Notifications, \d+ unread$/ });
