@@ -1,5 +1,11 @@
 /** `promptline deploy`, `rollback` and `history`: what an environment serves, and when it changed. */
-import type { Deployment, DeployRequest, HistoryEntry, RollbackRequest } from '@promptline/core';
+import {
+  type Deployment,
+  type DeployRequest,
+  type HistoryEntry,
+  type RollbackRequest,
+  TargetingRule,
+} from '@promptline/core';
 import { parsePositiveInt, parseVariants } from '../args.ts';
 import { ApiError, UsageError } from '../errors.ts';
 import { defineCommand } from '../kit.ts';
@@ -43,6 +49,14 @@ export const deployCommand = defineCommand({
     },
     disable: { type: 'boolean', description: 'Kill switch: stop serving the release' },
     enable: { type: 'boolean', description: 'Serve the release again after --disable' },
+    rule: {
+      type: 'string',
+      value: '<json>',
+      description:
+        'Targeting rule(s) tried before the split: a JSON rule or array of rules (docs/targeting.md)',
+    },
+    pin: { type: 'string', value: '<unit=v,...>', description: 'Pin units to versions: unit=version pairs' },
+    'clear-targeting': { type: 'boolean', description: 'Remove the live rules and pins' },
     reason: reasonOption,
     force: forceOption,
   },
@@ -52,6 +66,7 @@ export const deployCommand = defineCommand({
     'promptline deploy support/triage --variants 3:500,2:9500 --env production',
     'promptline deploy support/triage --env production --disable --reason "leaks PII"',
     'promptline deploy support/triage --env production --enable',
+    `promptline deploy support/triage 3 --env production --rule '{"when":{"attribute":"plan","op":"eq","value":"enterprise"},"version":4}' --pin user-42=2`,
   ],
   async run(input, ctx) {
     const [name = '', version] = input.positionals;
@@ -79,6 +94,8 @@ export const deployCommand = defineCommand({
     if (enabled !== undefined) request.enabled = enabled;
     if (reason !== undefined) request.reason = reason;
     if (input.flag('force')) request.force = true;
+    const targeting = targetingOf(input.string('rule'), input.string('pin'), input.flag('clear-targeting'));
+    if (targeting !== undefined) request.targeting = targeting;
     let deployment: Deployment;
     try {
       deployment = await ctx.api.deploy(name, env, request);
@@ -112,6 +129,54 @@ export const deployCommand = defineCommand({
     }
   },
 });
+
+/**
+ * The `targeting` of a deploy from `--rule` (JSON), `--pin unit=v,…` and `--clear-targeting`;
+ * undefined when none is given (the server keeps the live targeting). Given, they replace it.
+ */
+function targetingOf(
+  rule: string | undefined,
+  pin: string | undefined,
+  clear: boolean,
+): DeployRequest['targeting'] | undefined {
+  if (clear) {
+    if (rule !== undefined || pin !== undefined)
+      throw new UsageError('give --clear-targeting alone, or --rule/--pin to replace the targeting');
+    return {};
+  }
+  if (rule === undefined && pin === undefined) return undefined;
+  const targeting: NonNullable<DeployRequest['targeting']> = {};
+  if (rule !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rule);
+    } catch {
+      throw new UsageError(
+        `--rule is not JSON: give e.g. --rule '{"when":{"attribute":"plan","op":"eq","value":"pro"},"version":3}'`,
+      );
+    }
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    targeting.rules = list.map((r, i) => {
+      const checked = TargetingRule.safeParse(r);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        throw new UsageError(
+          `--rule ${i}: ${issue?.path.join('.') || 'rule'}: ${issue?.message ?? 'invalid'} (a rule is {"when": <condition>, "version": <n>}; see docs/targeting.md)`,
+        );
+      }
+      return checked.data;
+    });
+  }
+  if (pin !== undefined) {
+    targeting.pins = pin.split(',').map((pair) => {
+      const at = pair.lastIndexOf('=');
+      if (at <= 0)
+        throw new UsageError(`--pin takes unit=version pairs, e.g. --pin user-42=2 (got "${pair}")`);
+      return { unit: pair.slice(0, at), version: parsePositiveInt(pair.slice(at + 1), '--pin version') };
+    });
+  }
+  return targeting;
+}
 
 /** `promptline rollback <name> --env <env>`. */
 export const rollbackCommand = defineCommand({
@@ -224,5 +289,8 @@ function plainLabel(entry: HistoryEntry): string {
 }
 
 function describe(deployment: Deployment): string {
-  return `${deployment.prompt} to ${deployment.environment}: now serving ${formatRelease(deployment)} (history #${deployment.historyId})`;
+  const rules = deployment.targeting?.rules?.length ?? 0;
+  const pins = deployment.targeting?.pins?.length ?? 0;
+  const targeting = rules + pins === 0 ? '' : ` after ${rules} rule(s) and ${pins} pin(s)`;
+  return `${deployment.prompt} to ${deployment.environment}: now serving ${formatRelease(deployment)}${targeting} (history #${deployment.historyId})`;
 }

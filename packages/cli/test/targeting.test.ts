@@ -1,0 +1,54 @@
+/** `promptline deploy … --rule/--pin/--clear-targeting`, black box against a real server. */
+import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli } from './run-cli.ts';
+
+let server: TestServer;
+
+async function call(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return response.json() as Promise<Record<string, unknown>>;
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ dialect: 'sqlite' });
+  await call('POST', '/api/v1/prompts', { name: 'cli/tg', version: { type: 'text', template: 'one' } });
+  await call('POST', '/api/v1/prompts/cli%2Ftg/versions', { type: 'text', template: 'two' });
+});
+afterAll(async () => server?.close());
+
+it('deploy --rule and --pin set the targeting, --clear-targeting removes it; bad flags name the fix', async () => {
+  const rule = JSON.stringify({ when: { attribute: 'plan', op: 'eq', value: 'pro' }, version: 2 });
+  const deployed = await runCli(
+    ['deploy', 'cli/tg', '1', '--env', 'production', '--rule', rule, '--pin', 'user-42=2'],
+    { server },
+  );
+  expect(deployed.code, deployed.stderr).toBe(0);
+  expect(deployed.stdout).toContain('after 1 rule(s) and 1 pin(s)');
+  const pro = await call('GET', '/api/v1/prompts/cli%2Ftg/resolve?env=production&attr.plan=pro');
+  expect(pro.version).toBe(2);
+
+  const badRule = await runCli(['deploy', 'cli/tg', '1', '--env', 'production', '--rule', '{"when":{}}'], {
+    server,
+  });
+  expect(badRule.code).toBe(2);
+  expect(badRule.stderr).toContain('--rule 0');
+  const badPin = await runCli(['deploy', 'cli/tg', '1', '--env', 'production', '--pin', 'user-42'], {
+    server,
+  });
+  expect(badPin.code).toBe(2);
+  expect(badPin.stderr).toContain('--pin takes unit=version pairs');
+
+  const cleared = await runCli(['deploy', 'cli/tg', '1', '--env', 'production', '--clear-targeting'], {
+    server,
+  });
+  expect(cleared.code, cleared.stderr).toBe(0);
+  expect(cleared.stdout).not.toContain('rule(s)');
+  expect((await call('GET', '/api/v1/prompts/cli%2Ftg/resolve?env=production&attr.plan=pro')).version).toBe(
+    1,
+  );
+}, 120_000);
