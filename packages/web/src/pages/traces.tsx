@@ -212,7 +212,15 @@ const TraceRow = memo(function TraceRow({ trace: t, top }: { trace: TraceSummary
       <span>
         <span className={t.status === 'error' ? 'badge fail' : 'badge pass'}>{t.status}</span>
       </span>
-      <span className="ellipsis">{t.userId ?? '—'}</span>
+      <span className="ellipsis">
+        {t.sessionId ? (
+          <Link href={`/sessions/${encodeURIComponent(t.sessionId)}`} title={`session ${t.sessionId}`}>
+            {t.userId ?? 'session'}
+          </Link>
+        ) : (
+          (t.userId ?? '—')
+        )}
+      </span>
       <span>{formatMs(t.durationMs)}</span>
       <span>
         {t.usage.input}/{t.usage.output}
