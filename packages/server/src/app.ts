@@ -108,6 +108,8 @@ import { createSnapshotCache } from './resolution/snapshot-cache.ts';
 import { createRolloutChecks } from './rollouts/check.ts';
 import { registerRolloutRoutes } from './rollouts/routes.ts';
 import { createRolloutService } from './rollouts/service.ts';
+import { registerScheduleRoutes } from './schedules/routes.ts';
+import { createScheduleService } from './schedules/service.ts';
 import { registerSegmentRoutes } from './segments/routes.ts';
 import { createSegmentService } from './segments/service.ts';
 import { registerPeopleSignIn } from './session/people.ts';
@@ -144,6 +146,8 @@ export interface BuildAppOptions {
   playground?: { mockDelayMs?: number };
   /** Job runner tuning (lease, polling, backoff); tests shorten the lease. */
   jobs?: JobSettings;
+  /** How often due scheduled releases are applied (seconds; default 5). */
+  scheduleEverySeconds?: number;
   /** Gateway tuning: how often recorded spans are written (ms), and where they go (default: the trace service). */
   gateway?: { recordIntervalMs?: number; ingest?: SpanIngest };
   /** The built web app served at `/`: its dist folder (default @promptline/web's), or false for none. */
@@ -192,7 +196,7 @@ const LOG_REDACT = [
 ];
 
 const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|replays|experiments|promote|branches(?:\/[^/?]+(?:\/compare)?)?|graph|merges(?:\/preview)?))?\/?(\?.*)?$/;
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests|\/schedule)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|replays|experiments|promote|branches(?:\/[^/?]+(?:\/compare)?)?|graph|merges(?:\/preview)?))?\/?(\?.*)?$/;
 
 const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
 
@@ -363,6 +367,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const jobs = createJobService({ database, clock, logger: app.log, ...options.jobs });
   app.addHook('onReady', async () => jobs.start());
   app.addHook('onClose', async () => jobs.stop());
+  const schedules = createScheduleService({
+    database,
+    clock,
+    audit,
+    deployments,
+    jobs,
+    ...(options.scheduleEverySeconds === undefined ? {} : { everySeconds: options.scheduleEverySeconds }),
+  });
   const webhooks = createWebhookService({
     database,
     clock,
@@ -534,6 +546,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerBranchRoutes(app, { branches });
   registerDeploymentRoutes(app, { deployments });
   registerSegmentRoutes(app, { segments });
+  registerScheduleRoutes(app, { schedules });
   registerRequestRoutes(app, { requests });
   const lineage = createLineageService({ deployments, prompts, audit, now: () => clock.now() });
   registerResolutionRoutes(app, { resolution, lineage });

@@ -28,6 +28,7 @@ import { policiesAndRequestsMigration } from '../requests/migration.ts';
 import { rolloutApprovalsMigration } from '../rollouts/approval-migration.ts';
 import { rolloutChecksMigration } from '../rollouts/history-migration.ts';
 import { rolloutTablesMigration } from '../rollouts/migration.ts';
+import { scheduledReleasesMigration } from '../schedules/migration.ts';
 import { segmentsMigration } from '../segments/migration.ts';
 import { sessionsMigration, userSessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
@@ -228,6 +229,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     // Numbered in 0310–0319, renamed to sort after every migration on main when they landed.
     '0351_release_targeting': releaseTargetingMigration(),
     '0352_segments': segmentsMigration(dialect),
+    '0353_scheduled_releases': scheduledReleasesMigration(dialect),
     // Numbered in 0340–0349, renamed to sort after every migration on main when it landed.
     '0353_span_search': spanSearchMigration(dialect),
     // Numbered 0351 in its branch, renamed to sort after every migration on main when it landed.

@@ -68,6 +68,8 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
   { table: 'prompts', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
   // Before the releases whose targeting names them (by name, so no id to remap).
   { table: 'segments', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  // Prompt and environment by name; history_id keeps the source's numbering (like a request id).
+  { table: 'scheduled_releases', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
   {
     table: 'versions',
     scope: { column: 'project_id' },

@@ -44,6 +44,8 @@ export interface TestServerOptions {
   listen?: boolean;
   /** Job runner tuning; default a 50 ms poll so background work starts at once in tests. */
   jobs?: JobSettings;
+  /** How often due scheduled releases are applied (seconds). */
+  scheduleEverySeconds?: number;
   /** Gateway tuning (span recording interval, where spans go). */
   gateway?: BuildAppOptions['gateway'];
   /** The metrics registry (keep it to read what was counted), or false for none; default a new one. */
@@ -83,6 +85,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.changeFeed ? { changeFeed: options.changeFeed } : {}),
     jobs: { pollMs: 50, ...options.jobs },
+    ...(options.scheduleEverySeconds === undefined
+      ? {}
+      : { scheduleEverySeconds: options.scheduleEverySeconds }),
     ...(options.gateway ? { gateway: options.gateway } : {}),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),

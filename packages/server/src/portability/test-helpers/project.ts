@@ -97,6 +97,10 @@ export async function seedProject(api: TestClient): Promise<void> {
     }),
     'deploy with targeting',
   );
+  await ok(
+    api.post(`${p('chat/helper')}/deployments/staging/schedule`, { version: 1, at: '2099-01-01T00:00:00Z' }),
+    'scheduled release',
+  );
   // A deployment request approved by another key: requests, decisions and a history entry naming them.
   const opened = await ok(
     api.post(`${p('support/triage')}/deployments/staging/requests`, { version: 2, reason: 'review me' }),
