@@ -239,6 +239,8 @@ export function createApiClient(options: ApiClientOptions) {
     getDeployment: (name: string, env: string) => call<Deployment>('GET', deployment(name, env)),
     deploy: (name: string, env: string, request: DeployRequest) =>
       call<Deployment>('PUT', deployment(name, env), request),
+    scheduleDeploy: (name: string, env: string, request: DeployRequest & { at: string }) =>
+      call<{ id: number; at: string; status: string }>('POST', `${deployment(name, env)}/schedule`, request),
     rollback: (name: string, env: string, request: RollbackRequest) =>
       call<Deployment>('POST', `${deployment(name, env)}/rollback`, request),
     /** The whole history, newest first as the server orders it, or the one entry live at `at`. */

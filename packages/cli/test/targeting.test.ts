@@ -51,4 +51,22 @@ it('deploy --rule and --pin set the targeting, --clear-targeting removes it; bad
   expect((await call('GET', '/api/v1/prompts/cli%2Ftg/resolve?env=production&attr.plan=pro')).version).toBe(
     1,
   );
+
+  const scheduled = await runCli(
+    ['deploy', 'cli/tg', '2', '--env', 'production', '--at', '2099-01-01T00:00:00Z'],
+    {
+      server,
+    },
+  );
+  expect(scheduled.code, scheduled.stderr).toBe(0);
+  expect(scheduled.stdout).toMatch(
+    /Scheduled release #\d+ of cli\/tg to production at 2099-01-01T00:00:00.000Z/,
+  );
+  const pending = (await call('GET', '/api/v1/scheduled-releases?status=pending')) as { items?: unknown[] };
+  expect(pending.items).toHaveLength(1);
+  const badAt = await runCli(['deploy', 'cli/tg', '2', '--env', 'production', '--at', 'tomorrow'], {
+    server,
+  });
+  expect(badAt.code).toBe(2);
+  expect(badAt.stderr).toContain('--at takes an ISO-8601 time');
 }, 120_000);

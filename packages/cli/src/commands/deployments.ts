@@ -57,6 +57,11 @@ export const deployCommand = defineCommand({
     },
     pin: { type: 'string', value: '<unit=v,...>', description: 'Pin units to versions: unit=version pairs' },
     'clear-targeting': { type: 'boolean', description: 'Remove the live rules and pins' },
+    at: {
+      type: 'string',
+      value: '<time>',
+      description: 'Schedule the release to go live at this ISO-8601 time instead of now',
+    },
     reason: reasonOption,
     force: forceOption,
   },
@@ -96,6 +101,18 @@ export const deployCommand = defineCommand({
     if (input.flag('force')) request.force = true;
     const targeting = targetingOf(input.string('rule'), input.string('pin'), input.flag('clear-targeting'));
     if (targeting !== undefined) request.targeting = targeting;
+    const at = input.string('at');
+    if (at !== undefined) {
+      if (Number.isNaN(Date.parse(at)) || !/^\d{4}-\d{2}-\d{2}T/.test(at))
+        throw new UsageError(`--at takes an ISO-8601 time, e.g. --at 2026-12-01T09:00:00Z (got "${at}")`);
+      const scheduled = await ctx.api.scheduleDeploy(name, env, { ...request, at });
+      if (!ctx.printJson(scheduled)) {
+        ctx.out(
+          `Scheduled release #${scheduled.id} of ${name} to ${env} at ${scheduled.at} (GET /api/v1/scheduled-releases to follow it)\n`,
+        );
+      }
+      return;
+    }
     let deployment: Deployment;
     try {
       deployment = await ctx.api.deploy(name, env, request);
