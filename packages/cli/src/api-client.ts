@@ -37,6 +37,7 @@ import type {
   Promotion,
   Prompt,
   PromptMetrics,
+  PutSegmentRequest,
   RenderRequest,
   RenderResult,
   Replay,
@@ -47,6 +48,7 @@ import type {
   Rollout,
   RolloutGuardrail,
   RolloutStep,
+  Segment,
   TraceDetail,
   TracePage,
   TracesToDatasetRequest,
@@ -258,6 +260,11 @@ export function createApiClient(options: ApiClientOptions) {
     render: (name: string, request: Partial<RenderRequest>) =>
       call<RenderResult>('POST', `${prompt(name)}/render`, request),
 
+    listSegments: () => call<{ items: Segment[] }>('GET', '/api/v1/segments'),
+    getSegment: (name: string) => call<Segment>('GET', `/api/v1/segments/${encodeURIComponent(name)}`),
+    putSegment: (name: string, body: PutSegmentRequest) =>
+      call<Segment>('PUT', `/api/v1/segments/${encodeURIComponent(name)}`, body),
+    deleteSegment: (name: string) => call<unknown>('DELETE', `/api/v1/segments/${encodeURIComponent(name)}`),
     listEnvironments: () => call<{ items: Environment[] }>('GET', '/api/v1/environments'),
     createEnvironment: (request: CreateEnvironmentRequest) =>
       call<Environment>('POST', '/api/v1/environments', request),

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: () => import('./commands/sync.ts').then((m) => m.statusCommand),
   render: () => import('./commands/render.ts').then((m) => m.renderCommand),
   envs: () => import('./commands/envs.ts').then((m) => m.envsCommand),
+  segments: () => import('./commands/segments.ts').then((m) => m.segmentsCommand),
   keys: () => import('./commands/keys.ts').then((m) => m.keysCommand),
   projects: () => import('./commands/projects.ts').then((m) => m.projectsCommand),
   audit: () => import('./commands/audit.ts').then((m) => m.auditCommand),
@@ -55,6 +56,7 @@ const SUMMARIES: Partial<Record<string, string>> = {
   status: '<dir>: what push would do',
   render: '<name> --env <env> --var k=v: the prompt as an environment serves it',
   envs: 'list | create <name>: environments',
+  segments: 'list | show <name> | set <name> [--when json] [--units a,b] | delete <name>: targeting segments',
   keys: 'create <name> [--env --prefix --read-only --expires] | list | rotate <id> | revoke <id>: API keys',
   projects: 'list | create <name>: projects (creating takes an instance admin)',
   audit:

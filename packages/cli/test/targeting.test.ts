@@ -70,3 +70,30 @@ it('deploy --rule and --pin set the targeting, --clear-targeting removes it; bad
   expect(badAt.code).toBe(2);
   expect(badAt.stderr).toContain('--at takes an ISO-8601 time');
 }, 120_000);
+
+it('segments set/list/show/delete manage targeting segments; set without content names the flags', async () => {
+  const set = await runCli(
+    [
+      'segments',
+      'set',
+      'staff',
+      '--when',
+      '{"attribute":"email","op":"endsWith","value":"@acme.com"}',
+      '--units',
+      'u1,u2',
+    ],
+    { server },
+  );
+  expect(set.code, set.stderr).toBe(0);
+  expect(set.stdout).toContain('Segment staff: 2 unit(s) and a condition');
+  const list = await runCli(['segments', 'list'], { server });
+  expect(list.stdout).toMatch(/^staff\s+2\s+/m);
+  const shown = await runCli(['segments', 'show', 'staff', '--json'], { server });
+  expect(JSON.parse(shown.stdout)).toMatchObject({ name: 'staff', units: ['u1', 'u2'] });
+  const empty = await runCli(['segments', 'set', 'staff'], { server });
+  expect(empty.code).toBe(2);
+  expect(empty.stderr).toContain('give --when <json> and/or --units');
+  const deleted = await runCli(['segments', 'delete', 'staff'], { server });
+  expect(deleted.code, deleted.stderr).toBe(0);
+  expect((await runCli(['segments', 'show', 'staff'], { server })).stderr).toContain('SEGMENT_NOT_FOUND');
+}, 120_000);
