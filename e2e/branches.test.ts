@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCall } from './api.ts';
 import { launchChromium } from './browser.ts';
 import { ensureWebBuild } from './build-web.ts';
 
@@ -19,15 +20,7 @@ describe('branches, graph and merge, in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${api.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    expect(res.status, `${method} ${path}`).toBeLessThan(300);
-    return res.json();
-  };
+  const call = (method: string, path: string, body?: unknown) => apiCall(api, method, path, body);
 
   beforeAll(async () => {
     rmSync(SHOTS, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import type { SpanInputDraft } from '@promptline/core';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCall } from './api.ts';
 import { launchChromium } from './browser.ts';
 import { ensureWebBuild } from './build-web.ts';
 
@@ -24,15 +25,7 @@ describe('monitoring tab in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${api.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    expect(res.status, `${method} ${path}`).toBeLessThan(300);
-    return res.json();
-  };
+  const call = (method: string, path: string, body?: unknown) => apiCall(api, method, path, body);
   const spans = (version: number, count: number, agoMs: number, latency: number): SpanInputDraft[] =>
     Array.from({ length: count }, (_, i) => {
       const start = Date.now() - agoMs + i * 1_000;

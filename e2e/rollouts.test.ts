@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCall, signInWithKey } from './api.ts';
 import { launchChromium } from './browser.ts';
 import { ensureWebBuild } from './build-web.ts';
 
@@ -45,21 +46,8 @@ describe('rollout page, in Chromium', () => {
       fullPage: true,
     });
   };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${api.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    expect(res.status, `${method} ${path}`).toBeLessThan(300);
-    return res.json();
-  };
-  const signIn = async (key: string) => {
-    await page.goto(`${api.url}/sign-in`);
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
-  };
+  const call = (method: string, path: string, body?: unknown) => apiCall(api, method, path, body);
+  const signIn = (key: string) => signInWithKey(page, api.url, key);
 
   beforeAll(async () => {
     rmSync(SHOTS, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import type { SpanInputDraft } from '@promptline/core';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCall } from './api.ts';
 import { launchChromium } from './browser.ts';
 import { ensureWebBuild } from './build-web.ts';
 
@@ -33,15 +34,7 @@ describe('traces in Chromium', () => {
     });
     expect(consoleErrors.join('\n'), `console errors before "${name}"`).toBe('');
   };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${api.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    expect(res.status, `${method} ${path}`).toBeLessThan(300);
-    return res.json();
-  };
+  const call = (method: string, path: string, body?: unknown) => apiCall(api, method, path, body);
   const span = (over: Partial<SpanInputDraft>, agoMs: number): SpanInputDraft => ({
     traceId: hex(16),
     spanId: hex(8),
