@@ -12,6 +12,7 @@ import type {
   Branch,
   CreateBranchRequest,
   CreatedApiKey,
+  CreatedInvitation,
   CreatedProject,
   CreateEnvironmentRequest,
   CreatePromptRequest,
@@ -27,6 +28,7 @@ import type {
   FieldIssue,
   HistoryEntry,
   ImportResult,
+  Invitation,
   LangfuseCreatePromptRequest,
   LangfusePrompt,
   MergePreview,
@@ -275,6 +277,12 @@ export function createApiClient(options: ApiClientOptions) {
 
     listProjects: () => call<{ items: ProjectSummary[] }>('GET', '/api/v1/projects'),
     createProject: (name: string) => call<CreatedProject>('POST', '/api/v1/projects', { name }),
+
+    /** Invites an email to the key's project; the answer carries the one-time link (`path`). */
+    createInvitation: (request: { email: string; role?: Role; expiresInHours?: number }) =>
+      call<CreatedInvitation>('POST', '/api/v1/invitations', request),
+    listInvitations: () => call<{ items: Invitation[] }>('GET', '/api/v1/invitations'),
+    revokeInvitation: (id: number) => call<Invitation>('DELETE', `/api/v1/invitations/${id}`),
 
     listApiKeys: () => call<{ items: ApiKey[] }>('GET', '/api/v1/api-keys'),
     createApiKey: (request: {

@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   segments: () => import('./commands/segments.ts').then((m) => m.segmentsCommand),
   keys: () => import('./commands/keys.ts').then((m) => m.keysCommand),
   projects: () => import('./commands/projects.ts').then((m) => m.projectsCommand),
+  invitations: () => import('./commands/invitations.ts').then((m) => m.invitationsCommand),
   audit: () => import('./commands/audit.ts').then((m) => m.auditCommand),
   requests: () => import('./commands/requests.ts').then((m) => m.requestsCommand),
   rollouts: () => import('./commands/rollouts.ts').then((m) => m.rolloutsCommand),
@@ -59,6 +60,7 @@ const SUMMARIES: Partial<Record<string, string>> = {
   segments: 'list | show <name> | set <name> [--when json] [--units a,b] | delete <name>: targeting segments',
   keys: 'create <name> [--env --prefix --read-only --expires] | list | rotate <id> | revoke <id>: API keys',
   projects: 'list | create <name>: projects (creating takes an instance admin)',
+  invitations: 'create <email> [--role r] | list | revoke <id>: one-time links that bring people in',
   audit:
     'list | verify [--head h] | head | checkpoint | lineage <prompt> | served <env> --at t: the audit log and its proofs',
   requests: 'list | show <id> | approve <id> | reject <id> | cancel <id>: deployment requests',
