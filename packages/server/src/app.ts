@@ -435,8 +435,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   // Every way in (native API, OpenTelemetry, gateway, SDK) stores spans through this one service.
   // Written spans and scores reach the metrics rollups through its sink, in the writing transaction.
+  // On PostgreSQL the change feed carries "spans written" between instances; a tail reads
+  // another instance's batch back through the trace service (built just below).
   const traceTail = createTraceTail({
     onListenerError: (error) => app.log.error({ err: error }, 'trace tail listener failed'),
+    feed: changeFeed,
+    readBatch: (batch) => traces.readBatch(batch),
+    onReadError: (error) =>
+      app.log.error({ err: error }, 'trace tail: reading spans of another instance failed'),
   });
   const traces = createTraceService({
     database,

@@ -11,6 +11,22 @@ export interface DeploymentChange {
   prompt: string;
 }
 
+/**
+ * A batch of spans was written (the trace list's live tail): which project, the batch's start
+ * times and its `received_at` stamp, so an instance can read exactly those spans back. Never the
+ * spans' content: a notification stays small and carries nothing an end user wrote.
+ */
+export interface SpansWritten {
+  projectId: number;
+  /** Epoch ms: the earliest and latest start of the batch's written spans. */
+  fromMs: number;
+  toMs: number;
+  /** The `received_at` of the batch's rows. */
+  receivedAt: string;
+  /** Spans the batch wrote. */
+  count: number;
+}
+
 /** Every environment of every project: what a feed reports as changed after it may have missed changes. */
 export type EnvironmentLister = () => Promise<{ projectId: string; environment: string }[]>;
 
@@ -29,6 +45,13 @@ export interface ChangeFeed {
    * A single-process feed needs none: the instance that revokes clears its own cache.
    */
   subscribeKeys?(listener: (keyId: number | null) => void): () => void;
+  /**
+   * For feeds that span instances: tells the other instances that this one wrote a batch of spans
+   * (not this one: its tail already heard them in-process). A single-process feed needs none.
+   */
+  publishSpans?(batch: SpansWritten): void;
+  /** Batches of spans written by other instances. */
+  subscribeSpans?(listener: (batch: SpansWritten) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { z } from 'zod';
-import type { ChangeFeed, DeploymentChange, EnvironmentLister } from './change-feed.ts';
+import type { ChangeFeed, DeploymentChange, EnvironmentLister, SpansWritten } from './change-feed.ts';
 import { CHANGE_CHANNEL, createChangeFeedStore } from './store.ts';
 
 export { CHANGE_CHANNEL };
@@ -28,10 +28,22 @@ export interface PostgresChangeFeed extends ChangeFeed {
   listening(): boolean;
   resyncFrom(list: EnvironmentLister): void;
   subscribeKeys(listener: (keyId: number | null) => void): () => void;
+  publishSpans(batch: SpansWritten): void;
+  subscribeSpans(listener: (batch: SpansWritten) => void): () => void;
 }
 
 /** A notification's payload (ours, or the triggers' of migrations `0021_change_notify`, `0080_api_key_notify` and `0300_member_notify`). */
 const Payload = z.union([
+  z.object({
+    kind: z.literal('spans'),
+    schema: z.string().optional(),
+    origin: z.string().optional(),
+    projectId: z.number().int(),
+    fromMs: z.number(),
+    toMs: z.number(),
+    receivedAt: z.string(),
+    count: z.number().int(),
+  }),
   z.object({
     kind: z.literal('api-key'),
     schema: z.string().optional(),
@@ -85,6 +97,7 @@ export async function createPostgresChangeFeed(
   const pool = options.pool ?? (ownPool as pg.Pool);
   const listeners = new Set<(c: DeploymentChange) => void>();
   const keyListeners = new Set<(keyId: number | null) => void>();
+  const spanListeners = new Set<(batch: SpansWritten) => void>();
   const baseDelay = options.reconnectDelayMs ?? 100;
   const report = (error: unknown) => options.onError?.(error);
 
@@ -134,6 +147,11 @@ export async function createPostgresChangeFeed(
       deliverKey(payload.keyId);
       return;
     }
+    if (payload.kind === 'spans') {
+      const { projectId, fromMs, toMs, receivedAt, count } = payload;
+      deliverSpans({ projectId, fromMs, toMs, receivedAt, count });
+      return;
+    }
     deliver({ projectId: payload.projectId, environment: payload.environment, prompt: payload.prompt });
   }
 
@@ -143,6 +161,16 @@ export async function createPostgresChangeFeed(
         listener(keyId);
       } catch (error) {
         report(new Error('change feed: a listener failed on an API key change', { cause: error }));
+      }
+    }
+  }
+
+  function deliverSpans(batch: SpansWritten): void {
+    for (const listener of [...spanListeners]) {
+      try {
+        listener(batch);
+      } catch (error) {
+        report(new Error('change feed: a listener failed on written spans', { cause: error }));
       }
     }
   }
@@ -233,6 +261,21 @@ export async function createPostgresChangeFeed(
       store.notify(pool, payload).catch(report);
     },
 
+    publishSpans(batch) {
+      // Only the other instances: this one's tail heard the spans in-process.
+      if (closed) return;
+      store
+        .notify(pool, JSON.stringify({ kind: 'spans', ...batch, schema, origin: instanceId }))
+        .catch(report);
+    },
+
+    subscribeSpans(listener) {
+      spanListeners.add(listener);
+      return () => {
+        spanListeners.delete(listener);
+      };
+    },
+
     resyncFrom(list) {
       environments = list;
     },
@@ -256,6 +299,7 @@ export async function createPostgresChangeFeed(
       if (timer) clearTimeout(timer);
       listeners.clear();
       keyListeners.clear();
+      spanListeners.clear();
       const current = client;
       client = undefined;
       if (current) {

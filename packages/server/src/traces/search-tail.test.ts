@@ -9,6 +9,7 @@ import {
   type TestClient,
   type TestServer,
 } from '../test-helpers/index.ts';
+import { createSpanStore } from './store.ts';
 import { newTraceId, testSpan } from './test-spans.ts';
 
 describe.each(DIALECTS)('trace search and live tail (%s)', (dialect) => {
@@ -67,6 +68,37 @@ describe.each(DIALECTS)('trace search and live tail (%s)', (dialect) => {
       );
       expect(plan.rows.map((r) => r.detail).join(' ')).toContain('VIRTUAL TABLE INDEX');
     }
+  });
+
+  it('plans the list’s text search through the text index, not a scan of the spans', async () => {
+    const store = createSpanStore(dialect);
+    const db = server.database.db;
+    const plan = (trx: typeof db) => store.planOfListTraces(trx, 1, { q: 'refund', status: 'error' }, 50);
+    if (dialect === 'sqlite') {
+      const { plan: lines, usesTextIndex } = await plan(db);
+      expect(usesTextIndex).toBe(true);
+      expect(lines.join('\n')).toContain('SCAN spans_fts VIRTUAL TABLE INDEX');
+      return;
+    }
+    // With a handful of rows any index on project_id looks cheaper, whatever the text. So, in a
+    // transaction rolled back after, only the text index is left and scans are forbidden: a plan
+    // then uses it if and only if the query's text expression is the one the index is built on.
+    let planned: { plan: string[]; usesTextIndex: boolean } | undefined;
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`alter table spans drop constraint spans_pk`.execute(trx);
+        await sql`drop index spans_project_start`.execute(trx);
+        await sql`set local enable_seqscan = off`.execute(trx);
+        planned = await plan(trx);
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => {
+        if (error.message !== 'roll back') throw error;
+      });
+    const { plan: lines, usesTextIndex } = planned ?? { plan: [], usesTextIndex: false };
+    expect(usesTextIndex, lines.join('\n')).toBe(true);
+    expect(lines.join('\n')).toContain('Bitmap Index Scan');
   });
 
   it('filters by a score’s name and value range', async () => {

@@ -16,9 +16,11 @@ import {
 } from '@promptline/core';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
+import type { SpansWritten } from '../live/change-feed.ts';
 import type { SpanMetrics } from '../prometheus/registry.ts';
 import { score, spanTree, traceSummary } from './decode.ts';
 import {
+  floorMs,
   type PreparedSpan,
   recorded,
   type SpanSource,
@@ -30,7 +32,7 @@ import { createScoreStore } from './score-store.ts';
 import { spanRetentionDays } from './settings.ts';
 import type { TraceSink } from './sink.ts';
 import { createSpanStore } from './store.ts';
-import { publishedSpans, type TraceTail } from './tail.ts';
+import { type PublishedSpan, publishedFromRow, publishedSpans, type TraceTail } from './tail.ts';
 import { type UnitMoments, type UnitQuery, unitMoments } from './unit-store.ts';
 
 const DAY_MS = 86_400_000;
@@ -186,7 +188,21 @@ export function createTraceService({
         );
       });
       // After the commit: the tail never shows a span a rollback would take back.
-      if (tail && written.length > 0) tail.publish(projectId, publishedSpans(written));
+      if (tail && written.length > 0) {
+        let fromMs = Number.POSITIVE_INFINITY;
+        let toMs = Number.NEGATIVE_INFINITY;
+        for (const p of written) {
+          fromMs = Math.min(fromMs, floorMs(p.startMs));
+          toMs = Math.max(toMs, floorMs(p.startMs));
+        }
+        tail.publish(projectId, publishedSpans(written), {
+          projectId,
+          fromMs,
+          toMs,
+          receivedAt,
+          count: written.length,
+        });
+      }
       metrics?.ingested(source, spans.length);
       return { accepted: spans.length };
     },
@@ -206,13 +222,22 @@ export function createTraceService({
       return { traceIds, spans, scores: removedScores };
     },
 
-    /** A page of traces, newest first; `nextCursor` resumes after its last trace. */
     /**
      * Per-unit moments of a metric for each version of a prompt in an environment (experiments):
      * read straight from the spans, so a span counts the moment its batch is acknowledged.
      */
     unitMoments: (query: UnitQuery): Promise<UnitMoments[]> => unitMoments(database.db, query),
 
+    /**
+     * The spans of a batch another instance wrote, as the live tail publishes them (at most the
+     * batch's count and one more batch's worth: two batches may share a stamp).
+     */
+    async readBatch(batch: SpansWritten): Promise<PublishedSpan[]> {
+      const rows = await store.spansOfBatch(database.db, batch, batch.count + 1_000);
+      return rows.map(publishedFromRow);
+    },
+
+    /** A page of traces, newest first; `nextCursor` resumes after its last trace. */
     async list(projectId: number, query: ListTracesQuery): Promise<TracePage> {
       const [startMs, traceId] = query.cursor?.split('.') ?? [];
       const rows = await store.listTraces(

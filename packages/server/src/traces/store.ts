@@ -169,49 +169,88 @@ async function insertSpansUnnest(db: Db, rows: readonly NewSpanRow[]): Promise<I
 }
 
 export function createSpanStore(dialect: Dialect) {
+  /** The query of a page of traces, newest first by (start, trace id). */
+  function listQuery(db: Db, projectId: number, f: TraceFilter, limit: number) {
+    let q = traceDb(db).selectFrom('traces').selectAll().where('project_id', '=', projectId);
+    if (f.prompt !== undefined) q = q.where('prompt_name', '=', f.prompt);
+    if (f.version !== undefined) q = q.where('prompt_version', '=', f.version);
+    if (f.env !== undefined) q = q.where('environment', '=', f.env);
+    if (f.status === 'error') q = q.where('error_count', '>', 0);
+    if (f.status === 'ok') q = q.where('error_count', '=', 0);
+    if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
+    if (f.sessionId !== undefined) q = q.where('session_id', '=', f.sessionId);
+    if (f.model !== undefined) q = q.where('model', '=', f.model);
+    if (f.fromMs !== undefined) q = q.where('start_ms', '>=', f.fromMs);
+    if (f.toMs !== undefined) q = q.where('start_ms', '<', f.toMs);
+    const text = f.q;
+    if (text !== undefined && [...text].length >= MIN_INDEXED_SEARCH) {
+      q = q.where(spanTextMatch(dialect, projectId, text));
+    } else if (text !== undefined) {
+      q = q.where(sql`lower(root_name)`, 'like', sql`${likePattern(text)} escape '\\'`);
+    }
+    if (f.score !== undefined) {
+      const { score, scoreMin, scoreMax } = f;
+      q = q.where('trace_id', 'in', (eb) => {
+        let scored = eb
+          .selectFrom('scores')
+          .select('scores.trace_id')
+          .where('scores.project_id', '=', projectId)
+          .where('scores.name', '=', score);
+        if (scoreMin !== undefined) scored = scored.where('scores.value_number', '>=', scoreMin);
+        if (scoreMax !== undefined) scored = scored.where('scores.value_number', '<=', scoreMax);
+        return scored;
+      });
+    }
+    const after = f.after;
+    if (after) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('start_ms', '<', after.startMs),
+          eb.and([eb('start_ms', '=', after.startMs), eb('trace_id', '<', after.traceId)]),
+        ]),
+      );
+    }
+    return q.orderBy('start_ms', 'desc').orderBy('trace_id', 'desc').limit(limit);
+  }
+
   return {
     /** A page of traces, newest first by (start, trace id). */
-    async listTraces(db: Db, projectId: number, f: TraceFilter, limit: number): Promise<StoredTrace[]> {
-      let q = traceDb(db).selectFrom('traces').selectAll().where('project_id', '=', projectId);
-      if (f.prompt !== undefined) q = q.where('prompt_name', '=', f.prompt);
-      if (f.version !== undefined) q = q.where('prompt_version', '=', f.version);
-      if (f.env !== undefined) q = q.where('environment', '=', f.env);
-      if (f.status === 'error') q = q.where('error_count', '>', 0);
-      if (f.status === 'ok') q = q.where('error_count', '=', 0);
-      if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
-      if (f.sessionId !== undefined) q = q.where('session_id', '=', f.sessionId);
-      if (f.model !== undefined) q = q.where('model', '=', f.model);
-      if (f.fromMs !== undefined) q = q.where('start_ms', '>=', f.fromMs);
-      if (f.toMs !== undefined) q = q.where('start_ms', '<', f.toMs);
-      const text = f.q;
-      if (text !== undefined && [...text].length >= MIN_INDEXED_SEARCH) {
-        q = q.where(spanTextMatch(dialect, projectId, text));
-      } else if (text !== undefined) {
-        q = q.where(sql`lower(root_name)`, 'like', sql`${likePattern(text)} escape '\\'`);
-      }
-      if (f.score !== undefined) {
-        const { score, scoreMin, scoreMax } = f;
-        q = q.where('trace_id', 'in', (eb) => {
-          let scored = eb
-            .selectFrom('scores')
-            .select('scores.trace_id')
-            .where('scores.project_id', '=', projectId)
-            .where('scores.name', '=', score);
-          if (scoreMin !== undefined) scored = scored.where('scores.value_number', '>=', scoreMin);
-          if (scoreMax !== undefined) scored = scored.where('scores.value_number', '<=', scoreMax);
-          return scored;
-        });
-      }
-      const after = f.after;
-      if (after) {
-        q = q.where((eb) =>
-          eb.or([
-            eb('start_ms', '<', after.startMs),
-            eb.and([eb('start_ms', '=', after.startMs), eb('trace_id', '<', after.traceId)]),
-          ]),
-        );
-      }
-      return q.orderBy('start_ms', 'desc').orderBy('trace_id', 'desc').limit(limit).execute();
+    listTraces: (db: Db, projectId: number, f: TraceFilter, limit: number): Promise<StoredTrace[]> =>
+      listQuery(db, projectId, f, limit).execute(),
+
+    /**
+     * The database's plan for that page, one line per step (EXPLAIN QUERY PLAN on SQLite, EXPLAIN
+     * on PostgreSQL), and whether a step reads the text index (FTS5 table, or the pg_trgm index of
+     * any spans partition): what the benches and tests read to prove a search scans no spans.
+     */
+    async planOfListTraces(
+      db: Db,
+      projectId: number,
+      f: TraceFilter,
+      limit: number,
+    ): Promise<{ plan: string[]; usesTextIndex: boolean }> {
+      const compiled = listQuery(db, projectId, f, limit).compile();
+      const explain = dialect === 'postgres' ? 'explain ' : 'explain query plan ';
+      const result = await db.executeQuery<Record<string, unknown>>({
+        ...compiled,
+        sql: `${explain}${compiled.sql}`,
+      });
+      const plan = result.rows.map((row) => String(row['QUERY PLAN'] ?? row.detail ?? JSON.stringify(row)));
+      // Each partition has its own copy of the parent's index, under a generated name.
+      const indexes =
+        dialect === 'postgres'
+          ? (
+              await sql<{
+                name: string;
+              }>`select indexname as name from pg_indexes where schemaname = current_schema() and indexdef like '%gin_trgm_ops%'`.execute(
+                db,
+              )
+            ).rows.map((r) => r.name)
+          : ['spans_fts'];
+      const usesTextIndex = plan.some((line) =>
+        indexes.some((name) => new RegExp(`\\b${name}\\b`).test(line)),
+      );
+      return { plan, usesTextIndex };
     },
 
     /** End users of the project's traces that started in [fromMs, toMs), most costly first. */
@@ -260,6 +299,29 @@ export function createSpanStore(dialect: Dialect) {
         .where('trace_id', '=', trace.trace_id)
         .where('start_ms', '>=', trace.start_ms)
         .where('start_ms', '<=', trace.end_ms)
+        .orderBy('start_ms')
+        .orderBy('span_id')
+        .limit(limit)
+        .execute();
+    },
+
+    /**
+     * The spans of one written batch (another instance's, for the live tail): its project, start
+     * range and `received_at` stamp. The start range keeps it to the index (and on PostgreSQL to
+     * the batch's partitions); two batches stamped in the same millisecond may both come back.
+     */
+    async spansOfBatch(
+      db: Db,
+      batch: { projectId: number; fromMs: number; toMs: number; receivedAt: string },
+      limit: number,
+    ): Promise<StoredSpan[]> {
+      return traceDb(db)
+        .selectFrom('spans')
+        .selectAll()
+        .where('project_id', '=', batch.projectId)
+        .where('start_ms', '>=', batch.fromMs)
+        .where('start_ms', '<=', batch.toMs)
+        .where('received_at', '=', batch.receivedAt)
         .orderBy('start_ms')
         .orderBy('span_id')
         .limit(limit)

@@ -3,12 +3,15 @@
  * has committed (never before: a tail must not show what a rollback takes back), and every open
  * `GET /api/v1/traces/tail` stream of that project hears them, filtered by its own query.
  *
- * In-process: a stream hears the spans ingested by the instance serving it. Behind a load
- * balancer with several instances, the web app's list still catches up through its next page
- * load (docs/traces-ui.md says so).
+ * Across instances (PostgreSQL): the instance that wrote a batch tells the others through the
+ * change feed — project, start range and `received_at` stamp, never span content — and an
+ * instance with open tails of that project reads those spans back and publishes them to its
+ * streams. An instance without a tail of the project reads nothing.
  */
 import type { TraceTailEvent, TraceTailQuery } from '@promptline/core';
+import type { ChangeFeed, SpansWritten } from '../live/change-feed.ts';
 import type { PreparedSpan } from './rows.ts';
+import type { StoredSpan } from './store.ts';
 
 type TailSpan = TraceTailEvent['spans'][number];
 
@@ -23,25 +26,76 @@ export interface PublishedSpan {
 type Listener = (spans: readonly PublishedSpan[]) => void;
 
 export interface TraceTail {
-  publish(projectId: number, spans: readonly PublishedSpan[]): void;
+  /**
+   * Spans this instance wrote in a committed batch (`batch` describes it): heard by this
+   * instance's streams at once, and announced to the other instances when the feed spans them.
+   */
+  publish(projectId: number, spans: readonly PublishedSpan[], batch?: SpansWritten): void;
   /** Answers the function that unsubscribes. */
   subscribe(projectId: number, listener: Listener): () => void;
 }
 
-/** Listeners per project; a listener that throws is dropped from nothing and hurts no other. */
-export function createTraceTail(options: { onListenerError?: (error: unknown) => void } = {}): TraceTail {
+export interface TraceTailOptions {
+  onListenerError?: (error: unknown) => void;
+  /** The change feed: with `publishSpans`/`subscribeSpans` (PostgreSQL) tails span instances. */
+  feed?: ChangeFeed | undefined;
+  /** Reads another instance's batch back (the trace service); needed with a feed that spans instances. */
+  readBatch?: ((batch: SpansWritten) => Promise<PublishedSpan[]>) | undefined;
+  /** A failed read of another instance's batch (its spans are missed by this instance's tails). */
+  onReadError?: (error: unknown) => void;
+}
+
+/** Spans remembered as already published, against a batch read twice (two batches stamped alike). */
+const RECENT_SPANS = 20_000;
+
+/** Listeners per project; a listener that throws is reported and hurts no other. */
+export function createTraceTail(options: TraceTailOptions = {}): TraceTail {
   const listeners = new Map<number, Set<Listener>>();
-  return {
-    publish(projectId, spans) {
-      const set = listeners.get(projectId);
-      if (!set || spans.length === 0) return;
-      for (const listener of [...set]) {
-        try {
-          listener(spans);
-        } catch (error) {
-          options.onListenerError?.(error);
-        }
+  const { feed, readBatch } = options;
+  const recent = new Set<string>();
+
+  function deliver(projectId: number, spans: readonly PublishedSpan[]) {
+    const set = listeners.get(projectId);
+    if (!set || spans.length === 0) return;
+    for (const listener of [...set]) {
+      try {
+        listener(spans);
+      } catch (error) {
+        options.onListenerError?.(error);
       }
+    }
+  }
+
+  /** The spans not published before; remembers them (the oldest forgotten beyond the bound). */
+  function unseen(spans: readonly PublishedSpan[]): PublishedSpan[] {
+    const fresh = spans.filter((p) => {
+      const key = `${p.traceId}/${p.span.spanId}/${p.span.startTime}`;
+      if (recent.has(key)) return false;
+      recent.add(key);
+      return true;
+    });
+    for (const key of recent) {
+      if (recent.size <= RECENT_SPANS) break;
+      recent.delete(key);
+    }
+    return fresh;
+  }
+
+  if (feed?.subscribeSpans && readBatch) {
+    feed.subscribeSpans((batch) => {
+      // Only an instance with a tail of that project reads the batch back.
+      if (!listeners.has(batch.projectId)) return;
+      readBatch(batch).then(
+        (spans) => deliver(batch.projectId, unseen(spans)),
+        (error: unknown) => options.onReadError?.(error),
+      );
+    });
+  }
+
+  return {
+    publish(projectId, spans, batch) {
+      deliver(projectId, spans);
+      if (batch && batch.count > 0) feed?.publishSpans?.(batch);
     },
     subscribe(projectId, listener) {
       let set = listeners.get(projectId);
@@ -83,6 +137,36 @@ export function publishedSpans(written: readonly PreparedSpan[]): PublishedSpan[
       costUsd,
     },
   }));
+}
+
+/** A stored span (another instance's, read back) as the tail publishes it. */
+export function publishedFromRow(row: StoredSpan): PublishedSpan {
+  const startMs = Number(row.start_ms);
+  const endMs = Number(row.end_ms);
+  const version = row.prompt_version === null ? null : Number(row.prompt_version);
+  return {
+    traceId: row.trace_id,
+    // Input and output are stored as the JSON text `text()` makes of them in-process.
+    text: `${row.name} ${row.input ?? ''} ${row.output ?? ''}`.toLowerCase(),
+    span: {
+      spanId: row.span_id,
+      parentSpanId: row.parent_span_id,
+      name: row.name,
+      startTime: new Date(startMs).toISOString(),
+      endTime: new Date(endMs).toISOString(),
+      durationMs: Number(row.duration_ms),
+      status: row.status === 'error' ? 'error' : 'ok',
+      prompt:
+        row.prompt_name !== null && version !== null
+          ? { name: row.prompt_name, version, environment: row.environment }
+          : null,
+      model: row.model,
+      userId: row.user_id,
+      sessionId: row.session_id,
+      usage: { input: Number(row.input_tokens ?? 0), output: Number(row.output_tokens ?? 0) },
+      costUsd: row.cost_usd === null ? null : Number(row.cost_usd),
+    },
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { PromptMetrics } from '@promptline/core';
 import { useQueries, useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { api, encodeName, request } from '../api/client.ts';
 import { Empty, Loading, QueryView } from '../components/states.tsx';
@@ -24,6 +24,8 @@ const FORMAT = {
  */
 export default function DashboardPage() {
   const [params, setParams] = useQueryParams();
+  // Read by bench/traces-page.bench.ts: from here to each chart drawn ('chart-drawn').
+  useState(() => performance.mark('monitoring-start'));
   const env = params.env ?? 'production';
   const envs = useQuery({ queryKey: ['environments'], queryFn: api.listEnvironments });
   const prompts = useQuery({ queryKey: ['prompts'], queryFn: api.listPrompts });

@@ -13,6 +13,11 @@ const TimeChart = lazy(() => import('../../components/time-chart.tsx'));
 
 const RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 type Range = keyof typeof RANGES;
+/**
+ * 30 days at the server's default interval would be 30 daily points: too coarse to see a deploy.
+ * Hourly points (720, read from the hour rollups) keep a day's shape and still draw at once.
+ */
+const INTERVAL: Partial<Record<Range, '1h'>> = { '30d': '1h' };
 
 const FORMAT: Record<ChartData['unit'], (v: number) => string> = {
   count: (v) => String(Math.round(v)),
@@ -36,7 +41,12 @@ export function MonitoringTab({ prompt }: { prompt: Prompt }) {
   const envs = useQuery({ queryKey: ['environments'], queryFn: api.listEnvironments });
   const window = useMemo(() => {
     const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
-    return { from: new Date(to.getTime() - RANGES[range]).toISOString(), to: to.toISOString() };
+    const interval = INTERVAL[range];
+    return {
+      from: new Date(to.getTime() - RANGES[range]).toISOString(),
+      to: to.toISOString(),
+      ...(interval ? { interval } : {}),
+    };
   }, [range]);
   const metrics = useQuery({
     queryKey: ['metrics', prompt.name, env, window.from],
