@@ -50,6 +50,8 @@ import type {
   Rollout,
   RolloutGuardrail,
   RolloutStep,
+  SecurityEventPage,
+  SecurityLogVerification,
   Segment,
   TraceDetail,
   TracePage,
@@ -311,6 +313,19 @@ export function createApiClient(options: ApiClientOptions) {
         cursor?: string | undefined;
       } = {},
     ) => call<AuditPage>('GET', `/api/v1/audit${query(params)}`),
+    /** One page of the instance security log (instance admins), newest first. */
+    listSecurityEvents: (
+      params: {
+        type?: string | undefined;
+        email?: string | undefined;
+        from?: string | undefined;
+        to?: string | undefined;
+        limit?: number | undefined;
+        cursor?: string | undefined;
+      } = {},
+    ) => call<SecurityEventPage>('GET', `/api/v1/instance/security-events${query(params)}`),
+    verifySecurityEvents: () =>
+      call<SecurityLogVerification>('GET', '/api/v1/instance/security-events/verify'),
     verifyAudit: (params: { head?: string | undefined } = {}) =>
       call<AuditVerification>('GET', `/api/v1/audit/verify${query(params)}`),
     requestDeploy: (name: string, env: string, request: DeployRequest & { reason: string }) =>

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: () => import('./commands/keys.ts').then((m) => m.keysCommand),
   projects: () => import('./commands/projects.ts').then((m) => m.projectsCommand),
   invitations: () => import('./commands/invitations.ts').then((m) => m.invitationsCommand),
+  'security-events': () => import('./commands/security-events.ts').then((m) => m.securityEventsCommand),
   audit: () => import('./commands/audit.ts').then((m) => m.auditCommand),
   requests: () => import('./commands/requests.ts').then((m) => m.requestsCommand),
   rollouts: () => import('./commands/rollouts.ts').then((m) => m.rolloutsCommand),
@@ -61,6 +62,8 @@ const SUMMARIES: Partial<Record<string, string>> = {
   keys: 'create <name> [--env --prefix --read-only --expires] | list | rotate <id> | revoke <id>: API keys',
   projects: 'list | create <name>: projects (creating takes an instance admin)',
   invitations: 'create <email> [--role r] | list | revoke <id>: one-time links that bring people in',
+  'security-events':
+    'list [--type --email --since --until] | verify: sign-ins, refusals, lockouts of every project (instance admins)',
   audit:
     'list | verify [--head h] | head | checkpoint | lineage <prompt> | served <env> --at t: the audit log and its proofs',
   requests: 'list | show <id> | approve <id> | reject <id> | cancel <id>: deployment requests',

@@ -34,6 +34,7 @@ export * from './release.ts';
 export * from './replays.ts';
 export * from './rollouts.ts';
 export * from './schemas.ts';
+export * from './security-events.ts';
 export * from './semver.ts';
 export * from './sse.ts';
 export * from './stats/index.ts';

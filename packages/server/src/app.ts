@@ -110,6 +110,8 @@ import { registerRolloutRoutes } from './rollouts/routes.ts';
 import { createRolloutService } from './rollouts/service.ts';
 import { registerScheduleRoutes } from './schedules/routes.ts';
 import { createScheduleService } from './schedules/service.ts';
+import { registerSecurityRoutes } from './security/routes.ts';
+import { createSecurityLog } from './security/service.ts';
 import { registerSegmentRoutes } from './segments/routes.ts';
 import { createSegmentService } from './segments/service.ts';
 import { registerPeopleSignIn } from './session/people.ts';
@@ -526,7 +528,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Also sets x-request-id on every response.
   // Cookies are parsed before the auth hook, which accepts the browser's session cookie.
   await app.register(fastifyCookie);
-  const sessions = createSessionService({ database, clock, auth, users, audit });
+  const security = createSecurityLog({
+    database,
+    clock,
+    isInstanceAdmin: async (userId) => (await users.get(userId)).instanceAdmin,
+  });
+  const sessions = createSessionService({ database, clock, auth, users, audit, security });
   installAuth(app, auth, sessions, () => clock.now().getTime());
 
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -565,6 +572,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     sessions,
   });
   registerAuditRoutes(app, { audit });
+  registerSecurityRoutes(app, { security });
   registerLiveRoutes(app, { updates, snapshotOf });
   registerProviderRoutes(app, { providers });
   registerPlaygroundRoutes(app, { playground });
@@ -593,6 +601,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     database,
     clock,
     audit,
+    security,
     users,
     sessions,
     auth,

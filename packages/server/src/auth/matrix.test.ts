@@ -31,6 +31,9 @@ const MINIMUM: Record<string, Least> = {
   'GET /api/v1/audit/head': 'viewer',
   'GET /api/v1/audit/checkpoint': 'viewer',
   'GET /api/v1/audit/public-key': 'viewer',
+  // Admin keys or sessions, and the service also requires an instance admin (the test's admin key is one).
+  'GET /api/v1/instance/security-events': 'admin',
+  'GET /api/v1/instance/security-events/verify': 'admin',
   'POST /api/v1/prompts/{name}/deployments/{env}/requests': 'editor',
   'GET /api/v1/deployment-requests': 'viewer',
   'GET /api/v1/deployment-requests/{id}': 'viewer',

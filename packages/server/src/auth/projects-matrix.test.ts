@@ -251,4 +251,78 @@ describeServer((ctx) => {
     expect(fixed.status).toBe(409);
     expect(fixed.body.code).toBe('SESSION_PROJECT_FIXED');
   });
+  it("no project admin sees another project's people come, fail, get locked out or go", async () => {
+    const { api, server } = ctx();
+    const password = 'correct horse battery staple';
+    const signIn = (email: string, pass: string) =>
+      server.app.inject({
+        method: 'POST',
+        url: '/api/v1/session/password',
+        payload: { email, password: pass },
+      });
+    const cookieOf = (response: { headers: Record<string, unknown> }) =>
+      String(response.headers['set-cookie']).split(';')[0] ?? '';
+    // Dana administers the default project (a person, not an instance admin).
+    const dana = await api.put('/api/v1/members', { email: 'dana@example.test', role: 'admin' });
+    expect((await api.put(`/api/v1/members/${dana.body.user.id}/password`, { password })).status).toBe(204);
+    const danaCookie = cookieOf(await signIn('dana@example.test', password));
+    const asDana = (url: string) => server.app.inject({ url, headers: { cookie: danaCookie } });
+    expect((await asDana('/api/v1/session')).json()).toMatchObject({
+      role: 'admin',
+      project: { name: 'default' },
+    });
+    // Omar belongs to another project only: he signs in, out, fails, and gets locked out.
+    const other = createTestClient(
+      server.app,
+      (await api.post('/api/v1/projects', { name: 'omega-people' })).body.apiKey.key,
+    );
+    const omar = await other.put('/api/v1/members', { email: 'omar@example.test', role: 'editor' });
+    expect((await other.put(`/api/v1/members/${omar.body.user.id}/password`, { password })).status).toBe(204);
+    const omarIn = await signIn('omar@example.test', password);
+    expect(omarIn.statusCode).toBe(204);
+    await server.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/session',
+      headers: { cookie: cookieOf(omarIn) },
+    });
+    for (let i = 0; i < 5; i++)
+      expect((await signIn('omar@example.test', `wrong guess ${i}`)).statusCode).toBe(401);
+    expect((await signIn('omar@example.test', password)).statusCode).toBe(423);
+    // Nothing of Omar reaches the default project's admin: not its audit log, not its members, not the security log.
+    const audit = await asDana('/api/v1/audit?limit=500');
+    expect(audit.statusCode).toBe(200);
+    expect(audit.body).not.toContain('omar@example.test');
+    expect((await asDana('/api/v1/members')).body).not.toContain('omar@example.test');
+    for (const url of [
+      '/api/v1/instance/security-events',
+      '/api/v1/instance/security-events?email=omar@example.test',
+    ]) {
+      const refused = await asDana(url);
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().code).toBe('INSTANCE_ADMIN_REQUIRED');
+      expect(refused.body).not.toContain('omar@example.test');
+    }
+    // Omega's own audit log sees its member's sign-in and sign-out, not the refusals.
+    const omega = (await other.get('/api/v1/audit?limit=500')).body.items as {
+      action: string;
+      actor: string;
+    }[];
+    expect(omega.filter((e) => e.actor === 'omar@example.test').map((e) => e.action)).toEqual([
+      'session.sign_out',
+      'session.sign_in',
+    ]);
+    // The instance admin sees it all, in the security log.
+    const seen = (await api.get('/api/v1/instance/security-events?email=omar@example.test')).body.items as {
+      type: string;
+    }[];
+    // Newest first: the refusal while locked, the fifth failure, the lockout it caused, four more, out, in.
+    expect(seen.map((e) => e.type)).toEqual([
+      'session.sign_in_failed',
+      'session.sign_in_failed',
+      'session.locked',
+      ...Array(4).fill('session.sign_in_failed'),
+      'session.sign_out',
+      'session.sign_in',
+    ]);
+  });
 });

@@ -29,6 +29,7 @@ import { rolloutApprovalsMigration } from '../rollouts/approval-migration.ts';
 import { rolloutChecksMigration } from '../rollouts/history-migration.ts';
 import { rolloutTablesMigration } from '../rollouts/migration.ts';
 import { scheduledReleasesMigration } from '../schedules/migration.ts';
+import { securityEventsMigration } from '../security/migration.ts';
 import { segmentsMigration } from '../segments/migration.ts';
 import { sessionsMigration, userSessionsMigration } from '../session/migration.ts';
 import { traceTablesMigration } from '../traces/migration.ts';
@@ -238,6 +239,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0370_rollout_approvals': rolloutApprovalsMigration(),
     // Numbered in 0330–0339, renamed to sort after every migration on main when it landed.
     '0371_branches': branchesMigration(dialect),
+    '0400_security_events': securityEventsMigration(dialect),
   };
 }
 

@@ -88,6 +88,13 @@ for (const dialect of DIALECTS) {
     const me = (token: string) =>
       server.app.inject({ url: '/api/v1/session', cookies: { [SESSION_COOKIE]: token } });
 
+    /** Events of a type in the instance security log, newest first (the test key is an instance admin's). */
+    async function securityEvents(type: string) {
+      const page = await api.get(`/api/v1/instance/security-events?type=${type}&limit=100`);
+      expect(page.status).toBe(200);
+      return page.body.items as { actor: string; email: string | null; data: Record<string, unknown> }[];
+    }
+
     async function auditActions(action: string) {
       const page = await api.get(`/api/v1/audit?action=${action}&limit=100`);
       expect(page.status).toBe(200);
@@ -205,7 +212,7 @@ for (const dialect of DIALECTS) {
         expect(response.headers.location).toBe('/sign-in?error=SSO_STATE_INVALID');
         expect(sessionOf(response)).toBeUndefined();
       }
-      const failures = await auditActions('session.sign_in_failed');
+      const failures = await securityEvents('session.sign_in_failed');
       expect(failures[0]).toMatchObject({
         actor: 'anonymous',
         data: { method: 'oidc', code: 'SSO_STATE_INVALID' },
@@ -228,7 +235,7 @@ for (const dialect of DIALECTS) {
       const response = await callback(reused, fresh.state);
       expect(response.headers.location).toBe('/sign-in?error=SSO_FAILED');
       expect(sessionOf(response)).toBeUndefined();
-      expect((await auditActions('session.sign_in_failed'))[0]).toMatchObject({
+      expect((await securityEvents('session.sign_in_failed'))[0]).toMatchObject({
         data: { code: 'SSO_FAILED', detail: expect.stringMatching(/^invalid_grant/) },
       });
     });
@@ -253,10 +260,13 @@ for (const dialect of DIALECTS) {
       expect(sessionOf(response)).toBeUndefined();
       const members = await api.get('/api/v1/members');
       expect(JSON.stringify(members.body)).not.toContain('mallory');
-      expect((await auditActions('session.sign_in_failed'))[0]).toMatchObject({
+      expect((await securityEvents('session.sign_in_failed'))[0]).toMatchObject({
         actor: 'mallory@evil.test',
+        email: 'mallory@evil.test',
         data: { code: 'SSO_DOMAIN_NOT_ALLOWED' },
       });
+      // A stranger's refusal is the instance's business, not the default project's.
+      expect(JSON.stringify((await api.get('/api/v1/audit?limit=500')).body)).not.toContain('mallory');
     });
 
     it('refuses an email the provider has not verified', async () => {
@@ -279,12 +289,23 @@ for (const dialect of DIALECTS) {
         actor: 'ada@example.com',
         data: { method: 'oidc' },
       });
+      expect((await securityEvents('session.sign_out'))[0]).toMatchObject({
+        email: 'ada@example.com',
+        data: { method: 'oidc' },
+      });
       const bobId = (await me(bob)).json().user.id;
       expect((await api.delete(`/api/v1/members/${bobId}`)).status).toBe(204);
       expect((await me(bob)).statusCode).toBe(401);
       // Removed people do not come back by signing in again.
       const again = await signInAs('bob');
       expect(again.headers.location).toBe('/sign-in?error=ACCOUNT_NOT_ALLOWED');
+      // Once removed, bob is the instance's business: his refusal is not in the project's log.
+      expect((await securityEvents('session.sign_in_failed'))[0]).toMatchObject({
+        email: 'bob@example.com',
+        data: { code: 'ACCOUNT_NOT_ALLOWED' },
+      });
+      const failed = await auditActions('session.sign_in_failed');
+      expect(failed).toEqual([]);
     });
   });
 }

@@ -37,6 +37,13 @@ describeServer(
       return page.body.items[0];
     }
 
+    /** The newest event of a type in the instance security log (the test key is an instance admin's). */
+    async function lastSecurity(type: string) {
+      const page = await ctx().api.get(`/api/v1/instance/security-events?type=${type}&limit=1`);
+      expect(page.status).toBe(200);
+      return page.body.items[0];
+    }
+
     it('signs a member in with the password an admin set: a session as that person, audited', async () => {
       await member('pat@example.com');
       const response = await signIn('Pat@Example.com', PASSWORD);
@@ -50,6 +57,11 @@ describeServer(
       expect(await lastAudit('session.sign_in')).toMatchObject({
         actor: 'pat@example.com',
         data: { method: 'password', firstAdmin: false },
+      });
+      expect(await lastSecurity('session.sign_in')).toMatchObject({
+        email: 'pat@example.com',
+        project: 'default',
+        data: { method: 'password', role: 'editor', address: '127.0.0.1' },
       });
       expect(await lastAudit('user.password_set')).toMatchObject({ target: 'pat@example.com' });
     });
@@ -78,10 +90,14 @@ describeServer(
         expect(tokenOf(response)).toBeUndefined();
       }
       expect(wrong.json().detail).toBe(unknown.json().detail);
-      expect(await lastAudit('session.sign_in_failed')).toMatchObject({
+      expect(await lastSecurity('session.sign_in_failed')).toMatchObject({
         actor: 'nobody@example.com',
-        data: { method: 'password', code: 'INVALID_CREDENTIALS' },
+        email: 'nobody@example.com',
+        projectId: null,
+        data: { method: 'password', code: 'INVALID_CREDENTIALS', address: '127.0.0.1' },
       });
+      // Refusals name people of any project, or none: never in the default project's audit log.
+      expect(await lastAudit('session.sign_in_failed')).toBeUndefined();
       // A success resets the count: pat's earlier failure does not add up to a lockout.
       expect((await signIn('pat@example.com', PASSWORD)).statusCode).toBe(204);
     });
@@ -107,10 +123,12 @@ describeServer(
       const locked = await signIn('rey@example.com', PASSWORD);
       expect(locked.statusCode).toBe(423);
       expect(locked.json().code).toBe('ACCOUNT_LOCKED');
-      expect(await lastAudit('session.locked')).toMatchObject({
-        target: 'rey@example.com',
+      expect(await lastSecurity('session.locked')).toMatchObject({
+        email: 'rey@example.com',
+        actor: 'system',
         data: { failures: 5 },
       });
+      expect(await lastAudit('session.locked')).toBeUndefined();
       // An unknown email locks the same way: the lockout tells nothing about which accounts exist.
       for (let i = 0; i < 5; i++) await signIn('ghost@example.com', `guess ${i}`);
       expect((await signIn('ghost@example.com', PASSWORD)).json().code).toBe('ACCOUNT_LOCKED');

@@ -90,7 +90,7 @@ export function createPasswordService({
             `Too many failed passwords for ${email}: sign-in is locked until ${record.lockedUntil}.`,
             { hint: 'Wait, or ask an admin to set a new password (PUT /api/v1/members/{userId}/password).' },
           ),
-          { email },
+          { email, address },
         );
       }
       const user = await users.findByEmail(email);
@@ -110,7 +110,7 @@ export function createPasswordService({
           new AppError('INVALID_CREDENTIALS', 'Wrong email or password.', {
             hint: 'Check both, or ask an admin to set a new password.',
           }),
-          { email },
+          { email, address },
         );
       }
       await store.clear(database.db, email);
@@ -118,12 +118,13 @@ export function createPasswordService({
         return await people.signIn({
           email,
           method: 'password',
+          address,
           create: false,
           joinRole: 'viewer',
           promoteFirstAdmin: false,
         });
       } catch (error) {
-        if (error instanceof AppError) throw await people.fail('password', error, { email });
+        if (error instanceof AppError) throw await people.fail('password', error, { email, address });
         throw error;
       }
     },

@@ -231,6 +231,8 @@ export const INSTANCE_LOCAL_TABLES: Readonly<Record<string, string>> = {
   invitations:
     'one-time links (token hashes) for this instance’s people, who are not exported; invite again on the target',
   first_run: 'whether this instance’s first-run screen was used',
+  security_events:
+    'the instance security log names people of every project (sign-ins, refusals, lockouts): a project’s export must not carry them; the instance backup (GET /api/v1/backup, pg_dump) keeps it',
   provider_credentials: 'secrets (provider API keys); configure them again on the target',
   gateway_key_budgets: 'budgets belong to API keys, which are not exported; set them on the target’s keys',
   gateway_key_spend: 'spend counters of API keys, which are not exported',

@@ -16,6 +16,7 @@ import { registerPasswordRoutes } from '../passwords/routes.ts';
 import { createPasswordService, type PasswordSettings } from '../passwords/service.ts';
 import { DEFAULT_PROJECT } from '../projects/seed.ts';
 import type { createProjectStore } from '../projects/store.ts';
+import type { SecurityLog } from '../security/service.ts';
 import type { UserService } from '../users/service.ts';
 import type { SessionService } from './service.ts';
 import { createPersonSignIn } from './sign-in.ts';
@@ -40,6 +41,8 @@ export function registerPeopleSignIn(
     database: Database;
     clock: Clock;
     audit: AuditService;
+    /** The instance security log: sign-ins, refusals, lockouts. */
+    security: SecurityLog;
     users: UserService;
     sessions: SessionService;
     /** Checks the first-run screen's bootstrap key. */

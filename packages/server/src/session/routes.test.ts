@@ -69,6 +69,7 @@ describeServer(
           email: 'instance-admin@promptline.invalid',
           name: 'Instance admin (API key)',
           initials: 'IK',
+          instanceAdmin: true,
         },
         keyName: expect.any(String),
         role: 'admin',

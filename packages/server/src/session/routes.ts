@@ -15,7 +15,14 @@ export const OpenSessionRequest = z.object({ apiKey: z.string().min(1).max(500) 
 /** `GET /api/v1/session`: who the caller is. */
 export const SessionInfo = z.object({
   /** The user the caller acts as. */
-  user: z.object({ id: z.number().int(), email: z.string(), name: z.string(), initials: z.string() }),
+  user: z.object({
+    id: z.number().int(),
+    email: z.string(),
+    name: z.string(),
+    initials: z.string(),
+    /** Administers the instance: creates projects, enters any project, reads the security log. */
+    instanceAdmin: z.boolean(),
+  }),
   /** The key behind the session or bearer; null when a person signed in (SSO, password). */
   keyName: z.string().nullable(),
   role: Role,

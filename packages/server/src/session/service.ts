@@ -4,6 +4,7 @@ import type { AuditService } from '../audit/service.ts';
 import { type AuthService, type Principal, principalOfKey } from '../auth/service.ts';
 import type { Clock } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
+import type { SecurityLog } from '../security/service.ts';
 import type { UserService } from '../users/service.ts';
 import { createSessionStore, projectName, type SignInMethod, type StoredUserSession } from './store.ts';
 
@@ -38,12 +39,15 @@ export function createSessionService({
   auth,
   users,
   audit,
+  security,
 }: {
   database: Database;
   clock: Clock;
   auth: AuthService;
   users: UserService;
   audit: AuditService;
+  /** The instance security log, where every person's sign-out is recorded. */
+  security: Pick<SecurityLog, 'append'>;
 }) {
   const store = createSessionStore();
   const expiryFrom = (now: number) => new Date(now + SESSION_TTL_MS).toISOString();
@@ -148,7 +152,13 @@ export function createSessionService({
     async describe(principal: Principal) {
       const user = await users.get(principal.userId);
       return {
-        user: { id: user.id, email: user.email, name: user.name, initials: user.initials },
+        user: {
+          id: user.id,
+          email: user.email,
+          name: user.name,
+          initials: user.initials,
+          instanceAdmin: user.instanceAdmin,
+        },
         keyName: principal.keyId === null ? null : principal.name,
         role: principal.role,
         project: {
@@ -179,7 +189,7 @@ export function createSessionService({
       await store.setUserSessionProject(database.db, tokenHash, projectId);
     },
 
-    /** Ends a session (a no-op for an unknown token); a person's sign-out is audited. */
+    /** Ends a session (a no-op for an unknown token); a person's sign-out is recorded in the security log, and in the project's audit log when they are a member. */
     async close(token: string): Promise<void> {
       const tokenHash = hashToken(token);
       await store.deleteByHash(database.db, tokenHash);
@@ -187,6 +197,16 @@ export function createSessionService({
       if (!person) return;
       await database.db.transaction().execute(async (trx) => {
         await store.deleteUserSession(trx, tokenHash);
+        await security.append(trx, {
+          type: 'session.sign_out',
+          email: person.userEmail,
+          actor: person.userEmail,
+          projectId: person.projectId,
+          data: { method: person.method },
+        });
+        // The project's own log only for its members: a person removed from it (or an instance
+        // admin visiting) is not the project's to see come and go.
+        if (person.memberRole === null) return;
         await audit.append(trx, {
           projectId: person.projectId,
           actor: person.userEmail,

@@ -1,6 +1,7 @@
 import { AppError, normalizeEmail, type Role } from '@promptline/core';
 import type { AuditService } from '../audit/service.ts';
 import type { Database, Db } from '../db/database.ts';
+import type { SecurityLog } from '../security/service.ts';
 import type { UserService } from '../users/service.ts';
 import type { SessionService } from './service.ts';
 import type { SignInMethod } from './store.ts';
@@ -25,6 +26,8 @@ export interface PersonSignInInput {
   joinRole: Role;
   /** A role the identity provider asserts (group mapping): applied to an existing member too. */
   assertedRole?: Role | undefined;
+  /** The client's address, for the security log. */
+  address?: string | undefined;
   /** Make this person admin when no person administers the instance (SSO; default true). */
   promoteFirstAdmin?: boolean;
 }
@@ -34,11 +37,12 @@ export interface PersonSignInInput {
  * or activates the user, applies the joining rules, opens the session and audits it — in one
  * transaction, so a sign-in is either complete or leaves nothing behind. The first person to sign
  * in while no person administers the instance becomes instance admin and admin of the default
- * project. Failures are audited too ({@link fail}).
+ * project. Failures and lockouts go to the instance security log only ({@link fail}).
  */
 export function createPersonSignIn({
   database,
   audit,
+  security,
   users,
   sessions,
   defaultProjectId,
@@ -46,9 +50,10 @@ export function createPersonSignIn({
 }: {
   database: Database;
   audit: AuditService;
+  security: Pick<SecurityLog, 'append' | 'record'>;
   users: UserService;
   sessions: SessionService;
-  /** The project people join and failures are audited in. */
+  /** The project newcomers join. */
   defaultProjectId: (db: Db) => Promise<number>;
   /** Makes a person who proved their email a member wherever they were invited (invitations). */
   claimInvitations?: (trx: Db, userId: number, email: string) => Promise<void>;
@@ -114,47 +119,55 @@ export function createPersonSignIn({
           projectId: project.id,
           method: input.method,
         });
+        const data = { method: input.method, role: project.role, joined, firstAdmin };
+        // The project the session opens in sees its member come in; the instance sees everyone.
         await audit.append(trx, {
           projectId: project.id,
           actor: email,
           action: 'session.sign_in',
           targetType: 'user',
           target: email,
-          data: { method: input.method, role: project.role, joined, firstAdmin },
+          data,
+        });
+        await security.append(trx, {
+          type: 'session.sign_in',
+          email,
+          actor: email,
+          projectId: project.id,
+          data: { ...data, ...(input.address ? { address: input.address } : {}) },
         });
         return { token, userId: user.id, email, projectId: project.id, role: project.role };
       });
     },
 
-    /** Audits a sign-in event other than a sign-in or a refusal (a lockout) in the default project. */
-    async record(action: string, email: string, data: Record<string, unknown>): Promise<void> {
-      await database.db.transaction().execute(async (trx) => {
-        await audit.append(trx, {
-          projectId: await defaultProjectId(trx),
-          actor: 'system',
-          action,
-          targetType: 'user',
-          target: email,
-          data,
-        });
-      });
+    /**
+     * Records a lockout in the instance security log (not in a project's audit log: the email may
+     * be of no project, or of another than the default one).
+     */
+    async record(type: 'session.locked', email: string, data: Record<string, unknown>): Promise<void> {
+      await security.record({ type, email, actor: 'system', data });
     },
 
-    /** Audits a refused sign-in (in the default project: the person may have none) and answers the error to throw. */
+    /**
+     * Records a refused sign-in in the instance security log and answers the error to throw. Not in
+     * a project's audit log: the person may belong to no project, or to one whose admins are not
+     * the default project's.
+     */
     async fail(
       method: SignInMethod,
       error: AppError,
-      who: { email?: string | undefined; detail?: string | undefined } = {},
+      who: { email?: string | undefined; detail?: string | undefined; address?: string | undefined } = {},
     ): Promise<AppError> {
-      await database.db.transaction().execute(async (trx) => {
-        await audit.append(trx, {
-          projectId: await defaultProjectId(trx),
-          actor: who.email ?? 'anonymous',
-          action: 'session.sign_in_failed',
-          targetType: 'user',
-          target: who.email ?? '',
-          data: { method, code: error.code, ...(who.detail ? { detail: who.detail.slice(0, 500) } : {}) },
-        });
+      await security.record({
+        type: 'session.sign_in_failed',
+        email: who.email,
+        actor: who.email ?? 'anonymous',
+        data: {
+          method,
+          code: error.code,
+          ...(who.detail ? { detail: who.detail.slice(0, 500) } : {}),
+          ...(who.address ? { address: who.address } : {}),
+        },
       });
       return error;
     },

@@ -1,10 +1,13 @@
+import { useQuery } from '@tanstack/react-query';
 import { Link, Redirect } from 'wouter';
+import { request } from '../api/client.ts';
 import { ApiKeysPage } from './settings/api-keys.tsx';
 import { EnvironmentsPage } from './settings/environments.tsx';
 import { PeoplePage } from './settings/people.tsx';
 import { PricesPage } from './settings/prices.tsx';
 import { ProjectsPage } from './settings/projects.tsx';
 import { ProvidersPage } from './settings/providers.tsx';
+import { SecurityLogPage } from './settings/security.tsx';
 
 const SECTIONS = [
   { id: 'environments', label: 'Environments', page: EnvironmentsPage },
@@ -13,10 +16,19 @@ const SECTIONS = [
   { id: 'api-keys', label: 'API keys', page: ApiKeysPage },
   { id: 'people', label: 'People', page: PeoplePage },
   { id: 'projects', label: 'Projects', page: ProjectsPage },
+  { id: 'security', label: 'Security log', page: SecurityLogPage, instanceAdmins: true },
 ] as const;
 
-/** The project's settings, one section per URL: `/settings/<environments|providers|prices|api-keys|people|projects>`. */
+/**
+ * The project's settings, one section per URL: `/settings/<environments|providers|prices|api-keys|people|projects>`,
+ * and for instance admins `/settings/security` (the instance security log).
+ */
 export default function SettingsPage({ section }: { section: string | undefined }) {
+  const me = useQuery({
+    queryKey: ['whoami'],
+    queryFn: () => request<{ user: { instanceAdmin: boolean } }>('/session'),
+  });
+  const instanceAdmin = me.data?.user.instanceAdmin === true;
   const current = SECTIONS.find((s) => s.id === section);
   if (!current) return <Redirect to="/settings/environments" replace />;
   const Page = current.page;
@@ -26,7 +38,7 @@ export default function SettingsPage({ section }: { section: string | undefined 
         <h1 className="grow">Settings</h1>
       </div>
       <nav className="tabs" aria-label="Settings sections">
-        {SECTIONS.map((s) => (
+        {SECTIONS.filter((s) => !('instanceAdmins' in s) || instanceAdmin || s.id === current.id).map((s) => (
           <Link
             key={s.id}
             href={`/settings/${s.id}`}
