@@ -3,13 +3,16 @@
  * the load generator (autocannon, here) never shares their event loop. 50 connections, 10 s each,
  * after a 2 s warm-up. Prints {resolve_rps, bare_rps, ratio, resolve_p99_ms, bare_p99_ms}, and the
  * same resolve with a read-only application key limited to production and the prompt
- * (app_key_rps, app_key_p99_ms: what the key-scope check costs on the hot path).
+ * (app_key_rps, app_key_p99_ms: what the key-scope check costs on the hot path), and the CPU each
+ * server spends per request (µs, user + system, from /proc) with bare/resolve as cpu_ratio: the
+ * figure to reason with when the machine is loaded and requests/s swing.
  * Goal: ratio ≥ 0.9, p99 < 5 ms (issue 9). Run it on a quiet machine: on a loaded one the two
  * servers and autocannon compete for the cores and the ratio means little.
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
-import { freePort, root, startServer, stopChild, waitHealthy } from './lib/server.ts';
+import { cpuSeconds, freePort, root, startServer, stopChild, waitHealthy } from './lib/server.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = 50;
@@ -35,6 +38,18 @@ function run(url: string, path: string, headers: Record<string, string>, duratio
       },
     ],
   });
+}
+
+/**
+ * A measured run: autocannon's result, and the server's CPU time per answered request in µs (from
+ * /proc: user + system, so the socket writes count too). Under load the requests/s ratio is noisy;
+ * the CPU a request costs the server is what a change moves.
+ */
+async function measured(pid: number, url: string, path: string, headers: Record<string, string>) {
+  const before = cpuSeconds(pid);
+  const result = await run(url, path, headers, DURATION);
+  const cpuUs = ((cpuSeconds(pid) - before) * 1e6) / Math.max(1, result.requests.total);
+  return { result, cpuUs: Math.round(cpuUs * 10) / 10 };
 }
 
 const BARE_SERVER = `
@@ -86,7 +101,12 @@ async function main() {
     });
     const resolveUrl = `${base}/api/v1/prompts/x/resolve?env=production&unit=user-1`;
     await run(resolveUrl, RESOLVE_PATH, headers, 2);
-    const resolved = await run(resolveUrl, RESOLVE_PATH, headers, DURATION);
+    const { result: resolved, cpuUs: resolveCpuUs } = await measured(
+      server.pid,
+      resolveUrl,
+      RESOLVE_PATH,
+      headers,
+    );
 
     const created = await fetch(`${base}/api/v1/api-keys`, {
       method: 'POST',
@@ -101,12 +121,18 @@ async function main() {
     if (!created.ok) throw new Error(`POST /api/v1/api-keys: ${created.status} ${await created.text()}`);
     const appHeaders = { authorization: `Bearer ${((await created.json()) as { key: string }).key}` };
     await run(resolveUrl, RESOLVE_PATH, appHeaders, 2);
-    const scoped = await run(resolveUrl, RESOLVE_PATH, appHeaders, DURATION);
+    const { result: scoped, cpuUs: appKeyCpuUs } = await measured(
+      server.pid,
+      resolveUrl,
+      RESOLVE_PATH,
+      appHeaders,
+    );
 
     const bareUrl = `http://127.0.0.1:${barePort}/bare`;
     await waitHealthy(bareUrl, bare);
     await run(bareUrl, '/bare', headers, 2);
-    const bareResult = await run(bareUrl, '/bare', headers, DURATION);
+    if (bare.pid === undefined) throw new Error('the bare server has no pid');
+    const { result: bareResult, cpuUs: bareCpuUs } = await measured(bare.pid, bareUrl, '/bare', headers);
 
     const failures = resolved.non2xx + resolved.errors + scoped.non2xx + scoped.errors;
     const figures = {
@@ -115,11 +141,16 @@ async function main() {
       ratio: Number((resolved.requests.average / bareResult.requests.average).toFixed(3)),
       resolve_p99_ms: resolved.latency.p99,
       bare_p99_ms: bareResult.latency.p99,
+      resolve_cpu_us_per_request: resolveCpuUs,
+      bare_cpu_us_per_request: bareCpuUs,
+      cpu_ratio: Number((bareCpuUs / resolveCpuUs).toFixed(3)),
       app_key_rps: Math.round(scoped.requests.average),
       app_key_p99_ms: scoped.latency.p99,
+      app_key_cpu_us_per_request: appKeyCpuUs,
       resolve_failures: failures,
       connections: CONNECTIONS,
       duration_s: DURATION,
+      load_average: loadavg().map((l) => Math.round(l * 100) / 100),
     };
     console.log(JSON.stringify(figures));
   } finally {

@@ -201,6 +201,25 @@ const PROMPT_SUFFIX =
   /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests|\/schedule)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|replays|experiments|promote|branches(?:\/[^/?]+(?:\/compare)?)?|graph|merges(?:\/preview)?))?\/?(\?.*)?$/;
 
 const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
+const PROMPTS = '/api/v1/prompts/';
+/** Route suffixes of one segment: `<name>/<suffix>` with a name free of "/" needs no re-encoding. */
+const ONE_SEGMENT_SUFFIXES = new Set(
+  'versions diff deployments resolve render thresholds lineage metrics rollouts replays experiments promote branches graph merges'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Whether a prompts URL surely names its prompt without a bare "/" (`x`, `x/resolve`): what most
+ * requests (every SDK and encoded call) look like, answered without the suffix regex below.
+ */
+function plainPromptPath(url: string): boolean {
+  const query = url.indexOf('?', PROMPTS.length);
+  const path = query === -1 ? url.slice(PROMPTS.length) : url.slice(PROMPTS.length, query);
+  const slash = path.indexOf('/');
+  if (slash === -1) return true;
+  return path.indexOf('/', slash + 1) === -1 && ONE_SEGMENT_SUFFIXES.has(path.slice(slash + 1));
+}
 
 /** The Langfuse prompt routes' name, re-encoded when sent with bare "/" (`a/b/versions/2` keeps its suffix). */
 function encodeLangfusePromptPath(url: string): string {
@@ -219,7 +238,8 @@ function encodeLangfusePromptPath(url: string): string {
  */
 export function encodePromptPath(url: string): string {
   if (url.startsWith(LANGFUSE_PROMPTS)) return encodeLangfusePromptPath(url);
-  if (!url.startsWith('/api/v1/prompts/')) return url;
+  if (!url.startsWith(PROMPTS)) return url;
+  if (plainPromptPath(url)) return url;
   const match = PROMPT_SUFFIX.exec(url);
   const name = match?.[1];
   if (!match || !name?.includes('/')) return url;
@@ -268,7 +288,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     metrics ? { onNotFound: (request, reply) => recordUnmatched(metrics.http, request, reply) } : {},
   );
   if (options.rateLimits) {
-    await installRateLimits(app, {
+    installRateLimits(app, {
       ...options.rateLimits,
       ...(metrics ? { onLimited: (budget) => metrics.rateLimits.limited(budget) } : {}),
     });

@@ -1,5 +1,5 @@
 /**
- * Rate limits through the real app (@fastify/rate-limit with the per-budget store), on a clock the
+ * Rate limits through the real app (a synchronous hook per limited route, per-budget counts), on a clock the
  * test moves: 429 RATE_LIMITED problem+json with a Retry-After that counts down, separate budgets,
  * per key, per address on public routes, and the defaults never limiting one client doing 1 000
  * resolves or 1 000 ingestion requests a second. Limits involve no database (the key comes from the
@@ -100,9 +100,22 @@ describe('429 RATE_LIMITED through the app', () => {
   });
 
   it('answers 429 problem+json past the budget, with Retry-After counting down to the end of the window', async () => {
-    for (let i = 0; i < 5; i++) expect((await resolve()).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      const within = await resolve();
+      expect(within.statusCode).toBe(200);
+      // Nothing added to answers within the budget.
+      expect(
+        Object.keys(within.headers).filter((h) => h.startsWith('x-ratelimit') || h === 'retry-after'),
+      ).toEqual([]);
+    }
     const refused = await resolve();
     expect(refused.statusCode).toBe(429);
+    expect(refused.headers).toMatchObject({
+      'x-ratelimit-limit': '5',
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': '10',
+    });
+    expect(refused.headers['x-request-id']).toBeDefined();
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refused.headers['retry-after']).toBe('10');
     expect(refused.json()).toMatchObject({

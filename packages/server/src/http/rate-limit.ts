@@ -1,5 +1,5 @@
 /**
- * Rate limits (@fastify/rate-limit), counted in memory per instance: per API key on routes that need
+ * Rate limits, counted in memory per instance: per API key on routes that need
  * one (the principal the auth hook already found, so no database round trip), per client address on
  * the few public routes that do work (signing in). Four budgets, each its own count:
  *
@@ -12,9 +12,9 @@
  * until its window ends). Health, readiness, metrics, the web app's files and the API docs are never
  * limited. Windows are fixed (a count per key that restarts when the window ends).
  */
-import fastifyRateLimit, { type FastifyRateLimitStore, type RateLimitOptions } from '@fastify/rate-limit';
 import { AppError } from '@promptline/core';
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
+import './types.ts';
 
 export const BUDGETS = ['serve', 'ingest', 'write', 'read'] as const;
 export type Budget = (typeof BUDGETS)[number];
@@ -109,7 +109,7 @@ interface Window {
  * The counts of one budget: a fixed window per key. Bounded: past `maxKeys` keys, ended windows are
  * dropped, then the oldest.
  */
-class BudgetWindows implements FastifyRateLimitStore {
+class BudgetWindows {
   private readonly windows = new Map<string | number, Window>();
   private readonly now: () => number;
   private readonly maxKeys: number;
@@ -119,11 +119,8 @@ class BudgetWindows implements FastifyRateLimitStore {
     this.maxKeys = maxKeys;
   }
 
-  incr(
-    key: string | number,
-    callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
-    timeWindow: number,
-  ): void {
+  /** Counts one request of `key`; answers its window (count so far, start) and the time now. */
+  hit(key: string | number, timeWindow: number): Window {
     const now = this.now();
     let window = this.windows.get(key);
     if (!window) {
@@ -135,11 +132,7 @@ class BudgetWindows implements FastifyRateLimitStore {
       window.start = now;
     }
     window.count++;
-    callback(null, { current: window.count, ttl: window.start + timeWindow - now });
-  }
-
-  child(): FastifyRateLimitStore {
-    return this;
+    return window;
   }
 
   private evict(now: number, timeWindow: number): void {
@@ -163,87 +156,66 @@ export interface RateLimitOptionsIn {
   onLimited?: (budget: Budget) => void;
 }
 
-type BudgetRouteLimit = RateLimitOptions & { budget: Budget };
+/** What a route's config says about its limit (`rateLimit: false` opts a route out). */
+export type RouteRateLimit = { budget: Budget; max: number; timeWindow: number } | false;
+
+function refusal(request: FastifyRequest, budget: Budget, limit: BudgetLimit, ttlMs: number): AppError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(ttlMs / 1000));
+  const who = request.principal ? `the API key "${request.principal.name}"` : 'this address';
+  return new AppError(
+    'RATE_LIMITED',
+    `Too many ${budget} requests from ${who}: at most ${formatBudgetLimit(limit)} per instance. Retry after ${retryAfterSeconds} s (Retry-After).`,
+    {
+      details: { budget, limit: limit.max, windowSeconds: limit.windowMs / 1000, retryAfterSeconds },
+      hint: 'Spread the requests out, or raise the budget (PROMPTLINE_RATE_LIMIT_* on the server).',
+    },
+  );
+}
+
+function appendHook(route: RouteOptions, hook: onRequestHookHandler): void {
+  const existing = route.onRequest;
+  route.onRequest = Array.isArray(existing) ? [...existing, hook] : existing ? [existing, hook] : [hook];
+}
 
 /**
- * Installs the limits on every route registered after this call (call it before the routes, after
- * the auth hook: the key is the principal the auth hook set).
+ * Installs the limits on every route registered after this call (call it before the routes; the
+ * auth hook, global, runs before these route hooks: the key is the principal it set).
+ *
+ * Each limited route gets one synchronous onRequest hook bound to its budget's counts: on the hot
+ * path (`resolve`) a request costs a Map lookup and an increment, no promise.
  */
-export async function installRateLimits(app: FastifyInstance, options: RateLimitOptionsIn): Promise<void> {
+export function installRateLimits(app: FastifyInstance, options: RateLimitOptionsIn): void {
   const now = options.now ?? Date.now;
   const maxKeys = options.maxKeys ?? 100_000;
-  const stores = new Map<Budget, BudgetWindows>(BUDGETS.map((b) => [b, new BudgetWindows(now, maxKeys)]));
-  const routeLimits = new Map<Budget, BudgetRouteLimit>();
-  for (const budget of BUDGETS) {
-    const limit = options.limits[budget];
-    if (limit) routeLimits.set(budget, { budget, max: limit.max, timeWindow: limit.windowMs });
-  }
+  const { onLimited } = options;
+  const windowsOf = new Map<Budget, BudgetWindows>(BUDGETS.map((b) => [b, new BudgetWindows(now, maxKeys)]));
 
-  // Runs before the plugin's own onRoute hook (added below), which reads `config.rateLimit`.
   app.addHook('onRoute', (route) => {
     const budget = budgetOf(route);
-    const limit = budget === undefined ? undefined : routeLimits.get(budget);
-    route.config = { ...route.config, rateLimit: limit ?? false };
-  });
-
-  // The plugin asks its store for a child per route; every route of a budget gets that budget's counts.
-  class BudgetStore extends BudgetWindows {
-    constructor() {
-      super(now, maxKeys);
-    }
-    override child(params?: unknown): FastifyRateLimitStore {
-      const budget = (params as Partial<BudgetRouteLimit> | undefined)?.budget;
-      return (budget && stores.get(budget)) || this;
-    }
-  }
-
-  await app.register(fastifyRateLimit, {
-    global: false,
-    hook: 'onRequest',
-    store: BudgetStore,
-    // The principal's key id (set by the auth hook, from its cache: no database round trip), a
-    // person's session by user, else the peer's address (public routes).
-    keyGenerator: (request: FastifyRequest) => {
+    const limit = budget === undefined ? null : options.limits[budget];
+    const windows = budget === undefined ? undefined : windowsOf.get(budget);
+    const config: RouteRateLimit =
+      budget !== undefined && limit ? { budget, max: limit.max, timeWindow: limit.windowMs } : false;
+    route.config = { ...route.config, rateLimit: config };
+    if (budget === undefined || !limit || !windows) return;
+    const { max, windowMs } = limit;
+    appendHook(route, (request, reply, done) => {
+      // The principal's key id (set by the auth hook, from its cache: no database round trip), a
+      // person's session by user, else the peer's address (public routes).
       const principal = request.principal;
-      if (!principal) return request.ip;
-      return principal.keyId ?? `user:${principal.userId}`;
-    },
-    // Nothing added to answers within the budget; the refusal says everything.
-    addHeadersOnExceeding: {
-      'x-ratelimit-limit': false,
-      'x-ratelimit-remaining': false,
-      'x-ratelimit-reset': false,
-    },
-    addHeaders: {
-      'x-ratelimit-limit': true,
-      'x-ratelimit-remaining': true,
-      'x-ratelimit-reset': true,
-      'retry-after': true,
-    },
-    onExceeded: (request: FastifyRequest) => {
-      const budget =
-        (request.routeOptions.config.rateLimit as Partial<BudgetRouteLimit> | false | undefined) || undefined;
-      if (budget?.budget) options.onLimited?.(budget.budget);
-    },
-    errorResponseBuilder: (request, context) => {
-      const route = request.routeOptions.config.rateLimit as Partial<BudgetRouteLimit> | false | undefined;
-      const budget = (route || undefined)?.budget ?? 'write';
-      const limit = options.limits[budget];
-      const retryAfterSeconds = Math.max(1, Math.ceil(context.ttl / 1000));
-      const who = request.principal ? `the API key "${request.principal.name}"` : 'this address';
-      return new AppError(
-        'RATE_LIMITED',
-        `Too many ${budget} requests from ${who}: at most ${limit ? formatBudgetLimit(limit) : context.max} per instance. Retry after ${retryAfterSeconds} s (Retry-After).`,
-        {
-          details: {
-            budget,
-            limit: context.max,
-            windowSeconds: limit ? limit.windowMs / 1000 : null,
-            retryAfterSeconds,
-          },
-          hint: 'Spread the requests out, or raise the budget (PROMPTLINE_RATE_LIMIT_* on the server).',
-        },
-      );
-    },
+      const key = principal ? (principal.keyId ?? `user:${principal.userId}`) : request.ip;
+      const window = windows.hit(key, windowMs);
+      // Nothing added to answers within the budget; the refusal says everything.
+      if (window.count <= max) return done();
+      onLimited?.(budget);
+      const ttlMs = window.start + windowMs - now();
+      const resetSeconds = Math.ceil(ttlMs / 1000);
+      reply
+        .header('x-ratelimit-limit', max)
+        .header('x-ratelimit-remaining', 0)
+        .header('x-ratelimit-reset', resetSeconds)
+        .header('retry-after', resetSeconds);
+      done(refusal(request, budget, limit, ttlMs));
+    });
   });
 }

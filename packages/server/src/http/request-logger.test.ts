@@ -49,3 +49,33 @@ it('other routes keep the server level and their request bindings', async () => 
   expect(lines.filter((l) => l.msg === 'request completed')).toHaveLength(2);
   await app.close();
 });
+
+it('a request logger made lazily still binds the request id to its children and to error lines', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const app = Fastify({
+    logger: { level: 'info', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } },
+    childLoggerFactory: createRequestLoggerFactory(),
+  });
+  app.get('/child', { logLevel: 'warn' }, async (request) => {
+    expect(request.log.level).toBe('warn');
+    expect((request.log as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled('info')).toBe(
+      false,
+    );
+    request.log.child({ step: 'inner' }).warn('from a child');
+    return { ok: true };
+  });
+  app.get('/fails', async () => {
+    throw new Error('boom');
+  });
+  await app.ready();
+  await app.inject({ url: '/child', headers: {} });
+  await app.inject('/fails');
+  const child = lines.find((l) => l.msg === 'from a child');
+  expect(child).toMatchObject({ step: 'inner', level: 40 });
+  expect(typeof child?.reqId).toBe('string');
+  const failed = lines.find((l) => l.level === 50);
+  expect(failed).toMatchObject({ err: { message: 'boom' } });
+  expect(typeof failed?.reqId).toBe('string');
+  expect(failed?.reqId).not.toBe(child?.reqId);
+  await app.close();
+});

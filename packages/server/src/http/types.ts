@@ -15,5 +15,10 @@ declare module 'fastify' {
     requestLog?: 'debug';
     /** Also accept HTTP Basic auth whose password is the key (Langfuse-compatible routes). */
     basicAuth?: boolean;
+    /**
+     * `false`: never rate limited (probes, metrics). Otherwise set when the route is registered
+     * to the budget it counts against (http/rate-limit.ts).
+     */
+    rateLimit?: false | { budget: string; max: number; timeWindow: number };
   }
 }

@@ -57,15 +57,23 @@ export function registerResolutionRoutes(
       response: { 200: ResolveResult, ...problemResponses },
     },
     // The hot path: the body was serialised when the snapshot was built, from the same fields.
-    handler: async (request, reply) => {
-      const body = await resolution.resolve(
+    // A synchronous handler when the answer is at hand (no promise); a throw is the same refusal
+    // as a rejection (Fastify sends either through the error handler).
+    handler: (request, reply) => {
+      const body = resolution.resolve(
         principalOf(request).projectId,
         request.params.name,
         request.query.env,
         request.query.unit,
         attributesFromQuery(request.query),
       );
-      return sendRaw(reply, body);
+      if (typeof body === 'string') {
+        sendRaw(reply, body);
+        return;
+      }
+      return body.then((json) => {
+        sendRaw(reply, json);
+      });
     },
   });
 

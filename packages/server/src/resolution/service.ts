@@ -88,29 +88,48 @@ export function createResolutionService({
   return {
     /**
      * The serialised ResolveResult for `name` in `env`: pins and rules for `unit` and `attributes`
-     * first, else the variant picked by `unit` (random without).
+     * first, else the variant picked by `unit` (random without). Synchronous when the
+     * environment's snapshot is cached and the prompt served (the hot path: no promise, no
+     * microtask); a promise when the snapshot must be built or the refusal needs the database.
+     * @throws AppError ENVIRONMENT_NOT_FOUND, PROMPT_NOT_FOUND, DEPLOYMENT_NOT_FOUND
      */
-    async resolve(
+    resolve(
       projectId: number,
       name: string,
       env: string,
       unit: string | undefined,
       attributes?: ContextAttributes,
-    ): Promise<string> {
-      try {
-        const cached = cache.get(projectId, env);
-        const snapshot = 'then' in cached ? await cached : cached;
+    ): string | Promise<string> {
+      const answerFrom = (snapshot: CachedSnapshot | undefined): string | Promise<string> => {
         if (!snapshot) throw environmentNotFound(env);
         const served = snapshot.prompts.get(name);
-        if (!served?.enabled) throw await notServed(projectId, name, env, served);
+        if (!served?.enabled)
+          return notServed(projectId, name, env, served).then((refusal) => Promise.reject(refusal));
         const body = served.resolved[pickFor(name, served, snapshot, unit, attributes)];
         if (!body)
           throw new AppError(
             'INTERNAL',
             `The release of "${name}" in ${env} names a version that is missing.`,
           );
-        metrics?.resolved('ok');
         return body;
+      };
+      try {
+        const cached = cache.get(projectId, env);
+        const answer = 'then' in cached ? cached.then(answerFrom) : answerFrom(cached);
+        if (typeof answer === 'string') {
+          metrics?.resolved('ok');
+          return answer;
+        }
+        return answer.then(
+          (body) => {
+            metrics?.resolved('ok');
+            return body;
+          },
+          (error: unknown) => {
+            metrics?.resolved(outcomeOf(error));
+            throw error;
+          },
+        );
       } catch (error) {
         metrics?.resolved(outcomeOf(error));
         throw error;
