@@ -216,6 +216,20 @@ export const ERROR_CODES = {
   WEBHOOK_DELIVERY_REFUSED: 502,
   ALERT_RULE_NOT_FOUND: 404,
   NOTIFICATION_NOT_FOUND: 404,
+  // Human review: score definitions and annotation queues
+  SCORE_DEFINITION_NOT_FOUND: 404,
+  SCORE_DEFINITION_EXISTS: 409,
+  /** Deleting a score definition an annotation queue still asks for. */
+  SCORE_DEFINITION_IN_USE: 409,
+  /** A score whose value does not fit its name's definition (type, range or categories). */
+  SCORE_VALUE_INVALID: 422,
+  ANNOTATION_QUEUE_NOT_FOUND: 404,
+  ANNOTATION_QUEUE_EXISTS: 409,
+  ANNOTATION_ITEM_NOT_FOUND: 404,
+  /** The item is completed or skipped already, or another reviewer holds its lease. */
+  ANNOTATION_ITEM_UNAVAILABLE: 409,
+  /** The queue names its assignees and the caller is not one of them. */
+  ANNOTATION_NOT_ASSIGNED: 403,
   // Configuration and the server itself
   CONFIG_INVALID: 422,
   SECRET_UNDECRYPTABLE: 500,

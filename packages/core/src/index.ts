@@ -6,6 +6,7 @@
  */
 
 export * from './alerts.ts';
+export * from './annotation.ts';
 export * from './audit-chain.ts';
 export * from './audit-seal.ts';
 export * from './bucketing.ts';

@@ -45,6 +45,8 @@ export const EndUserErasure = z.object({
   traces: z.number().int().min(0),
   scores: z.number().int().min(0),
   datasetItems: z.number().int().min(0),
+  /** Annotation queue items of those traces (with the reviewers' comments on them). */
+  annotationItems: z.number().int().min(0),
 });
 
 export type PiiDetector = z.infer<typeof PiiDetector>;

@@ -14,6 +14,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAlertRoutes } from './alerts/routes.ts';
 import { createAlertService } from './alerts/service.ts';
+import { createScoreDefinitionService } from './annotation/definitions.ts';
+import { registerAnnotationRoutes, registerScoreDefinitionRoutes } from './annotation/routes.ts';
+import { type AnnotationService, createAnnotationService } from './annotation/service.ts';
 import { registerAuditRoutes } from './audit/routes.ts';
 import { createAuditService } from './audit/service.ts';
 import type { CheckpointSigner } from './audit/signing.ts';
@@ -181,6 +184,8 @@ export interface BuildAppOptions {
   alerts?: { everySeconds?: number };
   /** Password lockout and throttling (PROMPTLINE_PASSWORD_*); default 5 failures, 15 minutes, 30 attempts a minute per address. */
   passwords?: PasswordSettings | undefined;
+  /** Annotation queues: how long a reviewer's claim on an item holds (seconds; default 600). */
+  annotation?: { leaseSeconds?: number };
 }
 
 /** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
@@ -466,9 +471,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     onReadError: (error) =>
       app.log.error({ err: error }, 'trace tail: reading spans of another instance failed'),
   });
+  // Scores of a defined name are checked against it; a definition in use by a queue is kept.
+  const scoreDefinitions = createScoreDefinitionService({
+    database,
+    clock,
+    audit,
+    usedNames: (db, projectId) => annotation.usedScoreNames(db, projectId),
+  });
   const traces = createTraceService({
     database,
     clock,
+    checkScore: (db, projectId, name, value) => scoreDefinitions.check(db, projectId, name, value),
     // Redaction reads the privacy settings; the privacy service erases through this one (built below).
     redactor: (projectId) => privacy.redactorFor(projectId),
     sink: rollups.sink,
@@ -482,6 +495,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     audit,
     eraseTraces: (trx, projectId, userId) => traces.eraseEndUser(trx, projectId, userId),
     eraseItems: (trx, projectId, traceIds) => datasets.eraseItemsFromTraces(trx, projectId, traceIds),
+    // Built below, with the add-to-dataset service it reaches datasets through.
+    eraseReviews: (trx, projectId, traceIds) => annotation.eraseItemsOfTraces(trx, projectId, traceIds),
   });
   const projectStore = createProjectStore();
   createTraceMaintenance({ database, clock, projectIds: (db) => projectStore.listIds(db) }).register(jobs);
@@ -599,6 +614,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerDatasetRoutes(app, { datasets });
   const fromTraces = createTracesToDataset({ traces, datasets });
   registerTracesToDatasetRoute(app, { fromTraces });
+  const annotation: AnnotationService = createAnnotationService({
+    database,
+    clock,
+    audit,
+    definitions: scoreDefinitions,
+    traces,
+    fromTraces,
+    redactor: (projectId) => privacy.redactorFor(projectId),
+    leaseSeconds: options.annotation?.leaseSeconds,
+  });
+  registerScoreDefinitionRoutes(app, { definitions: scoreDefinitions });
+  registerAnnotationRoutes(app, { annotation });
   registerEvalRoutes(app, { evals });
   registerReplayRoutes(app, {
     replays: createReplayService({ database, clock, deployments, prompts, fromTraces, evals }),

@@ -107,7 +107,8 @@ export const TraceBatchAccepted = z.object({ accepted: z.number().int().nonnegat
 // ---------------------------------------------------------------------------------------------
 // Scores
 
-export const ScoreSource = z.enum(['user', 'api', 'eval']);
+/** Where a score came from: end-user feedback, an API client, an evaluator, or a reviewer of an annotation queue. */
+export const ScoreSource = z.enum(['user', 'api', 'eval', 'human']);
 export const ScoreDataType = z.enum(['numeric', 'boolean', 'categorical']);
 
 /** Body of `POST /api/v1/scores`. */

@@ -1,6 +1,7 @@
 import { AppError } from '@promptline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { alertTablesMigration } from '../alerts/migration.ts';
+import { annotationMigration } from '../annotation/migration.ts';
 import { auditChainIdMigration, sealExistingRowsMigration } from '../audit/migration.ts';
 import { apiKeyScopesMigration } from '../auth/migration.ts';
 import { datasetTablesMigration } from '../datasets/migration.ts';
@@ -240,6 +241,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     // Numbered in 0330–0339, renamed to sort after every migration on main when it landed.
     '0371_branches': branchesMigration(dialect),
     '0400_security_events': securityEventsMigration(dialect),
+    '0420_annotation': annotationMigration(dialect),
   };
 }
 

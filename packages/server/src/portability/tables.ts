@@ -205,6 +205,19 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
   { table: 'traces', scope: { column: 'project_id' }, key: ['trace_id'] },
   { table: 'spans', scope: { column: 'project_id' }, key: ['trace_id', 'span_id', 'start_ms'] },
   { table: 'scores', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  // Queues name their score definitions by name, so no id to remap.
+  { table: 'score_definitions', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  { table: 'annotation_queues', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  {
+    // Items name their trace by id (text). `reviewer_id` is a user of the source instance (users
+    // stay behind): it only decides who holds a live lease, which runs out within minutes; the
+    // reviewer's email beside it is what is shown.
+    table: 'annotation_items',
+    scope: { column: 'project_id' },
+    key: ['id'],
+    generatedId: true,
+    refs: { queue_id: 'annotation_queues' },
+  },
   ...rollupTables,
   { table: 'audit_events', scope: { column: 'project_id' }, key: ['id'], generatedId: true, audit: true },
 ];

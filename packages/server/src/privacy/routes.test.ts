@@ -17,7 +17,7 @@ const TEXT = `Mail ${RAW.email}, call ${RAW.phone}, card ${RAW.card}, IBAN ${RAW
 /** Every stored row of the trace tables, as text (what an attacker with the database file reads). */
 async function storedText(
   ctx: () => ServerContext,
-  tables = ['spans', 'traces', 'scores', 'dataset_items', 'audit_events'],
+  tables = ['spans', 'traces', 'scores', 'dataset_items', 'annotation_items', 'audit_events'],
 ): Promise<string> {
   const db = ctx().server.database.db;
   const parts: unknown[] = [];
@@ -110,20 +110,50 @@ describeServer((ctx) => {
     await api.patch(`/api/v1/datasets/erasure-cases/items/${items.body.items[0].id}`, {
       expected: `${marker}!`,
     });
+    // Under review too: a queue item of the user's trace, completed with a comment quoting them.
+    await api.post('/api/v1/score-definitions', { name: 'erasure-ok', dataType: 'boolean' });
+    const queue = await api.post('/api/v1/annotation-queues', {
+      name: 'erasure',
+      scoreDefinitions: ['erasure-ok'],
+    });
+    expect(queue.status).toBe(201);
+    await api.post(`/api/v1/annotation-queues/${queue.body.id}/items`, {
+      traces: [{ traceId: mine[0] }, { traceId: theirs }],
+    });
+    const claimed = (await api.get(`/api/v1/annotation-queues/${queue.body.id}/next`)).body.item;
+    expect(claimed.traceId).toBe(mine[0]);
+    const reviewed = await api.post(
+      `/api/v1/annotation-queues/${queue.body.id}/items/${claimed.id}/complete`,
+      {
+        scores: [{ name: 'erasure-ok', value: false }],
+        comment: `quotes ${marker}`,
+      },
+    );
+    expect(reviewed.status).toBe(200);
     expect(await storedText(ctx)).toContain(marker);
 
     const erased = await api.delete('/api/v1/end-users/u-erase/data');
     expect(erased.status).toBe(200);
-    expect(erased.body).toEqual({ userId: 'u-erase', spans: 3, traces: 2, scores: 1, datasetItems: 1 });
+    // Two scores: the API one and the reviewer's.
+    expect(erased.body).toEqual({
+      userId: 'u-erase',
+      spans: 3,
+      traces: 2,
+      scores: 2,
+      datasetItems: 1,
+      annotationItems: 1,
+    });
 
     // Nothing the user sent is left anywhere, the audit log included (it keeps ids only).
     expect(await storedText(ctx)).not.toContain(marker);
-    const data = await storedText(ctx, ['spans', 'traces', 'scores', 'dataset_items']);
+    const data = await storedText(ctx, ['spans', 'traces', 'scores', 'dataset_items', 'annotation_items']);
     for (const id of mine) {
       expect(data).not.toContain(id);
       expect((await api.get(`/api/v1/traces/${id}`)).status).toBe(404);
     }
     expect((await api.get(`/api/v1/traces/${theirs}`)).status).toBe(200);
+    const queued = (await api.get(`/api/v1/annotation-queues/${queue.body.id}/items`)).body.items;
+    expect(queued.map((i: { traceId: string }) => i.traceId)).toEqual([theirs]);
     const left = (await api.get('/api/v1/datasets/erasure-cases/items')).body.items;
     expect(left.map((i: { sourceTraceId: string }) => i.sourceTraceId)).toEqual([theirs]);
 
@@ -132,9 +162,16 @@ describeServer((ctx) => {
     );
     expect(audit).toMatchObject({
       target: 'u-erase',
-      data: { spans: 3, traces: 2, scores: 1, datasetItems: 1 },
+      data: { spans: 3, traces: 2, scores: 2, datasetItems: 1, annotationItems: 1 },
     });
     const again = await api.delete('/api/v1/end-users/u-erase/data');
-    expect(again.body).toEqual({ userId: 'u-erase', spans: 0, traces: 0, scores: 0, datasetItems: 0 });
+    expect(again.body).toEqual({
+      userId: 'u-erase',
+      spans: 0,
+      traces: 0,
+      scores: 0,
+      datasetItems: 0,
+      annotationItems: 0,
+    });
   });
 });

@@ -30,6 +30,8 @@ export interface PrivacyServiceOptions {
   ) => Promise<{ traceIds: string[]; spans: number; scores: number }>;
   /** Erases the dataset items made from those traces (the datasets feature). */
   eraseItems: (trx: Db, projectId: number, traceIds: readonly string[]) => Promise<number>;
+  /** Erases the annotation queue items of those traces (the annotation feature). */
+  eraseReviews: (trx: Db, projectId: number, traceIds: readonly string[]) => Promise<number>;
 }
 
 export function createPrivacyService(options: PrivacyServiceOptions) {
@@ -85,12 +87,14 @@ export function createPrivacyService(options: PrivacyServiceOptions) {
       return database.db.transaction().execute(async (trx) => {
         const traces = await options.eraseTraces(trx, projectId, userId);
         const datasetItems = await options.eraseItems(trx, projectId, traces.traceIds);
+        const annotationItems = await options.eraseReviews(trx, projectId, traces.traceIds);
         const result = {
           userId,
           spans: traces.spans,
           traces: traces.traceIds.length,
           scores: traces.scores,
           datasetItems,
+          annotationItems,
         };
         // Ids and counts only: nothing the user sent is written to the audit log.
         await audit.append(trx, {
@@ -99,7 +103,13 @@ export function createPrivacyService(options: PrivacyServiceOptions) {
           action: 'end_user.erase',
           targetType: 'end_user',
           target: userId,
-          data: { spans: result.spans, traces: result.traces, scores: result.scores, datasetItems },
+          data: {
+            spans: result.spans,
+            traces: result.traces,
+            scores: result.scores,
+            datasetItems,
+            annotationItems,
+          },
         });
         return result;
       });

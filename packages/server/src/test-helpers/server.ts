@@ -69,6 +69,8 @@ export interface TestServerOptions {
   oidc?: OidcSettings | ((url: string) => OidcSettings);
   /** Password lockout and throttling; default the server's. */
   passwords?: BuildAppOptions['passwords'];
+  /** Annotation queues: how long a claim holds. */
+  annotation?: BuildAppOptions['annotation'];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -97,6 +99,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(oidc === undefined ? {} : { oidc: typeof oidc === 'function' ? () => oidc(url) : oidc }),
     ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
     ...(options.passwords === undefined ? {} : { passwords: options.passwords }),
+    ...(options.annotation === undefined ? {} : { annotation: options.annotation }),
   });
   if (options.listen ?? true) {
     url = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');

@@ -52,7 +52,7 @@ export function score(s: StoredScore): Score {
     dataType: s.data_type === 'boolean' || s.data_type === 'categorical' ? s.data_type : 'numeric',
     value,
     comment: s.comment,
-    source: s.source === 'user' || s.source === 'eval' ? s.source : 'api',
+    source: s.source === 'user' || s.source === 'eval' || s.source === 'human' ? s.source : 'api',
     createdAt: s.created_at,
   };
 }

@@ -71,6 +71,10 @@ export interface TraceServiceOptions {
   redactor?: ((projectId: number) => Promise<Redactor | null>) | undefined;
   /** Hears every written span once its batch has committed (the trace list's live tail). */
   tail?: TraceTail | undefined;
+  /** Checks a score against its name's definition before it is written (throws to refuse it). */
+  checkScore?:
+    | ((db: Db, projectId: number, name: string, value: number | boolean | string) => Promise<void>)
+    | undefined;
 }
 
 /** The `reason` label of a batch refused by the rules below. */
@@ -92,11 +96,74 @@ export function createTraceService({
   metrics,
   redactor,
   tail,
+  checkScore,
 }: TraceServiceOptions) {
   const store = createSpanStore(database.dialect);
   const scores = createScoreStore();
 
   const retentionDays = (projectId: number) => spanRetentionDays(database.db, projectId);
+
+  /**
+   * Attaches a score to a span that exists: `spanId`, or without it the trace's first span with
+   * a prompt (else its first span). The sink counts it in that span's version and interval.
+   *
+   * @throws AppError TRACE_NOT_FOUND, SPAN_NOT_FOUND (send spans before their scores), SCORE_VALUE_INVALID.
+   */
+  /** A score writer bound to the project's redactor, read now (outside any transaction). */
+  async function scoreWriter(
+    projectId: number,
+  ): Promise<(trx: Db, request: CreateScoreRequest) => Promise<Score>> {
+    const redact = (await redactor?.(projectId)) ?? null;
+    return (trx, request) => writeScore(trx, projectId, request, redact);
+  }
+
+  async function writeScore(
+    trx: Db,
+    projectId: number,
+    request: CreateScoreRequest,
+    redact: Redactor | null,
+  ): Promise<Score> {
+    const value = request.value;
+    const dataType =
+      typeof value === 'boolean' ? 'boolean' : typeof value === 'string' ? 'categorical' : 'numeric';
+    const createdAt = isoNow(clock);
+    const trace = await store.findTrace(trx, projectId, request.traceId);
+    if (!trace) throw traceNotFound(request.traceId);
+    const target = await store.scoreTarget(trx, trace, request.spanId);
+    if (!target) {
+      throw new AppError(
+        'SPAN_NOT_FOUND',
+        `Trace ${request.traceId} has no span ${request.spanId}. Send the span (POST /api/v1/traces) before its score, or leave spanId out to score the trace.`,
+      );
+    }
+    await checkScore?.(trx, projectId, request.name, value);
+    const row = await scores.insert(trx, {
+      project_id: projectId,
+      trace_id: request.traceId,
+      span_id: target.span_id,
+      span_start_ms: target.start_ms,
+      name: request.name,
+      data_type: dataType,
+      value_number: typeof value === 'string' ? null : Number(value),
+      value_text: typeof value === 'string' ? value : null,
+      comment: request.comment === undefined ? null : redact ? redact.text(request.comment) : request.comment,
+      source: request.source,
+      created_at: createdAt,
+    });
+    await sink.scoreWritten(trx, {
+      projectId,
+      promptName: target.prompt_name,
+      promptVersion: target.prompt_version === null ? null : Number(target.prompt_version),
+      environment: target.environment,
+      provider: target.provider,
+      model: target.model,
+      spanStartMs: Number(target.start_ms),
+      name: request.name,
+      value,
+      source: request.source,
+    });
+    return score(row);
+  }
 
   /** Times as numbers, checked, and the cost of every span settled. */
   async function prepare(projectId: number, spans: readonly SpanInput[]): Promise<PreparedSpan[]> {
@@ -305,49 +372,21 @@ export function createTraceService({
      * @throws AppError TRACE_NOT_FOUND, SPAN_NOT_FOUND (send spans before their scores).
      */
     async score(projectId: number, request: CreateScoreRequest): Promise<Score> {
-      const value = request.value;
-      const dataType =
-        typeof value === 'boolean' ? 'boolean' : typeof value === 'string' ? 'categorical' : 'numeric';
-      const createdAt = isoNow(clock);
-      return database.db.transaction().execute(async (trx) => {
-        const trace = await store.findTrace(trx, projectId, request.traceId);
-        if (!trace) throw traceNotFound(request.traceId);
-        const target = await store.scoreTarget(trx, trace, request.spanId);
-        if (!target) {
-          throw new AppError(
-            'SPAN_NOT_FOUND',
-            `Trace ${request.traceId} has no span ${request.spanId}. Send the span (POST /api/v1/traces) before its score, or leave spanId out to score the trace.`,
-          );
-        }
-        const redact = await redactor?.(projectId);
-        const row = await scores.insert(trx, {
-          project_id: projectId,
-          trace_id: request.traceId,
-          span_id: target.span_id,
-          span_start_ms: target.start_ms,
-          name: request.name,
-          data_type: dataType,
-          value_number: typeof value === 'string' ? null : Number(value),
-          value_text: typeof value === 'string' ? value : null,
-          comment:
-            request.comment === undefined ? null : redact ? redact.text(request.comment) : request.comment,
-          source: request.source,
-          created_at: createdAt,
-        });
-        await sink.scoreWritten(trx, {
-          projectId,
-          promptName: target.prompt_name,
-          promptVersion: target.prompt_version === null ? null : Number(target.prompt_version),
-          environment: target.environment,
-          provider: target.provider,
-          model: target.model,
-          spanStartMs: Number(target.start_ms),
-          name: request.name,
-          value,
-          source: request.source,
-        });
-        return score(row);
-      });
+      const write = await scoreWriter(projectId);
+      return database.db.transaction().execute((trx) => write(trx, request));
+    },
+
+    /**
+     * {@link score} for use inside the caller's transaction (several scores and the caller's own
+     * rows commit together). Call it before opening the transaction: it reads the project's
+     * redaction settings, and on SQLite's one connection a read beside the open transaction
+     * would wait for it for ever.
+     */
+    scoreWriter,
+
+    /** Which of these trace ids name a trace of the project. */
+    async existing(projectId: number, traceIds: readonly string[]): Promise<Set<string>> {
+      return store.existingTraces(database.db, projectId, traceIds);
     },
   };
 }

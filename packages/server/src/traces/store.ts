@@ -278,6 +278,21 @@ export function createSpanStore(dialect: Dialect) {
         .execute();
     },
 
+    /** Which of these trace ids the project has. */
+    async existingTraces(db: Db, projectId: number, traceIds: readonly string[]): Promise<Set<string>> {
+      const found = new Set<string>();
+      for (let i = 0; i < traceIds.length; i += 500) {
+        const rows = await traceDb(db)
+          .selectFrom('traces')
+          .select('trace_id')
+          .where('project_id', '=', projectId)
+          .where('trace_id', 'in', traceIds.slice(i, i + 500))
+          .execute();
+        for (const r of rows) found.add(r.trace_id);
+      }
+      return found;
+    },
+
     async findTrace(db: Db, projectId: number, traceId: string): Promise<StoredTrace | undefined> {
       return traceDb(db)
         .selectFrom('traces')

@@ -236,6 +236,53 @@ export async function seedProject(api: TestClient): Promise<void> {
     'score',
   );
   await ok(api.post('/api/v1/scores', { traceId: span.traceId, name: 'label', value: 'good' }), 'score 2');
+  // Human review: definitions, a queue of the three traces, one item completed (human scores), one skipped.
+  await ok(
+    api.post('/api/v1/score-definitions', { name: 'correct', dataType: 'numeric', min: 0, max: 1 }),
+    'definition',
+  );
+  await ok(
+    api.post('/api/v1/score-definitions', {
+      name: 'tone',
+      dataType: 'categorical',
+      categories: ['ok', 'rude'],
+    }),
+    'definition 2',
+  );
+  const queue = await ok(
+    api.post('/api/v1/annotation-queues', {
+      name: 'weekly',
+      scoreDefinitions: ['correct', 'tone'],
+      assignees: [],
+    }),
+    'queue',
+  );
+  await ok(
+    api.post(`/api/v1/annotation-queues/${String(queue.id)}/items`, {
+      traces: spans.map((s) => ({ traceId: s.traceId })),
+    }),
+    'queue items',
+  );
+  for (const step of ['complete', 'skip'] as const) {
+    const next = (await ok(api.get(`/api/v1/annotation-queues/${String(queue.id)}/next`), 'next')).item as {
+      id: number;
+    };
+    await ok(
+      api.post(
+        `/api/v1/annotation-queues/${String(queue.id)}/items/${next.id}/${step}`,
+        step === 'complete'
+          ? {
+              scores: [
+                { name: 'correct', value: 1 },
+                { name: 'tone', value: 'ok' },
+              ],
+              comment: 'fine',
+            }
+          : undefined,
+      ),
+      step,
+    );
+  }
   // A branch with a version of its own, merged back: branch rows, `versions.branch` and a merge's second parent travel.
   await ok(api.post(`${p('chat/helper')}/branches`, { name: 'exp/brief' }), 'branch');
   await ok(
@@ -317,6 +364,7 @@ function normaliseNumbers(dump: Record<string, Dumped[]>): Record<string, Dumped
     'reasoning_tokens',
     'span_start_ms',
     'cached_tokens',
+    'lease_until_ms',
   ]);
   for (const rows of Object.values(dump)) {
     for (const row of rows) {
