@@ -10,6 +10,15 @@
  *   npm exec -- node --conditions=source bench/ingest-cpu.bench.ts
  *   BENCH_INGEST_CPU_BATCHES=200 npm exec -- node --conditions=source bench/ingest-cpu.bench.ts
  *
+ * `serverCpuSharePercent` breaks the server's CPU down by stage of the pipeline (JSON parse,
+ * validation, times and price, redaction, rows, each statement split into SQL build and the
+ * database, commit, rollups, response…): BENCH_INGEST_CPU_PROFILED more batches (default 20; 0
+ * skips it) sent under V8's sampling profiler after the measured ones (bench/lib/cpu-breakdown.ts).
+ *
+ * On SQLite, `bareSqlite` is the floor measured in the same run: the same kind of batches parsed
+ * and inserted through `node:sqlite` directly into the real schema, with and without the search
+ * index (bench/lib/bare-sqlite.ts).
+ *
  * BENCH_INGEST_CPU_BATCHES (default 40, after 10 warm-up batches), BENCH_INGEST_SPANS (default
  * 500), BENCH_INGEST_DATABASES (`sqlite,postgres`), PROMPTLINE_BENCH_DATABASE_URL as for
  * ingest.bench.ts.
@@ -24,12 +33,16 @@ import { generateApiKey } from '../packages/server/src/auth/service.ts';
 import { bootstrap } from '../packages/server/src/bootstrap.ts';
 import { createDatabase, type Database } from '../packages/server/src/db/database.ts';
 import { migrate } from '../packages/server/src/db/migrations.ts';
+import { bareSqliteFloor } from './lib/bare-sqlite.ts';
+import { cpuBreakdown } from './lib/cpu-breakdown.ts';
 import { cpuSeconds } from './lib/server.ts';
 import { sdkBatch } from './lib/spans.ts';
 
 const SPANS = Number(process.env.BENCH_INGEST_SPANS ?? 500);
 const BATCHES = Number(process.env.BENCH_INGEST_CPU_BATCHES ?? 40);
 const WARMUP = 10;
+/** Batches sent again under V8's sampling profiler for the stage breakdown (0: no breakdown). */
+const PROFILED = Number(process.env.BENCH_INGEST_CPU_PROFILED ?? 20);
 const DATABASES = (process.env.BENCH_INGEST_DATABASES ?? 'sqlite,postgres').split(',');
 const PG_URL = process.env.PROMPTLINE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -83,7 +96,7 @@ async function measure(dialect: string) {
     return rows.reduce((sum, r) => sum + cpuSeconds(r.pid) * 1e6, 0);
   };
   try {
-    const bodies = Array.from({ length: WARMUP + BATCHES }, () => sdkBatch(SPANS));
+    const bodies = Array.from({ length: WARMUP + BATCHES + PROFILED }, () => sdkBatch(SPANS));
     const send = async (payload: string) => {
       const response = await app.inject({
         method: 'POST',
@@ -98,15 +111,33 @@ async function measure(dialect: string) {
     const dbBefore = await backendCpu();
     const before = process.cpuUsage();
     const started = performance.now();
-    for (const body of bodies.slice(WARMUP)) await send(body);
+    for (const body of bodies.slice(WARMUP, WARMUP + BATCHES)) await send(body);
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(before);
     const dbUsed = (await backendCpu()) - dbBefore;
     const spans = BATCHES * SPANS;
     const round = (x: number) => Math.round(x * 10) / 10;
+    // Profiled apart, after the measured batches: sampling slows the process down.
+    const breakdown =
+      PROFILED > 0
+        ? await cpuBreakdown(async () => {
+            for (const body of bodies.slice(WARMUP + BATCHES)) await send(body);
+          })
+        : undefined;
+    // The same kind of batches (fresh ids) with nothing of Promptline around them: the floor.
+    const floor =
+      dialect === 'sqlite'
+        ? await bareSqliteFloor(
+            Array.from({ length: WARMUP + BATCHES }, () => sdkBatch(SPANS)),
+            WARMUP,
+          )
+        : undefined;
     return {
       batches: BATCHES,
       serverCpuUsPerSpan: round((used.user + used.system) / spans),
+      serverSystemCpuUsPerSpan: round(used.system / spans),
+      ...(breakdown ? { serverCpuSharePercent: breakdown } : {}),
+      ...(floor ? { bareSqlite: floor } : {}),
       ...(name ? { postgresCpuUsPerSpan: round(dbUsed / spans) } : {}),
       wallMsPerBatch: round(wallMs / BATCHES),
     };

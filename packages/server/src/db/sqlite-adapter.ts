@@ -13,6 +13,10 @@ export function openSqlite(path: string): SqliteDatabase {
   database.exec('PRAGMA foreign_keys = ON');
   database.exec('PRAGMA busy_timeout = 5000');
   database.exec('PRAGMA synchronous = NORMAL');
+  // 64 MiB of page cache instead of SQLite's 2 MiB: span ingestion inserts into indexes keyed by
+  // random trace ids, and with the default cache nearly every insert re-read its B-tree pages
+  // through a system call (a third of ingestion's CPU on a few hundred thousand spans).
+  database.exec('PRAGMA cache_size = -65536');
 
   // Kysely prepares every query it runs; re-using statements keeps the prepare cost off hot loops.
   const statements = new Map<string, SqliteStatement>();

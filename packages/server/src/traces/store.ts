@@ -4,8 +4,8 @@
  * per trace, read a page of traces and one trace's spans, and drop what retention says.
  */
 import { type Selectable, sql } from 'kysely';
-import { toNumber } from '../db/codecs.ts';
 import type { Db, Dialect } from '../db/database.ts';
+import { type InsertedSpanKey, insertSpanRows, mergeTraceRows } from './batch-store.ts';
 import { type SpansTable, type TracesTable, traceDb } from './migration.ts';
 import { SPAN_TEXT_SQL } from './search-migration.ts';
 
@@ -15,28 +15,7 @@ export type NewSpanRow = SpansTable;
 /** The summary of the spans of one trace within one batch, merged into the trace's row. */
 export type TraceSummaryRow = TracesTable;
 
-/** The key of a span row that an insert actually wrote (not a duplicate). */
-export interface InsertedSpanKey {
-  traceId: string;
-  spanId: string;
-  startMs: number;
-}
-
-// 33 parameters a row: 500 rows stay below PostgreSQL's 65 535 and SQLite's 32 766 bound parameters.
-const SPAN_CHUNK = 500;
-// 21 parameters a row.
-const TRACE_CHUNK = 1_000;
-
-/** Picks the incoming value over the stored one when `take` (SQL boolean) holds. */
-const pick = <T>(take: string, column: string) =>
-  sql.raw<T>(`case when ${take} then excluded.${column} else traces.${column} end`);
-
-// The incoming span represents the trace better: it is a root and the stored one is not, or it
-// is as much a root and starts earlier.
-const TAKE_ROOT =
-  '(excluded.has_root > traces.has_root or (excluded.has_root = traces.has_root and excluded.root_start_ms < traces.root_start_ms))';
-// The prompt link is kept whole: name, version and environment of the same span.
-const TAKE_PROMPT = '(traces.prompt_name is null)';
+export type { InsertedSpanKey };
 
 /** What the trace list filters on (times in epoch ms); all optional, combined with AND. */
 export interface TraceFilter {
@@ -81,91 +60,6 @@ function spanTextMatch(dialect: Dialect, projectId: number, text: string) {
   // One FTS5 phrase: inside double quotes only `"` needs escaping (doubled).
   const phrase = `"${text.replaceAll('"', '""')}"`;
   return sql<boolean>`trace_id in (select s.trace_id from spans_fts join spans s on s.rowid = spans_fts.rowid where spans_fts match ${phrase} and s.project_id = ${projectId})`;
-}
-
-// Column types for PostgreSQL's unnest insert, in table order.
-const SPAN_COLUMN_TYPES: readonly [keyof NewSpanRow, string][] = [
-  ['project_id', 'integer'],
-  ['trace_id', 'text'],
-  ['span_id', 'text'],
-  ['parent_span_id', 'text'],
-  ['name', 'text'],
-  ['start_ms', 'bigint'],
-  ['end_ms', 'bigint'],
-  ['duration_ms', 'double precision'],
-  ['status', 'text'],
-  ['status_message', 'text'],
-  ['prompt_name', 'text'],
-  ['prompt_version', 'integer'],
-  ['environment', 'text'],
-  ['variant', 'integer'],
-  ['unit', 'text'],
-  ['provider', 'text'],
-  ['model', 'text'],
-  ['input_tokens', 'bigint'],
-  ['output_tokens', 'bigint'],
-  ['cached_input_tokens', 'bigint'],
-  ['reasoning_tokens', 'bigint'],
-  ['usage_estimated', 'integer'],
-  ['cost_usd', 'double precision'],
-  ['cost_computed', 'integer'],
-  ['ttft_ms', 'double precision'],
-  ['input', 'text'],
-  ['output', 'text'],
-  ['variables', 'text'],
-  ['attributes', 'text'],
-  ['user_id', 'text'],
-  ['session_id', 'text'],
-  ['source', 'text'],
-  ['received_at', 'text'],
-];
-
-const TRACE_COLUMN_TYPES: readonly [keyof TraceSummaryRow, string][] = [
-  ['project_id', 'integer'],
-  ['trace_id', 'text'],
-  ['start_ms', 'bigint'],
-  ['end_ms', 'bigint'],
-  ['root_span_id', 'text'],
-  ['root_name', 'text'],
-  ['root_start_ms', 'bigint'],
-  ['has_root', 'integer'],
-  ['span_count', 'bigint'],
-  ['error_count', 'bigint'],
-  ['input_tokens', 'bigint'],
-  ['output_tokens', 'bigint'],
-  ['cost_usd', 'double precision'],
-  ['prompt_name', 'text'],
-  ['prompt_version', 'integer'],
-  ['environment', 'text'],
-  ['model', 'text'],
-  ['user_id', 'text'],
-  ['session_id', 'text'],
-];
-
-/** `select * from unnest($1::type[], …)`: the rows as one array parameter per column. */
-function unnestRows<R>(rows: readonly R[], types: readonly [keyof R, string][]) {
-  return sql`select * from unnest(${sql.join(
-    types.map(([column, type]) => sql`${rows.map((row) => row[column])}::${sql.raw(type)}[]`),
-  )})`;
-}
-
-/**
- * PostgreSQL: the whole batch as one array per column through `unnest`: 33 parameters instead of
- * 33 per row, which PostgreSQL parses and plans far faster than a 16 500-parameter VALUES list.
- */
-async function insertSpansUnnest(db: Db, rows: readonly NewSpanRow[]): Promise<InsertedSpanKey[]> {
-  const written = await traceDb(db)
-    .insertInto('spans')
-    .columns(SPAN_COLUMN_TYPES.map(([column]) => column))
-    .expression(unnestRows(rows, SPAN_COLUMN_TYPES))
-    .onConflict((oc) => oc.columns(['project_id', 'trace_id', 'span_id', 'start_ms']).doNothing())
-    .returning(['trace_id', 'span_id', 'start_ms'])
-    .execute();
-  return written.map((row) => ({
-    traceId: row.trace_id,
-    spanId: row.span_id,
-    startMs: toNumber(row.start_ms),
-  }));
 }
 
 export function createSpanStore(dialect: Dialect) {
@@ -368,61 +262,12 @@ export function createSpanStore(dialect: Dialect) {
      * Inserts spans; a span already stored (same trace, span and start) is skipped, not an error.
      * Answers the keys actually written, so aggregates count each span once.
      */
-    async insertSpans(db: Db, rows: readonly NewSpanRow[]): Promise<InsertedSpanKey[]> {
-      if (dialect === 'postgres') return insertSpansUnnest(db, rows);
-      const inserted: InsertedSpanKey[] = [];
-      for (let i = 0; i < rows.length; i += SPAN_CHUNK) {
-        const written = await traceDb(db)
-          .insertInto('spans')
-          .values(rows.slice(i, i + SPAN_CHUNK))
-          .onConflict((oc) => oc.columns(['project_id', 'trace_id', 'span_id', 'start_ms']).doNothing())
-          .returning(['trace_id', 'span_id', 'start_ms'])
-          .execute();
-        for (const row of written) {
-          inserted.push({ traceId: row.trace_id, spanId: row.span_id, startMs: toNumber(row.start_ms) });
-        }
-      }
-      return inserted;
-    },
+    insertSpans: (db: Db, rows: readonly NewSpanRow[]): Promise<InsertedSpanKey[]> =>
+      insertSpanRows(db, dialect, rows),
 
     /** Merges per-batch summaries into the trace rows (one row per trace in `rows`). */
-    async mergeTraces(db: Db, rows: readonly TraceSummaryRow[]): Promise<void> {
-      // PostgreSQL takes the batch at once through unnest (one parameter per column).
-      const chunk = dialect === 'postgres' ? rows.length : TRACE_CHUNK;
-      for (let i = 0; i < rows.length; i += chunk) {
-        const part = rows.slice(i, i + chunk);
-        const insert = traceDb(db).insertInto('traces');
-        await (dialect === 'postgres'
-          ? insert
-              .columns(TRACE_COLUMN_TYPES.map(([column]) => column))
-              .expression(unnestRows(part, TRACE_COLUMN_TYPES))
-          : insert.values(part)
-        )
-          .onConflict((oc) =>
-            oc.columns(['project_id', 'trace_id']).doUpdateSet({
-              start_ms: sql`case when excluded.start_ms < traces.start_ms then excluded.start_ms else traces.start_ms end`,
-              end_ms: sql`case when excluded.end_ms > traces.end_ms then excluded.end_ms else traces.end_ms end`,
-              root_span_id: pick<string>(TAKE_ROOT, 'root_span_id'),
-              root_name: pick<string>(TAKE_ROOT, 'root_name'),
-              root_start_ms: pick<number>(TAKE_ROOT, 'root_start_ms'),
-              has_root: sql`case when excluded.has_root > traces.has_root then excluded.has_root else traces.has_root end`,
-              span_count: sql`traces.span_count + excluded.span_count`,
-              error_count: sql`traces.error_count + excluded.error_count`,
-              input_tokens: sql`traces.input_tokens + excluded.input_tokens`,
-              output_tokens: sql`traces.output_tokens + excluded.output_tokens`,
-              // Null means "no cost known" for either side; a sum with one known part is that part.
-              cost_usd: sql`case when traces.cost_usd is null then excluded.cost_usd when excluded.cost_usd is null then traces.cost_usd else traces.cost_usd + excluded.cost_usd end`,
-              prompt_name: pick<string | null>(TAKE_PROMPT, 'prompt_name'),
-              prompt_version: pick<number | null>(TAKE_PROMPT, 'prompt_version'),
-              environment: pick<string | null>(TAKE_PROMPT, 'environment'),
-              model: sql`coalesce(traces.model, excluded.model)`,
-              user_id: sql`coalesce(traces.user_id, excluded.user_id)`,
-              session_id: sql`coalesce(traces.session_id, excluded.session_id)`,
-            }),
-          )
-          .execute();
-      }
-    },
+    mergeTraces: (db: Db, rows: readonly TraceSummaryRow[]): Promise<void> =>
+      mergeTraceRows(db, dialect, rows),
 
     /**
      * Removes at most `batch` of a project's spans that started before `beforeMs`; answers how
