@@ -81,6 +81,8 @@ export const ERROR_CODES = {
   APPROVAL_REQUIRED: 409,
   /** The version has not met the prompt's thresholds in its latest eval run. */
   EVAL_GATE_FAILED: 409,
+  /** The version's latest red-team run has a finding at or above the policy's severity, or there is none. */
+  REDTEAM_GATE_FAILED: 409,
   /** The environment is inside a freeze window. */
   DEPLOY_FROZEN: 409,
   /** The author of a deployment request cannot approve it. */
@@ -179,6 +181,9 @@ export const ERROR_CODES = {
   DATASET_EXISTS: 409,
   EVAL_RUN_NOT_FOUND: 404,
   EVAL_RUN_FINISHED: 409,
+  REDTEAM_RUN_NOT_FOUND: 404,
+  /** Cancelling a red-team run that has already ended. */
+  REDTEAM_RUN_FINISHED: 409,
   // Jobs
   JOB_NOT_FOUND: 404,
   // Traces and scores

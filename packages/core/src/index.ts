@@ -31,6 +31,7 @@ export * from './privacy.ts';
 export * from './prompt-file/index.ts';
 export * from './providers/index.ts';
 export * from './redteam/index.ts';
+export * from './redteam-runs.ts';
 export * from './release.ts';
 export * from './replays.ts';
 export * from './rollouts.ts';

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 import { RolloutRequestPlan } from './rollout-plan.ts';
+import { SeverityName } from './severity-schema.ts';
 
 /** Roles a policy can name (the reviewer role may approve but not deploy by default). */
 const PolicyRole = z.enum(['admin', 'editor', 'reviewer', 'viewer']);
@@ -38,6 +39,15 @@ export const EnvironmentPolicy = z
     reviewers: z.enum(['project', 'prompt']).optional(),
     /** The version must have met the prompt's stored thresholds in its latest eval run (on the prompt's gate dataset when set). */
     requireEvalPass: z.boolean().optional(),
+    /**
+     * The version's latest completed red-team run (a server run or an uploaded CLI run) must have
+     * no finding at or above `failOn` (default high) and no probe that could not be sent
+     * (`REDTEAM_GATE_FAILED`).
+     */
+    requireRedteamPass: z
+      .object({ failOn: SeverityName.default('high') })
+      .strict()
+      .optional(),
     /** Roles allowed to deploy or request a deploy (default editor and admin). */
     deployRoles: z.array(PolicyRole).min(1).max(4).optional(),
     /** Windows in which deploys are refused (`DEPLOY_FROZEN`). */
@@ -77,6 +87,8 @@ export interface EffectivePolicy {
   noSelfApproval: boolean;
   reviewers: 'project' | 'prompt';
   requireEvalPass: boolean;
+  /** The red-team gate's severity, or null when the policy sets none. */
+  requireRedteamPass: { failOn: 'low' | 'medium' | 'high' | 'critical' } | null;
   deployRoles: string[];
   freeze: { from: string; until: string; reason?: string | undefined }[];
 }
@@ -87,6 +99,7 @@ export function effectivePolicy(policy: EnvironmentPolicy): EffectivePolicy {
     noSelfApproval: policy.noSelfApproval ?? true,
     reviewers: policy.reviewers ?? 'project',
     requireEvalPass: policy.requireEvalPass ?? false,
+    requireRedteamPass: policy.requireRedteamPass ?? null,
     deployRoles: policy.deployRoles ?? ['editor', 'admin'],
     freeze: policy.freeze ?? [],
   };
@@ -142,6 +155,17 @@ export const RequestDecision = z.object({
 });
 export type RequestDecision = z.infer<typeof RequestDecision>;
 
+/** A version against the environment's red-team gate: the run that decides it and why it fails, if it does. */
+export const RedteamGateState = z.object({
+  version: z.number().int(),
+  failOn: SeverityName,
+  /** The version's latest completed red-team run; null when it has none. */
+  runId: z.number().int().nullable(),
+  passed: z.boolean(),
+  reason: z.string().nullable(),
+});
+export type RedteamGateState = z.infer<typeof RedteamGateState>;
+
 export const DeploymentRequest = z.object({
   id: z.number().int(),
   prompt: z.string(),
@@ -165,6 +189,8 @@ export const DeploymentRequest = z.object({
   staleReason: z.string().nullable(),
   /** A guarded rollout of the single version in `variants`, started by the approval that completes the quorum. */
   rollout: RolloutRequestPlan.nullable(),
+  /** Where each version stands with the environment's gates while pending (empty when its policy sets none, or once decided). */
+  gates: z.object({ redteam: z.array(RedteamGateState) }),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -101,6 +101,9 @@ import { meteredTransport } from './providers/metered-transport.ts';
 import { registerProviderRoutes } from './providers/routes.ts';
 import { createEphemeralSecretBox } from './providers/secret-box.ts';
 import { createProviderService } from './providers/service.ts';
+import { createRedteamGate } from './redteam/gate.ts';
+import { registerRedteamRoutes } from './redteam/routes.ts';
+import { createRedteamService } from './redteam/service.ts';
 import { registerReplayRoutes } from './replays/routes.ts';
 import { createReplayService } from './replays/service.ts';
 import { registerRequestRoutes } from './requests/routes.ts';
@@ -203,7 +206,7 @@ const LOG_REDACT = [
 ];
 
 const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests|\/schedule)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|replays|experiments|promote|branches(?:\/[^/?]+(?:\/compare)?)?|graph|merges(?:\/preview)?))?\/?(\?.*)?$/;
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests|\/schedule)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|replays|experiments|promote|redteam-runs(?:\/import)?|branches(?:\/[^/?]+(?:\/compare)?)?|graph|merges(?:\/preview)?))?\/?(\?.*)?$/;
 
 const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
 const PROMPTS = '/api/v1/prompts/';
@@ -351,6 +354,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     prompts: promptStore,
     environments: environmentStore,
     evalGate: createEvalGate({ promptStore }),
+    redteamGate: createRedteamGate(),
     events,
     segments,
   });
@@ -459,6 +463,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     knownSecrets: (projectId) => providers.knownSecrets(projectId),
     logger: app.log,
     events,
+  });
+  const redteam = createRedteamService({
+    database,
+    clock,
+    audit,
+    prompts,
+    jobs,
+    resolveProvider: async (projectId, provider) =>
+      providers.settingsFor(projectId, provider, await providers.priceBook(projectId)),
+    knownSecrets: (projectId) => providers.knownSecrets(projectId),
   });
   // Every way in (native API, OpenTelemetry, gateway, SDK) stores spans through this one service.
   // Written spans and scores reach the metrics rollups through its sink, in the writing transaction.
@@ -627,6 +641,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerScoreDefinitionRoutes(app, { definitions: scoreDefinitions });
   registerAnnotationRoutes(app, { annotation });
   registerEvalRoutes(app, { evals });
+  registerRedteamRoutes(app, { redteam });
   registerReplayRoutes(app, {
     replays: createReplayService({ database, clock, deployments, prompts, fromTraces, evals }),
   });

@@ -9,13 +9,12 @@ import {
   AppError,
   buildRedteamReport,
   createProvider,
-  formatRedteamHtml,
-  formatRedteamJunit,
-  formatRedteamMarkdown,
   isAppError,
   isSeverity,
   PLUGINS,
   type ProviderMessage,
+  providerSend,
+  REDTEAM_REPORT_WRITERS,
   type RedteamReport,
   type RedteamSend,
   runRedteam,
@@ -25,13 +24,10 @@ import {
 import { createNodeTransport, type EvalProvider, resolveProviderSpec } from '@promptline/core/node';
 import { loadRedteamSource, type RedteamSource } from './source.ts';
 
-/** Report formats by file extension. */
-export const REDTEAM_FORMATS: Record<string, (report: RedteamReport) => string> = {
-  '.json': (report) => `${JSON.stringify(report, null, 2)}\n`,
-  '.xml': formatRedteamJunit,
-  '.md': formatRedteamMarkdown,
-  '.html': formatRedteamHtml,
-};
+/** Report formats by file extension (core's writers, which the server's downloads use too). */
+export const REDTEAM_FORMATS: Record<string, (report: RedteamReport) => string> = Object.fromEntries(
+  Object.values(REDTEAM_REPORT_WRITERS).map((w) => [w.extension, w.write]),
+);
 
 export interface RedteamCliOptions {
   target: string;
@@ -107,18 +103,12 @@ function sendVia(
       `Provider "${provider.id}" cannot be red-teamed: use a model provider (openai:chat:…, anthropic:messages:…, google:…, openai-compatible:…, mock) or echo.`,
     );
   }
-  const client = createProvider({ transport: transport.send, ...target.settings });
-  return async (messages, tools, signal) => {
-    const result = await client.complete({
-      model: target.model,
-      messages,
-      parameters: provider.parameters,
-      ...(provider.responseFormat !== undefined ? { responseFormat: provider.responseFormat } : {}),
-      ...(tools && tools.length > 0 ? { tools } : {}),
-      ...(signal ? { signal } : {}),
-    });
-    return { text: result.text, toolCalls: result.toolCalls, finishReason: result.finishReason };
-  };
+  const send = providerSend(createProvider({ transport: transport.send, ...target.settings }), {
+    model: target.model,
+    parameters: provider.parameters,
+    ...(provider.responseFormat !== undefined ? { responseFormat: provider.responseFormat } : {}),
+  });
+  return (messages, tools, signal) => send({ messages, ...(tools ? { tools } : {}) }, signal);
 }
 
 function summary(report: RedteamReport): string {

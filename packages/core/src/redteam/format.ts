@@ -112,3 +112,27 @@ ${errors ? `<h2>Errors</h2><ul>${errors}</ul>` : ''}
 </body></html>
 `;
 }
+
+/** The report formats by name, each with the file extension the CLI's `-o` recognises it by. */
+export const REDTEAM_REPORT_WRITERS = {
+  json: {
+    extension: '.json',
+    mediaType: 'application/json',
+    write: (r: RedteamReport) => `${JSON.stringify(r, null, 2)}\n`,
+  },
+  junit: { extension: '.xml', mediaType: 'application/xml', write: formatRedteamJunit },
+  markdown: { extension: '.md', mediaType: 'text/markdown', write: formatRedteamMarkdown },
+  html: { extension: '.html', mediaType: 'text/html', write: formatRedteamHtml },
+} as const;
+
+/** The name of a report format. */
+export type RedteamReportFormatName = keyof typeof REDTEAM_REPORT_WRITERS;
+
+/**
+ * The report as one of the shipped formats (what the CLI writes and the server downloads).
+ *
+ * @example formatRedteamReport(report, 'junit')
+ */
+export function formatRedteamReport(report: RedteamReport, format: RedteamReportFormatName): string {
+  return REDTEAM_REPORT_WRITERS[format].write(report);
+}

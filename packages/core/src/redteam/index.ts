@@ -14,6 +14,7 @@ export * from './phrases.ts';
 export * from './plugins.ts';
 export * from './report.ts';
 export * from './run.ts';
+export * from './send.ts';
 export * from './strategies.ts';
 export * from './target.ts';
 export * from './types.ts';

@@ -145,6 +145,12 @@ export function preparePrompt(prompt: RedteamPrompt, canary = `PL-CANARY-${rando
   const partials = prompt.partials ?? {};
   const baseVars: Record<string, unknown> = {};
   for (const v of variables) baseVars[v] = prompt.defaults?.[v] ?? `sample ${v}`;
+  // Variables only the included partials use get samples too, or strict rendering fails every probe.
+  for (const template of Object.values(partials)) {
+    for (const v of extractVariables({ type: 'text', template })) {
+      if (!(v in baseVars)) baseVars[v] = prompt.defaults?.[v] ?? `sample ${v}`;
+    }
+  }
   for (const h of holes) baseVars[h] = [];
 
   const render = (vars: Record<string, unknown>): ProviderMessage[] => {

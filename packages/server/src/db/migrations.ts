@@ -25,6 +25,7 @@ import { passwordsMigration } from '../passwords/migration.ts';
 import { privacySettingsMigration } from '../privacy/migration.ts';
 import { branchesMigration, promptArchiveMigration, promptPeopleMigration } from '../prompts/migration.ts';
 import { providerTablesMigration } from '../providers/migration.ts';
+import { redteamRunsMigration } from '../redteam/migration.ts';
 import { policiesAndRequestsMigration } from '../requests/migration.ts';
 import { rolloutApprovalsMigration } from '../rollouts/approval-migration.ts';
 import { rolloutChecksMigration } from '../rollouts/history-migration.ts';
@@ -242,6 +243,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0371_branches': branchesMigration(dialect),
     '0400_security_events': securityEventsMigration(dialect),
     '0420_annotation': annotationMigration(dialect),
+    '0430_redteam_runs': redteamRunsMigration(dialect),
   };
 }
 

@@ -36,6 +36,7 @@ import type { ChangeFeed } from '../live/change-feed.ts';
 import { branchVersionRefused } from '../prompts/branch-errors.ts';
 import { promptNotFound } from '../prompts/errors.ts';
 import type { PromptStore, StoredPrompt, StoredVersion } from '../prompts/store.ts';
+import type { RedteamGate, RedteamGatePass, RedteamGateState } from '../redteam/gate.ts';
 import { type PartialBreakage, partialBreakage, partialBreakageError } from './partial-check.ts';
 import { type CurrentRelease, createDeploymentStore, type StoredHistoryEntry } from './store.ts';
 
@@ -127,6 +128,13 @@ export interface ServedEnvironment {
   releases: ServedRelease[];
 }
 
+/** The runs that let a release through its environment's eval and red-team gates. */
+interface PolicyPasses {
+  gate: GatePass[];
+  redteam: RedteamGatePass[];
+}
+const NO_PASSES: PolicyPasses = { gate: [], redteam: [] };
+
 /**
  * Deployments: what each environment serves for each prompt, changed by deploy and rollback, with
  * an append-only history. Publishes every change on the feed after its transaction commits. The
@@ -142,6 +150,7 @@ export function createDeploymentService({
   prompts,
   environments,
   evalGate,
+  redteamGate,
   events = noEvents,
   segments,
 }: {
@@ -153,6 +162,8 @@ export function createDeploymentService({
   environments: EnvironmentStore;
   /** Checks `requireEvalPass` policies; without it (tests of other features) the gate is not checked. */
   evalGate?: Pick<EvalGate, 'check'>;
+  /** Checks `requireRedteamPass` policies; without it (tests of other features) the gate is not checked. */
+  redteamGate?: Pick<RedteamGate, 'check' | 'state'>;
   /** Told `deployment.changed` inside the transaction of every change (webhooks subscribe). */
   events?: EventPublisher;
   /** Refuses targeting that names segments the project lacks; without it (tests of other features) unchecked. */
@@ -192,9 +203,10 @@ export function createDeploymentService({
     env: StoredEnvironment,
     entry: Omit<StoredHistoryEntry, 'id' | 'promptId' | 'environmentId' | 'forced'>,
     overridden: PartialBreakage | undefined,
-    /** The eval runs that let the release through its environment's gate (recorded for lineage). */
-    gate: GatePass[] = [],
+    /** The eval and red-team runs that let the release through its environment's gates (recorded for lineage). */
+    gates: PolicyPasses = NO_PASSES,
   ): Promise<StoredHistoryEntry> {
+    const { gate, redteam } = gates;
     const stored = await store.insertHistory(trx, projectId, {
       ...entry,
       forced: overridden !== undefined,
@@ -218,6 +230,7 @@ export function createDeploymentService({
         sealed: [{ table: 'deployment_history', id: stored.id, hash: historyRecordHash(stored) }],
         ...(entry.restoredFrom === null ? {} : { restoredFrom: entry.restoredFrom }),
         ...(gate.length === 0 ? {} : { gate }),
+        ...(redteam.length === 0 ? {} : { redteamGate: redteam }),
         ...(overridden === undefined
           ? {}
           : { forced: true, overridden: { code: overridden.code, ...overridden.details } }),
@@ -312,7 +325,7 @@ export function createDeploymentService({
     current: Release | undefined,
     actor: DeployActor,
     approval: { requestId: number } | undefined,
-  ): Promise<GatePass[]> {
+  ): Promise<PolicyPasses> {
     const policy = effectivePolicy(env.policy);
     const role = typeof actor === 'string' ? undefined : actor.role;
     const killSwitch =
@@ -320,7 +333,7 @@ export function createDeploymentService({
       canonicalJson(current.variants) === canonicalJson(release.variants) &&
       sameTargeting(current, release);
     // The route already limits deploys to editors and admins, who keep the switch whatever deployRoles says.
-    if (killSwitch) return [];
+    if (killSwitch) return NO_PASSES;
     // An approved request was checked for its author's role when it was opened; freezes still hold.
     checkDeployer(policy, env.name, approval === undefined ? role : undefined, clock.now());
     if (approval === undefined) {
@@ -335,10 +348,14 @@ export function createDeploymentService({
         );
       }
     }
-    if (policy.requireEvalPass && evalGate) {
-      return evalGate.check(trx, projectId, prompt.name, servedVersions(release));
-    }
-    return [];
+    const versions = servedVersions(release);
+    const gate =
+      policy.requireEvalPass && evalGate ? await evalGate.check(trx, projectId, prompt.name, versions) : [];
+    const redteam =
+      policy.requireRedteamPass && redteamGate
+        ? await redteamGate.check(trx, projectId, prompt.name, versions, policy.requireRedteamPass.failOn)
+        : [];
+    return { gate, redteam };
   }
 
   async function deployIn(
@@ -592,6 +609,27 @@ export function createDeploymentService({
      *
      * @throws AppError PROMPT_NOT_FOUND, ENVIRONMENT_NOT_FOUND, VERSION_NOT_FOUND
      */
+    /**
+     * Where each version stands with the environment's red-team gate (empty when its policy sets
+     * none): what a deployment request shows before anyone approves it.
+     */
+    async redteamGateStates(
+      db: Db,
+      projectId: number,
+      prompt: string,
+      envName: string,
+      versions: number[],
+    ): Promise<RedteamGateState[]> {
+      const env = await environments.findByName(db, projectId, envName);
+      const gate = env ? effectivePolicy(env.policy).requireRedteamPass : null;
+      if (!gate || !redteamGate) return [];
+      const states: RedteamGateState[] = [];
+      for (const version of [...new Set(versions)]) {
+        states.push(await redteamGate.state(db, projectId, prompt, version, gate.failOn));
+      }
+      return states;
+    },
+
     async locate(trx: Db, projectId: number, name: string, envName: string, versions: number[] = []) {
       const prompt = await prompts.findByName(trx, projectId, name, true);
       if (!prompt) throw promptNotFound(name);

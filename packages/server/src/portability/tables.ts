@@ -197,6 +197,15 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
     generatedId: true,
     refs: { run_id: 'eval_runs' },
   },
+  // Red-team runs name their prompt by name and version number, which travel unchanged.
+  { table: 'redteam_runs', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  {
+    table: 'redteam_findings',
+    scope: { column: 'run_id', parent: 'redteam_runs' },
+    key: ['id'],
+    generatedId: true,
+    refs: { run_id: 'redteam_runs' },
+  },
   { table: 'price_overrides', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
   { table: 'trace_settings', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
   { table: 'metric_settings', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },

@@ -7,6 +7,7 @@ import {
   decisionRecordHash,
   effectivePolicy,
   normalizeRelease,
+  type RedteamGateState,
   type RolloutRequestPlan,
   singleVersion,
 } from '@promptline/core';
@@ -52,7 +53,11 @@ function notPending(request: StoredRequest): AppError {
   );
 }
 
-function publicRequest(request: StoredRequest, decisions: StoredDecision[]): DeploymentRequest {
+function publicRequest(
+  request: StoredRequest,
+  decisions: StoredDecision[],
+  redteam: RedteamGateState[] = [],
+): DeploymentRequest {
   const mine = decisions.filter((d) => d.requestId === request.id);
   return {
     id: request.id,
@@ -78,6 +83,7 @@ function publicRequest(request: StoredRequest, decisions: StoredDecision[]): Dep
     historyId: request.historyId,
     staleReason: request.staleReason,
     rollout: request.rollout,
+    gates: { redteam },
     createdAt: request.createdAt,
     updatedAt: request.updatedAt,
   };
@@ -104,7 +110,7 @@ export function createRequestService({
   database: Database;
   clock: Clock;
   audit: AuditService;
-  deployments: Pick<DeploymentService, 'locate' | 'deployApproved' | 'publish'>;
+  deployments: Pick<DeploymentService, 'locate' | 'deployApproved' | 'publish' | 'redteamGateStates'>;
   /** Told `deployment.requested` and `deployment.approved` in the deciding transaction. */
   events?: EventPublisher;
   /** Starts the rollout a request carries when its quorum is met. */
@@ -117,7 +123,22 @@ export function createRequestService({
       db,
       requests.map((r) => r.id),
     );
-    return requests.map((r) => publicRequest(r, decisions));
+    const shown: DeploymentRequest[] = [];
+    for (const r of requests) {
+      // Only a pending request can still be let through or held by the gate.
+      const gates =
+        r.status === 'pending'
+          ? await deployments.redteamGateStates(
+              db,
+              r.projectId,
+              r.prompt,
+              r.environment,
+              r.variants.map((v) => v.version),
+            )
+          : [];
+      shown.push(publicRequest(r, decisions, gates));
+    }
+    return shown;
   }
 
   /** Why a pending request can no longer deploy what it asked for, or null. */
@@ -311,7 +332,7 @@ export function createRequestService({
         });
         return created;
       });
-      return publicRequest(request, []);
+      return (await withDecisions(database.db, [request]))[0] as DeploymentRequest;
     },
 
     async list(

@@ -190,6 +190,18 @@ export async function seedProject(api: TestClient): Promise<void> {
     'run 2',
   );
   expect((await waitForRun(api, Number(second.id))).status).toBe('completed');
+  const redteam = await ok(
+    api.post(`${p('support/triage')}/redteam-runs`, {
+      version: 3,
+      strategies: ['none'],
+    }),
+    'red-team run',
+  );
+  for (let i = 0; i < 300; i++) {
+    const rt = await api.get(`/api/v1/redteam-runs/${String(redteam.id)}`);
+    if (rt.body.status === 'completed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 
   await ok(
     api.put('/api/v1/prices', { items: [{ provider: '*', pattern: 'echo*', input: 1, output: 2 }] }),
