@@ -51,6 +51,7 @@ export function createRedteamRunJob(deps: RedteamDeps): JobHandler<z.infer<typeo
       let cancelled = false;
       let lastWrite = 0;
       let graded = 0;
+      let writeError: unknown;
       let writing: Promise<void> = Promise.resolve();
       let outcome: EngineRun | null = null;
       try {
@@ -102,16 +103,23 @@ export function createRedteamRunJob(deps: RedteamDeps): JobHandler<z.infer<typeo
             if (now - lastWrite < PROGRESS_MS) return;
             lastWrite = now;
             // Writes go one after another; a cancel seen by one stops the probes in flight.
-            writing = writing.then(async () => {
-              const cancel = await ctx.fenced((trx) => store.progress(trx, runId, { ...p, costUsd }));
-              if (cancel) {
-                cancelled = true;
+            writing = writing
+              .then(async () => {
+                const cancel = await ctx.fenced((trx) => store.progress(trx, runId, { ...p, costUsd }));
+                if (cancel) {
+                  cancelled = true;
+                  controller.abort();
+                }
+              })
+              .catch((error: unknown) => {
+                // A failed write (lease lost, database gone) stops the run; it is rethrown below.
+                writeError ??= error;
                 controller.abort();
-              }
-            });
+              });
           },
         });
         await writing;
+        if (writeError !== undefined) throw writeError;
       } catch (error) {
         if (!cancelled && !ctx.stopReason()) throw error;
       } finally {

@@ -295,6 +295,9 @@ export function createRuns(deps: RedteamDeps) {
         );
       }
       const outcome = await database.db.transaction().execute(async (trx) => {
+        // The job row first, then the run: the order the job's own fenced writes lock them in
+        // (PostgreSQL would otherwise deadlock a cancel against a progress write).
+        const job = await jobs.cancel(trx, runJobKey(id));
         await store.requestCancel(trx, id);
         await audit.append(trx, {
           projectId,
@@ -304,7 +307,6 @@ export function createRuns(deps: RedteamDeps) {
           target: String(id),
           data: { before: { status: run.status } },
         });
-        const job = await jobs.cancel(trx, runJobKey(id));
         if (job !== 'requested')
           await finishRun(deps, trx, run, stoppedEnd(run, 'cancelled', isoNow(clock), null));
         return job;
