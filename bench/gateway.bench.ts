@@ -1,13 +1,20 @@
 /**
- * Gateway overhead: the same chat completion sent straight to a local OpenAI-compatible upstream
- * and through the gateway (a real server process, SQLite), interleaved in one run so both see the
- * same machine load. Figures: latency of non-streamed calls and time to the first streamed token,
- * p50/p99 each way, and what the gateway adds (goal: p50 < 1 ms, p99 < 5 ms).
- * Run: npm exec -- node --conditions=source bench/gateway.bench.ts   (GATEWAY_BENCH_CALLS=2000)
+ * Gateway overhead: the same chat completion sent straight to a local OpenAI-compatible upstream,
+ * through a bare Fastify proxy (its own process: fetch to the upstream, the answer passed on, the
+ * stream piped — the least any Node proxy does), and through the gateway (a real server process,
+ * SQLite), interleaved in one run so all three see the same machine load. Figures: latency of
+ * non-streamed calls and time to the first streamed token, p50/p99 each way; what the gateway and
+ * the bare proxy add over direct (goal for the gateway: p50 < 1 ms, p99 < 5 ms), and what the
+ * gateway adds over the bare proxy (its own work: auth, budgets, routing, spans); the CPU each
+ * process spends per call (µs, from /proc), and the load average.
+ * On a loaded machine the added p99 is mostly scheduling: the bare proxy's shows how much.
+ * Run: npm run bench -- gateway   (GATEWAY_BENCH_CALLS=2000)
  */
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startServer } from './lib/server.ts';
+import { loadavg } from 'node:os';
+import { cpuSeconds, freePort, root, startServer, stopChild, waitHealthy } from './lib/server.ts';
 
 const CALLS = Number(process.env.GATEWAY_BENCH_CALLS ?? 1_000);
 const WARMUP = Math.min(200, Math.ceil(CALLS / 5));
@@ -62,6 +69,34 @@ const configured = await fetch(`${server.url}/api/v1/providers/local`, {
 if (!configured.ok)
   throw new Error(`configuring the upstream: ${configured.status} ${await configured.text()}`);
 
+/** The bare baseline: a Fastify route that forwards the body with fetch and passes the answer on. */
+const BARE_PROXY = `
+import Fastify from 'fastify';
+import { Readable } from 'node:stream';
+const upstream = process.env.UPSTREAM;
+const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+app.get('/healthz', async () => ({ ok: true }));
+app.post('/v1/chat/completions', async (request, reply) => {
+  const body = request.body;
+  const response = await fetch(upstream + '/chat/completions', {
+    method: 'POST',
+    headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, model: 'gpt-4o-mini' }),
+  });
+  reply.code(response.status).type(response.headers.get('content-type') ?? 'application/json');
+  if (body.stream) return reply.send(Readable.fromWeb(response.body));
+  return reply.send(await response.text());
+});
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+`;
+const proxyPort = await freePort();
+const proxyProcess = spawn(process.execPath, ['--input-type=module', '-e', BARE_PROXY], {
+  cwd: root,
+  env: { ...process.env, PORT: String(proxyPort), UPSTREAM: upstreamUrl },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+await waitHealthy(`http://127.0.0.1:${proxyPort}/healthz`, proxyProcess);
+
 const messages = [{ role: 'user', content: 'Say hello.' }];
 const direct = {
   url: `${upstreamUrl}/chat/completions`,
@@ -73,7 +108,15 @@ const gateway = {
   headers: admin,
   model: 'local/gpt-4o-mini',
 };
-type Route = typeof direct;
+const proxy = {
+  url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`,
+  headers: { 'content-type': 'application/json' },
+  model: 'gpt-4o-mini',
+};
+type Route = { url: string; headers: Record<string, string>; model: string };
+const ROUTES = { direct, proxy, gateway };
+type RouteName = keyof typeof ROUTES;
+const NAMES = Object.keys(ROUTES) as RouteName[];
 
 async function nonStreamed(route: Route): Promise<number> {
   const started = performance.now();
@@ -116,33 +159,39 @@ function percentile(values: number[], p: number): number {
   return Math.round((sorted[index] ?? Number.NaN) * 1000) / 1000;
 }
 
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+
 async function measure(call: (route: Route) => Promise<number>) {
-  const times = { direct: [] as number[], gateway: [] as number[] };
+  const times: Record<RouteName, number[]> = { direct: [], proxy: [], gateway: [] };
+  const pids = { proxy: proxyProcess.pid ?? 0, gateway: server.pid };
+  const cpu = { proxy: 0, gateway: 0 };
   for (let i = 0; i < WARMUP + CALLS; i++) {
-    // Interleaved, the order alternating, so drift in machine load hits both sides alike.
-    const order: Array<['direct' | 'gateway', Route]> =
-      i % 2 === 0
-        ? [
-            ['direct', direct],
-            ['gateway', gateway],
-          ]
-        : [
-            ['gateway', gateway],
-            ['direct', direct],
-          ];
-    for (const [name, route] of order) {
-      const ms = await call(route);
-      if (i >= WARMUP) times[name].push(ms);
+    // Interleaved, the order rotating, so drift in machine load hits every route alike.
+    for (let k = 0; k < NAMES.length; k++) {
+      const name = NAMES[(i + k) % NAMES.length] as RouteName;
+      const before = name === 'direct' ? 0 : cpuSeconds(pids[name]);
+      const ms = await call(ROUTES[name]);
+      if (i < WARMUP) continue;
+      times[name].push(ms);
+      if (name !== 'direct') cpu[name] += cpuSeconds(pids[name]) - before;
     }
   }
-  const d50 = percentile(times.direct, 50);
-  const d99 = percentile(times.direct, 99);
-  const g50 = percentile(times.gateway, 50);
-  const g99 = percentile(times.gateway, 99);
+  const p = (name: RouteName) => ({ p50: percentile(times[name], 50), p99: percentile(times[name], 99) });
+  const d = p('direct');
+  const x = p('proxy');
+  const g = p('gateway');
   return {
-    directMs: { p50: d50, p99: d99 },
-    gatewayMs: { p50: g50, p99: g99 },
-    addedMs: { p50: Math.round((g50 - d50) * 1000) / 1000, p99: Math.round((g99 - d99) * 1000) / 1000 },
+    directMs: d,
+    proxyMs: x,
+    gatewayMs: g,
+    addedMs: { p50: round3(g.p50 - d.p50), p99: round3(g.p99 - d.p99) },
+    proxyAddedMs: { p50: round3(x.p50 - d.p50), p99: round3(x.p99 - d.p99) },
+    gatewayOverProxyMs: { p50: round3(g.p50 - x.p50), p99: round3(g.p99 - x.p99) },
+    // /proc counts CPU in 10 ms ticks: summed over the calls, divided once.
+    cpuUsPerCall: {
+      proxy: Math.round((cpu.proxy * 1e6) / CALLS),
+      gateway: Math.round((cpu.gateway * 1e6) / CALLS),
+    },
   };
 }
 
@@ -156,10 +205,11 @@ try {
       nonStreaming,
       timeToFirstToken,
       goal: { addedP50Ms: 1, addedP99Ms: 5 },
+      loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
       note: 'client, upstream and the gateway process share this machine; wall-clock figures from a loaded machine are indicative only',
     }),
   );
 } finally {
-  await server.stop();
+  await Promise.all([server.stop(), stopChild(proxyProcess)]);
   upstream.close();
 }

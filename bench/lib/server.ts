@@ -106,6 +106,8 @@ export async function startServer(
     apiKey?: string;
     /** How long to wait for the first healthy answer (default 30 s). */
     readyTimeoutMs?: number;
+    /** Extra Node flags for the server process (`--cpu-prof` to profile it). */
+    nodeArgs?: string[];
   } = {},
 ): Promise<BenchServer> {
   const ownDataDir = options.dataDir === undefined;
@@ -116,9 +118,12 @@ export async function startServer(
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    options.entry === 'dist'
-      ? ['--no-warnings', 'packages/server/dist/main.js']
-      : ['--conditions=source', '--no-warnings', 'packages/server/src/main.ts'],
+    [
+      ...(options.nodeArgs ?? []),
+      ...(options.entry === 'dist'
+        ? ['--no-warnings', 'packages/server/dist/main.js']
+        : ['--conditions=source', '--no-warnings', 'packages/server/src/main.ts']),
+    ],
     {
       cwd: root,
       env: {

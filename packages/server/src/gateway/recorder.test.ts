@@ -57,6 +57,30 @@ describe('span recorder', () => {
     expect(Math.max(...batches.map((b) => b.spans.length))).toBeLessThanOrEqual(4);
   });
 
+  it('lets the event loop turn between the batches of one flush (a synchronous write holds it)', async () => {
+    const events: string[] = [];
+    const ingest: SpanIngest = {
+      ingest: async (projectId, spans) => {
+        events.push(`write ${projectId}:${spans.length}`);
+        // Work that arrived meanwhile (a request's I/O callback), queued from inside the write.
+        setImmediate(() => events.push('request answered'));
+      },
+    };
+    const recorder = createSpanRecorder({ ingest, logger, intervalMs: 60_000, batchSize: 3 });
+    for (let i = 0; i < 6; i++) recorder.record(1, span());
+    recorder.record(2, span());
+    await recorder.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual([
+      'write 1:3',
+      'request answered',
+      'write 1:3',
+      'request answered',
+      'write 2:1',
+      'request answered',
+    ]);
+  });
+
   it('drops the oldest spans beyond its bound and counts them', async () => {
     const { batches, ingest } = collecting();
     const recorder = createSpanRecorder({

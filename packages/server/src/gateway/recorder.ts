@@ -32,7 +32,7 @@ export interface SpanRecorder {
 export interface SpanRecorderOptions {
   ingest: SpanIngest;
   logger: Pick<FastifyBaseLogger, 'error' | 'warn'>;
-  /** A batch is written when this many spans wait (default 100). */
+  /** A batch is written when this many spans wait (default 50), at most this many per write. */
   batchSize?: number;
   /** …or this long after the first of them was queued (default 200 ms). */
   intervalMs?: number;
@@ -53,13 +53,15 @@ interface Queued {
  * reaches a gateway response, and is never silent.
  */
 export function createSpanRecorder(options: SpanRecorderOptions): SpanRecorder {
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? 50;
   const intervalMs = options.intervalMs ?? 200;
   const maxBuffered = options.maxBuffered ?? 10_000;
   const { logger } = options;
   let buffer: Queued[] = [];
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  /** Whether the running drain wrote a batch already (the next one waits for the loop to turn). */
+  let wroteThisRound = false;
   let lastDropLog = 0;
   const stats = { recorded: 0, written: 0, dropped: 0, failed: 0 };
 
@@ -81,6 +83,7 @@ export function createSpanRecorder(options: SpanRecorderOptions): SpanRecorder {
   /** One writer at a time; spans queued meanwhile wait for the next round. */
   function drain(): Promise<void> {
     running ??= (async () => {
+      wroteThisRound = false;
       try {
         while (buffer.length > 0) {
           const taken = buffer;
@@ -103,6 +106,11 @@ export function createSpanRecorder(options: SpanRecorderOptions): SpanRecorder {
     }
     for (const [projectId, items] of byProject) {
       for (let i = 0; i < items.length; i += batchSize) {
+        // On SQLite a batch is written synchronously (node:sqlite), holding the event loop: between
+        // batches the loop turns, so gateway requests waiting meanwhile are answered first and one
+        // flush never delays them by more than one batch's write.
+        if (wroteThisRound) await new Promise<void>((resolve) => setImmediate(resolve));
+        wroteThisRound = true;
         await writeBatch(projectId, items.slice(i, i + batchSize));
       }
     }
