@@ -21,6 +21,7 @@ import type {
   Deployment,
   DeploymentRequest,
   DeployRequest,
+  EnteredProject,
   Environment,
   EvalRun,
   Experiment,
@@ -279,6 +280,13 @@ export function createApiClient(options: ApiClientOptions) {
 
     listProjects: () => call<{ items: ProjectSummary[] }>('GET', '/api/v1/projects'),
     createProject: (name: string) => call<CreatedProject>('POST', '/api/v1/projects', { name }),
+    /** An instance admin enters a project: admin of it, and an expiring admin key of it. */
+    enterProject: (id: number, expiresInHours?: number) =>
+      call<EnteredProject>(
+        'POST',
+        `/api/v1/projects/${id}/enter`,
+        expiresInHours === undefined ? {} : { expiresInHours },
+      ),
 
     /** Invites an email to the key's project; the answer carries the one-time link (`path`). */
     createInvitation: (request: { email: string; role?: Role; expiresInHours?: number }) =>

@@ -60,7 +60,7 @@ const SUMMARIES: Partial<Record<string, string>> = {
   envs: 'list | create <name>: environments',
   segments: 'list | show <name> | set <name> [--when json] [--units a,b] | delete <name>: targeting segments',
   keys: 'create <name> [--env --prefix --read-only --expires] | list | rotate <id> | revoke <id>: API keys',
-  projects: 'list | create <name>: projects (creating takes an instance admin)',
+  projects: 'list | create <name> | enter <name>: projects (creating and entering take an instance admin)',
   invitations: 'create <email> [--role r] | list | revoke <id>: one-time links that bring people in',
   'security-events':
     'list [--type --email --since --until] | verify: sign-ins, refusals, lockouts of every project (instance admins)',

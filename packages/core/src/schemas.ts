@@ -607,6 +607,22 @@ export const CreatedProject = z.object({
   apiKey: z.object({ id: RowId, name: z.string(), key: z.string() }),
 });
 
+/** Body of `POST /api/v1/projects/{id}/enter`: how long the admin key it answers works. */
+export const EnterProjectRequest = z.object({
+  expiresInHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(24),
+});
+
+/** An instance admin entered a project: they are its admin now; a key for it, expiring, shown once. */
+export const EnteredProject = z.object({
+  project: ProjectSummary,
+  apiKey: z.object({ id: RowId, name: z.string(), key: z.string(), expiresAt: Timestamp }),
+});
+
 /** Body of `POST /api/v1/invitations`. */
 export const CreateInvitationRequest = z.object({
   email: z.email().max(320),
@@ -803,6 +819,8 @@ export type CreateInvitationRequest = z.infer<typeof CreateInvitationRequest>;
 export type CreateProjectRequest = z.infer<typeof CreateProjectRequest>;
 export type ProjectSummary = z.infer<typeof ProjectSummary>;
 export type CreatedProject = z.infer<typeof CreatedProject>;
+export type EnterProjectRequest = z.infer<typeof EnterProjectRequest>;
+export type EnteredProject = z.infer<typeof EnteredProject>;
 export type Invitation = z.infer<typeof Invitation>;
 export type CreatedInvitation = z.infer<typeof CreatedInvitation>;
 export type InvitationPreview = z.infer<typeof InvitationPreview>;

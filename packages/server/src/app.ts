@@ -617,7 +617,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerApiKeyRoutes(app, { auth });
   registerMemberRoutes(app, { users });
   registerProjectRoutes(app, {
-    projects: createProjectService({ database, clock, audit, users, environments, auth }),
+    projects: createProjectService({ database, clock, audit, users, environments, auth, security }),
     sessions,
   });
   registerAuditRoutes(app, { audit });

@@ -62,6 +62,8 @@ const MINIMUM: Record<string, Least> = {
   'PUT /api/v1/me/password': 'viewer',
   'GET /api/v1/projects': 'viewer',
   'POST /api/v1/projects': 'viewer',
+  // Admin keys or sessions, and the service requires an instance admin (the test's admin key is one).
+  'POST /api/v1/projects/{id}/enter': 'admin',
   'PUT /api/v1/session/project': 'viewer',
   'POST /api/v1/invitations': 'admin',
   'GET /api/v1/invitations': 'admin',

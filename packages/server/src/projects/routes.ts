@@ -1,4 +1,13 @@
-import { CreatedProject, CreateProjectRequest, listOf, ProjectSummary, RowId } from '@promptline/core';
+import {
+  CreatedProject,
+  CreateProjectRequest,
+  EnteredProject,
+  EnterProjectRequest,
+  listOf,
+  ProjectSummary,
+  RowId,
+  RowIdParam,
+} from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -42,6 +51,25 @@ export function registerProjectRoutes(
       reply.code(201).send(await projects.create(principalOf(request), request.body.name)),
   });
 
+  r.post('/api/v1/projects/:id/enter', {
+    // Any admin key or session; the service requires an instance admin.
+    config: { role: 'admin' },
+    schema: {
+      operationId: 'enterProject',
+      tags,
+      summary: 'Enter any project (instance admins): become its admin, get an expiring admin key of it',
+      description:
+        "Makes the caller's person admin of the project (audited there as `project.instance_admin_access`, and in the instance security log) and answers an admin key of it acting as them, shown once, expiring after `expiresInHours` (default 24). `403 INSTANCE_ADMIN_REQUIRED` for anyone who does not administer the instance.",
+      params: z.object({ id: RowIdParam }),
+      body: EnterProjectRequest,
+      response: { 201: EnteredProject, ...problemResponses },
+    },
+    handler: async (request, reply) =>
+      reply
+        .code(201)
+        .send(await projects.enter(principalOf(request), request.params.id, request.body.expiresInHours)),
+  });
+
   r.put('/api/v1/session/project', {
     config: { role: 'viewer' },
     schema: {
@@ -49,13 +77,16 @@ export function registerProjectRoutes(
       tags: ['session'],
       summary: "Switch the browser session to another of the person's projects",
       description:
-        "Only a person's session switches (`409 SESSION_PROJECT_FIXED` for a key or a key's session: a key belongs to one project); the person must be a member (`403 PROJECT_NOT_MEMBER`).",
+        "Only a person's session switches (`409 SESSION_PROJECT_FIXED` for a key or a key's session: a key belongs to one project); the person must be a member (`403 PROJECT_NOT_MEMBER`) — or an instance admin, who enters any project as its admin (audited there as `project.instance_admin_access`).",
       body: z.object({ projectId: RowId }),
       response: { 204: z.null(), ...problemResponses },
     },
     handler: async (request, reply) => {
       const token = request.headers.authorization ? undefined : sessionTokenOf(request);
       // A bearer key has no session to move: answered like a key's session (SESSION_PROJECT_FIXED).
+      if (token && (await sessions.isPersonSession(token))) {
+        await projects.prepareSwitch(principalOf(request), request.body.projectId);
+      }
       await sessions.switchProject(token ?? '', request.body.projectId);
       return reply.code(204).send(null);
     },

@@ -1,9 +1,16 @@
-import { AppError, type CreatedProject, type ProjectSummary } from '@promptline/core';
+import {
+  AppError,
+  type CreatedProject,
+  type EnteredProject,
+  type ProjectSummary,
+  type Role,
+} from '@promptline/core';
 import type { AuditService } from '../audit/service.ts';
 import type { AuthService, Principal } from '../auth/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
-import { type Database, isUniqueViolation } from '../db/database.ts';
+import { type Database, type Db, isUniqueViolation } from '../db/database.ts';
 import type { EnvironmentService } from '../environments/service.ts';
+import type { SecurityLog } from '../security/service.ts';
 import type { UserService } from '../users/service.ts';
 import { createProjectStore } from './store.ts';
 
@@ -19,6 +26,7 @@ export function createProjectService({
   users,
   environments,
   auth,
+  security,
 }: {
   database: Database;
   clock: Clock;
@@ -26,8 +34,63 @@ export function createProjectService({
   users: UserService;
   environments: Pick<EnvironmentService, 'seedDefaults'>;
   auth: Pick<AuthService, 'create'>;
+  /** The instance security log, where instance-admin access to a project is recorded too. */
+  security: Pick<SecurityLog, 'append'>;
 }) {
   const store = createProjectStore();
+
+  async function requireInstanceAdmin(principal: Principal, what: string) {
+    const user = await users.get(principal.userId);
+    if (!user.instanceAdmin) {
+      throw new AppError('INSTANCE_ADMIN_REQUIRED', `Only an instance admin ${what}.`, {
+        hint: 'Ask an instance admin (the first admin, or the PROMPTLINE_API_KEY key), or an admin of the project to add you (PUT /api/v1/members).',
+      });
+    }
+    return user;
+  }
+
+  /**
+   * Makes an instance admin admin of a project (inside the caller's transaction), audited in that
+   * project as `project.instance_admin_access` — so its own admins see who came in — and in the
+   * instance security log. A no-op for someone already admin of it.
+   */
+  async function grantAccess(
+    trx: Db,
+    principal: Principal,
+    user: { id: number; email: string },
+    project: { id: number; name: string },
+    via: 'session' | 'key',
+  ): Promise<void> {
+    const previousRole: Role | null = (await users.roleIn(project.id, user.id, trx)) ?? null;
+    if (previousRole === 'admin') return;
+    await users.syncRole(trx, project.id, user.id, 'admin', principal.name);
+    const data = { via, previousRole, instanceAdmin: user.email };
+    await audit.append(trx, {
+      projectId: project.id,
+      actor: principal.name,
+      action: 'project.instance_admin_access',
+      targetType: 'project',
+      target: project.name,
+      data,
+    });
+    await security.append(trx, {
+      type: 'project.instance_admin_access',
+      email: user.email,
+      actor: principal.name,
+      projectId: project.id,
+      data,
+    });
+  }
+
+  async function projectOrThrow(projectId: number) {
+    const project = await store.findById(database.db, projectId);
+    if (!project) {
+      throw new AppError('PROJECT_NOT_FOUND', `No project #${projectId}.`, {
+        hint: 'List projects with GET /api/v1/projects (`promptline projects list`).',
+      });
+    }
+    return project;
+  }
 
   return {
     /**
@@ -48,17 +111,56 @@ export function createProjectService({
     },
 
     /**
+     * An instance admin enters a project: becomes its admin (audited there and in the security log)
+     * and gets an admin key of it acting as them, expiring after `expiresInHours` — the way in for
+     * the CLI and scripts, whose keys stay in their own project.
+     * @throws AppError INSTANCE_ADMIN_REQUIRED, PROJECT_NOT_FOUND.
+     */
+    async enter(principal: Principal, projectId: number, expiresInHours: number): Promise<EnteredProject> {
+      const user = await requireInstanceAdmin(principal, 'enters a project it is not a member of');
+      const project = await projectOrThrow(projectId);
+      await database.db.transaction().execute((trx) => grantAccess(trx, principal, user, project, 'key'));
+      const expiresAt = new Date(clock.now().getTime() + expiresInHours * 3_600_000).toISOString();
+      const key = await auth.create(
+        project.id,
+        { name: `instance admin access (${user.email})`, role: 'admin', expiresAt },
+        { userId: user.id, name: principal.name },
+      );
+      return {
+        project: {
+          id: project.id,
+          name: project.name,
+          role: 'admin',
+          current: project.id === principal.projectId,
+        },
+        apiKey: { id: key.id, name: key.name, key: key.key, expiresAt },
+      };
+    },
+
+    /**
+     * Before a person's session moves to a project: a member goes as they are; an instance admin who
+     * is not a member enters it as admin ({@link enter}'s rules, without a key); anyone else is refused.
+     * @throws AppError PROJECT_NOT_MEMBER, PROJECT_NOT_FOUND.
+     */
+    async prepareSwitch(principal: Principal, projectId: number): Promise<void> {
+      if (await users.roleIn(projectId, principal.userId)) return;
+      const user = await users.get(principal.userId);
+      if (!user.instanceAdmin) {
+        throw new AppError('PROJECT_NOT_MEMBER', `You are not a member of project ${projectId}.`, {
+          hint: 'List your projects with GET /api/v1/projects; an admin of the project can add you.',
+        });
+      }
+      const project = await projectOrThrow(projectId);
+      await database.db.transaction().execute((trx) => grantAccess(trx, principal, user, project, 'session'));
+    },
+
+    /**
      * Creates a project with the default environments, its creator as admin member, and an admin
      * key acting as the creator (its secret answered once).
      * @throws AppError INSTANCE_ADMIN_REQUIRED, PROJECT_EXISTS.
      */
     async create(principal: Principal, name: string): Promise<CreatedProject> {
-      const user = await users.get(principal.userId);
-      if (!user.instanceAdmin) {
-        throw new AppError('INSTANCE_ADMIN_REQUIRED', 'Only an instance admin creates projects.', {
-          hint: 'Ask an instance admin (the first admin, or the PROMPTLINE_API_KEY key) to create it.',
-        });
-      }
+      const user = await requireInstanceAdmin(principal, 'creates projects');
       let id: number;
       try {
         id = await database.db.transaction().execute(async (trx) => {

@@ -168,6 +168,11 @@ export function createSessionService({
       };
     },
 
+    /** Whether a token is a person's session (not one opened with an API key). */
+    async isPersonSession(token: string): Promise<boolean> {
+      return (await store.findUserSession(database.db, hashToken(token))) !== undefined;
+    },
+
     /**
      * Moves a person's browser session to another project they are a member of.
      * @throws AppError PROJECT_NOT_MEMBER; SESSION_PROJECT_FIXED for a session opened with an API key (keys belong to one project).
