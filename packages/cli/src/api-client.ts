@@ -41,6 +41,10 @@ import type {
   Prompt,
   PromptMetrics,
   PutSegmentRequest,
+  RedteamReport,
+  RedteamRunDetail,
+  RedteamRunPage,
+  RedteamRunRecord,
   RenderRequest,
   RenderResult,
   Replay,
@@ -265,6 +269,11 @@ export function createApiClient(options: ApiClientOptions) {
     render: (name: string, request: Partial<RenderRequest>) =>
       call<RenderResult>('POST', `${prompt(name)}/render`, request),
 
+    listRedteamRuns: (name: string, params: { version?: number | undefined; limit?: number | undefined }) =>
+      call<RedteamRunPage>('GET', `${prompt(name)}/redteam-runs${query(params)}`),
+    getRedteamRun: (id: number) => call<RedteamRunDetail>('GET', `/api/v1/redteam-runs/${id}`),
+    uploadRedteamReport: (name: string, version: number, report: RedteamReport) =>
+      call<RedteamRunRecord>('POST', `${prompt(name)}/redteam-runs/import${query({ version })}`, report),
     listSegments: () => call<{ items: Segment[] }>('GET', '/api/v1/segments'),
     getSegment: (name: string) => call<Segment>('GET', `/api/v1/segments/${encodeURIComponent(name)}`),
     putSegment: (name: string, body: PutSegmentRequest) =>

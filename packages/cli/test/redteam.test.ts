@@ -247,6 +247,58 @@ describe('promptline redteam (black box)', () => {
     expect(missing.stderr).toMatch(/registry prompt "support\/nope".*was not found on the server/);
   });
 
+  it('--upload stores the run for the registry version; runs list and show read it back; a file cannot be uploaded', async () => {
+    const headers = { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' };
+    const created = await fetch(`${server.url}/api/v1/prompts`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        name: 'support/upload',
+        version: {
+          type: 'text',
+          template: 'You answer customers of Acme politely.\nCustomer: {{message}}',
+          config: { provider: 'mock', model: 'mock-2' },
+        },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const uploaded = await redteam([
+      'support/upload',
+      '--version',
+      '1',
+      '--plugins',
+      'prompt-extraction',
+      '--strategies',
+      'none',
+      '--upload',
+    ]);
+    expect(uploaded.code).toBe(1);
+    const said = /Uploaded as red-team run (\d+) of support\/upload v1 \(failed\)/.exec(uploaded.stderr);
+    expect(said, uploaded.stderr).not.toBeNull();
+    const id = said?.[1] ?? '';
+
+    const list = await redteam(['runs', 'list', 'support/upload']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`${id}\\s+v1\\s+upload\\s+completed\\s+failed`));
+    const show = await redteam(['runs', 'show', id]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`Red-team run ${id} of support/upload v1 (upload)`);
+    expect(show.stdout).toContain('LLM07');
+    expect(show.stdout).toContain('verdict: FAILED at high and above');
+    const json = await redteam(['runs', 'show', id, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: Number(id), source: 'upload', passed: false });
+
+    const file = await redteam(['triage.prompt', '--provider', 'mock', '--upload']);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain('--upload reports a run of a registry prompt version');
+    const badId = await redteam(['runs', 'show', 'x']);
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toContain('promptline redteam runs show <id>');
+    const missing = await redteam(['runs', 'show', '9999']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('REDTEAM_RUN_NOT_FOUND');
+  });
+
   it('reads a promptfoo-style config with a redteam block (plugins, strategies, injectVar)', async () => {
     await writeFile(
       join(dir, 'promptfooconfig.yaml'),

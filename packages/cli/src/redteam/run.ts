@@ -44,6 +44,8 @@ export interface RedteamCliOptions {
   concurrency?: string | undefined;
   version?: string | undefined;
   environment?: string | undefined;
+  /** Upload the report to the server as a run of the registry version attacked. */
+  upload?: boolean;
   json: boolean;
 }
 
@@ -54,6 +56,12 @@ export interface RedteamCliContext {
   out(text: string): void;
   err(text: string): void;
   signal?: AbortSignal;
+  /** Sends the report for `--upload` (POST …/redteam-runs/import); answers the stored run. */
+  upload?(
+    name: string,
+    version: number,
+    report: RedteamReport,
+  ): Promise<{ id: number; passed: boolean | null }>;
 }
 
 /** A usage mistake: exit 2 with the message. */
@@ -190,6 +198,12 @@ export async function runRedteamCli(options: RedteamCliOptions, ctx: RedteamCliC
       throw new AppError('CONFIG_INVALID', error.message);
     throw error;
   }
+  const registry = source.registry;
+  if (options.upload && !registry) {
+    throw new RedteamUsageError(
+      `--upload reports a run of a registry prompt version: name the prompt as the server knows it (promptline redteam <name> [--version <n>] --upload), not a file.`,
+    );
+  }
   const plugins = list(options.plugins);
   const strategies = list(options.strategies);
   const transport = createNodeTransport();
@@ -239,6 +253,12 @@ export async function runRedteamCli(options: RedteamCliOptions, ctx: RedteamCliC
     ctx.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report));
     for (const out of outputs) ctx.err(`Wrote ${out}\n`);
     if (run.cancelled) return 130;
+    if (options.upload && registry && ctx.upload) {
+      const stored = await ctx.upload(registry.name, registry.version, report);
+      ctx.err(
+        `Uploaded as red-team run ${stored.id} of ${registry.name} v${registry.version} (${stored.passed ? 'passed' : 'failed'}); see promptline redteam runs show ${stored.id}\n`,
+      );
+    }
     return report.passed ? 0 : 1;
   } finally {
     transport.close();

@@ -36,6 +36,8 @@ export interface RedteamSource {
   provider: EvalProvider;
   /** Shown in reports: the provider id. */
   providerLabel: string;
+  /** The registry prompt and version attacked (what `--upload` reports the run for); absent for files. */
+  registry?: { name: string; version: number };
   /** The config's `redteam` block, plugins and strategies as ids. */
   block: { purpose?: string; plugins?: string[]; strategies?: string[]; injectVar?: string };
 }
@@ -210,6 +212,7 @@ async function fromRegistry(name: string, options: SourceOptions): Promise<Redte
     },
     provider,
     providerLabel: provider.id,
+    registry: { name, version: fetched.number },
     block: {},
   };
 }
