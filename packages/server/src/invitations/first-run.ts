@@ -2,6 +2,7 @@ import { AppError, normalizeEmail } from '@promptline/core';
 import type { AuditService } from '../audit/service.ts';
 import type { AuthService } from '../auth/service.ts';
 import { type Database, type Db, isUniqueViolation } from '../db/database.ts';
+import type { SecurityLog } from '../security/service.ts';
 import type { SessionService } from '../session/service.ts';
 import type { UserService } from '../users/service.ts';
 import type { InvitationService } from './service.ts';
@@ -22,6 +23,7 @@ const done = () =>
 export function createFirstRun({
   database,
   audit,
+  security,
   users,
   sessions,
   auth,
@@ -31,6 +33,8 @@ export function createFirstRun({
 }: {
   database: Database;
   audit: AuditService;
+  /** The instance security log: the first run signs the first admin in. */
+  security: Pick<SecurityLog, 'append'>;
   users: UserService;
   sessions: SessionService;
   auth: Pick<AuthService, 'authenticate'>;
@@ -97,6 +101,13 @@ export function createFirstRun({
             targetType: 'user',
             target: email,
             data: { via: LOOPBACK.has(address) ? 'loopback' : 'bootstrap key' },
+          });
+          await security.append(trx, {
+            type: 'session.sign_in',
+            email,
+            actor: email,
+            projectId,
+            data: { method: 'password', via: 'setup', role: 'admin', firstAdmin: true, address },
           });
           return token;
         });

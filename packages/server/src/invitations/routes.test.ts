@@ -47,6 +47,13 @@ describeServer(
         user: { email: 'root@example.test', name: 'Ruth Root' },
         role: 'admin',
       });
+      const firstSignIn = await ctx().api.get('/api/v1/instance/security-events?email=root@example.test');
+      expect(firstSignIn.body.items).toEqual([
+        expect.objectContaining({
+          type: 'session.sign_in',
+          data: expect.objectContaining({ via: 'setup', firstAdmin: true, address: '10.1.2.3' }),
+        }),
+      ]);
       expect((await anonymous.get('/api/v1/setup')).body).toEqual({ needed: false });
       const again = await post('/api/v1/setup', { ...body, email: 'other@example.test' });
       expect(again.statusCode).toBe(409);
@@ -88,6 +95,16 @@ describeServer(
         role: 'editor',
         keyName: null,
       });
+      // Accepting signs Bob in: recorded in the instance security log.
+      const signIns = await api.get(
+        '/api/v1/instance/security-events?type=session.sign_in&email=bob@example.test',
+      );
+      expect(signIns.body.items).toEqual([
+        expect.objectContaining({
+          project: 'default',
+          data: { method: 'password', via: 'invitation', role: 'editor' },
+        }),
+      ]);
       const twice = await post('/api/v1/invitations/accept', { token, password: PASSWORD });
       expect(twice.statusCode).toBe(410);
       expect(twice.json().code).toBe('INVITATION_INVALID');

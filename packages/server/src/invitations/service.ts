@@ -12,6 +12,7 @@ import {
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
+import type { SecurityLog } from '../security/service.ts';
 import type { SessionService } from '../session/service.ts';
 import type { UserService } from '../users/service.ts';
 import { createInvitationStore, type StoredInvitation } from './store.ts';
@@ -32,6 +33,7 @@ export function createInvitationService({
   database,
   clock,
   audit,
+  security,
   users,
   sessions,
   setPassword,
@@ -42,6 +44,8 @@ export function createInvitationService({
   database: Database;
   clock: Clock;
   audit: AuditService;
+  /** The instance security log: accepting a link signs the person in. */
+  security: Pick<SecurityLog, 'append'>;
   users: UserService;
   sessions: SessionService;
   /** Sets a user's password inside the caller's transaction (the passwords feature). */
@@ -204,6 +208,13 @@ export function createInvitationService({
           targetType: 'invitation',
           target: row.email,
           data: { id: row.id, role, method: 'password' },
+        });
+        await security.append(trx, {
+          type: 'session.sign_in',
+          email: row.email,
+          actor: row.email,
+          projectId: row.projectId,
+          data: { method: 'password', via: 'invitation', role },
         });
         return session;
       });
