@@ -14,6 +14,8 @@ import {
 } from './scope.ts';
 import type { AuthService, Principal } from './service.ts';
 
+type RouteConfig = FastifyRequest['routeOptions']['config'];
+
 /** The authenticated caller of a route that requires a key. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) {
@@ -54,8 +56,8 @@ export function installAuth(
   /** The app's clock in epoch ms (key expiry). */
   now: () => number = Date.now,
 ): void {
-  const check = (request: FastifyRequest, principal: Principal | null) =>
-    checkAccess(request, principal, now);
+  const check = (request: FastifyRequest, principal: Principal | null, config: RouteConfig) =>
+    checkAccess(request, principal, now, config);
   app.decorateRequest('principal', null);
   // A limited key's environment may be in the body (render, rollouts, experiments): checked once
   // the body is parsed. Unlimited keys (the usual case) pass with one property test.
@@ -103,8 +105,9 @@ export function installAuth(
   // resolve (the hot path) included.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // Fastify builds a new routeOptions object on every read: read it once.
     const config = request.routeOptions.config;
-    const url = request.routeOptions.url;
+    const url = config.url as string | undefined;
     if (request.is404 || config.public || url === undefined || url.startsWith('/docs')) return done();
     const key =
       bearer(request.headers.authorization) ??
@@ -126,7 +129,7 @@ export function installAuth(
             ),
           );
         }
-        const error = check(request, principal);
+        const error = check(request, principal, config);
         if (!error) request.principal = principal;
         done(error);
       }, done);
@@ -149,7 +152,7 @@ export function installAuth(
       );
     }
     const finish = (principal: Principal | null) => {
-      const error = check(request, principal);
+      const error = check(request, principal, config);
       if (!error) request.principal = principal;
       done(error);
     };
@@ -175,7 +178,7 @@ function checkScope(request: FastifyRequest, principal: Principal, scope: KeySco
       { hint: 'Use its replacement, or ask an admin for a new key (POST /api/v1/api-keys).' },
     );
   }
-  const url = request.routeOptions.url ?? '';
+  const url = (request.routeOptions.config.url as string | undefined) ?? '';
   const route = `${request.method === 'HEAD' ? 'GET' : request.method} ${url}`;
   if (scope.readOnly && !APPLICATION_ROUTES.has(route)) {
     return scopeError(
@@ -223,6 +226,7 @@ function checkAccess(
   request: FastifyRequest,
   principal: Principal | null,
   now: () => number,
+  config: RouteConfig,
 ): AppError | undefined {
   if (!principal) {
     return new AppError('UNAUTHORIZED', 'The API key is unknown or revoked.', {
@@ -236,7 +240,6 @@ function checkAccess(
     // An application key's routes are its whole permission, whatever role they ask of others.
     if (scope.readOnly) return undefined;
   }
-  const config = request.routeOptions.config;
   const needed: Role =
     config.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
   if (!roleAtLeast(principal.role, needed)) {
