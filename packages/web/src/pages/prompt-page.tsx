@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link } from 'wouter';
 import { api } from '../api/client.ts';
 import { QueryView } from '../components/states.tsx';
@@ -12,6 +13,9 @@ import { HistoryTab } from './prompt/history-tab.tsx';
 import { MonitoringTab } from './prompt/monitoring-tab.tsx';
 import { Ownership } from './prompt/ownership.tsx';
 
+// Loaded on first use: the findings views stay out of the prompt page's own chunk.
+const RedteamTab = lazy(() => import('./prompt/redteam-tab.tsx'));
+
 const TABS = [
   { id: 'editor', label: 'Editor' },
   { id: 'history', label: 'History' },
@@ -19,6 +23,7 @@ const TABS = [
   { id: 'branches', label: 'Branches' },
   { id: 'deployments', label: 'Deployments' },
   { id: 'evals', label: 'Evals' },
+  { id: 'redteam', label: 'Red team' },
   { id: 'monitoring', label: 'Monitoring' },
 ] as const;
 
@@ -89,6 +94,11 @@ export default function PromptPage({ name }: { name: string }) {
               {tab === 'branches' ? <BranchesTab prompt={p} /> : null}
               {tab === 'deployments' ? <DeploymentsTab prompt={p} /> : null}
               {tab === 'evals' ? <PromptEvalsTab prompt={p} /> : null}
+              {tab === 'redteam' ? (
+                <Suspense fallback={<p className="muted">Loading…</p>}>
+                  <RedteamTab prompt={p} />
+                </Suspense>
+              ) : null}
               {tab === 'monitoring' ? <MonitoringTab prompt={p} /> : null}
             </div>
           </>

@@ -60,6 +60,7 @@ export function EnvironmentsPage() {
                   <th>Name</th>
                   <th>Rank</th>
                   <th>Protected</th>
+                  <th>Red-team gate</th>
                   <th>Status</th>
                   <th>
                     <span className="sr-only">Actions</span>
@@ -109,6 +110,29 @@ export function EnvironmentsPage() {
                       </label>
                     </td>
                     <td>
+                      <select
+                        aria-label={`${e.name} red-team gate`}
+                        value={e.policy.requireRedteamPass?.failOn ?? ''}
+                        disabled={update.isPending}
+                        onChange={(ev) => {
+                          const { requireRedteamPass: _old, ...rest } = e.policy;
+                          const failOn = ev.target.value as 'low' | 'medium' | 'high' | 'critical' | '';
+                          update.mutate({
+                            name: e.name,
+                            patch: {
+                              policy: failOn === '' ? rest : { ...rest, requireRedteamPass: { failOn } },
+                            },
+                          });
+                        }}
+                      >
+                        <option value="">off</option>
+                        <option value="critical">pass at critical</option>
+                        <option value="high">pass at high</option>
+                        <option value="medium">pass at medium</option>
+                        <option value="low">pass at low</option>
+                      </select>
+                    </td>
+                    <td>
                       {e.archived ? (
                         <span className="badge">archived</span>
                       ) : (
@@ -137,7 +161,8 @@ export function EnvironmentsPage() {
       </QueryView>
       <p className="muted small">
         The order is the promotion path (development → staging → production by default). An archived
-        environment keeps its history but takes no new deployments.
+        environment keeps its history but takes no new deployments. With a red-team gate, a version deploys
+        there only when its latest red-team run has no finding at or above that severity.
       </p>
       {renaming ? <RenameEnvironment env={renaming} onClose={() => setRenaming(null)} /> : null}
     </div>
