@@ -92,6 +92,7 @@ async function benchOne(dialect: Dialect) {
           outputTokens: 200,
           cachedInputTokens: 0,
           costUsd: 0.0004,
+          contractViolation: null,
         });
       }
       await database.db.transaction().execute((trx) => metrics.sink.spansWritten(trx, spans));

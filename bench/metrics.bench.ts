@@ -118,6 +118,7 @@ function spansOfMinute(next: () => number, minuteStart: number, count: number): 
       outputTokens: Math.floor(next() * 500),
       cachedInputTokens: 0,
       costUsd: input * 2.5e-7,
+      contractViolation: null,
     });
   }
   return spans;

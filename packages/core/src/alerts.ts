@@ -16,6 +16,7 @@ export const AlertMetric = z.enum([
   'costPerDay',
   'scoreMean',
   'volume',
+  'contractViolationRate',
 ]);
 
 /**

@@ -16,7 +16,7 @@ export const RolloutStep = z.object({
 });
 
 export const RolloutGuardrail = z.object({
-  /** `errorRate`, `latencyP95`, `costPerCall` or `score:<name>` (scores: higher is better). */
+  /** `errorRate`, `contractViolationRate`, `latencyP95`, `costPerCall` or `score:<name>` (scores: higher is better). */
   metric: z.string().min(1).max(200),
   /** Tolerated regression relative to control: 0.05 = 5 % worse than control. */
   maxRegression: z.number().min(0).max(100),

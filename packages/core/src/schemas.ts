@@ -965,6 +965,11 @@ export const PlaygroundResult = z.object({
   latencyMs: z.number(),
   timeToFirstTokenMs: z.number().nullable(),
   finishReason: z.string().nullable(),
+  /**
+   * The completion checked against the output contract of the prompt or draft being run (its
+   * `config.output`); absent when it declares none. `reason` says what broke, or that it held.
+   */
+  contract: z.object({ pass: z.boolean(), reason: z.string() }).optional(),
 });
 
 /** A failed cell: the other cells of the run go on. */

@@ -123,6 +123,7 @@ import { createSegmentService } from './segments/service.ts';
 import { registerPeopleSignIn } from './session/people.ts';
 import { registerSessionRoutes } from './session/routes.ts';
 import { createSessionService } from './session/service.ts';
+import { createSpanContractChecker } from './traces/contracts.ts';
 import { createFeedbackTokens } from './traces/feedback.ts';
 import { createTraceMaintenance } from './traces/maintenance.ts';
 import { registerTraceRoutes } from './traces/routes.ts';
@@ -502,6 +503,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     prices: (projectId) => providers.priceBook(projectId),
     metrics: metrics?.spans,
     tail: traceTail,
+    contracts: createSpanContractChecker((projectId, name, number) =>
+      prompts.outputContract(projectId, name, number),
+    ),
   });
   const privacy: PrivacyService = createPrivacyService({
     database,

@@ -96,7 +96,7 @@ export const rolloutsCommand = defineGroup({
           value: '<metric:max>',
           multiple: true,
           description:
-            'errorRate, latencyP95, costPerCall or score:<name>, with the tolerated regression (0.05 = 5%)',
+            'errorRate, contractViolationRate, latencyP95, costPerCall or score:<name>, with the tolerated regression (0.05 = 5%)',
         },
         'min-samples': {
           type: 'string',

@@ -3,7 +3,7 @@
  * tolerance relative to control, decided with the anytime-valid confidence sequence (so checking
  * every few seconds does not inflate the false-alarm rate).
  *
- * - `errorRate`, `costPerCall`, `score:<name>`: difference of means (rates for errors); a
+ * - `errorRate`, `contractViolationRate`, `costPerCall`, `score:<name>`: difference of means (rates for errors and contract violations); a
  *   regression is when the whole interval of candidate − control lies beyond the tolerance,
  *   `maxRegression × |control mean|`, on the worse side (higher for errors and cost, lower for a
  *   score: scores are read as higher is better).
@@ -16,7 +16,7 @@ import {
   LATENCY_BUCKET_LOWER_BOUNDS,
   percentileFromHistogram,
 } from '../traces/histogram.ts';
-import type { CompareArm, Moments } from '../traces/metrics.ts';
+import { type CompareArm, type Moments, momentsOf } from '../traces/metrics.ts';
 import {
   type ArmSummary,
   differenceConfidenceSequence,
@@ -27,7 +27,7 @@ import {
 } from './sequential.ts';
 
 export interface GuardrailSpec {
-  /** `errorRate`, `latencyP95`, `costPerCall` or `score:<name>`. */
+  /** `errorRate`, `contractViolationRate`, `latencyP95`, `costPerCall` or `score:<name>`. */
   metric: string;
   /** Tolerated regression relative to control: 0.05 = 5 % worse. */
   maxRegression: number;
@@ -79,6 +79,17 @@ function measureOf(metric: string): Measure | undefined {
       kind: 'proportion',
       higherIsWorse: true,
       moments: (a) => a.errorMoments,
+      show: pct,
+      showDiff: pts,
+    };
+  }
+  if (metric === 'contractViolationRate') {
+    return {
+      label: 'contract violation rate',
+      kind: 'proportion',
+      higherIsWorse: true,
+      // A 0/1 variable over the checked spans: Σx = Σx² = violations.
+      moments: (a) => momentsOf(a.contract.checked, a.contract.violations, a.contract.violations),
       show: pct,
       showDiff: pts,
     };

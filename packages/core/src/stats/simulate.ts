@@ -5,7 +5,7 @@
  * `decideRollout`, `sampleRatioMismatch`); bench/releases.bench.ts prints their figures.
  */
 import type { CompareArm } from '../traces/metrics.ts';
-import { momentsOf } from '../traces/metrics.ts';
+import { contractFigures, momentsOf } from '../traces/metrics.ts';
 import { evaluateGuardrail, type GuardrailSpec } from './guardrail.ts';
 import { decideRollout, type RolloutStepSpec } from './rollout.ts';
 import { differenceConfidenceSequence, type SequentialOptions, summarize } from './sequential.ts';
@@ -104,6 +104,7 @@ export function syntheticArm(version: number, calls: number, errors: number): Co
     latencyMs: { p50: null, p95: null, p99: null, moments: momentsOf(0, 0, 0) },
     costPerCall: null,
     costMoments: momentsOf(0, 0, 0),
+    contract: contractFigures(0, 0),
     scores: {},
   };
 }

@@ -77,6 +77,16 @@ export const ScoreSummary = z.object({
   values: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 
+/**
+ * Output contract checks of production spans: spans checked (they named a version with an output
+ * contract and had an output), how many broke it, and the share (null when none was checked).
+ */
+export const ContractFigures = z.object({
+  checked: z.number().int().nonnegative(),
+  violations: z.number().int().nonnegative(),
+  violationRate: z.number().nullable(),
+});
+
 const MetricsFigures = {
   count: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
@@ -85,6 +95,7 @@ const MetricsFigures = {
   /** Sum of the spans' costs (sent, or computed from the price table); spans without a price add nothing. */
   costUsd: z.number(),
   scores: z.record(z.string(), ScoreSummary),
+  contract: ContractFigures,
 };
 
 /** One interval of a version's series; `t` is its start. */
@@ -137,6 +148,8 @@ export const CompareArm = z.object({
   /** Mean cost of a call with a known cost; null when none had one. */
   costPerCall: z.number().nullable(),
   costMoments: Moments,
+  /** Output contract checks; their moments are those of a 0/1 variable over the checked spans. */
+  contract: ContractFigures,
   scores: z.record(
     z.string(),
     Moments.extend({ values: z.record(z.string(), z.number().int().nonnegative()).optional() }),
@@ -164,6 +177,7 @@ export type MetricsInterval = z.infer<typeof MetricsInterval>;
 export type MetricsQuery = z.infer<typeof MetricsQuery>;
 export type MetricsCompareQuery = z.infer<typeof MetricsCompareQuery>;
 export type LatencyPercentiles = z.infer<typeof LatencyPercentiles>;
+export type ContractFigures = z.infer<typeof ContractFigures>;
 export type TokenTotals = z.infer<typeof TokenTotals>;
 export type ScoreSummary = z.infer<typeof ScoreSummary>;
 export type MetricsPoint = z.infer<typeof MetricsPoint>;
@@ -172,6 +186,11 @@ export type PromptMetrics = z.infer<typeof PromptMetrics>;
 export type Moments = z.infer<typeof Moments>;
 export type CompareArm = z.infer<typeof CompareArm>;
 export type MetricsComparison = z.infer<typeof MetricsComparison>;
+
+/** Checked and violating counts as {@link ContractFigures}. */
+export function contractFigures(checked: number, violations: number): ContractFigures {
+  return { checked, violations, violationRate: checked > 0 ? violations / checked : null };
+}
 
 /** Mean and sample variance from n, Σx and Σx² (variance clamped at 0 against rounding). */
 export function momentsOf(n: number, sum: number, sumSq: number): Moments {

@@ -111,7 +111,14 @@ export const TracePage = z.object({
 });
 
 /** A span of a trace read back: its depth in the tree (0 for a root or a span whose parent is missing). */
-export const TraceSpan = Span.extend({ depth: z.number().int().nonnegative() });
+export const TraceSpan = Span.extend({
+  depth: z.number().int().nonnegative(),
+  /**
+   * The output contract verdict of a span that names a prompt version with a contract and has an
+   * output (checked at ingest); absent when it was not checked.
+   */
+  contract: z.object({ violation: z.boolean(), message: z.string().nullable() }).optional(),
+});
 
 /** `GET /api/v1/traces/{traceId}`: the summary and every span, depth first, siblings by start. */
 export const TraceDetail = TraceSummary.extend({ spans: z.array(TraceSpan) });

@@ -19,6 +19,7 @@ function arm(count: number, errors: number): CompareArm {
     latencyMs: { p50: 100, p95: 200, p99: 300, moments: moments(count, count * 100) },
     costPerCall: null,
     costMoments: moments(0, 0),
+    contract: { checked: 0, violations: 0, violationRate: null },
     scores: {},
   };
 }

@@ -39,6 +39,9 @@ export function metricValue(
     }
     case 'volume':
       return { value: arm.count, samples: arm.count };
+    case 'contractViolationRate':
+      // Over the spans whose output was checked against their version's contract.
+      return { value: arm.contract.violationRate, samples: arm.contract.checked };
   }
 }
 

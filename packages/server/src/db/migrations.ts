@@ -18,7 +18,7 @@ import {
   changeNotifyMigration,
   memberNotifyMigration,
 } from '../live/migration.ts';
-import { metricTablesMigration } from '../metrics/migration.ts';
+import { metricContractsMigration, metricTablesMigration } from '../metrics/migration.ts';
 import { notificationTablesMigration } from '../notifications/migration.ts';
 import { oidcLoginsMigration } from '../oidc/migration.ts';
 import { passwordsMigration } from '../passwords/migration.ts';
@@ -34,7 +34,7 @@ import { scheduledReleasesMigration } from '../schedules/migration.ts';
 import { securityEventsMigration } from '../security/migration.ts';
 import { segmentsMigration } from '../segments/migration.ts';
 import { sessionsMigration, userSessionsMigration } from '../session/migration.ts';
-import { traceTablesMigration } from '../traces/migration.ts';
+import { spanContractsMigration, traceTablesMigration } from '../traces/migration.ts';
 import { spanSearchMigration } from '../traces/search-migration.ts';
 import { usersMigration } from '../users/migration.ts';
 import { webhookTablesMigration } from '../webhooks/migration.ts';
@@ -244,6 +244,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0400_security_events': securityEventsMigration(dialect),
     '0420_annotation': annotationMigration(dialect),
     '0430_redteam_runs': redteamRunsMigration(dialect),
+    '0440_span_contracts': spanContractsMigration(),
+    '0441_metric_contracts': metricContractsMigration(),
   };
 }
 

@@ -29,6 +29,9 @@ export interface RollupFigures {
   costSq: number;
   latencySum: number;
   latencySq: number;
+  /** Spans checked against their version's output contract, and those that broke it. */
+  contractChecked: number;
+  contractViolations: number;
   histogram: number[];
 }
 
@@ -110,6 +113,8 @@ export function emptyFigures(): RollupFigures {
     costSq: 0,
     latencySum: 0,
     latencySq: 0,
+    contractChecked: 0,
+    contractViolations: 0,
     histogram: emptyHistogram(),
   };
 }
@@ -129,6 +134,10 @@ export function addSpan(into: RollupFigures, span: SpanRecorded): void {
   }
   into.latencySum += latency;
   into.latencySq += latency * latency;
+  if (span.contractViolation !== null) {
+    into.contractChecked++;
+    if (span.contractViolation) into.contractViolations++;
+  }
   const bucket = latencyBucket(latency);
   into.histogram[bucket] = (into.histogram[bucket] ?? 0) + 1;
 }

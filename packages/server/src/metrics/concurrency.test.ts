@@ -36,6 +36,7 @@ forEachDialect((_dialect, get) => {
           outputTokens: 1,
           cachedInputTokens: 0,
           costUsd: null,
+          contractViolation: null,
         }),
       ),
     );

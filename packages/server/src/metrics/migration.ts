@@ -38,8 +38,8 @@ export const ROLLUP_KEY_COLUMNS = [
   'model',
 ] as const;
 
-/** Additive figures of a span rollup row, histogram excluded. */
-export const ROLLUP_SUM_COLUMNS = [
+/** Additive figures the first rollup migration created (frozen: later columns come with their own migration). */
+const BASE_SUM_COLUMNS = [
   'count',
   'errors',
   'input_tokens',
@@ -51,6 +51,12 @@ export const ROLLUP_SUM_COLUMNS = [
   'latency_sum',
   'latency_sq',
 ] as const;
+
+/** Output contract checks of spans (migration 0441_metric_contracts). */
+export const CONTRACT_SUM_COLUMNS = ['contract_checked', 'contract_violations'] as const;
+
+/** Additive figures of a span rollup row, histogram excluded. */
+export const ROLLUP_SUM_COLUMNS = [...BASE_SUM_COLUMNS, ...CONTRACT_SUM_COLUMNS] as const;
 
 /** A score rollup row's group: the span group plus the score name and (categorical) value. */
 export const SCORE_KEY_COLUMNS = [...ROLLUP_KEY_COLUMNS, 'name', 'value'] as const;
@@ -64,7 +70,7 @@ export const SCORE_TABLE: Record<RollupGrain, string> = {
 };
 
 /** Bigint where a sum can outgrow 2^31 in an hour (tokens); doubles for money and milliseconds. */
-const SUM_TYPES: Record<(typeof ROLLUP_SUM_COLUMNS)[number], 'integer' | 'bigint' | 'double precision'> = {
+const SUM_TYPES: Record<(typeof BASE_SUM_COLUMNS)[number], 'integer' | 'bigint' | 'double precision'> = {
   count: 'integer',
   errors: 'integer',
   input_tokens: 'bigint',
@@ -95,7 +101,7 @@ export function metricTablesMigration(_dialect: Dialect): Migration {
       for (const grain of ['minute', 'hour'] as const) {
         const spanTable = SPAN_TABLE[grain];
         let table = keyColumns(db.schema.createTable(spanTable));
-        for (const column of ROLLUP_SUM_COLUMNS) table = table.addColumn(column, SUM_TYPES[column], notNull);
+        for (const column of BASE_SUM_COLUMNS) table = table.addColumn(column, SUM_TYPES[column], notNull);
         for (const column of HISTOGRAM_COLUMNS) table = table.addColumn(column, 'integer', notNull);
         // Reads are "one prompt of one project over a time range": the key leads with them.
         await table.addPrimaryKeyConstraint(`${spanTable}_pk`, [...ROLLUP_KEY_COLUMNS]).execute();
@@ -129,6 +135,25 @@ export function metricTablesMigration(_dialect: Dialect): Migration {
         .addColumn('retention_days', 'integer', notNull)
         .addColumn('updated_at', 'text', notNull)
         .execute();
+    },
+  };
+}
+
+/**
+ * Counts of output contract checks per rollup row. Existing rows get 0: spans stored before had no
+ * verdict, so "nothing checked" is their truth.
+ */
+export function metricContractsMigration(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      for (const table of Object.values(SPAN_TABLE)) {
+        for (const column of CONTRACT_SUM_COLUMNS) {
+          await db.schema
+            .alterTable(table)
+            .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+            .execute();
+        }
+      }
     },
   };
 }

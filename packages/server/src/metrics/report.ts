@@ -5,6 +5,7 @@
 import {
   addHistogram,
   type CompareArm,
+  contractFigures,
   latencyPercentiles,
   type MetricsPoint,
   momentsOf,
@@ -42,6 +43,8 @@ function addFigures(into: RollupFigures, from: RollupFigures): void {
   into.costSq += from.costSq;
   into.latencySum += from.latencySum;
   into.latencySq += from.latencySq;
+  into.contractChecked += from.contractChecked;
+  into.contractViolations += from.contractViolations;
   addHistogram(into.histogram, from.histogram);
 }
 
@@ -122,6 +125,7 @@ function figuresOf(accum: Accum) {
     tokens: { input: f.inputTokens, output: f.outputTokens, cachedInput: f.cachedTokens },
     costUsd: f.costSum,
     scores: scoreSummaries(accum),
+    contract: contractFigures(f.contractChecked, f.contractViolations),
   };
 }
 
@@ -177,6 +181,7 @@ export function compareArm(version: number, series: VersionSeries): CompareArm {
     },
     costPerCall: f.costN > 0 ? f.costSum / f.costN : null,
     costMoments: momentsOf(f.costN, f.costSum, f.costSq),
+    contract: contractFigures(f.contractChecked, f.contractViolations),
     scores,
   };
 }

@@ -22,6 +22,7 @@ const span = (projectId: number, daysAgo: number): SpanRecorded => ({
   outputTokens: 1,
   cachedInputTokens: 0,
   costUsd: null,
+  contractViolation: null,
 });
 
 forEachDialect((_dialect, get) => {

@@ -40,6 +40,8 @@ const spanArb = (start: number) =>
     outputTokens: fc.integer({ min: 0, max: 2_000 }),
     cachedInputTokens: fc.integer({ min: 0, max: 500 }),
     costUsd: fc.option(fc.double({ min: 0, max: 0.5, noNaN: true }), { nil: null }),
+    // Not checked (no contract, no output), met, broken.
+    contractViolation: fc.constantFrom<boolean | null>(null, null, false, true),
   });
 
 const scoreArb = fc.record({
@@ -77,6 +79,8 @@ interface Expected {
   cached: number;
   cost: number;
   latencies: number[];
+  checked: number;
+  violations: number;
   scores: Map<string, { n: number; sum: number; count: number; values: Map<string, number> }>;
 }
 
@@ -92,7 +96,18 @@ function recompute(
   const entry = (version: number) => {
     let e = byVersion.get(version);
     if (!e) {
-      e = { count: 0, errors: 0, input: 0, output: 0, cached: 0, cost: 0, latencies: [], scores: new Map() };
+      e = {
+        count: 0,
+        errors: 0,
+        input: 0,
+        output: 0,
+        cached: 0,
+        cost: 0,
+        latencies: [],
+        checked: 0,
+        violations: 0,
+        scores: new Map(),
+      };
       byVersion.set(version, e);
     }
     return e;
@@ -109,6 +124,8 @@ function recompute(
     e.cached += s.cachedInputTokens;
     e.cost += s.costUsd ?? 0;
     e.latencies.push(Math.max(0, s.durationMs));
+    if (s.contractViolation !== null) e.checked++;
+    if (s.contractViolation === true) e.violations++;
   }
   for (const s of scores) {
     if (!matches(s) || !inWindow(s.spanStartMs)) continue;
@@ -144,6 +161,11 @@ function expectMatches(answer: PromptMetrics, expected: Map<number, Expected>): 
       tokens: { input: e.input, output: e.output, cachedInput: e.cached },
     });
     expect(v.costUsd).toBeCloseTo(e.cost, 9);
+    expect(v.contract).toEqual({
+      checked: e.checked,
+      violations: e.violations,
+      violationRate: e.checked > 0 ? e.violations / e.checked : null,
+    });
     // Percentiles: exactly those of the recomputed histogram, and within the bound of the raw values.
     const histogram = emptyHistogram();
     for (const l of e.latencies) histogram[latencyBucket(l)] = (histogram[latencyBucket(l)] ?? 0) + 1;
@@ -169,6 +191,7 @@ function expectMatches(answer: PromptMetrics, expected: Map<number, Expected>): 
     }
     // The series adds up to the totals.
     expect(v.series.reduce((n, point) => n + point.count, 0)).toBe(v.count);
+    expect(v.series.reduce((n, point) => n + point.contract.violations, 0)).toBe(e.violations);
   }
 }
 
@@ -252,6 +275,8 @@ forEachDialect((_dialect, get) => {
           const e = expectedCut.get(arm.version);
           expect(arm.count).toBe(e?.count ?? 0);
           expect(arm.errors).toBe(e?.errors ?? 0);
+          expect(arm.contract.checked).toBe(e?.checked ?? 0);
+          expect(arm.contract.violations).toBe(e?.violations ?? 0);
           const latencySum = (e?.latencies ?? []).reduce((a, b) => a + b, 0);
           expect(arm.latencyMs.moments.sum).toBeCloseTo(latencySum, 6);
         }

@@ -23,6 +23,7 @@ const span = (overrides: Partial<SpanRecorded>): SpanRecorded => ({
   outputTokens: 5,
   cachedInputTokens: 0,
   costUsd: 0.001,
+  contractViolation: null,
   ...overrides,
 });
 

@@ -17,7 +17,7 @@ import {
   SPAN_TABLE,
 } from './migration.ts';
 
-/** Rows per insert statement: 107 parameters a row stays under SQLite's 32 766 and PostgreSQL's 65 535. */
+/** Rows per insert statement: 109 parameters a row stays under SQLite's 32 766 and PostgreSQL's 65 535. */
 const ROWS_PER_STATEMENT = 150;
 
 const SPAN_COLUMNS = [...ROLLUP_KEY_COLUMNS, ...ROLLUP_SUM_COLUMNS, ...HISTOGRAM_COLUMNS];
@@ -42,6 +42,8 @@ function spanValues(row: RollupRow): unknown[] {
     row.costSq,
     row.latencySum,
     row.latencySq,
+    row.contractChecked,
+    row.contractViolations,
     ...row.histogram,
   ];
 }
@@ -144,6 +146,8 @@ function toFigures(row: Record<string, unknown>): FiguresRow {
     costSq: toNumber(row.cost_sq),
     latencySum: toNumber(row.latency_sum),
     latencySq: toNumber(row.latency_sq),
+    contractChecked: toNumber(row.contract_checked),
+    contractViolations: toNumber(row.contract_violations),
     histogram: HISTOGRAM_COLUMNS.map((c) => toNumber(row[c])),
   };
 }

@@ -230,6 +230,61 @@ for (const dialect of DIALECTS) {
       expect(missing.body.code).toBe('PROMPT_NOT_FOUND');
     });
 
+    it('checks each completion against the output contract of the draft or version run: the verdict rides on done', async () => {
+      // Streamed: the verdict comes with the cell's done event, once the completion is whole.
+      const stream = await runSse(server, {
+        draft: {
+          type: 'text',
+          template: 'Say {{word}}',
+          config: { output: { format: 'text', contains: ['ruobrah'], maxWords: 3 } },
+        },
+        variables: [{ word: 'harbour' }, { word: 'lighthouse' }],
+        models: [{ provider: 'local', model: 'local-model' }],
+      });
+      const done = eventsOf(stream, 'done').sort((a, b) => a.row - b.row);
+      expect(done.map((d) => [d.text, d.contract])).toEqual([
+        ['ruobrah yaS', { pass: true, reason: 'the output meets the text contract' }],
+        ['esuohthgil yaS', { pass: false, reason: 'the output does not contain "ruobrah"' }],
+      ]);
+      // A stored version's contract applies the same way; without a contract there is no verdict.
+      const created = await server.call('POST', '/api/v1/prompts', {
+        name: 'demo/json-out',
+        version: {
+          type: 'text',
+          template: '{{q}}',
+          config: { output: { format: 'json', schema: { queue: 'string' } } },
+        },
+      });
+      expect(created.status).toBe(201);
+      const matrix = await server.call(
+        'POST',
+        '/api/v1/playground/runs',
+        {
+          prompt: 'demo/json-out',
+          variables: [{ q: '}"gnilib":"eueuq"{' }, { q: '}3:"eueuq"{' }],
+          models: [{ provider: 'local', model: 'local-model' }],
+        },
+        { accept: 'application/json' },
+      );
+      expect(matrix.status).toBe(200);
+      expect(matrix.body.results[0][0]).toMatchObject({
+        text: '{"queue":"biling"}',
+        contract: { pass: true },
+      });
+      expect(matrix.body.results[1][0].contract).toEqual({
+        pass: false,
+        reason: 'the output JSON breaks the contract schema: queue must be string',
+      });
+      const plain = await server.call(
+        'POST',
+        '/api/v1/playground/runs',
+        { draft: { type: 'text', template: 'hi' }, models: [{ provider: 'mock', model: 'm' }] },
+        { accept: 'application/json' },
+      );
+      expect(plain.body.results[0][0].status).toBe('done');
+      expect(plain.body.results[0][0]).not.toHaveProperty('contract');
+    });
+
     it('answers a batch as the whole matrix with Accept: application/json', async () => {
       const response = await server.call(
         'POST',

@@ -30,7 +30,7 @@ export function registerPlaygroundRoutes(
       summary:
         'Run a draft or a stored prompt on up to 4 models, side by side, streaming tokens, usage and cost',
       description:
-        'Answers `text/event-stream` by default: `event: delta` `{model, row, text}` as tokens arrive; `event: done` `{model, row, text, toolCalls, usage, cost, latencyMs, timeToFirstTokenMs, finishReason}` per cell; `event: error` `{model, row, code, detail}` for a failed cell (the others go on); `event: end` last. `model` and `row` index `models` and the list of variable sets. With `Accept: application/json` the answer is the whole matrix at once. Disconnecting aborts the provider calls.',
+        'Answers `text/event-stream` by default: `event: delta` `{model, row, text}` as tokens arrive; `event: done` `{model, row, text, toolCalls, usage, cost, latencyMs, timeToFirstTokenMs, finishReason, contract?}` per cell (`contract`: `{pass, reason}` against the output contract of the prompt or draft run, when it declares one); `event: error` `{model, row, code, detail}` for a failed cell (the others go on); `event: end` last. `model` and `row` index `models` and the list of variable sets. With `Accept: application/json` the answer is the whole matrix at once. Disconnecting aborts the provider calls.',
       body: PlaygroundRunRequest,
       response: { 200: PlaygroundMatrix, ...problemResponses },
     },

@@ -1,9 +1,11 @@
 import {
   AppError,
+  checkOutput,
   collectPartials,
   createProvider,
   isAppError,
   type ModelConfig,
+  type OutputContract,
   type PlaygroundCellError,
   type PlaygroundMatrix,
   type PlaygroundResult,
@@ -13,6 +15,7 @@ import {
   type RenderedMessage,
   renderContent,
 } from '@promptline/core';
+import { createSchemaIssueFinder } from '@promptline/core/node';
 import type { PromptService } from '../prompts/service.ts';
 import type { ProviderService } from '../providers/service.ts';
 import type { ResolutionService } from '../resolution/service.ts';
@@ -30,6 +33,8 @@ export interface PreparedRun {
     responseFormat: unknown;
     tools: unknown[] | undefined;
   }>;
+  /** The output contract of what runs (the version's or the draft's `config.output`): each completion is checked. */
+  contract: OutputContract | undefined;
 }
 
 /** Where a run reports, cell by cell, as it goes. */
@@ -92,6 +97,17 @@ export function createPlaygroundService({
   /** Word delay of the mock provider (tests make it 0). */
   mockDelayMs?: number | undefined;
 }) {
+  const findIssues = createSchemaIssueFinder();
+
+  /** A completion against the contract; a contract that cannot be applied is reported, not thrown. */
+  function verdict(contract: OutputContract, text: string): { pass: boolean; reason: string } {
+    try {
+      return checkOutput(contract, text, findIssues);
+    } catch (error) {
+      return { pass: false, reason: `the contract could not be checked: ${(error as Error).message}` };
+    }
+  }
+
   /** Renders every row; whole-request problems (unknown prompt, bad template…) throw. */
   async function renderRows(
     projectId: number,
@@ -192,6 +208,10 @@ export function createPlaygroundService({
                   timeToFirstTokenMs:
                     r.timeToFirstTokenMs === null ? null : Math.round(r.timeToFirstTokenMs * 10) / 10,
                   finishReason: r.finishReason,
+                  // Streamed cells are checked once complete: the verdict rides on `done`.
+                  ...(prepared.contract === undefined
+                    ? {}
+                    : { contract: verdict(prepared.contract, r.text) }),
                 });
               }
             }
@@ -259,6 +279,7 @@ export function createPlaygroundService({
           'error' in r ? { error: cellError(r.error) } : { messages: toMessages(r) },
         ),
         columns,
+        contract: config.output,
       };
     },
 

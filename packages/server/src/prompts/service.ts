@@ -288,6 +288,22 @@ export function createPromptService({
       return publicVersion(version);
     },
 
+    /**
+     * The output contract a version declares (null: none), or undefined when the prompt or the
+     * version does not exist. Trace ingestion checks spans' outputs with it.
+     */
+    async outputContract(
+      projectId: number,
+      name: string,
+      number: number,
+    ): Promise<Version['config']['output'] | null | undefined> {
+      const prompt = await store.findByName(database.db, projectId, name);
+      if (!prompt) return undefined;
+      const version = await store.findVersion(database.db, prompt, number);
+      if (!version) return undefined;
+      return publicVersion(version).config.output ?? null;
+    },
+
     /** The newest version of a prompt, or undefined when it has none (or does not exist). */
     async latestVersion(projectId: number, name: string): Promise<Version | undefined> {
       const prompt = await store.findByName(database.db, projectId, name);

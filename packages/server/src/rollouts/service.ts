@@ -78,7 +78,7 @@ function checkPlan(steps: readonly RolloutStep[], guardrails: CreateRolloutReque
     if (!isGuardrailMetric(g.metric)) {
       throw invalid(
         `guardrails.${i}.metric`,
-        `"${g.metric}" is not a guardrail metric: use errorRate, latencyP95, costPerCall or score:<name>`,
+        `"${g.metric}" is not a guardrail metric: use errorRate, contractViolationRate, latencyP95, costPerCall or score:<name>`,
       );
     }
   });

@@ -53,6 +53,8 @@ const SPAN_COLUMNS: readonly [keyof SpansTable, string][] = [
   ['session_id', 'text'],
   ['source', 'text'],
   ['received_at', 'text'],
+  ['contract_violation', 'integer'],
+  ['contract_message', 'text'],
 ];
 
 const TRACE_COLUMNS: readonly [keyof TracesTable, string][] = [
@@ -77,7 +79,7 @@ const TRACE_COLUMNS: readonly [keyof TracesTable, string][] = [
   ['session_id', 'text'],
 ];
 
-// 33 parameters a row: 500 rows stay below SQLite's 32 766 bound parameters.
+// 35 parameters a row: 500 rows stay below SQLite's 32 766 bound parameters.
 const SPAN_CHUNK = 500;
 // 19 parameters a row.
 const TRACE_CHUNK = 1_000;

@@ -118,6 +118,10 @@ function span(s: StoredSpan, depth: number, scores: Score[]): TraceSpan {
     source: s.source === 'otel' || s.source === 'gateway' || s.source === 'sdk' ? s.source : 'api',
     scores,
     depth,
+    contract:
+      s.contract_violation === null || s.contract_violation === undefined
+        ? undefined
+        : { violation: decodeBool(s.contract_violation), message: s.contract_message ?? null },
   });
 }
 

@@ -47,6 +47,10 @@ export interface SpansTable {
   session_id: string | null;
   source: string;
   received_at: string;
+  /** Output contract verdict at ingest: 1 broke it, 0 met it, null not checked (0440_span_contracts). */
+  contract_violation: number | null;
+  /** The first thing that broke the contract (redacted like the output), null otherwise. */
+  contract_message: string | null;
 }
 
 /**
@@ -244,6 +248,17 @@ export function traceTablesMigration(dialect: Dialect): Migration {
         .addColumn('span_retention_days', 'integer', notNull)
         .addColumn('updated_at', 'text', notNull)
         .execute();
+    },
+  };
+}
+
+/** The output contract verdict of each span (null on spans stored before: not checked). */
+export function spanContractsMigration(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      // On PostgreSQL the partitioned parent passes the columns to every partition.
+      await db.schema.alterTable('spans').addColumn('contract_violation', 'integer').execute();
+      await db.schema.alterTable('spans').addColumn('contract_message', 'text').execute();
     },
   };
 }

@@ -3,6 +3,7 @@
  * trace list, and what the sink is told. Pure functions; the service decides when they run.
  */
 import type { SpanInput } from '@promptline/core';
+import type { ContractVerdict } from './contracts.ts';
 import type { SpanRecorded } from './sink.ts';
 import type { InsertedSpanKey, NewSpanRow, TraceSummaryRow } from './store.ts';
 
@@ -15,6 +16,8 @@ export interface PreparedSpan {
   endMs: number;
   costUsd: number | null;
   costComputed: boolean;
+  /** Output contract verdict (null: not checked). */
+  contract: ContractVerdict | null;
 }
 
 /**
@@ -67,6 +70,8 @@ export function spanRow(
     session_id: s.sessionId ?? null,
     source,
     received_at: receivedAt,
+    contract_violation: p.contract === null ? null : p.contract.violation ? 1 : 0,
+    contract_message: p.contract?.message ?? null,
   };
 }
 
@@ -160,5 +165,6 @@ export function recorded(projectId: number, p: PreparedSpan): SpanRecorded {
     outputTokens: s.usage?.output ?? 0,
     cachedInputTokens: s.usage?.cachedInput ?? 0,
     costUsd: p.costUsd,
+    contractViolation: p.contract?.violation ?? null,
   };
 }

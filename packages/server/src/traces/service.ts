@@ -18,6 +18,7 @@ import { type Clock, isoNow } from '../clock.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { SpansWritten } from '../live/change-feed.ts';
 import type { SpanMetrics } from '../prometheus/registry.ts';
+import type { SpanContractChecker } from './contracts.ts';
 import { score, spanTree, traceSummary } from './decode.ts';
 import {
   floorMs,
@@ -75,6 +76,8 @@ export interface TraceServiceOptions {
   checkScore?:
     | ((db: Db, projectId: number, name: string, value: number | boolean | string) => Promise<void>)
     | undefined;
+  /** Checks outputs against their versions' output contracts (absent: spans are stored unchecked). */
+  contracts?: SpanContractChecker | undefined;
 }
 
 /** The `reason` label of a batch refused by the rules below. */
@@ -97,6 +100,7 @@ export function createTraceService({
   redactor,
   tail,
   checkScore,
+  contracts,
 }: TraceServiceOptions) {
   const store = createSpanStore(database.dialect);
   const scores = createScoreStore();
@@ -190,7 +194,7 @@ export function createTraceService({
           costComputed = true;
         }
       }
-      prepared.push({ span, startMs, endMs, costUsd, costComputed });
+      prepared.push({ span, startMs, endMs, costUsd, costComputed, contract: null });
     }
     if (invalid.length > 0) {
       throw new AppError(
@@ -240,6 +244,18 @@ export function createTraceService({
         const reason = isAppError(error) ? REFUSAL_REASONS[error.code] : undefined;
         if (reason && !options.refusalsCountedByCaller) metrics?.rejected(source, reason, spans.length);
         throw error;
+      }
+      if (contracts) {
+        // Checked on the output as sent: redaction may rewrite what a pattern or schema expects.
+        const verdicts = await contracts.verdicts(projectId, spans);
+        for (const [i, verdict] of verdicts.entries()) {
+          const p = prepared[i];
+          if (!p || verdict === null) continue;
+          p.contract =
+            redact && verdict.message !== null
+              ? { ...verdict, message: redact.text(verdict.message) }
+              : verdict;
+        }
       }
       const receivedAt = isoNow(clock);
       const rows = prepared.map((p) => spanRow(projectId, p, source, receivedAt));

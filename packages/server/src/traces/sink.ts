@@ -25,6 +25,8 @@ export interface SpanRecorded {
   cachedInputTokens: number;
   /** Sent or computed from the price table; null when no price is known. */
   costUsd: number | null;
+  /** Output contract verdict: true broke it, false met it, null not checked. */
+  contractViolation: boolean | null;
 }
 
 /** One written score, attributed to the span it counts for (DESIGN.md: that span's version and interval). */

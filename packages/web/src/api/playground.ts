@@ -34,6 +34,8 @@ export interface PlaygroundDone {
   cost: { totalUsd: number } | null;
   latencyMs: number;
   timeToFirstTokenMs: number | null;
+  /** The output contract verdict; absent when the prompt declares no contract. */
+  contract?: { pass: boolean; reason: string };
 }
 
 export type PlaygroundEvent =

@@ -14,6 +14,7 @@ const point = (
   tokens: { input: 10, output: 5, cachedInput: 0 },
   costUsd: 0.5,
   scores: {},
+  contract: { checked: 0, violations: 0, violationRate: null },
   ...extra,
 });
 const T = ['2026-11-30T10:00:00.000Z', '2026-11-30T10:05:00.000Z'];
@@ -43,6 +44,33 @@ describe('monitoringCharts', () => {
     ]);
     expect(charts.find((c) => c.title === 'Error rate')?.series[1]?.values).toEqual([null, 0.25]);
     expect(charts.find((c) => c.title === 'Score: helpful')?.series[1]?.values).toEqual([null, 0.5]);
+    // No version declares an output contract: no contract chart.
+    expect(charts.find((c) => c.title === 'Contract violation rate')).toBeUndefined();
+  });
+
+  it('charts the contract violation rate per version once spans were checked, null where none was', () => {
+    const checked = (violations: number, of: number) => ({
+      contract: { checked: of, violations, violationRate: of ? violations / of : null },
+    });
+    const v2 = {
+      version: 2,
+      ...point(T[0] ?? '', 4, checked(1, 4)),
+      series: [point(T[0] ?? '', 0, checked(0, 0)), point(T[1] ?? '', 4, checked(1, 4))],
+    };
+    const metrics: PromptMetrics = {
+      prompt: 'p',
+      environment: null,
+      from: T[0] ?? '',
+      to: '2026-11-30T10:10:00.000Z',
+      interval: '5m',
+      versions: [v2, version(1, [2, 0])],
+    };
+    const chart = monitoringCharts(metrics).charts.find((c) => c.title === 'Contract violation rate');
+    expect(chart?.unit).toBe('ratio');
+    expect(chart?.series).toEqual([
+      { label: 'v1', values: [null, null] },
+      { label: 'v2', values: [null, 0.25] },
+    ]);
   });
 });
 

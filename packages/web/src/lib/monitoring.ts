@@ -48,6 +48,14 @@ export function monitoringCharts(metrics: PromptMetrics): { xs: number[]; charts
       return m.title === 'Requests' && v === 0 ? null : v;
     }),
   }));
+  // Only prompts whose versions declare an output contract have checked spans to chart.
+  if (versions.some((v) => v.contract.checked > 0)) {
+    charts.push({
+      title: 'Contract violation rate',
+      unit: 'ratio',
+      series: line((p) => (p.contract.checked > 0 ? p.contract.violations / p.contract.checked : null)),
+    });
+  }
   const scoreNames = [...new Set(versions.flatMap((v) => Object.keys(v.scores)))].sort();
   for (const name of scoreNames) {
     charts.push({

@@ -465,6 +465,15 @@ function Outputs({
                       <dd className="muted">when done</dd>
                     </dl>
                   ) : null}
+                  {c?.done?.contract ? (
+                    // The prompt's output contract, checked on the whole completion.
+                    <p className="small" data-testid={`contract-${r}-${m}`}>
+                      <span className={c.done.contract.pass ? 'badge pass' : 'badge fail'}>
+                        {c.done.contract.pass ? 'contract met' : 'contract violated'}
+                      </span>{' '}
+                      {c.done.contract.pass ? '' : c.done.contract.reason}
+                    </p>
+                  ) : null}
                 </div>
               );
             })}

@@ -60,6 +60,12 @@ function TraceView({ trace }: { trace: TraceDetail }) {
               >
                 <span className="waterfall-name" style={{ paddingLeft: `${s.depth * 14}px` }}>
                   {s.name}
+                  {s.contract?.violation ? (
+                    <span className="badge fail" title={s.contract.message ?? undefined}>
+                      {' '}
+                      contract
+                    </span>
+                  ) : null}
                 </span>
                 <span className="waterfall-track">
                   <span
@@ -134,6 +140,20 @@ function SpanDetail({ span: s, onAdd }: { span: TraceSpan; onAdd: () => void }) 
         </dd>
         <dt>Source</dt>
         <dd>{s.source}</dd>
+        {s.contract ? (
+          <>
+            <dt>Output contract</dt>
+            <dd data-testid="span-contract">
+              {s.contract.violation ? (
+                <>
+                  <span className="badge fail">violated</span> {s.contract.message}
+                </>
+              ) : (
+                <span className="badge pass">met</span>
+              )}
+            </dd>
+          </>
+        ) : null}
       </dl>
       <h3>Input</h3>
       <Payload value={s.input} label="Input" />

@@ -138,6 +138,7 @@ function MonitoringView({
 /** Version against version over the window. */
 function VersionTable({ metrics }: { metrics: PromptMetrics }) {
   const scoreNames = [...new Set(metrics.versions.flatMap((v) => Object.keys(v.scores)))].sort();
+  const contracts = metrics.versions.some((v) => v.contract.checked > 0);
   return (
     <table className="table" aria-label="Versions compared">
       <thead>
@@ -151,6 +152,7 @@ function VersionTable({ metrics }: { metrics: PromptMetrics }) {
           <th>Tokens in/out</th>
           <th>Cost</th>
           <th>Cost / call</th>
+          {contracts ? <th>Contract violations</th> : null}
           {scoreNames.map((s) => (
             <th key={s}>{s}</th>
           ))}
@@ -170,6 +172,13 @@ function VersionTable({ metrics }: { metrics: PromptMetrics }) {
             </td>
             <td>{formatUsd(v.costUsd)}</td>
             <td>{v.count ? formatUsd(v.costUsd / v.count) : '—'}</td>
+            {contracts ? (
+              <td>
+                {v.contract.violationRate === null
+                  ? '—'
+                  : `${(v.contract.violationRate * 100).toFixed(1)} % of ${v.contract.checked}`}
+              </td>
+            ) : null}
             {scoreNames.map((s) => (
               <td key={s}>
                 {v.scores[s]?.mean === undefined || v.scores[s]?.mean === null
