@@ -72,6 +72,8 @@ export function registerDeploymentRoutes(
       operationId: 'rollback',
       tags,
       summary: 'Restore the previous release (or history entry `to`)',
+      description:
+        'Refused with 409 when the restored release would break the environment’s partials (`DEPLOY_PARTIAL_*`) or serve a branch version its policy refuses (`BRANCH_VERSION_NOT_ALLOWED`); `force: true` makes it anyway, recorded as forced.',
       params: PromptEnvParams,
       body: RollbackRequest.nullish(),
       response: { 200: Deployment, ...problemResponses },

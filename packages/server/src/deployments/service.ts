@@ -203,13 +203,15 @@ export function createDeploymentService({
     env: StoredEnvironment,
     entry: Omit<StoredHistoryEntry, 'id' | 'promptId' | 'environmentId' | 'forced'>,
     overridden: PartialBreakage | undefined,
+    /** Branch versions a forced rollback restored against the environment's `allowBranches` policy. */
+    branchesForced: readonly { version: number; branch: string | null }[],
     /** The eval and red-team runs that let the release through its environment's gates (recorded for lineage). */
     gates: PolicyPasses = NO_PASSES,
   ): Promise<StoredHistoryEntry> {
     const { gate, redteam } = gates;
     const stored = await store.insertHistory(trx, projectId, {
       ...entry,
-      forced: overridden !== undefined,
+      forced: overridden !== undefined || branchesForced.length > 0,
       promptId: prompt.id,
       environmentId: env.id,
     });
@@ -234,6 +236,12 @@ export function createDeploymentService({
         ...(overridden === undefined
           ? {}
           : { forced: true, overridden: { code: overridden.code, ...overridden.details } }),
+        ...(branchesForced.length === 0
+          ? {}
+          : {
+              forced: true,
+              overriddenBranchPolicy: { code: 'BRANCH_VERSION_NOT_ALLOWED', versions: branchesForced },
+            }),
       },
     });
     await events.publish(trx, {
@@ -420,6 +428,7 @@ export function createDeploymentService({
         approvedBy: approval?.approvedBy ?? null,
       },
       overridden,
+      [],
       gate,
     );
     return {
@@ -431,6 +440,27 @@ export function createDeploymentService({
       }),
       changed: true,
     };
+  }
+
+  /**
+   * A rollback must not make an environment serve a branch version its policy refuses (the same
+   * rule and code as a deploy): refused unless `force: true`, like a rollback's partial check.
+   * Answers the branch versions a forced rollback restores anyway (for the history and audit).
+   */
+  async function checkRestoredBranches(
+    trx: Db,
+    prompt: StoredPrompt,
+    env: StoredEnvironment,
+    restored: Release,
+    request: RollbackRequest,
+  ): Promise<{ version: number; branch: string | null }[]> {
+    if (!restored.enabled || allowsBranchVersions(env.policy)) return [];
+    const numbers = servedVersions(restored);
+    const stored = await prompts.findVersions(trx, [{ promptId: prompt.id, name: prompt.name, numbers }]);
+    const onBranches = stored.filter((v) => v.branch != null);
+    if (onBranches.length === 0) return [];
+    if (request.force !== true) throw branchVersionRefused(prompt.name, env.name, onBranches);
+    return onBranches.map((v) => ({ version: v.number, branch: v.branch ?? null }));
   }
 
   async function rollbackIn(
@@ -486,6 +516,7 @@ export function createDeploymentService({
       }
     }
     await checkSegments(trx, projectId, restored.targeting);
+    const branchesForced = await checkRestoredBranches(trx, prompt, env, releaseOf(restored), request);
     const overridden = await checkPartials(trx, prompt, env, releaseOf(restored), {
       force: request.force === true,
       onlyOthers: true,
@@ -510,6 +541,7 @@ export function createDeploymentService({
         approvedBy: null,
       },
       overridden,
+      branchesForced,
     );
     return toDeployment(name, env.name, {
       variants: entry.variants,
@@ -668,11 +700,12 @@ export function createDeploymentService({
 
     /**
      * Restores the release live before the current one (each further rollback steps one more back),
-     * or the release of history entry `to`. Every rollback is itself a history entry. Refused only
-     * when it would break another served prompt's partials, unless `force: true`.
+     * or the release of history entry `to`. Every rollback is itself a history entry. Refused when
+     * it would break another served prompt's partials, or serve a branch version where the
+     * environment's policy takes main-line versions only — unless `force: true` (recorded as forced).
      *
      * @throws AppError NOTHING_TO_ROLL_BACK, HISTORY_ENTRY_NOT_FOUND, ENVIRONMENT_ARCHIVED,
-     *   DEPLOY_PARTIAL_MISSING, DEPLOY_PARTIAL_CYCLE, DEPLOY_PARTIAL_TOO_DEEP
+     *   DEPLOY_PARTIAL_MISSING, DEPLOY_PARTIAL_CYCLE, DEPLOY_PARTIAL_TOO_DEEP, BRANCH_VERSION_NOT_ALLOWED
      */
     async rollback(
       projectId: number,

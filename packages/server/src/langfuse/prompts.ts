@@ -230,26 +230,27 @@ export function createLangfusePromptService(deps: LangfusePromptDeps) {
     const from = query.fromUpdatedAt === undefined ? undefined : Date.parse(query.fromUpdatedAt);
     const to = query.toUpdatedAt === undefined ? undefined : Date.parse(query.toUpdatedAt);
     const metas: LangfusePromptMeta[] = [];
+    /** Per prompt, the version whose type and config stand for it: its newest listed main-line one. */
+    const representative = new Map<string, number>();
     for (const prompt of all) {
-      const latest = prompt.latestVersion ?? 0;
-      let numbers = Array.from({ length: latest }, (_, i) => i + 1);
+      // Langfuse knows one line of versions: the main line. A branch version shows only while an
+      // environment serves it, since a client can fetch it by that label (docs/langfuse.md).
+      const visible = (await prompts.listVersions(projectId, prompt.name)).filter(
+        (v) => v.branch == null || labelsOf(prompt, v.number).length > 0,
+      );
+      const inWindow = visible.filter((v) => {
+        const at = Date.parse(v.createdAt);
+        return (from === undefined || at >= from) && (to === undefined || at < to);
+      });
+      let numbers = inWindow.map((v) => v.number).sort((a, b) => a - b);
       if (query.label !== undefined) {
         const label = query.label;
         numbers = numbers.filter((n) => labelsOf(prompt, n).includes(label));
       }
-      // Only a time filter needs the versions themselves (their creation times).
-      if (numbers.length > 0 && (from !== undefined || to !== undefined)) {
-        const inWindow = new Set(
-          (await prompts.listVersions(projectId, prompt.name))
-            .filter((v) => {
-              const at = Date.parse(v.createdAt);
-              return (from === undefined || at >= from) && (to === undefined || at < to);
-            })
-            .map((v) => v.number),
-        );
-        numbers = numbers.filter((n) => inWindow.has(n));
-      }
       if (numbers.length === 0) continue;
+      const listed = new Set(numbers);
+      const mainLine = inWindow.filter((v) => v.branch == null && listed.has(v.number)).map((v) => v.number);
+      representative.set(prompt.name, Math.max(...(mainLine.length > 0 ? mainLine : numbers)));
       metas.push({
         name: prompt.name,
         // The newest matching version's type and config are read below, for the page only.
@@ -263,7 +264,11 @@ export function createLangfusePromptService(deps: LangfusePromptDeps) {
     }
     const page = metas.slice((query.page - 1) * query.limit, query.page * query.limit);
     for (const meta of page) {
-      const newest = await prompts.getVersion(projectId, meta.name, Math.max(...meta.versions));
+      const newest = await prompts.getVersion(
+        projectId,
+        meta.name,
+        representative.get(meta.name) ?? Math.max(...meta.versions),
+      );
       meta.type = newest.type;
       meta.lastConfig = newest.config;
       meta.lastUpdatedAt = newest.createdAt;
