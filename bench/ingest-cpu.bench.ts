@@ -19,6 +19,8 @@
  * and inserted through `node:sqlite` directly into the real schema, with and without the search
  * index (bench/lib/bare-sqlite.ts).
  *
+ * BENCH_INGEST_CPU_SENDERS (default 1): batches in flight at once, as concurrent senders do.
+ *
  * BENCH_INGEST_CPU_BATCHES (default 40, after 10 warm-up batches), BENCH_INGEST_SPANS (default
  * 500), BENCH_INGEST_DATABASES (`sqlite,postgres`), PROMPTLINE_BENCH_DATABASE_URL as for
  * ingest.bench.ts.
@@ -41,6 +43,8 @@ import { sdkBatch } from './lib/spans.ts';
 const SPANS = Number(process.env.BENCH_INGEST_SPANS ?? 500);
 const BATCHES = Number(process.env.BENCH_INGEST_CPU_BATCHES ?? 40);
 const WARMUP = 10;
+/** Batches in flight at once (on SQLite, batches that wait share a transaction: group-commit.ts). */
+const SENDERS = Number(process.env.BENCH_INGEST_CPU_SENDERS ?? 1);
 /** Batches sent again under V8's sampling profiler for the stage breakdown (0: no breakdown). */
 const PROFILED = Number(process.env.BENCH_INGEST_CPU_PROFILED ?? 20);
 const DATABASES = (process.env.BENCH_INGEST_DATABASES ?? 'sqlite,postgres').split(',');
@@ -107,11 +111,20 @@ async function measure(dialect: string) {
       if (response.statusCode !== 202)
         throw new Error(`${response.statusCode} ${response.body.slice(0, 300)}`);
     };
-    for (const body of bodies.slice(0, WARMUP)) await send(body);
+    /** Sends `list` from SENDERS concurrent senders, each taking the next body when it is answered. */
+    const sendAll = async (list: string[]) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: SENDERS }, async () => {
+          while (next < list.length) await send(list[next++] as string);
+        }),
+      );
+    };
+    await sendAll(bodies.slice(0, WARMUP));
     const dbBefore = await backendCpu();
     const before = process.cpuUsage();
     const started = performance.now();
-    for (const body of bodies.slice(WARMUP, WARMUP + BATCHES)) await send(body);
+    await sendAll(bodies.slice(WARMUP, WARMUP + BATCHES));
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(before);
     const dbUsed = (await backendCpu()) - dbBefore;
@@ -121,7 +134,7 @@ async function measure(dialect: string) {
     const breakdown =
       PROFILED > 0
         ? await cpuBreakdown(async () => {
-            for (const body of bodies.slice(WARMUP + BATCHES)) await send(body);
+            await sendAll(bodies.slice(WARMUP + BATCHES));
           })
         : undefined;
     // The same kind of batches (fresh ids) with nothing of Promptline around them: the floor.
@@ -153,6 +166,7 @@ for (const dialect of DATABASES) results[dialect] = await measure(dialect);
 process.stdout.write(
   `${JSON.stringify({
     spansPerBatch: SPANS,
+    senders: SENDERS,
     ...results,
     note: 'CPU µs per span of the whole route in-process (postgresCpuUsPerSpan: the database backends, from /proc, 10 ms ticks); wallMsPerBatch is not trustworthy on a loaded machine',
   })}\n`,
