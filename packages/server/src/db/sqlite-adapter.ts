@@ -17,6 +17,13 @@ export function openSqlite(path: string): SqliteDatabase {
   // random trace ids, and with the default cache nearly every insert re-read its B-tree pages
   // through a system call (a third of ingestion's CPU on a few hundred thousand spans).
   database.exec('PRAGMA cache_size = -65536');
+  // A checkpoint every 16 384 WAL pages (64 MiB) instead of every 1 000: a 500-span batch writes
+  // ~1 500 pages, so the default checkpointed (and synced) after every batch, copying the pages
+  // that every batch touches again (index interior pages, the table's tail, the search index) each
+  // time; side by side this was 7 % less CPU and 14 % less time per span. The size limit
+  // truncates the WAL file back after a checkpoint so it does not stay at its peak.
+  database.exec('PRAGMA wal_autocheckpoint = 16384');
+  database.exec('PRAGMA journal_size_limit = 67108864');
 
   // Kysely prepares every query it runs; re-using statements keeps the prepare cost off hot loops.
   const statements = new Map<string, SqliteStatement>();
