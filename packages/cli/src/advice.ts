@@ -22,6 +22,9 @@ const ADVICE: Partial<Record<string, Advice>> = {
   PROMPT_NOT_FOUND: () => 'List prompts with `promptline prompts list`.',
   VERSION_NOT_FOUND: (p) => `List its versions with \`promptline versions list ${nameOf(p)}\`.`,
   ENVIRONMENT_NOT_FOUND: () => 'List environments with `promptline envs list`.',
+  ANNOTATION_QUEUE_NOT_FOUND: () => 'List queues with `promptline queues list`.',
+  SCORE_DEFINITION_NOT_FOUND: () =>
+    'Define the score first (web app: Review → Score definitions), then run `promptline queues create` again.',
   ENVIRONMENT_ARCHIVED: (p) =>
     `Unarchive it with \`promptline envs unarchive ${envOf(p)}\`, or deploy to another environment.`,
   DEPLOYMENT_NOT_FOUND: (p) =>

@@ -4,12 +4,18 @@
  * {@link ApiError}, a missing server becomes {@link UnreachableError}.
  */
 import type {
+  AddAnnotationItemsInput,
+  AddAnnotationItemsResult,
+  AnnotationItemPage,
+  AnnotationQueue,
+  AnnotationQueueDetail,
   ApiKey,
   AuditCheckpoint,
   AuditHead,
   AuditPage,
   AuditVerification,
   Branch,
+  CreateAnnotationQueueInput,
   CreateBranchRequest,
   CreatedApiKey,
   CreatedInvitation,
@@ -427,6 +433,14 @@ export function createApiClient(options: ApiClientOptions) {
     }) => call<TracePage>('GET', `/api/v1/traces${query(params)}`),
     /** One trace: its spans depth first, with their scores (404 TRACE_NOT_FOUND). */
     getTrace: (traceId: string) => call<TraceDetail>('GET', `/api/v1/traces/${encodeURIComponent(traceId)}`),
+    listQueues: () => call<{ items: AnnotationQueue[] }>('GET', '/api/v1/annotation-queues'),
+    getQueue: (id: number) => call<AnnotationQueueDetail>('GET', `/api/v1/annotation-queues/${id}`),
+    createQueue: (body: CreateAnnotationQueueInput) =>
+      call<AnnotationQueue>('POST', '/api/v1/annotation-queues', body),
+    addQueueItems: (id: number, body: AddAnnotationItemsInput) =>
+      call<AddAnnotationItemsResult>('POST', `/api/v1/annotation-queues/${id}/items`, body),
+    listQueueItems: (id: number, params: { status?: string | undefined; limit?: number | undefined }) =>
+      call<AnnotationItemPage>('GET', `/api/v1/annotation-queues/${id}/items${query(params)}`),
     /** Production spans → dataset items (`POST /api/v1/datasets/{name}/items/from-traces`). */
     tracesToDataset: (dataset: string, body: TracesToDatasetRequestInput) =>
       call<TracesToDatasetResult>(

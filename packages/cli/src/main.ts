@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   experiments: () => import('./commands/experiments.ts').then((m) => m.experimentsCommand),
   metrics: () => import('./commands/metrics.ts').then((m) => m.metricsCommand),
   traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
+  queues: () => import('./commands/queues.ts').then((m) => m.queuesCommand),
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
   redteam: () => import('./commands/redteam.ts').then((m) => m.redteamCommand),
   types: () => import('./commands/types.ts').then((m) => m.typesCommand),
@@ -77,6 +78,8 @@ const SUMMARIES: Partial<Record<string, string>> = {
   metrics: '<name> [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version',
   traces:
     'list [--prompt --env --status --since 24h] | show <traceId> | to-dataset <dataset> --filter status=error: recorded traces, their span trees, traces → dataset items',
+  queues:
+    'list | show <queue> | create <name> --scores a,b | add <queue> [traceId…] [--filter k=v,… --since 24h]: annotation queues for human review',
   'import-langfuse': '<export.json> | --from <url>: copy prompts, versions and labels out of Langfuse',
   eval: '[-c config]: run a test suite (promptline.eval.yaml or promptfooconfig.yaml); exit 1 below thresholds',
   redteam:

@@ -29,6 +29,30 @@ function spanLine(span: TraceSpan, traceStartMs: number, color: boolean): string
 
 const FILTER_KEYS = ['prompt', 'version', 'env', 'status', 'userId', 'sessionId', 'model', 'q'];
 
+/**
+ * The traces-list filter of `--filter k=v,…` and `--since` (shared by `traces to-dataset` and
+ * `queues add`). @throws UsageError naming the keys it takes
+ */
+export function traceFilter(
+  filterText: string | undefined,
+  since: string | undefined,
+): Record<string, string | number> {
+  const filter: Record<string, string | number> = {};
+  for (const pair of (filterText ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const eq = pair.indexOf('=');
+    const key = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    if (eq <= 0 || value === '' || !FILTER_KEYS.includes(key)) {
+      throw new UsageError(
+        `--filter takes key=value pairs with keys ${FILTER_KEYS.join(', ')}; got "${pair}"`,
+      );
+    }
+    filter[key] = key === 'version' ? parsePositiveInt(value, '--filter version') : value;
+  }
+  if (since !== undefined) filter.from = parseSince(since, Date.now());
+  return filter;
+}
+
 /** The `traces` command group. */
 export const tracesCommand = defineGroup({
   name: 'traces',
@@ -170,19 +194,7 @@ export const tracesCommand = defineGroup({
             'name trace ids, or pick traces with --filter (e.g. --filter status=error) or --since',
           );
         }
-        const filter: Record<string, string | number> = {};
-        for (const pair of (filterText ?? '').split(',').filter((p) => p.trim() !== '')) {
-          const eq = pair.indexOf('=');
-          const key = pair.slice(0, eq).trim();
-          const value = pair.slice(eq + 1).trim();
-          if (eq <= 0 || value === '' || !FILTER_KEYS.includes(key)) {
-            throw new UsageError(
-              `--filter takes key=value pairs with keys ${FILTER_KEYS.join(', ')}; got "${pair}"`,
-            );
-          }
-          filter[key] = key === 'version' ? parsePositiveInt(value, '--filter version') : value;
-        }
-        if (since !== undefined) filter.from = parseSince(since, Date.now());
+        const filter = traceFilter(filterText, since);
         const limitText = input.string('limit');
         const result = await ctx.api.tracesToDataset(dataset, {
           ...(traceIds.length > 0 ? { traces: traceIds.map((traceId) => ({ traceId })) } : { filter }),

@@ -46,10 +46,9 @@ function publicItem(item: StoredItem): AnnotationItem {
 }
 
 function queueNotFound(id: number): AppError {
-  return new AppError(
-    'ANNOTATION_QUEUE_NOT_FOUND',
-    `No annotation queue ${id} in this project. List them with GET /api/v1/annotation-queues.`,
-  );
+  return new AppError('ANNOTATION_QUEUE_NOT_FOUND', `No annotation queue ${id} in this project.`, {
+    hint: 'List them with GET /api/v1/annotation-queues.',
+  });
 }
 
 function queueExists(name: string): AppError {
