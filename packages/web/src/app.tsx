@@ -30,6 +30,9 @@ const TracePage = lazy(() => import('./pages/trace.tsx'));
 const DashboardPage = lazy(() => import('./pages/dashboard.tsx'));
 const SessionPage = lazy(() => import('./pages/session.tsx'));
 const TraceUsersPage = lazy(() => import('./pages/trace-users.tsx'));
+const QueuesPage = lazy(() => import('./pages/annotation/queues.tsx'));
+const QueuePage = lazy(() => import('./pages/annotation/queue.tsx'));
+const ReviewPage = lazy(() => import('./pages/annotation/review.tsx'));
 
 function signInHref(location: string): string {
   const next = location + window.location.search;
@@ -92,6 +95,9 @@ export function App() {
             {(params) => <SessionPage sessionId={decodeURIComponent(params.id)} />}
           </Route>
           <Route path="/users" component={TraceUsersPage} />
+          <Route path="/queues" component={QueuesPage} />
+          <Route path="/queues/:id">{(params) => <QueuePage id={Number(params.id)} />}</Route>
+          <Route path="/queues/:id/review">{(params) => <ReviewPage id={Number(params.id)} />}</Route>
           <Route path="/monitoring" component={DashboardPage} />
           <Route path="/datasets" component={DatasetsPage} />
           <Route path="/datasets/*">

@@ -26,7 +26,9 @@ export function definitionNotFound(what: number | string): AppError {
   return new AppError(
     'SCORE_DEFINITION_NOT_FOUND',
     `No score definition ${typeof what === 'string' ? `"${what}"` : what} in this project.`,
-    { hint: 'List them with GET /api/v1/score-definitions, or create it with POST /api/v1/score-definitions.' },
+    {
+      hint: 'List them with GET /api/v1/score-definitions, or create it with POST /api/v1/score-definitions.',
+    },
   );
 }
 

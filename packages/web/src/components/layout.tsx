@@ -13,6 +13,7 @@ const NAV = [
   { href: '/evals', label: 'Evals', match: (p: string) => p.startsWith('/evals') },
   { href: '/monitoring', label: 'Monitoring', match: (p: string) => p.startsWith('/monitoring') },
   { href: '/traces', label: 'Traces', match: (p: string) => p.startsWith('/traces') },
+  { href: '/queues', label: 'Annotate', match: (p: string) => p.startsWith('/queues') },
   { href: '/datasets', label: 'Datasets', match: (p: string) => p.startsWith('/datasets') },
   { href: '/rollouts', label: 'Rollouts', match: (p: string) => p.startsWith('/rollouts') },
   { href: '/requests', label: 'Reviews', match: (p: string) => p.startsWith('/requests') },

@@ -19,7 +19,8 @@ export default function TracePage({ traceId }: { traceId: string }) {
   );
 }
 
-function TraceView({ trace }: { trace: TraceDetail }) {
+/** A trace's waterfall and chosen span; `embedded` (the review screen) leaves out the breadcrumbs. */
+export function TraceView({ trace, embedded = false }: { trace: TraceDetail; embedded?: boolean }) {
   const first = trace.spans.find((s) => s.prompt) ?? trace.spans[0];
   const [selected, setSelected] = useState(first?.spanId ?? '');
   const [adding, setAdding] = useState<AddTarget | null>(null);
@@ -28,11 +29,19 @@ function TraceView({ trace }: { trace: TraceDetail }) {
   const total = Math.max(trace.durationMs, 1);
   return (
     <div className="stack">
-      <p className="crumbs">
-        <Link href="/traces">Traces</Link> / <span className="mono">{trace.traceId}</span>
-      </p>
+      {embedded ? null : (
+        <p className="crumbs">
+          <Link href="/traces">Traces</Link> / <span className="mono">{trace.traceId}</span>
+        </p>
+      )}
       <div className="toolbar">
-        <h1 className="grow">{trace.name}</h1>
+        {embedded ? (
+          <h2 className="grow">
+            <Link href={`/traces/${trace.traceId}`}>{trace.name}</Link>
+          </h2>
+        ) : (
+          <h1 className="grow">{trace.name}</h1>
+        )}
         <span className={trace.status === 'error' ? 'badge fail' : 'badge pass'}>{trace.status}</span>
         {trace.sessionId ? (
           <Link href={`/traces?sessionId=${encodeURIComponent(trace.sessionId)}`}>

@@ -1,7 +1,7 @@
 import type { TraceSummary, TraceTailEvent } from '@promptline/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { tailCovers, traceFilters, tracesApi } from '../api/traces.ts';
 import { Empty, ProblemView } from '../components/states.tsx';
@@ -9,6 +9,7 @@ import { formatMs, formatTime, formatUsd } from '../lib/format.ts';
 import { mergeTail } from '../lib/trace-list.ts';
 import { useQueryParams } from '../lib/use-query-params.ts';
 import { type AddTarget, AddToDatasetDialog } from './traces/add-to-dataset.tsx';
+import { AddToQueueDialog, type QueueTarget } from './traces/add-to-queue.tsx';
 import { TraceFilterForm } from './traces/filters.tsx';
 import './traces/traces.css';
 
@@ -32,6 +33,18 @@ export default function TracesPage() {
   const [events, setEvents] = useState<TraceTailEvent[]>([]);
   const [connected, setConnected] = useState(false);
   const [adding, setAdding] = useState<AddTarget | null>(null);
+  const [queueing, setQueueing] = useState<QueueTarget | null>(null);
+  // Traces ticked in the list ("Add to queue" takes them; without any, the filter's traces).
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  const toggle = useCallback(
+    (traceId: string) =>
+      setSelected((s) => {
+        const next = new Set(s);
+        if (!next.delete(traceId)) next.add(traceId);
+        return next;
+      }),
+    [],
+  );
 
   const pages = useInfiniteQuery({
     queryKey: ['traces', key],
@@ -89,6 +102,19 @@ export default function TracesPage() {
         >
           Add to dataset…
         </button>
+        <button
+          type="button"
+          onClick={() =>
+            setQueueing(
+              selected.size > 0
+                ? { kind: 'ids', traceIds: [...selected] }
+                : { kind: 'filter', filters, count: loaded.length },
+            )
+          }
+          disabled={loaded.length === 0}
+        >
+          {selected.size > 0 ? `Add ${selected.size} to queue…` : 'Add to queue…'}
+        </button>
       </div>
       <TraceFilterForm
         filters={filters}
@@ -109,6 +135,8 @@ export default function TracesPage() {
       ) : (
         <TraceTable
           rows={rows}
+          selected={selected}
+          onToggle={toggle}
           hasMore={pages.hasNextPage}
           loadMore={() => {
             if (!pages.isFetchingNextPage) pages.fetchNextPage();
@@ -116,19 +144,32 @@ export default function TracesPage() {
         />
       )}
       {adding ? <AddToDatasetDialog target={adding} onClose={() => setAdding(null)} /> : null}
+      {queueing ? (
+        <AddToQueueDialog
+          target={queueing}
+          onClose={() => {
+            setQueueing(null);
+            setSelected(new Set());
+          }}
+        />
+      ) : null}
     </div>
   );
 }
 
 const COLUMNS =
-  '170px minmax(160px, 2fr) minmax(120px, 1.3fr) 100px minmax(90px, 1fr) 64px minmax(80px, 1fr) 80px 90px 80px 50px';
+  '28px 170px minmax(160px, 2fr) minmax(120px, 1.3fr) 100px minmax(90px, 1fr) 64px minmax(80px, 1fr) 80px 90px 80px 50px';
 
 function TraceTable({
   rows,
+  selected,
+  onToggle,
   hasMore,
   loadMore,
 }: {
   rows: TraceSummary[];
+  selected: ReadonlySet<string>;
+  onToggle: (traceId: string) => void;
   hasMore: boolean;
   loadMore: () => void;
 }) {
@@ -160,6 +201,7 @@ function TraceTable({
       {/* Column titles for sighted users; each row reads as one line of labelled values. */}
       <div className="trace-row head" aria-hidden="true" style={{ gridTemplateColumns: COLUMNS }}>
         {[
+          '',
           'Started',
           'Name',
           'Prompt',
@@ -183,7 +225,15 @@ function TraceTable({
         >
           {items.map((item) => {
             const t = rows[item.index];
-            return t ? <TraceRow key={t.traceId} trace={t} top={item.start} /> : null;
+            return t ? (
+              <TraceRow
+                key={t.traceId}
+                trace={t}
+                top={item.start}
+                checked={selected.has(t.traceId)}
+                onToggle={onToggle}
+              />
+            ) : null;
           })}
         </ul>
       </div>
@@ -194,7 +244,17 @@ function TraceTable({
   );
 }
 
-const TraceRow = memo(function TraceRow({ trace: t, top }: { trace: TraceSummary; top: number }) {
+const TraceRow = memo(function TraceRow({
+  trace: t,
+  top,
+  checked,
+  onToggle,
+}: {
+  trace: TraceSummary;
+  top: number;
+  checked: boolean;
+  onToggle: (traceId: string) => void;
+}) {
   return (
     <li
       className="trace-row"
@@ -202,6 +262,14 @@ const TraceRow = memo(function TraceRow({ trace: t, top }: { trace: TraceSummary
       data-trace-id={t.traceId}
       style={{ gridTemplateColumns: COLUMNS, transform: `translateY(${top}px)` }}
     >
+      <span>
+        <input
+          type="checkbox"
+          aria-label={`Select trace ${t.name} ${t.traceId}`}
+          checked={checked}
+          onChange={() => onToggle(t.traceId)}
+        />
+      </span>
       <span title={t.startTime}>{formatTime(t.startTime)}</span>
       <span className="ellipsis">
         <Link href={`/traces/${t.traceId}`}>{t.name}</Link>
