@@ -105,6 +105,17 @@ describe('red team tab and gate, in Chromium', () => {
     await page.getByRole('button', { name: 'Deploy to production' }).click();
     await page.getByText(/cannot be deployed here: run \d+ has \d+ findings? at or above high/).waitFor();
     await shot('deploy-refused');
+
+    // A deployment request for that version shows the gate it does not meet, with the run.
+    const request = await apiCall(api, 'POST', `/prompts/${P}/deployments/production/requests`, {
+      version: 1,
+      reason: 'ship it',
+    });
+    await page.goto(`${api.url}/requests/${request.id}`);
+    const gate = page.getByTestId('request-redteam-gate');
+    await gate.getByText('red-team gate not met').waitFor();
+    expect(await gate.textContent()).toMatch(/v1 at high and above \(run #\d+\): run \d+ has \d+ findings?/);
+    await shot('request-gate');
     expect(consoleErrors.filter((e) => !e.includes('409'))).toEqual([]);
   });
 });

@@ -75,6 +75,29 @@ function RequestView({ request }: { request: DeploymentRequest }) {
           ))}
         </ul>
       ) : null}
+      {request.gates.redteam.length > 0 ? (
+        <ul className="plain" data-testid="request-redteam-gate">
+          {request.gates.redteam.map((g) => (
+            <li key={g.version}>
+              <span className={g.passed ? 'badge pass' : 'badge fail'}>
+                red-team gate {g.passed ? 'passed' : 'not met'}
+              </span>{' '}
+              v{g.version} at {g.failOn} and above
+              {g.runId !== null ? (
+                <>
+                  {' '}
+                  (
+                  <Link href={`/prompts/${encodeURIComponent(request.prompt)}?tab=redteam&run=${g.runId}`}>
+                    run #{g.runId}
+                  </Link>
+                  )
+                </>
+              ) : null}
+              {g.reason ? `: ${g.reason}` : ''}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {request.status === 'pending' ? <Decide request={request} /> : null}
       <h2>Against what is live</h2>
       <QueryView query={prompt} loadingLabel="Loading what is live…">
