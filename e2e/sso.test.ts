@@ -1,8 +1,9 @@
 /**
  * Single sign-on in a real Chromium: the web app's sign-in page → "Sign in with SSO" → the login
  * and consent pages of a real OpenID Connect provider (oidc-provider on 127.0.0.1) → back in the
- * app, signed in as that person through the HTTP-only session cookie. Then a refused domain lands
- * on the sign-in page with the reason.
+ * app, signed in as that person through the HTTP-only session cookie. Then refusals land on the
+ * sign-in page with the reason: a domain outside the allow-list, a callback whose state is not the
+ * browser's, and a code that expired before it came back — each in the instance security log.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -151,5 +152,86 @@ describe('single sign-on in Chromium', () => {
     );
     expect(appErrors).toEqual([]);
     await page.context().close();
+  });
+
+  /** The newest refusal in the instance security log (the test key is an instance admin's). */
+  async function lastRefusal() {
+    const res = await fetch(
+      `${server.url}/api/v1/instance/security-events?type=session.sign_in_failed&limit=1`,
+      {
+        headers: { authorization: `Bearer ${server.apiKey}` },
+      },
+    );
+    return ((await res.json()) as { items: { data: Record<string, unknown> }[] }).items[0];
+  }
+
+  async function expectRefusedWith(page: Page, code: string, shot: string) {
+    await page.waitForURL((url) => url.origin === server.url && url.pathname === '/sign-in');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain(code);
+    await page.screenshot({ path: join(SHOTS, shot) });
+    expect((await page.context().cookies(server.url)).some((c) => c.name === 'promptline_session')).toBe(
+      false,
+    );
+    expect(await lastRefusal()).toMatchObject({ data: { method: 'oidc', code } });
+  }
+
+  it('refuses a callback whose state is not the one this browser was given', async () => {
+    // A sign-in link started in another browser (login CSRF): this browser has its own attempt, but
+    // the provider sends it back with the other browser's state.
+    const started = await fetch(`${server.url}/auth/oidc/login`, { redirect: 'manual' });
+    const foreignAuthorize = started.headers.get('location') ?? '';
+    expect(foreignAuthorize.startsWith(idp.issuer)).toBe(true);
+    const page = await newPage();
+    await page.goto(`${server.url}/sign-in`);
+    await page.getByRole('link', { name: 'Sign in with SSO' }).click();
+    await page.waitForURL((url) => url.origin === idp.issuer);
+    await page.goto(foreignAuthorize);
+    await page.locator('input[name="login"]').fill('ada');
+    await page.locator('input[name="password"]').fill('any password');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expectRefusedWith(page, 'SSO_STATE_INVALID', 'forged-3-refused.png');
+    expect(appErrors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('refuses a code that expired before the browser brought it back', async () => {
+    idp.setCodeTtl(1);
+    try {
+      const page = await newPage();
+      // The browser comes back after the code's one-second lifetime: a slow network (Chromium's
+      // emulation, 2.5 s a response) from the consent on, so the app redeems the code too late.
+      await page.goto(`${server.url}/sign-in`);
+      await page.getByRole('link', { name: 'Sign in with SSO' }).click();
+      await page.waitForURL((url) => url.origin === idp.issuer);
+      await page.locator('input[name="login"]').fill('ada');
+      await page.locator('input[name="password"]').fill('any password');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      const consent = page.getByRole('button', { name: 'Continue' });
+      await consent.waitFor();
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 2_500,
+        downloadThroughput: -1,
+        uploadThroughput: -1,
+      });
+      await consent.click();
+      await page.waitForURL((url) => url.origin === server.url, { timeout: 30_000 });
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: -1,
+      });
+      await expectRefusedWith(page, 'SSO_FAILED', 'expired-3-refused.png');
+      expect(appErrors).toEqual([]);
+      await page.context().close();
+    } finally {
+      idp.setCodeTtl(60);
+    }
   });
 });
