@@ -6,6 +6,8 @@ import os
 import tempfile
 import threading
 import unittest
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, List
 from urllib.parse import quote
@@ -54,6 +56,57 @@ class AgainstTheServer(ServerTestCase):
             prompt.render({"count": 3})
         self.assertEqual(raised.exception.code, "TEMPLATE_VARIABLE_MISSING")
         self.assertEqual(errors.items, [])
+
+    def test_checks_variables_against_the_input_schema_as_the_servers_render_does(self) -> None:
+        name = unique("py/typed")
+        schema = {"customer": {"name": "string", "email?": "string"}, "ticket": "string", "priority(enum)": ["low", "high"]}
+        self.create_prompt(
+            name,
+            {"type": "text", "template": "{{customer.name}}: {{ticket}} ({{priority}})", "config": {"input": {"schema": schema}}},
+        )
+        self.add_version(
+            name,
+            {"type": "chat", "messages": [{"role": "user", "content": "{{ticket}}"}], "config": {"input": {"schema": {"ticket": "string"}}}},
+        )
+        self.deploy(name, "production", {"version": 1})
+        self.deploy(name, "staging", {"version": 2})
+        client = self.client()
+        self.assertEqual(client.ready(), "server")
+        prompt = client.prompt(name)
+        good = {"customer": {"name": "Ann"}, "ticket": "Refund", "priority": "low"}
+        self.assertEqual(prompt.render(good), "Ann: Refund (low)")
+        bad = {"customer": {"email": "ann@example.com"}, "ticket": 42, "priority": "urgent"}
+        with self.assertRaises(PromptlineError) as raised:
+            prompt.render(bad)
+        error = raised.exception
+        self.assertEqual((error.code, error.status), ("INPUT_INVALID", 422))
+        # The same fields and messages, in the same order, as the server's own render answers.
+        req = urllib.request.Request(
+            self.url + "/api/v1/prompts/%s/render" % quote(name, safe=""),
+            data=json.dumps({"env": "production", "variables": bad}).encode("utf-8"),
+            method="POST",
+            headers={"authorization": "Bearer " + self.api_key, "content-type": "application/json"},
+        )
+        with self.assertRaises(urllib.error.HTTPError) as answered:
+            urllib.request.urlopen(req, timeout=10)
+        server = json.loads(answered.exception.read().decode("utf-8"))
+        self.assertEqual((answered.exception.code, server["code"]), (422, "INPUT_INVALID"))
+        self.assertEqual(error.errors, server["errors"])
+        self.assertEqual(
+            [e["path"] for e in error.errors],
+            ["variables.customer.name", "variables.ticket", "variables.priority"],
+        )
+        self.assertIn('variables.customer.name is required', error.message)
+        # strict=False skips the check (and renders what it can).
+        self.assertEqual(prompt.render(bad, strict=False), ": 42 (urgent)")
+        # Chat prompts are checked the same way.
+        staging = self.client(environment="staging")
+        self.assertEqual(staging.ready(), "server")
+        chat = staging.prompt(name)
+        with self.assertRaises(PromptlineError) as chat_raised:
+            chat.render({"ticket": ["not", "text"]})
+        self.assertEqual(chat_raised.exception.errors, [{"path": "variables.ticket", "message": "must be string"}])
+        self.assertEqual(chat.render({"ticket": "hi"}), [{"role": "user", "content": "hi"}])
 
     def test_picks_the_same_variant_as_the_servers_resolve_for_every_unit(self) -> None:
         name = unique("py/split")

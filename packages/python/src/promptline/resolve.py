@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .bucketing import choose_variant
+from .contract import input_check
 from .targeting import choose_served, targeted_versions
 from .errors import PromptlineError
 from .template import (
@@ -40,6 +41,8 @@ class _PromptBase:
     #: ``server`` (this process's last snapshot), ``cache`` (the disk copy) or ``fallback``.
     source: str
     _partials: Optional[PartialLookup] = field(default=None, repr=False, compare=False)
+    #: The version's input schema check (``config.input.schema``), run before every strict render.
+    _check_inputs: Optional[Callable[[Variables], None]] = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,14 @@ class ResolvedTextPrompt(_PromptBase):
     _compiled: Any = field(default=None, repr=False, compare=False)
 
     def render(self, variables: Optional[Variables] = None, *, strict: bool = True) -> str:
-        """Renders the template.
+        """Renders the template. In strict mode (the default) the variables are first checked against
+        the version's input schema, when it declares one.
 
-        :raises PromptlineError: ``TEMPLATE_VARIABLE_MISSING`` (strict mode) or another ``TEMPLATE_*`` code.
+        :raises PromptlineError: ``INPUT_INVALID`` (strict mode, naming each offending field),
+            ``TEMPLATE_VARIABLE_MISSING`` (strict mode) or another ``TEMPLATE_*`` code.
         """
+        if strict and self._check_inputs is not None:
+            self._check_inputs({} if variables is None else variables)
         compiled = self._compiled if self._compiled is not None else compile_template(self.template)
         return compiled.render(variables, strict=strict, partials=self._partials)
 
@@ -69,9 +76,13 @@ class ResolvedChatPrompt(_PromptBase):
 
     def render(self, variables: Optional[Variables] = None, *, strict: bool = True) -> List[Dict[str, Any]]:
         """Renders every message; a placeholder is replaced by the message list passed under its name.
+        In strict mode (the default) the variables are first checked against the version's input schema.
 
-        :raises PromptlineError: ``TEMPLATE_VARIABLE_MISSING`` (strict mode), ``VALIDATION_FAILED`` or ``TEMPLATE_*``.
+        :raises PromptlineError: ``INPUT_INVALID`` or ``TEMPLATE_VARIABLE_MISSING`` (strict mode),
+            ``VALIDATION_FAILED`` or ``TEMPLATE_*``.
         """
+        if strict and self._check_inputs is not None:
+            self._check_inputs({} if variables is None else variables)
         return render_messages(self.messages, {} if variables is None else variables, strict=strict, partials=self._partials)
 
 
@@ -147,7 +158,17 @@ def _depends_on_unit(snapshot: Snapshot, content: Mapping[str, Any]) -> bool:
     return False
 
 
+def _inputs_of(name: str, config: Mapping[str, Any]) -> Optional[Callable[[Variables], None]]:
+    try:
+        return input_check(name, config)
+    except PromptlineError:
+        # The server refuses an unreadable schema when the version is saved; one that got through
+        # anyway is checked by the server's render, not here, rather than making the prompt unusable.
+        return None
+
+
 def _build(meta: Dict[str, Any], content: Mapping[str, Any], partials: PartialLookup) -> ResolvedPrompt:
+    meta = dict(meta, _check_inputs=_inputs_of(meta["name"], meta["config"]))
     if content["type"] == "text":
         compiled = compile_template(content["template"])
         return ResolvedTextPrompt(template=content["template"], _partials=partials, _compiled=compiled, **meta)
