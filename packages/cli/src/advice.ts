@@ -43,6 +43,8 @@ const ADVICE: Partial<Record<string, Advice>> = {
   UNAUTHORIZED: () =>
     'Pass a valid key with --api-key or PROMPTLINE_API_KEY; an admin creates one with `promptline keys create <name>`.',
   API_KEY_NOT_FOUND: () => 'List keys with `promptline keys list`.',
+  ONLINE_EVAL_NOT_FOUND: () =>
+    'List a prompt’s online evaluations with `promptline online-evals list <prompt>`.',
 };
 
 /**

@@ -21,6 +21,7 @@ import type {
   CreatedInvitation,
   CreatedProject,
   CreateEnvironmentRequest,
+  CreateOnlineEvalRequest,
   CreatePromptRequest,
   CreateVersionRequest,
   DatasetItemPage,
@@ -42,6 +43,8 @@ import type {
   MergeRequest,
   MergeResult,
   MetricsInterval,
+  OnlineEvalRule,
+  OnlineEvalRuleDetail,
   ProjectSummary,
   Promotion,
   Prompt,
@@ -69,6 +72,7 @@ import type {
   TracesToDatasetRequest,
   TracesToDatasetResult,
   UpdateEnvironmentRequest,
+  UpdateOnlineEvalRequest,
   UpdatePromptRequest,
   Version,
   VersionDiff,
@@ -280,6 +284,14 @@ export function createApiClient(options: ApiClientOptions) {
     getRedteamRun: (id: number) => call<RedteamRunDetail>('GET', `/api/v1/redteam-runs/${id}`),
     uploadRedteamReport: (name: string, version: number, report: RedteamReport) =>
       call<RedteamRunRecord>('POST', `${prompt(name)}/redteam-runs/import${query({ version })}`, report),
+    listOnlineEvals: (name: string) =>
+      call<{ items: OnlineEvalRule[] }>('GET', `${prompt(name)}/online-evals`),
+    createOnlineEval: (name: string, request: CreateOnlineEvalRequest) =>
+      call<OnlineEvalRule>('POST', `${prompt(name)}/online-evals`, request),
+    getOnlineEval: (id: number) => call<OnlineEvalRuleDetail>('GET', `/api/v1/online-evals/${id}`),
+    updateOnlineEval: (id: number, request: UpdateOnlineEvalRequest) =>
+      call<OnlineEvalRule>('PATCH', `/api/v1/online-evals/${id}`, request),
+    deleteOnlineEval: (id: number) => call<unknown>('DELETE', `/api/v1/online-evals/${id}`),
     listSegments: () => call<{ items: Segment[] }>('GET', '/api/v1/segments'),
     getSegment: (name: string) => call<Segment>('GET', `/api/v1/segments/${encodeURIComponent(name)}`),
     putSegment: (name: string, body: PutSegmentRequest) =>

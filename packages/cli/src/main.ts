@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   replay: () => import('./commands/replay.ts').then((m) => m.replayCommand),
   experiments: () => import('./commands/experiments.ts').then((m) => m.experimentsCommand),
   metrics: () => import('./commands/metrics.ts').then((m) => m.metricsCommand),
+  'online-evals': () => import('./commands/online-evals.ts').then((m) => m.onlineEvalsCommand),
   traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
   queues: () => import('./commands/queues.ts').then((m) => m.queuesCommand),
   eval: async () => (await import('./commands/eval.ts')).evalCommand,
@@ -76,6 +77,8 @@ const SUMMARIES: Partial<Record<string, string>> = {
   experiments:
     'start <name> --env <env> --variants v:w,… --metric m | list | results <id> | stop <id> [--ship v|winner]: A/B tests',
   metrics: '<name> [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version',
+  'online-evals':
+    'list <prompt> | create <prompt> --name --env --rate --assert json [--judge p/m] [--budget usd] | show | update | delete <id>: online evaluations',
   traces:
     'list [--prompt --env --status --since 24h] | show <traceId> | to-dataset <dataset> --filter status=error: recorded traces, their span trees, traces → dataset items',
   queues:

@@ -235,6 +235,10 @@ export const ERROR_CODES = {
   ANNOTATION_ITEM_UNAVAILABLE: 409,
   /** The queue names its assignees and the caller is not one of them. */
   ANNOTATION_NOT_ASSIGNED: 403,
+  // Online evaluations
+  ONLINE_EVAL_NOT_FOUND: 404,
+  /** A rule of that name exists for the prompt. */
+  ONLINE_EVAL_EXISTS: 409,
   // Configuration and the server itself
   CONFIG_INVALID: 422,
   SECRET_UNDECRYPTABLE: 500,

@@ -24,6 +24,7 @@ export * from './jobs.ts';
 export * from './langfuse.ts';
 export * from './markup.ts';
 export * from './merge/index.ts';
+export * from './online-evals.ts';
 export * from './policy.ts';
 export * from './portability.ts';
 export * from './pricing/index.ts';

@@ -9,7 +9,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { MAX_NAME_LENGTH } from '@promptline/core';
-import type { SecretBox } from '@promptline/core/node';
+import { createCodeRunner, type SecretBox } from '@promptline/core/node';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAlertRoutes } from './alerts/routes.ts';
@@ -73,6 +73,9 @@ import { createMetricsService } from './metrics/service.ts';
 import { registerNotificationRoutes } from './notifications/routes.ts';
 import { createNotificationService } from './notifications/service.ts';
 import type { OidcSettings } from './oidc/settings.ts';
+import { createGrader } from './online-evals/grade.ts';
+import { registerOnlineEvalRoutes } from './online-evals/routes.ts';
+import { createOnlineEvalService } from './online-evals/service.ts';
 import { registerOtelRoutes } from './otel/routes.ts';
 import { createOtelService } from './otel/service.ts';
 import type { PasswordSettings } from './passwords/service.ts';
@@ -129,6 +132,7 @@ import { createTraceMaintenance } from './traces/maintenance.ts';
 import { registerTraceRoutes } from './traces/routes.ts';
 import { createTraceService } from './traces/service.ts';
 import { createTraceSettingsService } from './traces/settings.ts';
+import { withSpanHook } from './traces/sink.ts';
 import { createTraceTail } from './traces/tail.ts';
 import { registerMemberRoutes } from './users/routes.ts';
 import { createUserService } from './users/service.ts';
@@ -207,7 +211,7 @@ const LOG_REDACT = [
 ];
 
 const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests|\/schedule)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|replays|experiments|promote|redteam-runs(?:\/import)?|branches(?:\/[^/?]+(?:\/compare)?)?|graph|merges(?:\/preview)?))?\/?(\?.*)?$/;
+  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests|\/schedule)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|online-evals|replays|experiments|promote|redteam-runs(?:\/import)?|branches(?:\/[^/?]+(?:\/compare)?)?|graph|merges(?:\/preview)?))?\/?(\?.*)?$/;
 
 const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
 const PROMPTS = '/api/v1/prompts/';
@@ -493,13 +497,34 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     audit,
     usedNames: (db, projectId) => annotation.usedScoreNames(db, projectId),
   });
+  // Online evaluations sample spans as they are written (in the ingest transaction) and write
+  // their scores through the trace service (built below), so they count like any other score.
+  const codeRunner = createCodeRunner();
+  app.addHook('onClose', async () => codeRunner.close());
+  const onlineEvals = createOnlineEvalService({
+    database,
+    clock,
+    audit,
+    jobs,
+    prompts,
+    environments,
+    traces: {
+      spanForEval: (projectId, traceId, spanId) => traces.spanForEval(projectId, traceId, spanId),
+      scoreWriter: (projectId) => traces.scoreWriter(projectId),
+    },
+    grade: createGrader({
+      codeRunner,
+      resolveJudge: async (projectId, provider) =>
+        providers.settingsFor(projectId, provider, await providers.priceBook(projectId)),
+    }),
+  });
   const traces = createTraceService({
     database,
     clock,
     checkScore: (db, projectId, name, value) => scoreDefinitions.check(db, projectId, name, value),
     // Redaction reads the privacy settings; the privacy service erases through this one (built below).
     redactor: (projectId) => privacy.redactorFor(projectId),
-    sink: rollups.sink,
+    sink: withSpanHook(rollups.sink, onlineEvals.sampler.spansWritten),
     prices: (projectId) => providers.priceBook(projectId),
     metrics: metrics?.spans,
     tail: traceTail,
@@ -653,6 +678,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerWebhookRoutes(app, { webhooks });
   registerPrivacyRoutes(app, { privacy });
   registerAlertRoutes(app, { alerts });
+  registerOnlineEvalRoutes(app, { onlineEvals });
   registerNotificationRoutes(app, { notifications });
   registerMetricsRoutes(app, { metrics: rollups });
   registerRolloutRoutes(app, { rollouts, checks: rolloutChecks });

@@ -200,6 +200,11 @@ const MINIMUM: Record<string, Least> = {
   'GET /api/v1/alerts/{id}': 'viewer',
   'PATCH /api/v1/alerts/{id}': 'editor',
   'DELETE /api/v1/alerts/{id}': 'editor',
+  'POST /api/v1/prompts/{name}/online-evals': 'editor',
+  'GET /api/v1/prompts/{name}/online-evals': 'viewer',
+  'GET /api/v1/online-evals/{id}': 'viewer',
+  'PATCH /api/v1/online-evals/{id}': 'editor',
+  'DELETE /api/v1/online-evals/{id}': 'editor',
   'GET /api/v1/notifications': 'viewer',
   'POST /api/v1/notifications/{id}/read': 'viewer',
 };

@@ -21,6 +21,7 @@ import {
 import { metricContractsMigration, metricTablesMigration } from '../metrics/migration.ts';
 import { notificationTablesMigration } from '../notifications/migration.ts';
 import { oidcLoginsMigration } from '../oidc/migration.ts';
+import { onlineEvalTablesMigration } from '../online-evals/migration.ts';
 import { passwordsMigration } from '../passwords/migration.ts';
 import { privacySettingsMigration } from '../privacy/migration.ts';
 import { branchesMigration, promptArchiveMigration, promptPeopleMigration } from '../prompts/migration.ts';
@@ -246,6 +247,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0430_redteam_runs': redteamRunsMigration(dialect),
     '0440_span_contracts': spanContractsMigration(),
     '0441_metric_contracts': metricContractsMigration(),
+    // Numbered in 0410–0419, renamed to sort after every migration on main when it landed.
+    '0442_online_evals': onlineEvalTablesMigration(dialect),
   };
 }
 

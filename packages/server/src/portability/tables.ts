@@ -175,6 +175,8 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
     generatedId: true,
     refs: { prompt_id: 'prompts' },
   },
+  // Prompt and environment by name; counters and the queue stay with the instance.
+  { table: 'online_eval_rules', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
   { table: 'datasets', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
   {
     table: 'dataset_items',
@@ -273,6 +275,10 @@ export const INSTANCE_LOCAL_TABLES: Readonly<Record<string, string>> = {
     'rules carry live state (firing since, last value) of this instance’s evaluation; create them again on the target (POST /api/v1/alerts)',
   alert_transitions: 'the state history of this instance’s alert rules, which stay with it',
   notifications: 'in-app notifications of this instance’s alerts',
+  online_eval_days:
+    'this instance’s daily counters and judge spend of online evaluations (the budget starts afresh on the target); the scores they wrote are exported',
+  online_eval_pending:
+    'sampled spans waiting for this instance’s job runner, graded within seconds; a span still waiting at export time is not graded on the target',
   kysely_migration: 'the schema’s own migration record',
   kysely_migration_lock: 'the schema’s own migration lock',
   sqlite_sequence: 'SQLite’s autoincrement counters',

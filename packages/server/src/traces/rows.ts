@@ -153,6 +153,8 @@ export function recorded(projectId: number, p: PreparedSpan): SpanRecorded {
   const s = p.span;
   return {
     projectId,
+    traceId: s.traceId,
+    spanId: s.spanId,
     promptName: s.prompt?.name ?? null,
     promptVersion: s.prompt?.version ?? null,
     environment: s.prompt?.environment ?? null,

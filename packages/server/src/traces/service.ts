@@ -59,6 +59,17 @@ function redactSpan(redact: Redactor, span: SpanInput): SpanInput {
   };
 }
 
+/** What online evaluations read of a stored span. */
+export interface SpanForEval {
+  traceId: string;
+  spanId: string;
+  input: unknown;
+  output: unknown;
+  variables: unknown;
+  durationMs: number;
+  costUsd: number | null;
+}
+
 export interface TraceServiceOptions {
   database: Database;
   clock: Clock;
@@ -217,6 +228,8 @@ export function createTraceService({
     }
     return prepared;
   }
+
+  /** Attaches a score inside `trx` (see `score`). */
 
   return {
     /**
@@ -403,6 +416,27 @@ export function createTraceService({
     /** Which of these trace ids name a trace of the project. */
     async existing(projectId: number, traceIds: readonly string[]): Promise<Set<string>> {
       return store.existingTraces(database.db, projectId, traceIds);
+    },
+
+    /**
+     * One stored span with what grading reads (input, output, variables, latency, cost), or
+     * undefined when it is gone (erased, past retention).
+     */
+    async spanForEval(projectId: number, traceId: string, spanId: string): Promise<SpanForEval | undefined> {
+      const trace = await store.findTrace(database.db, projectId, traceId);
+      if (!trace) return undefined;
+      const span = await store.scoreTarget(database.db, trace, spanId);
+      if (!span) return undefined;
+      const parse = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
+      return {
+        traceId,
+        spanId,
+        input: parse(span.input),
+        output: parse(span.output),
+        variables: parse(span.variables),
+        durationMs: Number(span.duration_ms),
+        costUsd: span.cost_usd === null ? null : Number(span.cost_usd),
+      };
     },
   };
 }

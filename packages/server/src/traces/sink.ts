@@ -10,6 +10,12 @@ import type { Db } from '../db/database.ts';
 /** One written span, reduced to what aggregation needs. */
 export interface SpanRecorded {
   projectId: number;
+  /**
+   * The span's identity, which online evaluations sample on. Ingestion always sets it; aggregation
+   * does not read it, so spans built by hand for the rollups' own tests may leave it out.
+   */
+  traceId?: string;
+  spanId?: string;
   /** The prompt link; null for spans that name no prompt (they still count per model). */
   promptName: string | null;
   promptVersion: number | null;
@@ -55,3 +61,17 @@ export const noTraceSink: TraceSink = {
   spansWritten: async () => {},
   scoreWritten: async () => {},
 };
+
+/** `sink`, then `hook` on the same written spans in the same transaction (scores go to `sink` alone). */
+export function withSpanHook(
+  sink: TraceSink,
+  hook: (trx: Db, spans: readonly SpanRecorded[]) => Promise<void>,
+): TraceSink {
+  return {
+    async spansWritten(trx, spans) {
+      await sink.spansWritten(trx, spans);
+      await hook(trx, spans);
+    },
+    scoreWritten: (trx, score) => sink.scoreWritten(trx, score),
+  };
+}

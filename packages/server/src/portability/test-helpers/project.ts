@@ -310,6 +310,23 @@ export async function seedProject(api: TestClient): Promise<void> {
     'branch version',
   );
   await ok(api.post(`${p('chat/helper')}/merges`, { branch: 'exp/brief' }), 'merge');
+  // An online evaluation, after the spans and switched off: nothing is graded while the test exports.
+  await ok(
+    api.post(`${p('support/triage')}/online-evals`, {
+      name: 'triage-quality',
+      environment: 'production',
+      version: 3,
+      samplingRate: 0.2,
+      assertions: [
+        { type: 'icontains', value: 'billing', metric: 'mentions_billing' },
+        { type: 'llm-rubric', value: 'Routes the ticket to one team' },
+      ],
+      judge: { provider: 'mock', model: 'judge' },
+      dailyBudgetUsd: 2.5,
+      enabled: false,
+    }),
+    'online eval',
+  );
 }
 
 type Dumped = Record<string, unknown>;
