@@ -12,11 +12,14 @@ export function installRequestLog(app: FastifyInstance): void {
   // A callback hook, and nothing built when the level is off: `resolve` logs only warnings, so on
   // the hot path this is one level check per request.
   app.addHook('onResponse', (request, reply, done) => {
+    // pino's loggers have isLevelEnabled; Fastify's silent stand-in has not (and logs nothing anyway).
+    const log = request.log as typeof request.log & { isLevelEnabled?: (level: string) => boolean };
+    // Below info nothing is written (a debug line needs debug, which info precedes): decided
+    // before reading the route, which Fastify builds anew on every read.
+    if (log.isLevelEnabled?.('info') === false) return done();
     const route = request.routeOptions;
     const quiet = route.config?.requestLog === 'debug' || route.url?.startsWith('/docs/static/') === true;
     const level = quiet ? 'debug' : 'info';
-    // pino's loggers have isLevelEnabled; Fastify's silent stand-in has not (and logs nothing anyway).
-    const log = request.log as typeof request.log & { isLevelEnabled?: (level: string) => boolean };
     if (log.isLevelEnabled?.(level) !== false) {
       const ms = reply.elapsedTime;
       request.log[level](
