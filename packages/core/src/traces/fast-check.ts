@@ -145,8 +145,13 @@ function isAttributes(v: unknown): boolean {
   return true;
 }
 
-/** The span as zod parses it (its own fields, `status` defaulted), or undefined. */
-function acceptSpan(v: unknown): SpanInput | undefined {
+/**
+ * One span as `SpanInput.parse` answers it (its own fields, `status` defaulted) when the check
+ * recognises it as valid; undefined otherwise (parse it with zod, which says what is wrong).
+ * The gateway's span recorder checks each span it built with this before writing.
+ * @example acceptSpanInput(span) ?? SpanInput.parse(span)
+ */
+export function acceptSpanInput(v: unknown): SpanInput | undefined {
   if (!isRecord(v) || !plainKeys(v, SPAN_KEYS)) return undefined;
   const ok =
     isHexId(v.traceId, 32) &&
@@ -191,7 +196,7 @@ export function acceptTraceBatch(data: unknown): TraceBatch | undefined {
   if (!Array.isArray(spans) || spans.length < 1 || spans.length > MAX_SPANS_PER_BATCH) return undefined;
   const out: SpanInput[] = new Array(spans.length);
   for (let i = 0; i < spans.length; i++) {
-    const span = acceptSpan(spans[i]);
+    const span = acceptSpanInput(spans[i]);
     if (span === undefined) return undefined;
     out[i] = span;
   }

@@ -1,6 +1,7 @@
-import type { SpanInput } from '@promptline/core';
+import { acceptSpanInput, SpanInput } from '@promptline/core';
 import { describe, expect, it } from 'vitest';
 import { createSpanRecorder, type SpanIngest } from './recorder.ts';
+import { spanOf } from './spans.ts';
 
 const logged: string[] = [];
 const logger = {
@@ -40,7 +41,9 @@ describe('span recorder', () => {
     recorder.record(2, span());
     recorder.record(1, span());
     expect(batches).toHaveLength(0);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // The timer writes them (no flush asked): wait for it, however slow the machine.
+    for (let i = 0; i < 500 && batches.length < 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     expect(batches.map((b) => [b.projectId, b.spans.length])).toEqual([
       [1, 2],
       [2, 1],
@@ -79,6 +82,50 @@ describe('span recorder', () => {
       'write 2:1',
       'request answered',
     ]);
+  });
+
+  it('checks the spans the gateway builds without zod, answering what zod would', () => {
+    const result = {
+      model: 'gpt-4o-mini-2024',
+      text: 'Hello.',
+      toolCalls: [{ id: 'c1', name: 'lookup', arguments: '{"q":1}' }],
+      finishReason: 'stop',
+      usage: { inputTokens: 12, outputTokens: 5, cachedInputTokens: 0, estimated: false },
+      costUsd: 0.000_012,
+      timeToFirstTokenMs: 3.25,
+    };
+    const facts = {
+      operation: 'chat' as const,
+      tags: {
+        prompt: { name: 'support/triage', version: 2, environment: 'production', variant: 0 },
+        unit: 'user-7',
+        userId: 'user-7',
+        sessionId: 'sess-9',
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        parentSpanId: '00f067aa0ba902b7',
+      },
+      requested: 'local/gpt-4o-mini',
+      answered: { provider: 'local', model: 'gpt-4o-mini', label: 'local/gpt-4o-mini' },
+      startMs: 1_772_359_200_000,
+      durationMs: 12.6,
+      status: 200,
+      result,
+      input: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      cache: 'miss' as const,
+      attempts: 1,
+      keyId: 3,
+    };
+    const spans = [
+      spanOf(facts),
+      spanOf({ ...facts, tags: {}, result: { ...result, usage: { ...result.usage, estimated: true } } }),
+      spanOf({ ...facts, status: 502, error: 'upstream down', answered: null, result: undefined }),
+    ];
+    for (const built of spans) {
+      const accepted = acceptSpanInput(built);
+      expect(accepted).toBeDefined();
+      expect(accepted).toStrictEqual(SpanInput.parse(built));
+    }
   });
 
   it('drops the oldest spans beyond its bound and counts them', async () => {
