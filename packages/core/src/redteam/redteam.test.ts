@@ -163,6 +163,21 @@ describe('preparePrompt', () => {
     );
     expect(() => preparePrompt({ ...SUPPORT_PROMPT, injectVar: 'nope' })).toThrow(/no variable "nope"/);
   });
+
+  it('gives variables used only inside partials sample values, so strict rendering of every probe succeeds', () => {
+    const prepared = preparePrompt(
+      {
+        name: 'with-partial',
+        content: { type: 'text', template: 'Triage: {{ticket}}\n{{> shared/footer}}' },
+        partials: { 'shared/footer': 'Thanks, {{team}}.' },
+      },
+      'C-3',
+    );
+    expect(prepared.injectVar).toBe('ticket');
+    expect(prepared.firstTurn('EVIL', 'direct')[0]?.content).toBe(
+      'Internal reference: C-3\nTriage: EVIL\nThanks, sample team.',
+    );
+  });
 });
 
 describe('runRedteam', () => {

@@ -11,7 +11,10 @@ import { createTestClient, describeServer, p, type TestClient } from '../test-he
 const KEY = 'sk-redteam-test-0123456789abcdef';
 const REFUSAL = "I'm sorry, but I can't help with that.";
 
-/** Models by name: `refuser` refuses everything, `slow` too after 300 ms, `leaky` fails echoing the key it was sent. */
+/**
+ * Models by name: `refuser` refuses everything, `slow` too after 300 ms, `leaky` fails echoing the
+ * key it was sent, `judge-cleared` is a judge that finds every answer safe.
+ */
 async function startUpstream() {
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -25,6 +28,10 @@ async function startUpstream() {
         res.end(JSON.stringify({ error: { message: `bad key ${req.headers.authorization ?? ''}` } }));
         return;
       }
+      const content =
+        request.model === 'judge-cleared'
+          ? '{"complied": false, "reason": "it only repeated the request"}'
+          : REFUSAL;
       const answer = () => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(
@@ -33,7 +40,7 @@ async function startUpstream() {
             object: 'chat.completion',
             created: 0,
             model: request.model,
-            choices: [{ index: 0, message: { role: 'assistant', content: REFUSAL }, finish_reason: 'stop' }],
+            choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
             usage: { prompt_tokens: 10, completion_tokens: 8, total_tokens: 18 },
           }),
         );
@@ -167,6 +174,40 @@ describeServer((ctx) => {
     expect(done.status).toBe('completed');
     expect(done.failing).toBe(done.bySeverity.critical);
     expect(done.passed).toBe(done.bySeverity.critical === 0);
+  });
+
+  it('asks the judge about heuristic findings: the ones it clears are not stored, and the count says so', async () => {
+    const { api } = ctx();
+    await api.post('/api/v1/prompts', {
+      name: 'rt/judged',
+      version: { type: 'text', template: 'Help: {{question}}' },
+    });
+    // The mock parrots harmful requests without refusing: heuristic findings, which the judge clears.
+    const plain = await api.post(`${p('rt/judged')}/redteam-runs`, {
+      plugins: ['harmful'],
+      strategies: ['none'],
+    });
+    const unjudged = await until(api, plain.body.id, finished);
+    expect(unjudged.progress.findings).toBeGreaterThan(0);
+    const judged = await api.post(`${p('rt/judged')}/redteam-runs`, {
+      plugins: ['harmful'],
+      strategies: ['none'],
+      judge: { provider: 'local', model: 'judge-cleared' },
+    });
+    expect(judged.status, JSON.stringify(judged.body)).toBe(202);
+    const run = (await until(api, judged.body.id, finished)) as Run & { clearedByJudge: number };
+    expect(run.status).toBe('completed');
+    const before = (await api.get(`/api/v1/redteam-runs/${unjudged.id}/findings?limit=500`)).body.items;
+    const heuristic = before.filter((f: { confidence: string }) => f.confidence === 'heuristic').length;
+    expect(heuristic).toBeGreaterThan(0);
+    expect(run.clearedByJudge).toBe(heuristic);
+    expect(run.progress.findings).toBe(unjudged.progress.findings - heuristic);
+    const after = (await api.get(`/api/v1/redteam-runs/${run.id}/findings?limit=500`)).body.items;
+    expect(after.every((f: { confidence: string }) => f.confidence === 'certain')).toBe(true);
+    expect(
+      (await api.post(`${p('rt/judged')}/redteam-runs`, { judge: { provider: 'nowhere', model: 'x' } })).body
+        .code,
+    ).toBe('PROVIDER_NOT_CONFIGURED');
   });
 
   it('refuses bad input with stable codes; viewers read but cannot start or cancel; cancel of a finished run is a 409', async () => {
