@@ -31,7 +31,7 @@ interface BareSpan {
   attributes?: unknown;
 }
 
-const SPAN_COLUMNS = 33;
+const SPAN_COLUMNS = 35;
 const TRACE_COLUMNS = 19;
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
@@ -70,6 +70,8 @@ function spanValues(s: BareSpan, out: SQLInputValue[]): void {
     null,
     'api',
     '2026-01-01T00:00:00.000Z',
+    null,
+    null,
   );
 }
 

@@ -41,6 +41,8 @@ function row(i: number, traceId = newTraceId()): SpansTable {
     session_id: odd ? 'session-1' : null,
     source: 'api',
     received_at: '2026-03-01T10:00:00.000Z',
+    contract_violation: odd ? 1 : i % 4 === 0 ? 0 : null,
+    contract_message: odd ? 'expected JSON, got "text"' : null,
   };
 }
 
