@@ -231,6 +231,51 @@ describeServer(
         (await other.put(`/api/v1/members/${bobId}/password`, { password: 'a brand new passphrase' })).status,
       ).toBe(204);
     });
+
+    it('guessing an existing password through an invitation link counts towards the lockout', async () => {
+      const { api, server } = ctx();
+      const kim = await api.put('/api/v1/members', { email: 'kim@example.test', role: 'viewer' });
+      expect(
+        (await api.put(`/api/v1/members/${kim.body.user.id}/password`, { password: PASSWORD })).status,
+      ).toBe(204);
+      const elsewhere = createTestClient(
+        server.app,
+        (await api.post('/api/v1/projects', { name: 'guessers' })).body.apiKey.key,
+      );
+      const link = (await elsewhere.post('/api/v1/invitations', { email: 'kim@example.test' })).body
+        .token as string;
+      const from = { remoteAddress: '10.9.9.9' };
+      for (let i = 0; i < 5; i++) {
+        const guess = await post(
+          '/api/v1/invitations/accept',
+          { token: link, password: `guess number ${i}!` },
+          from,
+        );
+        expect(guess.statusCode).toBe(403);
+        expect(guess.json().code).toBe('WRONG_PASSWORD');
+      }
+      // Locked: the right password no longer opens the link, nor the sign-in page.
+      const locked = await post('/api/v1/invitations/accept', { token: link, password: PASSWORD }, from);
+      expect(locked.statusCode).toBe(423);
+      expect(locked.json().code).toBe('ACCOUNT_LOCKED');
+      const signIn = await post('/api/v1/session/password', {
+        email: 'kim@example.test',
+        password: PASSWORD,
+      });
+      expect(signIn.json().code).toBe('ACCOUNT_LOCKED');
+      const refusals = await api.get('/api/v1/instance/security-events?email=kim@example.test&limit=20');
+      const types = refusals.body.items.map(
+        (e: { type: string; data: { code?: string } }) => `${e.type} ${e.data.code ?? ''}`,
+      );
+      expect(types.filter((t: string) => t === 'session.sign_in_failed WRONG_PASSWORD')).toHaveLength(5);
+      expect(types).toContain('session.locked ');
+      expect(refusals.body.items[0].data).toMatchObject({ code: 'ACCOUNT_LOCKED' });
+      // After the lockout the link still works with the right password.
+      clock.advance(15 * 60_000 + 1);
+      expect(
+        (await post('/api/v1/invitations/accept', { token: link, password: PASSWORD }, from)).statusCode,
+      ).toBe(204);
+    });
   },
   { clock },
 );

@@ -89,14 +89,14 @@ export function registerInvitationRoutes(
       tags,
       summary: 'Accept an invitation: set a password, join the project, get the session cookie',
       description:
-        'Answers 204 with the session cookie. A used, revoked, expired or unknown link is `410 INVITATION_INVALID`.',
+        "Answers 204 with the session cookie. A used, revoked, expired or unknown link is `410 INVITATION_INVALID`. A link for a person who has a password asks for it: a wrong one is `403 WRONG_PASSWORD` and counts towards the email's lockout like a failed sign-in (`423 ACCOUNT_LOCKED`), and the address throttle applies (`429 RATE_LIMITED`).",
       security: [],
       body: z.object({ token: Token, password: NewPassword, name: z.string().max(200).optional() }),
       response: { 204: z.null(), ...problemResponses },
     },
     handler: async (request, reply) => {
       const { token, ...input } = request.body;
-      setSessionCookie(request, reply, await invitations.accept(token, input));
+      setSessionCookie(request, reply, await invitations.accept(token, input, request.ip));
       return reply.code(204).send(null);
     },
   });

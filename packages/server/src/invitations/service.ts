@@ -39,6 +39,7 @@ export function createInvitationService({
   setPassword,
   hasPassword,
   verifyPassword,
+  passwordGuard,
   projectName,
 }: {
   database: Database;
@@ -52,6 +53,14 @@ export function createInvitationService({
   setPassword: (trx: Db, userId: number, password: string) => Promise<void>;
   hasPassword: (trx: Db, userId: number) => Promise<boolean>;
   verifyPassword: (trx: Db, userId: number, password: string) => Promise<boolean>;
+  /**
+   * The password sign-in's guards for a link that asks for an existing password: the address
+   * throttle and the email's lockout before the check, and a wrong password counted after it.
+   */
+  passwordGuard?: {
+    guardAttempt(email: string, address: string): Promise<void>;
+    countWrong(email: string, error: AppError, address: string): Promise<void>;
+  };
   projectName: (db: Db, projectId: number) => Promise<string | undefined>;
 }) {
   const store = createInvitationStore();
@@ -75,6 +84,68 @@ export function createInvitationService({
     const row = await store.findByTokenHash(trx, hashToken(token));
     if (!row || statusOf(row) !== 'pending') throw invalid();
     return row;
+  }
+
+  /** The acceptance itself, in one transaction (see `accept`). */
+  async function acceptIn(
+    token: string,
+    input: { password: string; name?: string | undefined },
+  ): Promise<string> {
+    return database.db.transaction().execute(async (trx) => {
+      const row = await open(trx, token);
+      if (!(await store.markAccepted(trx, row.id, isoNow(clock)))) throw invalid();
+      const { user } = await users.ensureUser(trx, {
+        email: row.email,
+        name: input.name,
+        status: 'invited',
+      });
+      if (user.status === 'service') {
+        throw new AppError('ACCOUNT_NOT_ALLOWED', `${row.email} is a service account: it never signs in.`);
+      }
+      // The link is a bearer token the inviting admin holds too: it may create an account, never
+      // take over one. An account with a password accepts with that password (unchanged); one
+      // that signs in otherwise, or belongs to other projects, accepts by signing in (SSO).
+      if (await hasPassword(trx, user.id)) {
+        if (!(await verifyPassword(trx, user.id, input.password))) {
+          throw new AppError('WRONG_PASSWORD', `${row.email} has a password already: enter it to accept.`, {
+            hint: 'Forgot it? Ask an admin of your project to set a new one, then accept with it.',
+          });
+        }
+      } else {
+        const elsewhere = (await users.projectsOf(user.id, trx)).some((p) => p.id !== row.projectId);
+        if (user.status === 'active' || elsewhere) {
+          throw new AppError(
+            'ACCOUNT_EXISTS',
+            `${row.email} has an account already: sign in with single sign-on as ${row.email} to accept the invitation.`,
+            { hint: 'Or ask an admin of your project to set your password, then accept with it.' },
+          );
+        }
+        await setPassword(trx, user.id, input.password);
+      }
+      const role = await join(trx, row, user.id, row.email);
+      await users.activate(trx, user, { name: input.name });
+      const session = await sessions.openForUser(trx, {
+        userId: user.id,
+        projectId: row.projectId,
+        method: 'password',
+      });
+      await audit.append(trx, {
+        projectId: row.projectId,
+        actor: row.email,
+        action: 'invitation.accept',
+        targetType: 'invitation',
+        target: row.email,
+        data: { id: row.id, role, method: 'password' },
+      });
+      await security.append(trx, {
+        type: 'session.sign_in',
+        email: row.email,
+        actor: row.email,
+        projectId: row.projectId,
+        data: { method: 'password', via: 'invitation', role },
+      });
+      return session;
+    });
   }
 
   /** Adds the user with the invitation's role; an existing member keeps a higher role. */
@@ -162,62 +233,24 @@ export function createInvitationService({
      * (one transaction; the link works once, even for two concurrent requests). Answers the token.
      * @throws AppError INVITATION_INVALID; ACCOUNT_NOT_ALLOWED for a service account.
      */
-    async accept(token: string, input: { password: string; name?: string | undefined }): Promise<string> {
-      return database.db.transaction().execute(async (trx) => {
-        const row = await open(trx, token);
-        if (!(await store.markAccepted(trx, row.id, isoNow(clock)))) throw invalid();
-        const { user } = await users.ensureUser(trx, {
-          email: row.email,
-          name: input.name,
-          status: 'invited',
-        });
-        if (user.status === 'service') {
-          throw new AppError('ACCOUNT_NOT_ALLOWED', `${row.email} is a service account: it never signs in.`);
+    async accept(
+      token: string,
+      input: { password: string; name?: string | undefined },
+      address = '',
+    ): Promise<string> {
+      const pending = await open(database.db, token);
+      if (passwordGuard && (await users.findByEmail(pending.email))) {
+        await passwordGuard.guardAttempt(pending.email, address);
+      }
+      try {
+        return await acceptIn(token, input);
+      } catch (error) {
+        // Counted after the transaction rolled back, so the count is not rolled back with it.
+        if (passwordGuard && error instanceof AppError && error.code === 'WRONG_PASSWORD') {
+          await passwordGuard.countWrong(pending.email, error, address);
         }
-        // The link is a bearer token the inviting admin holds too: it may create an account, never
-        // take over one. An account with a password accepts with that password (unchanged); one
-        // that signs in otherwise, or belongs to other projects, accepts by signing in (SSO).
-        if (await hasPassword(trx, user.id)) {
-          if (!(await verifyPassword(trx, user.id, input.password))) {
-            throw new AppError('WRONG_PASSWORD', `${row.email} has a password already: enter it to accept.`, {
-              hint: 'Forgot it? Ask an admin of your project to set a new one, then accept with it.',
-            });
-          }
-        } else {
-          const elsewhere = (await users.projectsOf(user.id, trx)).some((p) => p.id !== row.projectId);
-          if (user.status === 'active' || elsewhere) {
-            throw new AppError(
-              'ACCOUNT_EXISTS',
-              `${row.email} has an account already: sign in with single sign-on as ${row.email} to accept the invitation.`,
-              { hint: 'Or ask an admin of your project to set your password, then accept with it.' },
-            );
-          }
-          await setPassword(trx, user.id, input.password);
-        }
-        const role = await join(trx, row, user.id, row.email);
-        await users.activate(trx, user, { name: input.name });
-        const session = await sessions.openForUser(trx, {
-          userId: user.id,
-          projectId: row.projectId,
-          method: 'password',
-        });
-        await audit.append(trx, {
-          projectId: row.projectId,
-          actor: row.email,
-          action: 'invitation.accept',
-          targetType: 'invitation',
-          target: row.email,
-          data: { id: row.id, role, method: 'password' },
-        });
-        await security.append(trx, {
-          type: 'session.sign_in',
-          email: row.email,
-          actor: row.email,
-          projectId: row.projectId,
-          data: { method: 'password', via: 'invitation', role },
-        });
-        return session;
-      });
+        throw error;
+      }
     },
 
     /**

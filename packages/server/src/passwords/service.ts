@@ -72,7 +72,49 @@ export function createPasswordService({
     }
   }
 
+  /** Counts a wrong password against an email; locks it (recorded in the security log) at the limit. */
+  async function countFailure(email: string): Promise<void> {
+    const failures = await store.addFailure(database.db, email, isoNow(clock));
+    if (failures >= settings.maxFailures) {
+      const until = new Date(clock.now().getTime() + settings.lockoutMs).toISOString();
+      await store.lock(database.db, email, until);
+      await people.record('session.locked', email, { failures, lockedUntil: until });
+    }
+  }
+
+  function lockedError(email: string, until: string): AppError {
+    return new AppError('ACCOUNT_LOCKED', `Too many failed passwords for ${email}: sign-in is locked until ${until}.`, {
+      hint: 'Wait, or ask an admin to set a new password (PUT /api/v1/members/{userId}/password).',
+    });
+  }
+
   return {
+    /**
+     * Guards a password check made outside sign-in (an invitation link asking for the person's
+     * existing password): the per-address throttle and the email's lockout apply there too, so a
+     * link cannot be used to guess a password faster than the sign-in page allows.
+     * @throws AppError RATE_LIMITED, ACCOUNT_LOCKED (recorded in the security log).
+     */
+    async guardAttempt(emailInput: string, address: string): Promise<void> {
+      throttle(address);
+      const email = normalizeEmail(emailInput);
+      const record = await store.failures(database.db, email);
+      if (record?.lockedUntil && Date.parse(record.lockedUntil) > clock.now().getTime()) {
+        throw await people.fail('password', lockedError(email, record.lockedUntil), {
+          email,
+          address,
+          detail: 'invitation',
+        });
+      }
+    },
+
+    /** Counts a wrong password given outside sign-in (see {@link guardAttempt}) and records the refusal. */
+    async countWrong(emailInput: string, error: AppError, address: string): Promise<void> {
+      const email = normalizeEmail(emailInput);
+      await countFailure(email);
+      await people.fail('password', error, { email, address, detail: 'invitation' });
+    },
+
     /**
      * Checks a password and opens the person's session.
      * @throws AppError INVALID_CREDENTIALS, ACCOUNT_LOCKED, RATE_LIMITED, ACCOUNT_NOT_ALLOWED — refusals audited.
@@ -83,28 +125,14 @@ export function createPasswordService({
       const now = clock.now().getTime();
       const record = await store.failures(database.db, email);
       if (record?.lockedUntil && Date.parse(record.lockedUntil) > now) {
-        throw await people.fail(
-          'password',
-          new AppError(
-            'ACCOUNT_LOCKED',
-            `Too many failed passwords for ${email}: sign-in is locked until ${record.lockedUntil}.`,
-            { hint: 'Wait, or ask an admin to set a new password (PUT /api/v1/members/{userId}/password).' },
-          ),
-          { email, address },
-        );
+        throw await people.fail('password', lockedError(email, record.lockedUntil), { email, address });
       }
       const user = await users.findByEmail(email);
       const stored = user && user.status !== 'service' ? await store.hashOf(database.db, user.id) : undefined;
       // Always one scrypt, so that an unknown email answers as slowly as a wrong password.
       const matches = await verifyPassword(password, stored ?? (await decoyHash()));
       if (!stored || !matches) {
-        const at = isoNow(clock);
-        const failures = await store.addFailure(database.db, email, at);
-        if (failures >= settings.maxFailures) {
-          const until = new Date(now + settings.lockoutMs).toISOString();
-          await store.lock(database.db, email, until);
-          await people.record('session.locked', email, { failures, lockedUntil: until });
-        }
+        await countFailure(email);
         throw await people.fail(
           'password',
           new AppError('INVALID_CREDENTIALS', 'Wrong email or password.', {

@@ -65,6 +65,10 @@ export function registerPeopleSignIn(
     setPassword: (trx, userId, password) => passwords.setIn(trx, userId, password),
     hasPassword: (db, userId) => passwords.hasPassword(db, userId),
     verifyPassword: (db, userId, password) => passwords.verifyFor(db, userId, password),
+    passwordGuard: {
+      guardAttempt: (email, address) => passwords.guardAttempt(email, address),
+      countWrong: (email, error, address) => passwords.countWrong(email, error, address),
+    },
     projectName,
   });
   const people = createPersonSignIn({ ...deps, defaultProjectId, claimInvitations: invitations.claim });
