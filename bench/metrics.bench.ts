@@ -144,6 +144,8 @@ function rowValues(row: RollupRow): unknown[] {
     row.costSq,
     row.latencySum,
     row.latencySq,
+    row.contractChecked,
+    row.contractViolations,
     ...row.histogram,
   ];
 }

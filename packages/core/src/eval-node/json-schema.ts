@@ -48,13 +48,17 @@ export function createJsonSchemaValidator(): JsonSchemaValidator {
 export function createSchemaIssueFinder(): SchemaIssueFinder {
   let ajv: AjvInstance | null = null;
   const cache = new Map<string, ValidateFunction>();
+  // A caller that passes the same schema object again (a cached contract at span ingest) skips
+  // the canonical JSON of the key, which cost more than the validation itself.
+  const byObject = new WeakMap<object, ValidateFunction>();
   return (schema, data) => {
     if (!ajv) {
       const { Ajv } = require('ajv') as typeof import('ajv');
       ajv = new Ajv({ allErrors: true, strict: false });
     }
-    const key = canonicalJson(schema);
-    let validate = cache.get(key);
+    const known = typeof schema === 'object' && schema !== null ? byObject.get(schema) : undefined;
+    const key = known ? '' : canonicalJson(schema);
+    let validate = known ?? cache.get(key);
     if (!validate) {
       try {
         validate = ajv.compile(schema as object);
@@ -64,6 +68,7 @@ export function createSchemaIssueFinder(): SchemaIssueFinder {
       if (cache.size > 500) cache.clear();
       cache.set(key, validate);
     }
+    if (!known && typeof schema === 'object' && schema !== null) byObject.set(schema, validate);
     if (validate(data)) return [];
     return (validate.errors ?? []).map((e) => {
       const base = e.instancePath

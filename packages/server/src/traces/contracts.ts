@@ -7,7 +7,13 @@
  * cached for good; a batch looks up each distinct version once, and only on a cache miss; spans
  * without a prompt link or an output cost a property read.
  */
-import { checkOutput, type OutputContract, type SchemaIssueFinder, type SpanInput } from '@promptline/core';
+import {
+  checkOutput,
+  type OutputContract,
+  type SchemaIssueFinder,
+  type SpanInput,
+  toJsonSchema,
+} from '@promptline/core';
 import { createSchemaIssueFinder } from '@promptline/core/node';
 
 /** The output contract of a version: null when it declares none, undefined when there is no such version. */
@@ -54,6 +60,20 @@ export function outputText(output: unknown): string | null {
   return JSON.stringify(output);
 }
 
+/**
+ * A contract with its schema converted to JSON Schema once: the checker then passes the same
+ * object every time, which the validator caches by identity. A schema that cannot be read is left
+ * as is (the check reports it per span rather than failing the batch).
+ */
+function prepared(contract: OutputContract): OutputContract {
+  if (contract.format !== 'json' || !contract.schema) return contract;
+  try {
+    return { ...contract, schema: toJsonSchema(contract.schema) };
+  } catch {
+    return contract;
+  }
+}
+
 /** Checks spans' outputs against their versions' contracts, with the version cache. */
 export function createSpanContractChecker(
   lookup: OutputContractLookup,
@@ -69,11 +89,9 @@ export function createSpanContractChecker(
     if (hit && (hit.missUntil === undefined || hit.missUntil > now())) return hit.contract;
     const found = await lookup(projectId, prompt, version);
     if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(
-      key,
-      found === undefined ? { contract: null, missUntil: now() + MISS_TTL_MS } : { contract: found },
-    );
-    return found ?? null;
+    const contract = found ? prepared(found) : null;
+    cache.set(key, found === undefined ? { contract: null, missUntil: now() + MISS_TTL_MS } : { contract });
+    return contract;
   }
 
   return {
