@@ -13,6 +13,7 @@
 export { canonicalJson } from './canonical.ts';
 export * from './diff-view.ts';
 export { AppError, ERROR_CODES, type ErrorCode, type FieldIssue } from './errors.ts';
+export { DETERMINISTIC_ASSERTIONS, MODEL_GRADED_ASSERTIONS } from './eval/assertion-types.ts';
 export { FIRST_SEMVER, nextSemver, parseSemver, requiredBump } from './semver.ts';
 export * from './sse.ts';
 export { extractPartials, extractVariables, renderContent, renderTemplate } from './template/index.ts';

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { DETERMINISTIC_ASSERTIONS, MODEL_GRADED_ASSERTIONS } from './assertion-types.ts';
 import {
   isRegistryJudgePrompt,
   JUDGE_PROMPTS,
@@ -34,41 +35,7 @@ import type {
   GradingResult,
 } from './types.ts';
 
-/** Types graded from the output alone (plus latency/cost/tool calls of the call). */
-export const DETERMINISTIC_ASSERTIONS = [
-  'equals',
-  'contains',
-  'icontains',
-  'contains-any',
-  'contains-all',
-  'icontains-any',
-  'icontains-all',
-  'starts-with',
-  'regex',
-  'is-json',
-  'contains-json',
-  'json-schema',
-  'is-valid-json-schema',
-  'levenshtein',
-  'rouge-n',
-  'bleu',
-  'word-count',
-  'char-count',
-  'latency',
-  'cost',
-  'finish-reason',
-  'is-valid-openai-tools-call',
-  'tool-call-f1',
-] as const;
-
-/** Types graded by a model. `select-best` compares all outputs of one case. */
-export const MODEL_GRADED_ASSERTIONS = [
-  'llm-rubric',
-  'factuality',
-  'answer-relevance',
-  'similar',
-  'select-best',
-] as const;
+export { DETERMINISTIC_ASSERTIONS, MODEL_GRADED_ASSERTIONS };
 
 /** Every supported type (each also as `not-<type>`). */
 export const SUPPORTED_ASSERTIONS: readonly string[] = [

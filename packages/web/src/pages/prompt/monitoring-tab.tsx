@@ -7,6 +7,7 @@ import { Empty, Loading, QueryView } from '../../components/states.tsx';
 import { formatMs, formatUsd } from '../../lib/format.ts';
 import { type ChartData, deployMarkers, monitoringCharts } from '../../lib/monitoring.ts';
 import { useQueryParams } from '../../lib/use-query-params.ts';
+import { OnlineEvalsCard } from './online-evals.tsx';
 
 // uPlot comes with the chart, in its own chunk: the first page never loads it.
 const TimeChart = lazy(() => import('../../components/time-chart.tsx'));
@@ -88,6 +89,7 @@ export function MonitoringTab({ prompt }: { prompt: Prompt }) {
       <QueryView query={metrics} loadingLabel="Loading metrics…">
         {(m) => <MonitoringView metrics={m} history={history.data ?? []} />}
       </QueryView>
+      <OnlineEvalsCard prompt={prompt.name} env={env} />
     </div>
   );
 }
