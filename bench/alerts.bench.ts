@@ -11,10 +11,17 @@
  * hours already fill every group of every minute (~1 700 spans a minute over 300 groups), the
  * same rollup rows 10 M spans make; what 10 M would add is only the load time (~6 min here).
  *
- * Prints { sqlite: {...}, postgres: {...} }. Figures from a loaded machine are indicative only:
+ * `--spans` takes a comma-separated list to measure several volumes side by side in one run; each
+ * result prints the rollup rows the cycle reads over, so the claim above is checked, not assumed.
+ * The issue's size: `--spans 1000000,10000000` (PostgreSQL in the database of
+ * PROMPTLINE_TEST_DATABASE_URL: use a scratch one).
+ *
+ * Prints { sqlite: {...}, postgres: {...} } (a list per dialect with several volumes). Figures from
+ * a loaded machine are indicative only:
  *   node --conditions=source bench/alerts.bench.ts --spans 1000000 --rules 200 --runs 3
  */
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
 import { createAlertService } from '../packages/server/src/alerts/service.ts';
 import { createAuditService } from '../packages/server/src/audit/service.ts';
 import { bootstrap } from '../packages/server/src/bootstrap.ts';
@@ -33,7 +40,7 @@ const { values: args } = parseArgs({
     dialect: { type: 'string', default: 'both' },
   },
 });
-const SPANS = Number(args.spans);
+const VOLUMES = args.spans.split(',').map(Number);
 const RULES = Number(args.rules);
 const HOURS = Number(args.hours);
 const RUNS = Number(args.runs);
@@ -53,7 +60,7 @@ function random(seed: number) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-async function benchOne(dialect: Dialect) {
+async function benchOne(dialect: Dialect, SPANS: number) {
   const database = await createTestDatabase(dialect);
   try {
     await bootstrap(database, {});
@@ -131,14 +138,28 @@ async function benchOne(dialect: Dialect) {
       );
     }
     const cycles: number[] = [];
+    const cpu: number[] = [];
     let last = { rules: 0, transitions: 0 };
     for (let r = 0; r < RUNS; r++) {
       const started = performance.now();
+      const cpuStarted = process.cpuUsage();
       last = await alerts.evaluateAll();
       cycles.push(performance.now() - started);
+      const used = process.cpuUsage(cpuStarted);
+      cpu.push((used.user + used.system) / 1000);
     }
+    const rollups = await sql<{
+      minute: unknown;
+      hour: unknown;
+    }>`select (select count(*) from metric_minute) as minute, (select count(*) from metric_hour) as hour`.execute(
+      database.db,
+    );
     return {
       spans: perMinute * minutes,
+      minuteRollupRows: Number(rollups.rows[0]?.minute),
+      hourRollupRows: Number(rollups.rows[0]?.hour),
+      // This process's CPU (the database's own work on PostgreSQL is not in it).
+      cycleCpuMs: { median: Math.round(median(cpu)) },
       hours: HOURS,
       rules: last.rules,
       loadSeconds: Math.round(loadSeconds * 10) / 10,
@@ -151,5 +172,12 @@ async function benchOne(dialect: Dialect) {
 }
 
 const results: Record<string, unknown> = {};
-for (const dialect of DIALECTS) results[dialect] = await benchOne(dialect);
+for (const dialect of DIALECTS) {
+  const runs = [];
+  for (const spans of VOLUMES) {
+    process.stderr.write(`alerts bench: ${dialect}, ${spans} spans\n`);
+    runs.push(await benchOne(dialect, spans));
+  }
+  results[dialect] = runs.length === 1 ? runs[0] : runs;
+}
 console.log(JSON.stringify(results));

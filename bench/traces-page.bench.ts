@@ -29,7 +29,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPriceBook, type SpanInput } from '@promptline/core';
+import { createPriceBook, type ListTracesQuery, type SpanInput } from '@promptline/core';
 import { sql } from 'kysely';
 import { launchChromium } from '../e2e/browser.ts';
 import { ensureWebBuild } from '../e2e/build-web.ts';
@@ -72,7 +72,8 @@ function span(i: number, firstMs: number): SpanInput {
     status: i % 20 === 0 ? 'error' : 'ok',
     prompt: {
       name: other ? `bench/other-${(i >> 3) % OTHER_PROMPTS}` : PROMPT,
-      version: 1 + (i % 5),
+      // Independent of which prompt: every prompt has all 5 versions.
+      version: 1 + (Math.floor(i / 5) % 5),
       environment: 'production',
     },
     model: 'gpt-4o-mini',
@@ -85,20 +86,20 @@ function span(i: number, firstMs: number): SpanInput {
 
 /**
  * Migrates and seeds the database unless it already holds the spans. The seed's first start
- * time is kept in a table of its own (`bench_traces_seed`), so a resumed seed writes the same
+ * time is kept in a table of its own (`bench_traces_seed_v2`), so a resumed seed writes the same
  * spans (ingestion skips the ones already stored).
  */
 async function seed(database: Database) {
   const clock: Clock = { now: () => new Date() };
   await setUpDatabase(database, { clock });
-  await sql`create table if not exists bench_traces_seed (first_ms bigint not null, spans integer not null, done integer not null)`.execute(
+  await sql`create table if not exists bench_traces_seed_v2 (first_ms bigint not null, spans integer not null, done integer not null)`.execute(
     database.db,
   );
   const found = await sql<{
     first_ms: unknown;
     spans: unknown;
     done: unknown;
-  }>`select first_ms, spans, done from bench_traces_seed`.execute(database.db);
+  }>`select first_ms, spans, done from bench_traces_seed_v2`.execute(database.db);
   const row = found.rows[0];
   if (row && Number(row.spans) !== SPANS) {
     throw new Error(`this database holds a seed of ${row.spans} spans, not ${SPANS}: use another one`);
@@ -106,7 +107,7 @@ async function seed(database: Database) {
   if (row && Number(row.done) === 1) return { reused: true, firstMs: Number(row.first_ms) };
   const firstMs = row ? Number(row.first_ms) : Date.now() - DAYS * DAY_MS;
   if (!row) {
-    await sql`insert into bench_traces_seed (first_ms, spans, done) values (${firstMs}, ${SPANS}, 0)`.execute(
+    await sql`insert into bench_traces_seed_v2 (first_ms, spans, done) values (${firstMs}, ${SPANS}, 0)`.execute(
       database.db,
     );
   }
@@ -153,7 +154,7 @@ async function seed(database: Database) {
     if ((await metrics.watermark(database.db, 'none')) === before) break;
   }
   await sql`analyze`.execute(database.db);
-  await sql`update bench_traces_seed set done = 1`.execute(database.db);
+  await sql`update bench_traces_seed_v2 set done = 1`.execute(database.db);
   return {
     reused: false,
     firstMs,
@@ -173,6 +174,53 @@ async function searchPlans(database: Database) {
     ...(await store.planOfListTraces(database.db, PROJECT, { q }, 100)),
   });
   return { rare: await plan('order 7000 '), common: await plan('delivery') };
+}
+
+/**
+ * The same reads in this process, without HTTP or the browser: wall and CPU (this process's: on
+ * PostgreSQL the database's own work is only in the wall time) per query, median of 5.
+ */
+async function queryTimes(database: Database) {
+  const clock: Clock = { now: () => new Date() };
+  const traces = createTraceService({
+    database,
+    clock,
+    sink: createMetricsService({ database, clock, audit: createAuditService({ database, clock }) }).sink,
+    prices: async () => createPriceBook(),
+  });
+  const metrics = createMetricsService({ database, clock, audit: createAuditService({ database, clock }) });
+  const time = async (query: () => Promise<unknown>) => {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const started = performance.now();
+      const cpuStarted = process.cpuUsage();
+      await query();
+      wall.push(performance.now() - started);
+      const used = process.cpuUsage(cpuStarted);
+      cpu.push((used.user + used.system) / 1000);
+    }
+    return { wallMs: median(wall), cpuMs: median(cpu) };
+  };
+  const list = (q: Omit<ListTracesQuery, 'limit'>) => () => traces.list(PROJECT, { limit: 100, ...q });
+  const window = (ms: number, interval?: '1h') => () => {
+    const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
+    return metrics.promptMetrics(PROJECT, PROMPT, {
+      env: 'production',
+      from: new Date(to.getTime() - ms).toISOString(),
+      to: to.toISOString(),
+      ...(interval ? { interval } : {}),
+    });
+  };
+  return {
+    listFirstPage: await time(list({})),
+    listStatusError: await time(list({ status: 'error' })),
+    searchOneTrace: await time(list({ q: `order ${7 * (Math.floor(SPANS * 0.42) + 3)} ` })),
+    searchMostTraces: await time(list({ q: 'delivery' })),
+    metrics24h: await time(window(DAY_MS)),
+    metrics30dHourly: await time(window(30 * DAY_MS, '1h')),
+    metrics30dDefault: await time(window(30 * DAY_MS)),
+  };
 }
 
 /** Table sizes, to show what the figures were measured over. */
@@ -197,10 +245,12 @@ const seedDb = createDatabase(databaseUrl ? { databaseUrl, dataDir } : { dataDir
 let seeded: Awaited<ReturnType<typeof seed>>;
 let plans: Awaited<ReturnType<typeof searchPlans>>;
 let counts: Awaited<ReturnType<typeof sizes>>;
+let queries: Awaited<ReturnType<typeof queryTimes>>;
 try {
   seeded = await seed(seedDb);
   plans = await searchPlans(seedDb);
   counts = await sizes(seedDb);
+  queries = await queryTimes(seedDb);
 } finally {
   await seedDb.close();
 }
@@ -320,6 +370,7 @@ try {
       metrics30dRequestMedianMs: median(m.metrics30dRequest),
       metrics30d,
       dashboard30PromptsMedianMs: median(m.dashboard),
+      inProcessQueries: queries,
       raw: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.map(round)])),
       searchPlans: plans,
       pageErrors: errors,

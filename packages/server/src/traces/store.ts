@@ -48,23 +48,67 @@ const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, 
 /** Shortest search text a trigram index can serve. */
 const MIN_INDEXED_SEARCH = 3;
 
+/** One FTS5 phrase: inside double quotes only `"` needs escaping (doubled). */
+const ftsPhrase = (text: string) => `"${text.replaceAll('"', '""')}"`;
+
+/**
+ * On SQLite, a search whose text is in at least this many of the project's spans walks the
+ * newest traces and checks each one's spans (most match: a page fills within a few hundred
+ * traces); rarer text is looked up in the FTS5 index and its traces sorted. Collecting and sorting
+ * a million matches took 24 s at 1 M spans; the walk takes milliseconds, and an FTS5 lookup per
+ * trace ~5 ms each (bench/traces-page.bench.ts). PostgreSQL's planner makes the same choice from
+ * its statistics: the pg_trgm index for rare text, the newest traces for common text.
+ */
+export const SQLITE_SEARCH_WALK_FROM = 20_000;
+
+/** How a search finds its traces (SQLite): through the FTS5 index, or by walking the newest traces. */
+type SearchPath = 'index' | 'walk';
+
 /**
  * The traces with a span whose name, input or output contains `text` (case-insensitive), through
  * the index of migration 0353_span_search: FTS5 trigrams on SQLite, pg_trgm on PostgreSQL.
  */
-function spanTextMatch(dialect: Dialect, projectId: number, text: string) {
+function spanTextMatch(dialect: Dialect, projectId: number, text: string, path: SearchPath) {
   if (dialect === 'postgres') {
     // The very expression the GIN index is built on, or the planner cannot use it.
     return sql<boolean>`trace_id in (select trace_id from spans where project_id = ${projectId} and ${sql.raw(SPAN_TEXT_SQL)} ilike ${likePattern(text)})`;
   }
-  // One FTS5 phrase: inside double quotes only `"` needs escaping (doubled).
-  const phrase = `"${text.replaceAll('"', '""')}"`;
-  return sql<boolean>`trace_id in (select s.trace_id from spans_fts join spans s on s.rowid = spans_fts.rowid where spans_fts match ${phrase} and s.project_id = ${projectId})`;
+  if (path === 'walk') {
+    // The span's own text, read through the primary key. LIKE folds ASCII case only, where the
+    // FTS5 index folds all of Unicode: text this common is found either way in practice.
+    return sql<boolean>`exists (select 1 from spans s where s.project_id = traces.project_id and s.trace_id = traces.trace_id and (s.name || ' ' || coalesce(s.input, '') || ' ' || coalesce(s.output, '')) like ${likePattern(text)} escape '\\')`;
+  }
+  return sql<boolean>`trace_id in (select s.trace_id from spans_fts join spans s on s.rowid = spans_fts.rowid where spans_fts match ${ftsPhrase(text)} and s.project_id = ${projectId})`;
 }
 
-export function createSpanStore(dialect: Dialect) {
+/** SQLite: whether `text` is common enough in the project's spans to walk the traces instead. */
+async function searchPath(
+  db: Db,
+  dialect: Dialect,
+  projectId: number,
+  text: string,
+  walkFrom: number,
+): Promise<SearchPath> {
+  if (dialect === 'postgres') return 'index';
+  const found = await sql<{
+    n: number;
+  }>`select count(*) as n from (select 1 from spans_fts join spans s on s.rowid = spans_fts.rowid
+      where spans_fts match ${ftsPhrase(text)} and s.project_id = ${projectId} limit ${walkFrom})`.execute(
+    db,
+  );
+  return Number(found.rows[0]?.n ?? 0) >= walkFrom ? 'walk' : 'index';
+}
+
+export function createSpanStore(
+  dialect: Dialect,
+  options: {
+    /** Matches from which a SQLite search walks the traces (default {@link SQLITE_SEARCH_WALK_FROM}; tests lower it). */
+    searchWalkFrom?: number;
+  } = {},
+) {
+  const walkFrom = options.searchWalkFrom ?? SQLITE_SEARCH_WALK_FROM;
   /** The query of a page of traces, newest first by (start, trace id). */
-  function listQuery(db: Db, projectId: number, f: TraceFilter, limit: number) {
+  async function listQuery(db: Db, projectId: number, f: TraceFilter, limit: number) {
     let q = traceDb(db).selectFrom('traces').selectAll().where('project_id', '=', projectId);
     if (f.prompt !== undefined) q = q.where('prompt_name', '=', f.prompt);
     if (f.version !== undefined) q = q.where('prompt_version', '=', f.version);
@@ -78,7 +122,9 @@ export function createSpanStore(dialect: Dialect) {
     if (f.toMs !== undefined) q = q.where('start_ms', '<', f.toMs);
     const text = f.q;
     if (text !== undefined && [...text].length >= MIN_INDEXED_SEARCH) {
-      q = q.where(spanTextMatch(dialect, projectId, text));
+      q = q.where(
+        spanTextMatch(dialect, projectId, text, await searchPath(db, dialect, projectId, text, walkFrom)),
+      );
     } else if (text !== undefined) {
       q = q.where(sql`lower(root_name)`, 'like', sql`${likePattern(text)} escape '\\'`);
     }
@@ -109,8 +155,8 @@ export function createSpanStore(dialect: Dialect) {
 
   return {
     /** A page of traces, newest first by (start, trace id). */
-    listTraces: (db: Db, projectId: number, f: TraceFilter, limit: number): Promise<StoredTrace[]> =>
-      listQuery(db, projectId, f, limit).execute(),
+    listTraces: async (db: Db, projectId: number, f: TraceFilter, limit: number): Promise<StoredTrace[]> =>
+      (await listQuery(db, projectId, f, limit)).execute(),
 
     /**
      * The database's plan for that page, one line per step (EXPLAIN QUERY PLAN on SQLite, EXPLAIN
@@ -123,7 +169,7 @@ export function createSpanStore(dialect: Dialect) {
       f: TraceFilter,
       limit: number,
     ): Promise<{ plan: string[]; usesTextIndex: boolean }> {
-      const compiled = listQuery(db, projectId, f, limit).compile();
+      const compiled = (await listQuery(db, projectId, f, limit)).compile();
       const explain = dialect === 'postgres' ? 'explain ' : 'explain query plan ';
       const result = await db.executeQuery<Record<string, unknown>>({
         ...compiled,
