@@ -18,6 +18,7 @@ export function lineageHtml(lineage: Lineage): string {
   <td>${percent(l.weight)}</td><td>${e(l.action)} by ${e(l.actor)}${l.reason ? `: ${e(l.reason)}` : ''}</td>
   <td>${l.approvedBy.length > 0 ? `${l.approvedBy.map(e).join(', ')} (request ${l.requestId})` : '—'}</td>
   <td>${l.gate ? `run ${l.gate.runId}${l.gate.dataset ? ` on ${e(l.gate.dataset)}` : ''}` : '—'}</td>
+  <td>${l.redteamGate ? `red-team run ${l.redteamGate.runId}` : '—'}</td>
   <td><code>${l.proof ? `event ${l.proof.eventId} ${e(l.proof.eventHash.slice(0, 16))}…` : 'not sealed'}</code></td>
 </tr>`,
         )
@@ -27,7 +28,7 @@ export function lineageHtml(lineage: Lineage): string {
 <p>Written by <strong>${e(version.author)}</strong> at ${e(version.createdAt)}${version.message ? ` — “${e(version.message)}”` : ''}<br>
 Content hash <code>${e(version.hash)}</code></p>
 <table>
-<thead><tr><th>Live from</th><th>Until</th><th>Share</th><th>Change</th><th>Approved by</th><th>Eval gate</th><th>Audit proof</th></tr></thead>
+<thead><tr><th>Live from</th><th>Until</th><th>Share</th><th>Change</th><th>Approved by</th><th>Eval gate</th><th>Red-team gate</th><th>Audit proof</th></tr></thead>
 <tbody>
 ${live}
 </tbody>

@@ -16,6 +16,12 @@ export interface GateRecord {
   dataset: string | null;
 }
 
+/** The red-team run that let a version through its environment's `requireRedteamPass` gate. */
+export interface RedteamGateRecord {
+  version: number;
+  runId: number;
+}
+
 /** One history entry's place in the audit chain: the event that sealed it and the row's record hash. */
 export interface EntryProof {
   eventId: number;
@@ -64,6 +70,7 @@ export interface LineageVersion extends VersionSummary {
     requestId: number | null;
     approvedBy: string[];
     gate: GateRecord | null;
+    redteamGate: RedteamGateRecord | null;
     proof: EntryProof | null;
   }>;
 }
@@ -118,13 +125,31 @@ export function createLineageService({
   }
 
   /** The gate runs each deploy recorded in its audit event, by history id. */
-  async function gatesOf(projectId: number, target: string): Promise<Map<number, GateRecord[]>> {
+  async function gatesOf(
+    projectId: number,
+    target: string,
+  ): Promise<{ evals: Map<number, GateRecord[]>; redteam: Map<number, RedteamGateRecord[]> }> {
     const out = new Map<number, GateRecord[]>();
+    const redteam = new Map<number, RedteamGateRecord[]>();
     let cursor: string | undefined;
     do {
       const page = await audit.list(projectId, { target, limit: 500, ...(cursor ? { cursor } : {}) });
       for (const event of page.items) {
-        const { historyId, gate } = event.data as { historyId?: unknown; gate?: unknown };
+        const { historyId, gate, redteamGate } = event.data as {
+          historyId?: unknown;
+          gate?: unknown;
+          redteamGate?: unknown;
+        };
+        if (typeof historyId === 'number' && Array.isArray(redteamGate)) {
+          redteam.set(
+            historyId,
+            redteamGate.flatMap((g: { version?: unknown; redteamRunId?: unknown }) =>
+              typeof g?.version === 'number' && typeof g.redteamRunId === 'number'
+                ? [{ version: g.version, runId: g.redteamRunId }]
+                : [],
+            ),
+          );
+        }
         if (typeof historyId !== 'number' || !Array.isArray(gate)) continue;
         out.set(
           historyId,
@@ -143,7 +168,7 @@ export function createLineageService({
       }
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    return out;
+    return { evals: out, redteam };
   }
 
   return {
@@ -219,7 +244,8 @@ export function createLineageService({
             reason: entry.reason,
             requestId: entry.requestId ?? null,
             approvedBy: entry.approvedBy ?? [],
-            gate: gates.get(entry.id)?.find((g) => g.version === version.number) ?? null,
+            gate: gates.evals.get(entry.id)?.find((g) => g.version === version.number) ?? null,
+            redteamGate: gates.redteam.get(entry.id)?.find((g) => g.version === version.number) ?? null,
             proof: sealed.get(entry.id) ?? null,
           });
           out.set(version.number, line);

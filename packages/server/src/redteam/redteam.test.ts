@@ -355,6 +355,12 @@ describeServer((ctx) => {
     const audit = (await api.get('/api/v1/audit?action=deployment.deploy')).body.items;
     const entry = audit.find((e: { target: string }) => e.target === 'rt/gated@rt-prod');
     expect(entry.data.redteamGate).toEqual([{ version: 2, redteamRunId: passed.id }]);
+    // The lineage names the run that let the version through.
+    const lineage = (await api.get(`${p('rt/gated')}/lineage?env=rt-prod`)).body;
+    const v2 = lineage.versions.find((v: { number: number }) => v.number === 2);
+    expect(v2.live[0].redteamGate).toEqual({ version: 2, runId: passed.id });
+    const page = await api.get(`${p('rt/gated')}/lineage?env=rt-prod&format=html`);
+    expect(page.text).toContain(`red-team run ${passed.id}`);
 
     // Other ways in obey it alike: a guarded rollout of version 1 (control: version 2); approvals are in the next test.
     const rollout = await api.post(`${p('rt/gated')}/rollouts`, {
