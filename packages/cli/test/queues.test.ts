@@ -121,6 +121,36 @@ describe('promptline queues', { timeout: 120_000 }, () => {
     const badFilter = await run(['queues', 'add', 'weekly', '--filter', 'colour=red']);
     expect(badFilter.code).toBe(2);
     expect(badFilter.stderr).toContain('--filter takes key=value pairs with keys prompt, version');
+    const sampled = await ok([
+      'queues',
+      'create',
+      'sampled',
+      '--scores',
+      'correct',
+      '--sample-prompt',
+      'cli/queue',
+      '--sample-env',
+      'production',
+      '--sample-rate',
+      '0.05',
+    ]);
+    expect(sampled).toContain('Created annotation queue sampled');
+    expect(await ok(['queues', 'show', 'sampled'])).toContain(
+      'Sampling: 5% of new traces of cli/queue in production',
+    );
+    const badRate = await run([
+      'queues',
+      'create',
+      'q3',
+      '--scores',
+      'correct',
+      '--sample-prompt',
+      'x',
+      '--sample-rate',
+      '2',
+    ]);
+    expect(badRate.code).toBe(2);
+    expect(badRate.stderr).toContain('--sample-rate is a share above 0 and at most 1');
     const nothing = await run(['queues', 'add', 'weekly']);
     expect(nothing.stderr).toContain('name trace ids, or pick traces with --filter');
   });

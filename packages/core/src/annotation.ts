@@ -4,7 +4,7 @@
  * scores (`source: human`) or skipped.
  */
 import { z } from 'zod';
-import { DatasetName, RowId } from './schemas.ts';
+import { DatasetName, EnvironmentName, PromptName, RowId } from './schemas.ts';
 import { ListTracesQuery } from './traces/reading.ts';
 import { SpanId, TraceId } from './traces/schemas.ts';
 
@@ -106,6 +106,29 @@ export function scoreValueProblem(
 /** The most traces one request adds to a queue. */
 export const MAX_QUEUE_ITEMS_PER_ADD = 1_000;
 
+/**
+ * A queue's sampling rule: a share of the new traces of a prompt (in one environment, or any) is
+ * added to the queue as they arrive, by a recurring job. Which traces is decided by the trace id
+ * ({@link sampledTrace}), so the choice is the same however often a window is looked at.
+ */
+export const AnnotationSampling = z.object({
+  prompt: PromptName,
+  env: EnvironmentName.optional(),
+  /** The share of traces sampled, above 0 and at most 1 (0.05 = 5 %). */
+  rate: z.number().gt(0).max(1),
+});
+
+/**
+ * Whether a trace falls in a sample of `rate`: its id's first 8 hex digits read as a fraction of
+ * 2³² (trace ids are random, so this is uniform), below the rate.
+ *
+ * @example
+ * sampledTrace('00000000ffffffffffffffffffffffff', 0.01) // true
+ */
+export function sampledTrace(traceId: string, rate: number): boolean {
+  return Number.parseInt(traceId.slice(0, 8), 16) / 2 ** 32 < rate;
+}
+
 const queueFields = {
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2_000).default(''),
@@ -113,6 +136,8 @@ const queueFields = {
   scoreDefinitions: z.array(ScoreName).min(1).max(20),
   /** Emails of the people who may claim items; empty: any reviewer of the project. */
   assignees: z.array(z.string().trim().min(3).max(320)).max(100).default([]),
+  /** Sample new traces into the queue (null or absent: none). */
+  sampling: AnnotationSampling.nullable().default(null),
 };
 
 /** Body of `POST /api/v1/annotation-queues`. */
@@ -124,6 +149,8 @@ export const UpdateAnnotationQueueRequest = z
     description: z.string().max(2_000).optional(),
     scoreDefinitions: queueFields.scoreDefinitions.optional(),
     assignees: z.array(z.string().trim().min(3).max(320)).max(100).optional(),
+    /** A new rule (sampling starts from now), or null to stop sampling. */
+    sampling: AnnotationSampling.nullable().optional(),
   })
   .strict();
 
@@ -143,6 +170,7 @@ export const AnnotationQueue = z.object({
   description: z.string(),
   scoreDefinitions: z.array(z.string()),
   assignees: z.array(z.string()),
+  sampling: AnnotationSampling.nullable(),
   progress: AnnotationProgress,
   createdBy: z.string(),
   createdAt: z.string(),
@@ -246,6 +274,7 @@ export const AnnotationItemToDatasetRequest = z.object({
 });
 
 export type ScoreDefinition = z.infer<typeof ScoreDefinition>;
+export type AnnotationSampling = z.infer<typeof AnnotationSampling>;
 export type CreateScoreDefinitionRequest = z.infer<typeof CreateScoreDefinitionRequest>;
 export type CreateScoreDefinitionInput = z.input<typeof CreateScoreDefinitionRequest>;
 export type UpdateScoreDefinitionRequest = z.infer<typeof UpdateScoreDefinitionRequest>;

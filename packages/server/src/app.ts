@@ -193,7 +193,7 @@ export interface BuildAppOptions {
   /** Password lockout and throttling (PROMPTLINE_PASSWORD_*); default 5 failures, 15 minutes, 30 attempts a minute per address. */
   passwords?: PasswordSettings | undefined;
   /** Annotation queues: how long a reviewer's claim on an item holds (seconds; default 600). */
-  annotation?: { leaseSeconds?: number };
+  annotation?: { leaseSeconds?: number; sampleEverySeconds?: number };
 }
 
 /** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
@@ -666,6 +666,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     fromTraces,
     redactor: (projectId) => privacy.redactorFor(projectId),
     leaseSeconds: options.annotation?.leaseSeconds,
+    jobs,
+    sampleEverySeconds: options.annotation?.sampleEverySeconds,
   });
   registerScoreDefinitionRoutes(app, { definitions: scoreDefinitions });
   registerAnnotationRoutes(app, { annotation });

@@ -82,6 +82,11 @@ export const queuesCommand = defineGroup({
         ctx.out(`${queue.name} (#${queue.id})${queue.description ? ` — ${queue.description}` : ''}\n`);
         ctx.out(`Progress: ${progressCell(queue.progress)}\n`);
         if (queue.assignees.length > 0) ctx.out(`Assignees: ${queue.assignees.join(', ')}\n`);
+        if (queue.sampling) {
+          ctx.out(
+            `Sampling: ${queue.sampling.rate * 100}% of new traces of ${queue.sampling.prompt}${queue.sampling.env ? ` in ${queue.sampling.env}` : ''}\n`,
+          );
+        }
         ctx.out('Scores:\n');
         for (const d of queue.definitions) {
           const range =
@@ -110,15 +115,21 @@ export const queuesCommand = defineGroup({
     },
     create: {
       name: 'queues create',
-      usage: '<name> --scores <def1,def2,…> [--description <text>] [--assignees <email,…>] [options]',
+      usage:
+        '<name> --scores <def1,def2,…> [--description <text>] [--assignees <email,…>] [--sample-prompt <name> --sample-rate <r> [--sample-env <env>]] [options]',
       summary: 'Create a queue whose reviewers fill in these score definitions',
       description:
         'The score definitions must exist (POST /api/v1/score-definitions, or the web app).\n' +
-        'With --assignees only those people may claim items; without, any reviewer of the project.',
+        'With --assignees only those people may claim items; without, any reviewer of the project.\n' +
+        'With --sample-prompt and --sample-rate (above 0, at most 1) the queue also takes that share of\n' +
+        "the prompt's new traces as they arrive (--sample-env: one environment's only).",
       options: {
         scores: { type: 'string', value: '<a,b,…>', description: 'Score definition names, in display order' },
         description: { type: 'string', value: '<text>', description: 'What reviewers look for' },
         assignees: { type: 'string', value: '<email,…>', description: 'Who may review (default anyone)' },
+        'sample-prompt': { type: 'string', value: '<name>', description: 'Sample new traces of this prompt' },
+        'sample-env': { type: 'string', value: '<env>', description: 'Only in this environment' },
+        'sample-rate': { type: 'string', value: '<r>', description: 'The share sampled, e.g. 0.05' },
       },
       positionals: { min: 1, max: 1 },
       examples: [
@@ -129,11 +140,37 @@ export const queuesCommand = defineGroup({
         if (scores.length === 0) {
           throw new UsageError('name the score definitions reviewers fill in: --scores correctness,tone');
         }
+        const samplePrompt = input.string('sample-prompt');
+        const rateText = input.string('sample-rate');
+        if ((samplePrompt === undefined) !== (rateText === undefined)) {
+          throw new UsageError(
+            'sampling takes both --sample-prompt <name> and --sample-rate <r> (e.g. 0.05)',
+          );
+        }
+        const rate = rateText === undefined ? undefined : Number(rateText);
+        if (rate !== undefined && !(rate > 0 && rate <= 1)) {
+          throw new UsageError(
+            `--sample-rate is a share above 0 and at most 1 (e.g. 0.05), got "${rateText}"`,
+          );
+        }
+        const sampleEnv = input.string('sample-env');
+        if (sampleEnv !== undefined && samplePrompt === undefined) {
+          throw new UsageError('--sample-env goes with --sample-prompt and --sample-rate');
+        }
         const queue = await ctx.api.createQueue({
           name: input.positionals[0] ?? '',
           scoreDefinitions: scores,
           description: input.string('description') ?? '',
           assignees: list(input.string('assignees')),
+          ...(samplePrompt !== undefined && rate !== undefined
+            ? {
+                sampling: {
+                  prompt: samplePrompt,
+                  rate,
+                  ...(sampleEnv === undefined ? {} : { env: sampleEnv }),
+                },
+              }
+            : {}),
         });
         if (ctx.printJson(queue)) return;
         ctx.out(

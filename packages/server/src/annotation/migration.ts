@@ -27,6 +27,10 @@ export type AnnotationQueuesTable = {
   score_names: string;
   /** JSON array of emails; `[]`: any reviewer. */
   assignees: string;
+  /** JSON of the sampling rule, or null. */
+  sampling: string | null;
+  /** Traces that started before this instant were looked at by the sampling job. */
+  sampled_until_ms: number | null;
   created_by: string;
   created_at: string;
   updated_at: string;
@@ -58,6 +62,16 @@ export type AnnotationTables = {
 };
 
 export const annotationDb = (db: Db) => db.withTables<AnnotationTables>();
+
+/** Annotation queues' sampling rule and how far the sampling job has read. */
+export function annotationSamplingMigration(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('annotation_queues').addColumn('sampling', 'text').execute();
+      await db.schema.alterTable('annotation_queues').addColumn('sampled_until_ms', 'bigint').execute();
+    },
+  };
+}
 
 /** Score definitions, annotation queues and their items. */
 export function annotationMigration(dialect: Dialect): Migration {

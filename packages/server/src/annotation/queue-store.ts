@@ -1,5 +1,5 @@
 /** The SQL of annotation queues and their items, including the lease that makes a claim exclusive. */
-import type { AnnotationItem, AnnotationProgress } from '@promptline/core';
+import { type AnnotationItem, type AnnotationProgress, AnnotationSampling } from '@promptline/core';
 import { type Selectable, sql } from 'kysely';
 import { z } from 'zod';
 import { decodeJsonAs, encodeJson, toNumber } from '../db/codecs.ts';
@@ -18,6 +18,7 @@ export interface StoredQueue {
   description: string;
   scoreDefinitions: string[];
   assignees: string[];
+  sampling: AnnotationSampling | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -36,6 +37,10 @@ function toQueue(row: Selectable<AnnotationQueuesTable>): StoredQueue {
     description: row.description,
     scoreDefinitions: decodeJsonAs(Names, row.score_names, 'annotation queue score names'),
     assignees: decodeJsonAs(Names, row.assignees, 'annotation queue assignees'),
+    sampling:
+      row.sampling === null
+        ? null
+        : decodeJsonAs(AnnotationSampling, row.sampling, 'annotation queue sampling'),
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -92,6 +97,8 @@ export function createQueueStore() {
           description: q.description,
           score_names: encodeJson(q.scoreDefinitions),
           assignees: encodeJson(q.assignees),
+          sampling: q.sampling === null ? null : encodeJson(q.sampling),
+          sampled_until_ms: q.sampling === null ? null : Date.parse(q.createdAt),
           created_by: q.createdBy,
           created_at: q.createdAt,
           updated_at: q.updatedAt,
@@ -124,7 +131,10 @@ export function createQueueStore() {
     async updateQueue(
       db: Db,
       id: number,
-      change: Pick<StoredQueue, 'name' | 'description' | 'scoreDefinitions' | 'assignees' | 'updatedAt'>,
+      change: Pick<StoredQueue, 'name' | 'description' | 'scoreDefinitions' | 'assignees' | 'updatedAt'> & {
+        /** A new rule (sampling starts at `updatedAt`) or null; absent: unchanged. */
+        sampling?: AnnotationSampling | null;
+      },
     ): Promise<StoredQueue> {
       const row = await annotationDb(db)
         .updateTable('annotation_queues')
@@ -134,6 +144,12 @@ export function createQueueStore() {
           score_names: encodeJson(change.scoreDefinitions),
           assignees: encodeJson(change.assignees),
           updated_at: change.updatedAt,
+          ...(change.sampling === undefined
+            ? {}
+            : {
+                sampling: change.sampling === null ? null : encodeJson(change.sampling),
+                sampled_until_ms: change.sampling === null ? null : Date.parse(change.updatedAt),
+              }),
         })
         .where('id', '=', id)
         .returningAll()
@@ -149,6 +165,27 @@ export function createQueueStore() {
         .executeTakeFirst();
       await annotationDb(db).deleteFrom('annotation_queues').where('id', '=', id).execute();
       return Number(items.numDeletedRows);
+    },
+
+    /** Queues with a sampling rule (every project), with how far sampling has read. */
+    async sampling(db: Db): Promise<{ queue: StoredQueue; untilMs: number }[]> {
+      const rows = await annotationDb(db)
+        .selectFrom('annotation_queues')
+        .selectAll()
+        .where('sampling', 'is not', null)
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => ({ queue: toQueue(row), untilMs: toNumber(row.sampled_until_ms ?? 0) }));
+    },
+
+    /** Records how far sampling has read, unless the rule changed meanwhile (then its own start holds). */
+    async sampledUntil(db: Db, id: number, fromMs: number, untilMs: number): Promise<void> {
+      await annotationDb(db)
+        .updateTable('annotation_queues')
+        .set({ sampled_until_ms: untilMs })
+        .where('id', '=', id)
+        .where('sampled_until_ms', '=', fromMs)
+        .execute();
     },
 
     /** Every score definition name some queue of the project uses. */

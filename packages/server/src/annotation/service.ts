@@ -19,13 +19,16 @@ import {
   type ListAnnotationItemsQuery,
   type NextAnnotationItem,
   type Redactor,
+  sampledTrace,
   type TracesToDatasetResult,
   type UpdateAnnotationQueueRequest,
 } from '@promptline/core';
+import { z } from 'zod';
 import type { AuditService } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
 import type { TracesToDataset } from '../datasets/from-traces.ts';
 import { type Database, type Db, onUniqueViolation } from '../db/database.ts';
+import type { JobService } from '../jobs/service.ts';
 import type { TraceService } from '../traces/service.ts';
 import type { ScoreDefinitionService } from './definitions.ts';
 import { createQueueStore, type StoredItem, type StoredQueue } from './queue-store.ts';
@@ -34,6 +37,11 @@ import { createQueueStore, type StoredItem, type StoredQueue } from './queue-sto
 export const DEFAULT_LEASE_SECONDS = 600;
 /** Traces read per page when a filter fills a queue. */
 const FILTER_PAGE = 200;
+export const SAMPLE_JOB = { kind: 'annotation.sample', everySeconds: 30 };
+/** Each pass looks this far back again: a trace whose first span arrives late is still sampled (once: items are unique). */
+const SAMPLE_LOOKBACK_MS = 10 * 60_000;
+/** Most traces of one queue a pass reads (the rest wait for the next pass). */
+const SAMPLE_MAX_READ = 5_000;
 
 export interface Reviewer {
   id: number;
@@ -68,6 +76,10 @@ export interface AnnotationServiceOptions {
   /** The project's PII redactor (null: off): a reviewer's comment is redacted like a score's. */
   redactor?: ((projectId: number) => Promise<Redactor | null>) | undefined;
   leaseSeconds?: number | undefined;
+  /** The job runner: sampling rules run as a recurring job. */
+  jobs: Pick<JobService, 'register' | 'every'>;
+  /** Seconds between sampling passes (default 30). */
+  sampleEverySeconds?: number | undefined;
 }
 
 export function createAnnotationService(options: AnnotationServiceOptions) {
@@ -75,6 +87,60 @@ export function createAnnotationService(options: AnnotationServiceOptions) {
   const leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
   const store = createQueueStore();
   const nowMs = () => clock.now().getTime();
+
+  /**
+   * One sampling pass: for each queue with a rule, the traces of its prompt (and environment) that
+   * started since the last pass (and a lookback), the sampled ones added. Answers how many were added.
+   */
+  async function sampleAll(write: <T>(fn: (trx: Db) => Promise<T>) => Promise<T>): Promise<number> {
+    let total = 0;
+    for (const { queue, untilMs } of await store.sampling(database.db)) {
+      const rule = queue.sampling;
+      if (!rule) continue;
+      const toMs = nowMs();
+      const picks: { traceId: string }[] = [];
+      let cursor: string | undefined;
+      let read = 0;
+      // Newest first: a pass that stops at the cap leaves the oldest for the lookback of the next.
+      while (read < SAMPLE_MAX_READ) {
+        const page = await traces.list(queue.projectId, {
+          prompt: rule.prompt,
+          ...(rule.env ? { env: rule.env } : {}),
+          from: new Date(Math.max(0, untilMs - SAMPLE_LOOKBACK_MS)).toISOString(),
+          to: new Date(toMs).toISOString(),
+          limit: FILTER_PAGE,
+          ...(cursor ? { cursor } : {}),
+        });
+        read += page.items.length;
+        for (const t of page.items)
+          if (sampledTrace(t.traceId, rule.rate)) picks.push({ traceId: t.traceId });
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      total += await write(async (trx) => {
+        const added = await store.insertItems(
+          trx,
+          queue.projectId,
+          queue.id,
+          picks,
+          new Date(toMs).toISOString(),
+        );
+        await store.sampledUntil(trx, queue.id, untilMs, toMs);
+        return added;
+      });
+    }
+    return total;
+  }
+
+  options.jobs.register({
+    kind: SAMPLE_JOB.kind,
+    payload: z.object({}),
+    maxAttempts: 3,
+    async run(_payload, ctx) {
+      await sampleAll((fn) => ctx.fenced(fn));
+    },
+  });
+  options.jobs.every(SAMPLE_JOB.kind, options.sampleEverySeconds ?? SAMPLE_JOB.everySeconds);
 
   async function requireQueue(db: Db, projectId: number, id: number): Promise<StoredQueue> {
     const queue = await store.findQueue(db, projectId, id);
@@ -158,6 +224,7 @@ export function createAnnotationService(options: AnnotationServiceOptions) {
               description: request.description,
               scoreDefinitions: [...new Set(request.scoreDefinitions)],
               assignees: request.assignees,
+              sampling: request.sampling,
               createdBy: actor,
               createdAt: at,
               updatedAt: at,
@@ -196,6 +263,7 @@ export function createAnnotationService(options: AnnotationServiceOptions) {
                 ? [...new Set(request.scoreDefinitions)]
                 : queue.scoreDefinitions,
               assignees: request.assignees ?? queue.assignees,
+              ...(request.sampling === undefined ? {} : { sampling: request.sampling }),
               updatedAt: isoNow(clock),
             }),
           () => queueExists(name),
@@ -424,6 +492,9 @@ export function createAnnotationService(options: AnnotationServiceOptions) {
         actor,
       );
     },
+
+    /** One sampling pass in its own transactions (tests and benches drive it directly). */
+    sampleAll: () => sampleAll((fn) => database.db.transaction().execute(fn)),
 
     /** End-user erasure: removes the items of these traces (in the caller's transaction), answers how many. */
     eraseItemsOfTraces: (trx: Db, projectId: number, traceIds: readonly string[]) =>

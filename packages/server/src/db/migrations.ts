@@ -1,7 +1,7 @@
 import { AppError } from '@promptline/core';
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { alertTablesMigration } from '../alerts/migration.ts';
-import { annotationMigration } from '../annotation/migration.ts';
+import { annotationMigration, annotationSamplingMigration } from '../annotation/migration.ts';
 import { auditChainIdMigration, sealExistingRowsMigration } from '../audit/migration.ts';
 import { apiKeyScopesMigration } from '../auth/migration.ts';
 import { datasetTablesMigration } from '../datasets/migration.ts';
@@ -249,6 +249,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     '0441_metric_contracts': metricContractsMigration(),
     // Numbered in 0410–0419, renamed to sort after every migration on main when it landed.
     '0442_online_evals': onlineEvalTablesMigration(dialect),
+    // From the 0420–0429 range, after 0442_online_evals already on main: Kysely runs them in name order.
+    '0443_annotation_sampling': annotationSamplingMigration(),
   };
 }
 

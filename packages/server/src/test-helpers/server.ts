@@ -69,7 +69,7 @@ export interface TestServerOptions {
   oidc?: OidcSettings | ((url: string) => OidcSettings);
   /** Password lockout and throttling; default the server's. */
   passwords?: BuildAppOptions['passwords'];
-  /** Annotation queues: how long a claim holds. */
+  /** Annotation queues: how long a claim holds, how often sampling rules run. */
   annotation?: BuildAppOptions['annotation'];
 }
 

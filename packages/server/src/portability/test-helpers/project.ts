@@ -394,6 +394,7 @@ function normaliseNumbers(dump: Record<string, Dumped[]>): Record<string, Dumped
     'span_start_ms',
     'cached_tokens',
     'lease_until_ms',
+    'sampled_until_ms',
   ]);
   for (const rows of Object.values(dump)) {
     for (const row of rows) {

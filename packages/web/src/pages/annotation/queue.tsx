@@ -34,6 +34,12 @@ export default function QueuePage({ id }: { id: number }) {
           {q.description ? <p>{q.description}</p> : null}
           <ProgressBar progress={q.progress} />
           {q.assignees.length > 0 ? <p className="muted">Assigned to {q.assignees.join(', ')}</p> : null}
+          {q.sampling ? (
+            <p className="muted" data-testid="queue-sampling">
+              Samples {Math.round(q.sampling.rate * 1000) / 10}% of the new traces of {q.sampling.prompt}
+              {q.sampling.env ? ` in ${q.sampling.env}` : ''}.
+            </p>
+          ) : null}
           <h2>Scores</h2>
           <ul>
             {q.definitions.map((d) => (
