@@ -24,7 +24,7 @@ const ADVICE: Partial<Record<string, Advice>> = {
   ENVIRONMENT_NOT_FOUND: () => 'List environments with `promptline envs list`.',
   ANNOTATION_QUEUE_NOT_FOUND: () => 'List queues with `promptline queues list`.',
   SCORE_DEFINITION_NOT_FOUND: () =>
-    'Define the score first (web app: Review → Score definitions), then run `promptline queues create` again.',
+    'Define the score first (web app: Annotate → Score definitions), then run `promptline queues create` again.',
   ENVIRONMENT_ARCHIVED: (p) =>
     `Unarchive it with \`promptline envs unarchive ${envOf(p)}\`, or deploy to another environment.`,
   DEPLOYMENT_NOT_FOUND: (p) =>
