@@ -179,9 +179,19 @@ describeServer(
       );
     });
 
-    it('a deterministic rule writes eval scores on the span, counted in /metrics per assertion', async () => {
+    it('a deterministic rule writes eval scores on the span, counted in /metrics per assertion and usable by an alert', async () => {
       const { api } = ctx();
       await promptWithVersion(api, 'online/checks');
+      const alert = await api.post('/api/v1/alerts', {
+        name: 'paris mentions drop',
+        prompt: 'online/checks',
+        metric: 'scoreMean',
+        score: 'mentions_paris',
+        windowMinutes: 10,
+        condition: { type: 'threshold', operator: 'lt', value: 0.8 },
+        minSamples: 2,
+      });
+      expect(alert.status).toBe(201);
       const created = await rule(api, 'online/checks', {
         name: 'checks',
         environment: 'production',
@@ -227,6 +237,13 @@ describeServer(
         'checks.javascript': { mean: 1, count: 2 },
       });
       expect(metrics.find((v: { version: number }) => v.version === 2)?.scores ?? {}).toEqual({});
+      // The eval scores' mean (0.5 over 2) is under the alert's 0.8: it fires.
+      const fired = await eventually(
+        () => api.get(`/api/v1/alerts/${alert.body.id}`),
+        (r) => r.body.state === 'firing',
+        30_000,
+      );
+      expect(fired.body.lastValue).toBe(0.5);
     });
 
     it('a judge rule (mock judge) produces eval scores visible in /metrics', async () => {
@@ -384,5 +401,5 @@ describeServer(
       expect(metrics.body.versions[0].scores.sample_paris).toEqual({ mean: 1, count: sampled });
     }, 300_000);
   },
-  { jobs: { pollMs: 20, backoffMs: 20, maxBackoffMs: 200 } },
+  { jobs: { pollMs: 20, backoffMs: 20, maxBackoffMs: 200 }, alerts: { everySeconds: 1 } },
 );
