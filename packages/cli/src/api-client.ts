@@ -39,6 +39,7 @@ import type {
   Invitation,
   LangfuseCreatePromptRequest,
   LangfusePrompt,
+  Member,
   MergePreview,
   MergeRequest,
   MergeResult,
@@ -318,6 +319,10 @@ export function createApiClient(options: ApiClientOptions) {
     /** Invites an email to the key's project; the answer carries the one-time link (`path`). */
     createInvitation: (request: { email: string; role?: Role; expiresInHours?: number }) =>
       call<CreatedInvitation>('POST', '/api/v1/invitations', request),
+    listMembers: () => call<{ items: Member[] }>('GET', '/api/v1/members'),
+    putMember: (request: { email: string; role: Role; name?: string }) =>
+      call<Member>('PUT', '/api/v1/members', request),
+    removeMember: (userId: number) => call<undefined>('DELETE', `/api/v1/members/${userId}`),
     listInvitations: () => call<{ items: Invitation[] }>('GET', '/api/v1/invitations'),
     revokeInvitation: (id: number) => call<Invitation>('DELETE', `/api/v1/invitations/${id}`),
 

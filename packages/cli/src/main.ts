@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   keys: () => import('./commands/keys.ts').then((m) => m.keysCommand),
   projects: () => import('./commands/projects.ts').then((m) => m.projectsCommand),
   invitations: () => import('./commands/invitations.ts').then((m) => m.invitationsCommand),
+  members: () => import('./commands/members.ts').then((m) => m.membersCommand),
   'security-events': () => import('./commands/security-events.ts').then((m) => m.securityEventsCommand),
   audit: () => import('./commands/audit.ts').then((m) => m.auditCommand),
   requests: () => import('./commands/requests.ts').then((m) => m.requestsCommand),
@@ -63,6 +64,7 @@ const SUMMARIES: Partial<Record<string, string>> = {
   segments: 'list | show <name> | set <name> [--when json] [--units a,b] | delete <name>: targeting segments',
   keys: 'create <name> [--env --prefix --read-only --expires] | list | rotate <id> | revoke <id>: API keys',
   projects: 'list | create <name> | enter <name>: projects (creating and entering take an instance admin)',
+  members: 'list | set <email> --role r | remove <email|id>: people of the project and their roles',
   invitations: 'create <email> [--role r] | list | revoke <id>: one-time links that bring people in',
   'security-events':
     'list [--type --email --since --until] | verify: sign-ins, refusals, lockouts of every project (instance admins)',

@@ -1,5 +1,5 @@
 /**
- * Black-box tests of `promptline invitations`: the real bin against a real server on 127.0.0.1
+ * Black-box tests of `promptline invitations` and `promptline members`: the real bin against a real server on 127.0.0.1
  * (SQLite; the invitation routes' own tests cover PostgreSQL). The link the CLI prints is used
  * over real HTTP, so the test proves it is the working one-time link.
  */
@@ -103,6 +103,30 @@ describe('promptline invitations', { timeout: 120_000 }, () => {
     expect(await ok(['invitations', 'list', '--project', 'default'])).not.toContain('c@example.com');
     await ok(['invitations', 'create', 'c@example.com', '--project', 'default']);
     expect(await ok(['invitations', 'list'])).toContain('c@example.com');
+  });
+
+  it('members: adds someone, changes their role, lists and removes them; keeps the last admin', async () => {
+    expect(
+      await ok(['members', 'set', 'Max@Example.com', '--role', 'reviewer', '--name', 'Max Power']),
+    ).toMatch(/^max@example\.com \(#\d+, invited\) is reviewer\n$/);
+    expect(await ok(['members', 'set', 'max@example.com', '--role', 'editor'])).toMatch(/is editor\n$/);
+    expect(await ok(['members', 'list'])).toMatch(/max@example\.com\s+Max Power\s+editor\s+invited/);
+    const bad = await run(['members', 'set', 'max@example.com', '--role', 'owner']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--role must be admin, editor, reviewer or viewer');
+    const missing = await run(['members', 'set', 'max@example.com']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--role is required');
+    expect(await ok(['members', 'remove', 'MAX@example.com'])).toBe(
+      'Removed max@example.com from the project\n',
+    );
+    expect(await ok(['members', 'list'])).not.toContain('max@example.com');
+    const gone = await run(['members', 'remove', 'max@example.com']);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toContain('is not a member of this project');
+    const last = await run(['members', 'remove', 'instance-admin@promptline.invalid']);
+    expect(last.code).toBe(1);
+    expect(last.stderr).toMatch(/^error LAST_ADMIN_MEMBER: /);
   });
 
   it('answers the server refusal (exit 1) for a key that is not an admin', async () => {

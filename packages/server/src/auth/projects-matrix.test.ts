@@ -324,5 +324,6 @@ describeServer((ctx) => {
       'session.sign_out',
       'session.sign_in',
     ]);
-  });
+    // Eleven scrypt checks (tens of milliseconds each, far more on a loaded machine).
+  }, 120_000);
 });

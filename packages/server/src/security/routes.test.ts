@@ -88,7 +88,7 @@ describeServer(
       const audit = JSON.stringify((await api.get('/api/v1/audit?limit=500')).body);
       expect(audit).not.toContain('stranger@example.com');
       expect(audit).not.toContain('session.sign_in_failed');
-    });
+    }, 120_000);
 
     it('pages newest first with the cursor, and refuses bad filters with 422', async () => {
       const { api } = ctx();
