@@ -17,7 +17,10 @@ const SHOTS = resolve(import.meta.dirname, '../test-results/instance-admin');
 const ROOT_PASSWORD = 'first admin passphrase';
 const GWEN_PASSWORD = 'gwen owns far away';
 
-describe('instance admins: the security log and entering any project, in Chromium', () => {
+// Each test signs people in (scrypt) and drives Chromium: seconds on a quiet machine, more when loaded.
+describe('instance admins: the security log and entering any project, in Chromium', {
+  timeout: 120_000,
+}, () => {
   let server: TestServer;
   let browser: Browser;
   const appErrors: string[] = [];

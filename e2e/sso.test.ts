@@ -195,7 +195,7 @@ describe('single sign-on in Chromium', () => {
     await expectRefusedWith(page, 'SSO_STATE_INVALID', 'forged-3-refused.png');
     expect(appErrors).toEqual([]);
     await page.context().close();
-  });
+  }, 60_000);
 
   it('refuses a code that expired before the browser brought it back', async () => {
     idp.setCodeTtl(1);
@@ -233,5 +233,5 @@ describe('single sign-on in Chromium', () => {
     } finally {
       idp.setCodeTtl(60);
     }
-  });
+  }, 60_000);
 });
