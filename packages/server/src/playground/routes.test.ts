@@ -285,6 +285,54 @@ for (const dialect of DIALECTS) {
       expect(plain.body.results[0][0]).not.toHaveProperty('contract');
     });
 
+    it('checks variables against the input schema of the draft or version: a bad row fails its cells, a bad single run is 422', async () => {
+      const draft = {
+        type: 'text',
+        template: 'Route {{ticket}} ({{priority}})',
+        config: { input: { schema: { ticket: 'string', 'priority(enum)': ['low', 'high'] } } },
+      };
+      const models = [{ provider: 'mock', model: 'm' }];
+      const batch = await server.call(
+        'POST',
+        '/api/v1/playground/runs',
+        {
+          draft,
+          variables: [
+            { ticket: 'refund', priority: 'low' },
+            { ticket: 7, priority: 'urgent' },
+          ],
+          models,
+        },
+        { accept: 'application/json' },
+      );
+      expect(batch.status).toBe(200);
+      expect(batch.body.results[0][0]).toMatchObject({ status: 'done' });
+      expect(batch.body.results[1][0]).toMatchObject({ status: 'error', code: 'INPUT_INVALID' });
+      expect(batch.body.results[1][0].detail).toContain('variables.ticket must be string');
+      expect(batch.body.results[1][0].detail).toContain(
+        'variables.priority must be equal to one of the allowed values',
+      );
+      const single = await server.call(
+        'POST',
+        '/api/v1/playground/runs',
+        { draft, variables: { priority: 'low' }, models },
+        { accept: 'application/json' },
+      );
+      expect(single.status).toBe(422);
+      expect(single.body).toMatchObject({
+        code: 'INPUT_INVALID',
+        errors: [{ path: 'variables.ticket', message: 'is required' }],
+      });
+      // strict: false skips the check, as render does.
+      const loose = await server.call(
+        'POST',
+        '/api/v1/playground/runs',
+        { draft, variables: { ticket: 7, priority: 'urgent' }, models, strict: false },
+        { accept: 'application/json' },
+      );
+      expect(loose.body.results[0][0].status).toBe('done');
+    });
+
     it('answers a batch as the whole matrix with Accept: application/json', async () => {
       const response = await server.call(
         'POST',

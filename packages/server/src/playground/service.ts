@@ -1,5 +1,6 @@
 import {
   AppError,
+  assertInputs,
   checkOutput,
   collectPartials,
   createProvider,
@@ -77,7 +78,7 @@ function invalid(path: string, message: string): AppError {
 
 /** Errors that belong to one row of variables (a batch goes on without it), not to the request. */
 function isRowError(error: unknown): boolean {
-  return isAppError(error) && error.code === 'TEMPLATE_VARIABLE_MISSING';
+  return isAppError(error) && (error.code === 'TEMPLATE_VARIABLE_MISSING' || error.code === 'INPUT_INVALID');
 }
 
 /**
@@ -126,8 +127,11 @@ export function createPlaygroundService({
         const latest = await prompts.latestVersion(projectId, name);
         return latest?.type === 'text' ? latest.template : undefined;
       });
+      const input = request.draft.config?.input;
       for (const variables of rows) {
         try {
+          // A draft's input schema is checked like a stored version's (the server's render does that).
+          if (strict) assertInputs('draft', input, variables, findIssues);
           rendered.push(renderContent(content, variables, { strict, partials: (n) => partials.get(n) }));
         } catch (error) {
           if (!isRowError(error)) throw error;
