@@ -297,7 +297,7 @@ describe('promptline redteam (black box)', () => {
     const missing = await redteam(['runs', 'show', '9999']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('REDTEAM_RUN_NOT_FOUND');
-  });
+  }, 120_000); // seven CLI processes in a row: seconds on a quiet machine, more on a loaded one
 
   it('reads a promptfoo-style config with a redteam block (plugins, strategies, injectVar)', async () => {
     await writeFile(
