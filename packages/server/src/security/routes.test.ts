@@ -134,6 +134,46 @@ describeServer(
       expect(seen.body.items[0]).toMatchObject({ project: 'sec-beta', data: { role: 'admin' } });
     });
 
+    it('records a browser signing in and out with an API key, naming the key', async () => {
+      const { api, server } = ctx();
+      const key = await api.post('/api/v1/api-keys', {
+        name: 'kiosk',
+        role: 'viewer',
+        user: 'kiosk@example.com',
+        account: 'service',
+      });
+      const opened = await server.app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { apiKey: key.body.key },
+      });
+      expect(opened.statusCode).toBe(204);
+      const out = await server.app.inject({
+        method: 'DELETE',
+        url: '/api/v1/session',
+        cookies: { [SESSION_COOKIE]: tokenOf(opened) },
+      });
+      expect(out.statusCode).toBe(204);
+      const events = (await api.get(`${EVENTS}?email=kiosk@example.com`)).body.items;
+      expect(events).toEqual([
+        expect.objectContaining({ type: 'session.sign_out', data: { method: 'api_key', key: 'kiosk' } }),
+        expect.objectContaining({
+          type: 'session.sign_in',
+          project: 'default',
+          data: { method: 'api_key', key: 'kiosk', role: 'viewer' },
+        }),
+      ]);
+      // A refused key is not recorded (nothing throttles that route).
+      const before = (await api.get(`${EVENTS}?limit=500`)).body.items.length;
+      const refused = await server.app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { apiKey: 'pl_nope' },
+      });
+      expect(refused.statusCode).toBe(401);
+      expect((await api.get(`${EVENTS}?limit=500`)).body.items.length).toBe(before);
+    });
+
     it('verifies the chain, and names an altered or deleted event', async () => {
       const { api, server } = ctx();
       const intact = await api.get(`${EVENTS}/verify`);

@@ -73,12 +73,24 @@ export function createSessionService({
       }
       const now = clock.now().getTime();
       const token = randomBytes(32).toString('base64url');
-      await store.deleteExpired(database.db, new Date(now).toISOString());
-      await store.insert(database.db, {
-        tokenHash: hashToken(token),
-        keyId: principal.keyId,
-        createdAt: new Date(now).toISOString(),
-        expiresAt: expiryFrom(now),
+      const keyId = principal.keyId;
+      await database.db.transaction().execute(async (trx) => {
+        await store.deleteExpired(trx, new Date(now).toISOString());
+        await store.insert(trx, {
+          tokenHash: hashToken(token),
+          keyId,
+          createdAt: new Date(now).toISOString(),
+          expiresAt: expiryFrom(now),
+        });
+        // A browser signed in with a key: the instance sees who (the key's user) and with which key.
+        // Refused keys are not recorded: nothing throttles this route, and a flood must not fill the log.
+        await security.append(trx, {
+          type: 'session.sign_in',
+          email: principal.userEmail,
+          actor: principal.userEmail,
+          projectId: principal.projectId,
+          data: { method: 'api_key', key: principal.name, role: principal.role },
+        });
       });
       return { token, principal };
     },
@@ -197,7 +209,20 @@ export function createSessionService({
     /** Ends a session (a no-op for an unknown token); a person's sign-out is recorded in the security log, and in the project's audit log when they are a member. */
     async close(token: string): Promise<void> {
       const tokenHash = hashToken(token);
-      await store.deleteByHash(database.db, tokenHash);
+      const keySession = await store.findByHash(database.db, tokenHash);
+      if (keySession) {
+        await database.db.transaction().execute(async (trx) => {
+          await store.deleteByHash(trx, tokenHash);
+          await security.append(trx, {
+            type: 'session.sign_out',
+            email: keySession.userEmail,
+            actor: keySession.userEmail,
+            projectId: keySession.projectId,
+            data: { method: 'api_key', key: keySession.keyName },
+          });
+        });
+        return;
+      }
       const person = await store.findUserSession(database.db, tokenHash);
       if (!person) return;
       await database.db.transaction().execute(async (trx) => {
