@@ -12,6 +12,8 @@ const METRICS = [
   { metric: 'errorRate', label: 'Error rate', tolerance: '5' },
   { metric: 'latencyP95', label: 'Latency p95', tolerance: '20' },
   { metric: 'costPerCall', label: 'Cost per call', tolerance: '20' },
+  // Spans checked against the version's output contract (docs/contracts.md); no data, no verdict.
+  { metric: 'contractViolationRate', label: 'Contract violation rate', tolerance: '5' },
 ] as const;
 
 /** `5, 25, 50, 100` with a duration per step → the plan's steps; null with the reason when it does not parse. */
