@@ -15,12 +15,15 @@ import type { JobService } from '../jobs/service.ts';
 import type { TraceService } from '../traces/service.ts';
 import { type Grader, scoreNames } from './grade.ts';
 import { dayOf, GRADE_JOB } from './sampler.ts';
+import { createSpendGate, type SpendGate } from './spend-gate.ts';
 import type { DayIncrement, OnlineEvalStore, PendingSpan, StoredRule } from './store.ts';
 
 type ScoreWriter = Awaited<ReturnType<TraceService['scoreWriter']>>;
 
 /** Spans written per transaction. */
 const CHUNK = 25;
+/** Spans of a chunk graded at once. */
+const PARALLEL = 4;
 /** Longest reason kept as a score's comment. */
 const MAX_COMMENT = 1_000;
 
@@ -50,23 +53,15 @@ export function registerGradeJob(options: GradeJobOptions): void {
   const { database, clock, store, traces, grade } = options;
   const today = () => dayOf(clock.now().getTime());
 
-  /** Grades one span; `spent` is the rule's judge spend today so far (read once per chunk, then added to). */
+  /** Grades one span; judged rules go through `gate`, which holds their spend under the budget. */
   async function gradeOne(
     row: PendingSpan,
     rule: StoredRule | undefined,
-    spent: Map<number, number>,
+    gate: SpendGate,
     signal: AbortSignal,
   ): Promise<Outcome | null> {
     if (!rule) return null; // deleted: its queue went with it
     if (!rule.enabled) return { kind: 'drop', row };
-    if (rule.assertions.some(needsJudge)) {
-      let so = spent.get(rule.id);
-      if (so === undefined) {
-        so = (await store.daysOf(database.db, [rule.id], today())).get(rule.id)?.costUsd ?? 0;
-        spent.set(rule.id, so);
-      }
-      if (so >= rule.dailyBudgetUsd) return { kind: 'skip', row };
-    }
     const span = await traces.spanForEval(row.projectId, row.traceId, row.spanId);
     if (!span) {
       return {
@@ -75,24 +70,31 @@ export function registerGradeJob(options: GradeJobOptions): void {
         message: `span ${row.traceId}/${row.spanId} is gone (erased or past retention)`,
       };
     }
-    const graded = await grade(rule, span, signal);
-    spent.set(rule.id, (spent.get(rule.id) ?? 0) + graded.costUsd);
-    const [callError] = graded.callErrors;
-    if (callError !== undefined) {
-      const message = `judge ${rule.judge?.provider}/${rule.judge?.model}: ${callError}`;
-      return { kind: 'error', row, message, costUsd: graded.costUsd };
+    const judged = rule.assertions.some(needsJudge);
+    if (judged && !(await gate.acquire(rule))) return { kind: 'skip', row };
+    let costUsd = 0;
+    try {
+      const graded = await grade(rule, span, signal);
+      costUsd = graded.costUsd;
+      const [callError] = graded.callErrors;
+      if (callError !== undefined) {
+        const message = `judge ${rule.judge?.provider}/${rule.judge?.model}: ${callError}`;
+        return { kind: 'error', row, message, costUsd };
+      }
+      const names = scoreNames(rule.name, graded.outcomes);
+      return {
+        kind: 'graded',
+        row,
+        costUsd,
+        scores: graded.outcomes.map((o, i) => ({
+          name: names[i] ?? `${rule.name}.${o.type}`,
+          value: Number.isFinite(o.score) ? o.score : 0,
+          comment: `${o.pass ? 'pass' : 'fail'}: ${o.reason}`.slice(0, MAX_COMMENT),
+        })),
+      };
+    } finally {
+      if (judged) gate.release(rule.id, costUsd);
     }
-    const names = scoreNames(rule.name, graded.outcomes);
-    return {
-      kind: 'graded',
-      row,
-      costUsd: graded.costUsd,
-      scores: graded.outcomes.map((o, i) => ({
-        name: names[i] ?? `${rule.name}.${o.type}`,
-        value: Number.isFinite(o.score) ? o.score : 0,
-        comment: `${o.pass ? 'pass' : 'fail'}: ${o.reason}`.slice(0, MAX_COMMENT),
-      })),
-    };
   }
 
   /** Writes a chunk's outcomes in one transaction: queue, scores, counters, last errors. */
@@ -138,19 +140,27 @@ export function registerGradeJob(options: GradeJobOptions): void {
 
   async function run(pending: number[], ctx: JobContext): Promise<void> {
     const rows = await store.pending(database.db, pending);
-    const rules = new Map<number, StoredRule | undefined>();
+    const rules = new Map<number, Promise<StoredRule | undefined>>();
     let failure: string | null = null;
     for (let i = 0; i < rows.length; i += CHUNK) {
       if (ctx.signal.aborted) throw new Error('online evaluation stopped');
-      const spent = new Map<number, number>();
+      const gate = createSpendGate(
+        async (ruleId) => (await store.daysOf(database.db, [ruleId], today())).get(ruleId)?.costUsd ?? 0,
+      );
       const outcomes: Outcome[] = [];
-      for (const row of rows.slice(i, i + CHUNK)) {
-        if (!rules.has(row.ruleId))
-          rules.set(row.ruleId, await store.find(database.db, row.projectId, row.ruleId));
-        const outcome = await gradeOne(row, rules.get(row.ruleId), spent, ctx.signal);
-        if (outcome) outcomes.push(outcome);
-        if (outcome?.kind === 'error') failure = outcome.message;
-      }
+      const queue = rows.slice(i, i + CHUNK);
+      // A few spans at a time: judges answer in seconds, and their calls wait on the network.
+      await Promise.all(
+        Array.from({ length: PARALLEL }, async () => {
+          for (let row = queue.shift(); row !== undefined; row = queue.shift()) {
+            if (!rules.has(row.ruleId))
+              rules.set(row.ruleId, store.find(database.db, row.projectId, row.ruleId));
+            const outcome = await gradeOne(row, await rules.get(row.ruleId), gate, ctx.signal);
+            if (outcome) outcomes.push(outcome);
+            if (outcome?.kind === 'error') failure = outcome.message;
+          }
+        }),
+      );
       // Prepared before the transaction: nothing inside it reads beside it (see scoreWriter).
       const projects = new Set(outcomes.filter((o) => o.kind === 'graded').map((o) => o.row.projectId));
       const writers = new Map(
