@@ -7,8 +7,9 @@
  *   the ingest transaction). Measured side by side, alternating, `--rounds` times each.
  * - `grading`: spans graded per second by the job runner, from the first batch sent until every
  *   sampled span is evaluated, for `--spans` spans with a deterministic rule (contains + is-json +
- *   regex) and with an `llm-rubric` rule judged by the mock provider; and the process's CPU µs per
- *   graded span over that window (ingestion included).
+ *   regex) and with an `llm-rubric` rule judged by the mock provider, and for `--judged-spans`
+ *   with an OpenAI-compatible judge over HTTP answering after `--judge-ms`; and the process's CPU
+ *   µs per graded span over that window (ingestion included).
  *
  * Prints { <dialect>: { ingestCpuUsPerSpan, grading } }. Figures from a loaded machine are
  * indicative; compare the ratios of one run.
@@ -17,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { startWireServer } from '../packages/core/src/providers/test-helpers/wire-server.ts';
 import type { Dialect } from '../packages/server/src/db/database.ts';
 import { createTestClient, startTestServer } from '../packages/server/src/test-helpers/index.ts';
 
@@ -24,14 +26,18 @@ const { values: args } = parseArgs({
   options: {
     dialect: { type: 'string', default: 'sqlite' },
     spans: { type: 'string', default: '600' },
+    'judge-ms': { type: 'string', default: '200' },
+    'judged-spans': { type: 'string', default: '100' },
     batch: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '5' },
   },
 });
 const DIALECTS: Dialect[] = args.dialect === 'both' ? ['sqlite', 'postgres'] : [args.dialect as Dialect];
-const SPANS = Number(args.spans);
+const ALL_SPANS = Number(args.spans);
 const BATCH = Number(args.batch);
 const ROUNDS = Number(args.rounds);
+const JUDGE_MS = Number(args['judge-ms']);
+const JUDGED_SPANS = Number(args['judged-spans']);
 const PROMPT = 'bench/online';
 
 function batch(size: number, environment = 'production') {
@@ -64,7 +70,32 @@ const cpuUs = () => {
 async function benchOne(dialect: Dialect) {
   const server = await startTestServer({ dialect, listen: false, jobs: { pollMs: 20 } });
   const api = createTestClient(server.app, server.apiKey);
+  // An OpenAI-compatible judge over real HTTP that answers after JUDGE_MS.
+  const judge = await startWireServer(async (_request, response) => {
+    await new Promise((resolve) => setTimeout(resolve, JUDGE_MS));
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify({
+        id: 'chatcmpl-bench',
+        object: 'chat.completion',
+        model: 'judge',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: '{"pass":true,"score":1,"reason":"ok"}' },
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 },
+      }),
+    );
+  });
   try {
+    await api.put('/api/v1/providers/benchjudge', {
+      kind: 'openai-compatible',
+      baseUrl: `${judge.url}/v1`,
+      apiKey: 'sk-bench',
+    });
     await api.post('/api/v1/prompts', {
       name: PROMPT,
       version: { type: 'text', template: 'Q: {{question}}' },
@@ -135,8 +166,14 @@ async function benchOne(dialect: Dialect) {
         judge: { provider: 'mock', model: 'judge' },
         dailyBudgetUsd: 1_000,
       },
+      [`httpJudge${JUDGE_MS}ms`]: {
+        assertions: [{ type: 'llm-rubric', value: 'Answers where the order is' }],
+        judge: { provider: 'benchjudge', model: 'judge' },
+        dailyBudgetUsd: 1_000,
+      },
     };
     for (const [kind, rule] of Object.entries(kinds)) {
+      const SPANS = kind.startsWith('httpJudge') ? JUDGED_SPANS : ALL_SPANS;
       const id = await create({ name: kind, environment: 'production', samplingRate: 1, ...rule });
       const started = performance.now();
       const cpu0 = cpuUs();
@@ -165,6 +202,7 @@ async function benchOne(dialect: Dialect) {
     };
   } finally {
     await server.close();
+    await judge.close();
   }
 }
 
