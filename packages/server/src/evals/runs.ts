@@ -333,6 +333,9 @@ export function createRuns(deps: EvalDeps, thresholds: Thresholds) {
         );
       }
       const outcome = await database.db.transaction().execute(async (trx) => {
+        // The job row first, then the run: the order the job's own fenced writes lock them in
+        // (PostgreSQL would otherwise deadlock a cancel against a batch's progress write).
+        const job = await jobs.cancel(trx, runJobKey(id));
         await store.requestCancel(trx, id);
         await audit.append(trx, {
           projectId,
@@ -342,7 +345,6 @@ export function createRuns(deps: EvalDeps, thresholds: Thresholds) {
           target: String(id),
           data: { before: { status: run.status } },
         });
-        const job = await jobs.cancel(trx, runJobKey(id));
         // Not running anywhere (still queued, or a run without a job): it ends here and now.
         if (job !== 'requested') await finishRun(deps, trx, projectId, run, CANCELLED);
         return job;
