@@ -83,9 +83,13 @@ export function createPasswordService({
   }
 
   function lockedError(email: string, until: string): AppError {
-    return new AppError('ACCOUNT_LOCKED', `Too many failed passwords for ${email}: sign-in is locked until ${until}.`, {
-      hint: 'Wait, or ask an admin to set a new password (PUT /api/v1/members/{userId}/password).',
-    });
+    return new AppError(
+      'ACCOUNT_LOCKED',
+      `Too many failed passwords for ${email}: sign-in is locked until ${until}.`,
+      {
+        hint: 'Wait, or ask an admin to set a new password (PUT /api/v1/members/{userId}/password).',
+      },
+    );
   }
 
   return {
