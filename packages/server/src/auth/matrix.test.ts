@@ -292,5 +292,5 @@ describeServer((ctx) => {
     }
     expect(wrong).toEqual([]);
     expect(cells).toBe(routes.length * CALLERS.length);
-  }, 60_000);
+  }, 180_000);
 });
