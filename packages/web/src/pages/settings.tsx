@@ -1,6 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link, Redirect } from 'wouter';
 import { request } from '../api/client.ts';
+import { Loading } from '../components/states.tsx';
 import { ApiKeysPage } from './settings/api-keys.tsx';
 import { EnvironmentsPage } from './settings/environments.tsx';
 import { PeoplePage } from './settings/people.tsx';
@@ -9,6 +11,10 @@ import { ProjectsPage } from './settings/projects.tsx';
 import { ProvidersPage } from './settings/providers.tsx';
 import { SecurityLogPage } from './settings/security.tsx';
 
+// Alerts and webhooks are their own chunks: most visits to settings never open them.
+const AlertsPage = lazy(() => import('./settings/alerts.tsx').then((m) => ({ default: m.AlertsPage })));
+const WebhooksPage = lazy(() => import('./settings/webhooks.tsx').then((m) => ({ default: m.WebhooksPage })));
+
 const SECTIONS = [
   { id: 'environments', label: 'Environments', page: EnvironmentsPage },
   { id: 'providers', label: 'Providers', page: ProvidersPage },
@@ -16,11 +22,13 @@ const SECTIONS = [
   { id: 'api-keys', label: 'API keys', page: ApiKeysPage },
   { id: 'people', label: 'People', page: PeoplePage },
   { id: 'projects', label: 'Projects', page: ProjectsPage },
+  { id: 'alerts', label: 'Alerts', page: AlertsPage },
+  { id: 'webhooks', label: 'Webhooks', page: WebhooksPage },
   { id: 'security', label: 'Security log', page: SecurityLogPage, instanceAdmins: true },
 ] as const;
 
 /**
- * The project's settings, one section per URL: `/settings/<environments|providers|prices|api-keys|people|projects>`,
+ * The project's settings, one section per URL: `/settings/<environments|providers|prices|api-keys|people|projects|alerts|webhooks>`,
  * and for instance admins `/settings/security` (the instance security log).
  */
 export default function SettingsPage({ section }: { section: string | undefined }) {
@@ -49,7 +57,9 @@ export default function SettingsPage({ section }: { section: string | undefined 
           </Link>
         ))}
       </nav>
-      <Page />
+      <Suspense fallback={<Loading />}>
+        <Page />
+      </Suspense>
     </div>
   );
 }
