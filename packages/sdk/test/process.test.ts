@@ -178,7 +178,8 @@ describe('SDK against a server process on SQLite', () => {
     cachePath = join(dir, 'app-cache', 'production.json');
     port = await freePort();
     server = await startServerProcess({ port, dataDir, apiKey });
-  });
+    // A cold start runs every migration; on a loaded machine that has taken over 30 s.
+  }, 120_000);
 
   afterAll(async () => {
     await app?.client.close();
@@ -383,7 +384,7 @@ describe('SDK against a server process on PostgreSQL', () => {
       apiKey,
       databaseUrl: database.url,
     });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await server?.kill('SIGTERM');

@@ -56,7 +56,7 @@ export interface ServerProcess {
  */
 export async function startServerProcess(
   options: ServerProcessOptions,
-  startTimeoutMs = 30_000,
+  startTimeoutMs = 90_000,
 ): Promise<ServerProcess> {
   const url = `http://127.0.0.1:${options.port}`;
   const child: ChildProcess = spawn(
