@@ -70,6 +70,7 @@ function prepared(contract: OutputContract): OutputContract {
   try {
     return { ...contract, schema: toJsonSchema(contract.schema) };
   } catch {
+    // Unreadable schema: kept as written so each span's check reports the problem (see above).
     return contract;
   }
 }

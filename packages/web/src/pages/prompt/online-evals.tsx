@@ -77,6 +77,7 @@ function parseValue(text: string): unknown {
     try {
       return JSON.parse(t);
     } catch {
+      // Not JSON after all: the value is the text as typed.
       return text;
     }
   }
