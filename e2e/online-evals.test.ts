@@ -102,8 +102,10 @@ describe('online evaluations in Chromium', () => {
     expect((await row.locator('td').nth(3).textContent())?.trim()).toBe('2');
     expect(await row.locator('td').nth(2).textContent()).toBe('100 %');
 
-    await row.getByLabel('paris enabled').uncheck();
+    // A click rather than uncheck(): the switch follows the server, which answers after the click.
+    await row.getByLabel('paris enabled').click();
     await poll(async () => (await rules())[0]?.enabled).toBe(false);
+    await poll(async () => await row.getByLabel('paris enabled').isChecked()).toBe(false);
 
     await row.getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('form', { name: 'Online evaluation' });

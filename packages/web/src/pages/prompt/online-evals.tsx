@@ -180,7 +180,8 @@ export function OnlineEvalsCard({ prompt, env }: { prompt: string; env: string }
                       <label className="inline">
                         <input
                           type="checkbox"
-                          checked={r.enabled}
+                          // Shows the switch as asked while the change is on its way.
+                          checked={toggle.isPending && toggle.variables?.id === r.id ? !r.enabled : r.enabled}
                           disabled={!writer || toggle.isPending}
                           onChange={() => toggle.mutate(r)}
                           aria-label={`${r.name} enabled`}
