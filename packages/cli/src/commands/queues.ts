@@ -1,11 +1,10 @@
 /** `promptline queues list|show|create|add`: annotation queues for human review (docs/annotation.md). */
 import type { AnnotationProgress } from '@promptline/core';
 import type { ApiClient } from '../api-client.ts';
-import { parsePositiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { defineGroup } from '../kit.ts';
 import { formatTable, oneLine } from '../output.ts';
-import { traceFilter } from './traces.ts';
+import { traceSelection } from './traces.ts';
 
 const progressCell = (p: AnnotationProgress) =>
   `${p.completed + p.skipped}/${p.total} done (${p.completed} completed, ${p.skipped} skipped, ${p.claimed} claimed, ${p.pending} pending)`;
@@ -210,26 +209,14 @@ export const queuesCommand = defineGroup({
       ],
       async run(input, ctx) {
         const [ref = '', ...traceIds] = input.positionals;
-        for (const id of traceIds) {
-          if (!/^[0-9a-f]{32}$/.test(id))
-            throw new UsageError(`a trace id is 32 lowercase hex digits, got "${id}"`);
-        }
-        const filterText = input.string('filter');
-        const since = input.string('since');
-        if (traceIds.length > 0 && (filterText !== undefined || since !== undefined)) {
-          throw new UsageError('name traces by id or pick them with --filter/--since, not both');
-        }
-        if (traceIds.length === 0 && filterText === undefined && since === undefined) {
-          throw new UsageError(
-            'name trace ids, or pick traces with --filter (e.g. --filter status=error) or --since',
-          );
-        }
-        const filter = traceFilter(filterText, since);
-        const limitText = input.string('limit');
+        const selection = traceSelection(traceIds, {
+          filter: input.string('filter'),
+          since: input.string('since'),
+          limit: input.string('limit'),
+        });
         const id = await queueId(ctx.api, ref);
         const result = await ctx.api.addQueueItems(id, {
-          ...(traceIds.length > 0 ? { traces: traceIds.map((traceId) => ({ traceId })) } : { filter }),
-          ...(limitText === undefined ? {} : { limit: parsePositiveInt(limitText, '--limit') }),
+          ...selection,
         });
         if (ctx.printJson(result)) return;
         ctx.out(

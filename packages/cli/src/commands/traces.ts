@@ -30,10 +30,9 @@ function spanLine(span: TraceSpan, traceStartMs: number, color: boolean): string
 const FILTER_KEYS = ['prompt', 'version', 'env', 'status', 'userId', 'sessionId', 'model', 'q'];
 
 /**
- * The traces-list filter of `--filter k=v,…` and `--since` (shared by `traces to-dataset` and
- * `queues add`). @throws UsageError naming the keys it takes
+ * The traces-list filter of `--filter k=v,…` and `--since`. @throws UsageError naming the keys it takes
  */
-export function traceFilter(
+function traceFilter(
   filterText: string | undefined,
   since: string | undefined,
 ): Record<string, string | number> {
@@ -51,6 +50,33 @@ export function traceFilter(
   }
   if (since !== undefined) filter.from = parseSince(since, Date.now());
   return filter;
+}
+
+/**
+ * Which traces a bulk command takes (shared by `traces to-dataset` and `queues add`): the trace ids
+ * named, or the traces `--filter`/`--since` pick, one or the other; `--limit` caps the picked ones.
+ * @throws UsageError for a malformed id, both ways at once, or neither
+ */
+export function traceSelection(
+  traceIds: readonly string[],
+  options: { filter: string | undefined; since: string | undefined; limit: string | undefined },
+): { traces: { traceId: string }[] } | { filter: Record<string, string | number>; limit?: number } {
+  for (const id of traceIds) {
+    if (!/^[0-9a-f]{32}$/.test(id))
+      throw new UsageError(`a trace id is 32 lowercase hex digits, got "${id}"`);
+  }
+  const picking = options.filter !== undefined || options.since !== undefined;
+  if (traceIds.length > 0 && picking) {
+    throw new UsageError('name traces by id or pick them with --filter/--since, not both');
+  }
+  if (traceIds.length === 0 && !picking) {
+    throw new UsageError(
+      'name trace ids, or pick traces with --filter (e.g. --filter status=error) or --since',
+    );
+  }
+  const limit = options.limit === undefined ? {} : { limit: parsePositiveInt(options.limit, '--limit') };
+  if (traceIds.length > 0) return { traces: traceIds.map((traceId) => ({ traceId })), ...limit };
+  return { filter: traceFilter(options.filter, options.since), ...limit };
 }
 
 /** The `traces` command group. */
@@ -180,25 +206,13 @@ export const tracesCommand = defineGroup({
       ],
       async run(input, ctx) {
         const [dataset = '', ...traceIds] = input.positionals;
-        for (const id of traceIds) {
-          if (!/^[0-9a-f]{32}$/.test(id))
-            throw new UsageError(`a trace id is 32 lowercase hex digits, got "${id}"`);
-        }
-        const filterText = input.string('filter');
-        const since = input.string('since');
-        if (traceIds.length > 0 && (filterText !== undefined || since !== undefined)) {
-          throw new UsageError('name traces by id or pick them with --filter/--since, not both');
-        }
-        if (traceIds.length === 0 && filterText === undefined && since === undefined) {
-          throw new UsageError(
-            'name trace ids, or pick traces with --filter (e.g. --filter status=error) or --since',
-          );
-        }
-        const filter = traceFilter(filterText, since);
-        const limitText = input.string('limit');
+        const selection = traceSelection(traceIds, {
+          filter: input.string('filter'),
+          since: input.string('since'),
+          limit: input.string('limit'),
+        });
         const result = await ctx.api.tracesToDataset(dataset, {
-          ...(traceIds.length > 0 ? { traces: traceIds.map((traceId) => ({ traceId })) } : { filter }),
-          ...(limitText === undefined ? {} : { limit: parsePositiveInt(limitText, '--limit') }),
+          ...selection,
           create: input.flag('create'),
           expected: input.flag('no-expected') ? 'none' : 'output',
         });
