@@ -4,6 +4,8 @@
  * scores (`source: human`, written through the trace service so they count in metrics like any
  * score) or skipped. Score names and values are checked against the queue's score definitions.
  * Queue changes are audited; reviews are recorded as the scores themselves.
+ * Just over 500 lines: queue management, the claim/complete cycle and the sampling pass share the
+ * queue's checks; score definitions already live in their own files (definitions.ts).
  */
 import {
   type AddAnnotationItemsRequest,

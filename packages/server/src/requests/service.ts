@@ -1,3 +1,9 @@
+/**
+ * Deployment requests (create, list, approve, reject, cancel) and the quorum that deploys them.
+ * Slightly over 500 lines because approve is one transaction that re-checks staleness and the
+ * policy, counts the quorum and then deploys through the deployments service (which applies the
+ * eval and red-team gates); splitting it would spread that one decision over files.
+ */
 import {
   AppError,
   allowsBranchVersions,
