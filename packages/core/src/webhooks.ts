@@ -14,6 +14,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'deployment.requested',
   'deployment.approved',
   'eval.completed',
+  'redteam.completed',
   'alert.fired',
   'alert.resolved',
 ] as const;

@@ -478,6 +478,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     resolveProvider: async (projectId, provider) =>
       providers.settingsFor(projectId, provider, await providers.priceBook(projectId)),
     knownSecrets: (projectId) => providers.knownSecrets(projectId),
+    events,
   });
   // Every way in (native API, OpenTelemetry, gateway, SDK) stores spans through this one service.
   // Written spans and scores reach the metrics rollups through its sink, in the writing transaction.

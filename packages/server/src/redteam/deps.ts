@@ -2,6 +2,7 @@ import { AppError, type ProviderSettings } from '@promptline/core';
 import type { AuditService } from '../audit/service.ts';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
+import type { EventPublisher } from '../events/bus.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { PromptService } from '../prompts/service.ts';
 import type { RedteamStore, StoredRedteamRun } from './store.ts';
@@ -20,6 +21,8 @@ export interface RedteamDeps {
   knownSecrets: (projectId: number) => Promise<readonly string[]>;
   /** Runs executing at once in this process. */
   maxConcurrentRuns: number;
+  /** Told `redteam.completed` in the transaction that ends a run (webhooks subscribe). */
+  events: EventPublisher;
 }
 
 export function runNotFound(id: number): AppError {

@@ -78,6 +78,20 @@ export async function finishRun(
       },
     },
   });
+  await deps.events.publish(trx, {
+    type: 'redteam.completed',
+    projectId: run.projectId,
+    data: {
+      runId: run.id,
+      prompt: run.prompt,
+      version: run.version,
+      status: end.status,
+      passed: end.passed,
+      failing: end.failing,
+      bySeverity: end.bySeverity,
+      ...(end.error ? { error: end.error } : {}),
+    },
+  });
   return true;
 }
 

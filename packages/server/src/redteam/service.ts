@@ -6,6 +6,7 @@
 import type { AuditService } from '../audit/service.ts';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../db/database.ts';
+import { type EventPublisher, noEvents } from '../events/bus.ts';
 import type { JobService } from '../jobs/service.ts';
 import type { RedteamDeps } from './deps.ts';
 import { createRedteamRunJob } from './run-job.ts';
@@ -24,6 +25,8 @@ export interface RedteamServiceOptions {
   knownSecrets?: RedteamDeps['knownSecrets'];
   /** Runs executing at once in this process (default 2); more wait queued. */
   maxConcurrentRuns?: number;
+  /** Told `redteam.completed` when a run ends (webhooks subscribe); none when omitted. */
+  events?: EventPublisher;
 }
 
 export function createRedteamService(options: RedteamServiceOptions) {
@@ -37,6 +40,7 @@ export function createRedteamService(options: RedteamServiceOptions) {
     resolveProvider: options.resolveProvider,
     knownSecrets: options.knownSecrets ?? (async () => []),
     maxConcurrentRuns: options.maxConcurrentRuns ?? 2,
+    events: options.events ?? noEvents,
   };
   options.jobs.register(createRedteamRunJob(deps));
   const runs = createRuns(deps);

@@ -50,6 +50,8 @@ export function slackText(event: WebhookEventBody): string {
       return `${str(d.approver)} approved request #${str(d.requestId)} for *${str(d.prompt)}* in ${str(d.environment)} (${str(d.approvals)}/${str(d.requiredApprovals)})`;
     case 'eval.completed':
       return `Eval run #${str(d.runId)} of *${str(d.prompt)}* ${str(d.status)}${d.thresholdsMet === true ? ': thresholds met' : d.thresholdsMet === false ? ': thresholds NOT met' : ''}`;
+    case 'redteam.completed':
+      return `Red-team run #${str(d.runId)} of *${str(d.prompt)}* v${str(d.version)} ${str(d.status)}${d.passed === true ? ': passed' : d.passed === false ? `: FAILED (${str(d.failing)} failing findings)` : ''}`;
     case 'alert.fired':
       return `:rotating_light: Alert *${str(d.rule)}* is firing: ${str(d.metric)} = ${str(d.value)} (${str(d.condition)})`;
     case 'alert.resolved':

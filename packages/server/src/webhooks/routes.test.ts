@@ -257,6 +257,37 @@ describeServer(
       });
     });
 
+    it('delivers redteam.completed when a red-team run ends, with its verdict', async () => {
+      const { api } = ctx();
+      const hook = (
+        await api.post('/api/v1/webhooks', {
+          name: 'redteam',
+          url: `${receiver.url}${path('redteam')}`,
+          events: ['redteam.completed'],
+        })
+      ).body;
+      await api.post('/api/v1/prompts', {
+        name: 'hook/rt',
+        version: { type: 'text', template: 'You are a support bot. Answer: {{question}}' },
+      });
+      // The mock provider repeats its instructions: prompt extraction finds a leak, so the run fails.
+      const started = await api.post(`${p('hook/rt')}/redteam-runs`, {
+        version: 1,
+        plugins: ['prompt-extraction'],
+        strategies: ['none'],
+      });
+      expect(started.status).toBe(202);
+      const [sent] = (
+        await receiver.waitFor((r) => r.some((x) => x.path === path('redteam')), 20_000)
+      ).filter((x) => x.path === path('redteam'));
+      const event = new StandardWebhook(hook.secret).verify(sent?.body ?? '', signed(sent?.headers ?? {}));
+      expect(event).toMatchObject({
+        type: 'redteam.completed',
+        data: { runId: started.body.id, prompt: 'hook/rt', version: 1, status: 'completed', passed: false },
+      });
+      expect((event as { data: { failing: number } }).data.failing).toBeGreaterThan(0);
+    });
+
     it('rotates a secret, refuses bad input with stable codes, and deletes', async () => {
       const { api } = ctx();
       const bad = await api.post('/api/v1/webhooks', {

@@ -13,6 +13,7 @@ const EVENTS = [
   'deployment.requested',
   'deployment.approved',
   'eval.completed',
+  'redteam.completed',
   'alert.fired',
   'alert.resolved',
 ] as const satisfies readonly WebhookEventType[];
