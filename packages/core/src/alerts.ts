@@ -68,13 +68,28 @@ export const CreateAlertRuleRequest = z
   })
   .superRefine(checkRule);
 
-export const UpdateAlertRuleRequest = z.object({
-  name: ruleFields.name.optional(),
-  windowMinutes: ruleFields.windowMinutes.optional(),
-  condition: AlertCondition.optional(),
-  minSamples: ruleFields.minSamples.optional(),
-  enabled: ruleFields.enabled.optional(),
-});
+/**
+ * Body of `PATCH /api/v1/alerts/{id}`: the name, the metric (with its score name for `scoreMean`),
+ * the condition, window, minimum sample and enabled flag. The scope (prompt, version, environment)
+ * stays: a rule watching something else is a new rule. Moving off `scoreMean` drops the score name.
+ */
+export const UpdateAlertRuleRequest = z
+  .object({
+    name: ruleFields.name.optional(),
+    metric: AlertMetric.optional(),
+    score: ruleFields.score,
+    windowMinutes: ruleFields.windowMinutes.optional(),
+    condition: AlertCondition.optional(),
+    minSamples: ruleFields.minSamples.optional(),
+    enabled: ruleFields.enabled.optional(),
+  })
+  .strict()
+  .superRefine((change, ctx) => {
+    if (change.metric !== undefined && change.metric !== 'scoreMean' && change.score !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['score'], message: 'only scoreMean takes a score name' });
+    }
+    if (change.condition) checkCondition(change.condition, ctx);
+  });
 
 function checkRule(
   rule: {
@@ -95,7 +110,11 @@ function checkRule(
   if (rule.metric !== 'scoreMean' && rule.score !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['score'], message: 'only scoreMean takes a score name' });
   }
-  const c = rule.condition;
+  checkCondition(rule.condition, ctx);
+}
+
+/** The resolve level of a condition sits on the healthy side of its fire level. */
+function checkCondition(c: AlertCondition, ctx: z.RefinementCtx): void {
   if (c.type === 'threshold' && c.resolveAt !== undefined) {
     const wrongSide = c.operator === 'gt' ? c.resolveAt > c.value : c.resolveAt < c.value;
     if (wrongSide) {

@@ -147,6 +147,95 @@ describeServer(
       expect((await api.delete(`/api/v1/alerts/${rule.id}`)).body).toEqual({ deleted: true });
       expect((await api.get(`/api/v1/alerts/${rule.id}`)).status).toBe(404);
     });
+
+    it('edits a rule’s metric, condition, window and minimum sample, audited before and after; refuses what does not fit', async () => {
+      const { api } = ctx();
+      const rule = (
+        await api.post('/api/v1/alerts', {
+          name: 'slow answers',
+          prompt: 'alert/edit',
+          metric: 'latencyP95',
+          condition: { type: 'threshold', operator: 'gt', value: 2000 },
+          enabled: false,
+        })
+      ).body;
+      const edited = await api.patch(`/api/v1/alerts/${rule.id}`, {
+        metric: 'scoreMean',
+        score: 'helpfulness',
+        condition: { type: 'change', direction: 'decrease', percent: 20 },
+        windowMinutes: 60,
+        minSamples: 5,
+      });
+      expect(edited.status).toBe(200);
+      expect(edited.body).toMatchObject({
+        name: 'slow answers',
+        prompt: 'alert/edit',
+        metric: 'scoreMean',
+        score: 'helpfulness',
+        condition: { type: 'change', direction: 'decrease', percent: 20 },
+        windowMinutes: 60,
+        minSamples: 5,
+        enabled: false,
+        state: 'ok',
+      });
+      // Off scoreMean, the score name goes with it.
+      const back = await api.patch(`/api/v1/alerts/${rule.id}`, { metric: 'errorRate' });
+      expect(back.body).toMatchObject({ metric: 'errorRate', score: null });
+      expect((await api.get(`/api/v1/alerts/${rule.id}`)).body).toMatchObject({
+        metric: 'errorRate',
+        score: null,
+        windowMinutes: 60,
+      });
+
+      const refusals = [
+        [{ metric: 'scoreMean' }, 'score'],
+        [{ score: 'helpfulness' }, 'score'],
+        [{ metric: 'volume', score: 'x' }, 'score'],
+        [{ condition: { type: 'threshold', operator: 'gt', value: 0.1, resolveAt: 0.2 } }, 'condition.resolveAt'],
+        [{ windowMinutes: 0 }, 'windowMinutes'],
+        [{ prompt: 'alert/other' }, ''],
+      ] as const;
+      for (const [body, path] of refusals) {
+        const refused = await api.patch(`/api/v1/alerts/${rule.id}`, body);
+        expect(refused.status, JSON.stringify(body)).toBe(422);
+        expect(refused.body.code).toBe('VALIDATION_FAILED');
+        expect(refused.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+      }
+      expect((await api.patch('/api/v1/alerts/999999', { minSamples: 3 })).body.code).toBe(
+        'ALERT_RULE_NOT_FOUND',
+      );
+      // Nothing refused was written.
+      expect((await api.get(`/api/v1/alerts/${rule.id}`)).body).toMatchObject({
+        metric: 'errorRate',
+        score: null,
+        condition: { type: 'change', direction: 'decrease', percent: 20 },
+        windowMinutes: 60,
+        minSamples: 5,
+      });
+
+      const audit = (await api.get('/api/v1/audit?action=alert_rule.update')).body.items.filter(
+        (e: { target: string }) => e.target === String(rule.id),
+      );
+      expect(audit.map((e: { data: unknown }) => e.data)).toEqual([
+        { before: { metric: 'scoreMean', score: 'helpfulness' }, after: { metric: 'errorRate', score: null } },
+        {
+          before: {
+            metric: 'latencyP95',
+            score: null,
+            condition: { type: 'threshold', operator: 'gt', value: 2000 },
+            windowMinutes: 15,
+            minSamples: 20,
+          },
+          after: {
+            metric: 'scoreMean',
+            score: 'helpfulness',
+            condition: { type: 'change', direction: 'decrease', percent: 20 },
+            windowMinutes: 60,
+            minSamples: 5,
+          },
+        },
+      ]);
+    });
   },
   { jobs: { pollMs: 20, backoffMs: 50 }, alerts: { everySeconds: 1 } },
 );

@@ -220,7 +220,15 @@ export function createAlertService(options: AlertServiceOptions) {
       return { ...publicRule(rule), transitions: await store.transitions(database.db, id, 100) };
     },
 
-    /** @throws AppError ALERT_RULE_NOT_FOUND */
+    /**
+     * Changes a rule's name, metric (and score name), condition, window, minimum sample or enabled
+     * flag. The state stays: the next evaluation decides it under the new condition (a firing rule
+     * that no longer breaches resolves, with its transition and event). The audit event holds the
+     * changed fields before and after.
+     *
+     * @throws AppError ALERT_RULE_NOT_FOUND, VALIDATION_FAILED (scoreMean without a score name, a
+     * score name for another metric)
+     */
     async update(
       projectId: number,
       id: number,
@@ -228,15 +236,44 @@ export function createAlertService(options: AlertServiceOptions) {
       actor: string,
     ): Promise<AlertRule> {
       const rule = await database.db.transaction().execute(async (trx) => {
-        await requireRule(trx, projectId, id);
-        const updated = await store.update(trx, id, { ...request, updatedAt: isoNow(clock) });
+        const before = await requireRule(trx, projectId, id);
+        const metric = request.metric ?? before.metric;
+        const score = metric === 'scoreMean' ? (request.score ?? before.score) : null;
+        if (metric === 'scoreMean' && score === null) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `Alert rule "${before.name}" would watch scoreMean without a score name: send "score" with the metric.`,
+            { errors: [{ path: 'score', message: 'scoreMean needs the score name' }] },
+          );
+        }
+        if (metric !== 'scoreMean' && request.score !== undefined) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            `Alert rule "${before.name}" watches ${metric}, which takes no score name: change the metric to scoreMean with it.`,
+            { errors: [{ path: 'score', message: 'only scoreMean takes a score name' }] },
+          );
+        }
+        const watched = metric !== before.metric || score !== before.score;
+        const updated = await store.update(trx, id, {
+          ...request,
+          metric,
+          score,
+          // The last value was of the metric the rule no longer watches.
+          ...(watched ? { lastValue: null } : {}),
+          updatedAt: isoNow(clock),
+        });
+        const changed = (Object.keys(request) as (keyof UpdateAlertRuleRequest)[]).concat(
+          watched ? ['metric', 'score'] : [],
+        );
+        const pick = (r: AlertRule) =>
+          Object.fromEntries([...new Set(changed)].map((k) => [k, r[k] ?? null]));
         await audit.append(trx, {
           projectId,
           actor,
           action: 'alert_rule.update',
           targetType: 'alert_rule',
           target: String(id),
-          data: { after: { ...request } },
+          data: { before: pick(before), after: pick(updated) },
         });
         return updated;
       });

@@ -145,7 +145,10 @@ export function createAlertStore() {
     async update(
       db: Db,
       id: number,
-      change: Partial<Pick<StoredRule, 'name' | 'windowMinutes' | 'condition' | 'minSamples' | 'enabled'>> & {
+      change: Partial<
+        Pick<StoredRule, 'name' | 'metric' | 'score' | 'windowMinutes' | 'condition' | 'minSamples' | 'enabled'>
+      > & {
+        lastValue?: null;
         updatedAt: string;
       },
     ): Promise<StoredRule> {
@@ -154,6 +157,9 @@ export function createAlertStore() {
         .set({
           updated_at: change.updatedAt,
           ...(change.name === undefined ? {} : { name: change.name }),
+          ...(change.metric === undefined ? {} : { metric: change.metric }),
+          ...(change.score === undefined ? {} : { score: change.score }),
+          ...(change.lastValue === undefined ? {} : { last_value: null }),
           ...(change.windowMinutes === undefined ? {} : { window_minutes: change.windowMinutes }),
           ...(change.condition === undefined ? {} : { condition: encodeJson(change.condition) }),
           ...(change.minSamples === undefined ? {} : { min_samples: change.minSamples }),
