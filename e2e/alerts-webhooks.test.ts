@@ -2,7 +2,8 @@
  * Settings → Webhooks and Settings → Alerts in a real Chromium against the real server (SQLite and
  * PostgreSQL): a subscription to a receiver this test runs on 127.0.0.1, its secret shown once, a
  * test delivery and a redelivery seen in the log with the receiver's response code; alert rules
- * created from the form, listed with their state, disabled, their history opened, deleted.
+ * created from the form, listed with their state, disabled, their history opened, deleted; a rule
+ * edited (metric, condition, window, minimum sample, destinations) and the API's refusal shown.
  * Screenshots go to test-results/alerts-webhooks/.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -172,5 +173,77 @@ describe.each(['sqlite', 'postgres'] as const)('alerts and webhooks pages in Chr
     ]);
     // The bad rule's 422 is the one expected failed request; nothing else failed.
     expect(consoleErrors.filter((e) => !/status of 422 .*\/api\/v1\/alerts$/.test(e)).join('\n')).toBe('');
+  });
+
+  it('edits a rule’s metric, condition, window, minimum sample and destinations; shows the API’s refusal in the dialog; the edit is audited', async () => {
+    const [drop] = (await apiCall(api, 'GET', '/alerts')).items;
+    const [hook] = (await apiCall(api, 'GET', '/webhooks')).items;
+    expect(hook.events).toEqual(['alert.fired', 'alert.resolved', 'eval.completed']);
+    await page.goto(`${api.url}/settings/alerts`);
+    const row = page.getByTestId(`alert-${drop.id}`);
+    await row.getByRole('button', { name: 'Edit traffic drop' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit “traffic drop”' });
+    // The form starts from the rule as it is.
+    expect(await dialog.getByRole('combobox', { name: /^Metric/ }).inputValue()).toBe('volume');
+    expect(await dialog.getByRole('combobox', { name: /^Condition/ }).inputValue()).toBe('change');
+    expect(await dialog.getByRole('spinbutton', { name: 'Change (%)' }).inputValue()).toBe('50');
+    expect(await dialog.getByRole('checkbox', { name: /Webhook on-call/ }).isChecked()).toBe(true);
+
+    // A negative change is the API's to refuse: its problem shows in the dialog, nothing is saved.
+    await dialog.getByRole('spinbutton', { name: 'Change (%)' }).fill('-10');
+    await dialog.getByRole('button', { name: 'Save rule' }).click();
+    await dialog.getByRole('alert').waitFor();
+    expect(await dialog.getByRole('alert').textContent()).toContain('VALIDATION_FAILED');
+    expect((await apiCall(api, 'GET', `/alerts/${drop.id}`)).condition).toMatchObject({ percent: 50 });
+
+    await dialog.getByRole('combobox', { name: /^Metric/ }).selectOption('scoreMean');
+    await dialog.getByRole('textbox', { name: 'Score name' }).fill('helpfulness');
+    await dialog.getByRole('combobox', { name: /^Condition/ }).selectOption('threshold');
+    await dialog.getByRole('combobox', { name: /^Fires when/ }).selectOption('lt');
+    await dialog.getByRole('spinbutton', { name: 'Threshold' }).fill('0.6');
+    await dialog.getByRole('spinbutton', { name: 'Window (min)' }).fill('60');
+    await dialog.getByRole('spinbutton', { name: 'Min samples' }).fill('5');
+    await dialog.getByRole('checkbox', { name: /Webhook on-call/ }).uncheck();
+    await page.screenshot({ path: join(SHOTS, `${dialect}-03-alert-edit.png`), fullPage: true });
+    await dialog.getByRole('button', { name: 'Save rule' }).click();
+    await poll(() => dialog.count()).toBe(0);
+    await poll(() => row.textContent()).toContain('< 0.6');
+    expect(await row.textContent()).toContain('scoreMean(helpfulness)');
+    expect(await row.textContent()).toContain('over 60 min, ≥ 5 samples');
+
+    expect(await apiCall(api, 'GET', `/alerts/${drop.id}`)).toMatchObject({
+      name: 'traffic drop',
+      prompt: 'support/triage',
+      environment: 'production',
+      metric: 'scoreMean',
+      score: 'helpfulness',
+      condition: { type: 'threshold', operator: 'lt', value: 0.6 },
+      windowMinutes: 60,
+      minSamples: 5,
+    });
+    expect((await apiCall(api, 'GET', '/webhooks')).items[0].events).toEqual(['eval.completed']);
+    const [audited] = (await apiCall(api, 'GET', '/audit?action=alert_rule.update')).items;
+    expect(audited).toMatchObject({
+      target: String(drop.id),
+      data: {
+        before: { metric: 'volume', score: null, windowMinutes: 30, minSamples: 10 },
+        after: { metric: 'scoreMean', score: 'helpfulness', windowMinutes: 60, minSamples: 5 },
+      },
+    });
+    expect(audited.data.after.condition).toEqual({ type: 'threshold', operator: 'lt', value: 0.6 });
+
+    // Subscribing it again from the dialog adds the alert events back beside the others.
+    await row.getByRole('button', { name: 'Edit traffic drop' }).click();
+    await dialog.getByRole('checkbox', { name: /Webhook on-call/ }).check();
+    await dialog.getByRole('button', { name: 'Save rule' }).click();
+    await poll(() => dialog.count()).toBe(0);
+    expect((await apiCall(api, 'GET', '/webhooks')).items[0].events).toEqual([
+      'eval.completed',
+      'alert.fired',
+      'alert.resolved',
+    ]);
+    expect(
+      consoleErrors.filter((e) => !/status of 422 .*\/api\/v1\/alerts(\/\d+)?$/.test(e)).join('\n'),
+    ).toBe('');
   });
 });

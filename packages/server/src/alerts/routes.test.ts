@@ -191,7 +191,10 @@ describeServer(
         [{ metric: 'scoreMean' }, 'score'],
         [{ score: 'helpfulness' }, 'score'],
         [{ metric: 'volume', score: 'x' }, 'score'],
-        [{ condition: { type: 'threshold', operator: 'gt', value: 0.1, resolveAt: 0.2 } }, 'condition.resolveAt'],
+        [
+          { condition: { type: 'threshold', operator: 'gt', value: 0.1, resolveAt: 0.2 } },
+          'condition.resolveAt',
+        ],
         [{ windowMinutes: 0 }, 'windowMinutes'],
         [{ prompt: 'alert/other' }, ''],
       ] as const;
@@ -217,7 +220,10 @@ describeServer(
         (e: { target: string }) => e.target === String(rule.id),
       );
       expect(audit.map((e: { data: unknown }) => e.data)).toEqual([
-        { before: { metric: 'scoreMean', score: 'helpfulness' }, after: { metric: 'errorRate', score: null } },
+        {
+          before: { metric: 'scoreMean', score: 'helpfulness' },
+          after: { metric: 'errorRate', score: null },
+        },
         {
           before: {
             metric: 'latencyP95',

@@ -146,7 +146,10 @@ export function createAlertStore() {
       db: Db,
       id: number,
       change: Partial<
-        Pick<StoredRule, 'name' | 'metric' | 'score' | 'windowMinutes' | 'condition' | 'minSamples' | 'enabled'>
+        Pick<
+          StoredRule,
+          'name' | 'metric' | 'score' | 'windowMinutes' | 'condition' | 'minSamples' | 'enabled'
+        >
       > & {
         lastValue?: null;
         updatedAt: string;

@@ -1,23 +1,12 @@
-import type { AlertCondition, AlertMetric, AlertRule, AlertState } from '@promptline/core';
+import type { AlertCondition, AlertRule, AlertState } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'wouter';
 import { type AlertRuleInput, alertsApi, webhooksApi } from '../../api/alerts.ts';
 import { ConfirmDialog } from '../../components/dialog.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
-
-/** Every metric the API accepts, with words for it. */
-const METRICS: { metric: AlertMetric; label: string }[] = [
-  { metric: 'errorRate', label: 'Error rate (0–1)' },
-  { metric: 'latencyP50', label: 'Latency p50 (ms)' },
-  { metric: 'latencyP95', label: 'Latency p95 (ms)' },
-  { metric: 'latencyP99', label: 'Latency p99 (ms)' },
-  { metric: 'costPerCall', label: 'Cost per call (USD)' },
-  { metric: 'costPerDay', label: 'Cost per day (USD)' },
-  { metric: 'scoreMean', label: 'Score mean' },
-  { metric: 'volume', label: 'Volume (calls)' },
-  { metric: 'contractViolationRate', label: 'Contract violation rate (0–1)' },
-];
+import { EditRule } from './alert-rule-edit.tsx';
+import { conditionOf, NEW_RULE_DRAFT, RuleFields } from './alert-rule-form.tsx';
 
 const STATE_CLASS: Record<AlertState, string> = { ok: 'badge pass', firing: 'badge fail', resolved: 'badge' };
 
@@ -34,12 +23,13 @@ function scopeText(r: AlertRule): string {
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
-/** Alert rules with their state: create, enable/disable, delete, transitions. URL: `/settings/alerts`. */
+/** Alert rules with their state: create, edit, enable/disable, delete, transitions. URL: `/settings/alerts`. */
 export function AlertsPage() {
   const queryClient = useQueryClient();
   const rules = useQuery({ queryKey: ['alerts'], queryFn: alertsApi.list });
   const [open, setOpen] = useState<number | null>(null);
   const [deleting, setDeleting] = useState<AlertRule | null>(null);
+  const [editing, setEditing] = useState<AlertRule | null>(null);
   const toggle = useMutation({
     mutationFn: (r: AlertRule) => alertsApi.update(r.id, { enabled: !r.enabled }),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['alerts'] }),
@@ -76,6 +66,7 @@ export function AlertsPage() {
                     onOpen={() => setOpen(open === r.id ? null : r.id)}
                     onToggle={() => toggle.mutate(r)}
                     toggling={toggle.isPending}
+                    onEdit={() => setEditing(r)}
                     onDelete={() => setDeleting(r)}
                   />
                 ))}
@@ -90,6 +81,7 @@ export function AlertsPage() {
         <code>alert.resolved</code>.
       </p>
       {deleting ? <DeleteRule rule={deleting} onClose={() => setDeleting(null)} /> : null}
+      {editing ? <EditRule rule={editing} onClose={() => setEditing(null)} /> : null}
     </div>
   );
 }
@@ -100,6 +92,7 @@ function RuleRow({
   onOpen,
   onToggle,
   toggling,
+  onEdit,
   onDelete,
 }: {
   rule: AlertRule;
@@ -107,6 +100,7 @@ function RuleRow({
   onOpen: () => void;
   onToggle: () => void;
   toggling: boolean;
+  onEdit: () => void;
   onDelete: () => void;
 }) {
   return (
@@ -134,6 +128,9 @@ function RuleRow({
         <td className="right nowrap">
           <button type="button" className="small" aria-expanded={open} onClick={onOpen}>
             History
+          </button>{' '}
+          <button type="button" className="small" aria-label={`Edit ${r.name}`} onClick={onEdit}>
+            Edit
           </button>{' '}
           <button type="button" className="small" disabled={toggling} onClick={onToggle}>
             {r.enabled ? 'Disable' : 'Enable'}
@@ -197,38 +194,26 @@ function CreateRule() {
   const [name, setName] = useState('');
   const [prompt, setPrompt] = useState('');
   const [environment, setEnvironment] = useState('');
-  const [metric, setMetric] = useState<AlertMetric>('errorRate');
-  const [score, setScore] = useState('');
-  const [kind, setKind] = useState<'threshold' | 'change'>('threshold');
-  const [operator, setOperator] = useState<'gt' | 'lt'>('gt');
-  const [direction, setDirection] = useState<'increase' | 'decrease'>('increase');
-  const [amount, setAmount] = useState('');
-  const [windowMinutes, setWindow] = useState('15');
-  const [minSamples, setMinSamples] = useState('20');
+  const [draft, setDraft] = useState(NEW_RULE_DRAFT);
   const hooks = useQuery({ queryKey: ['webhooks'], queryFn: webhooksApi.list });
   const destinations = (hooks.data ?? []).filter((h) => h.enabled && h.events.includes('alert.fired'));
   const create = useMutation({
     mutationFn: () => {
-      const value = Number(amount);
-      const condition: AlertCondition =
-        kind === 'threshold'
-          ? { type: 'threshold', operator, value }
-          : { type: 'change', direction, percent: value };
       const body: AlertRuleInput = {
         name: name.trim(),
-        metric,
-        condition,
-        windowMinutes: Number(windowMinutes),
-        minSamples: Number(minSamples),
+        metric: draft.metric,
+        condition: conditionOf(draft),
+        windowMinutes: Number(draft.windowMinutes),
+        minSamples: Number(draft.minSamples),
         ...(prompt.trim() ? { prompt: prompt.trim() } : {}),
         ...(environment.trim() ? { environment: environment.trim() } : {}),
-        ...(metric === 'scoreMean' ? { score: score.trim() } : {}),
+        ...(draft.metric === 'scoreMean' ? { score: draft.score.trim() } : {}),
       };
       return alertsApi.create(body);
     },
     onSuccess: async () => {
       setName('');
-      setAmount('');
+      setDraft((d) => ({ ...d, amount: '' }));
       await queryClient.invalidateQueries({ queryKey: ['alerts'] });
     },
   });
@@ -258,82 +243,7 @@ function CreateRule() {
           <input value={environment} onChange={(e) => setEnvironment(e.target.value)} placeholder="all" />
         </label>
       </div>
-      <div className="row wrap">
-        <label>
-          Metric
-          <select value={metric} onChange={(e) => setMetric(e.target.value as AlertMetric)}>
-            {METRICS.map((m) => (
-              <option key={m.metric} value={m.metric}>
-                {m.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        {metric === 'scoreMean' ? (
-          <label>
-            Score name
-            <input value={score} onChange={(e) => setScore(e.target.value)} required />
-          </label>
-        ) : null}
-        <label>
-          Condition
-          <select value={kind} onChange={(e) => setKind(e.target.value as 'threshold' | 'change')}>
-            <option value="threshold">threshold</option>
-            <option value="change">change vs previous window</option>
-          </select>
-        </label>
-        {kind === 'threshold' ? (
-          <label>
-            Fires when
-            <select value={operator} onChange={(e) => setOperator(e.target.value as 'gt' | 'lt')}>
-              <option value="gt">above</option>
-              <option value="lt">below</option>
-            </select>
-          </label>
-        ) : (
-          <label>
-            Fires on
-            <select
-              value={direction}
-              onChange={(e) => setDirection(e.target.value as 'increase' | 'decrease')}
-            >
-              <option value="increase">increase</option>
-              <option value="decrease">decrease (e.g. volume drop)</option>
-            </select>
-          </label>
-        )}
-        <label>
-          {kind === 'threshold' ? 'Threshold' : 'Change (%)'}
-          <input
-            type="number"
-            step="any"
-            value={amount}
-            onChange={(e) => setAmount(e.target.value)}
-            required
-          />
-        </label>
-        <label>
-          Window (min)
-          <input
-            type="number"
-            min={1}
-            max={10080}
-            value={windowMinutes}
-            onChange={(e) => setWindow(e.target.value)}
-            required
-          />
-        </label>
-        <label>
-          Min samples
-          <input
-            type="number"
-            min={1}
-            value={minSamples}
-            onChange={(e) => setMinSamples(e.target.value)}
-            required
-          />
-        </label>
-      </div>
+      <RuleFields draft={draft} onChange={setDraft} />
       <p className="muted small" data-testid="alert-destinations">
         Destinations: the notification bell
         {destinations.length > 0
@@ -345,7 +255,7 @@ function CreateRule() {
         <button
           type="submit"
           className="primary"
-          disabled={create.isPending || !name.trim() || amount === ''}
+          disabled={create.isPending || !name.trim() || draft.amount === ''}
         >
           {create.isPending ? 'Creating…' : 'Create rule'}
         </button>
