@@ -1,4 +1,4 @@
-/** Client of human review: score definitions and annotation queues (claim, complete, skip, to dataset). */
+/** Client of human review: score definitions and annotation queues (edit, delete, claim, complete, skip, to dataset). */
 import type {
   AddAnnotationItemsInput,
   AddAnnotationItemsResult,
@@ -12,6 +12,8 @@ import type {
   NextAnnotationItem,
   ScoreDefinition,
   TracesToDatasetResult,
+  UpdateAnnotationQueueRequest,
+  UpdateScoreDefinitionRequest,
 } from '@promptline/core';
 import { request } from './client.ts';
 
@@ -21,10 +23,17 @@ export const annotationApi = {
   definitions: async () => (await request<{ items: ScoreDefinition[] }>('/score-definitions')).items,
   createDefinition: (body: CreateScoreDefinitionInput) =>
     request<ScoreDefinition>('/score-definitions', { method: 'POST', body }),
+  updateDefinition: (id: number, body: UpdateScoreDefinitionRequest) =>
+    request<ScoreDefinition>(`/score-definitions/${id}`, { method: 'PATCH', body }),
+  deleteDefinition: (id: number) =>
+    request<{ deleted: true }>(`/score-definitions/${id}`, { method: 'DELETE' }),
   queues: async () => (await request<{ items: AnnotationQueue[] }>('/annotation-queues')).items,
   queue: (id: number) => request<AnnotationQueueDetail>(queue(id)),
   createQueue: (body: CreateAnnotationQueueInput) =>
     request<AnnotationQueue>('/annotation-queues', { method: 'POST', body }),
+  updateQueue: (id: number, body: UpdateAnnotationQueueRequest) =>
+    request<AnnotationQueue>(queue(id), { method: 'PATCH', body }),
+  deleteQueue: (id: number) => request<{ deleted: true }>(queue(id), { method: 'DELETE' }),
   addItems: (id: number, body: AddAnnotationItemsInput) =>
     request<AddAnnotationItemsResult>(`${queue(id)}/items`, { method: 'POST', body }),
   items: (id: number, status?: string) =>

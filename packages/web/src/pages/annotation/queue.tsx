@@ -1,19 +1,21 @@
-import type { AnnotationItemStatus } from '@promptline/core';
+import type { AnnotationItemStatus, AnnotationQueue } from '@promptline/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { annotationApi } from '../../api/annotation.ts';
 import { Empty, QueryView } from '../../components/states.tsx';
 import { formatTime } from '../../lib/format.ts';
+import { DeleteQueue, EditQueue } from './queue-edit.tsx';
 import { describeDefinition, ProgressBar } from './queues.tsx';
 import './annotation.css';
 
 const STATUSES: AnnotationItemStatus[] = ['pending', 'claimed', 'completed', 'skipped'];
 
-/** One queue: its progress, score definitions and items, and the way into the review screen. */
+/** One queue: its progress, score definitions and items, the way into the review screen, edit and delete. */
 export default function QueuePage({ id }: { id: number }) {
   const queue = useQuery({ queryKey: ['annotation-queue', id], queryFn: () => annotationApi.queue(id) });
   const [status, setStatus] = useState<AnnotationItemStatus | ''>('');
+  const [dialog, setDialog] = useState<{ kind: 'edit' | 'delete'; queue: AnnotationQueue } | null>(null);
   const items = useQuery({
     queryKey: ['annotation-items', id, status],
     queryFn: () => annotationApi.items(id, status || undefined),
@@ -27,10 +29,22 @@ export default function QueuePage({ id }: { id: number }) {
           </p>
           <div className="toolbar">
             <h1 className="grow">{q.name}</h1>
+            <button type="button" onClick={() => setDialog({ kind: 'edit', queue: q })}>
+              Edit queue
+            </button>
+            <button type="button" className="danger" onClick={() => setDialog({ kind: 'delete', queue: q })}>
+              Delete queue
+            </button>
             <Link className="button" href={`/queues/${q.id}/review`} data-testid="start-review">
               Start reviewing
             </Link>
           </div>
+          {dialog?.kind === 'edit' ? (
+            <EditQueue queue={dialog.queue} onClose={() => setDialog(null)} />
+          ) : null}
+          {dialog?.kind === 'delete' ? (
+            <DeleteQueue queue={dialog.queue} onClose={() => setDialog(null)} />
+          ) : null}
           {q.description ? <p>{q.description}</p> : null}
           <ProgressBar progress={q.progress} />
           {q.assignees.length > 0 ? <p className="muted">Assigned to {q.assignees.join(', ')}</p> : null}

@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { Link } from 'wouter';
 import { annotationApi } from '../../api/annotation.ts';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
+import { DeleteDefinition, EditDefinition } from './definition-edit.tsx';
 import './annotation.css';
 
 /** "12/40 done" with a bar; the counts spelled out beside it. */
@@ -26,7 +27,7 @@ export function describeDefinition(d: ScoreDefinition): string {
   return `number ${d.min ?? '−∞'} … ${d.max ?? '∞'}`;
 }
 
-/** Annotation queues with their progress, a form for a new queue, and the project's score definitions. */
+/** Annotation queues with their progress, a form for a new queue, and the project's score definitions (create, edit, delete). */
 export default function QueuesPage() {
   const queues = useQuery({ queryKey: ['annotation-queues'], queryFn: annotationApi.queues });
   const definitions = useQuery({ queryKey: ['score-definitions'], queryFn: annotationApi.definitions });
@@ -168,6 +169,7 @@ function DefinitionsSection({ definitions }: { definitions: ScoreDefinition[] })
   const [max, setMax] = useState('5');
   const [categories, setCategories] = useState('');
   const [description, setDescription] = useState('');
+  const [dialog, setDialog] = useState<{ kind: 'edit' | 'delete'; definition: ScoreDefinition } | null>(null);
   const create = useMutation({
     mutationFn: () => {
       const base = { name: name.trim(), description };
@@ -207,14 +209,35 @@ function DefinitionsSection({ definitions }: { definitions: ScoreDefinition[] })
               <th>Name</th>
               <th>Values</th>
               <th>Description</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {definitions.map((d) => (
-              <tr key={d.id}>
+              <tr key={d.id} data-testid={`definition-${d.name}`}>
                 <td>{d.name}</td>
                 <td>{describeDefinition(d)}</td>
                 <td>{d.description}</td>
+                <td className="right nowrap">
+                  <button
+                    type="button"
+                    className="small"
+                    aria-label={`Edit ${d.name}`}
+                    onClick={() => setDialog({ kind: 'edit', definition: d })}
+                  >
+                    Edit
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="danger small"
+                    aria-label={`Delete ${d.name}`}
+                    onClick={() => setDialog({ kind: 'delete', definition: d })}
+                  >
+                    Delete
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -271,6 +294,12 @@ function DefinitionsSection({ definitions }: { definitions: ScoreDefinition[] })
         </button>
       </form>
       {create.error ? <ProblemView error={create.error} /> : null}
+      {dialog?.kind === 'edit' ? (
+        <EditDefinition definition={dialog.definition} onClose={() => setDialog(null)} />
+      ) : null}
+      {dialog?.kind === 'delete' ? (
+        <DeleteDefinition definition={dialog.definition} onClose={() => setDialog(null)} />
+      ) : null}
     </section>
   );
 }

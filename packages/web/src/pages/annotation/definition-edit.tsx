@@ -1,0 +1,157 @@
+/**
+ * Changing and deleting a score definition (`PATCH` / `DELETE /api/v1/score-definitions/{id}`).
+ * The name and the type stay (scores already written hold them): a numeric definition changes its
+ * range, a categorical one its categories, every one its description. A definition a queue uses is
+ * refused by the server (`SCORE_DEFINITION_IN_USE`), shown in the dialog.
+ */
+import type { ScoreDefinition, UpdateScoreDefinitionRequest } from '@promptline/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { annotationApi } from '../../api/annotation.ts';
+import { ConfirmDialog, Modal } from '../../components/dialog.tsx';
+import { ProblemView } from '../../components/states.tsx';
+
+const bound = (text: string) => (text.trim() === '' ? null : Number(text));
+const categoryList = (text: string) =>
+  text
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+
+/** The PATCH body for the edited fields: only what changed. */
+export function definitionChanges(
+  d: ScoreDefinition,
+  edited: { description: string; min: string; max: string; categories: string },
+): UpdateScoreDefinitionRequest {
+  const min = bound(edited.min);
+  const max = bound(edited.max);
+  const categories = categoryList(edited.categories);
+  return {
+    ...(edited.description !== d.description ? { description: edited.description } : {}),
+    ...(d.dataType === 'numeric' && min !== d.min ? { min } : {}),
+    ...(d.dataType === 'numeric' && max !== d.max ? { max } : {}),
+    ...(d.dataType === 'categorical' && categories.join('\n') !== d.categories.join('\n')
+      ? { categories }
+      : {}),
+  };
+}
+
+export function EditDefinition({
+  definition: d,
+  onClose,
+}: {
+  definition: ScoreDefinition;
+  onClose: () => void;
+}) {
+  const client = useQueryClient();
+  const [description, setDescription] = useState(d.description);
+  const [min, setMin] = useState(d.min === null ? '' : String(d.min));
+  const [max, setMax] = useState(d.max === null ? '' : String(d.max));
+  const [categories, setCategories] = useState(d.categories.join(', '));
+  const save = useMutation({
+    mutationFn: () =>
+      annotationApi.updateDefinition(d.id, definitionChanges(d, { description, min, max, categories })),
+    onSuccess: async () => {
+      // Queue pages spell the definitions out too.
+      await client.invalidateQueries({ queryKey: ['score-definitions'] });
+      await client.invalidateQueries({ queryKey: ['annotation-queue'] });
+      onClose();
+    },
+  });
+  return (
+    <Modal title={`Edit score “${d.name}”`} onClose={onClose}>
+      {(close) => (
+        <form
+          className="form"
+          aria-label="Edit score definition"
+          onSubmit={(e) => {
+            e.preventDefault();
+            save.mutate();
+          }}
+        >
+          <p className="muted small">
+            {d.name} is {d.dataType}: the name and the type stay, since scores already written hold them.
+          </p>
+          {d.dataType === 'numeric' ? (
+            <div className="row">
+              <label>
+                Min
+                <input
+                  value={min}
+                  onChange={(e) => setMin(e.target.value)}
+                  type="number"
+                  step="any"
+                  placeholder="none"
+                />
+              </label>
+              <label>
+                Max
+                <input
+                  value={max}
+                  onChange={(e) => setMax(e.target.value)}
+                  type="number"
+                  step="any"
+                  placeholder="none"
+                />
+              </label>
+            </div>
+          ) : null}
+          {d.dataType === 'categorical' ? (
+            <label>
+              Categories (comma-separated)
+              <input value={categories} onChange={(e) => setCategories(e.target.value)} required />
+            </label>
+          ) : null}
+          <label>
+            Description
+            <input value={description} onChange={(e) => setDescription(e.target.value)} />
+          </label>
+          <p className="muted small">
+            Scores already written stay as they are; new ones are checked against the change.
+          </p>
+          {save.error ? <ProblemView error={save.error} /> : null}
+          <div className="row end">
+            <button type="button" onClick={close}>
+              Cancel
+            </button>
+            <button type="submit" className="primary" disabled={save.isPending}>
+              {save.isPending ? 'Saving…' : 'Save definition'}
+            </button>
+          </div>
+        </form>
+      )}
+    </Modal>
+  );
+}
+
+export function DeleteDefinition({
+  definition: d,
+  onClose,
+}: {
+  definition: ScoreDefinition;
+  onClose: () => void;
+}) {
+  const client = useQueryClient();
+  const remove = useMutation({
+    mutationFn: () => annotationApi.deleteDefinition(d.id),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: ['score-definitions'] });
+      onClose();
+    },
+  });
+  return (
+    <ConfirmDialog
+      title={`Delete score “${d.name}”?`}
+      confirmLabel="Delete definition"
+      pending={remove.isPending}
+      onConfirm={() => remove.mutate()}
+      onClose={onClose}
+      error={remove.error ? <ProblemView error={remove.error} /> : null}
+    >
+      <p>
+        Scores named {d.name} already written stay on their traces; new ones are no longer checked. A
+        definition an annotation queue uses cannot be deleted: take it out of the queue first.
+      </p>
+    </ConfirmDialog>
+  );
+}
