@@ -36,8 +36,13 @@ const file =
 /** Stage frames, checked on each frame from the leaf up; the first frame that matches decides. */
 const STAGES: Rule[] = [
   ['commit (WAL write, FTS5 flush, checkpoint)', fn('commitTransaction', 'kysely')],
-  ['spans insert (search index included)', fn('insertSpans', 'traces/store.ts')],
-  ['trace summaries merge', fn('mergeTraces', 'traces/store.ts')],
+  // PostgreSQL writes spans and merges trace summaries in one statement.
+  [
+    'spans insert + trace merge (PostgreSQL, one statement)',
+    fn('writeSpanBatchPostgres', 'traces/batch-store.ts'),
+  ],
+  ['spans insert (search index included)', fn('insertSpanRows', 'traces/batch-store.ts')],
+  ['trace summaries merge', fn('mergeTraceRows', 'traces/batch-store.ts')],
   ['metrics rollups', fn('spansWritten', 'metrics/')],
   ['rows: span rows, summaries, sink records', file('traces/rows.ts')],
   ['redaction', fn('redactSpan', 'traces/service.ts')],

@@ -1,7 +1,10 @@
+import type { SpanInput } from '@promptline/core';
 import { expect, it } from 'vitest';
 import { forEachDialect } from '../test-helpers/database.ts';
 import { insertSpanRows, mergeTraceRows } from './batch-store.ts';
 import { type SpansTable, type TracesTable, traceDb } from './migration.ts';
+import { type PreparedSpan, spanRow, traceSummaries } from './rows.ts';
+import { createSpanStore } from './store.ts';
 import { newSpanId, newTraceId } from './test-spans.ts';
 
 /** A span row with every column set, text that SQL and array literals must not mangle included. */
@@ -161,5 +164,111 @@ forEachDialect((_dialect, get) => {
         }),
       ),
     ]);
+  });
+
+  it('writes a batch: skips stored and repeated spans, and summarises each trace by the rules of rows.ts', async () => {
+    const { db, dialect } = get();
+    const store = createSpanStore(dialect);
+    const t0 = 1_772_359_200_000;
+    const span = (over: Partial<SpanInput> & { at: number; costUsd?: number | null }): PreparedSpan => {
+      const { at, costUsd = null, ...rest } = over;
+      return {
+        span: {
+          traceId: newTraceId(),
+          spanId: newSpanId(),
+          name: 'call',
+          startTime: at,
+          endTime: at + 100,
+          status: 'ok',
+          ...rest,
+        },
+        startMs: at,
+        endMs: at + 100.5,
+        costUsd,
+        costComputed: false,
+        contract: null,
+      };
+    };
+    const write = (prepared: PreparedSpan[]) =>
+      db.transaction().execute((trx) =>
+        store.writeSpans(
+          trx,
+          1,
+          prepared,
+          prepared.map((p) => spanRow(1, p, 'api', '2026-03-01T10:00:00.000Z')),
+        ),
+      );
+
+    const stored = span({ at: t0 });
+    expect(await write([stored])).toEqual([stored]);
+
+    const traceId = newTraceId();
+    const parentSpanId = newSpanId();
+    const child = span({ traceId, parentSpanId, at: t0 + 10, status: 'error', costUsd: 0.25 });
+    const root = span({ traceId, name: 'root', at: t0 + 20, usage: { input: 7, output: 3 } });
+    // A second root at the same start: the first in the batch stays the trace's root.
+    const tie = span({ traceId, name: 'tie', at: t0 + 20 });
+    const prompted = span({
+      traceId,
+      parentSpanId,
+      at: t0 + 5,
+      prompt: { name: 'support/triage', version: 2 },
+      model: 'gpt-4o-mini',
+      costUsd: 0.5,
+    });
+    const later = span({
+      traceId,
+      parentSpanId,
+      at: t0 + 1,
+      prompt: { name: 'other', version: 1, environment: 'production' },
+      model: 'other-model',
+      userId: 'user-7',
+      usage: { input: 1, output: 1 },
+    });
+    const other = span({ sessionId: 'session-1', at: t0 + 50 });
+    const batch = [child, stored, root, prompted, tie, { ...prompted }, later, other];
+    const written = await write(batch);
+    expect(written).toEqual([child, root, prompted, tie, later, other]);
+
+    const rows = await traceDb(db)
+      .selectFrom('traces')
+      .selectAll()
+      .where('trace_id', 'in', [traceId, other.span.traceId, stored.span.traceId])
+      .orderBy('trace_id')
+      .execute();
+    const expected = [
+      ...traceSummaries(1, [stored]),
+      ...traceSummaries(1, [child, root, prompted, tie, later]),
+      ...traceSummaries(1, [other]),
+    ].sort((a, b) => (a.trace_id < b.trace_id ? -1 : 1));
+    expect(rows.map(normalise)).toEqual(expected.map(normalise));
+    // The rules, spelled out for the trace of five spans.
+    expect(normalise(rows.find((r) => r.trace_id === traceId) ?? {})).toMatchObject({
+      start_ms: t0 + 1,
+      end_ms: t0 + 120,
+      root_span_id: root.span.spanId,
+      root_name: 'root',
+      has_root: 1,
+      span_count: 5,
+      error_count: 1,
+      input_tokens: 8,
+      output_tokens: 4,
+      cost_usd: 0.75,
+      prompt_name: 'support/triage',
+      prompt_version: 2,
+      environment: null,
+      model: 'gpt-4o-mini',
+      user_id: 'user-7',
+      session_id: null,
+    });
+    // Everything again: nothing is written, nothing changes.
+    expect(await write(batch)).toEqual([]);
+    const again = await traceDb(db)
+      .selectFrom('traces')
+      .selectAll()
+      .where('trace_id', 'in', [traceId, other.span.traceId, stored.span.traceId])
+      .orderBy('trace_id')
+      .execute();
+    expect(again).toEqual(rows);
   });
 });

@@ -131,6 +131,71 @@ const fromJson = (table: string, columns: readonly string[]) =>
 const PG_SPAN_INSERT = `insert into "spans" (${names(SPAN_COLUMNS)}) ${fromJson('spans', SPAN_COLUMNS)} ${SPAN_CONFLICT}`;
 const PG_TRACE_MERGE = `insert into "traces" (${names(TRACE_COLUMNS)}) ${fromJson('traces', TRACE_COLUMNS)} ${TRACE_MERGE}`;
 
+/**
+ * PostgreSQL: the whole write of a batch in one statement and one round trip. The spans are
+ * inserted in batch order (a span stored before, or twice in the batch, is skipped: the first copy
+ * wins); the trace summaries are computed in SQL from the spans actually written, with the same
+ * rules as `traceSummaries` (rows.ts) — root: a span without parent, else the earliest, ties to
+ * the first in the batch; prompt link, model, user and session: the first span in the batch that
+ * has one — and merged in trace id order (concurrent batches lock trace rows in one order). The
+ * answer is the batch positions (1-based) of the written spans, in batch order: no per-row result
+ * for the driver to decode, no trace rows to serialise in JavaScript.
+ */
+const ROOT_ORDER = 'order by "parent_span_id" is null desc, "start_ms", "ordinality"';
+const first = (column: string, when: string) =>
+  `(array_agg("${column}" order by "ordinality") filter (where ${when}))[1]`;
+const TRACE_SELECT = [
+  '"project_id"',
+  '"trace_id"',
+  'min("start_ms")',
+  'max("end_ms")',
+  `(array_agg("span_id" ${ROOT_ORDER}))[1]`,
+  `(array_agg("name" ${ROOT_ORDER}))[1]`,
+  `(array_agg("start_ms" ${ROOT_ORDER}))[1]`,
+  'max(case when "parent_span_id" is null then 1 else 0 end)',
+  'count(*)',
+  'count(*) filter (where "status" = \'error\')',
+  'coalesce(sum("input_tokens"), 0)',
+  'coalesce(sum("output_tokens"), 0)',
+  'sum("cost_usd")',
+  first('prompt_name', '"prompt_name" is not null'),
+  first('prompt_version', '"prompt_name" is not null'),
+  first('environment', '"prompt_name" is not null'),
+  first('model', '"model" is not null'),
+  first('user_id', '"user_id" is not null'),
+  first('session_id', '"session_id" is not null'),
+];
+const PG_BATCH_WRITE = `with "batch" as materialized (
+    select * from json_populate_recordset(null::"spans", $1::json) with ordinality
+  ), "inserted" as (
+    insert into "spans" (${names(SPAN_COLUMNS)}) select ${names(SPAN_COLUMNS)} from "batch" order by "ordinality"
+    on conflict ("project_id", "trace_id", "span_id", "start_ms") do nothing
+    returning "trace_id", "span_id", "start_ms"
+  ), "written" as (
+    select distinct on (b."trace_id", b."span_id", b."start_ms") b.*
+    from "batch" b join "inserted" i using ("trace_id", "span_id", "start_ms")
+    order by b."trace_id", b."span_id", b."start_ms", b."ordinality"
+  ), "merged" as (
+    insert into "traces" (${names(TRACE_COLUMNS)})
+    select ${TRACE_SELECT.join(', ')} from "written" group by "project_id", "trace_id" order by "project_id", "trace_id"
+    ${TRACE_MERGE}
+  )
+  select string_agg("ordinality"::text, ',' order by "ordinality") as "written" from "written"`;
+
+/**
+ * PostgreSQL: inserts a batch of span rows and merges the summaries of the spans it wrote into
+ * the trace rows, in one statement. Answers the indexes (0-based, in `rows`) of the rows written.
+ */
+export async function writeSpanBatchPostgres(db: Db, rows: readonly SpansTable[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const result = await db.executeQuery<{ written: string | null }>(
+    CompiledQuery.raw(PG_BATCH_WRITE, [JSON.stringify(rows)]),
+  );
+  const written = result.rows[0]?.written;
+  if (!written) return [];
+  return written.split(',').map((position) => Number(position) - 1);
+}
+
 /** SQLite: `insert … values (?, …), …` for `rows` rows, kept per row count (batches repeat sizes). */
 function valuesStatement(table: string, columns: readonly string[], tail: string) {
   const row = `(${columns.map(() => '?').join(', ')})`;

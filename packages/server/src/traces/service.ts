@@ -20,15 +20,7 @@ import type { SpansWritten } from '../live/change-feed.ts';
 import type { SpanMetrics } from '../prometheus/registry.ts';
 import type { SpanContractChecker } from './contracts.ts';
 import { score, spanTree, traceSummary } from './decode.ts';
-import {
-  floorMs,
-  type PreparedSpan,
-  recorded,
-  type SpanSource,
-  spanRow,
-  traceSummaries,
-  writtenSpans,
-} from './rows.ts';
+import { floorMs, type PreparedSpan, recorded, type SpanSource, spanRow } from './rows.ts';
 import { createScoreStore } from './score-store.ts';
 import { spanRetentionDays } from './settings.ts';
 import type { TraceSink } from './sink.ts';
@@ -274,10 +266,8 @@ export function createTraceService({
       const rows = prepared.map((p) => spanRow(projectId, p, source, receivedAt));
       let written: PreparedSpan[] = [];
       await database.db.transaction().execute(async (trx) => {
-        const inserted = await store.insertSpans(trx, rows);
-        written = writtenSpans(prepared, inserted);
+        written = await store.writeSpans(trx, projectId, prepared, rows);
         if (written.length === 0) return;
-        await store.mergeTraces(trx, traceSummaries(projectId, written));
         await sink.spansWritten(
           trx,
           written.map((p) => recorded(projectId, p)),

@@ -5,8 +5,14 @@
  */
 import { type Selectable, sql } from 'kysely';
 import type { Db, Dialect } from '../db/database.ts';
-import { type InsertedSpanKey, insertSpanRows, mergeTraceRows } from './batch-store.ts';
+import {
+  type InsertedSpanKey,
+  insertSpanRows,
+  mergeTraceRows,
+  writeSpanBatchPostgres,
+} from './batch-store.ts';
 import { type SpansTable, type TracesTable, traceDb } from './migration.ts';
+import { type PreparedSpan, traceSummaries, writtenSpans } from './rows.ts';
 import { SPAN_TEXT_SQL } from './search-migration.ts';
 
 /** A span row to insert (the table's columns). */
@@ -305,15 +311,30 @@ export function createSpanStore(
     },
 
     /**
-     * Inserts spans; a span already stored (same trace, span and start) is skipped, not an error.
-     * Answers the keys actually written, so aggregates count each span once.
+     * Writes a batch's span rows (`rows[i]` is the row of `prepared[i]`) and merges the summaries
+     * of the spans it wrote into the trace rows. A span already stored (same trace, span and
+     * start), or twice in the batch, is skipped, not an error. Answers the prepared spans actually
+     * written, in batch order, so aggregates count each span once. PostgreSQL does it in one
+     * statement (batch-store.ts); SQLite inserts, then merges the summaries computed here.
      */
-    insertSpans: (db: Db, rows: readonly NewSpanRow[]): Promise<InsertedSpanKey[]> =>
-      insertSpanRows(db, dialect, rows),
-
-    /** Merges per-batch summaries into the trace rows (one row per trace in `rows`). */
-    mergeTraces: (db: Db, rows: readonly TraceSummaryRow[]): Promise<void> =>
-      mergeTraceRows(db, dialect, rows),
+    async writeSpans(
+      db: Db,
+      projectId: number,
+      prepared: readonly PreparedSpan[],
+      rows: readonly NewSpanRow[],
+    ): Promise<PreparedSpan[]> {
+      if (dialect === 'postgres') {
+        const written: PreparedSpan[] = [];
+        for (const i of await writeSpanBatchPostgres(db, rows)) {
+          const p = prepared[i];
+          if (p) written.push(p);
+        }
+        return written;
+      }
+      const written = writtenSpans(prepared, await insertSpanRows(db, dialect, rows));
+      if (written.length > 0) await mergeTraceRows(db, dialect, traceSummaries(projectId, written));
+      return written;
+    },
 
     /**
      * Removes at most `batch` of a project's spans that started before `beforeMs`; answers how
