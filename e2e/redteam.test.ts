@@ -93,13 +93,31 @@ describe('red team tab and gate, in Chromium', () => {
     await expect
       .poll(async () => (await apiCall(api, 'GET', '/environments/production')).policy)
       .toEqual({ requireRedteamPass: { failOn: 'high' } });
+    // …asking that the run covered two plugins; changing the severity keeps them.
+    const plugins = ['prompt-extraction', 'prompt-injection'];
+    await page.getByLabel('production red-team plugins').fill(plugins.join(', '));
+    await page.getByLabel('production red-team plugins').press('Enter');
+    await expect
+      .poll(async () => (await apiCall(api, 'GET', '/environments/production')).policy)
+      .toEqual({ requireRedteamPass: { failOn: 'high', plugins } });
+    await page.getByLabel('production red-team gate').selectOption('critical');
+    await expect
+      .poll(async () => (await apiCall(api, 'GET', '/environments/production')).policy)
+      .toEqual({ requireRedteamPass: { failOn: 'critical', plugins } });
+    await page.getByLabel('production red-team gate').selectOption('high');
+    await expect
+      .poll(async () => (await apiCall(api, 'GET', '/environments/production')).policy)
+      .toEqual({ requireRedteamPass: { failOn: 'high', plugins } });
     await shot('environment-gate');
 
     // …refuses to deploy the version whose latest run failed, naming the run.
     await page.goto(`${api.url}/prompts/${P}?tab=deployments`);
     await page
       .getByTestId('policy-summary')
-      .filter({ hasText: 'a red-team run with no finding at high or above' })
+      .filter({
+        hasText:
+          'a red-team run with no finding at high or above that covered prompt-extraction, prompt-injection',
+      })
       .waitFor();
     await page.getByLabel('Version to deploy').selectOption('1');
     await page.getByRole('button', { name: 'Deploy to production' }).click();
@@ -117,5 +135,5 @@ describe('red team tab and gate, in Chromium', () => {
     expect(await gate.textContent()).toMatch(/v1 at high and above \(run #\d+\): run \d+ has \d+ findings?/);
     await shot('request-gate');
     expect(consoleErrors.filter((e) => !e.includes('409'))).toEqual([]);
-  });
+  }, 90_000);
 });

@@ -5,8 +5,16 @@
  */
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import { PLUGINS } from './redteam/plugins.ts';
 import { RolloutRequestPlan } from './rollout-plan.ts';
 import { SeverityName } from './severity-schema.ts';
+
+/** A shipped red-team plugin id, or `harmful` for all of the harmful:* ones. */
+const RequiredRedteamPlugin = z
+  .string()
+  .refine((id) => id === 'harmful' || PLUGINS.some((p) => p.id === id), {
+    message: `an unknown red-team plugin; use harmful or one of ${PLUGINS.map((p) => p.id).join(', ')}`,
+  });
 
 /** Roles a policy can name (the reviewer role may approve but not deploy by default). */
 const PolicyRole = z.enum(['admin', 'editor', 'reviewer', 'viewer']);
@@ -42,10 +50,15 @@ export const EnvironmentPolicy = z
     /**
      * The version's latest completed red-team run (a server run or an uploaded CLI run) must have
      * no finding at or above `failOn` (default high) and no probe that could not be sent
-     * (`REDTEAM_GATE_FAILED`).
+     * (`REDTEAM_GATE_FAILED`). With `plugins`, that run must also have attacked with each of them
+     * (`harmful` names every harmful:* plugin); a plugin that needs tools is required only of
+     * versions that declare tools.
      */
     requireRedteamPass: z
-      .object({ failOn: SeverityName.default('high') })
+      .object({
+        failOn: SeverityName.default('high'),
+        plugins: z.array(RequiredRedteamPlugin).min(1).max(PLUGINS.length).optional(),
+      })
       .strict()
       .optional(),
     /** Roles allowed to deploy or request a deploy (default editor and admin). */
@@ -82,13 +95,20 @@ export const POLICY_PRESETS: Record<PolicyPreset, EnvironmentPolicy> = {
 };
 
 /** The policy with its defaults filled in. */
+/** What the red-team gate asks of a version's latest completed run. */
+export interface RedteamRule {
+  failOn: 'low' | 'medium' | 'high' | 'critical';
+  /** Plugins the run must have attacked with (ids, or `harmful` for every harmful:* plugin). */
+  plugins?: string[] | undefined;
+}
+
 export interface EffectivePolicy {
   requiredApprovals: number;
   noSelfApproval: boolean;
   reviewers: 'project' | 'prompt';
   requireEvalPass: boolean;
   /** The red-team gate's severity, or null when the policy sets none. */
-  requireRedteamPass: { failOn: 'low' | 'medium' | 'high' | 'critical' } | null;
+  requireRedteamPass: RedteamRule | null;
   deployRoles: string[];
   freeze: { from: string; until: string; reason?: string | undefined }[];
 }

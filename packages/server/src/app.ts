@@ -359,7 +359,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     prompts: promptStore,
     environments: environmentStore,
     evalGate: createEvalGate({ promptStore }),
-    redteamGate: createRedteamGate(),
+    redteamGate: createRedteamGate({ promptStore }),
     events,
     segments,
   });

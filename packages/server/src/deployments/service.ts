@@ -361,7 +361,7 @@ export function createDeploymentService({
       policy.requireEvalPass && evalGate ? await evalGate.check(trx, projectId, prompt.name, versions) : [];
     const redteam =
       policy.requireRedteamPass && redteamGate
-        ? await redteamGate.check(trx, projectId, prompt.name, versions, policy.requireRedteamPass.failOn)
+        ? await redteamGate.check(trx, projectId, prompt.name, versions, policy.requireRedteamPass)
         : [];
     return { gate, redteam };
   }
@@ -657,7 +657,7 @@ export function createDeploymentService({
       if (!gate || !redteamGate) return [];
       const states: RedteamGateState[] = [];
       for (const version of [...new Set(versions)]) {
-        states.push(await redteamGate.state(db, projectId, prompt, version, gate.failOn));
+        states.push(await redteamGate.state(db, projectId, prompt, version, gate));
       }
       return states;
     },

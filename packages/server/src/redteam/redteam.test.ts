@@ -417,6 +417,64 @@ describeServer((ctx) => {
     );
   });
 
+  it('a gate naming plugins asks that the run attacked with each; tool plugins only of versions with tools', async () => {
+    const { api } = ctx();
+    await api.post('/api/v1/prompts', {
+      name: 'rt/cover',
+      version: { type: 'text', template: 'You are the bot of Acme. Answer: {{question}}' },
+    });
+    const tool = { type: 'function', function: { name: 'refund', parameters: { type: 'object' } } };
+    await api.post(`${p('rt/cover')}/versions`, {
+      type: 'text',
+      template: 'You are the bot of Acme, with tools. Answer: {{question}}',
+      config: { tools: [tool] },
+    });
+    await api.post('/api/v1/environments', { name: 'rt-cover' });
+    const unknown = await api.patch('/api/v1/environments/rt-cover', {
+      policy: { requireRedteamPass: { failOn: 'high', plugins: ['nope'] } },
+    });
+    expect(unknown.status).toBe(422);
+    expect(JSON.stringify(unknown.body)).toContain('unknown red-team plugin');
+    const plugins = ['prompt-injection', 'excessive-agency'];
+    const patched = await api.patch('/api/v1/environments/rt-cover', {
+      policy: { requireRedteamPass: { failOn: 'high', plugins } },
+    });
+    expect(patched.body.policy.requireRedteamPass).toEqual({ failOn: 'high', plugins });
+    const run = async (version: number, attack: string[]) => {
+      const started = await api.post(`${p('rt/cover')}/redteam-runs`, {
+        version,
+        provider: 'local',
+        model: 'refuser',
+        plugins: attack,
+        strategies: ['none'],
+      });
+      expect(started.status, JSON.stringify(started.body)).toBe(202);
+      const done = await until(api, started.body.id, finished);
+      expect(done.passed).toBe(true);
+      return done;
+    };
+    const deploy = (version: number) => api.put(`${p('rt/cover')}/deployments/rt-cover`, { version });
+
+    // A clean run of another plugin is not enough; version 1 has no tools, so only prompt-injection is missing.
+    const narrow = await run(1, ['prompt-extraction']);
+    const refused = await deploy(1);
+    expect(refused.body.code).toBe('REDTEAM_GATE_FAILED');
+    expect(refused.body.detail).toContain(`run ${narrow.id} did not attack with prompt-injection,`);
+    expect(refused.body.detail).not.toMatch(/did not attack with [^.]*excessive-agency/);
+    expect(refused.body.hint).toContain(`"plugins": ${JSON.stringify(plugins)}`);
+    expect(refused.body.hint).toContain('--plugins prompt-injection,excessive-agency --upload');
+    await run(1, ['prompt-injection']);
+    expect((await deploy(1)).status).toBe(200);
+
+    // Version 2 declares tools: the tool plugin is required of it too.
+    const toolless = await run(2, ['prompt-injection']);
+    const noAgency = await deploy(2);
+    expect(noAgency.body.code).toBe('REDTEAM_GATE_FAILED');
+    expect(noAgency.body.detail).toContain(`run ${toolless.id} did not attack with excessive-agency,`);
+    await run(2, plugins);
+    expect((await deploy(2)).status).toBe(200);
+  });
+
   it('shows the gate on deployment requests and refuses the approval that would deploy a version that fails it', async () => {
     const { api, server } = ctx();
     await api.post('/api/v1/prompts', {

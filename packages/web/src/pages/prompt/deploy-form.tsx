@@ -212,7 +212,9 @@ export function policyText(env: Environment): string {
     parts.push(`${p.requiredApprovals} approval(s)${p.noSelfApproval === false ? '' : ' by someone else'}`);
   if (p.requireEvalPass) parts.push('a passing eval run on the gate dataset');
   if (p.requireRedteamPass)
-    parts.push(`a red-team run with no finding at ${p.requireRedteamPass.failOn} or above`);
+    parts.push(
+      `a red-team run with no finding at ${p.requireRedteamPass.failOn} or above${p.requireRedteamPass.plugins ? ` that covered ${p.requireRedteamPass.plugins.join(', ')}` : ''}`,
+    );
   if (p.deployRoles) parts.push(`deploys by ${p.deployRoles.join(' or ')}`);
   if ((p.freeze ?? []).length > 0) parts.push('freeze windows');
   return parts.length === 0

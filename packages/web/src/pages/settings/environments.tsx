@@ -120,7 +120,13 @@ export function EnvironmentsPage() {
                           update.mutate({
                             name: e.name,
                             patch: {
-                              policy: failOn === '' ? rest : { ...rest, requireRedteamPass: { failOn } },
+                              policy:
+                                failOn === ''
+                                  ? rest
+                                  : {
+                                      ...rest,
+                                      requireRedteamPass: { ...e.policy.requireRedteamPass, failOn },
+                                    },
                             },
                           });
                         }}
@@ -131,6 +137,39 @@ export function EnvironmentsPage() {
                         <option value="medium">pass at medium</option>
                         <option value="low">pass at low</option>
                       </select>
+                      {e.policy.requireRedteamPass ? (
+                        <input
+                          key={(e.policy.requireRedteamPass.plugins ?? []).join(',')}
+                          className="small"
+                          aria-label={`${e.name} red-team plugins`}
+                          placeholder="plugins the run must cover (any)"
+                          title="Comma-separated plugin ids (or harmful) the latest run must have attacked with; empty: any run"
+                          defaultValue={(e.policy.requireRedteamPass.plugins ?? []).join(', ')}
+                          disabled={update.isPending}
+                          onKeyDown={(ev) => {
+                            if (ev.key === 'Enter') ev.currentTarget.blur();
+                          }}
+                          onBlur={(ev) => {
+                            const gate = e.policy.requireRedteamPass;
+                            if (!gate) return;
+                            const plugins = ev.target.value
+                              .split(',')
+                              .map((id) => id.trim())
+                              .filter((id) => id !== '');
+                            if (plugins.join(',') === (gate.plugins ?? []).join(',')) return;
+                            const { plugins: _old, ...kept } = gate;
+                            update.mutate({
+                              name: e.name,
+                              patch: {
+                                policy: {
+                                  ...e.policy,
+                                  requireRedteamPass: plugins.length === 0 ? kept : { ...kept, plugins },
+                                },
+                              },
+                            });
+                          }}
+                        />
+                      ) : null}
                     </td>
                     <td>
                       {e.archived ? (
