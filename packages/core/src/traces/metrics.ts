@@ -198,3 +198,65 @@ export function momentsOf(n: number, sum: number, sumSq: number): Moments {
   const variance = n > 1 ? Math.max(0, (sumSq - (sum * sum) / n) / (n - 1)) : null;
   return { n, sum, sumSq, mean, variance };
 }
+
+/** Prompts a summary lists when `limit` is not given (the web dashboard's 30). */
+export const DEFAULT_SUMMARY_PROMPTS = 30;
+
+/** Query of `GET /api/v1/metrics/summary`: the project's prompts over one window. */
+export const MetricsSummaryQuery = z.object({
+  /** Only spans of this environment (default: all environments together). */
+  env: EnvironmentName.optional(),
+  /** Start of the window (default `to` − 24 h); rounded down to the interval. */
+  from: IsoInstant.optional(),
+  /** End of the window, exclusive (default now); rounded up to the interval. */
+  to: IsoInstant.optional(),
+  /** Width of a series point (default: the smallest giving at most 300 points). */
+  interval: MetricsInterval.optional(),
+  /** Most prompts listed, busiest first (default 30); the totals count every prompt. */
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+
+/** One interval of a summary series: sums only (no percentiles), what the dashboard's charts draw. */
+export const SummaryPoint = z.object({
+  t: z.string(),
+  count: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  tokens: TokenTotals,
+  costUsd: z.number(),
+});
+
+const SummaryFigures = {
+  ...MetricsFigures,
+  /** errors / count; null without spans. */
+  errorRate: z.number().nullable(),
+  /** Every interval of the window, oldest first, empty ones included. */
+  series: z.array(SummaryPoint),
+};
+
+/** One prompt over the window, all its versions together. */
+export const PromptSummary = z.object({
+  prompt: z.string(),
+  /** Versions with a span or a score in the window, newest first. */
+  versions: z.array(z.number().int()),
+  ...SummaryFigures,
+});
+
+/**
+ * Answer of `GET /api/v1/metrics/summary`: the project's totals and its busiest prompts over one
+ * window, each with a series of sums, read from the rollups in one request.
+ */
+export const MetricsSummary = z.object({
+  environment: z.string().nullable(),
+  from: z.string(),
+  to: z.string(),
+  interval: MetricsInterval,
+  /** Every span of the window, those naming no prompt included; `prompts` counts the named prompts seen. */
+  totals: z.object({ prompts: z.number().int().nonnegative(), ...SummaryFigures }),
+  /** The busiest prompts (most spans, then name), at most `limit`. */
+  prompts: z.array(PromptSummary),
+});
+
+export type MetricsSummaryQuery = z.infer<typeof MetricsSummaryQuery>;
+export type SummaryPoint = z.infer<typeof SummaryPoint>;
+export type PromptSummary = z.infer<typeof PromptSummary>;
+export type MetricsSummary = z.infer<typeof MetricsSummary>;

@@ -147,6 +147,7 @@ const MINIMUM: Record<string, Least> = {
   'GET /api/v1/experiments/{id}': 'viewer',
   'GET /api/v1/experiments/{id}/results': 'viewer',
   'POST /api/v1/experiments/{id}/stop': 'editor',
+  'GET /api/v1/metrics/summary': 'viewer',
   'GET /api/v1/metrics/settings': 'viewer',
   'PUT /api/v1/metrics/settings': 'admin',
   'GET /api/v1/gateway/budgets': 'admin',

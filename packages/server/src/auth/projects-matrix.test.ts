@@ -86,8 +86,21 @@ describeServer((ctx) => {
     const itemId = items.body.items[0].id as number;
     const now = Date.now();
     const span = { traceId: TRACE, spanId: 'b7'.repeat(8), name: MARK, startTime: now - 10, endTime: now };
+    // The span names A's prompt, so a metrics read (per prompt, or the project summary) that let B
+    // reach A's rollups would answer A's prompt name.
     expect(
-      (await a.post('/api/v1/traces', { spans: [{ ...span, status: 'ok', output: MARK }] })).status,
+      (
+        await a.post('/api/v1/traces', {
+          spans: [
+            {
+              ...span,
+              status: 'ok',
+              output: MARK,
+              prompt: { name: PROMPT, version: 1, environment: 'production' },
+            },
+          ],
+        })
+      ).status,
     ).toBe(202);
     const aKeys = (await a.get('/api/v1/api-keys')).body.items as { id: number }[];
     const headBefore = (await a.get('/api/v1/audit/head')).body;

@@ -30,7 +30,7 @@ export interface Accum {
   scores: Map<string, ScoreAccum>;
 }
 
-const newAccum = (): Accum => ({ figures: emptyFigures(), scores: new Map() });
+export const newAccum = (): Accum => ({ figures: emptyFigures(), scores: new Map() });
 
 function addFigures(into: RollupFigures, from: RollupFigures): void {
   into.count += from.count;
@@ -64,14 +64,16 @@ function addScore(into: Accum, row: Pick<ScoreSumRow, 'name' | 'value' | 'count'
   }
 }
 
+/** Per key (a version, or a prompt), per interval start (epoch minutes): the accumulated rows. */
+export type Series<K> = Map<K, Map<number, Accum>>;
 /** Per version, per interval start (epoch minutes): the accumulated rows. */
-export type VersionSeries = Map<number, Map<number, Accum>>;
+export type VersionSeries = Series<number>;
 
-function slot(series: VersionSeries, version: number, t: number): Accum {
-  let byT = series.get(version);
+function slot<K>(series: Series<K>, key: K, t: number): Accum {
+  let byT = series.get(key);
   if (!byT) {
     byT = new Map();
-    series.set(version, byT);
+    series.set(key, byT);
   }
   let accum = byT.get(t);
   if (!accum) {
@@ -86,13 +88,23 @@ export function accumulate(
   spanRows: readonly FiguresRow[],
   scoreRows: readonly ScoreSumRow[],
 ): VersionSeries {
-  const series: VersionSeries = new Map();
-  for (const row of spanRows) addFigures(slot(series, row.version, row.t).figures, row);
-  for (const row of scoreRows) addScore(slot(series, row.version, row.t), row);
+  return accumulateBy(spanRows, scoreRows, (row) => row.version);
+}
+
+/** Accumulates rows per `keyOf(row)` and interval. */
+export function accumulateBy<K>(
+  spanRows: readonly FiguresRow[],
+  scoreRows: readonly ScoreSumRow[],
+  keyOf: (row: FiguresRow | ScoreSumRow) => K,
+): Series<K> {
+  const series: Series<K> = new Map();
+  for (const row of spanRows) addFigures(slot(series, keyOf(row), row.t).figures, row);
+  for (const row of scoreRows) addScore(slot(series, keyOf(row), row.t), row);
   return series;
 }
 
-function total(byT: Map<number, Accum>): Accum {
+/** The sum of every interval of one key. */
+export function total(byT: ReadonlyMap<number, Accum>): Accum {
   const sum = newAccum();
   for (const accum of byT.values()) {
     addFigures(sum.figures, accum.figures);
@@ -116,7 +128,8 @@ function scoreSummaries(accum: Accum): Record<string, ScoreSummary> {
   return out;
 }
 
-function figuresOf(accum: Accum) {
+/** The figures of an accumulation as the API answers them. */
+export function figuresOf(accum: Accum) {
   const f = accum.figures;
   return {
     count: f.count,

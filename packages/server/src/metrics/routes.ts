@@ -3,6 +3,8 @@ import {
   MetricsComparison,
   MetricsQuery,
   MetricsSettings,
+  MetricsSummary,
+  MetricsSummaryQuery,
   PromptMetrics,
 } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
@@ -48,6 +50,20 @@ export function registerMetricsRoutes(app: FastifyInstance, { metrics }: { metri
       const { env, a, b, from, to } = request.query;
       return metrics.compare(principalOf(request).projectId, request.params.name, env, a, b, { from, to });
     },
+  });
+
+  r.get('/api/v1/metrics/summary', {
+    schema: {
+      operationId: 'getMetricsSummary',
+      tags,
+      summary:
+        "The project's totals and its busiest prompts over one window: count, errors, error rate, latency percentiles, tokens, cost, scores, and a series of sums",
+      description:
+        'What a project dashboard draws, in one request, from the same per-minute and per-hour rollups as the prompt metrics (never raw spans). `env`, `from`, `to` and `interval` as for `GET /api/v1/prompts/{name}/metrics`; `limit` (default 30, at most 200) caps the prompts listed, busiest first. The totals cover every span of the window, including spans that name no prompt. Series points carry sums only (count, errors, tokens, cost); percentiles are over the whole window, all versions of a prompt together.',
+      querystring: MetricsSummaryQuery,
+      response: { 200: MetricsSummary, ...problemResponses },
+    },
+    handler: async (request) => metrics.summary(principalOf(request).projectId, request.query),
   });
 
   r.get('/api/v1/metrics/settings', {

@@ -7,9 +7,12 @@
 import {
   type CompareArm,
   DEFAULT_ROLLUP_RETENTION_DAYS,
+  DEFAULT_SUMMARY_PROMPTS,
   type MetricsComparison,
   type MetricsQuery,
   type MetricsSettings,
+  type MetricsSummary,
+  type MetricsSummaryQuery,
   MINUTE_ROLLUP_RETENTION_DAYS,
   type PromptMetrics,
 } from '@promptline/core';
@@ -22,6 +25,7 @@ import type { ScoreRecorded, SpanRecorded, TraceSink } from '../traces/sink.ts';
 import { aggregateSpans, bucketOf, scoreRow } from './aggregate.ts';
 import { accumulate, compareArm, mergeVersions, versionMetrics } from './report.ts';
 import { createMetricStore, type RollupRange } from './store.ts';
+import { summarize } from './summary.ts';
 import { requestedRange, seriesWindow, splitWindow } from './window.ts';
 
 export const HOUR_ROLLUP_JOB = { kind: 'metrics.hour-rollup', everySeconds: 60 };
@@ -124,12 +128,16 @@ export function createMetricsService(options: MetricsServiceOptions) {
     options.jobs.every(RETENTION_JOB.kind, RETENTION_JOB.everySeconds);
   }
 
-  /** Reads a window of one prompt from whichever rollups cover each part of it. */
-  async function read(
+  /**
+   * The rows of a window from whichever rollups cover each part of it (score rows only when
+   * `scores`): what every read of the metrics is made of.
+   */
+  async function readRows(
     range: Omit<RollupRange, 'from' | 'to'>,
     from: number,
     to: number,
     minuteOnly: boolean,
+    scores = true,
   ) {
     const rolledUntil = await store.rolledUntil(database.db, 'none');
     const parts = splitWindow(from, to, rolledUntil, minuteOnly);
@@ -138,14 +146,22 @@ export function createMetricsService(options: MetricsServiceOptions) {
         const r = { ...range, from: part.from, to: part.to };
         return {
           spans: await store.readSpans(database.db, part.grain, r),
-          scores: await store.readScores(database.db, part.grain, r),
+          scores: scores ? await store.readScores(database.db, part.grain, r) : [],
         };
       }),
     );
-    return accumulate(
-      reads.flatMap((r) => r.spans),
-      reads.flatMap((r) => r.scores),
-    );
+    return { spans: reads.flatMap((r) => r.spans), scores: reads.flatMap((r) => r.scores) };
+  }
+
+  /** Reads a window of one prompt, accumulated per version and interval. */
+  async function read(
+    range: Omit<RollupRange, 'from' | 'to'>,
+    from: number,
+    to: number,
+    minuteOnly: boolean,
+  ) {
+    const rows = await readRows(range, from, to, minuteOnly);
+    return accumulate(rows.spans, rows.scores);
   }
 
   return {
@@ -240,6 +256,35 @@ export function createMetricsService(options: MetricsServiceOptions) {
         false,
       );
       return { ...compareArm(0, mergeVersions(series)), version: scope.version ?? 0 };
+    },
+
+    /**
+     * The project's totals and its busiest prompts over one window, each with a series of sums
+     * (`GET /api/v1/metrics/summary`): what the web dashboard draws, in two reads of the rollups
+     * whatever the number of prompts.
+     *
+     * @throws AppError METRICS_WINDOW_INVALID, METRICS_TOO_MANY_POINTS
+     */
+    async summary(projectId: number, query: MetricsSummaryQuery): Promise<MetricsSummary> {
+      const window = seriesWindow(nowMs(), query);
+      const base = { projectId, prompt: undefined, environment: query.env };
+      // Percentiles need histograms: one row per prompt and version for the whole window, from
+      // hour rollups where they exist. The series needs sums only, so it leaves the 90 histogram
+      // columns out of the (larger) per-interval read.
+      const totals = await readRows(
+        { ...base, step: null, group: 'prompt-version' },
+        window.from,
+        window.to,
+        false,
+      );
+      const series = await readRows(
+        { ...base, step: window.step, group: 'prompt', histogram: false },
+        window.from,
+        window.to,
+        window.step < 60,
+        false,
+      );
+      return summarize(totals, series.spans, window, query.limit ?? DEFAULT_SUMMARY_PROMPTS, query.env);
     },
 
     async settings(projectId: number): Promise<MetricsSettings> {

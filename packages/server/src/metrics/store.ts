@@ -83,13 +83,17 @@ const sums = (columns: readonly string[]) =>
 
 /** A row of summed figures as read back (drivers give bigint sums as text). */
 export interface FiguresRow extends RollupFigures {
+  /** 0 when the read groups by prompt only. */
   version: number;
+  /** The prompt, when the read groups by prompt ('' otherwise, and for spans naming none). */
+  prompt: string;
   /** Start of the interval, epoch minutes. */
   t: number;
 }
 
 export interface ScoreSumRow {
   version: number;
+  prompt: string;
   t: number;
   name: string;
   value: string;
@@ -111,6 +115,22 @@ export interface RollupRange {
   step: number | null;
   /** Only these versions (undefined: all). */
   versions?: readonly number[];
+  /**
+   * What a row is per, besides the interval: `version` (the default: one prompt's versions),
+   * `prompt` (every prompt, its versions together) or `prompt-version`.
+   */
+  group?: 'version' | 'prompt' | 'prompt-version';
+  /** false: leave the histogram columns out (a read that needs sums only; histograms come back empty). */
+  histogram?: boolean;
+}
+
+const GROUP_COLUMNS = { version: ['version'], prompt: ['prompt'], 'prompt-version': ['prompt', 'version'] };
+
+/** The grouping columns of a read, and `group by` naming them and the interval by position. */
+function grouping(range: RollupRange, extra: number) {
+  const columns = GROUP_COLUMNS[range.group ?? 'version'];
+  const positions = Array.from({ length: columns.length + 1 + extra }, (_, i) => sql.lit(i + 1));
+  return { select: ids(columns), groupBy: sql.join(positions) };
 }
 
 function rangeFilter(range: RollupRange) {
@@ -134,7 +154,8 @@ const interval = (range: RollupRange) =>
 
 function toFigures(row: Record<string, unknown>): FiguresRow {
   return {
-    version: toNumber(row.version),
+    version: toNumber(row.version ?? 0),
+    prompt: typeof row.prompt === 'string' ? row.prompt : '',
     t: toNumber(row.t),
     count: toNumber(row.count),
     errors: toNumber(row.errors),
@@ -148,7 +169,7 @@ function toFigures(row: Record<string, unknown>): FiguresRow {
     latencySq: toNumber(row.latency_sq),
     contractChecked: toNumber(row.contract_checked),
     contractViolations: toNumber(row.contract_violations),
-    histogram: HISTOGRAM_COLUMNS.map((c) => toNumber(row[c])),
+    histogram: HISTOGRAM_COLUMNS.map((c) => (c in row ? toNumber(row[c]) : 0)),
   };
 }
 
@@ -224,25 +245,30 @@ export function createMetricStore(dialect: Dialect) {
         group by 1, 2, 3, 4, 5, 6, 7, 8, 9`.execute(db);
     },
 
-    /** Span figures of a prompt over a range, summed per version and interval. */
+    /** Span figures over a range, summed per interval and `range.group` (default: per version). */
     async readSpans(db: Db, grain: RollupGrain, range: RollupRange): Promise<FiguresRow[]> {
       if (range.from >= range.to || range.versions?.length === 0) return [];
+      const columns =
+        range.histogram === false ? ROLLUP_SUM_COLUMNS : [...ROLLUP_SUM_COLUMNS, ...HISTOGRAM_COLUMNS];
+      const { select, groupBy } = grouping(range, 0);
       const result = await sql<Record<string, unknown>>`
-        select version, ${interval(range)} as t, ${sums([...ROLLUP_SUM_COLUMNS, ...HISTOGRAM_COLUMNS])}
+        select ${select}, ${interval(range)} as t, ${sums(columns)}
         from ${sql.table(SPAN_TABLE[grain])} where ${rangeFilter(range)}
-        group by 1, 2`.execute(db);
+        group by ${groupBy}`.execute(db);
       return result.rows.map(toFigures);
     },
 
-    /** Score sums of a prompt over a range, per version, interval, name and categorical value. */
+    /** Score sums over a range, per interval, `range.group`, name and categorical value. */
     async readScores(db: Db, grain: RollupGrain, range: RollupRange): Promise<ScoreSumRow[]> {
       if (range.from >= range.to || range.versions?.length === 0) return [];
+      const { select, groupBy } = grouping(range, 2);
       const result = await sql<Record<string, unknown>>`
-        select version, ${interval(range)} as t, name, value, ${sums(SCORE_SUM_COLUMNS)}
+        select ${select}, ${interval(range)} as t, name, value, ${sums(SCORE_SUM_COLUMNS)}
         from ${sql.table(SCORE_TABLE[grain])} where ${rangeFilter(range)}
-        group by 1, 2, 3, 4`.execute(db);
+        group by ${groupBy}`.execute(db);
       return result.rows.map((row) => ({
-        version: toNumber(row.version),
+        version: toNumber(row.version ?? 0),
+        prompt: typeof row.prompt === 'string' ? row.prompt : '',
         t: toNumber(row.t),
         name: String(row.name),
         value: String(row.value),
