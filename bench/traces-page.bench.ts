@@ -19,7 +19,10 @@
  *   matching most traces ("delivery"), Apply to the new rows drawn;
  * - the prompt's Monitoring tab over 24 h and 30 d: tab mounted to the last chart drawn
  *   (metrics fetch + uPlot draw of its 7 charts), and the metrics request alone;
- * - the project dashboard (one metrics request per prompt): page mounted to its last chart drawn.
+ * - the project dashboard (one `GET /api/v1/metrics/summary` request): page mounted to its last
+ *   chart drawn; beside it, in the same page, the summary request alone and what the dashboard
+ *   fetched before the summary existed (one metrics request per prompt, 30 at once, as its
+ *   `useQueries` sent them), so before and after come from the same run.
  * It also prints the database's plan of the search query (it must use the text index).
  *
  * Prints one JSON object. Run (heavy: nice it on a shared machine):
@@ -27,7 +30,7 @@
  *   BENCH_DATABASE_URL=postgres://…/obsfig_traces nice -n 10 npm exec -- node --conditions=source bench/traces-page.bench.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPriceBook, type ListTracesQuery, type SpanInput } from '@promptline/core';
 import { sql } from 'kysely';
@@ -212,7 +215,15 @@ async function queryTimes(database: Database) {
       ...(interval ? { interval } : {}),
     });
   };
+  const prompts = [PROMPT, ...Array.from({ length: OTHER_PROMPTS }, (_, k) => `bench/other-${k}`)];
   return {
+    // The dashboard's data now (one summary) and before (one metrics read per prompt, in turn).
+    dashboardSummary24h: await time(() =>
+      metrics.summary(PROJECT, { env: 'production', limit: prompts.length }),
+    ),
+    dashboardPerPrompt24h: await time(async () => {
+      for (const name of prompts) await metrics.promptMetrics(PROJECT, name, { env: 'production' });
+    }),
     listFirstPage: await time(list({})),
     listStatusError: await time(list({ status: 'error' })),
     searchOneTrace: await time(list({ q: `order ${7 * (Math.floor(SPANS * 0.42) + 3)} ` })),
@@ -238,6 +249,7 @@ async function sizes(database: Database) {
   };
 }
 
+const startedAt = { at: new Date().toISOString(), loadAverage: loadavg().map(round) };
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 const keptDir = process.env.BENCH_DATA_DIR;
 const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'promptline-traces-bench-'));
@@ -260,7 +272,8 @@ const browser = await launchChromium();
 try {
   await ensureWebBuild();
   const headers = { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' };
-  for (const name of [PROMPT, ...Array.from({ length: OTHER_PROMPTS }, (_, k) => `bench/other-${k}`)]) {
+  const prompts = [PROMPT, ...Array.from({ length: OTHER_PROMPTS }, (_, k) => `bench/other-${k}`)];
+  for (const name of prompts) {
     const res = await fetch(`${server.url}/api/v1/prompts`, {
       method: 'POST',
       headers,
@@ -317,6 +330,24 @@ try {
     };
   };
 
+  /** What the dashboard fetched before the summary: one metrics request per prompt, all at once. */
+  const perPromptRequests = () =>
+    page.evaluate(async (names) => {
+      const started = performance.now();
+      await Promise.all(
+        names.map((n) =>
+          fetch(`/api/v1/prompts/${encodeURIComponent(n)}/metrics?env=production`).then((r) => r.json()),
+        ),
+      );
+      return performance.now() - started;
+    }, prompts);
+  const summaryRequest = () =>
+    page.evaluate(async () => {
+      const started = performance.now();
+      await fetch('/api/v1/metrics/summary?env=production&limit=30').then((r) => r.json());
+      return performance.now() - started;
+    });
+
   const m = {
     first: [] as number[],
     filter: [] as number[],
@@ -326,6 +357,8 @@ try {
     monitoring30d: [] as number[],
     metrics30dRequest: [] as number[],
     dashboard: [] as number[],
+    dashboardSummaryRequest: [] as number[],
+    dashboardBefore30Requests: [] as number[],
   };
   let metrics30d = { interval: '', points: 0 as number | undefined };
   for (let i = 0; i < RUNS; i++) {
@@ -352,12 +385,17 @@ try {
     m.metrics30dRequest.push(request.ms);
     metrics30d = { interval: request.interval, points: request.points };
     m.dashboard.push(await chartsDrawn('/monitoring?env=production', 3));
+    m.dashboardSummaryRequest.push(await summaryRequest());
+    m.dashboardBefore30Requests.push(await perPromptRequests());
   }
   console.log(
     JSON.stringify({
       database: databaseUrl ? 'postgres' : 'sqlite',
       spans: SPANS,
       days: DAYS,
+      // The machine is shared: the 1/5/15-minute load averages when the bench started and ended.
+      started: startedAt,
+      ended: { at: new Date().toISOString(), loadAverage: loadavg().map(round) },
       seed: seeded,
       sizes: counts,
       runs: RUNS,
@@ -370,6 +408,8 @@ try {
       metrics30dRequestMedianMs: median(m.metrics30dRequest),
       metrics30d,
       dashboard30PromptsMedianMs: median(m.dashboard),
+      dashboardSummaryRequestMedianMs: median(m.dashboardSummaryRequest),
+      dashboardBefore30MetricsRequestsMedianMs: median(m.dashboardBefore30Requests),
       inProcessQueries: queries,
       raw: Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.map(round)])),
       searchPlans: plans,

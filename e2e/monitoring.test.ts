@@ -18,6 +18,7 @@ import { ensureWebBuild } from './build-web.ts';
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 50 });
 const SHOTS = resolve(import.meta.dirname, '../test-results/monitoring');
 const NAME = 'mon/reply';
+const OTHER = 'mon/other';
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 describe('monitoring tab in Chromium', () => {
@@ -57,6 +58,10 @@ describe('monitoring tab in Chromium', () => {
     const v2 = spans(2, 8, 10 * 60_000, 900);
     await call('POST', '/traces', { spans: v2 });
     await call('POST', '/scores', { traceId: v2[1]?.traceId, name: 'helpful', value: 0.8 });
+    // A second, quieter prompt (never registered: metrics follow the names spans carry).
+    await call('POST', '/traces', {
+      spans: spans(1, 3, 20 * 60_000, 100).map((s) => ({ ...s, prompt: { ...s.prompt, name: OTHER } })),
+    });
     // Rollups are written with the spans; wait (bounded) until the metrics answer both versions.
     for (let i = 0; i < 100; i++) {
       if ((await call('GET', `${p}/metrics?env=production`)).versions.length === 2) break;
@@ -102,18 +107,31 @@ describe('monitoring tab in Chromium', () => {
     expect(consoleErrors.join('\n')).toBe('');
   });
 
-  it('the project dashboard charts every prompt and links to its Monitoring tab', async () => {
+  it('the project dashboard: one summary request, the busiest prompt first, totals, charts, links to the Monitoring tab', async () => {
+    const metricsRequests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/metrics')) metricsRequests.push(new URL(r.url()).pathname);
+    });
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitoring' }).click();
     const row = page.getByRole('table', { name: 'Prompts' }).locator('tbody tr');
-    await poll(() => row.count()).toBe(1);
-    expect(await row.first().textContent()).toContain('16');
+    await poll(() => row.count()).toBe(2);
+    expect(await row.nth(0).textContent()).toMatch(new RegExp(`^${NAME}16`));
+    // 2 errors in 16 calls.
+    expect(await row.nth(0).textContent()).toContain('12.5 %');
+    expect(await row.nth(1).textContent()).toMatch(new RegExp(`^${OTHER}3`));
+    const totals = (await page.getByTestId('dashboard-totals').textContent()) ?? '';
+    expect(totals).toContain('All calls (2 prompts)');
+    expect(totals).toContain('19');
     await poll(() => page.locator('.chart canvas').count()).toBe(3);
     const legend =
       (await page.locator('[data-testid="chart"][data-title="Requests"] .u-legend').textContent()) ?? '';
     expect(legend).toContain(NAME);
+    expect(legend).toContain(OTHER);
+    // The whole dashboard is one request to the summary, none per prompt.
+    expect(metricsRequests).toEqual(['/api/v1/metrics/summary']);
+    await page.screenshot({ path: join(SHOTS, '02-dashboard.png'), fullPage: true });
     await row.first().getByRole('link', { name: NAME }).click();
     await poll(() => page.getByRole('tab', { name: 'Monitoring', selected: true }).count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, '02-dashboard.png'), fullPage: true });
     expect(consoleErrors.join('\n')).toBe('');
   });
 });

@@ -2,8 +2,9 @@
  * From `GET /prompts/{name}/metrics` to chart data: one x axis (the series' interval starts), one
  * line per version per chart (null where the version had no calls, so a deploy shows as one
  * colour ending and another starting), and the deployment history as markers inside the window.
+ * And the project dashboard's charts from `GET /metrics/summary`.
  */
-import type { HistoryEntry, PromptMetrics } from '@promptline/core';
+import type { HistoryEntry, MetricsSummary, PromptMetrics, SummaryPoint } from '@promptline/core';
 
 type Point = PromptMetrics['versions'][number]['series'][number];
 
@@ -86,44 +87,22 @@ export function deployMarkers(history: HistoryEntry[], from: string, to: string)
     }));
 }
 
-/** One prompt's totals over the window (versions summed; p95 of its busiest version). */
-export function promptTotals(metrics: PromptMetrics) {
-  const count = metrics.versions.reduce((n, v) => n + v.count, 0);
-  const errors = metrics.versions.reduce((n, v) => n + v.errors, 0);
-  const cost = metrics.versions.reduce((n, v) => n + v.costUsd, 0);
-  const busiest = [...metrics.versions].sort((a, b) => b.count - a.count)[0];
-  return { prompt: metrics.prompt, count, errors, costUsd: cost, p95: busiest?.latencyMs.p95 ?? null };
-}
-
-/** The project's charts: one line per prompt (its versions summed) for requests, error rate and cost. */
-export function projectCharts(all: PromptMetrics[]): { xs: number[]; charts: ChartData[] } {
-  const times = new Set<string>();
-  for (const m of all) for (const v of m.versions) for (const p of v.series) times.add(p.t);
-  const ts = [...times].sort((a, b) => Date.parse(a) - Date.parse(b));
-  const sums = all.map((m) => {
-    const at = new Map<string, { count: number; errors: number; cost: number }>();
-    for (const v of m.versions) {
-      for (const p of v.series) {
-        const s = at.get(p.t) ?? { count: 0, errors: 0, cost: 0 };
-        at.set(p.t, { count: s.count + p.count, errors: s.errors + p.errors, cost: s.cost + p.costUsd });
-      }
-    }
-    return { label: m.prompt, at };
-  });
-  const line = (value: (s: { count: number; errors: number; cost: number }) => number | null) =>
-    sums.map(({ label, at }) => ({
-      label,
-      values: ts.map((t) => {
-        const s = at.get(t);
-        return s && s.count > 0 ? value(s) : null;
-      }),
+/**
+ * The project dashboard's charts from `GET /metrics/summary`: one line per listed prompt (its
+ * versions together) for requests, error rate and cost, on the summary's interval starts.
+ */
+export function summaryCharts(summary: MetricsSummary): { xs: number[]; charts: ChartData[] } {
+  const line = (value: (p: SummaryPoint) => number | null) =>
+    summary.prompts.map((prompt) => ({
+      label: prompt.prompt,
+      values: prompt.series.map((p) => (p.count > 0 ? value(p) : null)),
     }));
   return {
-    xs: ts.map((t) => Date.parse(t) / 1000),
+    xs: summary.totals.series.map((p) => Date.parse(p.t) / 1000),
     charts: [
-      { title: 'Requests', unit: 'count', series: line((s) => s.count) },
-      { title: 'Error rate', unit: 'ratio', series: line((s) => s.errors / s.count) },
-      { title: 'Cost', unit: 'usd', series: line((s) => s.cost) },
+      { title: 'Requests', unit: 'count', series: line((p) => p.count) },
+      { title: 'Error rate', unit: 'ratio', series: line((p) => p.errors / p.count) },
+      { title: 'Cost', unit: 'usd', series: line((p) => p.costUsd) },
     ],
   };
 }

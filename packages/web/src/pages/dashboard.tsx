@@ -1,15 +1,15 @@
-import type { PromptMetrics } from '@promptline/core';
-import { useQueries, useQuery } from '@tanstack/react-query';
+import type { MetricsSummary } from '@promptline/core';
+import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { Link } from 'wouter';
-import { api, encodeName, request } from '../api/client.ts';
+import { api, request } from '../api/client.ts';
 import { Empty, Loading, QueryView } from '../components/states.tsx';
 import { formatMs, formatUsd } from '../lib/format.ts';
-import { projectCharts, promptTotals } from '../lib/monitoring.ts';
+import { summaryCharts } from '../lib/monitoring.ts';
 import { useQueryParams } from '../lib/use-query-params.ts';
 
 const TimeChart = lazy(() => import('../components/time-chart.tsx'));
-/** Prompts charted at most (the most recently changed): one metrics request each. */
+/** Prompts listed and charted at most (the busiest of the window). */
 const MAX_PROMPTS = 30;
 const FORMAT = {
   count: (v: number) => String(Math.round(v)),
@@ -17,9 +17,12 @@ const FORMAT = {
   usd: (v: number) => formatUsd(v),
 } as Record<string, (v: number) => string>;
 
+const rate = (errors: number, count: number) => (count ? `${((errors / count) * 100).toFixed(1)} %` : '—');
+
 /**
- * The project dashboard: every prompt's requests, error rate and cost over the last 24 hours in
- * one environment, one line per prompt, and a table to jump to a prompt's Monitoring tab.
+ * The project dashboard: the busiest prompts' requests, error rate, latency and cost over the last
+ * 24 hours in one environment, one line per prompt, and a table to jump to a prompt's Monitoring
+ * tab. One request (`GET /metrics/summary`), answered from the rollups.
  * URL: `/monitoring?env=production`.
  */
 export default function DashboardPage() {
@@ -28,30 +31,11 @@ export default function DashboardPage() {
   useState(() => performance.mark('monitoring-start'));
   const env = params.env ?? 'production';
   const envs = useQuery({ queryKey: ['environments'], queryFn: api.listEnvironments });
-  const prompts = useQuery({ queryKey: ['prompts'], queryFn: api.listPrompts });
-  const names = useMemo(
-    () =>
-      [...(prompts.data ?? [])]
-        .sort((a, b) => String(b.updatedAt ?? '').localeCompare(String(a.updatedAt ?? '')))
-        .slice(0, MAX_PROMPTS)
-        .map((p) => p.name),
-    [prompts.data],
-  );
-  const metrics = useQueries({
-    queries: names.map((name) => ({
-      queryKey: ['metrics', name, env, 'dashboard'],
-      queryFn: () => request<PromptMetrics>(`/prompts/${encodeName(name)}/metrics`, { query: { env } }),
-    })),
+  const summary = useQuery({
+    queryKey: ['metrics-summary', env, MAX_PROMPTS],
+    queryFn: () => request<MetricsSummary>('/metrics/summary', { query: { env, limit: MAX_PROMPTS } }),
   });
-  const pending = metrics.some((m) => m.isPending);
-  // Rebuilt only when an answer changes: a new array each render would redraw every chart.
-  const stamp = metrics.map((m) => m.dataUpdatedAt).join();
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `stamp` stands for the answers' identity
-  const loaded = useMemo(
-    () => metrics.flatMap((m) => (m.data && m.data.versions.length > 0 ? [m.data] : [])),
-    [stamp],
-  );
-  const { xs, charts } = useMemo(() => projectCharts(loaded), [loaded]);
+  const charts = useMemo(() => (summary.data ? summaryCharts(summary.data) : null), [summary.data]);
   return (
     <div className="stack">
       <div className="toolbar">
@@ -68,11 +52,9 @@ export default function DashboardPage() {
         </label>
         <span className="muted">last 24 h</span>
       </div>
-      <QueryView query={prompts} loadingLabel="Loading prompts…">
-        {() =>
-          pending ? (
-            <Loading label="Loading metrics…" />
-          ) : loaded.length === 0 ? (
+      <QueryView query={summary} loadingLabel="Loading metrics…">
+        {(data) =>
+          data.prompts.length === 0 ? (
             <Empty title={`No calls in ${env} in the last 24 hours`}>
               Spans that name a prompt appear here within seconds.
             </Empty>
@@ -84,12 +66,13 @@ export default function DashboardPage() {
                     <th>Prompt</th>
                     <th>Requests</th>
                     <th>Error rate</th>
-                    <th>p95 (busiest version)</th>
+                    <th>p50</th>
+                    <th>p95</th>
                     <th>Cost</th>
                   </tr>
                 </thead>
                 <tbody>
-                  {loaded.map(promptTotals).map((t) => (
+                  {data.prompts.map((t) => (
                     <tr key={t.prompt}>
                       <td>
                         <Link
@@ -99,20 +82,38 @@ export default function DashboardPage() {
                         </Link>
                       </td>
                       <td>{t.count}</td>
-                      <td>{t.count ? `${((t.errors / t.count) * 100).toFixed(1)} %` : '—'}</td>
-                      <td>{formatMs(t.p95)}</td>
+                      <td>{rate(t.errors, t.count)}</td>
+                      <td>{formatMs(t.latencyMs.p50)}</td>
+                      <td>{formatMs(t.latencyMs.p95)}</td>
                       <td>{formatUsd(t.costUsd)}</td>
                     </tr>
                   ))}
                 </tbody>
+                <tfoot>
+                  <tr data-testid="dashboard-totals">
+                    <th scope="row">
+                      {/* Totals count every call, those naming no prompt included. */}
+                      All calls ({data.totals.prompts} prompt{data.totals.prompts === 1 ? '' : 's'}
+                      {data.totals.prompts > data.prompts.length
+                        ? `, busiest ${data.prompts.length} listed`
+                        : ''}
+                      )
+                    </th>
+                    <td>{data.totals.count}</td>
+                    <td>{rate(data.totals.errors, data.totals.count)}</td>
+                    <td>{formatMs(data.totals.latencyMs.p50)}</td>
+                    <td>{formatMs(data.totals.latencyMs.p95)}</td>
+                    <td>{formatUsd(data.totals.costUsd)}</td>
+                  </tr>
+                </tfoot>
               </table>
               <Suspense fallback={<Loading label="Loading charts…" />}>
                 <div className="chart-grid">
-                  {charts.map((c) => (
+                  {charts?.charts.map((c) => (
                     <TimeChart
                       key={c.title}
                       title={c.title}
-                      xs={xs}
+                      xs={charts.xs}
                       series={c.series}
                       markers={[]}
                       format={FORMAT[c.unit]}
