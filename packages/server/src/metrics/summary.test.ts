@@ -149,7 +149,11 @@ function expectSummary(
       ),
     };
   };
-  const expectFigures = (got: MetricsSummary['totals'], want: ReturnType<typeof figures>, list: Raw[]) => {
+  const expectFigures = (
+    got: Omit<MetricsSummary['totals'], 'prompts'>,
+    want: ReturnType<typeof figures>,
+    list: Raw[],
+  ) => {
     expect({
       count: got.count,
       errors: got.errors,
