@@ -3,7 +3,8 @@
  * PostgreSQL): a subscription to a receiver this test runs on 127.0.0.1, its secret shown once, a
  * test delivery and a redelivery seen in the log with the receiver's response code; alert rules
  * created from the form, listed with their state, disabled, their history opened, deleted; a rule
- * edited (metric, condition, window, minimum sample, destinations) and the API's refusal shown.
+ * edited (metric, condition, window, minimum sample, destinations) and the API's refusal shown; the
+ * webhook deleted after a confirmation.
  * Screenshots go to test-results/alerts-webhooks/.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -242,6 +243,24 @@ describe.each(['sqlite', 'postgres'] as const)('alerts and webhooks pages in Chr
       'alert.fired',
       'alert.resolved',
     ]);
+
+    // Deleting the webhook: Cancel keeps it, the confirmation deletes it, and the alert's edit
+    // dialog no longer offers it.
+    await page.goto(`${api.url}/settings/webhooks`);
+    const hooks = page.getByRole('table', { name: 'Webhooks' });
+    await hooks.getByRole('button', { name: 'Delete on-call' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete “on-call”?' });
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await poll(() => confirm.count()).toBe(0);
+    expect((await apiCall(api, 'GET', '/webhooks')).items).toHaveLength(1);
+    await hooks.getByRole('button', { name: 'Delete on-call' }).click();
+    await confirm.getByRole('button', { name: 'Delete webhook' }).click();
+    await page.getByText('No webhook subscriptions').waitFor();
+    expect((await apiCall(api, 'GET', '/webhooks')).items).toHaveLength(0);
+    await page.goto(`${api.url}/settings/alerts`);
+    await row.getByRole('button', { name: 'Edit traffic drop' }).click();
+    await dialog.getByText('Notification bell (always)').waitFor();
+    await poll(() => dialog.getByRole('checkbox').count()).toBe(1);
     expect(
       consoleErrors.filter((e) => !/status of 422 .*\/api\/v1\/alerts(\/\d+)?$/.test(e)).join('\n'),
     ).toBe('');

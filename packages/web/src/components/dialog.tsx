@@ -1,4 +1,6 @@
+import { type QueryKey, useMutation, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { ProblemView } from './states.tsx';
 
 /**
  * A modal `<dialog>` opened on mount: focus is trapped and Escape closes it (native), a click on
@@ -81,5 +83,51 @@ export function ConfirmDialog({
         </form>
       )}
     </Modal>
+  );
+}
+
+/**
+ * A {@link ConfirmDialog} that runs one server action: while it runs the button waits; on success
+ * the `invalidate` queries are read again, `onDone` runs (e.g. to navigate away) and the dialog
+ * closes; a refusal is shown in the dialog as the server's problem, and the dialog stays open.
+ */
+export function ConfirmAction<T>({
+  title,
+  confirmLabel,
+  action,
+  invalidate = [],
+  onDone,
+  onClose,
+  children,
+}: {
+  title: string;
+  confirmLabel: string;
+  action: () => Promise<T>;
+  invalidate?: readonly QueryKey[];
+  onDone?: (result: T) => void;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const client = useQueryClient();
+  const run = useMutation({
+    mutationFn: action,
+    onSuccess: async (result) => {
+      // onDone first: a page that navigates away must not ask again for what was just deleted.
+      onDone?.(result);
+      await Promise.all(invalidate.map((queryKey) => client.invalidateQueries({ queryKey })));
+      onClose();
+    },
+  });
+  return (
+    <ConfirmDialog
+      title={title}
+      confirmLabel={confirmLabel}
+      pending={run.isPending}
+      onConfirm={() => run.mutate()}
+      onClose={onClose}
+      error={run.error ? <ProblemView error={run.error} /> : null}
+    >
+      {children}
+    </ConfirmDialog>
   );
 }

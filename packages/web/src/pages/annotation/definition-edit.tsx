@@ -8,7 +8,7 @@ import type { ScoreDefinition, UpdateScoreDefinitionRequest } from '@promptline/
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { annotationApi } from '../../api/annotation.ts';
-import { ConfirmDialog, Modal } from '../../components/dialog.tsx';
+import { ConfirmAction, Modal } from '../../components/dialog.tsx';
 import { ProblemView } from '../../components/states.tsx';
 
 const bound = (text: string) => (text.trim() === '' ? null : Number(text));
@@ -131,27 +131,18 @@ export function DeleteDefinition({
   definition: ScoreDefinition;
   onClose: () => void;
 }) {
-  const client = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => annotationApi.deleteDefinition(d.id),
-    onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['score-definitions'] });
-      onClose();
-    },
-  });
   return (
-    <ConfirmDialog
+    <ConfirmAction
       title={`Delete score “${d.name}”?`}
       confirmLabel="Delete definition"
-      pending={remove.isPending}
-      onConfirm={() => remove.mutate()}
+      action={() => annotationApi.deleteDefinition(d.id)}
+      invalidate={[['score-definitions']]}
       onClose={onClose}
-      error={remove.error ? <ProblemView error={remove.error} /> : null}
     >
       <p>
         Scores named {d.name} already written stay on their traces; new ones are no longer checked. A
         definition an annotation queue uses cannot be deleted: take it out of the queue first.
       </p>
-    </ConfirmDialog>
+    </ConfirmAction>
   );
 }

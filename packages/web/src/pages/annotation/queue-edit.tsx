@@ -8,7 +8,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useLocation } from 'wouter';
 import { annotationApi } from '../../api/annotation.ts';
-import { ConfirmDialog, Modal } from '../../components/dialog.tsx';
+import { ConfirmAction, Modal } from '../../components/dialog.tsx';
 import { ProblemView, QueryView } from '../../components/states.tsx';
 import { describeDefinition } from './queues.tsx';
 
@@ -185,31 +185,21 @@ export function EditQueue({ queue: q, onClose }: { queue: AnnotationQueue; onClo
 }
 
 export function DeleteQueue({ queue: q, onClose }: { queue: AnnotationQueue; onClose: () => void }) {
-  const client = useQueryClient();
   const [, navigate] = useLocation();
-  const remove = useMutation({
-    mutationFn: () => annotationApi.deleteQueue(q.id),
-    onSuccess: async () => {
-      // Away from the queue's page first, so nothing asks for the queue that is gone.
-      navigate('/queues');
-      client.removeQueries({ queryKey: ['annotation-queue', q.id] });
-      client.removeQueries({ queryKey: ['annotation-items', q.id] });
-      await client.invalidateQueries({ queryKey: ['annotation-queues'] });
-    },
-  });
   return (
-    <ConfirmDialog
+    <ConfirmAction
       title={`Delete queue “${q.name}”?`}
       confirmLabel="Delete queue"
-      pending={remove.isPending}
-      onConfirm={() => remove.mutate()}
+      action={() => annotationApi.deleteQueue(q.id)}
+      invalidate={[['annotation-queues']]}
+      // Away from the queue's page, so nothing asks for the queue that is gone.
+      onDone={() => navigate('/queues')}
       onClose={onClose}
-      error={remove.error ? <ProblemView error={remove.error} /> : null}
     >
       <p>
         The queue and its {q.progress.total} item{q.progress.total === 1 ? '' : 's'} are deleted, reviews in
         progress included. Scores already given stay on their traces.
       </p>
-    </ConfirmDialog>
+    </ConfirmAction>
   );
 }

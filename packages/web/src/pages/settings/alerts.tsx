@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'wouter';
 import { type AlertRuleInput, alertsApi, webhooksApi } from '../../api/alerts.ts';
-import { ConfirmDialog } from '../../components/dialog.tsx';
+import { ConfirmAction } from '../../components/dialog.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 import { EditRule } from './alert-rule-edit.tsx';
 import { conditionOf, NEW_RULE_DRAFT, RuleFields } from './alert-rule-form.tsx';
@@ -266,24 +266,15 @@ function CreateRule() {
 }
 
 function DeleteRule({ rule, onClose }: { rule: AlertRule; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => alertsApi.remove(rule.id),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['alerts'] });
-      onClose();
-    },
-  });
   return (
-    <ConfirmDialog
+    <ConfirmAction
       title={`Delete “${rule.name}”?`}
       confirmLabel="Delete rule"
-      pending={remove.isPending}
-      onConfirm={() => remove.mutate()}
+      action={() => alertsApi.remove(rule.id)}
+      invalidate={[['alerts']]}
       onClose={onClose}
-      error={remove.error ? <ProblemView error={remove.error} /> : null}
     >
       <p>The rule and its transition history are deleted.</p>
-    </ConfirmDialog>
+    </ConfirmAction>
   );
 }

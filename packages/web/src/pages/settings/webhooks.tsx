@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { webhooksApi } from '../../api/alerts.ts';
 import { CopyButton } from '../../components/copy-button.tsx';
-import { ConfirmDialog } from '../../components/dialog.tsx';
+import { ConfirmAction } from '../../components/dialog.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 
 /** The events a subscription can ask for (core's WEBHOOK_EVENT_TYPES, kept as data here so zod stays out of the chunk). */
@@ -334,24 +334,15 @@ function NewSecret({ created, onDone }: { created: WebhookWithSecret; onDone: ()
 }
 
 function DeleteWebhook({ hook, onClose }: { hook: Webhook; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => webhooksApi.remove(hook.id),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['webhooks'] });
-      onClose();
-    },
-  });
   return (
-    <ConfirmDialog
+    <ConfirmAction
       title={`Delete “${hook.name}”?`}
       confirmLabel="Delete webhook"
-      pending={remove.isPending}
-      onConfirm={() => remove.mutate()}
+      action={() => webhooksApi.remove(hook.id)}
+      invalidate={[['webhooks']]}
       onClose={onClose}
-      error={remove.error ? <ProblemView error={remove.error} /> : null}
     >
       <p>Nothing more is sent to {hook.urlHint}. Its delivery log is kept 30 days.</p>
-    </ConfirmDialog>
+    </ConfirmAction>
   );
 }
