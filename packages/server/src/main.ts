@@ -8,12 +8,15 @@ import { buildApp } from './app.ts';
 import { createCheckpointSigner, loadOrCreateSigningKey } from './audit/signing.ts';
 import { loadConfig, passwordSettings, rateLimitSettings } from './config.ts';
 import { createDatabase } from './db/database.ts';
+import { applyServerV8Flags } from './gc-tuning.ts';
 import { createPostgresChangeFeed } from './live/postgres-change-feed.ts';
 import { adminKeyBanner, browsableUrl, prettyLogStream } from './logging.ts';
 import { oidcSettingsOf } from './oidc/settings.ts';
 import { setUpDatabase } from './setup.ts';
 
 async function main(): Promise<void> {
+  // Scavenges on the main thread alone: helpers waiting for a busy core stalled every request (gc-tuning.ts).
+  applyServerV8Flags();
   const config = loadConfig(process.env);
   let poolError: ((error: unknown) => void) | undefined;
   const database = createDatabase({
