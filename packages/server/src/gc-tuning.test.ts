@@ -4,17 +4,17 @@ import { serverV8Flags } from './gc-tuning.ts';
 
 describe('serverV8Flags', () => {
   it('turns parallel scavenging off by default', () => {
-    expect(serverV8Flags(undefined, [])).toEqual(['--no-parallel-scavenge']);
-    expect(serverV8Flags('--max-old-space-size=4096', ['--conditions=source'])).toEqual([
+    expect(serverV8Flags([])).toEqual(['--no-parallel-scavenge']);
+    expect(serverV8Flags(['--max-old-space-size=4096', '--conditions=source'])).toEqual([
       '--no-parallel-scavenge',
     ]);
   });
 
-  it("keeps the operator's choice from NODE_OPTIONS or the command line", () => {
-    expect(serverV8Flags('--parallel-scavenge', [])).toEqual([]);
-    expect(serverV8Flags(undefined, ['--no-parallel-scavenge'])).toEqual([]);
-    expect(serverV8Flags(undefined, ['--parallel_scavenge'])).toEqual([]);
-    expect(serverV8Flags('--single-threaded-gc', [])).toEqual([]);
+  it("keeps the operator's choice from the node command line", () => {
+    expect(serverV8Flags(['--parallel-scavenge'])).toEqual([]);
+    expect(serverV8Flags(['--no-parallel-scavenge'])).toEqual([]);
+    expect(serverV8Flags(['--parallel_scavenge'])).toEqual([]);
+    expect(serverV8Flags(['--single-threaded-gc'])).toEqual([]);
   });
 
   it('takes effect in a running process: no scavenge work on helper threads afterwards', () => {

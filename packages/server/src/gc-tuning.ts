@@ -8,20 +8,18 @@
  * a CPU quota) a helper waits for a core, and so does every request: the server's scavenges find
  * only 7–20 KB alive (the requests in flight) and take 0.5–1 ms alone, yet paused the process
  * 11–19 ms (median) with helpers in the resolve bench at load ~25 (0.7–1.1 ms without). An
- * operator who sets the flag either way (`--parallel-scavenge` in NODE_OPTIONS or on the command
- * line) keeps that choice. docs/reliability.md has the measurements.
+ * operator who sets the flag either way on the node command line (`node --parallel-scavenge …`;
+ * Node refuses V8 flags in NODE_OPTIONS) keeps that choice. docs/reliability.md has the measurements.
  */
 import { setFlagsFromString } from 'node:v8';
 
-/** The V8 flags to set: none when the operator already chose about parallel scavenging. */
-export function serverV8Flags(nodeOptions: string | undefined, execArgv: readonly string[]): string[] {
-  const chosen = [nodeOptions ?? '', ...execArgv].some((arg) =>
-    /parallel[-_]scavenge|single[-_]threaded[-_]gc/.test(arg),
-  );
+/** The V8 flags to set: none when the node command line already chose about parallel scavenging. */
+export function serverV8Flags(execArgv: readonly string[]): string[] {
+  const chosen = execArgv.some((arg) => /parallel[-_]scavenge|single[-_]threaded[-_]gc/.test(arg));
   return chosen ? [] : ['--no-parallel-scavenge'];
 }
 
 /** Applies serverV8Flags to this process. */
 export function applyServerV8Flags(): void {
-  for (const flag of serverV8Flags(process.env.NODE_OPTIONS, process.execArgv)) setFlagsFromString(flag);
+  for (const flag of serverV8Flags(process.execArgv)) setFlagsFromString(flag);
 }
