@@ -1,38 +1,51 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect } from 'react';
-import { Redirect, Route, Switch, useLocation } from 'wouter';
+import { usePrefetchInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { Suspense, useEffect, useMemo } from 'react';
+import { Redirect, Route, Switch, useLocation, useSearch } from 'wouter';
 import { isSignedIn } from './api/auth.ts';
 import { onUnauthorized } from './api/client.ts';
+import { traceFilters, traceListQuery } from './api/traces.ts';
 import { Layout } from './components/layout.tsx';
 import { Loading } from './components/states.tsx';
+import { lazyPage } from './lib/lazy-page.tsx';
 import { NewPromptPage } from './pages/new-prompt.tsx';
 import { FirstRunPage, InvitePage } from './pages/onboarding.tsx';
 import { RegistryPage } from './pages/registry.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 
 // The registry is the first page and ships in the entry chunk; everything else (and with it
-// CodeMirror) loads when first visited.
-const PromptPage = lazy(() => import('./pages/prompt-page.tsx'));
-const PlaygroundPage = lazy(() => import('./pages/playground.tsx'));
-const EvalsPage = lazy(() => import('./pages/evals.tsx'));
-const EvalRunPage = lazy(() => import('./pages/eval-run.tsx'));
-const AuditPage = lazy(() => import('./pages/audit.tsx'));
-const DatasetsPage = lazy(() => import('./pages/datasets.tsx'));
-const DatasetPage = lazy(() => import('./pages/dataset.tsx'));
-const SettingsPage = lazy(() => import('./pages/settings.tsx'));
-const AccountPage = lazy(() => import('./pages/account.tsx'));
-const RequestsPage = lazy(() => import('./pages/requests.tsx'));
-const RequestPage = lazy(() => import('./pages/request.tsx'));
-const TracesPage = lazy(() => import('./pages/traces.tsx'));
-const RolloutsPage = lazy(() => import('./pages/rollouts.tsx'));
-const RolloutPage = lazy(() => import('./pages/rollout.tsx'));
-const TracePage = lazy(() => import('./pages/trace.tsx'));
-const DashboardPage = lazy(() => import('./pages/dashboard.tsx'));
-const SessionPage = lazy(() => import('./pages/session.tsx'));
-const TraceUsersPage = lazy(() => import('./pages/trace-users.tsx'));
-const QueuesPage = lazy(() => import('./pages/annotation/queues.tsx'));
-const QueuePage = lazy(() => import('./pages/annotation/queue.tsx'));
-const ReviewPage = lazy(() => import('./pages/annotation/review.tsx'));
+// CodeMirror) loads when first visited — through lazyPage, not React.lazy (see lazy-page.tsx).
+const PromptPage = lazyPage(() => import('./pages/prompt-page.tsx'));
+const PlaygroundPage = lazyPage(() => import('./pages/playground.tsx'));
+const EvalsPage = lazyPage(() => import('./pages/evals.tsx'));
+const EvalRunPage = lazyPage(() => import('./pages/eval-run.tsx'));
+const AuditPage = lazyPage(() => import('./pages/audit.tsx'));
+const DatasetsPage = lazyPage(() => import('./pages/datasets.tsx'));
+const DatasetPage = lazyPage(() => import('./pages/dataset.tsx'));
+const SettingsPage = lazyPage(() => import('./pages/settings.tsx'));
+const AccountPage = lazyPage(() => import('./pages/account.tsx'));
+const RequestsPage = lazyPage(() => import('./pages/requests.tsx'));
+const RequestPage = lazyPage(() => import('./pages/request.tsx'));
+const TracesPage = lazyPage(() => import('./pages/traces.tsx'));
+const RolloutsPage = lazyPage(() => import('./pages/rollouts.tsx'));
+const RolloutPage = lazyPage(() => import('./pages/rollout.tsx'));
+const TracePage = lazyPage(() => import('./pages/trace.tsx'));
+const DashboardPage = lazyPage(() => import('./pages/dashboard.tsx'));
+const SessionPage = lazyPage(() => import('./pages/session.tsx'));
+const TraceUsersPage = lazyPage(() => import('./pages/trace-users.tsx'));
+const QueuesPage = lazyPage(() => import('./pages/annotation/queues.tsx'));
+const QueuePage = lazyPage(() => import('./pages/annotation/queue.tsx'));
+const ReviewPage = lazyPage(() => import('./pages/annotation/review.tsx'));
+
+/**
+ * The traces page asks for the list's first page while its chunk loads, so the two travel
+ * together instead of one after the other (the page's own query finds it in flight).
+ */
+function TracesRoute() {
+  const search = useSearch();
+  const filters = useMemo(() => traceFilters(Object.fromEntries(new URLSearchParams(search))), [search]);
+  usePrefetchInfiniteQuery(traceListQuery(filters));
+  return <TracesPage />;
+}
 
 function signInHref(location: string): string {
   const next = location + window.location.search;
@@ -74,6 +87,7 @@ export function App() {
 
   return (
     <Layout>
+      {/* Pages load without suspending (lazyPage); this catches what suspends inside one. */}
       <Suspense fallback={<Loading />}>
         <Switch>
           <Route path="/" component={RegistryPage} />
@@ -87,7 +101,7 @@ export function App() {
           <Route path="/audit" component={AuditPage} />
           <Route path="/requests" component={RequestsPage} />
           <Route path="/requests/:id">{(params) => <RequestPage id={params.id} />}</Route>
-          <Route path="/traces" component={TracesPage} />
+          <Route path="/traces" component={TracesRoute} />
           <Route path="/rollouts" component={RolloutsPage} />
           <Route path="/rollouts/:id">{(params) => <RolloutPage id={params.id} />}</Route>
           <Route path="/traces/:id">{(params) => <TracePage traceId={params.id} />}</Route>

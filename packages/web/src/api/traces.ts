@@ -9,6 +9,7 @@ import type {
   TracesToDatasetResult,
   TraceTailEvent,
 } from '@promptline/core';
+import { infiniteQueryOptions } from '@tanstack/react-query';
 import { encodeName, request } from './client.ts';
 
 /** The list's filters as the API names them (all strings, as in the page's query string). */
@@ -54,6 +55,22 @@ export function traceFilters(params: Record<string, string>): TraceFilters {
 /** Whether the tail can honour these filters exactly (time, score filters it cannot). */
 export function tailCovers(filters: TraceFilters): boolean {
   return Object.keys(filters).every((k) => TAIL_KEYS.includes(k as TraceFilterKey));
+}
+
+/** Traces per page of the list. */
+export const TRACE_PAGE = 100;
+
+/**
+ * The trace list's query (cursor pages of `TRACE_PAGE`), one definition for the page that shows
+ * it and for the route that asks for its first page while the page's chunk is still loading.
+ */
+export function traceListQuery(filters: TraceFilters) {
+  return infiniteQueryOptions({
+    queryKey: ['traces', JSON.stringify(filters)],
+    queryFn: ({ pageParam, signal }) => tracesApi.list(filters, pageParam, TRACE_PAGE, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last: TracePage) => last.nextCursor ?? undefined,
+  });
 }
 
 export const tracesApi = {
