@@ -121,6 +121,26 @@ describe('traces in Chromium', () => {
     await poll(() => rows().count()).toBeGreaterThan(10);
   });
 
+  it('opened by its URL, asks for the list once, while its own code is still loading', async () => {
+    await page.goto(`${api.url}/traces?status=error`);
+    await poll(() => rows().count()).toBe(6);
+    const seen = await page.evaluate(() => ({
+      listRequests: performance
+        .getEntriesByType('resource')
+        .filter((e) => new URL(e.name).pathname === '/api/v1/traces')
+        .map((e) => e.startTime),
+      // 'traces-render' starts at the page component's mount ('traces-start').
+      mounted: performance.getEntriesByName('traces-render')[0]?.startTime,
+    }));
+    // The route starts the request before the page's chunk has arrived, and the page's own query
+    // finds it in flight instead of asking again.
+    expect(seen.listRequests).toHaveLength(1);
+    expect(seen.mounted).toBeDefined();
+    expect(seen.listRequests[0]).toBeLessThan(seen.mounted ?? 0);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await poll(() => rows().count()).toBeGreaterThan(10);
+  });
+
   it('shows new spans live, only those matching the filters', async () => {
     await page.getByLabel('Environment').fill('production');
     await page.getByRole('button', { name: 'Apply' }).click();
