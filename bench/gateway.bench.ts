@@ -8,7 +8,8 @@
  * gateway adds over the bare proxy (its own work: auth, budgets, routing, spans); the CPU each
  * process spends per call (µs, from /proc), and the load average.
  * On a loaded machine the added p99 is mostly scheduling: the bare proxy's shows how much.
- * Run: npm run bench -- gateway   (GATEWAY_BENCH_CALLS=2000)
+ * Run: npm run bench -- gateway   (GATEWAY_BENCH_CALLS=2000; GATEWAY_BENCH_CPU_PROF=<dir> writes
+ * the gateway process's V8 CPU profile there, `--cpu-prof`, when it stops)
  */
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -18,6 +19,7 @@ import { cpuSeconds, freePort, root, startServer, stopChild, waitHealthy } from 
 
 const CALLS = Number(process.env.GATEWAY_BENCH_CALLS ?? 1_000);
 const WARMUP = Math.min(200, Math.ceil(CALLS / 5));
+const CPU_PROF_DIR = process.env.GATEWAY_BENCH_CPU_PROF;
 
 const completion = JSON.stringify({
   id: 'chatcmpl-bench',
@@ -59,7 +61,10 @@ upstream.keepAliveTimeout = 60_000;
 await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`;
 
-const server = await startServer({ logLevel: 'warn' });
+const server = await startServer({
+  logLevel: 'warn',
+  ...(CPU_PROF_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] } : {}),
+});
 const admin = { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' };
 const configured = await fetch(`${server.url}/api/v1/providers/local`, {
   method: 'PUT',

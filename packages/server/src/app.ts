@@ -104,6 +104,7 @@ import { meteredTransport } from './providers/metered-transport.ts';
 import { registerProviderRoutes } from './providers/routes.ts';
 import { createEphemeralSecretBox } from './providers/secret-box.ts';
 import { createProviderService } from './providers/service.ts';
+import { createProviderTransport } from './providers/undici-transport.ts';
 import { createRedteamGate } from './redteam/gate.ts';
 import { registerRedteamRoutes } from './redteam/routes.ts';
 import { createRedteamService } from './redteam/service.ts';
@@ -392,12 +393,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const datasets = createDatasetService({ database, clock, audit });
   app.addHook('onClose', async () => cache.close());
   const secretBox = options.secretBox ?? createEphemeralSecretBox();
+  // Every provider call (gateway, playground, evals, connection tests) goes out through one agent.
+  const providerTransport = createProviderTransport();
+  app.addHook('onClose', async () => providerTransport.close());
   const providers = createProviderService({
     database,
     clock,
     audit,
     secretBox,
     metrics: metrics?.providers,
+    transport: providerTransport.send,
   });
   // Background work: polling starts when the app is ready; on close running jobs are handed back.
   const jobs = createJobService({ database, clock, logger: app.log, ...options.jobs });
@@ -460,7 +465,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           baseUrl,
           prices,
           knownSecrets: await providers.knownSecrets(projectId),
-          ...(metrics ? { transport: meteredTransport('openai-compatible', metrics.providers) } : {}),
+          transport: metrics
+            ? meteredTransport('openai-compatible', metrics.providers, providerTransport.send)
+            : providerTransport.send,
         };
       }
       return providers.settingsFor(projectId, provider, prices);

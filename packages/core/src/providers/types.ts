@@ -134,6 +134,12 @@ export interface HttpResponse {
   readonly headers: { get(name: string): string | null };
   /** The body as a stream (streamed answers); null when there is none. */
   readonly body: ReadableStream<Uint8Array> | null;
+  /**
+   * The same body as chunks, from a transport with a cheaper way to read it than a web stream (the
+   * server's: a Node stream). A reader uses one of `body` and `chunks`, never both; returning from
+   * the iteration early ends the response, as cancelling `body` does.
+   */
+  readonly chunks?: (() => AsyncIterable<Uint8Array>) | undefined;
   text(): Promise<string>;
 }
 

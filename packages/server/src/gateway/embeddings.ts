@@ -1,14 +1,9 @@
-import {
-  AppError,
-  createOpenAiPassthrough,
-  createProvider,
-  type EmbeddingsRequest,
-  estimateTokens,
-} from '@promptline/core';
+import { AppError, createProvider, type EmbeddingsRequest, estimateTokens } from '@promptline/core';
 import { openAiError } from './errors.ts';
 import {
   type CallResult,
   forwardedHeaders,
+  passthroughFor,
   refusalOf,
   type Target,
   type UpstreamAnswer,
@@ -38,7 +33,7 @@ export async function callEmbeddings(
 ): Promise<UpstreamAnswer> {
   const kind = target.settings.kind;
   if (kind === 'openai' || kind === 'openai-compatible') {
-    const client = createOpenAiPassthrough(target.settings);
+    const client = passthroughFor(target.settings);
     let answer: Awaited<ReturnType<typeof client.post>>;
     try {
       answer = await client.post('embeddings', { ...body, model: target.model }, { signal });

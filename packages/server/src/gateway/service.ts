@@ -166,13 +166,20 @@ export function createGatewayService(deps: GatewayServiceDeps) {
     return { attempt: last, attempts: chain.length };
   }
 
+  /**
+   * Records the span of a call once its answer is on its way: the facts are taken now, the span
+   * (ids, bounded copies of input and output) is built after this turn of the event loop, where it
+   * no longer delays the response that is being written.
+   */
   function record(projectId: number, facts: SpanFacts): void {
-    try {
-      recorder.record(projectId, spanOf(facts));
-    } catch (error) {
-      // Building the span must not fail the answer either.
-      deps.logger.error({ err: error }, 'gateway: building a span failed');
-    }
+    setImmediate(() => {
+      try {
+        recorder.record(projectId, spanOf(facts));
+      } catch (error) {
+        // Building the span must not fail anything else either.
+        deps.logger.error({ err: error }, 'gateway: building a span failed');
+      }
+    });
   }
 
   function refusedResponse(

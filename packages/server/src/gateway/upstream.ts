@@ -10,7 +10,9 @@ import {
   createOpenAiPassthrough,
   createSseParser,
   estimateTokens,
+  type HttpResponse,
   isAppError,
+  type OpenAiPassthrough,
   type PriceBook,
   type ProviderSettings,
   type ToolCall,
@@ -66,6 +68,22 @@ export type UpstreamAnswer =
       /** Complete once `frames` ended. */
       result(): CallResult;
     };
+
+/**
+ * The passthrough client of resolved settings, built once while the target resolver reuses them
+ * (checking the base URL and collecting the secrets to redact is per provider, not per call).
+ *
+ * @throws AppError PROVIDER_NOT_CONFIGURED (see createOpenAiPassthrough).
+ */
+const passthroughs = new WeakMap<ProviderSettings, OpenAiPassthrough>();
+export function passthroughFor(settings: ProviderSettings): OpenAiPassthrough {
+  let client = passthroughs.get(settings);
+  if (client === undefined) {
+    client = createOpenAiPassthrough(settings);
+    passthroughs.set(settings, client);
+  }
+  return client;
+}
 
 /** Upstream statuses that another model would answer the same way: the request itself is wrong. */
 const REQUEST_FAULTS = new Set([400, 413, 422]);
@@ -137,6 +155,28 @@ export function refusalOf(error: unknown): Extract<UpstreamAnswer, { kind: 'refu
   throw error;
 }
 
+/**
+ * The chunks of a streamed body: the transport's own when it has them (no web stream in between),
+ * else read from `body`. `return()` ends the response either way.
+ */
+function chunksOf(
+  own: HttpResponse['chunks'],
+  body: ReadableStream<Uint8Array>,
+): AsyncIterator<Uint8Array, undefined> {
+  if (own !== undefined) return own()[Symbol.asyncIterator]() as AsyncIterator<Uint8Array, undefined>;
+  const reader = body.getReader();
+  return {
+    next: async () => {
+      const read = await reader.read();
+      return read.done ? { done: true, value: undefined } : { done: false, value: read.value };
+    },
+    return: async () => {
+      await reader.cancel();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
 function usageChunkOnly(frame: string): boolean {
   return frame.includes('"choices":[]') && frame.includes('"usage"');
 }
@@ -147,7 +187,7 @@ async function passthroughChat(
   body: ChatCompletionRequest,
   signal: AbortSignal,
 ): Promise<UpstreamAnswer> {
-  const client = createOpenAiPassthrough(target.settings);
+  const client = passthroughFor(target.settings);
   const stream = body.stream === true;
   const clientWantsUsage = body.stream_options?.include_usage === true;
   const upstreamBody: Record<string, unknown> = { ...body, model: target.model };
@@ -203,38 +243,46 @@ async function passthroughChat(
   const tap = client.tap();
   let firstToken: number | null = null;
   let result: CallResult | undefined;
-  const reader = response.body.getReader();
+  const chunks = chunksOf(response.chunks, response.body);
   const startedAt = answer.startedAt;
   async function* frames(): AsyncGenerator<string> {
     const decoder = new TextDecoder();
     let pending = '';
-    let events: string[] = [];
     // Frames are forwarded whole (an event split across reads is useless to the client), each as
-    // soon as its blank line arrives; the parser reads the same frames for usage and timing.
+    // soon as its blank line arrives; the parser reads the same frames for usage and timing, once
+    // they are on their way to the client (`unparsed` until then).
+    let unparsed: string[] = [];
+    let receivedAt = 0;
     const parser = createSseParser({
       onEvent: (event) => {
-        if (tap.push(event)) firstToken ??= performance.now() - startedAt;
+        if (tap.push(event)) firstToken ??= receivedAt - startedAt;
       },
     });
+    const parse = () => {
+      for (const frame of unparsed) parser.push(`${frame}\n\n`);
+      unparsed = [];
+    };
     let error: string | undefined;
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await chunks.next();
         if (done) break;
+        receivedAt = performance.now();
         pending += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
         const end = pending.lastIndexOf('\n\n');
         if (end === -1) continue;
-        events = pending.slice(0, end).split('\n\n');
+        const events = pending.slice(0, end).split('\n\n');
         pending = pending.slice(end + 2);
         let out = '';
         for (const frame of events) {
-          parser.push(`${frame}\n\n`);
           // OpenAI's usage-only chunk (no choices) would break clients that did not ask for it.
           if (!clientWantsUsage && usageChunkOnly(frame)) continue;
           // An error event may echo the key too; answer text is passed untouched.
           out += `${frame.includes('"error"') ? client.redact(frame) : frame}\n\n`;
         }
+        unparsed = events;
         if (out !== '') yield out;
+        parse();
       }
       if (pending.trim() !== '') yield `${pending}\n\n`;
     } catch (cause) {
@@ -245,8 +293,10 @@ async function passthroughChat(
         yield `data: ${JSON.stringify(openAiError(502, `${client.id} failed in the middle of the answer: ${error}`))}\n\n`;
       }
     } finally {
-      // Stops the upstream read when the client leaves early (the generator's return()).
-      await reader.cancel().catch(() => {});
+      // Frames already sent when the client left (the generator's return()) still count.
+      parse();
+      // Stops the upstream read when the client leaves early.
+      await chunks.return?.().catch(() => {});
       answer.dispose();
       result = await finishWire(target, body, tap.finish(), firstToken);
       const streamError = error ?? tap.error();

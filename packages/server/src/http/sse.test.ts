@@ -32,6 +32,26 @@ describe('formatSseEvent', () => {
 });
 
 describe('openSse', () => {
+  it('delivers every event when the stream ends before the next tick (a buffered answer passed on at once)', async () => {
+    server = createServer((_req, res) => {
+      let stream: SseStream | undefined;
+      // Queued before the stream opens: runs ahead of anything the stream itself defers to the next tick.
+      process.nextTick(() => {
+        stream?.send('delta', { n: 2 });
+        stream?.send('delta', { n: 3 });
+        stream?.end();
+      });
+      stream = openSse(res, { heartbeatMs: 0 });
+      stream.send('delta', { n: 1 });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const events: SseEvent[] = [];
+    for await (const event of parseSse(response.body as ReadableStream<Uint8Array>)) events.push(event);
+    expect(events.map((e) => JSON.parse(e.data))).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
   it('answers 200 with the stream headers, the retry hint, events and heartbeats, then ends', async () => {
     const url = await serve(
       { headers: { 'x-request-id': 'r1' }, retryMs: 1500, heartbeatMs: 20 },

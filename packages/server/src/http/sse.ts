@@ -137,9 +137,11 @@ export function openSse(res: ServerResponse, options: OpenSseOptions = {}): SseS
 
   res.socket?.setNoDelay(true);
   res.writeHead(200, { ...options.headers, ...SSE_HEADERS });
-  res.cork();
+  // Node's http corks the socket at the first write of a tick and uncorks it on the next, so the
+  // headers and what is written in the same tick already leave together. No cork of our own: with
+  // one pending, events written after a microtask and the end in the same tick were lost (a
+  // provider's whole answer already buffered, then passed on).
   if (options.retryMs !== undefined) res.write(`retry: ${options.retryMs}\n\n`);
-  process.nextTick(() => res.uncork());
   const heartbeatMs = options.heartbeatMs ?? SSE_HEARTBEAT_MS;
   if (heartbeatMs > 0) leave = joinHeartbeat(heartbeatMs, () => write(HEARTBEAT));
 

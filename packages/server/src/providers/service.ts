@@ -3,6 +3,7 @@ import {
   createPriceBook,
   createProvider,
   DEFAULT_PRICES,
+  type HttpTransport,
   type PriceBook,
   type PriceOverride,
   type PriceTable,
@@ -68,6 +69,7 @@ export function createProviderService({
   audit,
   secretBox,
   metrics,
+  transport,
 }: {
   database: Database;
   clock: Clock;
@@ -75,6 +77,8 @@ export function createProviderService({
   secretBox: SecretBox;
   /** Counts every HTTP request to a provider (/metrics): settings carry a transport that records them. */
   metrics?: ProviderMetrics | undefined;
+  /** How provider requests are sent (the server's undici agent); default core's, `fetch`. */
+  transport?: HttpTransport | undefined;
 }) {
   const store = createProviderStore();
   const boundTo = (projectId: number, provider: string) => `${projectId}/${provider}`;
@@ -260,7 +264,11 @@ export function createProviderService({
         ...(secret.apiKey === undefined ? {} : { apiKey: secret.apiKey }),
         ...(secret.headers === undefined ? {} : { headers: secret.headers }),
         ...(stored.baseUrl === null ? {} : { baseUrl: stored.baseUrl }),
-        ...(metrics ? { transport: meteredTransport(provider, metrics) } : {}),
+        ...(metrics
+          ? { transport: meteredTransport(provider, metrics, transport) }
+          : transport
+            ? { transport }
+            : {}),
       };
     },
 
