@@ -52,6 +52,15 @@ export interface ChangeFeed {
   publishSpans?(batch: SpansWritten): void;
   /** Batches of spans written by other instances. */
   subscribeSpans?(listener: (batch: SpansWritten) => void): () => void;
+  /**
+   * For feeds that span instances: tells the other instances that this one has an open live tail
+   * of `projectId` (said when the first one opens, and again while any stays open), so they
+   * announce their batches of that project. A feed with `publishSpans` but without this hears
+   * every batch.
+   */
+  publishTailInterest?(projectId: number): void;
+  /** Projects that another instance tails (each announcement, as it arrives). */
+  subscribeTailInterest?(listener: (projectId: number) => void): () => void;
   close(): Promise<void>;
 }
 

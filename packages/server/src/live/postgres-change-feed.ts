@@ -30,6 +30,8 @@ export interface PostgresChangeFeed extends ChangeFeed {
   subscribeKeys(listener: (keyId: number | null) => void): () => void;
   publishSpans(batch: SpansWritten): void;
   subscribeSpans(listener: (batch: SpansWritten) => void): () => void;
+  publishTailInterest(projectId: number): void;
+  subscribeTailInterest(listener: (projectId: number) => void): () => void;
 }
 
 /** A notification's payload (ours, or the triggers' of migrations `0021_change_notify`, `0080_api_key_notify` and `0300_member_notify`). */
@@ -43,6 +45,12 @@ const Payload = z.union([
     toMs: z.number(),
     receivedAt: z.string(),
     count: z.number().int(),
+  }),
+  z.object({
+    kind: z.literal('tail'),
+    schema: z.string().optional(),
+    origin: z.string().optional(),
+    projectId: z.number().int(),
   }),
   z.object({
     kind: z.literal('api-key'),
@@ -98,6 +106,7 @@ export async function createPostgresChangeFeed(
   const listeners = new Set<(c: DeploymentChange) => void>();
   const keyListeners = new Set<(keyId: number | null) => void>();
   const spanListeners = new Set<(batch: SpansWritten) => void>();
+  const interestListeners = new Set<(projectId: number) => void>();
   const baseDelay = options.reconnectDelayMs ?? 100;
   const report = (error: unknown) => options.onError?.(error);
 
@@ -145,6 +154,16 @@ export async function createPostgresChangeFeed(
     if (payload.schema !== schema || payload.origin === instanceId) return;
     if (payload.kind === 'api-key') {
       deliverKey(payload.keyId);
+      return;
+    }
+    if (payload.kind === 'tail') {
+      for (const listener of [...interestListeners]) {
+        try {
+          listener(payload.projectId);
+        } catch (error) {
+          report(new Error('change feed: a listener failed on a tail announcement', { cause: error }));
+        }
+      }
       return;
     }
     if (payload.kind === 'spans') {
@@ -276,6 +295,20 @@ export async function createPostgresChangeFeed(
       };
     },
 
+    publishTailInterest(projectId) {
+      if (closed) return;
+      store
+        .notify(pool, JSON.stringify({ kind: 'tail', projectId, schema, origin: instanceId }))
+        .catch(report);
+    },
+
+    subscribeTailInterest(listener) {
+      interestListeners.add(listener);
+      return () => {
+        interestListeners.delete(listener);
+      };
+    },
+
     resyncFrom(list) {
       environments = list;
     },
@@ -300,6 +333,7 @@ export async function createPostgresChangeFeed(
       listeners.clear();
       keyListeners.clear();
       spanListeners.clear();
+      interestListeners.clear();
       const current = client;
       client = undefined;
       if (current) {

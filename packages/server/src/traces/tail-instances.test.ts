@@ -19,6 +19,7 @@ describe('live tail across two server instances on one PostgreSQL schema', () =>
   let b: LiveServer;
   let watcher: pg.Client;
   const payloads: string[] = [];
+  const announcements: string[] = [];
   const feeds: PostgresChangeFeed[] = [];
   const streams: SseConnection[] = [];
 
@@ -42,6 +43,7 @@ describe('live tail across two server instances on one PostgreSQL schema', () =>
     await watcher.connect();
     watcher.on('notification', (m) => {
       if (m.payload?.includes('"spans"')) payloads.push(m.payload);
+      if (m.payload?.includes('"tail"')) announcements.push(m.payload);
     });
     await watcher.query(`LISTEN ${CHANGE_CHANNEL}`);
   });
@@ -69,6 +71,25 @@ describe('live tail across two server instances on one PostgreSQL schema', () =>
 
   const ingest = async (server: LiveServer, spans: unknown[]) =>
     expect((await server.call('POST', '/api/v1/traces', { spans })).status).toBe(202);
+
+  it('a batch is announced to the other instances only once one of them tails its project', async () => {
+    // No tail open anywhere: this batch costs no NOTIFY.
+    await ingest(a, [testSpan({ input: 'unheard' }), testSpan({ input: 'unheard' })]);
+    const onB = await tail(b, 'q=announced');
+    await expectEventually(() => announcements.length > 0);
+    expect(JSON.parse(announcements[0] ?? '{}')).toMatchObject({
+      kind: 'tail',
+      projectId: expect.any(Number),
+    });
+    const traceId = newTraceId();
+    await ingest(a, [testSpan({ traceId, input: 'announced' })]);
+    await onB.next((e) => e.event === 'spans' && e.data.includes(traceId), DEADLINE_MS);
+    // Notifications reach a listener in commit order: had the first batch been announced, its
+    // notification (count 2) would be here before the second's.
+    await expectEventually(() => payloads.length > 0);
+    expect(payloads.map((p) => (JSON.parse(p) as { count: number }).count)).toEqual([1]);
+    payloads.length = 0;
+  });
 
   it('a span ingested through A reaches a tail on B, filtered by its query, without its content in the notification', async () => {
     const onB = await tail(b, 'env=production&q=parcel');

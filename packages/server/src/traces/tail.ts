@@ -7,6 +7,12 @@
  * change feed — project, start range and `received_at` stamp, never span content — and an
  * instance with open tails of that project reads those spans back and publishes them to its
  * streams. An instance without a tail of the project reads nothing.
+ *
+ * A batch is announced only while another instance tails its project: an instance with open tails
+ * of a project says so on the feed when the first opens and every 10 s while any stays open, and
+ * writers believe it for 30 s. Without a tail anywhere, ingestion sends no NOTIFY at all. A tail
+ * opened on one instance hears the others' batches from the moment they hear of it (the
+ * notification's trip, milliseconds).
  */
 import type { TraceTailEvent, TraceTailQuery } from '@promptline/core';
 import type { ChangeFeed, SpansWritten } from '../live/change-feed.ts';
@@ -47,6 +53,9 @@ export interface TraceTailOptions {
 
 /** Spans remembered as already published, against a batch read twice (two batches stamped alike). */
 const RECENT_SPANS = 20_000;
+/** How often an instance with open tails of a project says so again; others believe it this long. */
+const INTEREST_REPEAT_MS = 10_000;
+const INTEREST_TTL_MS = 30_000;
 
 /** Listeners per project; a listener that throws is reported and hurts no other. */
 export function createTraceTail(options: TraceTailOptions = {}): TraceTail {
@@ -81,6 +90,16 @@ export function createTraceTail(options: TraceTailOptions = {}): TraceTail {
     return fresh;
   }
 
+  // Projects tailed on another instance, with when that news expires (performance.now()).
+  const tailedElsewhere = new Map<number, number>();
+  // A feed that cannot say where tails are open gets every batch announced.
+  const hearsInterest = feed?.publishTailInterest !== undefined && feed.subscribeTailInterest !== undefined;
+  feed?.subscribeTailInterest?.((projectId) => {
+    tailedElsewhere.set(projectId, performance.now() + INTEREST_TTL_MS);
+  });
+  let repeat: NodeJS.Timeout | undefined;
+  const announce = (projectId: number) => feed?.publishTailInterest?.(projectId);
+
   if (feed?.subscribeSpans && readBatch) {
     feed.subscribeSpans((batch) => {
       // Only an instance with a tail of that project reads the batch back.
@@ -95,18 +114,28 @@ export function createTraceTail(options: TraceTailOptions = {}): TraceTail {
   return {
     publish(projectId, spans, batch) {
       deliver(projectId, spans);
-      if (batch && batch.count > 0) feed?.publishSpans?.(batch);
+      if (!batch || batch.count === 0) return;
+      if (hearsInterest && (tailedElsewhere.get(projectId) ?? 0) <= performance.now()) return;
+      feed?.publishSpans?.(batch);
     },
     subscribe(projectId, listener) {
       let set = listeners.get(projectId);
       if (!set) {
         set = new Set();
         listeners.set(projectId, set);
+        announce(projectId);
+        repeat ??= setInterval(() => {
+          for (const tailed of listeners.keys()) announce(tailed);
+        }, INTEREST_REPEAT_MS).unref();
       }
       set.add(listener);
       return () => {
         set.delete(listener);
         if (set.size === 0) listeners.delete(projectId);
+        if (listeners.size === 0 && repeat) {
+          clearInterval(repeat);
+          repeat = undefined;
+        }
       };
     },
   };
