@@ -11,6 +11,12 @@
  *
  *   npm exec -- node --conditions=source bench/ingest-pg-write.bench.ts
  *
+ * BENCH_PG_WRITE_SCHEMA_CHANGE: SQL (statements separated by `;`) run on the second database
+ * before the batches; both arms then write with the one statement, so the figures compare the
+ * schema as migrated against the changed one, e.g. an index dropped to learn what it costs:
+ *
+ *   BENCH_PG_WRITE_SCHEMA_CHANGE='drop index spans_text_trgm' npm exec -- node --conditions=source bench/ingest-pg-write.bench.ts
+ *
  * BENCH_PG_WRITE_BATCHES (default 40 per arm, after 5 warm-up batches), BENCH_INGEST_SPANS (500),
  * PROMPTLINE_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
@@ -38,6 +44,7 @@ import { sdkBatch } from './lib/spans.ts';
 const SPANS = Number(process.env.BENCH_INGEST_SPANS ?? 500);
 const BATCHES = Number(process.env.BENCH_PG_WRITE_BATCHES ?? 40);
 const WARMUP = 5;
+const SCHEMA_CHANGE = process.env.BENCH_PG_WRITE_SCHEMA_CHANGE ?? '';
 const PG_URL = process.env.PROMPTLINE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 async function adminQuery(text: string): Promise<void> {
@@ -58,16 +65,25 @@ type Write = (trx: Database['db'], prepared: PreparedSpan[], receivedAt: string)
 const rowsOf = (prepared: PreparedSpan[], receivedAt: string) =>
   prepared.map((p) => spanRow(1, p, 'api', receivedAt));
 
-const ARMS: Record<string, Write> = {
-  'two statements, summaries in JavaScript (baseline)': async (trx, prepared, receivedAt) => {
-    const inserted = await insertSpanRows(trx, 'postgres', rowsOf(prepared, receivedAt));
-    const written = writtenSpans(prepared, inserted);
-    await mergeTraceRows(trx, 'postgres', traceSummaries(1, written));
-  },
-  'one statement, summaries in SQL': async (trx, prepared, receivedAt) => {
-    await writeSpanBatchPostgres(trx, rowsOf(prepared, receivedAt));
-  },
+const twoStatements: Write = async (trx, prepared, receivedAt) => {
+  const inserted = await insertSpanRows(trx, 'postgres', rowsOf(prepared, receivedAt));
+  const written = writtenSpans(prepared, inserted);
+  await mergeTraceRows(trx, 'postgres', traceSummaries(1, written));
 };
+const oneStatement: Write = async (trx, prepared, receivedAt) => {
+  await writeSpanBatchPostgres(trx, rowsOf(prepared, receivedAt));
+};
+
+/** The arms: label, how it writes, and the schema change applied to its database first. */
+const ARMS: [string, Write, string][] = SCHEMA_CHANGE
+  ? [
+      ['one statement, schema as migrated (baseline)', oneStatement, ''],
+      [`one statement, after: ${SCHEMA_CHANGE}`, oneStatement, SCHEMA_CHANGE],
+    ]
+  : [
+      ['two statements, summaries in JavaScript (baseline)', twoStatements, ''],
+      ['one statement, summaries in SQL', oneStatement, ''],
+    ];
 
 interface Arm {
   label: string;
@@ -79,7 +95,7 @@ interface Arm {
   processUs: number[];
 }
 
-async function openArm(label: string, write: Write): Promise<Arm> {
+async function openArm(label: string, write: Write, schemaChange: string): Promise<Arm> {
   const name = `promptline_bench_${randomBytes(4).toString('hex')}`;
   await adminQuery(`create database ${name}`);
   const url = new URL(PG_URL);
@@ -88,6 +104,8 @@ async function openArm(label: string, write: Write): Promise<Arm> {
   const database = createDatabase({ databaseUrl: url.toString(), dataDir: '.', poolSize: 1 });
   await migrate(database);
   await bootstrap(database, { apiKey: randomBytes(20).toString('hex') });
+  for (const statement of schemaChange.split(';').filter((x) => x.trim() !== ''))
+    await sql.raw(statement).execute(database.db);
   const pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(database.db)).rows[0]?.pid;
   if (pid === undefined) throw new Error('no backend pid');
   return { label, write, name, database, pid, backendUs: [], processUs: [] };
@@ -112,7 +130,7 @@ const median = (xs: number[]) => round([...xs].sort((a, b) => a - b)[Math.floor(
 
 const arms: Arm[] = [];
 try {
-  for (const [label, write] of Object.entries(ARMS)) arms.push(await openArm(label, write));
+  for (const [label, write, schemaChange] of ARMS) arms.push(await openArm(label, write, schemaChange));
   for (let i = 0; i < WARMUP + BATCHES; i++) {
     // Alternate which arm goes first, so neither always follows the other.
     for (const arm of i % 2 === 0 ? arms : [...arms].reverse()) {
