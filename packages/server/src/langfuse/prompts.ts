@@ -27,7 +27,7 @@ import type { PromptService } from '../prompts/service.ts';
 export interface LangfusePromptDeps {
   prompts: Pick<
     PromptService,
-    'get' | 'list' | 'create' | 'createVersion' | 'update' | 'getVersion' | 'listVersions'
+    'get' | 'list' | 'create' | 'createVersion' | 'update' | 'getVersion' | 'listVersions' | 'versionStamps'
   >;
   deployments: Pick<DeploymentService, 'deploy'>;
   environments: Pick<EnvironmentService, 'list'>;
@@ -232,10 +232,11 @@ export function createLangfusePromptService(deps: LangfusePromptDeps) {
     const metas: LangfusePromptMeta[] = [];
     /** Per prompt, the version whose type and config stand for it: its newest listed main-line one. */
     const representative = new Map<string, number>();
+    const stamps = await prompts.versionStamps(projectId);
     for (const prompt of all) {
       // Langfuse knows one line of versions: the main line. A branch version shows only while an
       // environment serves it, since a client can fetch it by that label (docs/langfuse.md).
-      const visible = (await prompts.listVersions(projectId, prompt.name)).filter(
+      const visible = (stamps.get(prompt.name) ?? []).filter(
         (v) => v.branch == null || labelsOf(prompt, v.number).length > 0,
       );
       const inWindow = visible.filter((v) => {

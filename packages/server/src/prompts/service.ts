@@ -17,7 +17,7 @@ import { type EventPublisher, noEvents } from '../events/bus.ts';
 import { openBranch } from './branch-errors.ts';
 import type { BranchStore } from './branch-store.ts';
 import { promptNotFound, promptServed, versionNotFound } from './errors.ts';
-import type { PromptStore, StoredPrompt } from './store.ts';
+import type { PromptStore, StoredPrompt, VersionStamp } from './store.ts';
 import { createVersionWriter, publicVersion, type SaveVersionResult } from './version-writer.ts';
 
 function publicPrompt(prompt: StoredPrompt): Prompt {
@@ -274,6 +274,17 @@ export function createPromptService({
         const prompt = await requirePrompt(trx, projectId, name, true);
         return saveVersion(trx, projectId, prompt, request, actor);
       });
+    },
+
+    /** Every version of every prompt of the project, without content, by prompt name, newest first. */
+    async versionStamps(projectId: number): Promise<Map<string, VersionStamp[]>> {
+      const byPrompt = new Map<string, VersionStamp[]>();
+      for (const stamp of await store.versionStamps(database.db, projectId)) {
+        const list = byPrompt.get(stamp.prompt);
+        if (list) list.push(stamp);
+        else byPrompt.set(stamp.prompt, [stamp]);
+      }
+      return byPrompt;
     },
 
     async listVersions(projectId: number, name: string): Promise<Version[]> {

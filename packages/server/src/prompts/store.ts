@@ -28,6 +28,14 @@ export type NewVersion = Version extends infer V ? (V extends unknown ? Omit<V, 
 /** A version with its prompt's row id. */
 export type StoredVersion = Version & { promptId: number };
 
+/** What lists of many prompts' versions need of each: no content. */
+export interface VersionStamp {
+  prompt: string;
+  number: number;
+  branch: string | null;
+  createdAt: string;
+}
+
 type PromptRow = Omit<PromptsTable, 'id'> & { id: number };
 type VersionRow = Omit<VersionsTable, 'id'> & { id: number };
 
@@ -335,6 +343,24 @@ export function createPromptStore(dialect: Dialect) {
         .where('number', '=', number)
         .executeTakeFirst();
       return row ? toVersion(row, prompt.name) : undefined;
+    },
+
+    /** Number, branch and creation time of every version of the project's prompts, in one query. */
+    async versionStamps(db: Db, projectId: number): Promise<VersionStamp[]> {
+      const rows = await db
+        .selectFrom('versions')
+        .innerJoin('prompts', 'prompts.id', 'versions.prompt_id')
+        .select(['prompts.name as prompt', 'versions.number', 'versions.branch', 'versions.created_at'])
+        .where('versions.project_id', '=', projectId)
+        .orderBy('versions.prompt_id')
+        .orderBy('versions.number', 'desc')
+        .execute();
+      return rows.map((row) => ({
+        prompt: row.prompt,
+        number: Number(row.number),
+        branch: row.branch ?? null,
+        createdAt: row.created_at,
+      }));
     },
 
     async listVersions(db: Db, prompt: { id: number; name: string }): Promise<StoredVersion[]> {
