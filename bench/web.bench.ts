@@ -161,7 +161,8 @@ const round = (n: number) => Math.round(n * 10) / 10;
 
 async function main(): Promise<void> {
   const dist = await ensureWebBuild();
-  const server = await startServer({ logLevel: 'error' });
+  // On the shared machine at load ~25 the server has taken more than the default 30 s to answer.
+  const server = await startServer({ logLevel: 'error', readyTimeoutMs: 180_000 });
   const browser = await launchChromium();
   try {
     const seedStart = performance.now();
