@@ -1,9 +1,8 @@
 import type { ApiKey, CreatedApiKey } from '@promptline/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { environmentsApi, keysApi } from '../../api/admin.ts';
-import { ConfirmDialog } from '../../components/dialog.tsx';
-import { ProblemView } from '../../components/states.tsx';
+import { ConfirmAction } from '../../components/dialog.tsx';
 
 /** What a new key may reach; empty fields mean "no limit". */
 export interface KeyLimitsInput {
@@ -115,24 +114,15 @@ export function RotateKey({
   onClose: () => void;
   onRotated: (key: CreatedApiKey) => void;
 }) {
-  const queryClient = useQueryClient();
   const [grace, setGrace] = useState('3600');
-  const rotate = useMutation({
-    mutationFn: () => keysApi.rotate(apiKey.id, Number(grace)),
-    onSuccess: async (key) => {
-      await queryClient.invalidateQueries({ queryKey: ['api-keys'] });
-      onRotated(key);
-      onClose();
-    },
-  });
   return (
-    <ConfirmDialog
+    <ConfirmAction
       title={`Rotate “${apiKey.name}”?`}
       confirmLabel="Rotate key"
-      pending={rotate.isPending}
-      onConfirm={() => rotate.mutate()}
+      action={() => keysApi.rotate(apiKey.id, Number(grace))}
+      invalidate={[['api-keys']]}
+      onDone={onRotated}
       onClose={onClose}
-      error={rotate.error ? <ProblemView error={rotate.error} /> : null}
     >
       <p>
         A new secret with the same role and limits is shown once. The old one (<code>{apiKey.prefix}…</code>)
@@ -148,6 +138,6 @@ export function RotateKey({
           onChange={(e) => setGrace(e.target.value)}
         />
       </label>
-    </ConfirmDialog>
+    </ConfirmAction>
   );
 }

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { keysApi } from '../../api/admin.ts';
 import { CopyButton } from '../../components/copy-button.tsx';
-import { ConfirmDialog } from '../../components/dialog.tsx';
+import { ConfirmAction } from '../../components/dialog.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import {
@@ -208,27 +208,18 @@ function NewKey({ created, onDone }: { created: CreatedApiKey; onDone: () => voi
 }
 
 function RevokeKey({ apiKey, onClose }: { apiKey: ApiKey; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const revoke = useMutation({
-    mutationFn: () => keysApi.revoke(apiKey.id),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['api-keys'] });
-      onClose();
-    },
-  });
   return (
-    <ConfirmDialog
+    <ConfirmAction
       title={`Revoke “${apiKey.name}”?`}
       confirmLabel="Revoke key"
-      pending={revoke.isPending}
-      onConfirm={() => revoke.mutate()}
+      action={() => keysApi.revoke(apiKey.id)}
+      invalidate={[['api-keys']]}
       onClose={onClose}
-      error={revoke.error ? <ProblemView error={revoke.error} /> : null}
     >
       <p>
         Programs using the {apiKey.role} key <code>{apiKey.prefix}…</code> stop working. This cannot be
         undone: create a new key to give access again.
       </p>
-    </ConfirmDialog>
+    </ConfirmAction>
   );
 }
