@@ -10,7 +10,7 @@ import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { HttpResponse, HttpTransport } from '@promptline/core';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 
 /** A transport and the agent behind it; `close()` ends its idle connections. */
 export interface ProviderTransport {
@@ -93,6 +93,27 @@ function toResponse(answer: Dispatcher.ResponseData): HttpResponse {
   };
 }
 
+/** Forward-proxy settings for provider calls, or null to connect directly. */
+export type ProxySettings = { httpProxy?: string; httpsProxy?: string; noProxy?: string } | null;
+
+/**
+ * The proxies `fetch` would use: `HTTP_PROXY`, `HTTPS_PROXY` and `NO_PROXY` (either case), read
+ * only when Node is asked to (`NODE_USE_ENV_PROXY=1` or `--use-env-proxy`), as Node's own fetch does.
+ */
+export function proxySettings(env: NodeJS.ProcessEnv, execArgv: readonly string[]): ProxySettings {
+  if (env.NODE_USE_ENV_PROXY !== '1' && !execArgv.includes('--use-env-proxy')) return null;
+  const read = (name: string) => env[name] ?? env[name.toLowerCase()];
+  const httpProxy = read('HTTP_PROXY');
+  const httpsProxy = read('HTTPS_PROXY');
+  const noProxy = read('NO_PROXY');
+  if (!httpProxy && !httpsProxy) return null;
+  return {
+    ...(httpProxy ? { httpProxy } : {}),
+    ...(httpsProxy ? { httpsProxy } : {}),
+    ...(noProxy ? { noProxy } : {}),
+  };
+}
+
 /**
  * Creates the transport: one undici agent (keep-alive, no connection limit — the callers bound
  * their own concurrency), for every provider call the server makes (gateway, playground, evals).
@@ -103,8 +124,10 @@ function toResponse(answer: Dispatcher.ResponseData): HttpResponse {
  * // … when the server stops:
  * await transport.close();
  */
-export function createProviderTransport(): ProviderTransport {
-  const agent = new Agent();
+export function createProviderTransport(
+  proxy: ProxySettings = proxySettings(process.env, process.execArgv),
+): ProviderTransport {
+  const agent: Dispatcher = proxy ? new EnvHttpProxyAgent(proxy) : new Agent();
   const send: HttpTransport = async (url, init) => {
     const target = new URL(url);
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return fetch(url, init);
