@@ -66,7 +66,9 @@ async function main() {
   // Rate limits stay on (their cost is part of the figure) with a serve budget this one client
   // cannot reach: the default (100 000 per 10 s per key) would answer 429s at full speed.
   process.env.PROMPTLINE_RATE_LIMIT_SERVE ??= '100000000/10s';
-  const server = await startServer();
+  const server = await startServer(
+    process.env.BENCH_NODE_ARGS ? { nodeArgs: process.env.BENCH_NODE_ARGS.split(' ') } : {},
+  );
   const { url: base, apiKey } = server;
   const barePort = await freePort();
   const bare = spawn(process.execPath, ['--input-type=module', '-e', BARE_SERVER], {
