@@ -230,7 +230,7 @@ describe('traces in Chromium', () => {
     await page.getByTestId('span-row').nth(1).click();
     await detail.getByRole('button', { name: 'Add to dataset…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add to dataset' });
-    await dialog.getByLabel('Dataset').selectOption('prod/errors');
+    await dialog.getByRole('combobox', { name: /^Dataset/ }).selectOption('prod/errors');
     const expected = dialog.getByLabel('Expected output');
     expect(JSON.parse(await expected.inputValue())).toEqual({ answer: 'It is on its way', confidence: 0.9 });
     await expected.fill('{"answer": "It is on its way, within 5 days"}');
