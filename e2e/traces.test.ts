@@ -144,6 +144,12 @@ describe('traces in Chromium', () => {
   it('shows new spans live, only those matching the filters', async () => {
     await page.getByLabel('Environment').fill('production');
     await page.getByRole('button', { name: 'Apply' }).click();
+    // The filtered first page is in (it would replace what the tail adds before it) and the
+    // filter's own stream is open.
+    await poll(async () => {
+      const texts = await rows().allTextContents();
+      return texts.length > 0 && texts.every((t) => t.includes('production'));
+    }).toBe(true);
     await poll(() => page.getByTestId('tail-status').textContent()).toContain('Live');
     const prompt = { name: 'support/reply', version: 3 };
     await call('POST', '/traces', {

@@ -59,6 +59,8 @@ export default function TracesPage() {
       setConnected(false);
       return;
     }
+    // "Live" speaks of this filter's stream: not until it is open (the previous one just closed).
+    setConnected(false);
     return tracesApi.tail(
       JSON.parse(key),
       (event) => setEvents((list) => [...list.slice(-(MAX_EVENTS - 1)), event]),
