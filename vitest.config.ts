@@ -10,7 +10,9 @@ export default defineConfig({
       'e2e/**/*.test.ts',
       'scripts/**/*.test.ts',
     ],
-    testTimeout: 30_000,
+    // A minute: CLI and browser tests run many processes in a row and take 10–25 s on a loaded
+    // machine (CI shares two cores among three files at once); a hung test still fails.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Vitest's default on this 2-core machine is one worker, which leaves a core idle while a file
