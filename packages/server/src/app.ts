@@ -503,7 +503,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     database,
     clock,
     audit,
-    usedNames: (db, projectId) => annotation.usedScoreNames(db, projectId),
+    queuesUsing: (db, projectId, name) => annotation.queuesUsingScore(db, projectId, name),
   });
   // Online evaluations sample spans as they are written (in the ingest transaction) and write
   // their scores through the trace service (built below), so they count like any other score.

@@ -36,15 +36,15 @@ export interface ScoreDefinitionServiceOptions {
   database: Database;
   clock: Clock;
   audit: AuditService;
-  /** Names of the score definitions annotation queues use (a used definition is not deleted). */
-  usedNames: (db: Db, projectId: number) => Promise<Set<string>>;
+  /** The annotation queues that use a score definition (a used definition is not deleted). */
+  queuesUsing: (db: Db, projectId: number, name: string) => Promise<{ id: number; name: string }[]>;
 }
 
 export function createScoreDefinitionService({
   database,
   clock,
   audit,
-  usedNames,
+  queuesUsing,
 }: ScoreDefinitionServiceOptions) {
   const store = createDefinitionStore();
 
@@ -187,10 +187,13 @@ export function createScoreDefinitionService({
     async remove(projectId: number, id: number, actor: string): Promise<void> {
       await database.db.transaction().execute(async (trx) => {
         const d = await requireDefinition(trx, projectId, id);
-        if ((await usedNames(trx, projectId)).has(d.name)) {
+        const queues = await queuesUsing(trx, projectId, d.name);
+        if (queues.length > 0) {
+          const named = queues.map((q) => `"${q.name}" (id ${q.id})`).join(', ');
           throw new AppError(
             'SCORE_DEFINITION_IN_USE',
-            `Score definition "${d.name}" is used by an annotation queue. Take it out of the queue (PATCH /api/v1/annotation-queues/{id}) or delete the queue first.`,
+            `Score definition "${d.name}" is used by annotation queue${queues.length > 1 ? 's' : ''} ${named}. Take it out of ${queues.length > 1 ? 'each' : 'the'} queue (PATCH /api/v1/annotation-queues/{id}) or delete the queue first.`,
+            { details: { queues } },
           );
         }
         await store.remove(trx, id);

@@ -188,14 +188,17 @@ export function createQueueStore() {
         .execute();
     },
 
-    /** Every score definition name some queue of the project uses. */
-    async usedScoreNames(db: Db, projectId: number): Promise<Set<string>> {
+    /** The project's queues that use the score definition `name` (id order). */
+    async queuesUsingScore(db: Db, projectId: number, name: string): Promise<{ id: number; name: string }[]> {
       const rows = await annotationDb(db)
         .selectFrom('annotation_queues')
-        .select('score_names')
+        .select(['id', 'name', 'score_names'])
         .where('project_id', '=', projectId)
+        .orderBy('id')
         .execute();
-      return new Set(rows.flatMap((r) => decodeJsonAs(Names, r.score_names, 'annotation queue score names')));
+      return rows
+        .filter((r) => decodeJsonAs(Names, r.score_names, 'annotation queue score names').includes(name))
+        .map((r) => ({ id: r.id, name: r.name }));
     },
 
     /** Counts per queue at `nowMs` (a queue without items has zeros). */

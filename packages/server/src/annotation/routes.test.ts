@@ -362,6 +362,11 @@ describeServer(
       const inUse = await api.delete(`/api/v1/score-definitions/${tone.id}`);
       expect(inUse.status).toBe(409);
       expect(inUse.body.code).toBe('SCORE_DEFINITION_IN_USE');
+      // The answer names the queues that hold the definition (an earlier test's queue asks for
+      // it too), so the person can go and change them.
+      expect(inUse.body.queues).toContainEqual({ id, name: 'to-data' });
+      expect(inUse.body.queues.length).toBeGreaterThan(1);
+      expect(inUse.body.detail).toMatch(/used by annotation queues .*"to-data" \(id \d+\)/);
 
       const renamed = await api.patch(`/api/v1/annotation-queues/${id}`, {
         name: 'to-data-2',

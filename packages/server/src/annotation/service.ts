@@ -503,7 +503,8 @@ export function createAnnotationService(options: AnnotationServiceOptions) {
       store.deleteItemsOfTraces(trx, projectId, traceIds),
 
     /** Score definition names the project's queues use (a used definition cannot be deleted). */
-    usedScoreNames: (db: Db, projectId: number) => store.usedScoreNames(db, projectId),
+    queuesUsingScore: (db: Db, projectId: number, name: string) =>
+      store.queuesUsingScore(db, projectId, name),
   };
 }
 
