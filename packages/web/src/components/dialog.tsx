@@ -41,6 +41,64 @@ export function Modal({
   );
 }
 
+/**
+ * A {@link Modal} holding one form: the fields are the children, then the server's refusal (if
+ * any), then Cancel and the submit button, which reads "Saving…" and waits while `pending`.
+ * `onSubmit` gets `close` for callers that close only once their mutation succeeded.
+ */
+export function FormDialog({
+  title,
+  label,
+  wide = false,
+  submitLabel = 'Save',
+  pending,
+  disabled = false,
+  error,
+  onSubmit,
+  onClose,
+  children,
+}: {
+  title: string;
+  /** The form's accessible name, where the page has several forms to tell apart. */
+  label?: string;
+  wide?: boolean;
+  submitLabel?: string;
+  pending: boolean;
+  /** The submit button is off for this reason too (e.g. a required field left empty). */
+  disabled?: boolean;
+  /** The server's refusal of the last submit, shown as its problem; null or undefined for none. */
+  error: unknown;
+  onSubmit: (close: () => void) => void;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Modal title={title} onClose={onClose} wide={wide}>
+      {(close) => (
+        <form
+          className="form"
+          aria-label={label}
+          onSubmit={(e) => {
+            e.preventDefault();
+            onSubmit(close);
+          }}
+        >
+          {children}
+          {error ? <ProblemView error={error} /> : null}
+          <div className="row end">
+            <button type="button" onClick={close}>
+              Cancel
+            </button>
+            <button type="submit" className="primary" disabled={pending || disabled}>
+              {pending ? 'Saving…' : submitLabel}
+            </button>
+          </div>
+        </form>
+      )}
+    </Modal>
+  );
+}
+
 /** Asks before something that cannot be undone; `onConfirm` may be async (the button waits). */
 export function ConfirmDialog({
   title,

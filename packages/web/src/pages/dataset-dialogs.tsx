@@ -1,8 +1,8 @@
 import type { DatasetImportPreview, DatasetItem, DatasetItemInput } from '@promptline/core';
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { datasetsApi, type ImportFormat } from '../api/admin.ts';
-import { Modal } from '../components/dialog.tsx';
+import { FormDialog, Modal } from '../components/dialog.tsx';
 import { ProblemView } from '../components/states.tsx';
 
 const pretty = (value: unknown) => (value === undefined ? '' : JSON.stringify(value, null, 2));
@@ -52,15 +52,13 @@ export function ItemDialog({
       await onSaved();
     },
   });
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
+  const submit = (close: () => void) => {
     const v = parseField('Variables', variables, true);
     const x = parseField('Expected', expected, false);
     const m = parseField('Metadata', metadata, true);
     const error = v.error ?? x.error ?? m.error;
     setInvalid(error ?? null);
     if (error) return;
-    const close = () => (e.target as HTMLFormElement).closest('dialog')?.close();
     save.mutate(
       {
         variables: (v.value ?? {}) as Record<string, never>,
@@ -71,57 +69,51 @@ export function ItemDialog({
     );
   };
   return (
-    <Modal title={item ? `Edit item #${item.id}` : 'Add an item'} onClose={onClose} wide>
-      {(close) => (
-        <form className="form" onSubmit={submit}>
-          <label>
-            Variables (JSON object: the prompt’s inputs)
-            <textarea
-              className="mono"
-              rows={5}
-              value={variables}
-              onChange={(e) => setVariables(e.target.value)}
-              placeholder='e.g. {"question": "Where is my order?"}'
-            />
-          </label>
-          <label>
-            Expected (optional: a string to equal, or assertions like{' '}
-            {'{"type": "contains", "value": "refund"}'})
-            <textarea
-              className="mono"
-              rows={3}
-              value={expected}
-              onChange={(e) => setExpected(e.target.value)}
-              placeholder='e.g. "shipping"'
-            />
-          </label>
-          <label>
-            Metadata (optional JSON object)
-            <textarea
-              className="mono"
-              rows={2}
-              value={metadata}
-              onChange={(e) => setMetadata(e.target.value)}
-              placeholder='e.g. {"source": "zendesk"}'
-            />
-          </label>
-          {invalid ? (
-            <p className="error-text" role="alert">
-              {invalid}
-            </p>
-          ) : null}
-          {save.error ? <ProblemView error={save.error} /> : null}
-          <div className="row end">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={save.isPending}>
-              {save.isPending ? 'Saving…' : item ? 'Save item' : 'Add item'}
-            </button>
-          </div>
-        </form>
-      )}
-    </Modal>
+    <FormDialog
+      title={item ? `Edit item #${item.id}` : 'Add an item'}
+      wide
+      submitLabel={item ? 'Save item' : 'Add item'}
+      pending={save.isPending}
+      error={save.error}
+      onSubmit={submit}
+      onClose={onClose}
+    >
+      <label>
+        Variables (JSON object: the prompt’s inputs)
+        <textarea
+          className="mono"
+          rows={5}
+          value={variables}
+          onChange={(e) => setVariables(e.target.value)}
+          placeholder='e.g. {"question": "Where is my order?"}'
+        />
+      </label>
+      <label>
+        Expected (optional: a string to equal, or assertions like {'{"type": "contains", "value": "refund"}'})
+        <textarea
+          className="mono"
+          rows={3}
+          value={expected}
+          onChange={(e) => setExpected(e.target.value)}
+          placeholder='e.g. "shipping"'
+        />
+      </label>
+      <label>
+        Metadata (optional JSON object)
+        <textarea
+          className="mono"
+          rows={2}
+          value={metadata}
+          onChange={(e) => setMetadata(e.target.value)}
+          placeholder='e.g. {"source": "zendesk"}'
+        />
+      </label>
+      {invalid ? (
+        <p className="error-text" role="alert">
+          {invalid}
+        </p>
+      ) : null}
+    </FormDialog>
   );
 }
 

@@ -8,8 +8,7 @@ import type { ScoreDefinition, UpdateScoreDefinitionRequest } from '@promptline/
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { annotationApi } from '../../api/annotation.ts';
-import { ConfirmAction, Modal } from '../../components/dialog.tsx';
-import { ProblemView } from '../../components/states.tsx';
+import { ConfirmAction, FormDialog } from '../../components/dialog.tsx';
 
 const bound = (text: string) => (text.trim() === '' ? null : Number(text));
 const categoryList = (text: string) =>
@@ -59,68 +58,56 @@ export function EditDefinition({
     },
   });
   return (
-    <Modal title={`Edit score “${d.name}”`} onClose={onClose}>
-      {(close) => (
-        <form
-          className="form"
-          aria-label="Edit score definition"
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate();
-          }}
-        >
-          <p className="muted small">
-            {d.name} is {d.dataType}: the name and the type stay, since scores already written hold them.
-          </p>
-          {d.dataType === 'numeric' ? (
-            <div className="row">
-              <label>
-                Min
-                <input
-                  value={min}
-                  onChange={(e) => setMin(e.target.value)}
-                  type="number"
-                  step="any"
-                  placeholder="none"
-                />
-              </label>
-              <label>
-                Max
-                <input
-                  value={max}
-                  onChange={(e) => setMax(e.target.value)}
-                  type="number"
-                  step="any"
-                  placeholder="none"
-                />
-              </label>
-            </div>
-          ) : null}
-          {d.dataType === 'categorical' ? (
-            <label>
-              Categories (comma-separated)
-              <input value={categories} onChange={(e) => setCategories(e.target.value)} required />
-            </label>
-          ) : null}
+    <FormDialog
+      title={`Edit score “${d.name}”`}
+      label="Edit score definition"
+      submitLabel="Save definition"
+      pending={save.isPending}
+      error={save.error}
+      onSubmit={() => save.mutate()}
+      onClose={onClose}
+    >
+      <p className="muted small">
+        {d.name} is {d.dataType}: the name and the type stay, since scores already written hold them.
+      </p>
+      {d.dataType === 'numeric' ? (
+        <div className="row">
           <label>
-            Description
-            <input value={description} onChange={(e) => setDescription(e.target.value)} />
+            Min
+            <input
+              value={min}
+              onChange={(e) => setMin(e.target.value)}
+              type="number"
+              step="any"
+              placeholder="none"
+            />
           </label>
-          <p className="muted small">
-            Scores already written stay as they are; new ones are checked against the change.
-          </p>
-          {save.error ? <ProblemView error={save.error} /> : null}
-          <div className="row end">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={save.isPending}>
-              {save.isPending ? 'Saving…' : 'Save definition'}
-            </button>
-          </div>
-        </form>
-      )}
-    </Modal>
+          <label>
+            Max
+            <input
+              value={max}
+              onChange={(e) => setMax(e.target.value)}
+              type="number"
+              step="any"
+              placeholder="none"
+            />
+          </label>
+        </div>
+      ) : null}
+      {d.dataType === 'categorical' ? (
+        <label>
+          Categories (comma-separated)
+          <input value={categories} onChange={(e) => setCategories(e.target.value)} required />
+        </label>
+      ) : null}
+      <label>
+        Description
+        <input value={description} onChange={(e) => setDescription(e.target.value)} />
+      </label>
+      <p className="muted small">
+        Scores already written stay as they are; new ones are checked against the change.
+      </p>
+    </FormDialog>
   );
 }
 

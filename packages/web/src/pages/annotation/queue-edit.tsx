@@ -8,8 +8,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useLocation } from 'wouter';
 import { annotationApi } from '../../api/annotation.ts';
-import { ConfirmAction, Modal } from '../../components/dialog.tsx';
-import { ProblemView, QueryView } from '../../components/states.tsx';
+import { ConfirmAction, FormDialog } from '../../components/dialog.tsx';
+import { QueryView } from '../../components/states.tsx';
 import { describeDefinition } from './queues.tsx';
 
 interface QueueDraft {
@@ -74,113 +74,95 @@ export function EditQueue({ queue: q, onClose }: { queue: AnnotationQueue; onClo
     },
   });
   return (
-    <Modal title={`Edit queue “${q.name}”`} onClose={onClose} wide>
-      {(close) => (
-        <form
-          className="form"
-          aria-label="Edit queue"
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate();
-          }}
-        >
-          <label>
-            Name
-            <input value={d.name} onChange={(e) => set('name', e.target.value)} required />
-          </label>
-          <label>
-            Description
-            <input value={d.description} onChange={(e) => set('description', e.target.value)} />
-          </label>
-          <fieldset>
-            <legend>Scores reviewers give</legend>
-            <QueryView query={definitions} loadingLabel="Loading score definitions…">
-              {(defs: ScoreDefinition[]) => (
-                <>
-                  {defs.map((def) => (
-                    <label key={def.id} className="inline">
-                      <input
-                        type="checkbox"
-                        checked={d.scoreDefinitions.includes(def.name)}
-                        onChange={(e) =>
-                          set(
-                            'scoreDefinitions',
-                            e.target.checked
-                              ? [...d.scoreDefinitions, def.name]
-                              : d.scoreDefinitions.filter((x) => x !== def.name),
-                          )
-                        }
-                      />{' '}
-                      {def.name} <span className="muted small">({describeDefinition(def)})</span>
-                    </label>
-                  ))}
-                </>
-              )}
-            </QueryView>
-            <p className="muted small">Items already completed keep the scores they were given.</p>
-          </fieldset>
-          <label>
-            Assignees (emails, comma-separated; empty: any reviewer)
-            <input value={d.assignees} onChange={(e) => set('assignees', e.target.value)} />
-          </label>
-          <fieldset>
-            <legend>Sampling</legend>
-            <label className="inline">
+    <FormDialog
+      title={`Edit queue “${q.name}”`}
+      label="Edit queue"
+      wide
+      submitLabel="Save queue"
+      pending={save.isPending}
+      disabled={d.name.trim() === '' || d.scoreDefinitions.length === 0}
+      error={save.error}
+      onSubmit={() => save.mutate()}
+      onClose={onClose}
+    >
+      <label>
+        Name
+        <input value={d.name} onChange={(e) => set('name', e.target.value)} required />
+      </label>
+      <label>
+        Description
+        <input value={d.description} onChange={(e) => set('description', e.target.value)} />
+      </label>
+      <fieldset>
+        <legend>Scores reviewers give</legend>
+        <QueryView query={definitions} loadingLabel="Loading score definitions…">
+          {(defs: ScoreDefinition[]) => (
+            <>
+              {defs.map((def) => (
+                <label key={def.id} className="inline">
+                  <input
+                    type="checkbox"
+                    checked={d.scoreDefinitions.includes(def.name)}
+                    onChange={(e) =>
+                      set(
+                        'scoreDefinitions',
+                        e.target.checked
+                          ? [...d.scoreDefinitions, def.name]
+                          : d.scoreDefinitions.filter((x) => x !== def.name),
+                      )
+                    }
+                  />{' '}
+                  {def.name} <span className="muted small">({describeDefinition(def)})</span>
+                </label>
+              ))}
+            </>
+          )}
+        </QueryView>
+        <p className="muted small">Items already completed keep the scores they were given.</p>
+      </fieldset>
+      <label>
+        Assignees (emails, comma-separated; empty: any reviewer)
+        <input value={d.assignees} onChange={(e) => set('assignees', e.target.value)} />
+      </label>
+      <fieldset>
+        <legend>Sampling</legend>
+        <label className="inline">
+          <input type="checkbox" checked={d.sampling} onChange={(e) => set('sampling', e.target.checked)} />{' '}
+          Sample new traces into the queue
+        </label>
+        {d.sampling ? (
+          <div className="row wrap">
+            <label className="grow">
+              Prompt
               <input
-                type="checkbox"
-                checked={d.sampling}
-                onChange={(e) => set('sampling', e.target.checked)}
-              />{' '}
-              Sample new traces into the queue
+                value={d.prompt}
+                onChange={(e) => set('prompt', e.target.value)}
+                required
+                placeholder="support/refunds"
+              />
             </label>
-            {d.sampling ? (
-              <div className="row wrap">
-                <label className="grow">
-                  Prompt
-                  <input
-                    value={d.prompt}
-                    onChange={(e) => set('prompt', e.target.value)}
-                    required
-                    placeholder="support/refunds"
-                  />
-                </label>
-                <label>
-                  Environment
-                  <input value={d.env} onChange={(e) => set('env', e.target.value)} placeholder="any" />
-                </label>
-                <label>
-                  Rate (%)
-                  <input
-                    type="number"
-                    step="any"
-                    value={d.percent}
-                    onChange={(e) => set('percent', e.target.value)}
-                    required
-                  />
-                </label>
-              </div>
-            ) : null}
-            <p className="muted small">
-              Every 30 seconds a job adds that share of the prompt’s new traces (picked by trace id, each at
-              most once). A changed rule samples from now on; off stops it, the items already added stay.
-            </p>
-          </fieldset>
-          {save.error ? <ProblemView error={save.error} /> : null}
-          <div className="row end">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button
-              type="submit"
-              className="primary"
-              disabled={save.isPending || d.name.trim() === '' || d.scoreDefinitions.length === 0}
-            >
-              {save.isPending ? 'Saving…' : 'Save queue'}
-            </button>
+            <label>
+              Environment
+              <input value={d.env} onChange={(e) => set('env', e.target.value)} placeholder="any" />
+            </label>
+            <label>
+              Rate (%)
+              <input
+                type="number"
+                step="any"
+                value={d.percent}
+                onChange={(e) => set('percent', e.target.value)}
+                required
+              />
+            </label>
           </div>
-        </form>
-      )}
-    </Modal>
+        ) : null}
+        <p className="muted small">
+          Every 30 seconds a job adds that share of the prompt’s new traces (picked by trace id, each at most
+          once). A changed rule samples from now on; off stops it, the items already added stay.
+        </p>
+      </fieldset>
+    </FormDialog>
   );
 }
 

@@ -1,11 +1,11 @@
 import type { AssertionSpec, OnlineEvalRule } from '@promptline/core';
 import { DETERMINISTIC_ASSERTIONS, MODEL_GRADED_ASSERTIONS } from '@promptline/core/browser';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../../api/client.ts';
 import { onlineEvalsApi } from '../../api/online-evals.ts';
 import { canSteer, sessionApi } from '../../api/rollouts.ts';
-import { Modal } from '../../components/dialog.tsx';
+import { FormDialog } from '../../components/dialog.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 import { formatUsd } from '../../lib/format.ts';
 
@@ -247,173 +247,155 @@ function RuleDialog({
     ? environments
     : [fields.environment, ...environments];
   return (
-    <Modal
+    <FormDialog
       title={rule ? `Edit online evaluation “${rule.name}”` : 'New online evaluation'}
-      onClose={onClose}
+      label="Online evaluation"
       wide
+      submitLabel={rule ? 'Save changes' : 'Create'}
+      pending={save.isPending}
+      error={save.error}
+      onSubmit={(close) => save.mutate(undefined, { onSuccess: close })}
+      onClose={onClose}
     >
-      {(close) => (
-        <form
-          className="form"
-          aria-label="Online evaluation"
-          onSubmit={(e: FormEvent) => {
-            e.preventDefault();
-            save.mutate(undefined, { onSuccess: close });
-          }}
-        >
-          <div className="row wrap">
+      <div className="row wrap">
+        <label>
+          Rule name
+          <input
+            value={fields.name}
+            onChange={(e) => set({ name: e.target.value })}
+            placeholder="quality"
+            required
+          />
+        </label>
+        <label>
+          Environment
+          <select value={fields.environment} onChange={(e) => set({ environment: e.target.value })}>
+            {envNames.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Version (empty: all)
+          <input
+            type="number"
+            min={1}
+            value={fields.version}
+            onChange={(e) => set({ version: e.target.value })}
+            placeholder="all"
+          />
+        </label>
+        <label>
+          Sampling rate (%)
+          <input
+            type="number"
+            min={0}
+            max={100}
+            step="any"
+            value={fields.ratePercent}
+            onChange={(e) => set({ ratePercent: e.target.value })}
+          />
+        </label>
+      </div>
+      <fieldset className="stack">
+        <legend>Assertions</legend>
+        {fields.assertions.map((a, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
+          <div className="row wrap" key={i} data-testid="assertion-row">
             <label>
-              Rule name
-              <input
-                value={fields.name}
-                onChange={(e) => set({ name: e.target.value })}
-                placeholder="quality"
-                required
-              />
-            </label>
-            <label>
-              Environment
-              <select value={fields.environment} onChange={(e) => set({ environment: e.target.value })}>
-                {envNames.map((name) => (
-                  <option key={name} value={name}>
-                    {name}
+              Type
+              <select value={a.type} onChange={(e) => setAssertion(i, { type: e.target.value })}>
+                {TYPES.map((t) => (
+                  <option key={t} value={t}>
+                    {t}
                   </option>
                 ))}
               </select>
             </label>
-            <label>
-              Version (empty: all)
+            <label className="assertion-value">
+              Value
               <input
-                type="number"
-                min={1}
-                value={fields.version}
-                onChange={(e) => set({ version: e.target.value })}
-                placeholder="all"
+                value={a.value}
+                onChange={(e) => setAssertion(i, { value: e.target.value })}
+                placeholder={JUDGED.includes(a.type) ? 'the rubric, e.g. Answers politely' : 'e.g. Paris'}
               />
             </label>
             <label>
-              Sampling rate (%)
+              Threshold
               <input
                 type="number"
-                min={0}
-                max={100}
                 step="any"
-                value={fields.ratePercent}
-                onChange={(e) => set({ ratePercent: e.target.value })}
-              />
-            </label>
-          </div>
-          <fieldset className="stack">
-            <legend>Assertions</legend>
-            {fields.assertions.map((a, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
-              <div className="row wrap" key={i} data-testid="assertion-row">
-                <label>
-                  Type
-                  <select value={a.type} onChange={(e) => setAssertion(i, { type: e.target.value })}>
-                    {TYPES.map((t) => (
-                      <option key={t} value={t}>
-                        {t}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label className="assertion-value">
-                  Value
-                  <input
-                    value={a.value}
-                    onChange={(e) => setAssertion(i, { value: e.target.value })}
-                    placeholder={JUDGED.includes(a.type) ? 'the rubric, e.g. Answers politely' : 'e.g. Paris'}
-                  />
-                </label>
-                <label>
-                  Threshold
-                  <input
-                    type="number"
-                    step="any"
-                    value={a.threshold}
-                    onChange={(e) => setAssertion(i, { threshold: e.target.value })}
-                  />
-                </label>
-                <label>
-                  Score name
-                  <input
-                    value={a.metric}
-                    onChange={(e) => setAssertion(i, { metric: e.target.value })}
-                    placeholder={`${fields.name || 'rule'}.${a.type}`}
-                  />
-                </label>
-                <button
-                  type="button"
-                  className="align-end"
-                  disabled={fields.assertions.length === 1}
-                  onClick={() => set({ assertions: fields.assertions.filter((_, j) => j !== i) })}
-                >
-                  Remove
-                </button>
-              </div>
-            ))}
-            <div>
-              <button
-                type="button"
-                onClick={() => set({ assertions: [...fields.assertions, emptyAssertion()] })}
-              >
-                Add assertion
-              </button>
-            </div>
-          </fieldset>
-          <div className="row wrap">
-            <label>
-              Judge provider
-              <input
-                value={fields.judgeProvider}
-                onChange={(e) => set({ judgeProvider: e.target.value })}
-                disabled={!judged}
+                value={a.threshold}
+                onChange={(e) => setAssertion(i, { threshold: e.target.value })}
               />
             </label>
             <label>
-              Judge model
+              Score name
               <input
-                value={fields.judgeModel}
-                onChange={(e) => set({ judgeModel: e.target.value })}
-                disabled={!judged}
+                value={a.metric}
+                onChange={(e) => setAssertion(i, { metric: e.target.value })}
+                placeholder={`${fields.name || 'rule'}.${a.type}`}
               />
             </label>
-            <label>
-              Daily judge budget (USD)
-              <input
-                type="number"
-                min={0}
-                step="any"
-                value={fields.budget}
-                onChange={(e) => set({ budget: e.target.value })}
-              />
-            </label>
-            <label className="inline align-end">
-              <input
-                type="checkbox"
-                checked={fields.enabled}
-                onChange={(e) => set({ enabled: e.target.checked })}
-              />
-              Enabled
-            </label>
-          </div>
-          <p className="muted small">
-            Spans are chosen by a hash of their id, so a resent batch is never graded twice. Each assertion
-            writes a score (source eval) on the span; the judge answers model-graded ones and stops for the
-            day at the budget.
-          </p>
-          {save.error ? <ProblemView error={save.error} /> : null}
-          <div className="row end">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={save.isPending}>
-              {save.isPending ? 'Saving…' : rule ? 'Save changes' : 'Create'}
+            <button
+              type="button"
+              className="align-end"
+              disabled={fields.assertions.length === 1}
+              onClick={() => set({ assertions: fields.assertions.filter((_, j) => j !== i) })}
+            >
+              Remove
             </button>
           </div>
-        </form>
-      )}
-    </Modal>
+        ))}
+        <div>
+          <button type="button" onClick={() => set({ assertions: [...fields.assertions, emptyAssertion()] })}>
+            Add assertion
+          </button>
+        </div>
+      </fieldset>
+      <div className="row wrap">
+        <label>
+          Judge provider
+          <input
+            value={fields.judgeProvider}
+            onChange={(e) => set({ judgeProvider: e.target.value })}
+            disabled={!judged}
+          />
+        </label>
+        <label>
+          Judge model
+          <input
+            value={fields.judgeModel}
+            onChange={(e) => set({ judgeModel: e.target.value })}
+            disabled={!judged}
+          />
+        </label>
+        <label>
+          Daily judge budget (USD)
+          <input
+            type="number"
+            min={0}
+            step="any"
+            value={fields.budget}
+            onChange={(e) => set({ budget: e.target.value })}
+          />
+        </label>
+        <label className="inline align-end">
+          <input
+            type="checkbox"
+            checked={fields.enabled}
+            onChange={(e) => set({ enabled: e.target.checked })}
+          />
+          Enabled
+        </label>
+      </div>
+      <p className="muted small">
+        Spans are chosen by a hash of their id, so a resent batch is never graded twice. Each assertion writes
+        a score (source eval) on the span; the judge answers model-graded ones and stops for the day at the
+        budget.
+      </p>
+    </FormDialog>
   );
 }

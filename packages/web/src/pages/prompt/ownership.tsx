@@ -1,9 +1,8 @@
 import type { Prompt } from '@promptline/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../../api/client.ts';
-import { Modal } from '../../components/dialog.tsx';
-import { ProblemView } from '../../components/states.tsx';
+import { FormDialog } from '../../components/dialog.tsx';
 
 /** Comma- or newline-separated text as a list (empty entries dropped). */
 export const splitList = (text: string) =>
@@ -49,56 +48,39 @@ function OwnershipDialog({ prompt, onClose }: { prompt: Prompt; onClose: () => v
     },
   });
   return (
-    <Modal title="Ownership" onClose={onClose}>
-      {(close) => (
-        <form
-          className="form"
-          onSubmit={(e: FormEvent) => {
-            e.preventDefault();
-            save.mutate(undefined, { onSuccess: close });
-          }}
-        >
-          <label>
-            Owner
-            <input
-              value={owner}
-              onChange={(e) => setOwner(e.target.value)}
-              placeholder="A person or a team"
-            />
-          </label>
-          <label>
-            Reviewers
-            <input
-              value={reviewers}
-              onChange={(e) => setReviewers(e.target.value)}
-              placeholder="ada@example.com, grace@example.com"
-            />
-            <span className="muted">
-              Emails; where an environment's policy says reviewers "prompt", only they approve its deploys.
-            </span>
-          </label>
-          <label>
-            Stakeholders
-            <input
-              value={stakeholders}
-              onChange={(e) => setStakeholders(e.target.value)}
-              placeholder="#support-leads, lin@example.com"
-            />
-            <span className="muted">
-              Told of production changes: carried in every deployment.changed webhook.
-            </span>
-          </label>
-          <div className="row end">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={save.isPending}>
-              {save.isPending ? 'Saving…' : 'Save'}
-            </button>
-          </div>
-          {save.error ? <ProblemView error={save.error} /> : null}
-        </form>
-      )}
-    </Modal>
+    <FormDialog
+      title="Ownership"
+      pending={save.isPending}
+      error={save.error}
+      onSubmit={(close) => save.mutate(undefined, { onSuccess: close })}
+      onClose={onClose}
+    >
+      <label>
+        Owner
+        <input value={owner} onChange={(e) => setOwner(e.target.value)} placeholder="A person or a team" />
+      </label>
+      <label>
+        Reviewers
+        <input
+          value={reviewers}
+          onChange={(e) => setReviewers(e.target.value)}
+          placeholder="ada@example.com, grace@example.com"
+        />
+        <span className="muted">
+          Emails; where an environment's policy says reviewers "prompt", only they approve its deploys.
+        </span>
+      </label>
+      <label>
+        Stakeholders
+        <input
+          value={stakeholders}
+          onChange={(e) => setStakeholders(e.target.value)}
+          placeholder="#support-leads, lin@example.com"
+        />
+        <span className="muted">
+          Told of production changes: carried in every deployment.changed webhook.
+        </span>
+      </label>
+    </FormDialog>
   );
 }

@@ -8,8 +8,8 @@ import type { AlertRule, Webhook } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { alertsApi, webhooksApi } from '../../api/alerts.ts';
-import { Modal } from '../../components/dialog.tsx';
-import { ProblemView, QueryView } from '../../components/states.tsx';
+import { FormDialog } from '../../components/dialog.tsx';
+import { QueryView } from '../../components/states.tsx';
 import { draftOf, RuleFields, ruleChanges, sendsAlerts, withAlertEvents } from './alert-rule-form.tsx';
 
 export function EditRule({ rule, onClose }: { rule: AlertRule; onClose: () => void }) {
@@ -41,85 +41,68 @@ export function EditRule({ rule, onClose }: { rule: AlertRule; onClose: () => vo
   });
   const sends = (hook: Webhook) => ticked.get(hook.id) ?? sendsAlerts(hook);
   return (
-    <Modal title={`Edit “${rule.name}”`} onClose={onClose} wide>
-      {(close) => (
-        <form
-          className="form"
-          aria-label="Edit alert rule"
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate();
-          }}
-        >
-          <label>
-            Name
-            <input value={name} onChange={(e) => setName(e.target.value)} required />
-          </label>
-          <p className="muted small">
-            Watches{' '}
-            {rule.prompt
-              ? `${rule.prompt}${rule.version !== null ? ` v${rule.version}` : ''}`
-              : 'the whole project'}
-            {rule.environment ? ` in ${rule.environment}` : ''} (the scope stays; a rule watching something
-            else is a new rule). Its state stays {rule.state} until the next evaluation decides under the new
-            condition.
-          </p>
-          <RuleFields draft={draft} onChange={setDraft} />
-          <fieldset>
-            <legend>Destinations</legend>
-            <label className="inline">
-              <input type="checkbox" checked disabled /> Notification bell (always)
-            </label>
-            <QueryView query={hooks} loadingLabel="Loading webhooks…">
-              {(items) => (
-                <>
-                  {items.map((hook) => {
-                    const onlyAlerts = withAlertEvents(hook.events, false).length === 0;
-                    return (
-                      <label key={hook.id} className="inline">
-                        <input
-                          type="checkbox"
-                          checked={sends(hook)}
-                          // Its only events are the alert ones: unsubscribing would leave it none.
-                          disabled={onlyAlerts && sends(hook)}
-                          onChange={(e) => setTicked(new Map(ticked).set(hook.id, e.target.checked))}
-                        />{' '}
-                        Webhook {hook.name}
-                        <span className="muted small">
-                          {' '}
-                          ({hook.kind}
-                          {hook.enabled ? '' : ', disabled'}
-                          {onlyAlerts && sends(hook)
-                            ? ', alerts only: disable or delete it under Webhooks'
-                            : ''}
-                          )
-                        </span>
-                      </label>
-                    );
-                  })}
-                  <p className="muted small">
-                    A webhook subscribed to alert.fired / alert.resolved receives the alerts of every rule of
-                    the project.
-                  </p>
-                </>
-              )}
-            </QueryView>
-          </fieldset>
-          {save.error ? <ProblemView error={save.error} /> : null}
-          <div className="row end">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button
-              type="submit"
-              className="primary"
-              disabled={save.isPending || !name.trim() || draft.amount === ''}
-            >
-              {save.isPending ? 'Saving…' : 'Save rule'}
-            </button>
-          </div>
-        </form>
-      )}
-    </Modal>
+    <FormDialog
+      title={`Edit “${rule.name}”`}
+      label="Edit alert rule"
+      wide
+      submitLabel="Save rule"
+      pending={save.isPending}
+      disabled={!name.trim() || draft.amount === ''}
+      error={save.error}
+      onSubmit={() => save.mutate()}
+      onClose={onClose}
+    >
+      <label>
+        Name
+        <input value={name} onChange={(e) => setName(e.target.value)} required />
+      </label>
+      <p className="muted small">
+        Watches{' '}
+        {rule.prompt
+          ? `${rule.prompt}${rule.version !== null ? ` v${rule.version}` : ''}`
+          : 'the whole project'}
+        {rule.environment ? ` in ${rule.environment}` : ''} (the scope stays; a rule watching something else
+        is a new rule). Its state stays {rule.state} until the next evaluation decides under the new
+        condition.
+      </p>
+      <RuleFields draft={draft} onChange={setDraft} />
+      <fieldset>
+        <legend>Destinations</legend>
+        <label className="inline">
+          <input type="checkbox" checked disabled /> Notification bell (always)
+        </label>
+        <QueryView query={hooks} loadingLabel="Loading webhooks…">
+          {(items) => (
+            <>
+              {items.map((hook) => {
+                const onlyAlerts = withAlertEvents(hook.events, false).length === 0;
+                return (
+                  <label key={hook.id} className="inline">
+                    <input
+                      type="checkbox"
+                      checked={sends(hook)}
+                      // Its only events are the alert ones: unsubscribing would leave it none.
+                      disabled={onlyAlerts && sends(hook)}
+                      onChange={(e) => setTicked(new Map(ticked).set(hook.id, e.target.checked))}
+                    />{' '}
+                    Webhook {hook.name}
+                    <span className="muted small">
+                      {' '}
+                      ({hook.kind}
+                      {hook.enabled ? '' : ', disabled'}
+                      {onlyAlerts && sends(hook) ? ', alerts only: disable or delete it under Webhooks' : ''})
+                    </span>
+                  </label>
+                );
+              })}
+              <p className="muted small">
+                A webhook subscribed to alert.fired / alert.resolved receives the alerts of every rule of the
+                project.
+              </p>
+            </>
+          )}
+        </QueryView>
+      </fieldset>
+    </FormDialog>
   );
 }

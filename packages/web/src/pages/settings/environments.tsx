@@ -2,7 +2,7 @@ import type { Environment, UpdateEnvironmentRequest } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { environmentsApi } from '../../api/admin.ts';
-import { Modal } from '../../components/dialog.tsx';
+import { FormDialog } from '../../components/dialog.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 
 /**
@@ -279,37 +279,25 @@ function RenameEnvironment({ env, onClose }: { env: Environment; onClose: () => 
     },
   });
   return (
-    <Modal title={`Rename ${env.name}`} onClose={onClose}>
-      {(close) => (
-        <form
-          className="form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate();
-          }}
-        >
-          <label>
-            Name
-            <input value={name} onChange={(e) => setName(e.target.value)} required />
-          </label>
-          <label>
-            Description
-            <input value={description} onChange={(e) => setDescription(e.target.value)} />
-          </label>
-          <p className="muted small">
-            Deployments and history move with it; SDKs and links that name “{env.name}” must be updated.
-          </p>
-          {save.error ? <ProblemView error={save.error} /> : null}
-          <div className="row end">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={save.isPending || !name.trim()}>
-              {save.isPending ? 'Saving…' : 'Save'}
-            </button>
-          </div>
-        </form>
-      )}
-    </Modal>
+    <FormDialog
+      title={`Rename ${env.name}`}
+      pending={save.isPending}
+      disabled={!name.trim()}
+      error={save.error}
+      onSubmit={() => save.mutate()}
+      onClose={onClose}
+    >
+      <label>
+        Name
+        <input value={name} onChange={(e) => setName(e.target.value)} required />
+      </label>
+      <label>
+        Description
+        <input value={description} onChange={(e) => setDescription(e.target.value)} />
+      </label>
+      <p className="muted small">
+        Deployments and history move with it; SDKs and links that name “{env.name}” must be updated.
+      </p>
+    </FormDialog>
   );
 }

@@ -1,8 +1,8 @@
 import type { ProviderCredentialRequest, ProviderInfo } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { providersApi } from '../../api/admin.ts';
-import { ConfirmDialog, Modal } from '../../components/dialog.tsx';
+import { ConfirmAction, FormDialog } from '../../components/dialog.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 import { formatAgo, formatMs } from '../../lib/format.ts';
 
@@ -195,150 +195,131 @@ function ConfigureProvider({ info, onClose }: { info: ProviderInfo | null; onClo
       onClose();
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate();
-  };
   return (
-    <Modal title={info ? `Configure ${info.provider}` : 'Add a provider'} onClose={onClose} wide>
-      {(close) => (
-        <form className="form" onSubmit={submit}>
-          {info ? null : (
-            <div className="row wrap">
-              <label className="grow">
-                Name
-                <input
-                  value={name}
-                  onChange={(e) => setName(e.target.value)}
-                  placeholder="e.g. ollama, azure"
-                  pattern="[a-z0-9][a-z0-9_\-]*"
-                  required
-                />
-              </label>
-              <label>
-                Speaks
-                <select value={kind} onChange={(e) => setKind(e.target.value as WireKind)}>
-                  <option value="openai-compatible">OpenAI-compatible API</option>
-                  <option value="openai">OpenAI</option>
-                  <option value="anthropic">Anthropic</option>
-                  <option value="gemini">Gemini</option>
-                </select>
-              </label>
-            </div>
-          )}
-          <label>
-            API key{needsUrl ? ' (if the server needs one)' : ''}
+    <FormDialog
+      title={info ? `Configure ${info.provider}` : 'Add a provider'}
+      wide
+      pending={save.isPending}
+      error={save.error}
+      onSubmit={() => save.mutate()}
+      onClose={onClose}
+    >
+      {info ? null : (
+        <div className="row wrap">
+          <label className="grow">
+            Name
             <input
-              type="password"
-              autoComplete="off"
-              value={apiKey}
-              onChange={(e) => setApiKey(e.target.value)}
-              placeholder={
-                stored ? `Leave empty to keep the stored key${info?.keyHint ? ` (${info.keyHint})` : ''}` : ''
-              }
-              required={!stored && !needsUrl}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="e.g. ollama, azure"
+              pattern="[a-z0-9][a-z0-9_\-]*"
+              required
             />
           </label>
           <label>
-            Base URL{needsUrl ? '' : ' (optional: a proxy or a regional endpoint)'}
-            <input
-              type="url"
-              value={baseUrl}
-              onChange={(e) => setBaseUrl(e.target.value)}
-              placeholder="e.g. http://127.0.0.1:11434/v1"
-              required={needsUrl}
-            />
+            Speaks
+            <select value={kind} onChange={(e) => setKind(e.target.value as WireKind)}>
+              <option value="openai-compatible">OpenAI-compatible API</option>
+              <option value="openai">OpenAI</option>
+              <option value="anthropic">Anthropic</option>
+              <option value="gemini">Gemini</option>
+            </select>
           </label>
-          <fieldset className="stack">
-            <legend>Extra request headers (stored encrypted, e.g. Azure’s api-key)</legend>
-            {!replaceHeaders ? (
-              <div className="row">
-                <span className="grow mono">{info?.headerNames.join(', ')} (values hidden)</span>
-                <button type="button" onClick={() => setReplaceHeaders(true)}>
-                  Replace headers…
-                </button>
-              </div>
-            ) : (
-              <>
-                {headers.map((h, i) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions being edited
-                  <div className="row" key={i}>
-                    <input
-                      aria-label={`Header ${i + 1} name`}
-                      value={h.name}
-                      placeholder="e.g. api-key"
-                      onChange={(e) =>
-                        setHeaders(headers.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))
-                      }
-                    />
-                    <input
-                      className="grow"
-                      type="password"
-                      autoComplete="off"
-                      aria-label={`Header ${i + 1} value`}
-                      value={h.value}
-                      placeholder="value"
-                      onChange={(e) =>
-                        setHeaders(headers.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))
-                      }
-                    />
-                    <button
-                      type="button"
-                      className="ghost"
-                      aria-label={`Remove header ${i + 1}`}
-                      onClick={() => setHeaders(headers.filter((_, j) => j !== i))}
-                    >
-                      ✕
-                    </button>
-                  </div>
-                ))}
-                <div>
-                  <button type="button" onClick={() => setHeaders([...headers, { name: '', value: '' }])}>
-                    Add header
-                  </button>
-                </div>
-                {info?.headerNames.length ? (
-                  <p className="muted small">
-                    Saving replaces every stored header with these (none clears them).
-                  </p>
-                ) : null}
-              </>
-            )}
-          </fieldset>
-          {save.error ? <ProblemView error={save.error} /> : null}
-          <div className="row end">
-            <button type="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={save.isPending}>
-              {save.isPending ? 'Saving…' : 'Save'}
+        </div>
+      )}
+      <label>
+        API key{needsUrl ? ' (if the server needs one)' : ''}
+        <input
+          type="password"
+          autoComplete="off"
+          value={apiKey}
+          onChange={(e) => setApiKey(e.target.value)}
+          placeholder={
+            stored ? `Leave empty to keep the stored key${info?.keyHint ? ` (${info.keyHint})` : ''}` : ''
+          }
+          required={!stored && !needsUrl}
+        />
+      </label>
+      <label>
+        Base URL{needsUrl ? '' : ' (optional: a proxy or a regional endpoint)'}
+        <input
+          type="url"
+          value={baseUrl}
+          onChange={(e) => setBaseUrl(e.target.value)}
+          placeholder="e.g. http://127.0.0.1:11434/v1"
+          required={needsUrl}
+        />
+      </label>
+      <fieldset className="stack">
+        <legend>Extra request headers (stored encrypted, e.g. Azure’s api-key)</legend>
+        {!replaceHeaders ? (
+          <div className="row">
+            <span className="grow mono">{info?.headerNames.join(', ')} (values hidden)</span>
+            <button type="button" onClick={() => setReplaceHeaders(true)}>
+              Replace headers…
             </button>
           </div>
-        </form>
-      )}
-    </Modal>
+        ) : (
+          <>
+            {headers.map((h, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions being edited
+              <div className="row" key={i}>
+                <input
+                  aria-label={`Header ${i + 1} name`}
+                  value={h.name}
+                  placeholder="e.g. api-key"
+                  onChange={(e) =>
+                    setHeaders(headers.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))
+                  }
+                />
+                <input
+                  className="grow"
+                  type="password"
+                  autoComplete="off"
+                  aria-label={`Header ${i + 1} value`}
+                  value={h.value}
+                  placeholder="value"
+                  onChange={(e) =>
+                    setHeaders(headers.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))
+                  }
+                />
+                <button
+                  type="button"
+                  className="ghost"
+                  aria-label={`Remove header ${i + 1}`}
+                  onClick={() => setHeaders(headers.filter((_, j) => j !== i))}
+                >
+                  ✕
+                </button>
+              </div>
+            ))}
+            <div>
+              <button type="button" onClick={() => setHeaders([...headers, { name: '', value: '' }])}>
+                Add header
+              </button>
+            </div>
+            {info?.headerNames.length ? (
+              <p className="muted small">
+                Saving replaces every stored header with these (none clears them).
+              </p>
+            ) : null}
+          </>
+        )}
+      </fieldset>
+    </FormDialog>
   );
 }
 
 function RemoveProvider({ info, onClose }: { info: ProviderInfo; onClose: () => void }) {
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => providersApi.remove(info.provider),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['providers'] });
-      onClose();
-    },
-  });
   return (
-    <ConfirmDialog
+    <ConfirmAction
       title={`Remove ${info.provider}’s credentials?`}
       confirmLabel="Remove"
-      pending={remove.isPending}
-      onConfirm={() => remove.mutate()}
+      action={() => providersApi.remove(info.provider)}
+      invalidate={[['providers']]}
       onClose={onClose}
-      error={remove.error ? <ProblemView error={remove.error} /> : null}
     >
       <p>Playground runs and eval runs on {info.provider} fail until credentials are stored again.</p>
-    </ConfirmDialog>
+    </ConfirmAction>
   );
 }
