@@ -10,17 +10,17 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, signInWithKey } from './api.ts';
-import { launchChromium } from './browser.ts';
+import { apiCall } from './api.ts';
+import { openBrowser, shotsDir } from './browser.ts';
 import { ensureWebBuild } from './build-web.ts';
 
 /** expect.poll with room for a loaded machine (its default gives up after 1 s). */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
-const SHOTS = resolve(import.meta.dirname, '../test-results/alerts-webhooks');
+const SHOTS = shotsDir('alerts-webhooks');
 
 describe.each(['sqlite', 'postgres'] as const)('alerts and webhooks pages in Chromium (%s)', (dialect) => {
   let api: TestServer;
@@ -48,14 +48,12 @@ describe.each(['sqlite', 'postgres'] as const)('alerts and webhooks pages in Chr
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     await ensureWebBuild();
     api = await startTestServer({ dialect });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-    await signInWithKey(page, api.url, api.apiKey);
+    ({ browser, page } = await openBrowser({
+      viewport: { width: 1400, height: 1000 },
+      timeout: 15_000,
+      errors: consoleErrors,
+      signIn: { url: api.url, key: api.apiKey },
+    }));
   });
 
   afterAll(async () => {

@@ -6,18 +6,16 @@
  * another queue refused, the queue deleted after a confirmation. Every change is read back through
  * the API, audit included. Screenshots go to test-results/annotation-edit/.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, signInWithKey } from './api.ts';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { apiCall } from './api.ts';
+import { openBrowser, prepareBrowserTest, shotsDir } from './browser.ts';
 
 /** expect.poll with room for a loaded machine (its default gives up after 1 s). */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 });
-const SHOTS = resolve(import.meta.dirname, '../test-results/annotation-edit');
+const SHOTS = shotsDir('annotation-edit');
 /** The refusals this test provokes on purpose: the browser logs each failed request. */
 const EXPECTED = /status of (409|422) .*\/api\/v1\/(score-definitions|annotation-queues)\/\d+$/;
 
@@ -35,9 +33,7 @@ describe.each(['sqlite', 'postgres'] as const)(
     let queueId = 0;
 
     beforeAll(async () => {
-      rmSync(join(SHOTS, dialect), { recursive: true, force: true });
-      mkdirSync(join(SHOTS, dialect), { recursive: true });
-      await ensureWebBuild();
+      await prepareBrowserTest(join(SHOTS, dialect));
       api = await startTestServer({ dialect });
       await call('POST', '/score-definitions', { name: 'correctness', dataType: 'numeric', min: 1, max: 5 });
       await call('POST', '/score-definitions', { name: 'policy-ok', dataType: 'boolean' });
@@ -54,14 +50,12 @@ describe.each(['sqlite', 'postgres'] as const)(
         })
       ).id;
       await call('POST', '/annotation-queues', { name: 'billing review', scoreDefinitions: ['policy-ok'] });
-      browser = await launchChromium();
-      page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-      page.setDefaultTimeout(15_000);
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
-      });
-      page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-      await signInWithKey(page, api.url, api.apiKey);
+      ({ browser, page } = await openBrowser({
+        viewport: { width: 1400, height: 1000 },
+        timeout: 15_000,
+        errors: consoleErrors,
+        signIn: { url: api.url, key: api.apiKey },
+      }));
     });
 
     afterAll(async () => {

@@ -5,19 +5,16 @@
  * error fails it; screenshots go to test-results/annotation/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { SpanInputDraft } from '@promptline/core';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, signInWithKey } from './api.ts';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { apiCall } from './api.ts';
+import { numberedShots, openBrowser, prepareBrowserTest, shotsDir } from './browser.ts';
 
 /** expect.poll with room for a loaded machine (its default gives up after 1 s). */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 50 });
-const SHOTS = resolve(import.meta.dirname, '../test-results/annotation');
+const SHOTS = shotsDir('annotation');
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 describe('annotation queues in Chromium', () => {
@@ -25,22 +22,16 @@ describe('annotation queues in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
-  let step = 0;
+  const screenshot = numberedShots(SHOTS, () => page);
   const shot = async (name: string) => {
-    step++;
-    await page.screenshot({
-      path: join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`),
-      fullPage: true,
-    });
+    await screenshot(name);
     expect(consoleErrors.join('\n'), `console errors before "${name}"`).toBe('');
   };
   const call = (method: string, path: string, body?: unknown) => apiCall(api, method, path, body);
   const traceIds: string[] = [];
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     api = await startTestServer({ dialect: 'sqlite' });
     const spans: SpanInputDraft[] = [];
     for (let i = 0; i < 4; i++) {
@@ -71,14 +62,12 @@ describe('annotation queues in Chromium', () => {
       dataType: 'categorical',
       categories: ['friendly', 'neutral', 'rude'],
     });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-    await signInWithKey(page, api.url, api.apiKey);
+    ({ browser, page } = await openBrowser({
+      viewport: { width: 1400, height: 900 },
+      timeout: 10_000,
+      errors: consoleErrors,
+      signIn: { url: api.url, key: api.apiKey },
+    }));
   });
 
   afterAll(async () => {

@@ -3,16 +3,14 @@
  * branch created from the page, and a merge whose conflict is resolved side by side.
  * Screenshots go to test-results/branches/.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall } from './api.ts';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { openBrowser, prepareBrowserTest, shotsDir } from './browser.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../test-results/branches');
+const SHOTS = shotsDir('branches');
 const P = encodeURIComponent('br/web');
 
 describe('branches, graph and merge, in Chromium', () => {
@@ -23,21 +21,17 @@ describe('branches, graph and merge, in Chromium', () => {
   const call = (method: string, path: string, body?: unknown) => apiCall(api, method, path, body);
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     api = await startTestServer({ dialect: 'sqlite' });
     await call('POST', '/prompts', {
       name: 'br/web',
       version: { type: 'text', template: 'intro\nBe brief.\noutro\n' },
     });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    ({ browser, page } = await openBrowser({
+      viewport: { width: 1280, height: 900 },
+      timeout: 10_000,
+      errors: consoleErrors,
+    }));
   });
 
   afterAll(async () => {

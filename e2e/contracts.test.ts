@@ -4,17 +4,15 @@
  * the Monitoring tab charts the violation rate per version. Screenshots go to test-results/contracts/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, signInWithKey } from './api.ts';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { apiCall } from './api.ts';
+import { openBrowser, prepareBrowserTest, shotsDir } from './browser.ts';
 
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 50 });
-const SHOTS = resolve(import.meta.dirname, '../test-results/contracts');
+const SHOTS = shotsDir('contracts');
 const NAME = 'contracts/fruit';
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
@@ -27,9 +25,7 @@ describe('output contracts in Chromium', () => {
   const traceIds: string[] = [];
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     api = await startTestServer({ dialect: 'sqlite' });
     await call('POST', '/prompts', {
       name: NAME,
@@ -56,14 +52,12 @@ describe('output contracts in Chromium', () => {
       };
     });
     await call('POST', '/traces', { spans });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-    await signInWithKey(page, api.url, api.apiKey);
+    ({ browser, page } = await openBrowser({
+      viewport: { width: 1400, height: 1000 },
+      timeout: 10_000,
+      errors: consoleErrors,
+      signIn: { url: api.url, key: api.apiKey },
+    }));
   });
 
   afterAll(async () => {

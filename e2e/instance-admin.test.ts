@@ -4,16 +4,14 @@
  * instance admin is not a member of — as its admin. A project admin sees neither. Console errors
  * other than the refusals caused on purpose fail it; screenshots go to test-results/instance-admin/.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall } from './api.ts';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { launchChromium, newWatchedPage, prepareBrowserTest, shotsDir } from './browser.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../test-results/instance-admin');
+const SHOTS = shotsDir('instance-admin');
 const ROOT_PASSWORD = 'first admin passphrase';
 const GWEN_PASSWORD = 'gwen owns far away';
 
@@ -25,16 +23,8 @@ describe('instance admins: the security log and entering any project, in Chromiu
   let browser: Browser;
   const appErrors: string[] = [];
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') appErrors.push(msg.text());
-    });
-    page.on('pageerror', (err) => appErrors.push(`pageerror: ${err.message}`));
-    return page;
-  }
+  const newPage = () =>
+    newWatchedPage(browser, { viewport: { width: 1280, height: 800 }, timeout: 15_000, errors: appErrors });
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
   const who = (page: Page) => page.evaluate(async () => (await fetch('/api/v1/session')).json());
   const post = (path: string, body: unknown) =>
@@ -52,9 +42,7 @@ describe('instance admins: the security log and entering any project, in Chromiu
   }
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     server = await startTestServer({ dialect: 'sqlite' });
     browser = await launchChromium();
     // Root: the first person, instance admin (first-run from this machine).

@@ -4,19 +4,17 @@
  * and the version-vs-version table. Screenshots go to test-results/monitoring/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { SpanInputDraft } from '@promptline/core';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall } from './api.ts';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { openBrowser, prepareBrowserTest, shotsDir } from './browser.ts';
 
 /** expect.poll with room for a loaded machine (its default gives up after 1 s). */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 50 });
-const SHOTS = resolve(import.meta.dirname, '../test-results/monitoring');
+const SHOTS = shotsDir('monitoring');
 const NAME = 'mon/reply';
 const OTHER = 'mon/other';
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -44,9 +42,7 @@ describe('monitoring tab in Chromium', () => {
     });
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     api = await startTestServer({ dialect: 'sqlite' });
     const p = `/prompts/${encodeURIComponent(NAME)}`;
     await call('POST', '/prompts', { name: NAME, version: { type: 'text', template: 'Reply to {{q}}' } });
@@ -67,13 +63,11 @@ describe('monitoring tab in Chromium', () => {
       if ((await call('GET', `${p}/metrics?env=production`)).versions.length === 2) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    ({ browser, page } = await openBrowser({
+      viewport: { width: 1400, height: 1000 },
+      timeout: 10_000,
+      errors: consoleErrors,
+    }));
     await page.goto(`${api.url}/sign-in`);
     await page.getByLabel('API key').fill(api.apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();

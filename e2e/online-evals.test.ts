@@ -4,18 +4,16 @@
  * the counters on the page, switch it off, edit it. Screenshots go to test-results/online-evals/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, signInWithKey } from './api.ts';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { apiCall } from './api.ts';
+import { openBrowser, prepareBrowserTest, shotsDir } from './browser.ts';
 
 /** expect.poll with room for a loaded machine (its default gives up after 1 s). */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 100 });
-const SHOTS = resolve(import.meta.dirname, '../test-results/online-evals');
+const SHOTS = shotsDir('online-evals');
 const NAME = 'online/web';
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
@@ -35,19 +33,15 @@ describe('online evaluations in Chromium', () => {
     }>;
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     api = await startTestServer({ dialect: 'sqlite' });
     await call('POST', '/prompts', { name: NAME, version: { type: 'text', template: 'Answer {{q}}' } });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-    await signInWithKey(page, api.url, api.apiKey);
+    ({ browser, page } = await openBrowser({
+      viewport: { width: 1400, height: 1000 },
+      timeout: 20_000,
+      errors: consoleErrors,
+      signIn: { url: api.url, key: api.apiKey },
+    }));
   });
 
   afterAll(async () => {

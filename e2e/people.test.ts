@@ -4,15 +4,13 @@
  * signs them in with the invited role, and they change their own password on the account page,
  * then sign in with it. Any console error fails it; screenshots go to test-results/people/.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { launchChromium, newWatchedPage, prepareBrowserTest, shotsDir } from './browser.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../test-results/people');
+const SHOTS = shotsDir('people');
 
 describe('first run, invitations and own password in Chromium', () => {
   let server: TestServer;
@@ -20,23 +18,13 @@ describe('first run, invitations and own password in Chromium', () => {
   let invitationLink = '';
   const appErrors: string[] = [];
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') appErrors.push(msg.text());
-    });
-    page.on('pageerror', (err) => appErrors.push(`pageerror: ${err.message}`));
-    return page;
-  }
+  const newPage = () =>
+    newWatchedPage(browser, { viewport: { width: 1280, height: 800 }, timeout: 15_000, errors: appErrors });
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
   const who = (page: Page) => page.evaluate(async () => (await fetch('/api/v1/session')).json());
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     server = await startTestServer({ dialect: 'sqlite' });
     browser = await launchChromium();
   });

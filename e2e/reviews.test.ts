@@ -4,16 +4,13 @@
  * sees the diff against what is live and the eval runs, approves, and the request deploys.
  * Screenshots go to test-results/reviews/.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall, signInWithKey } from './api.ts';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { numberedShots, openBrowser, prepareBrowserTest, shotsDir } from './browser.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../test-results/reviews');
+const SHOTS = shotsDir('reviews');
 
 describe('review inbox and deployment requests, in Chromium', () => {
   let api: TestServer;
@@ -21,21 +18,12 @@ describe('review inbox and deployment requests, in Chromium', () => {
   let page: Page;
   let reviewerKey = '';
   const consoleErrors: string[] = [];
-  let step = 0;
-  const shot = async (name: string) => {
-    step++;
-    await page.screenshot({
-      path: join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`),
-      fullPage: true,
-    });
-  };
+  const shot = numberedShots(SHOTS, () => page);
   const call = (method: string, path: string, body?: unknown) => apiCall(api, method, path, body);
   const signIn = (key: string) => signInWithKey(page, api.url, key);
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     api = await startTestServer({ dialect: 'sqlite' });
     await call('POST', '/prompts', {
       name: 'rev/triage',
@@ -50,13 +38,11 @@ describe('review inbox and deployment requests, in Chromium', () => {
     reviewerKey = (
       await call('POST', '/api-keys', { name: 'rita', role: 'reviewer', user: 'rita@people.test' })
     ).key;
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    ({ browser, page } = await openBrowser({
+      viewport: { width: 1280, height: 900 },
+      timeout: 10_000,
+      errors: consoleErrors,
+    }));
   });
 
   afterAll(async () => {

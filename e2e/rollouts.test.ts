@@ -5,16 +5,13 @@
  * buttons. Screenshots go to test-results/rollouts/.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiCall, signInWithKey } from './api.ts';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { numberedShots, openBrowser, prepareBrowserTest, shotsDir } from './browser.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../test-results/rollouts');
+const SHOTS = shotsDir('rollouts');
 const NAME = 'ro/web';
 
 /** `count` calls of `version` in production, the first `errors` failed, all within the last seconds. */
@@ -38,21 +35,12 @@ describe('rollout page, in Chromium', () => {
   let page: Page;
   let viewerKey = '';
   const consoleErrors: string[] = [];
-  let step = 0;
-  const shot = async (name: string) => {
-    step++;
-    await page.screenshot({
-      path: join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`),
-      fullPage: true,
-    });
-  };
+  const shot = numberedShots(SHOTS, () => page);
   const call = (method: string, path: string, body?: unknown) => apiCall(api, method, path, body);
   const signIn = (key: string) => signInWithKey(page, api.url, key);
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     api = await startTestServer({ dialect: 'sqlite', rollouts: { checkEverySeconds: 1 } });
     await call('POST', '/prompts', { name: NAME, version: { type: 'text', template: 'Answer {{q}}' } });
     for (const template of ['Answer {{q}} briefly', 'Answer {{q}} in detail']) {
@@ -60,13 +48,11 @@ describe('rollout page, in Chromium', () => {
     }
     await call('PUT', `/prompts/${encodeURIComponent(NAME)}/deployments/production`, { version: 1 });
     viewerKey = (await call('POST', '/api-keys', { name: 'vic', role: 'viewer' })).key;
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    ({ browser, page } = await openBrowser({
+      viewport: { width: 1280, height: 900 },
+      timeout: 15_000,
+      errors: consoleErrors,
+    }));
   });
 
   afterAll(async () => {

@@ -5,16 +5,14 @@
  * sign-in page with the reason: a domain outside the allow-list, a callback whose state is not the
  * browser's, and a code that expired before it came back — each in the instance security log.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import { type OidcTestProvider, startOidcProvider } from '@promptline/server/test-helpers/oidc';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { launchChromium, newWatchedPage, prepareBrowserTest, shotsDir } from './browser.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../test-results/sso');
+const SHOTS = shotsDir('sso');
 
 describe('single sign-on in Chromium', () => {
   let idp: OidcTestProvider;
@@ -23,22 +21,17 @@ describe('single sign-on in Chromium', () => {
   const appErrors: string[] = [];
 
   /** A fresh browser context (no cookies), with console errors of the app's own pages collected. */
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (msg) => {
+  const newPage = () =>
+    newWatchedPage(browser, {
+      viewport: { width: 1280, height: 800 },
+      timeout: 15_000,
+      errors: appErrors,
       // The provider's development pages load a web font this offline machine cannot fetch.
-      if (msg.type() === 'error' && page.url().startsWith(server.url)) appErrors.push(msg.text());
+      counts: (page) => page.url().startsWith(server.url),
     });
-    page.on('pageerror', (err) => appErrors.push(`pageerror: ${err.message}`));
-    return page;
-  }
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     idp = await startOidcProvider({
       accounts: {
         ada: { email: 'ada@example.com', name: 'Ada Lovelace' },

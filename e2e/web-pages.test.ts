@@ -7,17 +7,16 @@
  * archive), price overrides, per-prompt thresholds, the eval form's dataset list and the
  * not-found pages. Any console error fails it; screenshots go to test-results/web-pages/.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { openBrowser, prepareBrowserTest, shotsDir } from './browser.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../test-results/web-pages');
+const SHOTS = shotsDir('web-pages');
 const PROVIDER_KEY = 'sk-local-Vb82nQ4xTz7Lm3Kp';
 const HEADER_SECRET = 'team-secret-Qw71Zx';
 
@@ -70,9 +69,7 @@ describe('web app pages for datasets and settings, in Chromium', () => {
   };
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     // A local OpenAI-compatible provider: answers every chat completion with "ok".
     fake = createServer(async (req, res) => {
       let text = '';
@@ -90,18 +87,13 @@ describe('web app pages for datasets and settings, in Chromium', () => {
     await new Promise<void>((done) => fake.listen(0, '127.0.0.1', done));
     fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}/v1`;
     api = await startTestServer({ dialect: 'sqlite' });
-    browser = await launchChromium();
-    const context = await browser.newContext({
+    ({ browser, page } = await openBrowser({
       viewport: { width: 1280, height: 800 },
-      acceptDownloads: true,
-    });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: api.url });
-    page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} ${msg.location().url}`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+      timeout: 10_000,
+      errors: consoleErrors,
+      context: { acceptDownloads: true },
+    }));
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: api.url });
     await page.goto(`${api.url}/sign-in`);
     await page.getByLabel('API key').fill(api.apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();

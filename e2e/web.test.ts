@@ -4,15 +4,12 @@
  * the mock provider → eval run started from the prompt page. Any console error fails the test; each
  * step leaves a screenshot in test-results/web/.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { startTestServer, type TestServer } from '@promptline/server/test-helpers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.ts';
-import { ensureWebBuild } from './build-web.ts';
+import { numberedShots, openBrowser, prepareBrowserTest, shotsDir } from './browser.ts';
 
-const SHOTS = resolve(import.meta.dirname, '../test-results/web');
+const SHOTS = shotsDir('web');
 
 describe('web app in Chromium', () => {
   let api: TestServer;
@@ -20,32 +17,24 @@ describe('web app in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
-  let step = 0;
   let firstRunId = 0;
 
+  const screenshot = numberedShots(SHOTS, () => page);
   const shot = async (name: string) => {
-    step++;
-    await page.screenshot({
-      path: join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`),
-      fullPage: true,
-    });
+    await screenshot(name);
     expect(consoleErrors, `console errors before "${name}"`).toEqual([]);
   };
 
   beforeAll(async () => {
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureWebBuild();
+    await prepareBrowserTest(SHOTS);
     // The server serves packages/web/dist itself: one origin, so the session cookie just works.
     api = await startTestServer({ dialect: 'sqlite' });
     web = api;
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.setDefaultTimeout(10_000);
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(msg.text());
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    ({ browser, page } = await openBrowser({
+      viewport: { width: 1280, height: 800 },
+      timeout: 10_000,
+      errors: consoleErrors,
+    }));
   });
 
   afterAll(async () => {
