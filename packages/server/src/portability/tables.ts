@@ -56,6 +56,28 @@ const rollupTables: ExportedTable[] = (['minute', 'hour'] as const).flatMap((gra
   },
 ]);
 
+/**
+ * A table whose rows carry the project's id and a surrogate `id` the importing database assigns
+ * anew; `refs` names the columns holding ids of earlier exported tables.
+ */
+function projectRows(table: string, refs?: Record<string, string>): ExportedTable {
+  const spec: ExportedTable = { table, scope: { column: 'project_id' }, key: ['id'], generatedId: true };
+  return refs ? { ...spec, refs } : spec;
+}
+
+/**
+ * A table whose rows belong to the project through their parent row (`column` holds its id),
+ * which is remapped on import like any other reference.
+ */
+function childRows(table: string, column: string, parent: string): ExportedTable {
+  return { table, scope: { column, parent }, key: ['id'], generatedId: true, refs: { [column]: parent } };
+}
+
+/** One row per project (settings): matched on the project alone and updated on import. */
+function projectSettings(table: string): ExportedTable {
+  return { table, scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] };
+}
+
 /** Exported tables, in dependency order. */
 export const EXPORTED_TABLES: readonly ExportedTable[] = [
   {
@@ -65,172 +87,80 @@ export const EXPORTED_TABLES: readonly ExportedTable[] = [
     generatedId: true,
     mergeOn: ['name'],
   },
-  { table: 'prompts', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  projectRows('prompts'),
   // Before the releases whose targeting names them (by name, so no id to remap).
-  { table: 'segments', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  projectRows('segments'),
   // Prompt and environment by name; history_id keeps the source's numbering (like a request id).
-  { table: 'scheduled_releases', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
-  {
-    table: 'versions',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: { prompt_id: 'prompts' },
-  },
-  {
-    // Branches name versions by number (base, head), which travel unchanged.
-    table: 'prompt_branches',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: { prompt_id: 'prompts' },
-  },
-  {
-    table: 'deployment_history',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    // Entries refer to earlier entries (lower ids), which are already mapped when they arrive.
-    refs: {
-      prompt_id: 'prompts',
-      environment_id: 'environments',
-      restored_from: 'deployment_history',
-      rollback_target: 'deployment_history',
-    },
-  },
-  {
-    table: 'deployments',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: { prompt_id: 'prompts', environment_id: 'environments', history_id: 'deployment_history' },
-  },
-  {
-    // After the history both point into; a history entry's request_id keeps the source's id
-    // (requests come later), so it names the request as the source instance numbered it.
-    table: 'deployment_requests',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: {
-      prompt_id: 'prompts',
-      environment_id: 'environments',
-      base_history_id: 'deployment_history',
-      history_id: 'deployment_history',
-    },
-  },
-  {
-    table: 'deployment_request_decisions',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: { request_id: 'deployment_requests' },
-  },
-  {
-    // Ids of history entries point into the exported history (remapped); an imported running
-    // rollout goes on being checked on the target.
-    table: 'rollouts',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: {
-      prompt_id: 'prompts',
-      environment_id: 'environments',
-      control_history_id: 'deployment_history',
-      last_history_id: 'deployment_history',
-      request_id: 'deployment_requests',
-    },
-  },
-  {
-    table: 'rollout_events',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: { rollout_id: 'rollouts', history_id: 'deployment_history' },
-  },
-  {
-    // The guardrail history: the evidence behind a rollout's steps travels with it.
-    table: 'rollout_checks',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: { rollout_id: 'rollouts' },
-  },
-  {
-    table: 'experiments',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: {
-      prompt_id: 'prompts',
-      environment_id: 'environments',
-      history_id: 'deployment_history',
-      shipped_history_id: 'deployment_history',
-    },
-  },
-  {
-    table: 'prompt_thresholds',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: { prompt_id: 'prompts' },
-  },
+  projectRows('scheduled_releases'),
+  projectRows('versions', { prompt_id: 'prompts' }),
+  // Branches name versions by number (base, head), which travel unchanged.
+  projectRows('prompt_branches', { prompt_id: 'prompts' }),
+  // Entries refer to earlier entries (lower ids), which are already mapped when they arrive.
+  projectRows('deployment_history', {
+    prompt_id: 'prompts',
+    environment_id: 'environments',
+    restored_from: 'deployment_history',
+    rollback_target: 'deployment_history',
+  }),
+  projectRows('deployments', {
+    prompt_id: 'prompts',
+    environment_id: 'environments',
+    history_id: 'deployment_history',
+  }),
+  // After the history both point into; a history entry's request_id keeps the source's id
+  // (requests come later), so it names the request as the source instance numbered it.
+  projectRows('deployment_requests', {
+    prompt_id: 'prompts',
+    environment_id: 'environments',
+    base_history_id: 'deployment_history',
+    history_id: 'deployment_history',
+  }),
+  projectRows('deployment_request_decisions', { request_id: 'deployment_requests' }),
+  // Ids of history entries point into the exported history (remapped); an imported running
+  // rollout goes on being checked on the target.
+  projectRows('rollouts', {
+    prompt_id: 'prompts',
+    environment_id: 'environments',
+    control_history_id: 'deployment_history',
+    last_history_id: 'deployment_history',
+    request_id: 'deployment_requests',
+  }),
+  projectRows('rollout_events', { rollout_id: 'rollouts', history_id: 'deployment_history' }),
+  // The guardrail history: the evidence behind a rollout's steps travels with it.
+  projectRows('rollout_checks', { rollout_id: 'rollouts' }),
+  projectRows('experiments', {
+    prompt_id: 'prompts',
+    environment_id: 'environments',
+    history_id: 'deployment_history',
+    shipped_history_id: 'deployment_history',
+  }),
+  projectRows('prompt_thresholds', { prompt_id: 'prompts' }),
   // Prompt and environment by name; counters and the queue stay with the instance.
-  { table: 'online_eval_rules', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
-  { table: 'datasets', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
-  {
-    table: 'dataset_items',
-    scope: { column: 'dataset_id', parent: 'datasets' },
-    key: ['id'],
-    generatedId: true,
-    refs: { dataset_id: 'datasets' },
-  },
-  {
-    table: 'eval_runs',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: { baseline_run_id: 'eval_runs' },
-  },
-  {
-    table: 'eval_results',
-    scope: { column: 'run_id', parent: 'eval_runs' },
-    key: ['id'],
-    generatedId: true,
-    refs: { run_id: 'eval_runs' },
-  },
+  projectRows('online_eval_rules'),
+  projectRows('datasets'),
+  childRows('dataset_items', 'dataset_id', 'datasets'),
+  projectRows('eval_runs', { baseline_run_id: 'eval_runs' }),
+  childRows('eval_results', 'run_id', 'eval_runs'),
   // Red-team runs name their prompt by name and version number, which travel unchanged.
-  { table: 'redteam_runs', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
-  {
-    table: 'redteam_findings',
-    scope: { column: 'run_id', parent: 'redteam_runs' },
-    key: ['id'],
-    generatedId: true,
-    refs: { run_id: 'redteam_runs' },
-  },
-  { table: 'price_overrides', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
-  { table: 'trace_settings', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
-  { table: 'metric_settings', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
-  { table: 'privacy_settings', scope: { column: 'project_id' }, key: ['project_id'], mergeOn: [] },
+  projectRows('redteam_runs'),
+  childRows('redteam_findings', 'run_id', 'redteam_runs'),
+  projectSettings('price_overrides'),
+  projectSettings('trace_settings'),
+  projectSettings('metric_settings'),
+  projectSettings('privacy_settings'),
   { table: 'gateway_routes', scope: { column: 'project_id' }, key: ['model'], mergeOn: ['model'] },
   { table: 'traces', scope: { column: 'project_id' }, key: ['trace_id'] },
   { table: 'spans', scope: { column: 'project_id' }, key: ['trace_id', 'span_id', 'start_ms'] },
-  { table: 'scores', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
+  projectRows('scores'),
   // Queues name their score definitions by name, so no id to remap.
-  { table: 'score_definitions', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
-  { table: 'annotation_queues', scope: { column: 'project_id' }, key: ['id'], generatedId: true },
-  {
-    // Items name their trace by id (text). `reviewer_id` is a user of the source instance (users
-    // stay behind): it only decides who holds a live lease, which runs out within minutes; the
-    // reviewer's email beside it is what is shown.
-    table: 'annotation_items',
-    scope: { column: 'project_id' },
-    key: ['id'],
-    generatedId: true,
-    refs: { queue_id: 'annotation_queues' },
-  },
+  projectRows('score_definitions'),
+  projectRows('annotation_queues'),
+  // Items name their trace by id (text). `reviewer_id` is a user of the source instance (users
+  // stay behind): it only decides who holds a live lease, which runs out within minutes; the
+  // reviewer's email beside it is what is shown.
+  projectRows('annotation_items', { queue_id: 'annotation_queues' }),
   ...rollupTables,
-  { table: 'audit_events', scope: { column: 'project_id' }, key: ['id'], generatedId: true, audit: true },
+  { ...projectRows('audit_events'), audit: true },
 ];
 
 /** Tables that stay with the instance, and why. */
