@@ -99,9 +99,7 @@ export function toEntry(row: HistoryRow): StoredHistoryEntry {
   };
 }
 
-const PLACED_COLUMNS = [
-  'prompt_id',
-  'environment_id',
+const RELEASE_COLUMNS = [
   'variants',
   'enabled',
   'history_id',
@@ -109,20 +107,20 @@ const PLACED_COLUMNS = [
   'updated_by',
   'targeting',
 ] as const;
+const PLACED_COLUMNS = ['prompt_id', 'environment_id', ...RELEASE_COLUMNS] as const;
 
-function toPlaced(row: {
-  prompt_id: number;
-  environment_id: number;
+interface ReleaseRow {
   variants: string;
   enabled: number;
   history_id: number;
   updated_at: string;
   updated_by: string;
   targeting: string | null;
-}): PlacedRelease {
+}
+
+/** The release columns of a `deployments` row, decoded. */
+function toRelease(row: ReleaseRow): CurrentRelease {
   return {
-    promptId: row.prompt_id,
-    environmentId: row.environment_id,
     variants: decodeVariants(row.variants),
     enabled: decodeBool(row.enabled),
     historyId: row.history_id,
@@ -130,6 +128,10 @@ function toPlaced(row: {
     updatedBy: row.updated_by,
     ...targetingOf(row.targeting),
   };
+}
+
+function toPlaced(row: ReleaseRow & { prompt_id: number; environment_id: number }): PlacedRelease {
+  return { promptId: row.prompt_id, environmentId: row.environment_id, ...toRelease(row) };
 }
 
 /** First key of the advisory lock that serialises changes of one environment (second key: its id). */
@@ -155,19 +157,11 @@ export function createDeploymentStore(dialect: Dialect) {
     async current(db: Db, promptId: number, environmentId: number): Promise<CurrentRelease | undefined> {
       const row = await db
         .selectFrom('deployments')
-        .select(['variants', 'enabled', 'history_id', 'updated_at', 'updated_by', 'targeting'])
+        .select(RELEASE_COLUMNS)
         .where('prompt_id', '=', promptId)
         .where('environment_id', '=', environmentId)
         .executeTakeFirst();
-      if (!row) return undefined;
-      return {
-        variants: decodeVariants(row.variants),
-        enabled: decodeBool(row.enabled),
-        historyId: row.history_id,
-        updatedAt: row.updated_at,
-        updatedBy: row.updated_by,
-        ...targetingOf(row.targeting),
-      };
+      return row ? toRelease(row) : undefined;
     },
 
     /** Every live release of these prompts, in any environment. */
