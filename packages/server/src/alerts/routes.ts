@@ -3,18 +3,15 @@ import {
   AlertRuleDetail,
   CreateAlertRuleRequest,
   listOf,
-  RowIdParam,
   UpdateAlertRuleRequest,
 } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
-import { problemResponses } from '../http/schemas.ts';
+import { Deleted, IdParams, problemResponses } from '../http/schemas.ts';
 import type { AlertService } from './service.ts';
 
 const tags = ['alerts'];
-const IdParams = z.object({ id: RowIdParam });
 
 /** Alert rules: `/api/v1/alerts…`. */
 export function registerAlertRoutes(app: FastifyInstance, { alerts }: { alerts: AlertService }): void {
@@ -80,7 +77,7 @@ export function registerAlertRoutes(app: FastifyInstance, { alerts }: { alerts: 
       tags,
       summary: 'Delete an alert rule and its transitions',
       params: IdParams,
-      response: { 200: z.object({ deleted: z.literal(true) }), ...problemResponses },
+      response: { 200: Deleted, ...problemResponses },
     },
     handler: async (request) => {
       const p = principalOf(request);

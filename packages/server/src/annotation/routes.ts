@@ -22,13 +22,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
-import { problemResponses } from '../http/schemas.ts';
+import { Deleted, IdParams, problemResponses } from '../http/schemas.ts';
 import type { ScoreDefinitionService } from './definitions.ts';
 import type { AnnotationService, Reviewer } from './service.ts';
 
-const IdParams = z.object({ id: RowIdParam });
 const ItemParams = z.object({ id: RowIdParam, itemId: RowIdParam });
-const Deleted = z.object({ deleted: z.literal(true) });
 
 function reviewerOf(request: FastifyRequest): Reviewer {
   const p = principalOf(request);

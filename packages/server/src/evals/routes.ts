@@ -11,21 +11,19 @@ import {
   ListEvalRunsQuery,
   PromptName,
   PromptThresholds,
-  RowIdParam,
 } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
 import { IMPORT_BODY_LIMIT, installTextParsers } from '../datasets/routes.ts';
-import { PromptParams, problemResponses } from '../http/schemas.ts';
+import { IdParams, PromptParams, problemResponses } from '../http/schemas.ts';
 import { openSse } from '../http/sse.ts';
 import type { EvalService } from './service.ts';
 import { FINAL_STATUSES } from './store.ts';
 import { resultsFromJson, resultsFromJsonl } from './upload-format.ts';
 
 const tags = ['evals'];
-const RunParams = z.object({ id: RowIdParam });
 /** How often the progress stream looks for new results (they are written in batches every 250 ms). */
 const STREAM_POLL_MS = 200;
 
@@ -90,7 +88,7 @@ export function registerEvalRoutes(app: FastifyInstance, { evals }: { evals: Eva
         tags,
         summary:
           'Status, progress, and (once finished) the summary per version × model with threshold verdicts',
-        params: RunParams,
+        params: IdParams,
         response: { 200: EvalRun, ...problemResponses },
       },
       handler: async (request) => evals.get(principalOf(request).projectId, request.params.id),
@@ -101,7 +99,7 @@ export function registerEvalRoutes(app: FastifyInstance, { evals }: { evals: Eva
         operationId: 'listEvalResults',
         tags,
         summary: 'Graded cells of a run, paged (filter `status=failed`, `version`, `model`)',
-        params: RunParams,
+        params: IdParams,
         querystring: EvalResultsQuery,
         response: { 200: EvalResultPage, ...problemResponses },
       },
@@ -114,7 +112,7 @@ export function registerEvalRoutes(app: FastifyInstance, { evals }: { evals: Eva
         operationId: 'cancelEvalRun',
         tags,
         summary: 'Cancel a queued or running run (results so far are kept)',
-        params: RunParams,
+        params: IdParams,
         response: { 200: EvalRun, ...problemResponses },
       },
       handler: async (request) => {
@@ -128,7 +126,7 @@ export function registerEvalRoutes(app: FastifyInstance, { evals }: { evals: Eva
         operationId: 'compareEvalRuns',
         tags,
         summary: 'Regressions, fixes and score deltas against a baseline run',
-        params: RunParams,
+        params: IdParams,
         querystring: CompareQuery,
         response: { 200: EvalComparison, ...problemResponses },
       },
@@ -143,7 +141,7 @@ export function registerEvalRoutes(app: FastifyInstance, { evals }: { evals: Eva
         summary: 'Server-sent events: `progress`, `result` (one per graded cell), then `end`',
         description:
           'Each `result` event carries the result id as its SSE id; reconnect with Last-Event-ID to resume. `end` carries the final status and threshold verdicts.',
-        params: RunParams,
+        params: IdParams,
         response: { 200: z.string().describe('text/event-stream'), ...problemResponses },
       },
       handler: async (request, reply) => {

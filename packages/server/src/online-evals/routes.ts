@@ -3,18 +3,15 @@ import {
   listOf,
   OnlineEvalRule,
   OnlineEvalRuleDetail,
-  RowIdParam,
   UpdateOnlineEvalRequest,
 } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
-import { PromptParams, problemResponses } from '../http/schemas.ts';
+import { Deleted, IdParams, PromptParams, problemResponses } from '../http/schemas.ts';
 import type { OnlineEvalService } from './service.ts';
 
 const tags = ['online-evals'];
-const IdParams = z.object({ id: RowIdParam });
 
 /** Online evaluation rules: `/api/v1/prompts/{name}/online-evals` and `/api/v1/online-evals/{id}`. */
 export function registerOnlineEvalRoutes(
@@ -90,7 +87,7 @@ export function registerOnlineEvalRoutes(
       tags,
       summary: 'Delete an online evaluation with its counters and queue (its scores stay)',
       params: IdParams,
-      response: { 200: z.object({ deleted: z.literal(true) }), ...problemResponses },
+      response: { 200: Deleted, ...problemResponses },
     },
     handler: async (request) => {
       const p = principalOf(request);

@@ -9,7 +9,6 @@ import {
   RedteamRunPage,
   RedteamRunRecord,
   RedteamUploadQuery,
-  RowIdParam,
   UploadedRedteamReport,
 } from '@promptline/core';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -17,11 +16,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
 import { IMPORT_BODY_LIMIT } from '../datasets/routes.ts';
-import { PromptParams, problemResponses } from '../http/schemas.ts';
+import { IdParams, PromptParams, problemResponses } from '../http/schemas.ts';
 import type { RedteamService } from './service.ts';
 
 const tags = ['redteam'];
-const RunParams = z.object({ id: RowIdParam });
 const MEDIA: Record<RedteamReportFormat, string> = {
   json: 'application/json; charset=utf-8',
   junit: 'application/xml; charset=utf-8',
@@ -100,7 +98,7 @@ export function registerRedteamRoutes(app: FastifyInstance, { redteam }: { redte
       operationId: 'getRedteamRun',
       tags,
       summary: 'Status, progress, counts by severity, plugin and OWASP category, and the verdict',
-      params: RunParams,
+      params: IdParams,
       response: { 200: RedteamRunDetail, ...problemResponses },
     },
     handler: async (request) => redteam.get(principalOf(request).projectId, request.params.id),
@@ -111,7 +109,7 @@ export function registerRedteamRoutes(app: FastifyInstance, { redteam }: { redte
       operationId: 'listRedteamFindings',
       tags,
       summary: 'Findings of a run in probe order, paged (filter by severity or plugin)',
-      params: RunParams,
+      params: IdParams,
       querystring: RedteamFindingsQuery,
       response: { 200: RedteamFindingPage, ...problemResponses },
     },
@@ -124,7 +122,7 @@ export function registerRedteamRoutes(app: FastifyInstance, { redteam }: { redte
       operationId: 'downloadRedteamReport',
       tags,
       summary: "The run's report in the CLI's formats: json (default), junit, markdown or html",
-      params: RunParams,
+      params: IdParams,
       querystring: z.object({ format: RedteamReportFormat.default('json') }),
       response: { 200: z.string().describe('The report file'), ...problemResponses },
     },
@@ -148,7 +146,7 @@ export function registerRedteamRoutes(app: FastifyInstance, { redteam }: { redte
       operationId: 'cancelRedteamRun',
       tags,
       summary: 'Cancel a queued or running run (findings so far are kept)',
-      params: RunParams,
+      params: IdParams,
       response: { 200: RedteamRunRecord, ...problemResponses },
     },
     handler: async (request) => {

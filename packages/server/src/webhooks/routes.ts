@@ -1,7 +1,6 @@
 import {
   CreateWebhookRequest,
   listOf,
-  RowIdParam,
   UpdateWebhookRequest,
   Webhook,
   WebhookDelivery,
@@ -12,13 +11,11 @@ import {
 } from '@promptline/core';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { principalOf } from '../auth/hook.ts';
-import { problemResponses } from '../http/schemas.ts';
+import { Deleted, IdParams, problemResponses } from '../http/schemas.ts';
 import type { WebhookService } from './service.ts';
 
 const tags = ['webhooks'];
-const IdParams = z.object({ id: RowIdParam });
 
 /** Webhook subscriptions and their delivery log: `/api/v1/webhooks…`, `/api/v1/webhook-deliveries/…`. */
 export function registerWebhookRoutes(
@@ -89,7 +86,7 @@ export function registerWebhookRoutes(
       tags,
       summary: 'Delete a subscription (its delivery log is kept 30 days)',
       params: IdParams,
-      response: { 200: z.object({ deleted: z.literal(true) }), ...problemResponses },
+      response: { 200: Deleted, ...problemResponses },
     },
     handler: async (request) => {
       const p = principalOf(request);
