@@ -332,10 +332,7 @@ export function createRuns(deps: EvalDeps, thresholds: Thresholds) {
           `Eval run ${id} has already ${run.status === 'completed' ? 'completed' : `been ${run.status}`}: there is nothing to cancel.`,
         );
       }
-      const outcome = await database.db.transaction().execute(async (trx) => {
-        // The job row first, then the run: the order the job's own fenced writes lock them in
-        // (PostgreSQL would otherwise deadlock a cancel against a batch's progress write).
-        const job = await jobs.cancel(trx, runJobKey(id));
+      await jobs.cancelWith(runJobKey(id), async (trx, job) => {
         await store.requestCancel(trx, id);
         await audit.append(trx, {
           projectId,
@@ -347,9 +344,7 @@ export function createRuns(deps: EvalDeps, thresholds: Thresholds) {
         });
         // Not running anywhere (still queued, or a run without a job): it ends here and now.
         if (job !== 'requested') await finishRun(deps, trx, projectId, run, CANCELLED);
-        return job;
       });
-      if (outcome === 'requested') jobs.interrupt(runJobKey(id));
       return publicRun(await requireRun(deps, projectId, id));
     },
   };

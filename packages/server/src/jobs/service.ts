@@ -60,6 +60,15 @@ export function createJobService(options: JobServiceOptions) {
     };
   }
 
+  function interrupt(key: string): void {
+    store.findByKey(database.db, key).then(
+      (job) => {
+        if (job?.leaseOwner === runner.owner) runner.abort(job.id, 'cancel');
+      },
+      (error: unknown) => options.logger?.warn({ err: error, key }, 'job interrupt: lookup failed'),
+    );
+  }
+
   return {
     register<P>(handler: JobHandler<P>): void {
       runner.register(handler);
@@ -98,13 +107,26 @@ export function createJobService(options: JobServiceOptions) {
     },
 
     /** Stops the job named `key` now if this process runs it (its cancel is committed). */
-    interrupt(key: string): void {
-      store.findByKey(database.db, key).then(
-        (job) => {
-          if (job?.leaseOwner === runner.owner) runner.abort(job.id, 'cancel');
-        },
-        (error: unknown) => options.logger?.warn({ err: error, key }, 'job interrupt: lookup failed'),
-      );
+    interrupt,
+
+    /**
+     * Cancels the job named `key` and the record it works on (an eval or red-team run) in one
+     * transaction, then interrupts the job if this process holds it. The job row is written
+     * first, then `cancelRecord` (told what became of the job): the job's own fenced writes lock
+     * in that order, and the other order lets PostgreSQL deadlock a cancel against a progress
+     * write. `cancelRecord` ends the record itself unless the job is `requested` (still running:
+     * its handler ends the record when it stops).
+     */
+    async cancelWith(
+      key: string,
+      cancelRecord: (trx: Db, job: 'cancelled' | 'requested' | 'none') => Promise<void>,
+    ): Promise<void> {
+      const job = await database.db.transaction().execute(async (trx) => {
+        const outcome = await store.cancel(trx, key, isoNow(clock));
+        await cancelRecord(trx, outcome);
+        return outcome;
+      });
+      if (job === 'requested') interrupt(key);
     },
 
     /**

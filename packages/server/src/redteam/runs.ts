@@ -308,10 +308,7 @@ export function createRuns(deps: RedteamDeps) {
           `Red-team run ${id} has already ${run.status === 'completed' ? 'completed' : `been ${run.status}`}: there is nothing to cancel.`,
         );
       }
-      const outcome = await database.db.transaction().execute(async (trx) => {
-        // The job row first, then the run: the order the job's own fenced writes lock them in
-        // (PostgreSQL would otherwise deadlock a cancel against a progress write).
-        const job = await jobs.cancel(trx, runJobKey(id));
+      await jobs.cancelWith(runJobKey(id), async (trx, job) => {
         await store.requestCancel(trx, id);
         await audit.append(trx, {
           projectId,
@@ -321,11 +318,10 @@ export function createRuns(deps: RedteamDeps) {
           target: String(id),
           data: { before: { status: run.status } },
         });
+        // Not running anywhere (still queued, or a run without a job): it ends here and now.
         if (job !== 'requested')
           await finishRun(deps, trx, run, stoppedEnd(run, 'cancelled', isoNow(clock), null));
-        return job;
       });
-      if (outcome === 'requested') jobs.interrupt(runJobKey(id));
       return publicRun(await requireRun(deps, projectId, id));
     },
   };
