@@ -1,10 +1,8 @@
 /**
- * The deployments feature's service. Over 500 lines because every write path (deploy, approved
- * deploy, rollback, their in-transaction forms for rollouts and experiments) shares one locking
- * order, one policy check and one `makeLive` that seals and publishes each change; keeping them
- * together keeps that order visible. The read side (history, `historyAt`, `releasesAt`,
- * `releasesOfPrompts`, `servedIn`, snapshots) touches none of it and is the cut to make next, into
- * a `reads.ts` beside this file.
+ * The deployments feature's service: its write paths here, its read side from `reads.ts`. Over
+ * 500 lines because every write path (deploy, approved deploy, rollback, their in-transaction
+ * forms for rollouts and experiments) shares one locking order, one policy check and one
+ * `makeLive` that seals and publishes each change; keeping them together keeps that order visible.
  */
 import {
   AppError,
@@ -14,16 +12,13 @@ import {
   type Deployment,
   type DeployRequest,
   effectivePolicy,
-  type HistoryEntry,
   historyRecordHash,
   normalizeRelease,
   normalizeTargeting,
   type Release,
   type RollbackRequest,
   segmentsOf,
-  singleVersion,
   type Targeting,
-  targetedVersions,
 } from '@promptline/core';
 import type { AuditService, SealedSource } from '../audit/service.ts';
 import { type Clock, isoNow } from '../clock.ts';
@@ -38,57 +33,12 @@ import { promptNotFound } from '../prompts/errors.ts';
 import type { PromptStore, StoredPrompt, StoredVersion } from '../prompts/store.ts';
 import type { RedteamGate, RedteamGatePass, RedteamGateState } from '../redteam/gate.ts';
 import { type PartialBreakage, partialBreakage, partialBreakageError } from './partial-check.ts';
-import { type CurrentRelease, createDeploymentStore, type StoredHistoryEntry } from './store.ts';
-
-function toDeployment(prompt: string, environment: string, release: CurrentRelease): Deployment {
-  return {
-    prompt,
-    environment,
-    variants: release.variants,
-    enabled: release.enabled,
-    ...withTargeting(release.targeting),
-    version: singleVersion(release.variants),
-    updatedAt: release.updatedAt,
-    updatedBy: release.updatedBy,
-    historyId: release.historyId,
-  };
-}
-
-function toHistoryEntry(prompt: string, environment: string, entry: StoredHistoryEntry): HistoryEntry {
-  return {
-    id: entry.id,
-    prompt,
-    environment,
-    action: entry.action,
-    version: singleVersion(entry.variants),
-    variants: entry.variants,
-    enabled: entry.enabled,
-    ...withTargeting(entry.targeting),
-    previous: entry.previous
-      ? {
-          version: singleVersion(entry.previous.variants),
-          variants: entry.previous.variants,
-          enabled: entry.previous.enabled,
-          ...withTargeting(entry.previous.targeting),
-        }
-      : null,
-    restoredFrom: entry.restoredFrom,
-    actor: entry.actor,
-    reason: entry.reason,
-    forced: entry.forced,
-    at: entry.at,
-    requestId: entry.requestId,
-    approvedBy: entry.approvedBy,
-  };
-}
+import { createDeploymentReads } from './reads.ts';
+import { releaseOf, servedVersions, toDeployment, withTargeting } from './shapes.ts';
+import { createDeploymentStore, type StoredHistoryEntry } from './store.ts';
 
 /** Who deploys: a name (internal callers), or the caller with its role and user. */
 export type DeployActor = string | { name: string; role?: string; userId?: number | null };
-
-/** `{targeting}` when there is one, else nothing: releases without rules keep their old shape (and hashes). */
-function withTargeting(targeting: Targeting | undefined): { targeting?: Targeting } {
-  return targeting === undefined ? {} : { targeting };
-}
 
 function sameTargeting(a: Release, b: Release): boolean {
   return canonicalJson(a.targeting ?? null) === canonicalJson(b.targeting ?? null);
@@ -100,32 +50,9 @@ function sameRelease(a: Release, b: Release): boolean {
   );
 }
 
-function releaseOf(r: Release): Release {
-  return { variants: r.variants, enabled: r.enabled, ...withTargeting(r.targeting) };
-}
-
-/** Every version a release can serve: its variants', then those only its targeting names. */
-function servedVersions(r: Release): number[] {
-  return [...r.variants.map((v) => v.version), ...targetedVersions(r.variants, r.targeting)];
-}
-
 /** Tells which of these segment names the project lacks (the segments feature answers). */
 export interface SegmentLookup {
   missing(db: Db, projectId: number, names: string[]): Promise<string[]>;
-}
-
-/** One prompt as an environment serves it, with the versions its variants name. */
-export interface ServedRelease extends Release {
-  promptId: number;
-  prompt: string;
-  versions: StoredVersion[];
-}
-
-/** Everything an environment serves: the one answer snapshots are built from. */
-export interface ServedEnvironment {
-  environment: StoredEnvironment;
-  /** By prompt name. */
-  releases: ServedRelease[];
 }
 
 /** The runs that let a release through its environment's eval and red-team gates. */
@@ -739,146 +666,7 @@ export function createDeploymentService({
     /** A rollback inside the caller's transaction (a rollout's automatic one); `publish` after the commit. */
     rollbackInTransaction: rollbackIn,
 
-    async get(projectId: number, name: string, envName: string): Promise<Deployment> {
-      const { prompt, env } = await target(database.db, projectId, name, envName, false);
-      const current = await store.current(database.db, prompt.id, env.id);
-      if (!current) {
-        throw new AppError('DEPLOYMENT_NOT_FOUND', `"${name}" is not deployed to ${envName}.`, {
-          details: { prompt: name, environment: envName },
-          hint: `Deploy it with PUT /api/v1/prompts/{name}/deployments/${envName}.`,
-        });
-      }
-      return toDeployment(name, env.name, current);
-    },
-
-    /** The live releases whose rules name segment `name`, as `prompt@environment` (a segment in use cannot be deleted). */
-    async usingSegment(db: Db, projectId: number, name: string): Promise<string[]> {
-      const live = (await store.listForProject(db, projectId)).filter((r) =>
-        segmentsOf(r.targeting).includes(name),
-      );
-      if (live.length === 0) return [];
-      const prompts_ = await prompts.namesOf(db, [...new Set(live.map((r) => r.promptId))]);
-      const envs = new Map((await environments.list(db, projectId)).map((e) => [e.id, e.name]));
-      return live.map(
-        (r) => `${prompts_.get(r.promptId) ?? r.promptId}@${envs.get(r.environmentId) ?? r.environmentId}`,
-      );
-    },
-
-    /** The releases of one prompt, in the environments' order of promotion. */
-    async list(projectId: number, name: string): Promise<Deployment[]> {
-      const prompt = await prompts.findByName(database.db, projectId, name);
-      if (!prompt) throw promptNotFound(name);
-      const releases = await store.listForPrompts(database.db, [prompt.id]);
-      if (releases.length === 0) return [];
-      const byId = new Map(releases.map((r) => [r.environmentId, r]));
-      // environments.list is ordered by rank, then name.
-      return (await environments.list(database.db, projectId)).flatMap((env) => {
-        const release = byId.get(env.id);
-        return release ? [toDeployment(name, env.name, release)] : [];
-      });
-    },
-
-    /** What each environment serves for each of these prompts (row ids), by environment name. */
-    async releasesOfPrompts(
-      projectId: number,
-      promptIds: number[],
-      /** The caller's transaction, when it holds one (on SQLite a second connection would wait for it forever). */
-      db: Db = database.db,
-    ): Promise<Map<number, Record<string, Release>>> {
-      const out = new Map<number, Record<string, Release>>();
-      const releases = await store.listForPrompts(db, promptIds);
-      if (releases.length === 0) return out;
-      const names = new Map((await environments.list(db, projectId)).map((e) => [e.id, e.name]));
-      for (const release of releases) {
-        const env = names.get(release.environmentId);
-        if (env === undefined) continue;
-        const forPrompt = out.get(release.promptId) ?? {};
-        forPrompt[env] = releaseOf(release);
-        out.set(release.promptId, forPrompt);
-      }
-      return out;
-    },
-
-    /**
-     * Everything an environment serves, with the versions named by each release, sorted by
-     * prompt name; undefined when the environment does not exist. Snapshots are built from it.
-     */
-    async servedIn(projectId: number, envName: string): Promise<ServedEnvironment | undefined> {
-      const environment = await environments.findByName(database.db, projectId, envName);
-      if (!environment) return undefined;
-      const releases = await store.listForEnvironment(database.db, environment.id);
-      const names = await prompts.namesOf(
-        database.db,
-        releases.map((r) => r.promptId),
-      );
-      const wanted = releases.flatMap((r) => {
-        const prompt = names.get(r.promptId);
-        return prompt === undefined ? [] : [{ release: r, prompt }];
-      });
-      const versions = await prompts.findVersions(
-        database.db,
-        wanted.map(({ release, prompt }) => ({
-          promptId: release.promptId,
-          name: prompt,
-          numbers: servedVersions(release),
-        })),
-      );
-      const byPrompt = new Map<number, StoredVersion[]>();
-      for (const version of versions) {
-        const list = byPrompt.get(version.promptId);
-        if (list) list.push(version);
-        else byPrompt.set(version.promptId, [version]);
-      }
-      const served: ServedRelease[] = wanted.map(({ release, prompt }) => ({
-        promptId: release.promptId,
-        prompt,
-        variants: release.variants,
-        enabled: release.enabled,
-        ...withTargeting(release.targeting),
-        versions: byPrompt.get(release.promptId) ?? [],
-      }));
-      served.sort((a, b) => (a.prompt < b.prompt ? -1 : a.prompt > b.prompt ? 1 : 0));
-      return { environment, releases: served };
-    },
-
-    /** All entries, newest first. */
-    async history(projectId: number, name: string, envName: string): Promise<HistoryEntry[]> {
-      const { prompt, env } = await target(database.db, projectId, name, envName, false);
-      return (await store.listHistory(database.db, prompt.id, env.id)).map((e) =>
-        toHistoryEntry(name, env.name, e),
-      );
-    },
-
-    /**
-     * The entry live at an instant.
-     *
-     * @throws AppError DEPLOYMENT_NOT_FOUND when nothing was deployed yet at that instant.
-     */
-    /** The history entry of every prompt that had one in `envName` at `at` (what it served then), by prompt name. */
-    async releasesAt(projectId: number, envName: string, at: Date): Promise<HistoryEntry[]> {
-      const env = await environments.findByName(database.db, projectId, envName);
-      if (!env) throw environmentNotFound(envName);
-      const entries = await store.historyAtForEnvironment(database.db, env.id, at.toISOString());
-      const names = await prompts.namesOf(database.db, [...new Set(entries.map((e) => e.promptId))]);
-      return entries
-        .flatMap((e) => {
-          const name = names.get(e.promptId);
-          return name === undefined ? [] : [toHistoryEntry(name, env.name, e)];
-        })
-        .sort((a, b) => (a.prompt < b.prompt ? -1 : a.prompt > b.prompt ? 1 : 0));
-    },
-
-    async historyAt(projectId: number, name: string, envName: string, at: Date): Promise<HistoryEntry> {
-      const { prompt, env } = await target(database.db, projectId, name, envName, false);
-      const entry = await store.historyAt(database.db, prompt.id, env.id, at.toISOString());
-      if (!entry) {
-        throw new AppError(
-          'DEPLOYMENT_NOT_FOUND',
-          `Nothing of "${name}" was live in ${envName} at ${at.toISOString()}: its first deployment there came later (or never).`,
-        );
-      }
-      return toHistoryEntry(name, env.name, entry);
-    },
+    ...createDeploymentReads({ database, store, prompts, environments }),
   };
 }
 
