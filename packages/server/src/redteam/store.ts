@@ -105,37 +105,19 @@ function toFinding(row: FindingRow): RedteamFindingRow {
 const INSERT_CHUNK = 50;
 
 /** How a run ends: its final status, counts and summary. */
-export interface RunEnd {
-  status: 'completed' | 'failed' | 'cancelled';
-  done: number;
-  findings: number;
-  errors: number;
-  failing: number;
-  bySeverity: Record<Severity, number>;
-  passed: boolean | null;
-  summary: StoredRedteamSummary | null;
-  costUsd: number;
-  error: string | null;
-  at: string;
-}
+export type RunEnd = Pick<
+  StoredRedteamRun,
+  'done' | 'findings' | 'errors' | 'failing' | 'bySeverity' | 'passed' | 'summary' | 'costUsd' | 'error'
+> & { status: 'completed' | 'failed' | 'cancelled'; at: string };
 
 export function createRedteamStore() {
   return {
     async insertRun(
       db: Db,
-      run: {
-        projectId: number;
-        prompt: string;
-        version: number;
-        source: 'server' | 'upload';
-        status: RedteamRunStatus;
-        spec: RedteamRunSpec | null;
-        provider: string;
-        failOn: Severity;
-        total: number;
-        actor: string;
-        at: string;
-      },
+      run: Pick<
+        StoredRedteamRun,
+        'projectId' | 'prompt' | 'version' | 'source' | 'status' | 'spec' | 'provider' | 'failOn' | 'total'
+      > & { actor: string; at: string },
     ): Promise<StoredRedteamRun> {
       const row = await redteamDb(db)
         .insertInto('redteam_runs')
