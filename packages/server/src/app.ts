@@ -1,17 +1,16 @@
 /**
  * The application: builds every feature's store and service once and registers their routes, hooks
  * and jobs on one Fastify instance. Over 500 lines because it is the one place where features are
- * wired to each other (who may call whose service), which is easiest to audit in one file; the
- * request-level plumbing (path re-encoding of prompt names, log redaction, body limits) is the part
- * to move out next, into http/.
+ * wired to each other (who may call whose service), which is easiest to audit in one file. The
+ * request-level plumbing (the Fastify instance's options, path re-encoding of prompt names) lives in
+ * http/server.ts and http/prompt-path.ts.
  */
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { MAX_NAME_LENGTH } from '@promptline/core';
 import { createCodeRunner, type SecretBox } from '@promptline/core/node';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAlertRoutes } from './alerts/routes.ts';
 import { createAlertService } from './alerts/service.ts';
 import { createScoreDefinitionService } from './annotation/definitions.ts';
@@ -49,11 +48,11 @@ import { registerHealthRoutes } from './health/routes.ts';
 import { createReadinessService } from './health/service.ts';
 import { createHealthStore } from './health/store.ts';
 import { registerCompression } from './http/compression.ts';
-import { clientErrorHandler, frameworkErrors, installInputGuards, requestIdOf } from './http/input-guards.ts';
+import { installInputGuards } from './http/input-guards.ts';
 import { installProblemHandlers } from './http/problem.ts';
 import { installRateLimits, type RateLimitOptionsIn } from './http/rate-limit.ts';
 import { installRequestLog } from './http/request-log.ts';
-import { createRequestLoggerFactory } from './http/request-logger.ts';
+import { type AppLogger, createHttpServer, installShutdownGrace } from './http/server.ts';
 import { registerJobRoutes } from './jobs/routes.ts';
 import { createJobService, type JobSettings } from './jobs/service.ts';
 import { createLangfuseIngestionService } from './langfuse/ingestion.ts';
@@ -62,7 +61,6 @@ import { registerLangfuseRoutes } from './langfuse/routes.ts';
 import './http/types.ts';
 import { registerExperimentRoutes } from './experiments/routes.ts';
 import { createExperimentService } from './experiments/service.ts';
-import { validatorCompiler } from './http/validation.ts';
 import { registerLineageRoutes } from './lineage/routes.ts';
 import { createLineageService } from './lineage/service.ts';
 import { type ChangeFeed, createLocalChangeFeed } from './live/change-feed.ts';
@@ -149,7 +147,7 @@ export interface BuildAppOptions {
   /** Where deployment changes are published; default an in-process feed (one instance). */
   changeFeed?: ChangeFeed;
   /** false for silence, a logger instance to share one, or pino options; default pino at `config.logLevel`. */
-  logger?: boolean | FastifyBaseLogger | { level?: string; stream?: { write(line: string): void } };
+  logger?: AppLogger;
   /** Encrypts stored provider credentials; default a random key that lives as long as the process. */
   secretBox?: SecretBox;
   /** Live update stream tuning: heartbeat interval and `retry:` hint (ms), largest snapshot/delta inlined in an event (bytes). */
@@ -197,69 +195,6 @@ export interface BuildAppOptions {
   annotation?: { leaseSeconds?: number; sampleEverySeconds?: number };
 }
 
-/** 1 MiB: large enough for any prompt, small enough that a body cannot exhaust memory. */
-const BODY_LIMIT = 1024 * 1024;
-/** How long stopping waits for open requests before it cuts their connections. */
-const SHUTDOWN_GRACE_MS = 5_000;
-
-/** Fastify's serializers log no headers or bodies; this keeps keys out even if someone adds them. */
-const LOG_REDACT = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'req.body.apiKey',
-  'req.body.password',
-  'req.body.headers',
-];
-
-const PROMPT_SUFFIX =
-  /^\/api\/v1\/prompts\/([^?]+?)(\/(?:versions(?:\/\d+)?|diff|deployments(?:\/[^/?]+(?:\/rollback|\/history|\/requests|\/schedule)?)?|resolve|render|thresholds|lineage|metrics(?:\/compare)?|rollouts|online-evals|replays|experiments|promote|redteam-runs(?:\/import)?|branches(?:\/[^/?]+(?:\/compare)?)?|graph|merges(?:\/preview)?))?\/?(\?.*)?$/;
-
-const LANGFUSE_PROMPTS = '/api/public/v2/prompts/';
-const PROMPTS = '/api/v1/prompts/';
-/** Route suffixes of one segment: `<name>/<suffix>` with a name free of "/" needs no re-encoding. */
-const ONE_SEGMENT_SUFFIXES = new Set(
-  'versions diff deployments resolve render thresholds lineage metrics rollouts replays experiments promote branches graph merges'.split(
-    ' ',
-  ),
-);
-
-/**
- * Whether a prompts URL surely names its prompt without a bare "/" (`x`, `x/resolve`): what most
- * requests (every SDK and encoded call) look like, answered without the suffix regex below.
- */
-function plainPromptPath(url: string): boolean {
-  const query = url.indexOf('?', PROMPTS.length);
-  const path = query === -1 ? url.slice(PROMPTS.length) : url.slice(PROMPTS.length, query);
-  const slash = path.indexOf('/');
-  if (slash === -1) return true;
-  return path.indexOf('/', slash + 1) === -1 && ONE_SEGMENT_SUFFIXES.has(path.slice(slash + 1));
-}
-
-/** The Langfuse prompt routes' name, re-encoded when sent with bare "/" (`a/b/versions/2` keeps its suffix). */
-function encodeLangfusePromptPath(url: string): string {
-  const [path = '', query] = url.split(/\?(.*)/s, 2);
-  const rest = path.slice(LANGFUSE_PROMPTS.length);
-  const versioned = /^(.+)\/versions\/(\d+)\/?$/.exec(rest);
-  const name = versioned?.[1] ?? rest.replace(/\/$/, '');
-  if (!name.includes('/')) return url;
-  const suffix = versioned ? `/versions/${versioned[2]}` : '';
-  return `${LANGFUSE_PROMPTS}${name.replaceAll('/', '%2F')}${suffix}${query === undefined ? '' : `?${query}`}`;
-}
-
-/**
- * Prompt names contain "/" and the contract is to URL-encode it; for convenience an unencoded name
- * is re-encoded here when the path ends in a known route suffix (`/versions`, `/resolve`, …).
- */
-export function encodePromptPath(url: string): string {
-  if (url.startsWith(LANGFUSE_PROMPTS)) return encodeLangfusePromptPath(url);
-  if (!url.startsWith(PROMPTS)) return url;
-  if (plainPromptPath(url)) return url;
-  const match = PROMPT_SUFFIX.exec(url);
-  const name = match?.[1];
-  if (!match || !name?.includes('/')) return url;
-  return `/api/v1/prompts/${name.replaceAll('/', '%2F')}${match[2] ?? ''}${match[3] ?? ''}`;
-}
-
 /**
  * Builds the HTTP app (no listen): every route, auth, the problem+json error handler and the
  * OpenAPI document. Tests call it directly and use `app.inject()` or listen on port 0.
@@ -275,25 +210,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     });
   const logger = options.logger ?? { level: options.config.logLevel };
 
-  const app = Fastify({
-    ...(typeof logger === 'object' && 'child' in logger
-      ? { loggerInstance: logger }
-      : { logger: logger === false ? false : { ...(logger === true ? {} : logger), redact: LOG_REDACT } }),
-    bodyLimit: BODY_LIMIT,
-    // A client's x-request-id is used only in a bounded, plain format (logged and echoed).
-    genReqId: requestIdOf,
-    requestIdHeader: false,
-    childLoggerFactory: createRequestLoggerFactory(),
-    // One line per request instead of Fastify's two, at a level per route (http/request-log.ts).
-    logController: new LogController({ disableRequestLogging: true }),
-    rewriteUrl: (req) => encodePromptPath(req.url ?? '/'),
-    // A name may be as long as a path parameter may be: whatever can be created can be read.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_NAME_LENGTH },
-    frameworkErrors,
-    clientErrorHandler,
-  });
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  const app = createHttpServer(logger);
   const metrics = options.metrics === false ? undefined : (options.metrics ?? createServerMetrics());
   // Before any route: each route gets its own request-metrics hook as it is registered.
   if (metrics) installHttpMetrics(app, metrics.http);
@@ -588,11 +505,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   // Open streams would keep close() waiting for ever: end them before the server stops.
   app.addHook('preClose', async () => updates.close());
-  // Any other connection still open after the grace period (a stalled client, a stream of
-  // another feature) is cut, so stopping never hangs: SIGTERM ends the process within seconds.
-  app.addHook('preClose', async () => {
-    setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
-  });
+  // Any other connection still open after a grace period is cut, so stopping never hangs.
+  installShutdownGrace(app);
   app.decorate('liveUpdates', updates);
 
   await app.register(fastifySwagger, {

@@ -1,9 +1,9 @@
 /**
- * Prompt names with a bare "/" in a path are re-encoded before routing (app.ts encodePromptPath);
+ * Prompt names with a bare "/" in a path are re-encoded before routing (http/prompt-path.ts);
  * names without one, the usual case, pass through a shortcut that must agree with the full rule.
  */
 import { expect, it } from 'vitest';
-import { encodePromptPath } from './app.ts';
+import { encodePromptPath } from './prompt-path.ts';
 
 const CASES: Array<[string, string]> = [
   ['/api/v1/prompts/x', '/api/v1/prompts/x'],
