@@ -1,7 +1,7 @@
 /**
- * A small typed client of the Promptline REST API over `fetch`. Request and response types come
- * from core's schemas, so the CLI and the server share one contract. Problems become
- * {@link ApiError}, a missing server becomes {@link UnreachableError}.
+ * A small typed client of the Promptline REST API over `node:http` (http.ts says why not `fetch`).
+ * Request and response types come from core's schemas, so the CLI and the server share one
+ * contract. Problems become {@link ApiError}, a missing server becomes {@link UnreachableError}.
  *
  * Over 500 lines because it is a flat table: one short method per route, all sharing one request
  * helper; splitting it by feature would scatter the one contract every command uses.
@@ -83,6 +83,7 @@ import type {
 } from '@promptline/core';
 import type { z } from 'zod';
 import { ApiError, UnreachableError } from './errors.ts';
+import { requestText, type TextResponse } from './http.ts';
 
 /** The body of `POST /api/v1/datasets/{name}/items/from-traces` as a client writes it (defaults filled by the server). */
 export type TracesToDatasetRequestInput = z.input<typeof TracesToDatasetRequest>;
@@ -128,18 +129,18 @@ export function createApiClient(options: ApiClientOptions) {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
+    let response: TextResponse;
     try {
-      response = await fetch(`${base}${path}`, {
+      response = await requestText(`${base}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        timeoutMs,
       });
     } catch (error) {
       throw new UnreachableError(base, error);
     }
-    const text = await response.text();
+    const { text } = response;
     if (!response.ok) throw toApiError(response, text);
     if (text === '') return { status: response.status, body: undefined as T };
     try {
@@ -492,7 +493,7 @@ export function createApiClient(options: ApiClientOptions) {
 }
 
 /** The {@link ApiError} for a non-2xx answer: the problem document's code, detail and fields when there is one. */
-export function toApiError(response: Response, text: string): ApiError {
+export function toApiError(response: { status: number; statusText: string }, text: string): ApiError {
   let problem: unknown;
   try {
     problem = JSON.parse(text);

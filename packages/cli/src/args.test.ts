@@ -9,9 +9,9 @@ import {
   parseVariants,
   readVariablesFile,
   readVersionFile,
-  versionFromJson,
 } from './args.ts';
 import { UsageError } from './errors.ts';
+import { versionFromJson } from './version-file.ts';
 
 describe('parseVariables', () => {
   it('reads key=value as strings, keeping "=" inside values', () => {

@@ -4,8 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { ChatMessage, ModelConfig, type Variant, VersionContent } from '@promptline/core';
-import { z } from 'zod';
+import type { ChatMessage, ModelConfig, Variant } from '@promptline/core';
 import { UsageError } from './errors.ts';
 
 /** Parses a positive integer argument such as a version number or a history id. */
@@ -112,6 +111,9 @@ export type VersionFileContent =
 export async function readVersionFile(path: string): Promise<VersionFileContent> {
   if (extname(path).toLowerCase() !== '.json') return { type: 'text', template: await readText(path) };
   const value = await readJson(path);
+  // Checked with core's schemas, loaded only here: zod and the schemas are a tenth of a second of
+  // start-up that commands without a version file should not pay.
+  const { versionFromJson } = await import('./version-file.ts');
   return versionFromJson(value, path);
 }
 
@@ -134,49 +136,8 @@ export async function readConfigOption(value: string): Promise<ModelConfig> {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UsageError('--config must be a JSON object such as {"provider": "mock", "model": "mock-1"}');
   }
-  const config = ModelConfig.safeParse(parsed);
-  if (!config.success) throw new UsageError(fieldErrors('--config', config.error));
-  return config.data;
-}
-
-/** `path: field.path: message; …` for the issues of a failed parse, so the user sees which field. */
-function fieldErrors(path: string, error: z.ZodError, under: PropertyKey[] = []): string {
-  const issues = error.issues.slice(0, 5).map((issue) => {
-    const at = [...under, ...issue.path].map(String);
-    const field = at.length > 0 ? at.join('.') : '(the whole value)';
-    return `${field}: ${issue.message}`;
-  });
-  const more = error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : '';
-  return `${path}: ${issues.join('; ')}${more}`;
-}
-
-/**
- * Interprets the JSON of a version file with core's schemas (the ones the server validates with),
- * so a bad file is refused before any request, naming the offending field; exported for tests.
- */
-export function versionFromJson(value: unknown, path: string): VersionFileContent {
-  const expected = `${path} must hold {"type": "text", "template": "…"}, {"type": "chat", "messages": […]} or a JSON array of messages`;
-  if (Array.isArray(value)) {
-    const messages = z.array(ChatMessage).min(1).safeParse(value);
-    if (!messages.success) throw new UsageError(fieldErrors(path, messages.error));
-    return { type: 'chat', messages: messages.data };
-  }
-  if (!value || typeof value !== 'object') throw new UsageError(expected);
-  const object = value as Record<string, unknown>;
-  const config = ModelConfig.optional().safeParse(object.config);
-  if (!config.success) {
-    const notAnObject = config.error.issues.some((issue) => issue.path.length === 0);
-    const hint = notAnObject ? ' ("config" is an object such as {"model": "gpt-4o-mini"})' : '';
-    throw new UsageError(`${fieldErrors(path, config.error, ['config'])}${hint}`);
-  }
-  const withConfig = config.data === undefined ? {} : { config: config.data };
-  if (object.type === undefined && object.template === undefined && object.messages === undefined) {
-    throw new UsageError(expected);
-  }
-  const type = object.type ?? (object.template !== undefined ? 'text' : 'chat');
-  const content = VersionContent.safeParse({ ...object, type });
-  if (!content.success) throw new UsageError(fieldErrors(path, content.error));
-  return { ...content.data, ...withConfig };
+  const { configFromJson } = await import('./version-file.ts');
+  return configFromJson(parsed, '--config');
 }
 
 async function readText(path: string): Promise<string> {

@@ -67,6 +67,8 @@ function describeCause(cause: unknown): string {
     if (inner && typeof inner === 'object' && 'code' in inner && typeof inner.code === 'string')
       return inner.code;
     if (inner instanceof Error) return inner.message;
+    // node:http (http.ts) rejects with the socket's error itself.
+    if ('code' in cause && typeof cause.code === 'string') return cause.code;
     if (cause.name === 'TimeoutError') return 'timed out';
     return cause.message;
   }

@@ -14,7 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   history: () => import('./commands/deployments.ts').then((m) => m.historyCommand),
   diff: () => import('./commands/diff.ts').then((m) => m.diffCommand),
   branches: () => import('./commands/branches.ts').then((m) => m.branchesCommand),
-  merge: () => import('./commands/branches.ts').then((m) => m.mergeCommand),
+  merge: () => import('./commands/merge.ts').then((m) => m.mergeCommand),
   pull: () => import('./commands/sync.ts').then((m) => m.pullCommand),
   push: () => import('./commands/sync.ts').then((m) => m.pushCommand),
   status: () => import('./commands/sync.ts').then((m) => m.statusCommand),

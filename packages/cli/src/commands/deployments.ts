@@ -1,11 +1,5 @@
 /** `promptline deploy`, `rollback` and `history`: what an environment serves, and when it changed. */
-import {
-  type Deployment,
-  type DeployRequest,
-  type HistoryEntry,
-  type RollbackRequest,
-  TargetingRule,
-} from '@promptline/core';
+import type { Deployment, DeployRequest, HistoryEntry, RollbackRequest } from '@promptline/core';
 import { parsePositiveInt, parseVariants } from '../args.ts';
 import { ApiError, UsageError } from '../errors.ts';
 import { defineCommand } from '../kit.ts';
@@ -99,7 +93,11 @@ export const deployCommand = defineCommand({
     if (enabled !== undefined) request.enabled = enabled;
     if (reason !== undefined) request.reason = reason;
     if (input.flag('force')) request.force = true;
-    const targeting = targetingOf(input.string('rule'), input.string('pin'), input.flag('clear-targeting'));
+    const targeting = await targetingOf(
+      input.string('rule'),
+      input.string('pin'),
+      input.flag('clear-targeting'),
+    );
     if (targeting !== undefined) request.targeting = targeting;
     const at = input.string('at');
     if (at !== undefined) {
@@ -151,11 +149,11 @@ export const deployCommand = defineCommand({
  * The `targeting` of a deploy from `--rule` (JSON), `--pin unit=v,…` and `--clear-targeting`;
  * undefined when none is given (the server keeps the live targeting). Given, they replace it.
  */
-function targetingOf(
+async function targetingOf(
   rule: string | undefined,
   pin: string | undefined,
   clear: boolean,
-): DeployRequest['targeting'] | undefined {
+): Promise<DeployRequest['targeting'] | undefined> {
   if (clear) {
     if (rule !== undefined || pin !== undefined)
       throw new UsageError('give --clear-targeting alone, or --rule/--pin to replace the targeting');
@@ -173,6 +171,8 @@ function targetingOf(
       );
     }
     const list = Array.isArray(parsed) ? parsed : [parsed];
+    // Loaded only for --rule: a plain deploy does not load zod and the schemas.
+    const { TargetingRule } = await import('@promptline/core/targeting-schema');
     targeting.rules = list.map((r, i) => {
       const checked = TargetingRule.safeParse(r);
       if (!checked.success) {

@@ -2,12 +2,10 @@
  * `promptline diff <name> <from> <to>`: what changed between two versions.
  * `promptline diff <dir>`: the registry's heads against a folder of .prompt files (what push would change).
  */
-import { formatDiff } from '@promptline/core';
+import { formatDiff } from '@promptline/core/diff';
 import { parsePositiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { defineCommand } from '../kit.ts';
-import { formatFolderDiff, planJson } from '../sync/report.ts';
-import { planFolder } from './sync.ts';
 
 /** `promptline diff`. */
 export const diffCommand = defineCommand({
@@ -35,6 +33,11 @@ export const diffCommand = defineCommand({
   ],
   async run(input, ctx) {
     if (input.positionals.length === 1) {
+      // The folder form reads .prompt files (yaml, zod): loaded only for it.
+      const [{ planFolder }, { formatFolderDiff, planJson }] = await Promise.all([
+        import('./sync.ts'),
+        import('../sync/report.ts'),
+      ]);
       const { plan } = await planFolder(input, ctx);
       if (ctx.printJson(planJson(plan))) return;
       ctx.out(formatFolderDiff(plan, ctx.color));

@@ -1,5 +1,5 @@
 /** `promptline metrics <name>`: how each version of a prompt behaves in production. */
-import { MetricsInterval as Interval, type MetricsInterval, type VersionMetrics } from '@promptline/core';
+import type { MetricsInterval, VersionMetrics } from '@promptline/core';
 import { UsageError } from '../errors.ts';
 import { defineCommand } from '../kit.ts';
 import { formatTable, paint } from '../output.ts';
@@ -103,6 +103,8 @@ export const metricsCommand = defineCommand({
     const intervalText = input.string('interval');
     let interval: MetricsInterval | undefined;
     if (intervalText !== undefined) {
+      // Loaded only here, so the command without --interval does not load zod.
+      const { MetricsInterval: Interval } = await import('@promptline/core/trace-metrics');
       const parsed = Interval.safeParse(intervalText);
       if (!parsed.success) throw new UsageError(`--interval must be 1m, 5m, 1h or 1d, got "${intervalText}"`);
       interval = parsed.data;

@@ -1,12 +1,5 @@
 /** `promptline online-evals list|create|show|update|delete`: online evaluations (docs/online-evals.md). */
-import {
-  AssertionSpec,
-  CreateOnlineEvalRequest,
-  type OnlineEvalJudge,
-  type OnlineEvalRule,
-  type OnlineEvalRuleDetail,
-  UpdateOnlineEvalRequest,
-} from '@promptline/core';
+import type { AssertionSpec, OnlineEvalJudge, OnlineEvalRule, OnlineEvalRuleDetail } from '@promptline/core';
 import type { z } from 'zod';
 import { parsePositiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
@@ -63,7 +56,11 @@ function parseJudge(value: string): OnlineEvalJudge {
   return { provider: value.slice(0, at), model: value.slice(at + 1) };
 }
 
-function parseAssertions(values: string[]): AssertionSpec[] {
+/** The schemas create and update check with, loaded by them only (the list does not need zod). */
+type Schemas = typeof import('@promptline/core');
+const loadSchemas = (): Promise<Schemas> => import('@promptline/core');
+
+function parseAssertions(values: string[], { AssertionSpec }: Schemas): AssertionSpec[] {
   return values.map((text, i) => {
     let parsed: unknown;
     try {
@@ -84,7 +81,7 @@ function parseAssertions(values: string[]): AssertionSpec[] {
 }
 
 /** The flags given, as rule fields (absent flags left out). */
-function fieldsOf(input: Input) {
+function fieldsOf(input: Input, schemas: Schemas) {
   const version = input.string('version');
   const rate = input.string('rate');
   const budget = input.string('budget');
@@ -95,7 +92,7 @@ function fieldsOf(input: Input) {
     ...(input.string('env') === undefined ? {} : { environment: input.string('env') }),
     ...(version === undefined ? {} : { version: parsePositiveInt(version, '--version') }),
     ...(rate === undefined ? {} : { samplingRate: parseRate(rate) }),
-    ...(asserts.length === 0 ? {} : { assertions: parseAssertions(asserts) }),
+    ...(asserts.length === 0 ? {} : { assertions: parseAssertions(asserts, schemas) }),
     ...(judge === undefined ? {} : { judge: parseJudge(judge) }),
     ...(budget === undefined ? {} : { dailyBudgetUsd: parseBudget(budget) }),
   };
@@ -215,8 +212,9 @@ export const onlineEvalsCommand = defineGroup({
             `give at least one --assert, e.g. --assert '{"type":"contains","value":"Paris"}'`,
           );
         }
-        const body = checked(CreateOnlineEvalRequest, {
-          ...fieldsOf(input),
+        const schemas = await loadSchemas();
+        const body = checked(schemas.CreateOnlineEvalRequest, {
+          ...fieldsOf(input, schemas),
           ...(input.flag('disabled') ? { enabled: false } : {}),
         });
         const rule = await ctx.api.createOnlineEval(input.positionals[0] ?? '', body);
@@ -262,8 +260,9 @@ export const onlineEvalsCommand = defineGroup({
         if (input.flag('no-judge') && input.string('judge') !== undefined) {
           throw new UsageError('give --judge <provider/model> or --no-judge, not both');
         }
-        const body = checked(UpdateOnlineEvalRequest, {
-          ...fieldsOf(input),
+        const schemas = await loadSchemas();
+        const body = checked(schemas.UpdateOnlineEvalRequest, {
+          ...fieldsOf(input, schemas),
           ...(input.flag('all-versions') ? { version: null } : {}),
           ...(input.flag('no-judge') ? { judge: null } : {}),
           ...(input.flag('enable') ? { enabled: true } : {}),

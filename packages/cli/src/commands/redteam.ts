@@ -2,7 +2,7 @@
  * `promptline redteam <prompt|config>`: attacks a prompt offline with the shipped plugins and
  * strategies and fails (exit 1) on a finding at or above `--fail-on`.
  */
-import { isAppError } from '@promptline/core';
+import { isAppError } from '@promptline/core/errors';
 import { UsageError } from '../errors.ts';
 import { type Context, DEFAULT_URL, defineCommand, type Input } from '../kit.ts';
 import { formatTable } from '../output.ts';

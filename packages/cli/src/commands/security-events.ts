@@ -1,5 +1,5 @@
 /** `promptline security-events list|verify`: the instance security log (instance admins). */
-import { SECURITY_EVENT_TYPES } from '@promptline/core';
+import { SECURITY_EVENT_TYPES } from '@promptline/core/security-events';
 import { parsePositiveInt } from '../args.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { defineGroup } from '../kit.ts';

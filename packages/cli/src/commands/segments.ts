@@ -1,5 +1,5 @@
 /** `promptline segments list|show|set|delete`: reusable targeting segments (docs/targeting.md). */
-import { Condition, type PutSegmentRequest } from '@promptline/core';
+import type { PutSegmentRequest } from '@promptline/core';
 import { UsageError } from '../errors.ts';
 import { defineGroup } from '../kit.ts';
 import { formatTable, oneLine } from '../output.ts';
@@ -69,6 +69,7 @@ export const segmentsCommand = defineGroup({
               `--when is not JSON: give e.g. --when '{"attribute":"plan","op":"eq","value":"pro"}'`,
             );
           }
+          const { Condition } = await import('@promptline/core/targeting-schema');
           const checked = Condition.safeParse(parsed);
           if (!checked.success)
             throw new UsageError('--when is not a condition (see docs/targeting.md, "Conditions")');

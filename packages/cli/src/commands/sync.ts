@@ -3,7 +3,8 @@
  * optional `promptline.deploy.yaml`) and the registry in step. `diff <dir>` is in diff.ts.
  */
 import { mkdir } from 'node:fs/promises';
-import { contentHash, promptFileOf, serializePromptFile } from '@promptline/core';
+import { contentHash } from '@promptline/core/canonical';
+import { promptFileOf, serializePromptFile } from '@promptline/core/prompt-file';
 import { cliMessage } from '../advice.ts';
 import { EXIT } from '../errors.ts';
 import { type Context, defineCommand, type Input } from '../kit.ts';

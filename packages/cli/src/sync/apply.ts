@@ -5,14 +5,8 @@
  * environment policies apply), and the files' `promptline:` headers brought up to the new heads.
  * The caller has refused the plan already when it holds a conflict: nothing here runs then.
  */
-import {
-  type CreateVersionRequest,
-  type DeployRequest,
-  type PromptFile,
-  promptFileOf,
-  serializePromptFile,
-  type Version,
-} from '@promptline/core';
+import type { CreateVersionRequest, DeployRequest, Version } from '@promptline/core';
+import { type PromptFile, promptFileOf, serializePromptFile } from '@promptline/core/prompt-file';
 import type { ApiClient } from '../api-client.ts';
 import { ApiError } from '../errors.ts';
 import { pathOf, writeAtomically } from './folder.ts';

@@ -5,14 +5,14 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { isAppError } from '@promptline/core/errors';
 import {
   type DesiredRelease,
-  isAppError,
-  PROMPT_NAME_PATTERN,
   type PromptFile,
   parseDeployFile,
   parsePromptFile,
-} from '@promptline/core';
+} from '@promptline/core/prompt-file';
+import { PROMPT_NAME_PATTERN } from '@promptline/core/schemas';
 import { UsageError } from '../errors.ts';
 
 /** The deploy file's name, at the root of the folder. */

@@ -4,8 +4,8 @@
  * `status`, `push --dry-run` and `push` agree by construction.
  */
 
-import type { DesiredRelease } from '@promptline/core';
-import { contentHash, type Prompt, type Release, type Version } from '@promptline/core';
+import type { DesiredRelease, Prompt, Release, Version } from '@promptline/core';
+import { contentHash } from '@promptline/core/canonical';
 import type { ApiClient } from '../api-client.ts';
 import { type LocalPrompt, underPrefix } from './folder.ts';
 

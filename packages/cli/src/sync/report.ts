@@ -2,15 +2,10 @@
  * How a push plan reads in a terminal (`status`, `push --dry-run`, `push`) and as JSON, and the
  * folder-wide `diff`: the registry's head against each changed file.
  */
-import {
-  diffVersions,
-  extractVariables,
-  formatDiff,
-  type PromptFile,
-  type Release,
-  serializePromptFile,
-  type Version,
-} from '@promptline/core';
+import type { Release, Version } from '@promptline/core';
+import { diffVersions, formatDiff } from '@promptline/core/diff';
+import { type PromptFile, serializePromptFile } from '@promptline/core/prompt-file';
+import { extractVariables } from '@promptline/core/template';
 import { formatRelease, paint } from '../output.ts';
 import type { DeployAction, Entry, Plan } from './plan.ts';
 
