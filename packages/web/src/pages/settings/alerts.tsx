@@ -1,9 +1,10 @@
 import type { AlertCondition, AlertRule, AlertState } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'wouter';
 import { type AlertRuleInput, alertsApi, webhooksApi } from '../../api/alerts.ts';
 import { ConfirmAction } from '../../components/dialog.tsx';
+import { CreateForm, ItemTable } from '../../components/sections.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 import { EditRule } from './alert-rule-edit.tsx';
 import { conditionOf, NEW_RULE_DRAFT, RuleFields } from './alert-rule-form.tsx';
@@ -43,35 +44,23 @@ export function AlertsPage() {
           items.length === 0 ? (
             <Empty title="No alert rules">Create one above.</Empty>
           ) : (
-            <table className="table" aria-label="Alert rules">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Scope</th>
-                  <th>Metric</th>
-                  <th>Condition</th>
-                  <th>State</th>
-                  <th>Last value</th>
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((r) => (
-                  <RuleRow
-                    key={r.id}
-                    rule={r}
-                    open={open === r.id}
-                    onOpen={() => setOpen(open === r.id ? null : r.id)}
-                    onToggle={() => toggle.mutate(r)}
-                    toggling={toggle.isPending}
-                    onEdit={() => setEditing(r)}
-                    onDelete={() => setDeleting(r)}
-                  />
-                ))}
-              </tbody>
-            </table>
+            <ItemTable
+              label="Alert rules"
+              columns={['Name', 'Scope', 'Metric', 'Condition', 'State', 'Last value']}
+            >
+              {items.map((r) => (
+                <RuleRow
+                  key={r.id}
+                  rule={r}
+                  open={open === r.id}
+                  onOpen={() => setOpen(open === r.id ? null : r.id)}
+                  onToggle={() => toggle.mutate(r)}
+                  toggling={toggle.isPending}
+                  onEdit={() => setEditing(r)}
+                  onDelete={() => setDeleting(r)}
+                />
+              ))}
+            </ItemTable>
           )
         }
       </QueryView>
@@ -217,13 +206,15 @@ function CreateRule() {
       await queryClient.invalidateQueries({ queryKey: ['alerts'] });
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   return (
-    <form className="card form" onSubmit={submit} aria-label="Create an alert rule">
-      <h2>Create an alert rule</h2>
+    <CreateForm
+      title="Create an alert rule"
+      submitLabel="Create rule"
+      pending={create.isPending}
+      disabled={!name.trim() || draft.amount === ''}
+      error={create.error}
+      onSubmit={() => create.mutate()}
+    >
       <div className="row wrap">
         <label className="grow">
           Name
@@ -251,17 +242,7 @@ function CreateRule() {
           : ''}
         . <Link href="/settings/webhooks">Subscribe a webhook to alert.fired</Link> to add one.
       </p>
-      <div className="row end">
-        <button
-          type="submit"
-          className="primary"
-          disabled={create.isPending || !name.trim() || draft.amount === ''}
-        >
-          {create.isPending ? 'Creating…' : 'Create rule'}
-        </button>
-      </div>
-      {create.error ? <ProblemView error={create.error} /> : null}
-    </form>
+    </CreateForm>
   );
 }
 

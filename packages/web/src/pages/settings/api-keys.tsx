@@ -1,10 +1,10 @@
 import type { ApiKey, CreatedApiKey, Role } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { keysApi } from '../../api/admin.ts';
-import { CopyButton } from '../../components/copy-button.tsx';
 import { ConfirmAction } from '../../components/dialog.tsx';
-import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
+import { CreateForm, ItemTable, ShownOnce } from '../../components/sections.tsx';
+import { Empty, QueryView } from '../../components/states.tsx';
 import { formatAgo, formatTime } from '../../lib/format.ts';
 import {
   describeLimits,
@@ -55,61 +55,49 @@ export function ApiKeysPage() {
               {visible.length === 0 ? (
                 <Empty title="No API keys">Create one above.</Empty>
               ) : (
-                <table className="table" aria-label="API keys">
-                  <thead>
-                    <tr>
-                      <th>Name</th>
-                      <th>Role</th>
-                      <th>Key</th>
-                      <th>Created</th>
-                      <th>Last used</th>
-                      <th>Limits</th>
-                      <th>
-                        <span className="sr-only">Actions</span>
-                      </th>
+                <ItemTable
+                  label="API keys"
+                  columns={['Name', 'Role', 'Key', 'Created', 'Last used', 'Limits']}
+                >
+                  {visible.map((k) => (
+                    <tr key={k.id} className={k.revokedAt ? 'muted' : ''}>
+                      <td>{k.name}</td>
+                      <td>
+                        <span className="badge">{k.role}</span>
+                      </td>
+                      <td className="mono small">{k.prefix}…</td>
+                      <td title={k.createdAt}>{formatTime(k.createdAt)}</td>
+                      <td title={k.lastUsedAt ?? ''}>{k.lastUsedAt ? formatAgo(k.lastUsedAt) : 'never'}</td>
+                      <td className="small">{describeLimits(k)}</td>
+                      <td className="right">
+                        {k.revokedAt ? (
+                          <span className="badge fail" title={k.revokedAt}>
+                            revoked {formatAgo(k.revokedAt)}
+                          </span>
+                        ) : (
+                          <span className="row end">
+                            <button
+                              type="button"
+                              className="small"
+                              aria-label={`Rotate ${k.name}`}
+                              onClick={() => setRotating(k)}
+                            >
+                              Rotate
+                            </button>
+                            <button
+                              type="button"
+                              className="danger small"
+                              aria-label={`Revoke ${k.name}`}
+                              onClick={() => setRevoking(k)}
+                            >
+                              Revoke
+                            </button>
+                          </span>
+                        )}
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {visible.map((k) => (
-                      <tr key={k.id} className={k.revokedAt ? 'muted' : ''}>
-                        <td>{k.name}</td>
-                        <td>
-                          <span className="badge">{k.role}</span>
-                        </td>
-                        <td className="mono small">{k.prefix}…</td>
-                        <td title={k.createdAt}>{formatTime(k.createdAt)}</td>
-                        <td title={k.lastUsedAt ?? ''}>{k.lastUsedAt ? formatAgo(k.lastUsedAt) : 'never'}</td>
-                        <td className="small">{describeLimits(k)}</td>
-                        <td className="right">
-                          {k.revokedAt ? (
-                            <span className="badge fail" title={k.revokedAt}>
-                              revoked {formatAgo(k.revokedAt)}
-                            </span>
-                          ) : (
-                            <span className="row end">
-                              <button
-                                type="button"
-                                className="small"
-                                aria-label={`Rotate ${k.name}`}
-                                onClick={() => setRotating(k)}
-                              >
-                                Rotate
-                              </button>
-                              <button
-                                type="button"
-                                className="danger small"
-                                aria-label={`Revoke ${k.name}`}
-                                onClick={() => setRevoking(k)}
-                              >
-                                Revoke
-                              </button>
-                            </span>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  ))}
+                </ItemTable>
               )}
             </section>
           );
@@ -138,13 +126,15 @@ function CreateKey({ onCreated }: { onCreated: (k: CreatedApiKey) => void }) {
       await queryClient.invalidateQueries({ queryKey: ['api-keys'] });
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   return (
-    <form className="card form" onSubmit={submit} aria-label="Create an API key">
-      <h2>Create an API key</h2>
+    <CreateForm
+      title="Create an API key"
+      submitLabel="Create key"
+      pending={create.isPending}
+      disabled={!name.trim()}
+      error={create.error}
+      onSubmit={() => create.mutate()}
+    >
       <div className="row wrap">
         <label className="grow">
           Name
@@ -175,35 +165,25 @@ function CreateKey({ onCreated }: { onCreated: (k: CreatedApiKey) => void }) {
         {role}: {ROLES.find((r) => r.role === role)?.what}.
       </p>
       <KeyLimitsFields value={limits} onChange={setLimits} />
-      <div className="row end">
-        <button type="submit" className="primary" disabled={create.isPending || !name.trim()}>
-          {create.isPending ? 'Creating…' : 'Create key'}
-        </button>
-      </div>
-      {create.error ? <ProblemView error={create.error} /> : null}
-    </form>
+    </CreateForm>
   );
 }
 
 function NewKey({ created, onDone }: { created: CreatedApiKey; onDone: () => void }) {
   return (
-    <section className="card stack new-key" aria-label="New API key" data-testid="new-key">
-      <strong>
-        Key “{created.name}” ({created.role}) {created.rotatedFrom ? 'rotated' : 'created'}. Copy it now: it
-        is shown only once.
-      </strong>
-      <div className="row">
-        <code className="grow secret" data-testid="new-key-value">
-          {created.key}
-        </code>
-        <CopyButton text={created.key} label="Copy key" />
-      </div>
-      <div className="row end">
-        <button type="button" onClick={onDone}>
-          I have stored it
-        </button>
-      </div>
-    </section>
+    <ShownOnce
+      label="New API key"
+      testId="new-key"
+      value={created.key}
+      valueTestId="new-key-value"
+      copyLabel="Copy key"
+      highlight
+      onDone={onDone}
+      doneLabel="I have stored it"
+    >
+      Key “{created.name}” ({created.role}) {created.rotatedFrom ? 'rotated' : 'created'}. Copy it now: it is
+      shown only once.
+    </ShownOnce>
   );
 }
 

@@ -1,8 +1,9 @@
 import type { Environment, UpdateEnvironmentRequest } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { environmentsApi } from '../../api/admin.ts';
 import { FormDialog } from '../../components/dialog.tsx';
+import { CreateForm, ItemTable } from '../../components/sections.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 
 /**
@@ -53,148 +54,136 @@ export function EnvironmentsPage() {
           return sorted.length === 0 ? (
             <Empty title="No environments">Create one above.</Empty>
           ) : (
-            <table className="table" aria-label="Environments">
-              <thead>
-                <tr>
-                  <th>Order</th>
-                  <th>Name</th>
-                  <th>Rank</th>
-                  <th>Protected</th>
-                  <th>Red-team gate</th>
-                  <th>Status</th>
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {sorted.map((e, i) => (
-                  <tr key={e.name} className={e.archived ? 'muted' : ''} data-testid={`env-${e.name}`}>
-                    <td className="nowrap">
-                      <button
-                        type="button"
-                        className="ghost small"
-                        aria-label={`Move ${e.name} earlier`}
-                        disabled={i === 0 || move.isPending}
-                        onClick={() => move.mutate({ name: e.name, delta: -1 })}
-                      >
-                        ↑
-                      </button>
-                      <button
-                        type="button"
-                        className="ghost small"
-                        aria-label={`Move ${e.name} later`}
-                        disabled={i === sorted.length - 1 || move.isPending}
-                        onClick={() => move.mutate({ name: e.name, delta: 1 })}
-                      >
-                        ↓
-                      </button>
-                    </td>
-                    <td>
-                      <strong>{e.name}</strong>
-                      {e.description ? <div className="muted small">{e.description}</div> : null}
-                    </td>
-                    <td className="mono">{e.rank}</td>
-                    <td>
-                      <label className="inline">
-                        <input
-                          type="checkbox"
-                          checked={e.protected}
-                          aria-label={`${e.name} is protected`}
-                          disabled={update.isPending}
-                          onChange={(ev) =>
-                            update.mutate({ name: e.name, patch: { protected: ev.target.checked } })
-                          }
-                        />
-                        {e.protected ? 'protected' : 'no'}
-                      </label>
-                    </td>
-                    <td>
-                      <select
-                        aria-label={`${e.name} red-team gate`}
-                        value={e.policy.requireRedteamPass?.failOn ?? ''}
+            <ItemTable
+              label="Environments"
+              columns={['Order', 'Name', 'Rank', 'Protected', 'Red-team gate', 'Status']}
+            >
+              {sorted.map((e, i) => (
+                <tr key={e.name} className={e.archived ? 'muted' : ''} data-testid={`env-${e.name}`}>
+                  <td className="nowrap">
+                    <button
+                      type="button"
+                      className="ghost small"
+                      aria-label={`Move ${e.name} earlier`}
+                      disabled={i === 0 || move.isPending}
+                      onClick={() => move.mutate({ name: e.name, delta: -1 })}
+                    >
+                      ↑
+                    </button>
+                    <button
+                      type="button"
+                      className="ghost small"
+                      aria-label={`Move ${e.name} later`}
+                      disabled={i === sorted.length - 1 || move.isPending}
+                      onClick={() => move.mutate({ name: e.name, delta: 1 })}
+                    >
+                      ↓
+                    </button>
+                  </td>
+                  <td>
+                    <strong>{e.name}</strong>
+                    {e.description ? <div className="muted small">{e.description}</div> : null}
+                  </td>
+                  <td className="mono">{e.rank}</td>
+                  <td>
+                    <label className="inline">
+                      <input
+                        type="checkbox"
+                        checked={e.protected}
+                        aria-label={`${e.name} is protected`}
                         disabled={update.isPending}
-                        onChange={(ev) => {
-                          const { requireRedteamPass: _old, ...rest } = e.policy;
-                          const failOn = ev.target.value as 'low' | 'medium' | 'high' | 'critical' | '';
+                        onChange={(ev) =>
+                          update.mutate({ name: e.name, patch: { protected: ev.target.checked } })
+                        }
+                      />
+                      {e.protected ? 'protected' : 'no'}
+                    </label>
+                  </td>
+                  <td>
+                    <select
+                      aria-label={`${e.name} red-team gate`}
+                      value={e.policy.requireRedteamPass?.failOn ?? ''}
+                      disabled={update.isPending}
+                      onChange={(ev) => {
+                        const { requireRedteamPass: _old, ...rest } = e.policy;
+                        const failOn = ev.target.value as 'low' | 'medium' | 'high' | 'critical' | '';
+                        update.mutate({
+                          name: e.name,
+                          patch: {
+                            policy:
+                              failOn === ''
+                                ? rest
+                                : {
+                                    ...rest,
+                                    requireRedteamPass: { ...e.policy.requireRedteamPass, failOn },
+                                  },
+                          },
+                        });
+                      }}
+                    >
+                      <option value="">off</option>
+                      <option value="critical">pass at critical</option>
+                      <option value="high">pass at high</option>
+                      <option value="medium">pass at medium</option>
+                      <option value="low">pass at low</option>
+                    </select>
+                    {e.policy.requireRedteamPass ? (
+                      <input
+                        key={(e.policy.requireRedteamPass.plugins ?? []).join(',')}
+                        className="small"
+                        aria-label={`${e.name} red-team plugins`}
+                        placeholder="plugins the run must cover (any)"
+                        title="Comma-separated plugin ids (or harmful) the latest run must have attacked with; empty: any run"
+                        defaultValue={(e.policy.requireRedteamPass.plugins ?? []).join(', ')}
+                        disabled={update.isPending}
+                        onKeyDown={(ev) => {
+                          if (ev.key === 'Enter') ev.currentTarget.blur();
+                        }}
+                        onBlur={(ev) => {
+                          const gate = e.policy.requireRedteamPass;
+                          if (!gate) return;
+                          const plugins = ev.target.value
+                            .split(',')
+                            .map((id) => id.trim())
+                            .filter((id) => id !== '');
+                          if (plugins.join(',') === (gate.plugins ?? []).join(',')) return;
+                          const { plugins: _old, ...kept } = gate;
                           update.mutate({
                             name: e.name,
                             patch: {
-                              policy:
-                                failOn === ''
-                                  ? rest
-                                  : {
-                                      ...rest,
-                                      requireRedteamPass: { ...e.policy.requireRedteamPass, failOn },
-                                    },
+                              policy: {
+                                ...e.policy,
+                                requireRedteamPass: plugins.length === 0 ? kept : { ...kept, plugins },
+                              },
                             },
                           });
                         }}
-                      >
-                        <option value="">off</option>
-                        <option value="critical">pass at critical</option>
-                        <option value="high">pass at high</option>
-                        <option value="medium">pass at medium</option>
-                        <option value="low">pass at low</option>
-                      </select>
-                      {e.policy.requireRedteamPass ? (
-                        <input
-                          key={(e.policy.requireRedteamPass.plugins ?? []).join(',')}
-                          className="small"
-                          aria-label={`${e.name} red-team plugins`}
-                          placeholder="plugins the run must cover (any)"
-                          title="Comma-separated plugin ids (or harmful) the latest run must have attacked with; empty: any run"
-                          defaultValue={(e.policy.requireRedteamPass.plugins ?? []).join(', ')}
-                          disabled={update.isPending}
-                          onKeyDown={(ev) => {
-                            if (ev.key === 'Enter') ev.currentTarget.blur();
-                          }}
-                          onBlur={(ev) => {
-                            const gate = e.policy.requireRedteamPass;
-                            if (!gate) return;
-                            const plugins = ev.target.value
-                              .split(',')
-                              .map((id) => id.trim())
-                              .filter((id) => id !== '');
-                            if (plugins.join(',') === (gate.plugins ?? []).join(',')) return;
-                            const { plugins: _old, ...kept } = gate;
-                            update.mutate({
-                              name: e.name,
-                              patch: {
-                                policy: {
-                                  ...e.policy,
-                                  requireRedteamPass: plugins.length === 0 ? kept : { ...kept, plugins },
-                                },
-                              },
-                            });
-                          }}
-                        />
-                      ) : null}
-                    </td>
-                    <td>
-                      {e.archived ? (
-                        <span className="badge">archived</span>
-                      ) : (
-                        <span className="badge pass">active</span>
-                      )}
-                    </td>
-                    <td className="right nowrap">
-                      <button type="button" className="small" onClick={() => setRenaming(e)}>
-                        Rename…
-                      </button>{' '}
-                      <button
-                        type="button"
-                        className="small"
-                        disabled={update.isPending}
-                        onClick={() => update.mutate({ name: e.name, patch: { archived: !e.archived } })}
-                      >
-                        {e.archived ? 'Unarchive' : 'Archive'}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                      />
+                    ) : null}
+                  </td>
+                  <td>
+                    {e.archived ? (
+                      <span className="badge">archived</span>
+                    ) : (
+                      <span className="badge pass">active</span>
+                    )}
+                  </td>
+                  <td className="right nowrap">
+                    <button type="button" className="small" onClick={() => setRenaming(e)}>
+                      Rename…
+                    </button>{' '}
+                    <button
+                      type="button"
+                      className="small"
+                      disabled={update.isPending}
+                      onClick={() => update.mutate({ name: e.name, patch: { archived: !e.archived } })}
+                    >
+                      {e.archived ? 'Unarchive' : 'Archive'}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </ItemTable>
           );
         }}
       </QueryView>
@@ -227,13 +216,16 @@ function CreateEnvironment() {
       await queryClient.invalidateQueries({ queryKey: ['environments'] });
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   return (
-    <form className="card form" onSubmit={submit} aria-label="Create an environment">
-      <h2>Create an environment</h2>
+    <CreateForm
+      title="Create an environment"
+      submitLabel="Create environment"
+      pending={create.isPending}
+      disabled={!name.trim()}
+      error={create.error}
+      note="It goes last in the order; move it with ↑ ↓."
+      onSubmit={() => create.mutate()}
+    >
       <div className="row wrap">
         <label>
           Name
@@ -252,14 +244,7 @@ function CreateEnvironment() {
           Protected
         </label>
       </div>
-      <div className="row end">
-        <span className="muted small grow">It goes last in the order; move it with ↑ ↓.</span>
-        <button type="submit" className="primary" disabled={create.isPending || !name.trim()}>
-          {create.isPending ? 'Creating…' : 'Create environment'}
-        </button>
-      </div>
-      {create.error ? <ProblemView error={create.error} /> : null}
-    </form>
+    </CreateForm>
   );
 }
 

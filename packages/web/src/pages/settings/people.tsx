@@ -1,8 +1,8 @@
 import type { CreatedInvitation, Invitation, Role } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { peopleApi } from '../../api/people.ts';
-import { CopyButton } from '../../components/copy-button.tsx';
+import { CreateForm, ItemTable, ShownOnce } from '../../components/sections.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 import { formatTime } from '../../lib/format.ts';
 
@@ -27,15 +27,18 @@ export function PeoplePage() {
     mutationFn: (id: number) => peopleApi.revokeInvitation(id),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['invitations'] }),
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    invite.mutate();
-  };
   const link = created ? `${window.location.origin}${created.path}` : '';
   return (
     <div className="stack">
-      <form className="card form" onSubmit={submit} aria-label="Invite someone">
-        <h2>Invite someone</h2>
+      <CreateForm
+        title="Invite someone"
+        submitLabel="Create invitation link"
+        pendingLabel="Inviting…"
+        pending={invite.isPending}
+        disabled={!email.trim()}
+        error={invite.error}
+        onSubmit={() => invite.mutate()}
+      >
         <div className="row wrap">
           <label className="grow">
             Email
@@ -52,69 +55,42 @@ export function PeoplePage() {
             </select>
           </label>
         </div>
-        <div className="row end">
-          <button type="submit" className="primary" disabled={invite.isPending || !email.trim()}>
-            {invite.isPending ? 'Inviting…' : 'Create invitation link'}
-          </button>
-        </div>
-        {invite.error ? <ProblemView error={invite.error} /> : null}
-      </form>
+      </CreateForm>
       {created ? (
-        <section className="card stack" aria-label="Invitation link">
-          <strong>
-            Send this link to {created.email}. It works once, until {formatTime(created.expiresAt)}, and is
-            not shown again.
-          </strong>
-          <div className="row">
-            <code className="grow secret" data-testid="invitation-link">
-              {link}
-            </code>
-            <CopyButton text={link} label="Copy link" />
-          </div>
-        </section>
+        <ShownOnce label="Invitation link" value={link} valueTestId="invitation-link" copyLabel="Copy link">
+          Send this link to {created.email}. It works once, until {formatTime(created.expiresAt)}, and is not
+          shown again.
+        </ShownOnce>
       ) : null}
       <QueryView query={invitations} loadingLabel="Loading invitations…">
         {(items: Invitation[]) =>
           items.length === 0 ? (
             <Empty title="No invitations">Invite someone above.</Empty>
           ) : (
-            <table className="table" aria-label="Invitations">
-              <thead>
-                <tr>
-                  <th>Email</th>
-                  <th>Role</th>
-                  <th>Status</th>
-                  <th>Expires</th>
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
+            <ItemTable label="Invitations" columns={['Email', 'Role', 'Status', 'Expires']}>
+              {items.map((inv) => (
+                <tr key={inv.id}>
+                  <td>{inv.email}</td>
+                  <td>
+                    <span className="badge">{inv.role}</span>
+                  </td>
+                  <td>{inv.status}</td>
+                  <td title={inv.expiresAt}>{formatTime(inv.expiresAt)}</td>
+                  <td className="right">
+                    {inv.status === 'pending' ? (
+                      <button
+                        type="button"
+                        className="danger small"
+                        aria-label={`Revoke the invitation of ${inv.email}`}
+                        onClick={() => revoke.mutate(inv.id)}
+                      >
+                        Revoke
+                      </button>
+                    ) : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((inv) => (
-                  <tr key={inv.id}>
-                    <td>{inv.email}</td>
-                    <td>
-                      <span className="badge">{inv.role}</span>
-                    </td>
-                    <td>{inv.status}</td>
-                    <td title={inv.expiresAt}>{formatTime(inv.expiresAt)}</td>
-                    <td className="right">
-                      {inv.status === 'pending' ? (
-                        <button
-                          type="button"
-                          className="danger small"
-                          aria-label={`Revoke the invitation of ${inv.email}`}
-                          onClick={() => revoke.mutate(inv.id)}
-                        >
-                          Revoke
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </ItemTable>
           )
         }
       </QueryView>
@@ -142,53 +118,41 @@ function MembersTable() {
       {(items) => (
         <section className="stack">
           {error ? <ProblemView error={error} /> : null}
-          <table className="table" aria-label="Members">
-            <thead>
-              <tr>
-                <th>Member</th>
-                <th>Role</th>
-                <th>Status</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
+          <ItemTable label="Members" columns={['Member', 'Role', 'Status']}>
+            {items.map((m) => (
+              <tr key={m.user.id}>
+                <td>
+                  {m.user.name} <span className="muted small">{m.user.email}</span>
+                </td>
+                <td>
+                  <select
+                    aria-label={`Role of ${m.user.email}`}
+                    value={m.role}
+                    disabled={change.isPending}
+                    onChange={(e) => change.mutate({ email: m.user.email, role: e.target.value as Role })}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+                <td>{m.user.status}</td>
+                <td className="right">
+                  <button
+                    type="button"
+                    className="danger small"
+                    aria-label={`Remove ${m.user.email}`}
+                    disabled={remove.isPending}
+                    onClick={() => remove.mutate(m.user.id)}
+                  >
+                    Remove
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((m) => (
-                <tr key={m.user.id}>
-                  <td>
-                    {m.user.name} <span className="muted small">{m.user.email}</span>
-                  </td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${m.user.email}`}
-                      value={m.role}
-                      disabled={change.isPending}
-                      onChange={(e) => change.mutate({ email: m.user.email, role: e.target.value as Role })}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{m.user.status}</td>
-                  <td className="right">
-                    <button
-                      type="button"
-                      className="danger small"
-                      aria-label={`Remove ${m.user.email}`}
-                      disabled={remove.isPending}
-                      onClick={() => remove.mutate(m.user.id)}
-                    >
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ItemTable>
         </section>
       )}
     </QueryView>

@@ -2,6 +2,7 @@ import type { PriceOverride, PriceTable } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { pricesApi } from '../../api/admin.ts';
+import { ItemTable } from '../../components/sections.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 import { formatAgo } from '../../lib/format.ts';
 
@@ -87,71 +88,60 @@ function PricesEditor({ table }: { table: PriceTable }) {
             Add one to price a model of your own or a negotiated rate.
           </Empty>
         ) : (
-          <table className="table" aria-label="Overrides">
-            <thead>
-              <tr>
-                <th>Provider</th>
-                <th>Model pattern</th>
-                <th>Input</th>
-                <th>Output</th>
-                <th>Cached input</th>
-                <th>
-                  <span className="sr-only">Actions</span>
-                </th>
+          <ItemTable
+            label="Overrides"
+            columns={['Provider', 'Model pattern', 'Input', 'Output', 'Cached input']}
+          >
+            {rows.map((r, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions being edited
+              <tr key={i}>
+                <td>
+                  <input
+                    aria-label={`Override ${i + 1} provider`}
+                    value={r.provider}
+                    onChange={(e) => set(i, { provider: e.target.value })}
+                    placeholder="e.g. openai or *"
+                    required
+                    size={12}
+                  />
+                </td>
+                <td>
+                  <input
+                    aria-label={`Override ${i + 1} model pattern`}
+                    value={r.pattern}
+                    onChange={(e) => set(i, { pattern: e.target.value })}
+                    placeholder="e.g. gpt-4o or my-model*"
+                    required
+                  />
+                </td>
+                {(['input', 'output', 'cachedInput'] as const).map((f) => (
+                  <td key={f}>
+                    <input
+                      aria-label={`Override ${i + 1} ${f === 'cachedInput' ? 'cached input' : f} price`}
+                      type="number"
+                      min={0}
+                      step="any"
+                      value={r[f]}
+                      onChange={(e) => set(i, { [f]: e.target.value })}
+                      placeholder={f === 'cachedInput' ? 'as input' : ''}
+                      required={f !== 'cachedInput'}
+                      size={8}
+                    />
+                  </td>
+                ))}
+                <td>
+                  <button
+                    type="button"
+                    className="ghost"
+                    aria-label={`Remove override ${i + 1}`}
+                    onClick={() => setRows(rows.filter((_, j) => j !== i))}
+                  >
+                    ✕
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {rows.map((r, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions being edited
-                <tr key={i}>
-                  <td>
-                    <input
-                      aria-label={`Override ${i + 1} provider`}
-                      value={r.provider}
-                      onChange={(e) => set(i, { provider: e.target.value })}
-                      placeholder="e.g. openai or *"
-                      required
-                      size={12}
-                    />
-                  </td>
-                  <td>
-                    <input
-                      aria-label={`Override ${i + 1} model pattern`}
-                      value={r.pattern}
-                      onChange={(e) => set(i, { pattern: e.target.value })}
-                      placeholder="e.g. gpt-4o or my-model*"
-                      required
-                    />
-                  </td>
-                  {(['input', 'output', 'cachedInput'] as const).map((f) => (
-                    <td key={f}>
-                      <input
-                        aria-label={`Override ${i + 1} ${f === 'cachedInput' ? 'cached input' : f} price`}
-                        type="number"
-                        min={0}
-                        step="any"
-                        value={r[f]}
-                        onChange={(e) => set(i, { [f]: e.target.value })}
-                        placeholder={f === 'cachedInput' ? 'as input' : ''}
-                        required={f !== 'cachedInput'}
-                        size={8}
-                      />
-                    </td>
-                  ))}
-                  <td>
-                    <button
-                      type="button"
-                      className="ghost"
-                      aria-label={`Remove override ${i + 1}`}
-                      onClick={() => setRows(rows.filter((_, j) => j !== i))}
-                    >
-                      ✕
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </ItemTable>
         )}
         {save.error ? <ProblemView error={save.error} /> : null}
         <div className="row end">
@@ -184,45 +174,34 @@ function PricesEditor({ table }: { table: PriceTable }) {
             onChange={(e) => setQ(e.target.value)}
           />
         </div>
-        <table className="table" aria-label="Shipped prices">
-          <thead>
-            <tr>
-              <th>Provider</th>
-              <th>Model pattern</th>
-              <th>Input</th>
-              <th>Output</th>
-              <th>Cached input</th>
-              <th>
-                <span className="sr-only">Actions</span>
-              </th>
+        <ItemTable
+          label="Shipped prices"
+          columns={['Provider', 'Model pattern', 'Input', 'Output', 'Cached input']}
+        >
+          {shipped.map((d) => (
+            <tr key={key(d)} className={overridden.has(key(d)) ? 'muted' : ''}>
+              <td>{d.provider}</td>
+              <td className="mono">{d.pattern}</td>
+              <td>{d.input}</td>
+              <td>{d.output}</td>
+              <td>{d.cachedInput ?? '—'}</td>
+              <td className="right">
+                {overridden.has(key(d)) ? (
+                  <span className="badge warn">overridden</span>
+                ) : (
+                  <button
+                    type="button"
+                    className="small"
+                    aria-label={`Override ${d.provider} ${d.pattern}`}
+                    onClick={() => setRows([...rows, toRow(d)])}
+                  >
+                    Override
+                  </button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {shipped.map((d) => (
-              <tr key={key(d)} className={overridden.has(key(d)) ? 'muted' : ''}>
-                <td>{d.provider}</td>
-                <td className="mono">{d.pattern}</td>
-                <td>{d.input}</td>
-                <td>{d.output}</td>
-                <td>{d.cachedInput ?? '—'}</td>
-                <td className="right">
-                  {overridden.has(key(d)) ? (
-                    <span className="badge warn">overridden</span>
-                  ) : (
-                    <button
-                      type="button"
-                      className="small"
-                      aria-label={`Override ${d.provider} ${d.pattern}`}
-                      onClick={() => setRows([...rows, toRow(d)])}
-                    >
-                      Override
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ItemTable>
       </section>
     </div>
   );

@@ -1,9 +1,9 @@
 import type { CreatedProject } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { peopleApi } from '../../api/people.ts';
-import { CopyButton } from '../../components/copy-button.tsx';
-import { ProblemView, QueryView } from '../../components/states.tsx';
+import { CreateForm, ShownOnce } from '../../components/sections.tsx';
+import { QueryView } from '../../components/states.tsx';
 
 /** Projects of the instance: the caller's, and creating one (instance admins). URL: `/settings/projects`. */
 export function ProjectsPage() {
@@ -19,14 +19,16 @@ export function ProjectsPage() {
       await queryClient.invalidateQueries({ queryKey: ['projects'] });
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   return (
     <div className="stack">
-      <form className="card form" onSubmit={submit} aria-label="Create a project">
-        <h2>Create a project</h2>
+      <CreateForm
+        title="Create a project"
+        submitLabel="Create project"
+        pending={create.isPending}
+        disabled={!name.trim()}
+        error={create.error}
+        onSubmit={() => create.mutate()}
+      >
         <p className="muted small">
           Instance admins only. It starts with development, staging and production, and you as its admin;
           switch to it with the project menu in the top bar.
@@ -44,25 +46,16 @@ export function ProjectsPage() {
             />
           </label>
         </div>
-        <div className="row end">
-          <button type="submit" className="primary" disabled={create.isPending || !name.trim()}>
-            {create.isPending ? 'Creating…' : 'Create project'}
-          </button>
-        </div>
-        {create.error ? <ProblemView error={create.error} /> : null}
-      </form>
+      </CreateForm>
       {created ? (
-        <section className="card stack" aria-label="New project">
-          <strong>
-            Project “{created.project.name}” created. Its admin key (acting as you) is shown only once:
-          </strong>
-          <div className="row">
-            <code className="grow secret" data-testid="project-key">
-              {created.apiKey.key}
-            </code>
-            <CopyButton text={created.apiKey.key} label="Copy key" />
-          </div>
-        </section>
+        <ShownOnce
+          label="New project"
+          value={created.apiKey.key}
+          valueTestId="project-key"
+          copyLabel="Copy key"
+        >
+          Project “{created.project.name}” created. Its admin key (acting as you) is shown only once:
+        </ShownOnce>
       ) : null}
       <QueryView query={projects} loadingLabel="Loading projects…">
         {(items) => (

@@ -1,9 +1,9 @@
 import type { Webhook, WebhookEventType, WebhookWithSecret } from '@promptline/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { webhooksApi } from '../../api/alerts.ts';
-import { CopyButton } from '../../components/copy-button.tsx';
 import { ConfirmAction } from '../../components/dialog.tsx';
+import { CreateForm, ItemTable, ShownOnce } from '../../components/sections.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 
 /** The events a subscription can ask for (core's WEBHOOK_EVENT_TYPES, kept as data here so zod stays out of the chunk). */
@@ -51,33 +51,20 @@ export function WebhooksPage() {
           items.length === 0 ? (
             <Empty title="No webhook subscriptions">Create one above.</Empty>
           ) : (
-            <table className="table" aria-label="Webhooks">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>URL</th>
-                  <th>Events</th>
-                  <th>Status</th>
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((h) => (
-                  <HookRow
-                    key={h.id}
-                    hook={h}
-                    open={open === h.id}
-                    onOpen={() => setOpen(open === h.id ? null : h.id)}
-                    onToggle={() => toggle.mutate(h)}
-                    onTest={() => test.mutate(h)}
-                    busy={toggle.isPending || test.isPending}
-                    onDelete={() => setDeleting(h)}
-                  />
-                ))}
-              </tbody>
-            </table>
+            <ItemTable label="Webhooks" columns={['Name', 'URL', 'Events', 'Status']}>
+              {items.map((h) => (
+                <HookRow
+                  key={h.id}
+                  hook={h}
+                  open={open === h.id}
+                  onOpen={() => setOpen(open === h.id ? null : h.id)}
+                  onToggle={() => toggle.mutate(h)}
+                  onTest={() => test.mutate(h)}
+                  busy={toggle.isPending || test.isPending}
+                  onDelete={() => setDeleting(h)}
+                />
+              ))}
+            </ItemTable>
           )
         }
       </QueryView>
@@ -250,15 +237,17 @@ function CreateWebhook({ onCreated }: { onCreated: (w: WebhookWithSecret) => voi
       await queryClient.invalidateQueries({ queryKey: ['webhooks'] });
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   const flip = (ev: WebhookEventType, on: boolean) =>
     setEvents((cur) => (on ? [...cur, ev] : cur.filter((x) => x !== ev)));
   return (
-    <form className="card form" onSubmit={submit} aria-label="Create a webhook">
-      <h2>Create a webhook</h2>
+    <CreateForm
+      title="Create a webhook"
+      submitLabel="Create webhook"
+      pending={create.isPending}
+      disabled={!name.trim() || !url.trim() || events.length === 0}
+      error={create.error}
+      onSubmit={() => create.mutate()}
+    >
       <div className="row wrap">
         <label>
           Name
@@ -295,41 +284,24 @@ function CreateWebhook({ onCreated }: { onCreated: (w: WebhookWithSecret) => voi
           </label>
         ))}
       </fieldset>
-      <div className="row end">
-        <button
-          type="submit"
-          className="primary"
-          disabled={create.isPending || !name.trim() || !url.trim() || events.length === 0}
-        >
-          {create.isPending ? 'Creating…' : 'Create webhook'}
-        </button>
-      </div>
-      {create.error ? <ProblemView error={create.error} /> : null}
-    </form>
+    </CreateForm>
   );
 }
 
 function NewSecret({ created, onDone }: { created: WebhookWithSecret; onDone: () => void }) {
   return (
-    <section className="card stack new-key" aria-label="New webhook" data-testid="new-webhook">
-      <strong>
-        Webhook “{created.name}” created.
-        {created.secret ? ' Copy its signing secret now: it is shown only once.' : ''}
-      </strong>
-      {created.secret ? (
-        <div className="row">
-          <code className="grow secret" data-testid="webhook-secret">
-            {created.secret}
-          </code>
-          <CopyButton text={created.secret} label="Copy secret" />
-        </div>
-      ) : null}
-      <div className="row end">
-        <button type="button" onClick={onDone}>
-          Done
-        </button>
-      </div>
-    </section>
+    <ShownOnce
+      label="New webhook"
+      testId="new-webhook"
+      value={created.secret}
+      valueTestId="webhook-secret"
+      copyLabel="Copy secret"
+      highlight
+      onDone={onDone}
+    >
+      Webhook “{created.name}” created.
+      {created.secret ? ' Copy its signing secret now: it is shown only once.' : ''}
+    </ShownOnce>
   );
 }
 
