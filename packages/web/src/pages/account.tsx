@@ -1,6 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { peopleApi } from '../api/people.ts';
+import { SecretField } from '../components/credentials.tsx';
 import { ProblemView } from '../components/states.tsx';
 
 /** `/account`: change your own password (the current one is required). */
@@ -28,27 +29,19 @@ export default function AccountPage() {
       </div>
       <form className="card form" onSubmit={submit} aria-label="Change your password">
         <h2>Change your password</h2>
-        <label>
-          Current password
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-            required
-          />
-        </label>
-        <label>
-          New password (at least 12 characters)
-          <input
-            type="password"
-            autoComplete="new-password"
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-            minLength={12}
-            required
-          />
-        </label>
+        <SecretField
+          label="Current password"
+          autoComplete="current-password"
+          value={current}
+          onChange={setCurrent}
+        />
+        <SecretField
+          label="New password (at least 12 characters)"
+          autoComplete="new-password"
+          value={next}
+          onChange={setNext}
+          minLength={12}
+        />
         <p className="muted small">Your other sessions are signed out; this one stays signed in.</p>
         <div className="row end">
           <button

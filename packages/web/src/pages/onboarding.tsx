@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useLocation } from 'wouter';
 import { confirmSession, fetchSignInMethods } from '../api/auth.ts';
 import { peopleApi } from '../api/people.ts';
+import { EmailField, SecretField, SignInCard } from '../components/credentials.tsx';
 import { Loading, ProblemView } from '../components/states.tsx';
 
 /** A new password typed twice; `mismatch` while the two differ. */
@@ -11,27 +12,19 @@ function usePasswordPair() {
   const [repeat, setRepeat] = useState('');
   const fields = (
     <>
-      <label>
-        Password (at least 12 characters)
-        <input
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          minLength={12}
-          required
-        />
-      </label>
-      <label>
-        Repeat the password
-        <input
-          type="password"
-          autoComplete="new-password"
-          value={repeat}
-          onChange={(e) => setRepeat(e.target.value)}
-          required
-        />
-      </label>
+      <SecretField
+        label="Password (at least 12 characters)"
+        autoComplete="new-password"
+        value={password}
+        onChange={setPassword}
+        minLength={12}
+      />
+      <SecretField
+        label="Repeat the password"
+        autoComplete="new-password"
+        value={repeat}
+        onChange={setRepeat}
+      />
       {repeat && repeat !== password ? <p className="muted small">The two passwords differ.</p> : null}
     </>
   );
@@ -67,58 +60,51 @@ export function InvitePage({ token }: { token: string }) {
     accept.mutate();
   };
   return (
-    <div className="sign-in">
-      <div className="card sign-in-card">
-        <h1>Join Promptline</h1>
-        {preview.isPending ? <Loading label="Checking the invitation…" /> : null}
-        {preview.error ? <ProblemView error={preview.error} /> : null}
-        {preview.data ? (
-          <form className="sign-in-form" onSubmit={submit} aria-label="Accept the invitation">
-            <p>
-              <strong>{preview.data.email}</strong> is invited to the project{' '}
-              <strong>{preview.data.project}</strong> as <span className="badge">{preview.data.role}</span>.
+    <SignInCard title="Join Promptline">
+      {preview.isPending ? <Loading label="Checking the invitation…" /> : null}
+      {preview.error ? <ProblemView error={preview.error} /> : null}
+      {preview.data ? (
+        <form className="sign-in-form" onSubmit={submit} aria-label="Accept the invitation">
+          <p>
+            <strong>{preview.data.email}</strong> is invited to the project{' '}
+            <strong>{preview.data.project}</strong> as <span className="badge">{preview.data.role}</span>.
+          </p>
+          <label>
+            Your name
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              maxLength={200}
+              autoComplete="name"
+            />
+          </label>
+          {preview.data.hasAccount ? (
+            <SecretField
+              label="Your password (you have an account: it stays as it is)"
+              autoComplete="current-password"
+              value={current}
+              onChange={setCurrent}
+            />
+          ) : (
+            pair.fields
+          )}
+          <button
+            type="submit"
+            className="primary"
+            disabled={(preview.data.hasAccount ? !current : !pair.ok) || accept.isPending}
+          >
+            {accept.isPending ? 'Joining…' : preview.data.hasAccount ? 'Join' : 'Set password and join'}
+          </button>
+          {accept.error ? <ProblemView error={accept.error} /> : null}
+          {methods.data?.sso ? (
+            <p className="muted small">
+              Or <a href="/sign-in">sign in</a> with single sign-on as {preview.data.email}: that accepts it
+              too.
             </p>
-            <label>
-              Your name
-              <input
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                maxLength={200}
-                autoComplete="name"
-              />
-            </label>
-            {preview.data.hasAccount ? (
-              <label>
-                Your password (you have an account: it stays as it is)
-                <input
-                  type="password"
-                  autoComplete="current-password"
-                  value={current}
-                  onChange={(e) => setCurrent(e.target.value)}
-                  required
-                />
-              </label>
-            ) : (
-              pair.fields
-            )}
-            <button
-              type="submit"
-              className="primary"
-              disabled={(preview.data.hasAccount ? !current : !pair.ok) || accept.isPending}
-            >
-              {accept.isPending ? 'Joining…' : preview.data.hasAccount ? 'Join' : 'Set password and join'}
-            </button>
-            {accept.error ? <ProblemView error={accept.error} /> : null}
-            {methods.data?.sso ? (
-              <p className="muted small">
-                Or <a href="/sign-in">sign in</a> with single sign-on as {preview.data.email}: that accepts it
-                too.
-              </p>
-            ) : null}
-          </form>
-        ) : null}
-      </div>
-    </div>
+          ) : null}
+        </form>
+      ) : null}
+    </SignInCard>
   );
 }
 
@@ -147,56 +133,43 @@ export function FirstRunPage() {
     setup.mutate();
   };
   return (
-    <div className="sign-in">
-      <div className="card sign-in-card">
-        <h1>Welcome to Promptline</h1>
-        {needed.data === false ? (
-          <p>
-            This server has an admin already. <a href="/sign-in">Sign in</a>, or ask an admin for an
-            invitation.
+    <SignInCard title="Welcome to Promptline">
+      {needed.data === false ? (
+        <p>
+          This server has an admin already. <a href="/sign-in">Sign in</a>, or ask an admin for an invitation.
+        </p>
+      ) : (
+        <form className="sign-in-form" onSubmit={submit} aria-label="Create the first admin">
+          <p className="muted small">
+            Create the first admin account. This works once, from the server itself — or from elsewhere with
+            the bootstrap key (<code>PROMPTLINE_API_KEY</code>, or the key printed at first start).
           </p>
-        ) : (
-          <form className="sign-in-form" onSubmit={submit} aria-label="Create the first admin">
-            <p className="muted small">
-              Create the first admin account. This works once, from the server itself — or from elsewhere with
-              the bootstrap key (<code>PROMPTLINE_API_KEY</code>, or the key printed at first start).
-            </p>
-            <label>
-              Email
-              <input
-                type="email"
-                autoComplete="username"
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-                required
-              />
-            </label>
-            <label>
-              Name
-              <input
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                maxLength={200}
-                autoComplete="name"
-              />
-            </label>
-            {pair.fields}
-            <label>
-              Bootstrap key (not needed on the server itself)
-              <input
-                type="password"
-                autoComplete="off"
-                value={bootstrapKey}
-                onChange={(e) => setBootstrapKey(e.target.value)}
-              />
-            </label>
-            <button type="submit" className="primary" disabled={!pair.ok || !email.trim() || setup.isPending}>
-              {setup.isPending ? 'Creating…' : 'Create admin'}
-            </button>
-            {setup.error ? <ProblemView error={setup.error} /> : null}
-          </form>
-        )}
-      </div>
-    </div>
+          <EmailField value={email} onChange={setEmail} />
+          <label>
+            Name
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              maxLength={200}
+              autoComplete="name"
+            />
+          </label>
+          {pair.fields}
+          <label>
+            Bootstrap key (not needed on the server itself)
+            <input
+              type="password"
+              autoComplete="off"
+              value={bootstrapKey}
+              onChange={(e) => setBootstrapKey(e.target.value)}
+            />
+          </label>
+          <button type="submit" className="primary" disabled={!pair.ok || !email.trim() || setup.isPending}>
+            {setup.isPending ? 'Creating…' : 'Create admin'}
+          </button>
+          {setup.error ? <ProblemView error={setup.error} /> : null}
+        </form>
+      )}
+    </SignInCard>
   );
 }

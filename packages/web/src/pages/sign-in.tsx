@@ -9,6 +9,7 @@ import {
 } from '../api/auth.ts';
 import { api } from '../api/client.ts';
 import { peopleApi } from '../api/people.ts';
+import { EmailField, SecretField, SignInCard } from '../components/credentials.tsx';
 import { ProblemView } from '../components/states.tsx';
 
 /** Only same-app paths: an open redirect through ?next= would be a phishing aid. */
@@ -24,11 +25,12 @@ const SSO_ERRORS: Record<string, string> = {
   SSO_NOT_CONFIGURED: 'Single sign-on is not configured on this server.',
 };
 
-/** Email and password, for people an admin or an invitation gave one. */
-function PasswordForm({ next }: { next: string }) {
+/**
+ * A form's sign-in attempt: `busy` while it runs, then on to `next`, or the refusal kept in `error`
+ * (the page shows it where the form is).
+ */
+function useSignInAttempt(next: string, attempt: () => Promise<unknown>) {
   const [, navigate] = useLocation();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
@@ -36,7 +38,7 @@ function PasswordForm({ next }: { next: string }) {
     setBusy(true);
     setError(null);
     try {
-      await signInWithPassword(email.trim(), password);
+      await attempt();
       navigate(next, { replace: true });
     } catch (err) {
       setError(err);
@@ -44,28 +46,18 @@ function PasswordForm({ next }: { next: string }) {
       setBusy(false);
     }
   };
+  return { error, setError, busy, submit };
+}
+
+/** Email and password, for people an admin or an invitation gave one. */
+function PasswordForm({ next }: { next: string }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const { error, busy, submit } = useSignInAttempt(next, () => signInWithPassword(email.trim(), password));
   return (
     <form className="sign-in-form" onSubmit={submit}>
-      <label>
-        Email
-        <input
-          type="email"
-          autoComplete="username"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          required
-        />
-      </label>
-      <label>
-        Password
-        <input
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          required
-        />
-      </label>
+      <EmailField value={email} onChange={setEmail} />
+      <SecretField label="Password" autoComplete="current-password" value={password} onChange={setPassword} />
       <button type="submit" className="primary" disabled={busy || email.trim() === '' || password === ''}>
         {busy ? 'Checking…' : 'Continue'}
       </button>
@@ -87,8 +79,9 @@ export function SignInPage() {
   const ssoDone = params.get('signed_in') !== null;
   const [methods, setMethods] = useState<SignInMethods | null>(null);
   const [key, setKey] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, submit } = useSignInAttempt(next, () =>
+    signIn(key.trim(), () => api.listEnvironments()),
+  );
 
   const [firstRun, setFirstRun] = useState(false);
   useEffect(() => {
@@ -114,73 +107,44 @@ export function SignInPage() {
       () => navigate(next, { replace: true }),
       (err: unknown) => setError(err),
     );
-  }, [ssoDone, next, navigate]);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await signIn(key.trim(), () => api.listEnvironments());
-      navigate(next, { replace: true });
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  }, [ssoDone, next, navigate, setError]);
 
   return (
-    <div className="sign-in">
-      <div className="card sign-in-card">
-        <h1>Promptline</h1>
-        {firstRun ? (
-          <div className="state" role="note">
-            <strong>No admin yet</strong>
-            <p>
-              This server has no admin account. <a href="/setup">Create the first admin</a>.
-            </p>
-          </div>
-        ) : null}
-        {ssoError ? (
-          <div className="state state-error" role="alert">
-            <strong>Single sign-on failed</strong>
-            <p>{SSO_ERRORS[ssoError] ?? 'The sign-in was refused.'}</p>
-            <small className="muted">{ssoError}</small>
-          </div>
-        ) : null}
-        {methods?.sso ? (
-          <a
-            className="button primary sign-in-sso"
-            href={`/auth/oidc/login?next=${encodeURIComponent(next)}`}
-          >
-            Sign in with SSO
-          </a>
-        ) : null}
-        {methods?.password ? <PasswordForm next={next} /> : null}
-        <form className="sign-in-form" onSubmit={submit}>
-          <p className="muted small sign-in-or">
-            {methods?.sso || methods?.password ? 'or with an API key' : 'Sign in with an API key.'}
+    <SignInCard title="Promptline">
+      {firstRun ? (
+        <div className="state" role="note">
+          <strong>No admin yet</strong>
+          <p>
+            This server has no admin account. <a href="/setup">Create the first admin</a>.
           </p>
-          <label>
-            API key
-            <input
-              type="password"
-              autoComplete="off"
-              value={key}
-              onChange={(e) => setKey(e.target.value)}
-              required
-            />
-          </label>
-          <button type="submit" disabled={busy || key.trim() === ''}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-          {error ? <ProblemView error={error} /> : null}
-          <p className="muted small">
-            A fresh server registers the key given in <code>PROMPTLINE_API_KEY</code> at start.
-          </p>
-        </form>
-      </div>
-    </div>
+        </div>
+      ) : null}
+      {ssoError ? (
+        <div className="state state-error" role="alert">
+          <strong>Single sign-on failed</strong>
+          <p>{SSO_ERRORS[ssoError] ?? 'The sign-in was refused.'}</p>
+          <small className="muted">{ssoError}</small>
+        </div>
+      ) : null}
+      {methods?.sso ? (
+        <a className="button primary sign-in-sso" href={`/auth/oidc/login?next=${encodeURIComponent(next)}`}>
+          Sign in with SSO
+        </a>
+      ) : null}
+      {methods?.password ? <PasswordForm next={next} /> : null}
+      <form className="sign-in-form" onSubmit={submit}>
+        <p className="muted small sign-in-or">
+          {methods?.sso || methods?.password ? 'or with an API key' : 'Sign in with an API key.'}
+        </p>
+        <SecretField label="API key" autoComplete="off" value={key} onChange={setKey} />
+        <button type="submit" disabled={busy || key.trim() === ''}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        {error ? <ProblemView error={error} /> : null}
+        <p className="muted small">
+          A fresh server registers the key given in <code>PROMPTLINE_API_KEY</code> at start.
+        </p>
+      </form>
+    </SignInCard>
   );
 }
