@@ -22,11 +22,7 @@ describe('annotation queues in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
-  const screenshot = numberedShots(SHOTS, () => page);
-  const shot = async (name: string) => {
-    await screenshot(name);
-    expect(consoleErrors.join('\n'), `console errors before "${name}"`).toBe('');
-  };
+  const shot = numberedShots(SHOTS, () => page, consoleErrors);
   const call = (method: string, path: string, body?: unknown) => apiCall(api, method, path, body);
   const traceIds: string[] = [];
 

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { signInWithKey } from './api.ts';
 import { ensureWebBuild } from './build-web.ts';
 
@@ -90,8 +91,15 @@ export async function openBrowser(
   }
 }
 
-/** `shot(name)` saves a full-page screenshot as `01-<name>.png`, `02-…`, in the order taken. */
-export function numberedShots(dir: string, page: () => Page): (name: string) => Promise<void> {
+/**
+ * `shot(name)` saves a full-page screenshot as `01-<name>.png`, `02-…`, in the order taken; given
+ * the page's `errors`, it then fails the test on any console error so far.
+ */
+export function numberedShots(
+  dir: string,
+  page: () => Page,
+  errors?: readonly string[],
+): (name: string) => Promise<void> {
   let step = 0;
   return async (name) => {
     step++;
@@ -99,5 +107,6 @@ export function numberedShots(dir: string, page: () => Page): (name: string) => 
       path: join(dir, `${String(step).padStart(2, '0')}-${name}.png`),
       fullPage: true,
     });
+    if (errors) expect(errors.join('\n'), `console errors before "${name}"`).toBe('');
   };
 }

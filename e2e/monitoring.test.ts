@@ -67,11 +67,8 @@ describe('monitoring tab in Chromium', () => {
       viewport: { width: 1400, height: 1000 },
       timeout: 10_000,
       errors: consoleErrors,
+      signIn: { url: api.url, key: api.apiKey },
     }));
-    await page.goto(`${api.url}/sign-in`);
-    await page.getByLabel('API key').fill(api.apiKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
   });
 
   afterAll(async () => {

@@ -22,11 +22,7 @@ describe('traces in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
-  const screenshot = numberedShots(SHOTS, () => page);
-  const shot = async (name: string) => {
-    await screenshot(name);
-    expect(consoleErrors.join('\n'), `console errors before "${name}"`).toBe('');
-  };
+  const shot = numberedShots(SHOTS, () => page, consoleErrors);
   const call = (method: string, path: string, body?: unknown) => apiCall(api, method, path, body);
   const span = (over: Partial<SpanInputDraft>, agoMs: number): SpanInputDraft => ({
     traceId: hex(16),
@@ -69,11 +65,8 @@ describe('traces in Chromium', () => {
       viewport: { width: 1400, height: 900 },
       timeout: 10_000,
       errors: consoleErrors,
+      signIn: { url: api.url, key: api.apiKey },
     }));
-    await page.goto(`${api.url}/sign-in`);
-    await page.getByLabel('API key').fill(api.apiKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
   });
 
   afterAll(async () => {

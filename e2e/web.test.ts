@@ -19,11 +19,7 @@ describe('web app in Chromium', () => {
   const consoleErrors: string[] = [];
   let firstRunId = 0;
 
-  const screenshot = numberedShots(SHOTS, () => page);
-  const shot = async (name: string) => {
-    await screenshot(name);
-    expect(consoleErrors, `console errors before "${name}"`).toEqual([]);
-  };
+  const shot = numberedShots(SHOTS, () => page, consoleErrors);
 
   beforeAll(async () => {
     await prepareBrowserTest(SHOTS);
