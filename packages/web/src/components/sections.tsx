@@ -58,14 +58,17 @@ export function CreateForm({
 export function ItemTable({
   label,
   columns,
+  compact = false,
   children,
 }: {
   label: string;
   columns: readonly string[];
+  /** Tighter rows, for a table nested in another's row. */
+  compact?: boolean;
   children: ReactNode;
 }) {
   return (
-    <table className="table" aria-label={label}>
+    <table className={compact ? 'table compact' : 'table'} aria-label={label}>
       <thead>
         <tr>
           {columns.map((c) => (

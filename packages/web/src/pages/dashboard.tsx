@@ -2,7 +2,8 @@ import type { MetricsSummary } from '@promptline/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
-import { api, request } from '../api/client.ts';
+import { request } from '../api/client.ts';
+import { EnvironmentSelect } from '../components/environment-select.tsx';
 import { Empty, QueryView } from '../components/states.tsx';
 import { formatMs, formatUsd } from '../lib/format.ts';
 import { lazyPage } from '../lib/lazy-page.tsx';
@@ -36,7 +37,6 @@ export default function DashboardPage() {
     TimeChart.preload().catch(() => undefined);
   });
   const env = params.env ?? 'production';
-  const envs = useQuery({ queryKey: ['environments'], queryFn: api.listEnvironments });
   const summary = useQuery({
     queryKey: ['metrics-summary', env, MAX_PROMPTS],
     queryFn: () => request<MetricsSummary>('/metrics/summary', { query: { env, limit: MAX_PROMPTS } }),
@@ -46,16 +46,7 @@ export default function DashboardPage() {
     <div className="stack">
       <div className="toolbar">
         <h1 className="grow">Monitoring</h1>
-        <label>
-          Environment{' '}
-          <select value={env} onChange={(e) => setParams({ env: e.target.value }, true)}>
-            {(envs.data ?? [{ name: env }]).map((e) => (
-              <option key={e.name} value={e.name}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <EnvironmentSelect env={env} onChange={(next) => setParams({ env: next }, true)} />
         <span className="muted">last 24 h</span>
       </div>
       <QueryView query={summary} loadingLabel="Loading metrics…">

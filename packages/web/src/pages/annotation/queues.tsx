@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'wouter';
 import { annotationApi } from '../../api/annotation.ts';
+import { ItemTable } from '../../components/sections.tsx';
 import { Empty, ProblemView, QueryView } from '../../components/states.tsx';
 import { DeleteDefinition, EditDefinition } from './definition-edit.tsx';
 import './annotation.css';
@@ -203,45 +204,33 @@ function DefinitionsSection({ definitions }: { definitions: ScoreDefinition[] })
         reviewers, the API and the SDK alike.
       </p>
       {definitions.length > 0 ? (
-        <table className="table" aria-label="Definitions">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Values</th>
-              <th>Description</th>
-              <th>
-                <span className="sr-only">Actions</span>
-              </th>
+        <ItemTable label="Definitions" columns={['Name', 'Values', 'Description']}>
+          {definitions.map((d) => (
+            <tr key={d.id} data-testid={`definition-${d.name}`}>
+              <td>{d.name}</td>
+              <td>{describeDefinition(d)}</td>
+              <td>{d.description}</td>
+              <td className="right nowrap">
+                <button
+                  type="button"
+                  className="small"
+                  aria-label={`Edit ${d.name}`}
+                  onClick={() => setDialog({ kind: 'edit', definition: d })}
+                >
+                  Edit
+                </button>{' '}
+                <button
+                  type="button"
+                  className="danger small"
+                  aria-label={`Delete ${d.name}`}
+                  onClick={() => setDialog({ kind: 'delete', definition: d })}
+                >
+                  Delete
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {definitions.map((d) => (
-              <tr key={d.id} data-testid={`definition-${d.name}`}>
-                <td>{d.name}</td>
-                <td>{describeDefinition(d)}</td>
-                <td>{d.description}</td>
-                <td className="right nowrap">
-                  <button
-                    type="button"
-                    className="small"
-                    aria-label={`Edit ${d.name}`}
-                    onClick={() => setDialog({ kind: 'edit', definition: d })}
-                  >
-                    Edit
-                  </button>{' '}
-                  <button
-                    type="button"
-                    className="danger small"
-                    aria-label={`Delete ${d.name}`}
-                    onClick={() => setDialog({ kind: 'delete', definition: d })}
-                  >
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ItemTable>
       ) : null}
       <form
         className="toolbar wrap"

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { api, encodeName, request } from '../../api/client.ts';
+import { EnvironmentSelect } from '../../components/environment-select.tsx';
 import { Empty, QueryView } from '../../components/states.tsx';
 import { formatMs, formatUsd } from '../../lib/format.ts';
 import { lazyPage } from '../../lib/lazy-page.tsx';
@@ -45,7 +46,6 @@ export function MonitoringTab({ prompt }: { prompt: Prompt }) {
   });
   const env = params.env ?? 'production';
   const range: Range = params.range && params.range in RANGES ? (params.range as Range) : '24h';
-  const envs = useQuery({ queryKey: ['environments'], queryFn: api.listEnvironments });
   const window = useMemo(() => {
     const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
     const interval = INTERVAL[range];
@@ -68,16 +68,7 @@ export function MonitoringTab({ prompt }: { prompt: Prompt }) {
   return (
     <div className="stack">
       <div className="toolbar">
-        <label>
-          Environment{' '}
-          <select value={env} onChange={(e) => setParams({ env: e.target.value }, true)}>
-            {(envs.data ?? [{ name: env }]).map((e) => (
-              <option key={e.name} value={e.name}>
-                {e.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <EnvironmentSelect env={env} onChange={(next) => setParams({ env: next }, true)} />
         <label>
           Range{' '}
           <select value={range} onChange={(e) => setParams({ range: e.target.value }, true)}>

@@ -160,61 +160,51 @@ function Deliveries({ hook }: { hook: Webhook }) {
           items.length === 0 ? (
             <p className="muted small">No deliveries yet. “Send test” sends a webhook.test event.</p>
           ) : (
-            <table className="table compact" aria-label={`Deliveries of ${hook.name}`}>
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>Event</th>
-                  <th>Status</th>
-                  <th>Response</th>
-                  <th>Attempts</th>
-                  <th>
-                    <span className="sr-only">Actions</span>
-                  </th>
+            <ItemTable
+              label={`Deliveries of ${hook.name}`}
+              columns={['When', 'Event', 'Status', 'Response', 'Attempts']}
+              compact
+            >
+              {items.map((d) => (
+                <tr key={d.id} data-testid="delivery">
+                  <td>{when(d.createdAt)}</td>
+                  <td className="mono">
+                    {d.eventType}
+                    {d.redeliveryOf !== null ? (
+                      <div className="muted small">redelivery of #{d.redeliveryOf}</div>
+                    ) : null}
+                  </td>
+                  <td>
+                    <span
+                      className={
+                        d.status === 'succeeded'
+                          ? 'badge pass'
+                          : d.status === 'failed'
+                            ? 'badge fail'
+                            : 'badge'
+                      }
+                    >
+                      {d.status}
+                    </span>
+                  </td>
+                  <td className="mono" data-testid="delivery-response">
+                    {d.responseStatus ?? '—'}
+                    {d.error ? <div className="muted small">{d.error}</div> : null}
+                  </td>
+                  <td className="mono">{d.attempts}</td>
+                  <td className="right">
+                    <button
+                      type="button"
+                      className="small"
+                      disabled={redeliver.isPending}
+                      onClick={() => redeliver.mutate(d.id)}
+                    >
+                      Redeliver
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {items.map((d) => (
-                  <tr key={d.id} data-testid="delivery">
-                    <td>{when(d.createdAt)}</td>
-                    <td className="mono">
-                      {d.eventType}
-                      {d.redeliveryOf !== null ? (
-                        <div className="muted small">redelivery of #{d.redeliveryOf}</div>
-                      ) : null}
-                    </td>
-                    <td>
-                      <span
-                        className={
-                          d.status === 'succeeded'
-                            ? 'badge pass'
-                            : d.status === 'failed'
-                              ? 'badge fail'
-                              : 'badge'
-                        }
-                      >
-                        {d.status}
-                      </span>
-                    </td>
-                    <td className="mono" data-testid="delivery-response">
-                      {d.responseStatus ?? '—'}
-                      {d.error ? <div className="muted small">{d.error}</div> : null}
-                    </td>
-                    <td className="mono">{d.attempts}</td>
-                    <td className="right">
-                      <button
-                        type="button"
-                        className="small"
-                        disabled={redeliver.isPending}
-                        onClick={() => redeliver.mutate(d.id)}
-                      >
-                        Redeliver
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </ItemTable>
           )
         }
       </QueryView>
