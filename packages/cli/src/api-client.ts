@@ -9,6 +9,8 @@
 import type {
   AddAnnotationItemsInput,
   AddAnnotationItemsResult,
+  AlertRule,
+  AlertRuleDetail,
   AnnotationItemPage,
   AnnotationQueue,
   AnnotationQueueDetail,
@@ -18,6 +20,7 @@ import type {
   AuditPage,
   AuditVerification,
   Branch,
+  CreateAlertRuleRequest,
   CreateAnnotationQueueInput,
   CreateBranchRequest,
   CreatedApiKey,
@@ -47,6 +50,7 @@ import type {
   MergeRequest,
   MergeResult,
   MetricsInterval,
+  MetricsSummary,
   OnlineEvalRule,
   OnlineEvalRuleDetail,
   ProjectSummary,
@@ -75,6 +79,7 @@ import type {
   TracePage,
   TracesToDatasetRequest,
   TracesToDatasetResult,
+  UpdateAlertRuleRequest,
   UpdateEnvironmentRequest,
   UpdateOnlineEvalRequest,
   UpdatePromptRequest,
@@ -260,6 +265,13 @@ export function createApiClient(options: ApiClientOptions) {
         interval?: MetricsInterval | undefined;
       },
     ) => call<PromptMetrics>('GET', `${prompt(name)}/metrics${query(params)}`),
+    /** The project's totals and busiest prompts over a window (what the web dashboard draws). */
+    metricsSummary: (params: {
+      env?: string | undefined;
+      from?: string | undefined;
+      interval?: MetricsInterval | undefined;
+      limit?: number | undefined;
+    }) => call<MetricsSummary>('GET', `/api/v1/metrics/summary${query(params)}`),
 
     /** What `env` serves for the prompt now (404 DEPLOYMENT_NOT_FOUND when nothing). */
     getDeployment: (name: string, env: string) => call<Deployment>('GET', deployment(name, env)),
@@ -297,6 +309,14 @@ export function createApiClient(options: ApiClientOptions) {
     updateOnlineEval: (id: number, request: UpdateOnlineEvalRequest) =>
       call<OnlineEvalRule>('PATCH', `/api/v1/online-evals/${id}`, request),
     deleteOnlineEval: (id: number) => call<unknown>('DELETE', `/api/v1/online-evals/${id}`),
+    listAlerts: () => call<{ items: AlertRule[] }>('GET', '/api/v1/alerts'),
+    createAlert: (request: CreateAlertRuleRequest) => call<AlertRule>('POST', '/api/v1/alerts', request),
+    /** One rule with its state transitions, newest first. */
+    getAlert: (id: number) => call<AlertRuleDetail>('GET', `/api/v1/alerts/${id}`),
+    updateAlert: (id: number, request: UpdateAlertRuleRequest) =>
+      call<AlertRule>('PATCH', `/api/v1/alerts/${id}`, request),
+    deleteAlert: (id: number) => call<{ deleted: true }>('DELETE', `/api/v1/alerts/${id}`),
+
     listSegments: () => call<{ items: Segment[] }>('GET', '/api/v1/segments'),
     getSegment: (name: string) => call<Segment>('GET', `/api/v1/segments/${encodeURIComponent(name)}`),
     putSegment: (name: string, body: PutSegmentRequest) =>

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { ChatMessage, ModelConfig, Variant } from '@promptline/core';
+import type { z } from 'zod';
 import { UsageError } from './errors.ts';
 
 /** Parses a positive integer argument such as a version number or a history id. */
@@ -65,6 +66,28 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
       : {};
   target[head] = child;
   setPath(child, rest, value, arg);
+}
+
+/**
+ * Checks a request body built from flags with the server's own schema (one contract), so a mistake
+ * is a usage error naming the flag: `flagOf` maps a field's path (`"condition.resolveAt"`, or its
+ * first part) to the flag that set it; an index after it (`--assert 2`) is counted from 1.
+ */
+export function checkedBody<S extends z.ZodType>(
+  schema: S,
+  flagOf: Record<string, string>,
+  body: unknown,
+): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path ?? [];
+  let used = path.length;
+  while (used > 1 && flagOf[path.slice(0, used).join('.')] === undefined) used--;
+  const flag = flagOf[path.slice(0, used).join('.')] ?? String(path[0]);
+  const index = path[used];
+  const which = typeof index === 'number' ? ` ${index + 1}` : '';
+  throw new UsageError(`${flag}${which}: ${issue?.message ?? 'invalid'}`);
 }
 
 /** Reads a JSON object of variables (`--vars-file`). */

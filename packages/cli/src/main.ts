@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   replay: () => import('./commands/replay.ts').then((m) => m.replayCommand),
   experiments: () => import('./commands/experiments.ts').then((m) => m.experimentsCommand),
   metrics: () => import('./commands/metrics.ts').then((m) => m.metricsCommand),
+  alerts: () => import('./commands/alerts.ts').then((m) => m.alertsCommand),
   'online-evals': () => import('./commands/online-evals.ts').then((m) => m.onlineEvalsCommand),
   traces: () => import('./commands/traces.ts').then((m) => m.tracesCommand),
   queues: () => import('./commands/queues.ts').then((m) => m.queuesCommand),
@@ -78,7 +79,10 @@ const SUMMARIES: Partial<Record<string, string>> = {
     '<name> --env <env> --version <n> [--last 100] [--model p/m] [--wait]: a candidate on the last production calls, next to the live version',
   experiments:
     'start <name> --env <env> --variants v:w,… --metric m | list | results <id> | stop <id> [--ship v|winner]: A/B tests',
-  metrics: '<name> [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version',
+  metrics:
+    '<name> | --summary [--env <env>] [--since 24h]: calls, errors, latency, tokens, cost and scores per version, or per prompt',
+  alerts:
+    'list | show <id> | create <name> --metric m --above v | update <id> | delete <id>: alert rules and their transitions',
   'online-evals':
     'list <prompt> | create <prompt> --name --env --rate --assert json [--judge p/m] [--budget usd] | show | update | delete <id>: online evaluations',
   traces:

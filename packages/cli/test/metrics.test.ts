@@ -83,3 +83,35 @@ it('refuses a bad --since or --interval with exit 2 before any request, and an u
   expect(tooMany.code).toBe(1);
   expect(tooMany.stderr).toContain('METRICS_TOO_MANY_POINTS');
 });
+
+it('--summary prints the project’s totals and one row per prompt; a name with it, or neither, is exit 2', async () => {
+  const summary = await run(['metrics', '--summary', '--env', 'production', '--since', '24h']);
+  expect(summary.stderr).toBe('');
+  expect(summary.code).toBe(0);
+  const lines = summary.stdout.trimEnd().split('\n');
+  expect(lines[0]).toMatch(/^project · production · .* \(interval 5m\) · 1 prompts$/);
+  expect(lines[2]?.split(/\s+/).slice(0, 4)).toEqual(['PROMPT', 'CALLS', 'ERRORS', 'ERR']);
+  expect(lines[3]?.split(/\s+/).slice(0, 4)).toEqual(['(all)', '3', '1', '33.3%']);
+  const triage = lines[4]?.split(/\s+/) ?? [];
+  expect(triage.slice(0, 4)).toEqual(['support/triage', '3', '1', '33.3%']);
+  expect(triage.slice(7, 10)).toEqual(['300', '30', '1.5000']);
+  expect(lines).toHaveLength(5);
+
+  const json = await run(['metrics', '--summary', '--limit', '1', '--json']);
+  expect(json.code).toBe(0);
+  const body = JSON.parse(json.stdout);
+  expect(body.totals).toMatchObject({ prompts: 1, count: 3, errors: 1 });
+  expect(body.prompts.map((p: { prompt: string; versions: number[] }) => [p.prompt, p.versions])).toEqual([
+    ['support/triage', [2, 1]],
+  ]);
+
+  const both = await run(['metrics', 'support/triage', '--summary']);
+  expect(both.code).toBe(2);
+  expect(both.stderr).toContain('give a prompt name or --summary, not both');
+  const neither = await run(['metrics']);
+  expect(neither.code).toBe(2);
+  expect(neither.stderr).toContain('or --summary for the whole project');
+  const limitAlone = await run(['metrics', 'support/triage', '--limit', '3']);
+  expect(limitAlone.code).toBe(2);
+  expect(limitAlone.stderr).toContain('--limit goes with --summary');
+});

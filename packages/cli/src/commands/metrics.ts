@@ -1,7 +1,11 @@
-/** `promptline metrics <name>`: how each version of a prompt behaves in production. */
-import type { MetricsInterval, VersionMetrics } from '@promptline/core';
+/**
+ * `promptline metrics <name>`: how each version of a prompt behaves in production;
+ * `promptline metrics --summary`: the project's totals and its busiest prompts.
+ */
+import type { MetricsInterval, MetricsSummary, VersionMetrics } from '@promptline/core';
+import { parsePositiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
-import { defineCommand } from '../kit.ts';
+import { type Context, defineCommand } from '../kit.ts';
 import { formatTable, paint } from '../output.ts';
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -68,16 +72,37 @@ const HEADERS = [
   'SCORES',
 ];
 
+function printSummary(summary: MetricsSummary, ctx: Context): void {
+  const where = summary.environment === null ? 'all environments' : summary.environment;
+  ctx.out(
+    `${paint('bold', 'project', ctx.color)} · ${where} · ${summary.from} → ${summary.to} (interval ${summary.interval}) · ${summary.totals.prompts} prompts\n\n`,
+  );
+  if (summary.totals.count === 0 && summary.prompts.length === 0) {
+    ctx.out('No calls recorded in this window.\n');
+    return;
+  }
+  const rows = [
+    ['(all)', ...figures(summary.totals)],
+    ...summary.prompts.map((p) => [p.prompt, ...figures(p)]),
+  ];
+  ctx.out(formatTable(['PROMPT', ...HEADERS], rows, ctx.color));
+}
+
 /** `promptline metrics`. */
 export const metricsCommand = defineCommand({
   name: 'metrics',
-  usage: '<name> [--env <env>] [--since <24h|7d|time>] [--interval 1m|5m|1h|1d] [--series] [options]',
-  summary: 'Calls, errors, latency percentiles, tokens, cost and scores per version of a prompt',
+  usage:
+    '<name> [--env <env>] [--since <24h|7d|time>] [--interval 1m|5m|1h|1d] [--series] [options]\n' +
+    '       promptline metrics --summary [--env <env>] [--since <24h|7d|time>] [--limit <n>] [options]',
+  summary:
+    'Calls, errors, latency percentiles, tokens, cost and scores per version of a prompt, or per prompt',
   description:
     'Reads the metrics rollups of the spans recorded for the prompt (traces, OpenTelemetry, gateway,\n' +
     'SDK): one row per version over the window, newest version first. --series adds a table per\n' +
     'version with each interval that saw calls. Latency percentiles are estimated from fixed\n' +
-    'buckets (within 9.1 %). --json prints the API answer, the series of every interval included.',
+    'buckets (within 9.1 %). --json prints the API answer, the series of every interval included.\n' +
+    'With --summary instead of a prompt: the whole project (every span, those naming no prompt too)\n' +
+    'and one row per prompt, all its versions together, busiest first (GET /api/v1/metrics/summary).',
   options: {
     env: { type: 'string', value: '<env>', description: 'Only this environment (default: all together)' },
     since: {
@@ -91,12 +116,22 @@ export const metricsCommand = defineCommand({
       description: 'Width of a series interval: 1m, 5m, 1h or 1d (default: at most 300 intervals)',
     },
     series: { type: 'boolean', description: 'Also print each version’s intervals that saw calls' },
+    summary: {
+      type: 'boolean',
+      description: 'The project’s totals and busiest prompts instead of one prompt',
+    },
+    limit: {
+      type: 'string',
+      value: '<n>',
+      description: 'With --summary: most prompts listed, busiest first (default 30, at most 200)',
+    },
   },
-  positionals: { min: 1, max: 1 },
+  positionals: { min: 0, max: 1 },
   examples: [
     'promptline metrics support/triage --env production --since 24h',
     'promptline metrics support/triage --env production --since 7d --interval 1d --series',
     'promptline metrics support/triage --since 1h --json',
+    'promptline metrics --summary --env production --since 7d',
   ],
   async run(input, ctx) {
     const [name = ''] = input.positionals;
@@ -110,6 +145,26 @@ export const metricsCommand = defineCommand({
       interval = parsed.data;
     }
     const from = parseSince(input.string('since') ?? '24h', Date.now());
+    if (input.flag('summary')) {
+      if (input.positionals.length > 0)
+        throw new UsageError('give a prompt name or --summary, not both (--summary covers every prompt)');
+      if (input.flag('series'))
+        throw new UsageError('--series is for one prompt; --json prints the summary’s series');
+      const limit = input.string('limit');
+      const summary = await ctx.api.metricsSummary({
+        env: input.string('env'),
+        from,
+        interval,
+        limit: limit === undefined ? undefined : parsePositiveInt(limit, '--limit'),
+      });
+      if (!ctx.printJson(summary)) printSummary(summary, ctx);
+      return;
+    }
+    if (input.positionals.length === 0)
+      throw new UsageError(
+        'give the prompt name (promptline metrics <name>), or --summary for the whole project',
+      );
+    if (input.string('limit') !== undefined) throw new UsageError('--limit goes with --summary');
     const metrics = await ctx.api.promptMetrics(name, { env: input.string('env'), from, interval });
     if (ctx.printJson(metrics)) return;
     const where = metrics.environment === null ? 'all environments' : metrics.environment;

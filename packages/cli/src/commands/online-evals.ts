@@ -1,7 +1,6 @@
 /** `promptline online-evals list|create|show|update|delete`: online evaluations (docs/online-evals.md). */
 import type { AssertionSpec, OnlineEvalJudge, OnlineEvalRule, OnlineEvalRuleDetail } from '@promptline/core';
-import type { z } from 'zod';
-import { parsePositiveInt } from '../args.ts';
+import { checkedBody, parsePositiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import type { OptionSpec } from '../kit.ts';
 import { defineGroup, type Input } from '../kit.ts';
@@ -108,17 +107,6 @@ const FLAG_OF: Record<string, string> = {
   dailyBudgetUsd: '--budget',
 };
 
-/** Checks the request with the server's own schema, so a mistake is a usage error naming the flag. */
-function checked<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const [field, index] = issue?.path ?? [];
-  const flag = FLAG_OF[String(field)] ?? String(field);
-  const which = typeof index === 'number' ? ` ${index + 1}` : '';
-  throw new UsageError(`${flag}${which}: ${issue?.message ?? 'invalid'}`);
-}
-
 const money = (usd: number) => `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
 
 function rows(items: OnlineEvalRule[]): string[][] {
@@ -213,7 +201,7 @@ export const onlineEvalsCommand = defineGroup({
           );
         }
         const schemas = await loadSchemas();
-        const body = checked(schemas.CreateOnlineEvalRequest, {
+        const body = checkedBody(schemas.CreateOnlineEvalRequest, FLAG_OF, {
           ...fieldsOf(input, schemas),
           ...(input.flag('disabled') ? { enabled: false } : {}),
         });
@@ -261,7 +249,7 @@ export const onlineEvalsCommand = defineGroup({
           throw new UsageError('give --judge <provider/model> or --no-judge, not both');
         }
         const schemas = await loadSchemas();
-        const body = checked(schemas.UpdateOnlineEvalRequest, {
+        const body = checkedBody(schemas.UpdateOnlineEvalRequest, FLAG_OF, {
           ...fieldsOf(input, schemas),
           ...(input.flag('all-versions') ? { version: null } : {}),
           ...(input.flag('no-judge') ? { judge: null } : {}),
