@@ -4,7 +4,7 @@ import type { ApiClient } from '../api-client.ts';
 import { UsageError } from '../errors.ts';
 import { defineGroup } from '../kit.ts';
 import { formatTable, oneLine } from '../output.ts';
-import { traceSelection } from './traces.ts';
+import { TRACE_SELECTION_OPTIONS, traceSelection } from './traces.ts';
 
 const progressCell = (p: AnnotationProgress) =>
   `${p.completed + p.skipped}/${p.total} done (${p.completed} completed, ${p.skipped} skipped, ${p.claimed} claimed, ${p.pending} pending)`;
@@ -186,21 +186,7 @@ export const queuesCommand = defineGroup({
         'version, env, status, userId, sessionId, model, q) and --since; --limit caps them (default 100,\n' +
         'max 1000). A trace already in the queue is not added twice.',
       options: {
-        filter: {
-          type: 'string',
-          value: '<k=v,…>',
-          description: 'Trace filter, e.g. status=error,prompt=support/triage,env=production',
-        },
-        since: {
-          type: 'string',
-          value: '<since>',
-          description: 'Only traces started after: 30m, 24h, 7d… or an ISO-8601 time',
-        },
-        limit: {
-          type: 'string',
-          value: '<n>',
-          description: 'At most this many traces (default 100, max 1000)',
-        },
+        ...TRACE_SELECTION_OPTIONS,
       },
       positionals: { min: 1, max: 1001 },
       examples: [

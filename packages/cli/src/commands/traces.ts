@@ -2,7 +2,7 @@
 import type { TraceSpan, TraceSummary } from '@promptline/core';
 import { parsePositiveInt } from '../args.ts';
 import { UsageError } from '../errors.ts';
-import { defineGroup } from '../kit.ts';
+import { defineGroup, type OptionSpec } from '../kit.ts';
 import { formatTable, paint } from '../output.ts';
 import { parseSince } from './metrics.ts';
 
@@ -51,6 +51,25 @@ function traceFilter(
   if (since !== undefined) filter.from = parseSince(since, Date.now());
   return filter;
 }
+
+/** The options of a selection of traces (`--filter`, `--since`, `--limit`), read by {@link traceSelection}. */
+export const TRACE_SELECTION_OPTIONS: Record<string, OptionSpec> = {
+  filter: {
+    type: 'string',
+    value: '<k=v,…>',
+    description: 'Trace filter, e.g. status=error,prompt=support/triage,env=production',
+  },
+  since: {
+    type: 'string',
+    value: '<since>',
+    description: 'Only traces started after: 30m, 24h, 7d… or an ISO-8601 time',
+  },
+  limit: {
+    type: 'string',
+    value: '<n>',
+    description: 'At most this many traces (default 100, max 1000)',
+  },
+};
 
 /**
  * Which traces a bulk command takes (shared by `traces to-dataset` and `queues add`): the trace ids
@@ -178,21 +197,7 @@ export const tracesCommand = defineGroup({
         '(keys: prompt, version, env, status, userId, sessionId, model, q) and --since; --limit caps them\n' +
         '(default 100, max 1000). The items are one new revision of <dataset>; --create makes it if missing.',
       options: {
-        filter: {
-          type: 'string',
-          value: '<k=v,…>',
-          description: 'Trace filter, e.g. status=error,prompt=support/triage,env=production',
-        },
-        since: {
-          type: 'string',
-          value: '<since>',
-          description: 'Only traces started after: 30m, 24h, 7d… or an ISO-8601 time',
-        },
-        limit: {
-          type: 'string',
-          value: '<n>',
-          description: 'At most this many traces (default 100, max 1000)',
-        },
+        ...TRACE_SELECTION_OPTIONS,
         create: { type: 'boolean', description: 'Create <dataset> when it does not exist' },
         'no-expected': {
           type: 'boolean',
