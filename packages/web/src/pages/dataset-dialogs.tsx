@@ -3,6 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { datasetsApi, type ImportFormat } from '../api/admin.ts';
 import { FormDialog, Modal } from '../components/dialog.tsx';
+import { CodeField } from '../components/fields.tsx';
 import { ProblemView } from '../components/states.tsx';
 
 const pretty = (value: unknown) => (value === undefined ? '' : JSON.stringify(value, null, 2));
@@ -78,36 +79,32 @@ export function ItemDialog({
       onSubmit={submit}
       onClose={onClose}
     >
-      <label>
-        Variables (JSON object: the prompt’s inputs)
-        <textarea
-          className="mono"
-          rows={5}
-          value={variables}
-          onChange={(e) => setVariables(e.target.value)}
-          placeholder='e.g. {"question": "Where is my order?"}'
-        />
-      </label>
-      <label>
-        Expected (optional: a string to equal, or assertions like {'{"type": "contains", "value": "refund"}'})
-        <textarea
-          className="mono"
-          rows={3}
-          value={expected}
-          onChange={(e) => setExpected(e.target.value)}
-          placeholder='e.g. "shipping"'
-        />
-      </label>
-      <label>
-        Metadata (optional JSON object)
-        <textarea
-          className="mono"
-          rows={2}
-          value={metadata}
-          onChange={(e) => setMetadata(e.target.value)}
-          placeholder='e.g. {"source": "zendesk"}'
-        />
-      </label>
+      <CodeField
+        label="Variables (JSON object: the prompt’s inputs)"
+        rows={5}
+        value={variables}
+        onChange={setVariables}
+        placeholder='e.g. {"question": "Where is my order?"}'
+      />
+      <CodeField
+        label={
+          <>
+            Expected (optional: a string to equal, or assertions like{' '}
+            {'{"type": "contains", "value": "refund"}'})
+          </>
+        }
+        rows={3}
+        value={expected}
+        onChange={setExpected}
+        placeholder='e.g. "shipping"'
+      />
+      <CodeField
+        label="Metadata (optional JSON object)"
+        rows={2}
+        value={metadata}
+        onChange={setMetadata}
+        placeholder='e.g. {"source": "zendesk"}'
+      />
       {invalid ? (
         <p className="error-text" role="alert">
           {invalid}

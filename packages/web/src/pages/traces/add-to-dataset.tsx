@@ -5,6 +5,7 @@ import { Link } from 'wouter';
 import { datasetsApi } from '../../api/admin.ts';
 import { type TraceFilters, tracesApi } from '../../api/traces.ts';
 import { Modal } from '../../components/dialog.tsx';
+import { CodeField } from '../../components/fields.tsx';
 import { ProblemView } from '../../components/states.tsx';
 
 /** What goes to the dataset: one span of a trace (its expected answer editable), or a filtered list. */
@@ -124,16 +125,13 @@ export function AddToDatasetDialog({ target, onClose }: { target: AddTarget; onC
               </label>
             ) : null}
             {target.kind === 'span' ? (
-              <label>
-                Expected output
-                <textarea
-                  className="mono"
-                  rows={8}
-                  value={expected}
-                  onChange={(e) => setExpected(e.target.value)}
-                  placeholder="Leave empty for no expected answer"
-                />
-              </label>
+              <CodeField
+                label="Expected output"
+                rows={8}
+                value={expected}
+                onChange={setExpected}
+                placeholder="Leave empty for no expected answer"
+              />
             ) : (
               <>
                 <label>
